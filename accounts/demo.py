@@ -1,0 +1,55 @@
+"""Demo people for `make run` and the browser tests. Fixed passwords and TOTP secrets, printed at start-up,
+so a person can add the secret to an authenticator app and a script can compute codes. Never in production."""
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+
+DEMO_PASSWORD = "Tracs-demo-2026!"  # noqa: S105 - demo only; seed_demo refuses to run in production
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    email: str
+    full_name: str
+    role: str
+    is_staff: bool = False
+
+
+PEOPLE = [
+    DemoPerson("owner", "owner@demo.tracs.ca", "Olivia Owner", "Business owner (Prairie Fuels Ltd.)"),
+    DemoPerson("employee", "employee@demo.tracs.ca", "Evan Employee", "Employee of Prairie Fuels (delegate)"),
+    DemoPerson("representative", "rep@demo.tracs.ca", "Rita Representative", "Tax preparer (representative under a consent)"),
+    DemoPerson("staff", "staff@demo.tracs.ca", "Sam Staff", "TRA staff (Django admin)", is_staff=True),
+]
+
+
+def totp_key_hex(email: str) -> str:
+    return hashlib.sha256(f"tracs-demo-totp:{email}".encode()).hexdigest()[:40]
+
+
+def totp_secret_base32(email: str) -> str:
+    return base64.b32encode(bytes.fromhex(totp_key_hex(email))).decode()
+
+
+def seed() -> dict[str, User]:
+    users = {}
+    for person in PEOPLE:
+        user, _ = User.objects.update_or_create(
+            email=person.email,
+            defaults={"full_name": person.full_name, "is_staff": person.is_staff, "is_superuser": person.is_staff, "is_active": True},
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(user=user, email=person.email, defaults={"verified": True, "primary": True})
+        TOTPDevice.objects.update_or_create(
+            user=user, name="Authenticator app", defaults={"key": totp_key_hex(person.email), "confirmed": True, "step": 30, "digits": 6}
+        )
+        users[person.key] = user
+    return users

@@ -1,0 +1,44 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.services import user_has_confirmed_device
+
+# Pages about one's own identity that must work before two-factor is done. Nothing account-scoped here.
+OPEN_PREFIXES = ("/auth/", "/two-factor/", "/static/", "/privacy/", "/help/", "/contact/", "/session/", "/healthz", "/i18n/")
+SESSION_ENDED = _("Your session ended after 15 minutes without activity. Please sign in again.")
+
+
+class RequireTwoFactorMiddleware:
+    """Two-factor is mandatory for everyone (local and OpenID Connect users, staff): a signed-in user who
+    has not passed the TOTP step this session sees nothing but the set-up or verification page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.is_empty():
+                request.session_ended = True
+            return self.get_response(request)
+        if user.is_verified() or request.path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
+        step = "two_factor_verify" if user_has_confirmed_device(user=user) else "two_factor_setup"
+        return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SessionEndedMessageMiddleware:
+    """Tells a person whose session timed out why they are looking at the sign-in page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if getattr(request, "session_ended", False) and request.method == "GET":
+            messages.info(request, SESSION_ENDED)
+        return self.get_response(request)

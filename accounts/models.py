@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TracsUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user(self, username, email, password, **extra_fields):
+        email = self.normalize_email(email)
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(None, email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(None, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in: owner, delegate, representative or TRA staff. Identified by e-mail."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = TracsUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.email
+
+
+class AccessLogEntry(models.Model):
+    """Who did what, on whose behalf, to which account, when and from where. Append-only.
+
+    Lives on the ground floor so every app can write to it; `account_number` is text, not a foreign key,
+    because program accounts live in a higher app (programs) and a log must outlive what it describes.
+    """
+
+    class Kind(models.TextChoices):
+        READ = "read", _("Read")
+        CHANGE = "change", _("Change")
+        DENIED = "denied", _("Denied (security event)")
+        SECURITY = "security", _("Security event")
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=300, blank=True)
+    capacity = models.CharField(max_length=40, blank=True)  # owner, delegate, representative, staff
+    account_number = models.CharField(max_length=40, blank=True, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    action = models.CharField(max_length=120)
+    detail = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["account_number", "-occurred_at"])]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.account_number}"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail queued in the same transaction as the change that causes it; sent by a Celery task.
+
+    Subject and body are encrypted at rest and erased once sent (some carry a PIN; ARCHITECTURE "Secrets").
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (will retry)")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    to = models.JSONField()
+    subject_encrypted = models.BinaryField()
+    body_encrypted = models.BinaryField()
+    purpose = models.CharField(max_length=80)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outbox e-mail")
+        verbose_name_plural = _("outbox")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} to {', '.join(self.to)} ({self.status})"

@@ -1,0 +1,165 @@
+"""Writes of the identity layer: the access log, the e-mail outbox, two-factor devices."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.crypto import decrypt, encrypt
+from accounts.models import AccessLogEntry, OutboxEmail, User
+
+logger = logging.getLogger(__name__)
+
+BACKUP_CODE_COUNT = 10
+BACKUP_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read off paper without doubt
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_record(
+    *,
+    actor: User | None,
+    kind: str,
+    action: str,
+    account_number: str = "",
+    on_behalf_of: str = "",
+    capacity: str = "",
+    detail: str = "",
+    request: HttpRequest | None = None,
+) -> AccessLogEntry:
+    """Append one row to the access log. Callers run it inside their own transaction."""
+    real_actor = actor if actor is not None and actor.is_authenticated else None
+    return AccessLogEntry.objects.create(
+        actor=real_actor,
+        actor_email=real_actor.email if real_actor else "",
+        kind=kind,
+        action=action,
+        account_number=account_number,
+        on_behalf_of=on_behalf_of,
+        capacity=capacity,
+        detail=detail,
+        ip_address=client_ip(request),
+        path=(request.get_full_path()[:500] if request is not None else ""),
+    )
+
+
+def email_queue(*, to: Iterable[str], subject: str, body: str, purpose: str) -> OutboxEmail:
+    """Queue an e-mail in the caller's transaction; it is sent only if that transaction commits."""
+    recipients = sorted({address for address in to if address})
+    email = OutboxEmail.objects.create(
+        to=recipients,
+        subject_encrypted=encrypt(subject),
+        body_encrypted=encrypt(body),
+        purpose=purpose,
+    )
+
+    def _schedule() -> None:
+        from accounts.tasks import outbox_send
+
+        try:
+            outbox_send.delay(email.pk)
+        except Exception:  # the broker being down must not fail the user's request; the sweep sends it
+            logger.warning("outbox: could not schedule e-mail %s; the periodic sweep will send it", email.pk)
+
+    transaction.on_commit(_schedule)
+    return email
+
+
+def outbox_send(*, email_id: int) -> bool:
+    """Send one queued e-mail, then erase its content. Safe to run twice; raises on SMTP failure."""
+    with transaction.atomic():
+        email = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
+        if email is None or email.status == OutboxEmail.Status.SENT:
+            return False
+        email.attempts += 1
+        try:
+            EmailMessage(
+                subject=decrypt(email.subject_encrypted),
+                body=decrypt(email.body_encrypted),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=email.to,
+            ).send()
+        except Exception as error:
+            email.status = OutboxEmail.Status.FAILED
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            email.save(update_fields=["status", "attempts", "last_error"])
+            raise
+        email.status = OutboxEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.subject_encrypted = b""
+        email.body_encrypted = b""
+        email.last_error = ""
+        email.save()
+        return True
+
+
+def outbox_pending_ids() -> list[int]:
+    return list(
+        OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT).order_by("created_at").values_list("pk", flat=True)[:500]
+    )
+
+
+def totp_device_for_setup(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed authenticator, created on first visit to the set-up page."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, request: HttpRequest | None = None) -> list[str]:
+    """Confirm the authenticator after a correct code; returns a fresh set of backup codes (shown once)."""
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action="two-factor device confirmed", request=request)
+    return backup_codes_generate(user=user, request=request)
+
+
+@transaction.atomic
+def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """Replace the user's single-use backup codes; the old ones stop working."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = ["".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action="backup codes generated", request=request)
+    return codes
+
+
+def user_has_confirmed_device(*, user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def backup_codes_remaining(*, user: User) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+@transaction.atomic
+def record_backup_code_recovery(*, user: User, request: HttpRequest | None = None) -> None:
+    """A backup code stands in for a lost authenticator: logged, and the user is told by e-mail."""
+    access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action="signed in with a backup code", request=request)
+    email_queue(
+        to=[user.email],
+        subject="TRACS: a backup code was used to sign in",
+        body=(
+            "A single-use backup code was used to complete sign-in to your TRACS profile.\n\n"
+            "If this was not you, change your password and contact TRA at once.\n"
+            f"Backup codes left: {backup_codes_remaining(user=user)}."
+        ),
+        purpose="two-factor-recovery",
+    )

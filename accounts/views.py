@@ -1,0 +1,109 @@
+import base64
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from accounts import services
+from accounts.forms import CODE_INVALID, SETUP_CODE_INVALID, TokenForm
+from accounts.models import AccessLogEntry
+
+
+def _next_url(request, default="home"):
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    device = services.totp_device_for_setup(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            codes = services.totp_device_confirm(user=request.user, device=device, request=request)
+            otp_login(request, device)
+            request.session["new_backup_codes"] = codes
+            request.session["after_backup_codes"] = _next_url(request)
+            return redirect("two_factor_backup_codes")
+        form.add_error("token", SETUP_CODE_INVALID)
+    context = {
+        "form": form,
+        "qr_data_uri": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
+        "secret": base64.b32encode(device.bin_key).decode(),
+        "next": _next_url(request, default=""),
+    }
+    return render(request, "accounts/two_factor_setup.html", context, status=200 if form.is_bound is False or form.is_valid() else 400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    if not services.user_has_confirmed_device(user=request.user):
+        return redirect("two_factor_setup")
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            if device.__class__.__name__ == "StaticDevice":
+                services.record_backup_code_recovery(user=request.user, request=request)
+            return redirect(_next_url(request))
+        services.access_log_record(
+            actor=request.user, kind=AccessLogEntry.Kind.SECURITY, action="two-factor code refused", request=request
+        )
+        form.add_error("token", CODE_INVALID)
+        status = 400
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request, default="")}, status=status)
+
+
+@login_required
+def two_factor_backup_codes(request):
+    codes = request.session.pop("new_backup_codes", None)
+    if not codes:
+        return redirect("two_factor_manage")
+    after = request.session.pop("after_backup_codes", "home")
+    return render(request, "accounts/two_factor_backup_codes.html", {"codes": codes, "after": after})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_manage(request):
+    if request.method == "POST":
+        request.session["new_backup_codes"] = services.backup_codes_generate(user=request.user, request=request)
+        request.session["after_backup_codes"] = "two_factor_manage"
+        return redirect("two_factor_backup_codes")
+    return render(request, "accounts/two_factor_manage.html", {"remaining": services.backup_codes_remaining(user=request.user)})
+
+
+def session_keepalive(request):
+    """Touched by the idle warning's "Stay signed in" button; the session's expiry moves forward."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    request.session["keepalive"] = True
+    return HttpResponse(status=204)
+
+
+def privacy(request):
+    return render(request, "privacy.html")
+
+
+def healthz(request):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse(_("ok"), content_type="text/plain")

@@ -1,0 +1,29 @@
+import factory
+from allauth.account.models import EmailAddress
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+
+PASSWORD = "Correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.ca")
+    full_name = factory.Faker("name", locale="en_CA")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def two_factor(self, create, extracted, **kwargs):
+        self.save()
+        EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+        if extracted is not False:
+            TOTPDevice.objects.create(user=self, name="Authenticator app", confirmed=True)
+
+
+def current_code(device: TOTPDevice, offset: int = 0) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"

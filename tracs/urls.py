@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+urlpatterns = [
+    path("", include("consent.urls")),
+    path("", include("accounts.urls")),
+    path("", include("programs.urls")),
+    path("auth/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+handler400 = "tracs.errors.bad_request"
+handler403 = "tracs.errors.permission_denied"
+handler404 = "tracs.errors.page_not_found"
+handler500 = "tracs.errors.server_error"
+
+if settings.DEBUG:  # pragma: no cover - media is served by the web server or object storage otherwise
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
