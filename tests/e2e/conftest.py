@@ -1,0 +1,191 @@
+"""Browser journeys: Playwright (sync API) driving Debian's Chromium against pytest-django's live server.
+
+Fixtures for every journey test:
+- `browser`: one headless Chromium per test process (session-scoped; each xdist worker has its own).
+- `page`: a fresh context and page per test. The test fails if the page logs a console error, throws an
+  uncaught exception, or asks for anything from a host other than the live server (the portal calls no
+  outside host: privacy, CSP, rural links). Outside requests are aborted, never sent.
+- `axe_check(page)`: runs axe-core on the current page; fails on any serious or critical violation.
+- `sign_in(page, live_server, email, password, totp_key_hex)`: allauth's sign-in form, then the TOTP step
+  with a code computed from the key. django-otp refuses a code whose time step was already used, so never
+  sign the same user in twice within 30 s: use a different user per sign-in (the database is emptied
+  between tests, so the demo people can be seeded again by each test).
+
+Tests here use `live_server`, hence `transactional_db`: the live server reads committed data only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django_otp.oath import totp
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls from it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("TRACS_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_SOURCE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING_IMPACTS = ("serious", "critical")
+# Schemes that never leave the browser (the QR code is an inline SVG data URI).
+LOCAL_SCHEMES = ("data", "blob", "about")
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), (
+        f"Debian's Chromium is missing at {CHROMIUM} (scripts/ensure_services.sh installs it)"
+    )
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, transactional_db) -> Iterator[Page]:
+    """A new browser context per test, watched for console errors and calls to outside hosts."""
+    server = urlsplit(live_server.url)
+    problems: list[str] = []
+    context = browser.new_context(base_url=live_server.url, locale="en-CA", timezone_id="America/Edmonton")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+
+    def is_outside(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme not in LOCAL_SCHEMES and parts.netloc != server.netloc
+
+    def refuse(route, request) -> None:
+        problems.append(f"request to an outside host: {request.method} {request.url}")
+        route.abort()
+
+    context.route(is_outside, refuse)
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(
+                f"console error on {page.url}: {message.text} ({message.location.get('url', '')})"
+            )
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught exception on {page.url}: {error}"))
+    yield page
+    context.close()
+    assert not problems, "The page misbehaved:\n" + "\n".join(problems)
+
+
+def _wait_for_components(page: Page) -> None:
+    """Let the design system's web components render before checking the page."""
+    page.wait_for_load_state("load")
+    page.evaluate(
+        """async () => {
+            const tags = new Set([...document.querySelectorAll('*')].map(e => e.localName).filter(n => n.startsWith('goa-')));
+            await Promise.all([...tags].map(tag => customElements.whenDefined(tag)));
+            await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+        }"""
+    )
+
+
+def _format_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"axe-core found {len(violations)} serious or critical violation(s) on {url}:"]
+    for violation in violations:
+        lines.append(
+            f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
+        )
+        for node in violation["nodes"][:10]:
+            lines.append(f"    target {json.dumps(node['target'])}: {node.get('failureSummary', '').strip()}")
+            lines.append(f"    html: {node['html'][:300]}")
+    return "\n".join(lines)
+
+
+def run_axe(page: Page) -> list[dict]:
+    """axe-core's violations on the current page (all impacts). Injected by the DevTools protocol, so the
+    page's Content-Security-Policy stays on (no inline script is added to the page)."""
+    _wait_for_components(page)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        source = AXE_SOURCE_PATH.read_text()
+        page.evaluate("() => {\n" + source + "\n;return typeof window.axe;\n}")
+    result = page.evaluate(
+        """async () => {
+            const results = await window.axe.run(document, {resultTypes: ['violations']});
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary})),
+            }));
+        }"""
+    )
+    return result
+
+
+def check_accessibility(page: Page) -> list[dict]:
+    violations = run_axe(page)
+    blocking = [v for v in violations if v["impact"] in AXE_BLOCKING_IMPACTS]
+    if blocking:
+        message = _format_violations(page.url, blocking)
+        print(message)
+        pytest.fail(message, pytrace=False)
+    return violations
+
+
+@pytest.fixture
+def axe_check() -> Callable[[Page], list[dict]]:
+    """`axe_check(page)`: 0 serious or critical axe-core violations on the page, or the test fails."""
+    return check_accessibility
+
+
+def totp_code(totp_key_hex: str) -> str:
+    """The current code of an authenticator holding this key (django-otp's own TOTP, 30 s, 6 digits)."""
+    return f"{totp(bytes.fromhex(totp_key_hex), step=30, t0=0, digits=6):06d}"
+
+
+def do_sign_in(
+    page: Page, live_server, email: str, password: str, totp_key_hex: str, *, axe: bool = True
+) -> None:
+    """Sign in through allauth's form and the TOTP step; ends on the page the portal sends the person to.
+    Runs axe-core on the sign-in and verification pages unless `axe=False`."""
+    page.goto(f"{live_server.url}/auth/login/")
+    if axe:
+        check_accessibility(page)
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    assert urlsplit(page.url).path == "/two-factor/verify/", f"expected the verification step, got {page.url}"
+    if axe:
+        check_accessibility(page)
+    page.fill("input[name=token]", totp_code(totp_key_hex))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify").click()
+    assert urlsplit(page.url).path != "/two-factor/verify/", "the TOTP code was refused"
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., None]:
+    """`sign_in(page, live_server, email, password, totp_key_hex)`: see do_sign_in."""
+    return do_sign_in
