@@ -21,3 +21,11 @@ def encrypt(text: str) -> bytes:
 
 def decrypt(token: bytes) -> str:
     return _fernet().decrypt(bytes(token)).decode()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(bytes(token))

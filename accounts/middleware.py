@@ -8,8 +8,31 @@ from django.utils.translation import gettext as _
 
 from accounts.services import user_has_confirmed_device
 
-# Pages about one's own identity that must work before two-factor is done. Nothing account-scoped here.
-OPEN_PREFIXES = ("/auth/", "/two-factor/", "/static/", "/privacy/", "/help/", "/contact/", "/session/", "/healthz", "/i18n/")
+# Pages that must work for a person signed in with a password but not yet through two-factor. Nothing
+# account-scoped, and nothing that changes the profile: managing backup codes, e-mail addresses, the password
+# or linked identities needs the second factor first, or a stolen password alone would be enough to get in.
+OPEN_PREFIXES = (
+    "/two-factor/setup/",
+    "/two-factor/verify/",
+    "/auth/login/",
+    "/auth/logout/",
+    "/auth/inactive/",
+    "/auth/signup/",
+    "/auth/confirm-email/",
+    "/auth/password/reset/",
+    "/auth/3rdparty/login/",
+    "/auth/3rdparty/signup/",
+    "/auth/social/login/",
+    "/auth/social/signup/",
+    "/auth/oidc/",
+    "/static/",
+    "/privacy/",
+    "/help/",
+    "/contact/",
+    "/session/",
+    "/healthz",
+    "/i18n/",
+)
 SESSION_ENDED = _("Your session ended after 15 minutes without activity. Please sign in again.")
 
 

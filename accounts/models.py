@@ -114,3 +114,70 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} to {', '.join(self.to)} ({self.status})"
+
+
+class Pin(models.Model):
+    """A one-time PIN that lets a signed-in person reach a program account: a mailed enrolment PIN (owner),
+    a delegation PIN (an owner added the person) or a consent PIN (a representative under AT4931).
+
+    Only a hash is kept. `account_number` is what the person must type with it (a BIN for an all-accounts
+    consent); `reference` names what the PIN activates in the app that issued it (e.g. "grant:12")."""
+
+    class Purpose(models.TextChoices):
+        ENROLMENT = "enrolment", _("Enrolment (owner)")
+        DELEGATION = "delegation", _("Delegation")
+        CONSENT = "consent", _("Representative consent")
+
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    account_number = models.CharField(max_length=20, db_index=True)
+    reference = models.CharField(max_length=60, blank=True)
+    intended_email = models.EmailField(blank=True)
+    pin_hash = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    locked_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The enrolment letter (PDF with the PIN in clear), encrypted, kept only until staff download it for mailing.
+    letter_pdf_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    letter_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("PIN")
+        verbose_name_plural = _("PINs")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} PIN for {self.account_number} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.used_at:
+            return "used"
+        if self.cancelled_at:
+            return "cancelled"
+        if self.locked_at:
+            return "locked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+class PinAttempt(models.Model):
+    """Every PIN entry, right or wrong: throttling reads it, and staff audit it."""
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    account_number = models.CharField(max_length=20, db_index=True)
+    succeeded = models.BooleanField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.account_number} {'ok' if self.succeeded else 'refused'}"

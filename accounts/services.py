@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.crypto import decrypt, encrypt
 from accounts.models import AccessLogEntry, OutboxEmail, User
+from accounts.signals import sign_in_recovered
 
 logger = logging.getLogger(__name__)
 
@@ -163,3 +164,20 @@ def record_backup_code_recovery(*, user: User, request: HttpRequest | None = Non
         ),
         purpose="two-factor-recovery",
     )
+    sign_in_recovered.send(sender=User, user=user, how="backup code")
+
+
+@transaction.atomic
+def two_factor_reset(*, user: User, by: User, request: HttpRequest | None = None) -> None:
+    """Staff, after checking the person's identity, remove a lost authenticator and backup codes; the
+    person sets up two-factor again at next sign-in. Logged, and the person and owners are told."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    access_log_record(actor=by, kind=AccessLogEntry.Kind.SECURITY, action=f"two-factor reset by staff for {user.email}", capacity="staff", request=request)
+    email_queue(
+        to=[user.email],
+        subject="TRACS: your two-factor verification was reset",
+        body="TRA staff reset the two-factor verification of your TRACS profile at your request. At your next sign-in you will set up an authenticator app again. If you did not ask for this, contact TRA at once.",
+        purpose="two-factor-reset",
+    )
+    sign_in_recovered.send(sender=User, user=user, how="two-factor reset by TRA staff")

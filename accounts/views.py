@@ -1,9 +1,11 @@
 import base64
+from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -25,8 +27,11 @@ def _next_url(request, default="home"):
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
-    if request.user.is_verified():
-        return redirect(_next_url(request))
+    # Someone who has an authenticator proves it before setting up another (a password alone must not be
+    # enough to replace it); once verified, a person may replace a lost or changed one here.
+    if not request.user.is_verified() and services.user_has_confirmed_device(user=request.user):
+        next_url = _next_url(request, default="")
+        return redirect(reverse("two_factor_verify") + (f"?{urlencode({'next': next_url})}" if next_url else ""))
     device = services.totp_device_for_setup(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

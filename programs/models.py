@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +50,124 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+BIN_VALIDATOR = RegexValidator(r"^\d{9}$", _("A BIN is 9 digits."))
+
+
+class Taxpayer(models.Model):
+    """A business or individual with a Business Identification Number (BIN); holds program accounts."""
+
+    class Kind(models.TextChoices):
+        BUSINESS = "business", _("Business")
+        INDIVIDUAL = "individual", _("Individual")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    bin = models.CharField(_("BIN"), max_length=9, unique=True, validators=[BIN_VALIDATOR])
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.BUSINESS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} (BIN {self.bin})"
+
+
+class ProgramAccount(models.Model):
+    """One taxpayer's account in one program. Its number is `BIN-PP-SSS` (docs/account-numbers.md): the
+    9-digit BIN, the 2-digit program number and a 3-digit sequence, so one taxpayer's accounts never collide."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="accounts")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="accounts")
+    sequence = models.PositiveSmallIntegerField(default=1)
+    number = models.CharField(_("account number"), max_length=20, unique=True, editable=False)
+    trade_name = models.CharField(_("operating name"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    effective_date = models.DateField(_("effective date"), help_text=_("First day the account owes returns"))
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_on = models.DateField(null=True, blank=True)
+    max_owners = models.PositiveSmallIntegerField(default=5, help_text=_("Cap on owners of this account"))
+    max_delegates = models.PositiveSmallIntegerField(default=25, help_text=_("Cap on delegates and representatives"))
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxpayer", "program", "sequence"], name="account_unique_sequence"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1, sequence__lte=999), name="account_sequence_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.program.name}"
+
+    @staticmethod
+    def compose_number(*, bin: str, program_number: str, sequence: int) -> str:  # noqa: A002 - the domain's word
+        return f"{bin}-{program_number}-{sequence:03d}"
+
+    @property
+    def display_name(self) -> str:
+        return self.trade_name or self.taxpayer.legal_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Address(models.Model):
+    """An address of a program account: the mailing address of record, or a business location."""
+
+    class Kind(models.TextChoices):
+        MAILING = "mailing", _("Mailing address")
+        LOCATION = "location", _("Business location")
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    line1 = models.CharField(_("address line 1"), max_length=200)
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city or town"), max_length=100)
+    province = models.CharField(max_length=2, default="AB")
+    postal_code = models.CharField(max_length=7)
+    country = models.CharField(max_length=2, default="CA")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "kind"], name="address_one_per_kind")]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in [self.line1, self.line2, self.city, self.province, self.postal_code] if part)
+
+
+class BulkFuelLocation(models.Model):
+    """A Bulk Fuel Location (BFLO) of a fuel seller's account."""
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="bulk_fuel_locations")
+    number = models.CharField(_("BFLO number"), max_length=12, unique=True)
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("bulk fuel location (BFLO)")
+
+    def __str__(self) -> str:
+        return f"BFLO {self.number} {self.name}"
+
+
+class ProgramAccountEvent(models.Model):
+    """History of a program account (opened, closed, reopened, transferred): append-only."""
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=30)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d} {self.kind}"

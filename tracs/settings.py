@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -286,3 +287,6 @@ LOGGING = {
 # --- Portal rules that are configuration rather than law.
 TRACS_PIN_LIFETIME_DAYS = env.int("TRACS_PIN_LIFETIME_DAYS", default=90)
 CSRF_FAILURE_VIEW = "tracs.errors.csrf_failure"
+TRACS_DELEGATION_PIN_DAYS = env.int("TRACS_DELEGATION_PIN_DAYS", default=30)
+TRACS_CONSENT_PIN_DAYS = env.int("TRACS_CONSENT_PIN_DAYS", default=30)
+TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,207 @@
+"""PIN mechanics: issue, hash, verify, throttle. What a PIN activates is decided by the app that issued it.
+
+- 12 characters from a 31-character alphabet without look-alikes (no 0/O, 1/I/L): 31^12 ~ 2^59 guesses.
+- Stored only as a hash (Django's password hasher), single use, expires (TRACS_PIN_LIFETIME_DAYS, default 90).
+- Per person: after 5 wrong entries, an escalating cool-off (1, 2, 4 ... minutes, at most a day).
+- Per account number: 10 wrong entries by anyone lock its open PINs until staff reissue.
+- Every entry is logged; the refusal never tells whether the account number exists.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AccessLogEntry, Pin, PinAttempt, User
+from accounts.services import access_log_record, client_ip
+
+PIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+PIN_LENGTH = 12
+USER_FREE_FAILURES = 5
+ACCOUNT_LOCK_FAILURES = 10
+FAILURE_WINDOW = timedelta(hours=24)
+
+PIN_REFUSED = _(
+    "That account number and PIN do not match an open invitation. Check both and try again: "
+    "a PIN works only once, only before its expiry date, and only for the person it was issued to."
+)
+PIN_THROTTLED = _("Too many incorrect PIN entries. For your security, wait %(minutes)s minute(s) before trying again.")
+
+
+class PinRefused(Exception):
+    """A PIN entry was refused. `pin_failure_record` must be called outside the rolled-back transaction."""
+
+    def __init__(self, message, *, user: User, number: str, detail: str, counts: bool = True, retry_after_minutes: int | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.user = user
+        self.number = number
+        self.detail = detail
+        self.counts = counts
+        self.retry_after_minutes = retry_after_minutes
+
+
+@dataclass(frozen=True)
+class IssuedPin:
+    pin: Pin
+    clear: str  # shown once, or put into a letter / secure e-mail; never stored
+
+
+def pin_generate() -> str:
+    return "".join(secrets.choice(PIN_ALPHABET) for _ in range(PIN_LENGTH))
+
+
+def pin_format(clear: str) -> str:
+    return "-".join(clear[i : i + 4] for i in range(0, len(clear), 4))
+
+
+def pin_normalize(typed: str) -> str:
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
+
+
+def normalize_account_number(typed: str) -> str:
+    return "".join(ch for ch in typed if ch.isdigit() or ch == "-").strip("-")
+
+
+def pin_issue(
+    *,
+    purpose: str,
+    account_number: str,
+    reference: str = "",
+    intended_email: str = "",
+    created_by: User | None = None,
+    lifetime: timedelta | None = None,
+    also_for: tuple[str, ...] = (),
+) -> IssuedPin:
+    """Issue a PIN for `account_number`; `also_for` lists other numbers the same PIN is accepted with (one
+    row each, same reference: redeeming one cancels the rest)."""
+    clear = pin_generate()
+    expires_at = timezone.now() + (lifetime or timedelta(days=settings.TRACS_PIN_LIFETIME_DAYS))
+    rows = [
+        Pin.objects.create(
+            purpose=purpose,
+            account_number=number,
+            reference=reference,
+            intended_email=intended_email.lower(),
+            pin_hash=make_password(clear),
+            created_by=created_by,
+            expires_at=expires_at,
+        )
+        for number in (account_number, *[n for n in also_for if n != account_number])
+    ]
+    return IssuedPin(pin=rows[0], clear=clear)
+
+
+def pins_cancel(*, reference: str) -> int:
+    return Pin.objects.filter(reference=reference, used_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=timezone.now()
+    )
+
+
+def _cool_off_remaining(user: User) -> int:
+    """Minutes the person must still wait; 0 if they may try."""
+    since = timezone.now() - FAILURE_WINDOW
+    last_success = PinAttempt.objects.filter(user=user, succeeded=True, occurred_at__gte=since).order_by("-occurred_at").first()
+    failures = PinAttempt.objects.filter(user=user, succeeded=False, occurred_at__gte=last_success.occurred_at if last_success else since)
+    count = failures.count()
+    if count < USER_FREE_FAILURES:
+        return 0
+    wait = timedelta(minutes=min(2 ** (count - USER_FREE_FAILURES), 24 * 60))
+    latest = failures.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    remaining = latest + wait - timezone.now()
+    return max(0, math.ceil(remaining.total_seconds() / 60))
+
+
+def pin_redeem(*, user: User, account_number: str, typed_pin: str, request: HttpRequest | None = None) -> Pin:
+    """Find the open PIN matching (account number, PIN) for this person and mark it used, or raise PinRefused.
+
+    Run inside the caller's transaction, which activates what the PIN refers to. On refusal the caller
+    rolls back, then calls `pin_failure_record(refusal=..., request=...)` so the evidence is kept.
+    """
+    number = normalize_account_number(account_number)
+    wait = _cool_off_remaining(user)
+    if wait:
+        raise PinRefused(
+            PIN_THROTTLED % {"minutes": wait}, user=user, number=number, detail="refused during cool-off", counts=False, retry_after_minutes=wait
+        )
+    clear = pin_normalize(typed_pin)
+    candidates = Pin.objects.select_for_update().filter(
+        account_number=number, used_at__isnull=True, cancelled_at__isnull=True, locked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    for pin in candidates:
+        if check_password(clear, pin.pin_hash):
+            if pin.intended_email and pin.intended_email != user.email.lower():
+                raise PinRefused(PIN_REFUSED, user=user, number=number, detail="PIN issued to another e-mail")
+            pin.used_at = timezone.now()
+            pin.used_by = user
+            pin.save(update_fields=["used_at", "used_by"])
+            if pin.reference:
+                pins_cancel(reference=pin.reference)
+            PinAttempt.objects.create(user=user, account_number=number, succeeded=True, ip_address=client_ip(request))
+            return pin
+    raise PinRefused(PIN_REFUSED, user=user, number=number, detail="wrong, expired, used or locked PIN")
+
+
+@transaction.atomic
+def pin_failure_record(*, refusal: PinRefused, request: HttpRequest | None = None) -> None:
+    """Log a refused PIN entry; lock the account number's open PINs after 10 failures by anyone in 24 hours."""
+    user, number = refusal.user, refusal.number
+    if refusal.counts:
+        PinAttempt.objects.create(user=user, account_number=number, succeeded=False, ip_address=client_ip(request))
+    access_log_record(
+        actor=user, kind=AccessLogEntry.Kind.DENIED, action="PIN entry refused", account_number=number, detail=refusal.detail, request=request
+    )
+    if not refusal.counts:
+        return
+    failures = PinAttempt.objects.filter(account_number=number, succeeded=False, occurred_at__gte=timezone.now() - FAILURE_WINDOW).count()
+    if failures >= ACCOUNT_LOCK_FAILURES:
+        locked = Pin.objects.filter(account_number=number, used_at__isnull=True, locked_at__isnull=True).update(locked_at=timezone.now())
+        if locked:
+            access_log_record(
+                actor=user,
+                kind=AccessLogEntry.Kind.SECURITY,
+                action="open PINs locked after repeated failures",
+                account_number=number,
+                detail=f"{failures} failures in 24 hours; staff must reissue",
+                request=request,
+            )
+
+
+def pins_cancel_open(*, account_number: str, purpose: str) -> int:
+    return Pin.objects.filter(account_number=account_number, purpose=purpose, used_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=timezone.now()
+    )
+
+
+def letter_store(*, pin: Pin, pdf: bytes) -> None:
+    from accounts.crypto import encrypt_bytes
+
+    pin.letter_pdf_encrypted = encrypt_bytes(pdf)
+    pin.save(update_fields=["letter_pdf_encrypted"])
+
+
+@transaction.atomic
+def letter_take(*, pin: Pin, by: User, request: HttpRequest | None = None) -> bytes:
+    """Staff download the enrolment letter for mailing: returned once, then deleted from the database."""
+    from accounts.crypto import decrypt_bytes
+
+    pin = Pin.objects.select_for_update().get(pk=pin.pk)
+    if not pin.letter_pdf_encrypted:
+        raise LookupError("The letter was already downloaded; issue a new PIN to print another.")
+    pdf = decrypt_bytes(pin.letter_pdf_encrypted)
+    pin.letter_pdf_encrypted = None
+    pin.letter_downloaded_at = timezone.now()
+    pin.save(update_fields=["letter_pdf_encrypted", "letter_downloaded_at"])
+    access_log_record(
+        actor=by, kind=AccessLogEntry.Kind.SECURITY, action="enrolment letter downloaded for mailing", account_number=pin.account_number, capacity="staff", request=request
+    )
+    return pdf

@@ -1,0 +1,124 @@
+"""The one access chokepoint: may this person do this to this program account?
+
+No access to the account at all -> 404, the same as a made-up account number. Access to the account but
+not to this function -> 403 naming the privilege. Staff reach accounts through Django admin, not here.
+Every read of an account page and every denial is written to the access log.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AccessLogEntry
+from accounts.services import access_log_record
+from consent.models import Consent, Grant
+from consent.privileges import ALL, Privilege
+from programs.models import ProgramAccount
+
+FUNCTION_NOT_GRANTED = _("Your access to account %(number)s does not include “%(privilege)s”. An owner of the account can grant it to you.")
+
+
+@dataclass(frozen=True)
+class Access:
+    account: ProgramAccount
+    grant: Grant
+    privileges: frozenset[str]
+
+    @property
+    def role(self) -> str:
+        return self.grant.role
+
+    @property
+    def is_owner(self) -> bool:
+        return self.grant.role == Grant.Role.OWNER
+
+    def has(self, privilege: str) -> bool:
+        return privilege in self.privileges
+
+
+def in_force_grants(*, today=None) -> Q:
+    """The condition a grant meets while it gives access (used by `access_for` and by the home page)."""
+    today = today or timezone.localdate()
+    return (
+        Q(status=Grant.Status.ACTIVE)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        & (Q(consent__isnull=True) | (Q(consent__status=Consent.Status.ACTIVE) & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))))
+    )
+
+
+def privileges_of(grant: Grant) -> frozenset[str]:
+    if grant.role == Grant.Role.OWNER:
+        return frozenset(ALL)
+    return frozenset(grant.privileges) - {Privilege.MANAGE_ACCESS}
+
+
+def access_for(*, user, account: ProgramAccount) -> Access | None:
+    if not user.is_authenticated:
+        return None
+    grant = Grant.objects.filter(in_force_grants(), account=account, user=user).select_related("consent").first()
+    if grant is None:
+        return None
+    return Access(account=account, grant=grant, privileges=privileges_of(grant))
+
+
+def can(user, account: ProgramAccount, privilege: str) -> bool:
+    access = access_for(user=user, account=account)
+    return access is not None and access.has(privilege)
+
+
+def _on_behalf_of(account: ProgramAccount) -> str:
+    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
+
+
+def account_view(privilege: str, *, log_reads: bool = True):
+    """Decorate a view taking `number` (the account number): resolves the account, checks the privilege,
+    logs the read, and puts `request.account` and `request.access` in place."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, number: str, *args, **kwargs):
+            account = ProgramAccount.objects.select_related("taxpayer", "program").filter(number=number).first()
+            access = access_for(user=request.user, account=account) if account is not None else None
+            if access is None:
+                access_log_record(
+                    actor=request.user, kind=AccessLogEntry.Kind.DENIED, action=f"no access: {view.__name__}", account_number=number, request=request
+                )
+                raise Http404
+            if not access.has(privilege):
+                access_log_record(
+                    actor=request.user,
+                    kind=AccessLogEntry.Kind.DENIED,
+                    action=f"privilege missing ({privilege}): {view.__name__}",
+                    account_number=number,
+                    capacity=access.role,
+                    on_behalf_of=_on_behalf_of(account),
+                    request=request,
+                )
+                raise PermissionDenied(FUNCTION_NOT_GRANTED % {"number": number, "privilege": Privilege(privilege).label})
+            request.account = account
+            request.access = access
+            if log_reads and request.method in ("GET", "HEAD"):
+                access_log_record(
+                    actor=request.user,
+                    kind=AccessLogEntry.Kind.READ,
+                    action=view.__name__.replace("_", " "),
+                    account_number=number,
+                    capacity=access.role,
+                    on_behalf_of=_on_behalf_of(account),
+                    request=request,
+                )
+            return view(request, *args, **kwargs)
+
+        wrapped.required_privilege = privilege
+        return wrapped
+
+    return decorator
