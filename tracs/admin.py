@@ -1,9 +1,12 @@
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
+
+ADMIN_STAFF_ONLY = _("Staff administration is for TRA staff only. Your profile does not have staff access.")
 
 
 class TracsAdminSite(OTPAdminSite):
@@ -17,5 +20,9 @@ class TracsAdminSite(OTPAdminSite):
     index_title = _("Tax and Revenue Administration")
 
     def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            # Signed in and past two-factor (the middleware sees to that) but not staff: a clear refusal,
+            # not a redirect to the sign-in page, which would send a signed-in person straight back here.
+            raise PermissionDenied(ADMIN_STAFF_ONLY)
         next_url = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
