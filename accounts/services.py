@@ -80,7 +80,12 @@ def email_queue(*, to: Iterable[str], subject: str, body: str, purpose: str) -> 
 
 
 def outbox_send(*, email_id: int) -> bool:
-    """Send one queued e-mail, then erase its content. Safe to run twice; raises on SMTP failure."""
+    """Send one queued e-mail, then erase its content. Safe to run twice; raises on SMTP failure.
+
+    The failure is recorded (status, attempts, error) before the error is raised again for Celery's retry:
+    it is committed outside the block the exception leaves, or the rollback would erase the record too.
+    """
+    failure: Exception | None = None
     with transaction.atomic():
         email = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
         if email is None or email.status == OutboxEmail.Status.SENT:
@@ -97,14 +102,17 @@ def outbox_send(*, email_id: int) -> bool:
             email.status = OutboxEmail.Status.FAILED
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
             email.save(update_fields=["status", "attempts", "last_error"])
-            raise
-        email.status = OutboxEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.subject_encrypted = b""
-        email.body_encrypted = b""
-        email.last_error = ""
-        email.save()
-        return True
+            failure = error
+        else:
+            email.status = OutboxEmail.Status.SENT
+            email.sent_at = timezone.now()
+            email.subject_encrypted = b""
+            email.body_encrypted = b""
+            email.last_error = ""
+            email.save()
+    if failure is not None:
+        raise failure
+    return True
 
 
 def outbox_pending_ids() -> list[int]:
