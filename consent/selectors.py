@@ -1,0 +1,195 @@
+"""Reads for the portal pages of consent: the accounts a person reaches, the account menu, who has access
+to an account, and the account's access log. Each returns what its page needs in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AccessLogEntry
+from consent.access import Access, in_force_grants, privileges_of
+from consent.models import Consent, Grant
+from consent.privileges import GRANTABLE, Privilege
+from programs.models import Address, BulkFuelLocation, Program, ProgramAccount
+
+# --- Home: the accounts a person reaches ------------------------------------------------------------------
+
+# The home list's order. Once filings exist, an annotation of overdue returns goes first here
+# ("overdue first", issue 3 #7), e.g. `-overdue_count`; until then, by taxpayer name.
+HOME_ORDERING = ("account__taxpayer__legal_name", "account__number")
+
+
+def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[Grant]:
+    """The accounts `user` can reach, one row per account: the user's in-force grant with its account,
+    taxpayer, program and consent joined, so the home page's query count does not grow with its rows.
+
+    `search` matches the taxpayer's legal name, the operating name, the BIN or the account number;
+    `program` is a program code."""
+    grants = Grant.objects.filter(in_force_grants(), user=user).select_related(
+        "account__taxpayer", "account__program", "consent"
+    )
+    search = search.strip()
+    if search:
+        digits = "".join(ch for ch in search if ch.isdigit() or ch == "-")
+        condition = Q(account__taxpayer__legal_name__icontains=search) | Q(account__trade_name__icontains=search)
+        if digits:
+            condition |= Q(account__taxpayer__bin__startswith=digits.replace("-", "")) | Q(account__number__contains=digits)
+        grants = grants.filter(condition)
+    if program:
+        grants = grants.filter(account__program__code=program)
+    return grants.order_by(*HOME_ORDERING)
+
+
+def programs_for_user(*, user) -> QuerySet[Program]:
+    """The programs of the accounts `user` can reach (the home page's program filter)."""
+    account_ids = Grant.objects.filter(in_force_grants(), user=user).values("account_id")
+    return Program.objects.filter(accounts__in=account_ids).distinct().order_by("number")
+
+
+def privilege_labels(grant: Grant) -> list[str]:
+    """What a grant lets its holder do, in menu order, for display."""
+    held = privileges_of(grant)
+    return [str(p.label) for p in Privilege if p in held and (p != Privilege.MANAGE_ACCESS or grant.role == Grant.Role.OWNER)]
+
+
+# --- The account menu ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One function of the account menu. `order` follows TRACS's own menu order (DOMAIN.md, "Menu"):
+    10 Account Information, 20 Delegated Administration, 30 Manage Direct Deposit, 40 Payment Options,
+    50 View Account Summary Balance, 60 View Assessment Status, 70 View Financial Transaction Details,
+    80 View/Update Contact Information, 90 Submit Documents, 100 File a Notice of Objection,
+    110 File a Return, 120 reports. Later issues add their items with `account_menu_register`."""
+
+    order: int
+    label: str | Promise
+    url_name: str
+    privilege: str
+    fragment: str = ""
+
+
+ACCOUNT_MENU: list[MenuItem] = [
+    MenuItem(10, _("Account Information"), "account_detail", Privilege.VIEW_ACCOUNT),
+    MenuItem(20, _("Manage access"), "access_list", Privilege.MANAGE_ACCESS),
+    MenuItem(21, _("Representatives"), "access_list", Privilege.MANAGE_ACCESS, fragment="representatives"),
+    MenuItem(22, _("Access log"), "access_log", Privilege.MANAGE_ACCESS),
+]
+
+
+def account_menu_register(item: MenuItem) -> None:
+    """Add a function to the account menu (higher apps call this from their AppConfig.ready)."""
+    if any(existing.url_name == item.url_name and existing.fragment == item.fragment for existing in ACCOUNT_MENU):
+        return
+    ACCOUNT_MENU.append(item)
+    ACCOUNT_MENU.sort(key=lambda existing: existing.order)
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    label: str
+    url: str
+    current: bool
+
+
+def account_menu(*, access: Access, current_url_name: str = "") -> list[MenuLink]:
+    """The menu of one account for one person: only the functions their role and privileges allow."""
+    links = []
+    for item in sorted(ACCOUNT_MENU, key=lambda existing: existing.order):
+        if not access.has(item.privilege):
+            continue
+        try:
+            url = reverse(item.url_name, kwargs={"number": access.account.number})
+        except NoReverseMatch:  # an item whose page is not wired in this deployment
+            continue
+        links.append(
+            MenuLink(
+                label=str(item.label),
+                url=f"{url}#{item.fragment}" if item.fragment else url,
+                current=item.url_name == current_url_name and not item.fragment,
+            )
+        )
+    return links
+
+
+# --- Account Information -------------------------------------------------------------------------------
+
+
+def account_information(*, account: ProgramAccount) -> ProgramAccount:
+    """The account with its mailing address of record and active BFLOs (fuel sellers) loaded."""
+    return (
+        ProgramAccount.objects.select_related("taxpayer", "program")
+        .prefetch_related(
+            Prefetch("addresses", queryset=Address.objects.filter(kind=Address.Kind.MAILING), to_attr="mailing_addresses"),
+            Prefetch("bulk_fuel_locations", queryset=BulkFuelLocation.objects.filter(active=True), to_attr="active_bflos"),
+        )
+        .get(pk=account.pk)
+    )
+
+
+# --- Who has access ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessOverview:
+    owners: list[Grant]
+    delegates: list[Grant]
+    representatives: list[Consent]
+
+
+def consents_for_account(*, account: ProgramAccount) -> QuerySet[Consent]:
+    """Consents (AT4931) that cover `account` and are not rejected or revoked: named in the consent, or an
+    all-accounts consent of the account's taxpayer that covers it (accounts opened after approval only if
+    the consent says so; see consent.services.consent_covered_accounts)."""
+    covers_all = (
+        Q(all_accounts=True, taxpayer_id=account.taxpayer_id)
+        & (Q(covers_future_accounts=True) | Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=account.opened_at))
+    )
+    named = Q(all_accounts=False, pk__in=Consent.accounts.through.objects.filter(programaccount_id=account.pk).values("consent_id"))
+    return (
+        Consent.objects.filter(covers_all | named)
+        .filter(status__in=[Consent.Status.RECEIVED, Consent.Status.APPROVED, Consent.Status.ACTIVE])
+        .select_related("representative")
+        .order_by("representative_name")
+    )
+
+
+def access_overview(*, account: ProgramAccount) -> AccessOverview:
+    """Owners, delegates (pending and active) and representatives of one account, for its owners."""
+    grants = list(
+        Grant.objects.filter(account=account, role__in=[Grant.Role.OWNER, Grant.Role.DELEGATE])
+        .exclude(status=Grant.Status.REVOKED)
+        .select_related("user")
+        .order_by("role", "name")
+    )
+    return AccessOverview(
+        owners=[grant for grant in grants if grant.role == Grant.Role.OWNER],
+        delegates=[grant for grant in grants if grant.role == Grant.Role.DELEGATE],
+        representatives=list(consents_for_account(account=account)),
+    )
+
+
+def grantable_choices() -> list[tuple[str, str]]:
+    return [(p.value, p.label) for p in GRANTABLE]
+
+
+# --- The account's access log ---------------------------------------------------------------------------
+
+
+def access_log_for_account(*, account: ProgramAccount, kind: str = "") -> QuerySet[AccessLogEntry]:
+    """Who looked at (or changed, or was refused) this account, newest first."""
+    entries = AccessLogEntry.objects.filter(account_number=account.number)
+    if kind:
+        entries = entries.filter(kind=kind)
+    return entries.order_by("-occurred_at", "-id")
+
+
+def account_people_ids(*, account: ProgramAccount) -> set[int]:
+    """Everyone who holds or held a grant on the account: the access log names them; anyone else who tried
+    the account number is shown without their identity (TRA staff see it in admin)."""
+    return set(Grant.objects.filter(account=account, user__isnull=False).values_list("user_id", flat=True))
