@@ -35,6 +35,8 @@ def _development_secret_key() -> str:
 
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        raise environ.ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters when TRACS_PRODUCTION=1")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()

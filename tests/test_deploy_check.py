@@ -1,0 +1,117 @@
+"""Production mode (TRACS_PRODUCTION=1): `manage.py check --deploy` reports nothing, and the settings refuse to
+start without the secrets and hosts production needs. Each case runs manage.py in its own process, because
+settings are read once per process."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+STRONG_SECRET_KEY = secrets.token_urlsafe(64)
+
+
+def database_url() -> str:
+    """The test process's own database as a URL (the HOST may be the embedded server's socket directory)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def production_env(**overrides) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        TRACS_PRODUCTION="1",
+        SECRET_KEY=STRONG_SECRET_KEY,
+        ALLOWED_HOSTS="tracs.alberta.ca",
+        DATABASE_URL=database_url(),
+        DJANGO_SETTINGS_MODULE="tracs.settings",
+    )
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def manage(*args, **env_overrides) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=production_env(**env_overrides),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.django_db
+def test_check_deploy_reports_no_issue_at_all():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", "--database", "default")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output
+    assert "WARNING" not in output
+    assert "?: (" not in output  # no issue lines of any level, e.g. "?: (security.W004) ..."
+
+
+@pytest.mark.django_db
+def test_check_deploy_would_catch_a_missing_protection():
+    """The test above means something: the same command fails when HSTS is switched off."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_production_settings_are_hardened_even_if_debug_is_asked_for():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD,"
+        " s.SECURE_CONTENT_TYPE_NOSNIFF, s.X_FRAME_OPTIONS, s.SECRET_KEY == __import__('os').environ['SECRET_KEY'],"
+        " 'csp.middleware.CSPMiddleware' in s.MIDDLEWARE, s.SESSION_COOKIE_AGE)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-12:] == ["False", "True", "True", "True", "31536000", "True", "True", "True", "DENY", "True", "True", "900"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without_a_required_setting(variable):
+    result = manage("check", **{variable: None})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weak_key", ["", "short", "django-insecure-" + "k" * 60, "ab" * 40])
+def test_production_refuses_a_weak_secret_key(weak_key):
+    result = manage("check", SECRET_KEY=weak_key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_production_never_loads_demo_people():
+    result = manage("seed_demo")
+    assert result.returncode != 0
+    assert "never loaded in production" in result.stderr
