@@ -17,14 +17,18 @@ STRONG_SECRET_KEY = secrets.token_urlsafe(64)
 
 
 def database_url() -> str:
-    """The test process's own database as a URL (the HOST may be the embedded server's socket directory)."""
+    """The test process's own database as a URL. The HOST may be the embedded server's socket directory:
+    django-environ reads a socket directory from the path ("postgres://user@//run/postgresql/name"), not from
+    a percent-encoded host, which it would pass on undecoded."""
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="")
+    name = quote(db["NAME"], safe="")
+    if (db["HOST"] or "").startswith("/"):
+        return f"postgres://{credentials}@/{quote(db['HOST'])}/{name}"
     port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+    return f"postgres://{credentials}@{db['HOST'] or ''}{port}/{name}"
 
 
 def production_env(**overrides) -> dict[str, str]:
@@ -90,6 +94,15 @@ def test_production_settings_are_hardened_even_if_debug_is_asked_for():
     result = manage("shell", "--no-imports", "-c", code, DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-12:] == ["False", "True", "True", "True", "31536000", "True", "True", "True", "DENY", "True", "True", "900"]
+
+
+@pytest.mark.django_db
+def test_production_reaches_the_database_named_by_database_url():
+    code = "from django.db import connection as c; c.ensure_connection(); print(c.settings_dict['HOST'], c.settings_dict['NAME'])"
+    result = manage("shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    settings_dict = connection.settings_dict
+    assert result.stdout.split()[-2:] == [settings_dict["HOST"] or "", settings_dict["NAME"]]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,236 @@
+"""docker-compose.yml, the production topology. No Docker engine runs here, so the file is parsed and each
+service checked: its image, command, health check and environment; and the environment it gives the portal is
+fed to the real settings (check --deploy) and the web command and its health check are run for real."""
+
+import os
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_deploy_check import database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+PORTAL_SERVICES = ["web", "worker", "beat", "migrate"]
+REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD", "EMAIL_URL"]
+VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:\?|:-)(?P<arg>[^}]*))?\}")
+
+
+def interpolate(value: str, given: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error} (error when unset or empty)."""
+
+    def replace(match):
+        name, op, arg = match.group("name", "op", "arg")
+        if given.get(name):
+            return given[name]
+        if op == ":?":
+            raise KeyError(f"{name}: {arg}")
+        return arg if op == ":-" else ""
+
+    return VARIABLE.sub(replace, value.replace("$$", "\0")).replace("\0", "$")
+
+
+def command(service: str) -> list[str]:
+    value = SERVICES[service]["command"]
+    return shlex.split(value) if isinstance(value, str) else [str(part) for part in value]
+
+
+def environment(service: str, given: dict[str, str]) -> dict[str, str]:
+    raw = SERVICES[service].get("environment", {})
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) for item in raw)
+    return {key: interpolate(str(value), given) for key, value in raw.items()}
+
+
+def deployment_values(**extra) -> dict[str, str]:
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "tracs.alberta.ca",
+        "POSTGRES_PASSWORD": "s3cret-for-the-test",
+        "EMAIL_URL": "smtp+tls://tracs:mail-password@smtp.alberta.ca:587",
+        **extra,
+    }
+
+
+def settings_variables() -> set[str]:
+    source = (BASE_DIR / "tracs" / "settings.py").read_text()
+    return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z0-9_]+)\"", source))
+
+
+def test_the_five_services_of_the_topology_are_there():
+    assert {"web", "worker", "beat", "db", "redis"} <= set(SERVICES)
+
+
+def test_postgresql_is_the_same_major_version_as_the_embedded_one():
+    assert SERVICES["db"]["image"] == "postgres:18"
+    env = environment("db", deployment_values())
+    assert env["POSTGRES_DB"] == "tracs"
+    assert env["POSTGRES_USER"] == "tracs"
+    assert env["POSTGRES_PASSWORD"] == "s3cret-for-the-test"
+    assert any(volume.startswith("pgdata:") for volume in SERVICES["db"]["volumes"])
+
+
+def test_redis_keeps_its_queue_on_disk():
+    assert SERVICES["redis"]["image"].startswith("redis:")
+    assert command("redis")[:3] == ["redis-server", "--appendonly", "yes"]
+
+
+def test_web_runs_the_portal_under_gunicorn():
+    cmd = command("web")
+    assert cmd[:2] == ["gunicorn", "tracs.wsgi:application"]
+    assert "--bind=0.0.0.0:8000" in cmd
+    assert "8000:8000" in SERVICES["web"]["ports"]
+
+
+def test_worker_and_beat_are_separate_celery_processes():
+    worker, beat = command("worker"), command("beat")
+    assert worker[:4] == ["celery", "-A", "tracs", "worker"]
+    assert "--beat" not in worker
+    assert "-B" not in worker
+    assert beat[:4] == ["celery", "-A", "tracs", "beat"]
+
+
+def test_migrations_run_once_before_the_portal_starts():
+    assert command("migrate") == ["python", "manage.py", "migrate", "--no-input"]
+    assert SERVICES["migrate"]["restart"] == "no"
+    for service in ["web", "worker", "beat"]:
+        assert SERVICES[service]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_portal_services_share_one_image_built_from_the_dockerfile():
+    assert (BASE_DIR / "Dockerfile").exists()
+    for service in PORTAL_SERVICES:
+        assert SERVICES[service]["build"] == "."
+        assert SERVICES[service]["image"] == "tracs:latest"
+        assert "media:/data/media" in SERVICES[service]["volumes"]
+
+
+def test_portal_services_wait_for_healthy_database_and_redis():
+    for service in ["web", "worker"]:
+        depends = SERVICES[service]["depends_on"]
+        assert depends["db"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+    assert SERVICES["beat"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat", "db", "redis"])
+def test_every_long_running_service_has_a_health_check(service):
+    check = SERVICES[service]["healthcheck"]
+    assert check["test"][0] in {"CMD", "CMD-SHELL"}
+    assert len(check["test"]) >= 2
+    for key in ("interval", "timeout", "retries"):
+        assert key in check
+    if check["test"][0] == "CMD" and check["test"][1:3] == ["python", "-c"]:
+        compile(check["test"][3], f"{service} health check", "exec")
+
+
+def test_the_health_checks_probe_what_each_service_does():
+    assert "pg_isready" in SERVICES["db"]["healthcheck"]["test"][1]
+    assert SERVICES["redis"]["healthcheck"]["test"][1:] == ["redis-cli", "ping"]
+    assert "/healthz" in SERVICES["web"]["healthcheck"]["test"][3]
+    worker_check = SERVICES["worker"]["healthcheck"]["test"][1]
+    assert "celery -A tracs inspect ping" in worker_check
+    assert "$$HOSTNAME" in worker_check  # escaped for compose, expanded by the shell in the container
+    assert "celerybeat-schedule" in SERVICES["beat"]["healthcheck"]["test"][3]
+    assert "--schedule=/app/var/celerybeat-schedule" in command("beat")
+
+
+@pytest.mark.parametrize("service", PORTAL_SERVICES)
+def test_portal_environment_is_production_with_the_broker_cache_and_database(service):
+    env = environment(service, deployment_values())
+    assert env["TRACS_PRODUCTION"] == "1"
+    assert len(env["SECRET_KEY"]) >= 50
+    assert env["ALLOWED_HOSTS"] == "tracs.alberta.ca"
+    assert env["DATABASE_URL"] == "postgres://tracs:s3cret-for-the-test@db:5432/tracs"
+    assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert env["CACHE_URL"] == "redis://redis:6379/1"  # allauth's rate limits, shared by every gunicorn worker
+    assert env["EMAIL_URL"].startswith("smtp")
+    assert env["MEDIA_ROOT"] == "/data/media"
+    assert "DEBUG" not in env
+
+
+@pytest.mark.parametrize("variable", REQUIRED)
+def test_compose_refuses_to_start_without_a_required_secret(variable):
+    values = deployment_values()
+    del values[variable]
+    services = ["web", "db"] if variable == "POSTGRES_PASSWORD" else ["web"]
+    for service in services:
+        with pytest.raises(KeyError, match=variable):
+            environment(service, values)
+
+
+def test_every_variable_given_to_the_portal_is_one_the_settings_read():
+    """A typo in a variable name would silently fall back to a default: none here."""
+    known = settings_variables()
+    for service in PORTAL_SERVICES:
+        unknown = set(environment(service, deployment_values())) - known
+        assert unknown == set(), f"{service}: {unknown}"
+
+
+def test_compose_environment_passes_check_deploy():
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL", "SECRET_KEY"}}
+    env.update(environment("web", deployment_values()))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_the_web_command_serves_and_its_health_check_passes_under_production_settings():
+    """Runs the compose web command (bound to a free local port) with production settings on the test
+    database, then the web service's own health check against it; and shows a plain-HTTP probe without the
+    proxy's header would be redirected, which is why the check sends it."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG"}}
+    env.update(environment("web", deployment_values()))
+    env.update(DATABASE_URL=database_url(), CACHE_URL="locmemcache://", CELERY_BROKER_URL="memory://")
+    cmd = [arg if not arg.startswith("--bind=") else f"--bind=127.0.0.1:{port}" for arg in command("web")]
+    cmd = [str(Path(sys.executable).with_name("gunicorn")), *cmd[1:], "--workers=1"]
+    server = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        check = SERVICES["web"]["healthcheck"]["test"][3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        result = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=30, check=False)
+        if result.returncode != 0:
+            server.terminate()
+            pytest.fail(f"health check failed: {result.stderr[-500:]}\nserver: {server.communicate(timeout=30)[1][-3000:]}")
+
+        without_proxy_header = check.replace(", 'X-Forwarded-Proto': 'https'", "")
+        assert without_proxy_header != check
+        result = subprocess.run([sys.executable, "-c", without_proxy_header], env=env, capture_output=True, text=True, timeout=30, check=False)
+        assert result.returncode != 0  # redirected to https://, which nothing answers here
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
