@@ -27,14 +27,18 @@ class EnrolmentForm(forms.Form):
     account_number = forms.CharField(
         label=_("Account number or BIN"),
         max_length=40,
-        help_text=_("As printed on your enrolment letter, for example 123456789-01-001. A representative with a consent for all of a taxpayer's accounts may enter the taxpayer's 9-digit BIN."),
+        help_text=_(
+            "As printed on your enrolment letter, for example 123456789-01-001. A representative with a consent for all of a taxpayer's accounts may enter the taxpayer's 9-digit BIN."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     pin = forms.CharField(
         label=_("PIN"),
         max_length=40,
         help_text=_("12 letters and digits; dashes and spaces are ignored."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
     )
 
 
@@ -66,22 +70,33 @@ class DelegateAddForm(forms.Form):
     )
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=[(Grant.Role.DELEGATE, _("Delegate: the functions you choose below")), (Grant.Role.OWNER, _("Owner: every function, including managing access"))],
+        choices=[
+            (Grant.Role.DELEGATE, _("Delegate: the functions you choose below")),
+            (Grant.Role.OWNER, _("Owner: every function, including managing access")),
+        ],
         initial=Grant.Role.DELEGATE,
         widget=forms.RadioSelect,
     )
     privileges = PrivilegesField()
     ends_on = forms.DateField(
-        label=_("Access ends on"), required=False, widget=DateInput, help_text=_("Leave empty for access until you remove it.")
+        label=_("Access ends on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty for access until you remove it."),
     )
 
 
 class GrantUpdateForm(forms.Form):
     privileges = PrivilegesField()
     ends_on = forms.DateField(
-        label=_("Access ends on"), required=False, widget=DateInput, help_text=_("Leave empty for access until you remove it.")
+        label=_("Access ends on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty for access until you remove it."),
     )
 
 
 class AccessLogFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Show"), required=False, choices=[("", _("Everything")), *AccessLogEntry.Kind.choices])
+    kind = forms.ChoiceField(
+        label=_("Show"), required=False, choices=[("", _("Everything")), *AccessLogEntry.Kind.choices]
+    )

@@ -35,9 +35,13 @@ def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[
     search = search.strip()
     if search:
         digits = "".join(ch for ch in search if ch.isdigit() or ch == "-")
-        condition = Q(account__taxpayer__legal_name__icontains=search) | Q(account__trade_name__icontains=search)
+        condition = Q(account__taxpayer__legal_name__icontains=search) | Q(
+            account__trade_name__icontains=search
+        )
         if digits:
-            condition |= Q(account__taxpayer__bin__startswith=digits.replace("-", "")) | Q(account__number__contains=digits)
+            condition |= Q(account__taxpayer__bin__startswith=digits.replace("-", "")) | Q(
+                account__number__contains=digits
+            )
         grants = grants.filter(condition)
     if program:
         grants = grants.filter(account__program__code=program)
@@ -53,7 +57,11 @@ def programs_for_user(*, user) -> QuerySet[Program]:
 def privilege_labels(grant: Grant) -> list[str]:
     """What a grant lets its holder do, in menu order, for display."""
     held = privileges_of(grant)
-    return [str(p.label) for p in Privilege if p in held and (p != Privilege.MANAGE_ACCESS or grant.role == Grant.Role.OWNER)]
+    return [
+        str(p.label)
+        for p in Privilege
+        if p in held and (p != Privilege.MANAGE_ACCESS or grant.role == Grant.Role.OWNER)
+    ]
 
 
 # --- The account menu ------------------------------------------------------------------------------------
@@ -84,7 +92,9 @@ ACCOUNT_MENU: list[MenuItem] = [
 
 def account_menu_register(item: MenuItem) -> None:
     """Add a function to the account menu (higher apps call this from their AppConfig.ready)."""
-    if any(existing.url_name == item.url_name and existing.fragment == item.fragment for existing in ACCOUNT_MENU):
+    if any(
+        existing.url_name == item.url_name and existing.fragment == item.fragment for existing in ACCOUNT_MENU
+    ):
         return
     ACCOUNT_MENU.append(item)
     ACCOUNT_MENU.sort(key=lambda existing: existing.order)
@@ -125,8 +135,16 @@ def account_information(*, account: ProgramAccount) -> ProgramAccount:
     return (
         ProgramAccount.objects.select_related("taxpayer", "program")
         .prefetch_related(
-            Prefetch("addresses", queryset=Address.objects.filter(kind=Address.Kind.MAILING), to_attr="mailing_addresses"),
-            Prefetch("bulk_fuel_locations", queryset=BulkFuelLocation.objects.filter(active=True), to_attr="active_bflos"),
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.filter(kind=Address.Kind.MAILING),
+                to_attr="mailing_addresses",
+            ),
+            Prefetch(
+                "bulk_fuel_locations",
+                queryset=BulkFuelLocation.objects.filter(active=True),
+                to_attr="active_bflos",
+            ),
         )
         .get(pk=account.pk)
     )
@@ -145,12 +163,16 @@ class AccessOverview:
 def consents_for_account(*, account: ProgramAccount) -> QuerySet[Consent]:
     """Consents (AT4931) that cover `account` and are not rejected or revoked: named in the consent, or an
     all-accounts consent of the account's taxpayer that covers it (accounts opened after approval only if
-    the consent says so; see consent.services.consent_covered_accounts)."""
-    covers_all = (
-        Q(all_accounts=True, taxpayer_id=account.taxpayer_id)
-        & (Q(covers_future_accounts=True) | Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=account.opened_at))
+    the consent says so; a named account transferred to another taxpayer is no longer covered; see
+    consent.services.consent_covered_accounts)."""
+    covers_all = Q(all_accounts=True, taxpayer_id=account.taxpayer_id) & (
+        Q(covers_future_accounts=True) | Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=account.opened_at)
     )
-    named = Q(all_accounts=False, pk__in=Consent.accounts.through.objects.filter(programaccount_id=account.pk).values("consent_id"))
+    named = Q(
+        all_accounts=False,
+        taxpayer_id=account.taxpayer_id,
+        pk__in=Consent.accounts.through.objects.filter(programaccount_id=account.pk).values("consent_id"),
+    )
     return (
         Consent.objects.filter(covers_all | named)
         .filter(status__in=[Consent.Status.RECEIVED, Consent.Status.APPROVED, Consent.Status.ACTIVE])

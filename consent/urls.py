@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/<str:number>/access/<int:grant_id>/pin/", views.access_pin, name="access_pin"),
     path("accounts/<str:number>/access/<int:grant_id>/edit/", views.access_edit, name="access_edit"),
     path("accounts/<str:number>/access/<int:grant_id>/revoke/", views.access_revoke, name="access_revoke"),
-    path("accounts/<str:number>/consents/<int:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path(
+        "accounts/<str:number>/consents/<int:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"
+    ),
     path("accounts/<str:number>/access-log/", views.access_log, name="access_log"),
 ]

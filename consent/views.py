@@ -35,7 +35,9 @@ from consent.privileges import Privilege
 
 HOME_PAGE_SIZE = 25
 ACCESS_LOG_PAGE_SIZE = 50
-PIN_SHOWN_ONCE = gettext_lazy("This PIN was shown once and cannot be shown again. If it was lost, remove the pending access and add the person again for a new PIN.")
+PIN_SHOWN_ONCE = gettext_lazy(
+    "This PIN was shown once and cannot be shown again. If it was lost, remove the pending access and add the person again for a new PIN."
+)
 
 
 def _pin_session_key(grant_id: int) -> str:
@@ -66,7 +68,10 @@ def home(request):
         program = form.cleaned_data["program"]
     grants = selectors.accounts_for_user(user=request.user, search=search, program=program)
     page = Paginator(grants, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"grant": grant, "account": grant.account, "privileges": selectors.privilege_labels(grant)} for grant in page.object_list]
+    rows = [
+        {"grant": grant, "account": grant.account, "privileges": selectors.privilege_labels(grant)}
+        for grant in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -89,7 +94,10 @@ def account_enrol(request):
     if request.method == "POST" and form.is_valid():
         try:
             grants = services.account_enrol(
-                user=request.user, account_number=form.cleaned_data["account_number"], typed_pin=form.cleaned_data["pin"], request=request
+                user=request.user,
+                account_number=form.cleaned_data["account_number"],
+                typed_pin=form.cleaned_data["pin"],
+                request=request,
             )
         except pins.PinRefused as refusal:
             form.add_error(None, str(refusal.message))
@@ -109,7 +117,11 @@ def _after_enrolment(request, grants: list[Grant]):
         messages.success(
             request,
             _("You now have access to account %(number)s of %(taxpayer)s as %(role)s.")
-            % {"number": first.account.number, "taxpayer": first.account.taxpayer.legal_name, "role": first.get_role_display().lower()},
+            % {
+                "number": first.account.number,
+                "taxpayer": first.account.taxpayer.legal_name,
+                "role": first.get_role_display().lower(),
+            },
         )
     else:
         messages.success(
@@ -147,9 +159,14 @@ def access_list(request):
     overview = selectors.access_overview(account=request.account)
     context = {
         "owners": [{"grant": grant, "is_you": grant.user_id == request.user.pk} for grant in overview.owners],
-        "delegates": [{"grant": grant, "privileges": selectors.privilege_labels(grant)} for grant in overview.delegates],
+        "delegates": [
+            {"grant": grant, "privileges": selectors.privilege_labels(grant)} for grant in overview.delegates
+        ],
         "representatives": [
-            {"consent": consent, "privileges": [str(Privilege(p).label) for p in consent.privileges if p in Privilege.values]}
+            {
+                "consent": consent,
+                "privileges": [str(Privilege(p).label) for p in consent.privileges if p in Privilege.values],
+            }
             for consent in overview.representatives
         ],
     }
@@ -179,7 +196,10 @@ def access_add(request):
             _form_errors_from(
                 form,
                 error,
-                field_for={str(services.GRANT_TO_SELF): "email", str(services.ALREADY_HAS_ACCESS % {"email": email}): "email"},
+                field_for={
+                    str(services.GRANT_TO_SELF): "email",
+                    str(services.ALREADY_HAS_ACCESS % {"email": email}): "email",
+                },
             )
         else:
             # The clear PIN lives, encrypted, in this person's session only until the page below pops it.
@@ -205,7 +225,11 @@ def access_pin(request, grant_id: int):
 
 
 def _open_grant(request, grant_id: int) -> Grant:
-    return get_object_or_404(Grant.objects.exclude(status=Grant.Status.REVOKED).select_related("user"), pk=grant_id, account=request.account)
+    return get_object_or_404(
+        Grant.objects.exclude(status=Grant.Status.REVOKED).select_related("user"),
+        pk=grant_id,
+        account=request.account,
+    )
 
 
 @account_view(Privilege.MANAGE_ACCESS)
@@ -214,18 +238,29 @@ def access_edit(request, grant_id: int):
     grant = _open_grant(request, grant_id)
     if grant.role != Grant.Role.DELEGATE:
         raise Http404  # only a delegate's privileges and end date are edited; owners and representatives are removed
-    form = GrantUpdateForm(request.POST or None, initial={"privileges": grant.privileges, "ends_on": grant.ends_on})
+    form = GrantUpdateForm(
+        request.POST or None, initial={"privileges": grant.privileges, "ends_on": grant.ends_on}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.grant_update(
-                grant=grant, by=request.user, privileges=form.cleaned_data["privileges"], ends_on=form.cleaned_data["ends_on"], request=request
+                grant=grant,
+                by=request.user,
+                privileges=form.cleaned_data["privileges"],
+                ends_on=form.cleaned_data["ends_on"],
+                request=request,
             )
         except ValidationError as error:
             _form_errors_from(form, error)
         else:
             messages.success(request, _("The access of %(name)s was changed.") % {"name": grant.name})
             return redirect("access_list", number=request.account.number)
-    return render(request, "consent/access_edit.html", {"form": form, "grant": grant}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "consent/access_edit.html",
+        {"form": form, "grant": grant},
+        status=400 if form.errors else 200,
+    )
 
 
 @account_view(Privilege.MANAGE_ACCESS)
@@ -241,7 +276,9 @@ def access_revoke(request, grant_id: int):
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, _("%(name)s no longer has access to this account.") % {"name": grant.name})
+            messages.success(
+                request, _("%(name)s no longer has access to this account.") % {"name": grant.name}
+            )
             if grant.user_id == request.user.pk:
                 return redirect("home")
             return redirect("access_list", number=request.account.number)
@@ -266,7 +303,12 @@ def consent_revoke(request, consent_id: int):
                 % {"name": consent.representative_name},
             )
             return redirect("access_list", number=request.account.number)
-    return render(request, "consent/consent_revoke.html", {"consent": consent, "errors": errors}, status=400 if errors else 200)
+    return render(
+        request,
+        "consent/consent_revoke.html",
+        {"consent": consent, "errors": errors},
+        status=400 if errors else 200,
+    )
 
 
 # --- Access log (owners) ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 put in place by consent.access.account_view), limited to what the person's role and privileges allow."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import account_menu as account_menu_links
 
@@ -19,3 +20,17 @@ def account_menu(context):
         "links": account_menu_links(access=access, current_url_name=match.url_name if match else ""),
         "account": access.account,
     }
+
+
+CAPACITIES = {
+    "owner": _("Account owner"),
+    "delegate": _("Delegate"),
+    "representative": _("Representative"),
+    "staff": _("TRA staff"),
+}
+
+
+@register.filter
+def capacity_label(capacity: str) -> str:
+    """The access log's `capacity` (owner, delegate, representative, staff) in the reader's language."""
+    return str(CAPACITIES.get(capacity, capacity))

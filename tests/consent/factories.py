@@ -40,11 +40,25 @@ class ProgramAccountFactory(factory.django.DjangoModelFactory):
     mailing_address = factory.LazyFunction(lambda: dict(MAILING))
 
     @classmethod
-    def _create(cls, model_class, *args, taxpayer, program, effective_date, trade_name="", mailing_address=None, **kwargs):
+    def _create(
+        cls,
+        model_class,
+        *args,
+        taxpayer,
+        program,
+        effective_date,
+        trade_name="",
+        mailing_address=None,
+        **kwargs,
+    ):
         if isinstance(program, str):
             program = Program.objects.get(code=program)
         account = account_open(
-            taxpayer=taxpayer, program=program, effective_date=effective_date, trade_name=trade_name, mailing_address=mailing_address
+            taxpayer=taxpayer,
+            program=program,
+            effective_date=effective_date,
+            trade_name=trade_name,
+            mailing_address=mailing_address,
         )
         if kwargs:
             for key, value in kwargs.items():
@@ -94,12 +108,18 @@ class ConsentFactory(factory.django.DjangoModelFactory):
 
     taxpayer = factory.SubFactory(TaxpayerFactory)
     representative = factory.SubFactory(UserFactory)
-    representative_name = factory.LazyAttribute(lambda o: o.representative.display_name if o.representative else "Rita Representative")
-    representative_email = factory.LazyAttribute(lambda o: o.representative.email if o.representative else "rita@example.ca")
+    representative_name = factory.LazyAttribute(
+        lambda o: o.representative.display_name if o.representative else "Rita Representative"
+    )
+    representative_email = factory.LazyAttribute(
+        lambda o: o.representative.email if o.representative else "rita@example.ca"
+    )
     signer_name = "Pat Director"
     signer_capacity = Consent.SignerCapacity.DIRECTOR
     signed_on = date(2026, 1, 15)
-    privileges = factory.LazyFunction(lambda: [Privilege.VIEW_ACCOUNT.value, Privilege.VIEW_ASSESSMENTS.value])
+    privileges = factory.LazyFunction(
+        lambda: [Privilege.VIEW_ACCOUNT.value, Privilege.VIEW_ASSESSMENTS.value]
+    )
     status = Consent.Status.ACTIVE
     reviewed_at = factory.LazyFunction(timezone.now)
     activated_at = factory.LazyFunction(timezone.now)

@@ -70,7 +70,12 @@ def test_accounts_not_in_force_are_not_listed(signed_in, user):
     pending = ProgramAccountFactory(taxpayer__legal_name="Pending Ltd.")
     delegate_grant(account=pending, user=None, status=Grant.Status.PENDING, email=user.email)
     expired = ProgramAccountFactory(taxpayer__legal_name="Expired Consent Ltd.")
-    consent = ConsentFactory(taxpayer=expired.taxpayer, representative=user, accounts=[expired], expires_on=timezone.localdate() - timedelta(days=1))
+    consent = ConsentFactory(
+        taxpayer=expired.taxpayer,
+        representative=user,
+        accounts=[expired],
+        expires_on=timezone.localdate() - timedelta(days=1),
+    )
     representative_grant(consent=consent, account=expired)
     somebody_elses = ProgramAccountFactory(taxpayer__legal_name="Somebody Else Ltd.")
     owner_grant(account=somebody_elses)
@@ -86,7 +91,11 @@ def test_accounts_not_in_force_are_not_listed(signed_in, user):
 def representative_with_clients(user):
     """A representative with three clients under consents, in two programs."""
     clients = {}
-    for name, program in [("Alpha Farms Inc.", "tefs"), ("Bravo Fuels Ltd.", "fuel_tax"), ("Charlie Cardlock", "fuel_tax")]:
+    for name, program in [
+        ("Alpha Farms Inc.", "tefs"),
+        ("Bravo Fuels Ltd.", "fuel_tax"),
+        ("Charlie Cardlock", "fuel_tax"),
+    ]:
         account = ProgramAccountFactory(taxpayer__legal_name=name, program=program)
         consent = ConsentFactory(taxpayer=account.taxpayer, representative=user, accounts=[account])
         representative_grant(consent=consent, account=account)
@@ -127,7 +136,9 @@ def _accounts_for(user, count):
         if n % 3 == 0:
             owner_grant(account=account, user=user)
         elif n % 3 == 1:
-            delegate_grant(account=account, user=user, privileges=[Privilege.VIEW_ACCOUNT, Privilege.FILE_RETURNS])
+            delegate_grant(
+                account=account, user=user, privileges=[Privilege.VIEW_ACCOUNT, Privilege.FILE_RETURNS]
+            )
         else:
             consent = ConsentFactory(taxpayer=taxpayer, representative=user, accounts=[account])
             representative_grant(consent=consent, account=account)
