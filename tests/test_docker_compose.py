@@ -234,3 +234,18 @@ def test_the_web_command_serves_and_its_health_check_passes_under_production_set
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_dockerfile_builds_assets_from_npm_runs_collectstatic_and_drops_root():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    python_image = re.search(r"^FROM python:(3\.\d+)", dockerfile, re.MULTILINE)
+    assert python_image
+    minor = int(python_image.group(1).split(".")[1])
+    assert 11 <= minor < 13  # pyproject.toml: requires-python >=3.11,<3.13
+    assert "npm ci" in dockerfile
+    assert "scripts/build_assets.py" in dockerfile
+    assert "collectstatic --no-input" in dockerfile
+    assert re.search(r"^USER tracs$", dockerfile, re.MULTILINE)
+    assert "TRACS_PRODUCTION" not in dockerfile  # set by the deployment, never baked into the image
+    ignored = (BASE_DIR / ".dockerignore").read_text().split()
+    assert {".git", ".venv", "node_modules", "var"} <= set(ignored)
