@@ -3,6 +3,7 @@ start without the secrets and hosts production needs. Each case runs manage.py i
 settings are read once per process."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -128,3 +129,11 @@ def test_production_never_loads_demo_people():
     result = manage("seed_demo")
     assert result.returncode != 0
     assert "never loaded in production" in result.stderr
+
+
+def test_every_environment_variable_the_settings_read_is_documented():
+    source = (BASE_DIR / "tracs" / "settings.py").read_text()
+    variables = set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z0-9_]+)\"", source))
+    assert len(variables) > 20
+    documented = set(re.findall(r"`([A-Z0-9_]+)`", (BASE_DIR / "docs" / "configuration.md").read_text()))
+    assert variables - documented == set()
