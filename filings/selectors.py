@@ -1,0 +1,127 @@
+"""Reads of filings: obligations, returns and their lines.
+
+Obligations are **computed, not stored**. Whether a return is owed for a month follows from the account's
+effective date, its closure date and today's date; whether it is filed follows from the returns table. Storing
+them would add a second source of truth that a daily job must keep in step (and that is wrong between a
+change of the account's dates and the next run); computing them costs one indexed query per account page
+(all of an account's returns, a few hundred rows at most after decades) and a loop over the months. When a
+report must list obligations across all accounts in SQL, the same rule is `generate_series` over the months
+joined to programs_holiday; that belongs with that report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from filings.models import FuelTaxReturn, ReturnLine
+from filings.periods import Period, days_late, periods_owed
+from programs.models import ProgramAccount
+
+FUEL_TAX = "fuel_tax"
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One month's return owed by an account, and where it stands today."""
+
+    class Status:
+        FILED = "filed"
+        DUE = "due"
+        OVERDUE = "overdue"
+
+    period: Period
+    due_on: date
+    status: str
+    days_late: int  # overdue: days past the due date today; filed: days late when received (0 if on time)
+    original: FuelTaxReturn | None
+    latest: FuelTaxReturn | None  # the latest version (the original, or its latest amendment)
+
+    @property
+    def is_filed(self) -> bool:
+        return self.status == self.Status.FILED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OVERDUE
+
+
+def obligations_for_account(*, account: ProgramAccount, today: date) -> list[Obligation]:
+    """Every return the account owes up to the last month ended by `today`, newest first, each filed,
+    due (not filed, on or before its due date) or overdue (not filed, after its due date, with days late).
+    Accounts of programs without monthly fuel tax returns owe none here."""
+    if account.program.code != FUEL_TAX:
+        return []
+    periods = periods_owed(effective_date=account.effective_date, closed_on=account.closed_on, today=today)
+    if not periods:
+        return []
+    versions: dict[date, list[FuelTaxReturn]] = {}
+    for tax_return in FuelTaxReturn.objects.filter(
+        account=account, period_start__gte=periods[0].start
+    ).order_by("period_start", "version"):
+        versions.setdefault(tax_return.period_start, []).append(tax_return)
+    obligations = []
+    for period in reversed(periods):
+        filed = versions.get(period.start, [])
+        original = next((r for r in filed if r.kind == FuelTaxReturn.Kind.ORIGINAL), None)
+        due_on = period.due_on
+        if original is not None:
+            status, late = Obligation.Status.FILED, original.late_days
+        elif today > due_on:
+            status, late = Obligation.Status.OVERDUE, days_late(due_on=due_on, on=today)
+        else:
+            status, late = Obligation.Status.DUE, 0
+        obligations.append(
+            Obligation(
+                period=period,
+                due_on=due_on,
+                status=status,
+                days_late=late,
+                original=original,
+                latest=filed[-1] if filed else None,
+            )
+        )
+    return obligations
+
+
+def outstanding_count(*, account: ProgramAccount, today: date) -> int:
+    """How many returns are owed and not filed (the "N return(s) outstanding" banner)."""
+    return sum(
+        1 for obligation in obligations_for_account(account=account, today=today) if not obligation.is_filed
+    )
+
+
+def returns_for_account(*, account: ProgramAccount) -> QuerySet[FuelTaxReturn]:
+    return FuelTaxReturn.objects.filter(account=account).select_related("account", "filed_by")
+
+
+def returns_for_period(*, account: ProgramAccount, period: Period) -> list[FuelTaxReturn]:
+    """Every version filed for the period, newest first, with their lines."""
+    return list(
+        FuelTaxReturn.objects.filter(account=account, period_start=period.start)
+        .select_related("account")
+        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("id")))
+        .order_by("-version")
+    )
+
+
+def return_by_confirmation(*, account: ProgramAccount, confirmation_number: str) -> FuelTaxReturn | None:
+    """The return with this confirmation number **of this account** (None otherwise: another account's
+    confirmation number is as unknown as a made-up one)."""
+    return (
+        FuelTaxReturn.objects.filter(account=account, confirmation_number=confirmation_number.upper())
+        .select_related("account__taxpayer", "account__program", "amends", "filed_by")
+        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("id")))
+        .first()
+    )
+
+
+def latest_version(*, account: ProgramAccount, period: Period) -> FuelTaxReturn | None:
+    return (
+        FuelTaxReturn.objects.filter(account=account, period_start=period.start)
+        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("id")))
+        .order_by("-version")
+        .first()
+    )
