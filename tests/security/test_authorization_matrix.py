@@ -1,0 +1,196 @@
+"""The authorization matrix: every account-scoped URL pattern (every pattern with a `number`), GET and POST,
+as every kind of person. A new account-scoped pattern is picked up automatically; one whose view is not
+wrapped by consent.access.account_view fails `test_every_account_pattern_is_guarded`.
+
+Policy (docs/adr/0003-one-access-policy.md): anonymous -> 302 to sign-in; no access in force -> 404, the
+same as a made-up account number; access without the privilege -> 403; otherwise the page answers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from consent.models import Consent, Grant
+from consent.privileges import GRANTABLE, Privilege
+from programs.models import Program
+from programs.services import account_open, taxpayer_create
+from tests.accounts.factories import UserFactory
+from tests.conftest import sign_in
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "delegate_lacking",
+    "delegate_with",
+    "representative_in_scope",
+    "representative_out_of_scope",
+    "revoked_delegate",
+    "expired_representative",
+    "owner",
+    "staff",
+]
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def account_patterns() -> list[tuple[str, URLPattern]]:
+    return sorted(
+        ((route, entry) for route, entry in _walk(get_resolver().url_patterns) if "<number>" in route or "<str:number>" in route),
+        key=lambda item: item[0],
+    )
+
+
+PATTERNS = account_patterns()
+
+
+def test_there_are_account_scoped_pages():
+    assert len(PATTERNS) >= 5, [route for route, _ in PATTERNS]
+
+
+@pytest.mark.parametrize(("route", "entry"), PATTERNS, ids=[route for route, _ in PATTERNS])
+def test_every_account_pattern_is_guarded(route, entry):
+    assert getattr(entry.callback, "required_privilege", None) in set(Privilege), (
+        f"{route} takes an account number but its view is not wrapped by consent.access.account_view"
+    )
+
+
+def _grant(account, user, role, privileges=(), consent=None, status=Grant.Status.ACTIVE, ends_on=None):
+    return Grant.objects.create(
+        account=account, user=user, role=role, privileges=list(privileges), status=status, name=user.display_name, email=user.email,
+        consent=consent, ends_on=ends_on, activated_at=timezone.now(),
+    )
+
+
+def _consent(taxpayer, user, privileges, *, expires_on=None):
+    return Consent.objects.create(
+        taxpayer=taxpayer, representative_name=user.display_name, representative_email=user.email, signer_name="Signer",
+        signer_capacity=Consent.SignerCapacity.OWNER, signed_on=date(2026, 1, 1), privileges=list(privileges), all_accounts=True,
+        status=Consent.Status.ACTIVE, representative=user, expires_on=expires_on, reviewed_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def world(db):
+    """One account under test, with its owner, a pending delegate to act on, and a second taxpayer."""
+    program = Program.objects.get(code="fuel_tax")
+    taxpayer = taxpayer_create(legal_name="Matrix Fuels Ltd.", bin="111222333")
+    account = account_open(taxpayer=taxpayer, program=program, effective_date=date(2024, 1, 1))
+    other_taxpayer = taxpayer_create(legal_name="Elsewhere Energy Inc.", bin="999888777")
+    other_account = account_open(taxpayer=other_taxpayer, program=program, effective_date=date(2024, 1, 1))
+    owner = UserFactory()
+    _grant(account, owner, Grant.Role.OWNER)
+    target = Grant.objects.create(
+        account=account, role=Grant.Role.DELEGATE, privileges=[Privilege.VIEW_ACCOUNT], status=Grant.Status.PENDING,
+        name="Target Person", email="target@example.ca",
+    )
+    return {"account": account, "other_account": other_account, "owner": owner, "target": target, "taxpayer": taxpayer}
+
+
+def _person(role: str, privilege: str, world) -> object | None:
+    account = world["account"]
+    other = [p for p in GRANTABLE if p != privilege][0]
+    grantable = privilege != Privilege.MANAGE_ACCESS
+    if role == "anonymous":
+        return None
+    user = UserFactory(is_staff=(role == "staff"), is_superuser=(role == "staff"))
+    if role == "delegate_lacking":
+        _grant(account, user, Grant.Role.DELEGATE, [other])
+    elif role == "delegate_with":
+        _grant(account, user, Grant.Role.DELEGATE, [privilege] if grantable else list(GRANTABLE))
+    elif role == "representative_in_scope":
+        consent = _consent(world["taxpayer"], user, [privilege] if grantable else list(GRANTABLE))
+        _grant(account, user, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
+    elif role == "representative_out_of_scope":
+        consent = _consent(world["other_account"].taxpayer, user, list(GRANTABLE))
+        _grant(world["other_account"], user, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
+    elif role == "revoked_delegate":
+        _grant(account, user, Grant.Role.DELEGATE, [privilege] if grantable else list(GRANTABLE), status=Grant.Status.REVOKED)
+    elif role == "expired_representative":
+        yesterday = timezone.localdate() - timedelta(days=1)
+        consent = _consent(world["taxpayer"], user, list(GRANTABLE), expires_on=yesterday)
+        _grant(account, user, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent, ends_on=yesterday)
+    elif role == "owner":
+        user = world["owner"]
+    return user
+
+
+def expected(role: str, privilege: str) -> str:
+    if role == "anonymous":
+        return "sign-in"
+    if role in ("outsider", "representative_out_of_scope", "revoked_delegate", "expired_representative", "staff"):
+        return "404"
+    if role == "owner":
+        return "allowed"
+    if role == "delegate_lacking":
+        return "403"
+    # delegates and representatives never hold manage_access, whatever they were given
+    return "403" if privilege == Privilege.MANAGE_ACCESS else "allowed"
+
+
+def _kwargs(route: str, world) -> dict:
+    kwargs = {"number": world["account"].number}
+    if "<int:grant_id>" in route:
+        kwargs["grant_id"] = world["target"].pk
+    if "<int:consent_id>" in route:
+        rep = UserFactory()
+        consent = _consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
+        _grant(world["account"], rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
+        kwargs["consent_id"] = consent.pk
+    unknown = set(_route_params(route)) - set(kwargs)
+    assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
+    return kwargs
+
+
+def _route_params(route: str) -> list[str]:
+    import re
+
+    return [name for name in re.findall(r"<(?:\w+:)?(\w+)>", route)]
+
+
+CASES = [
+    (route, entry, role, method)
+    for (route, entry), role, method in itertools.product(PATTERNS, ROLES, ["get", "post"])
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "entry", "role", "method"), CASES, ids=[f"{route}|{role}|{method}" for route, _, role, method in CASES]
+)
+def test_matrix_cell(client, world, route, entry, role, method):
+    privilege = entry.callback.required_privilege
+    url = reverse(entry.name, kwargs=_kwargs(route, world))
+    person = _person(role, privilege, world)
+    if person is not None:
+        sign_in(client, person)
+    response = getattr(client, method)(url)
+    outcome = expected(role, privilege)
+    body = response.content.decode(errors="replace")
+    if outcome == "sign-in":
+        assert response.status_code == 302
+        assert "/auth/login/" in response["Location"]
+    elif outcome == "404":
+        assert response.status_code == 404
+        assert world["taxpayer"].legal_name not in body
+        assert world["account"].number not in body
+        made_up = getattr(client, method)(reverse(entry.name, kwargs={**_kwargs(route, world), "number": "000000000-01-001"}))
+        assert made_up.status_code == 404
+    elif outcome == "403":
+        assert response.status_code == 403
+        assert str(Privilege(privilege).label) in body or privilege == Privilege.MANAGE_ACCESS
+    else:
+        assert response.status_code in (200, 302, 400, 405), response.status_code
+        if response.status_code == 302:
+            assert "/auth/login/" not in response["Location"]
+    # Nothing of another taxpayer ever appears.
+    assert "Elsewhere Energy" not in body
