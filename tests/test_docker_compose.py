@@ -178,7 +178,7 @@ def test_every_variable_given_to_the_portal_is_one_the_settings_read():
 
 
 def test_compose_environment_passes_check_deploy():
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL", "SECRET_KEY"}}
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(environment("web", deployment_values()))
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -205,7 +205,7 @@ def test_the_web_command_serves_and_its_health_check_passes_under_production_set
     database, then the web service's own health check against it; and shows a plain-HTTP probe without the
     proxy's header would be redirected, which is why the check sends it."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG"}}
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(environment("web", deployment_values()))
     env.update(DATABASE_URL=database_url(), CACHE_URL="locmemcache://", CELERY_BROKER_URL="memory://")
     cmd = [arg if not arg.startswith("--bind=") else f"--bind=127.0.0.1:{port}" for arg in command("web")]
