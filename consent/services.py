@@ -187,15 +187,20 @@ def grant_update(
 
 
 @transaction.atomic
-def grant_revoke(*, grant: Grant, by: User, request: HttpRequest | None = None, by_staff: bool = False) -> Grant:
-    """An owner (or staff) removes a co-owner, delegate or representative. Effective on the next request."""
+def grant_revoke(
+    *, grant: Grant, by: User, request: HttpRequest | None = None, by_staff: bool = False, all_access_ends: bool = False
+) -> Grant:
+    """An owner (or staff) removes a co-owner, delegate or representative. Effective on the next request.
+
+    `all_access_ends` (staff only): every access to the account is ending, e.g. it was transferred to
+    another taxpayer, so its last owner goes too; the new holder's people enrol with a new PIN."""
     grant = Grant.objects.select_for_update().select_related("account__taxpayer").get(pk=grant.pk)
     account = grant.account
     if not by_staff:
         _require_owner(by=by, account=account)
     if grant.status == Grant.Status.REVOKED:
         return grant
-    if grant.role == Grant.Role.OWNER and grant.status == Grant.Status.ACTIVE:
+    if grant.role == Grant.Role.OWNER and grant.status == Grant.Status.ACTIVE and not (by_staff and all_access_ends):
         owners = Grant.objects.select_for_update().filter(account=account, role=Grant.Role.OWNER, status=Grant.Status.ACTIVE)
         if owners.count() <= 1:
             raise ValidationError(LAST_OWNER)
@@ -341,7 +346,8 @@ def consent_covered_accounts(*, consent: Consent):
         if not consent.covers_future_accounts and consent.reviewed_at:
             accounts = accounts.filter(opened_at__lte=consent.reviewed_at)
         return accounts.select_related("taxpayer")
-    return consent.accounts.select_related("taxpayer")
+    # Only the signer's taxpayer's accounts: an account transferred to another taxpayer since is not covered.
+    return consent.accounts.filter(taxpayer=consent.taxpayer_id).select_related("taxpayer")
 
 
 @transaction.atomic

@@ -1,0 +1,379 @@
+"""PIN mechanics (accounts/pins.py): format and entropy, single use, expiry, throttling, locking, logging.
+
+PINs are redeemed through Account Enrolment (consent.services.account_enrol), as a person does it: the
+enrolment runs in one transaction that rolls back on refusal, and the evidence is written after."""
+
+import math
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.hashers import check_password
+from django.utils import timezone
+
+from accounts import pins
+from accounts.models import AccessLogEntry, Pin, PinAttempt
+from consent import services
+from consent.models import Grant
+from consent.privileges import Privilege
+from tests.accounts.factories import UserFactory
+from tests.consent.factories import ProgramAccountFactory, owner_grant
+
+pytestmark = pytest.mark.django_db
+
+PIN_PATTERN = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{12}$")
+
+
+@pytest.fixture
+def account(db):
+    return ProgramAccountFactory(taxpayer__legal_name="Prairie Fuels Ltd.")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, full_name="Sam Staff")
+
+
+def enrolment_pin(account, staff, **kwargs) -> pins.IssuedPin:
+    return pins.pin_issue(
+        purpose=Pin.Purpose.ENROLMENT,
+        account_number=account.number,
+        reference=f"account:{account.pk}",
+        created_by=staff,
+        **kwargs,
+    )
+
+
+def wrong_pin(clear: str) -> str:
+    """A well-formed PIN that differs from `clear` in its last character."""
+    last = pins.PIN_ALPHABET[(pins.PIN_ALPHABET.index(clear[-1]) + 1) % len(pins.PIN_ALPHABET)]
+    return clear[:-1] + last
+
+
+def refused(user, number, typed) -> pins.PinRefused:
+    with pytest.raises(pins.PinRefused) as caught:
+        services.account_enrol(user=user, account_number=number, typed_pin=typed)
+    return caught.value
+
+
+# --- Format and entropy ------------------------------------------------------------------------------
+
+
+def test_alphabet_has_31_unambiguous_characters():
+    assert len(pins.PIN_ALPHABET) == 31
+    assert len(set(pins.PIN_ALPHABET)) == 31
+    assert not set("01OIL") & set(pins.PIN_ALPHABET)
+
+
+def test_a_pin_has_at_least_50_bits_of_entropy():
+    """12 characters from 31: log2(31) = 4.954 bits each, 12 x 4.954 = 59.45 bits (>= 50)."""
+    bits = pins.PIN_LENGTH * math.log2(len(pins.PIN_ALPHABET))
+    assert pins.PIN_LENGTH == 12
+    assert bits >= 50
+    assert 59.4 < bits < 59.5
+
+
+def test_generated_pins_are_12_characters_of_the_alphabet_and_do_not_repeat():
+    generated = [pins.pin_generate() for _ in range(2000)]
+    assert all(PIN_PATTERN.match(pin) for pin in generated)
+    assert len(set(generated)) == len(generated)
+    # Every character of the alphabet turns up, in every position's share of 24,000 draws.
+    assert set("".join(generated)) == set(pins.PIN_ALPHABET)
+
+
+def test_pin_is_shown_in_groups_of_four_and_typed_any_way():
+    assert pins.pin_format("ABCD2345EFGH") == "ABCD-2345-EFGH"
+    assert pins.pin_normalize(" abcd-2345 efgh ") == "ABCD2345EFGH"
+
+
+def test_only_a_hash_of_the_pin_is_stored(account, staff):
+    issued = enrolment_pin(account, staff)
+    pin = Pin.objects.get(pk=issued.pin.pk)
+    assert issued.clear not in pin.pin_hash
+    assert check_password(issued.clear, pin.pin_hash)
+    assert abs(pin.expires_at - pin.created_at - timedelta(days=90)) < timedelta(seconds=5)
+
+
+# --- Single use and expiry ---------------------------------------------------------------------------
+
+
+def test_a_pin_works_once(account, staff):
+    issued = enrolment_pin(account, staff)
+    first, second = UserFactory(), UserFactory()
+
+    [grant] = services.account_enrol(
+        user=first, account_number=account.number, typed_pin=pins.pin_format(issued.clear).lower()
+    )
+
+    assert grant.role == Grant.Role.OWNER
+    assert grant.user == first
+    assert Pin.objects.get(pk=issued.pin.pk).state == "used"
+    assert str(refused(second, account.number, issued.clear)) == str(pins.PIN_REFUSED)
+    assert not Grant.objects.filter(user=second).exists()
+
+
+def test_a_pin_works_until_its_expiry_and_not_after(account, staff):
+    issued_at = timezone.now()
+    with time_machine.travel(issued_at, tick=False):
+        early = enrolment_pin(account, staff, lifetime=timedelta(days=90))
+    with time_machine.travel(issued_at + timedelta(days=90, seconds=-1), tick=False):
+        services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=early.clear)
+
+    other = ProgramAccountFactory()
+    with time_machine.travel(issued_at, tick=False):
+        late = enrolment_pin(other, staff, lifetime=timedelta(days=90))
+    with time_machine.travel(issued_at + timedelta(days=90), tick=False):
+        error = refused(UserFactory(), other.number, late.clear)
+        assert Pin.objects.get(pk=late.pin.pk).state == "expired"
+    assert str(error) == str(pins.PIN_REFUSED)
+
+
+# --- The same message whatever went wrong --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown account number", "wrong PIN", "used PIN", "cancelled PIN", "PIN of another account"]
+)
+def test_the_message_never_tells_whether_the_account_number_exists(account, staff, case):
+    issued = enrolment_pin(account, staff)
+    other = ProgramAccountFactory()
+    number, typed = account.number, issued.clear
+    if case == "unknown account number":
+        number = "999999999-01-001"
+    elif case == "wrong PIN":
+        typed = wrong_pin(issued.clear)
+    elif case == "used PIN":
+        services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=issued.clear)
+    elif case == "cancelled PIN":
+        pins.pins_cancel(reference=f"account:{account.pk}")
+    else:
+        number = other.number
+
+    error = refused(UserFactory(), number, typed)
+
+    assert str(error) == str(pins.PIN_REFUSED)
+    assert "exist" not in str(error).lower()
+
+
+def test_unknown_account_and_wrong_pin_are_logged_alike(account, staff):
+    issued = enrolment_pin(account, staff)
+    person = UserFactory()
+    unknown = refused(person, "999999999-01-001", issued.clear)
+    wrong = refused(person, account.number, wrong_pin(issued.clear))
+    assert str(unknown) == str(wrong)
+    denied = AccessLogEntry.objects.filter(actor=person, kind=AccessLogEntry.Kind.DENIED).order_by("id")
+    assert [(e.action, e.account_number) for e in denied] == [
+        ("PIN entry refused", "999999999-01-001"),
+        ("PIN entry refused", account.number),
+    ]
+
+
+# --- Every failure is kept, although the enrolment rolls back -------------------------------------------
+
+
+def test_every_failure_creates_an_attempt_and_a_denied_log_row(account, staff):
+    enrolment_pin(account, staff)
+    person = UserFactory()
+    for attempt in range(1, 4):
+        refused(person, account.number, "ABCD-EFGH-JKMN")
+        assert (
+            PinAttempt.objects.filter(user=person, succeeded=False, account_number=account.number).count()
+            == attempt
+        )
+        assert (
+            AccessLogEntry.objects.filter(
+                actor=person, kind=AccessLogEntry.Kind.DENIED, account_number=account.number
+            ).count()
+            == attempt
+        )
+
+
+def test_a_refusal_after_the_pin_matched_rolls_back_the_redemption_but_keeps_the_evidence(account):
+    """The delegation PIN matches, but its invitation was withdrawn meanwhile: the transaction that marked
+    the PIN used rolls back, and the failed attempt and the denied row are still written."""
+    owner = UserFactory()
+    owner_grant(account=account, user=owner)
+    grant, issued = services.delegate_add(
+        account=account,
+        by=owner,
+        name="Evan Employee",
+        email="evan@example.ca",
+        role=Grant.Role.DELEGATE,
+        privileges=[Privilege.VIEW_ACCOUNT],
+    )
+    Grant.objects.filter(pk=grant.pk).update(
+        status=Grant.Status.REVOKED
+    )  # withdrawn without cancelling the PIN
+    evan = UserFactory(email="evan@example.ca")
+
+    error = refused(evan, account.number, issued.clear)
+
+    assert str(error) == str(pins.PIN_REFUSED)
+    pin = Pin.objects.get(pk=issued.pin.pk)
+    assert pin.used_at is None
+    assert pin.used_by is None
+    assert list(PinAttempt.objects.filter(user=evan).values_list("succeeded", flat=True)) == [False]
+    row = AccessLogEntry.objects.get(actor=evan, kind=AccessLogEntry.Kind.DENIED)
+    assert row.detail == "grant no longer pending"
+
+
+def test_a_pin_meant_for_another_email_is_refused_with_the_same_message(account):
+    owner = UserFactory()
+    owner_grant(account=account, user=owner)
+    grant, issued = services.delegate_add(
+        account=account,
+        by=owner,
+        name="Evan Employee",
+        email="evan@example.ca",
+        role=Grant.Role.DELEGATE,
+        privileges=[Privilege.VIEW_ACCOUNT],
+    )
+    intruder = UserFactory(email="mallory@example.ca")
+
+    error = refused(intruder, account.number, issued.clear)
+
+    assert str(error) == str(pins.PIN_REFUSED)
+    grant.refresh_from_db()
+    assert grant.status == Grant.Status.PENDING
+    assert (
+        AccessLogEntry.objects.get(actor=intruder, kind=AccessLogEntry.Kind.DENIED).detail
+        == "PIN issued to another e-mail"
+    )
+    # The person it was meant for can still use it.
+    [accepted] = services.account_enrol(
+        user=UserFactory(email="evan@example.ca"), account_number=account.number, typed_pin=issued.clear
+    )
+    assert accepted.pk == grant.pk
+    assert accepted.status == Grant.Status.ACTIVE
+
+
+# --- Per person: an escalating cool-off after 5 failures ----------------------------------------------
+
+
+def test_after_five_failures_the_person_waits_longer_each_time(account, staff):
+    """5 failures are free; then 2^(n-5) minutes after the n-th failure: 1, 2, 4 minutes."""
+    issued = enrolment_pin(account, staff)
+    person = UserFactory()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(5):
+            assert str(refused(person, account.number, wrong_pin(issued.clear))) == str(pins.PIN_REFUSED)
+
+        throttled = refused(person, account.number, issued.clear)  # even the right PIN waits
+        assert throttled.retry_after_minutes == 1
+        assert str(throttled) == str(pins.PIN_THROTTLED % {"minutes": 1})
+        assert "1 minute(s)" in str(throttled)
+
+        clock.shift(timedelta(minutes=1))
+        refused(person, account.number, wrong_pin(issued.clear))  # 6th failure
+        assert refused(person, account.number, issued.clear).retry_after_minutes == 2
+
+        clock.shift(timedelta(minutes=2))
+        refused(person, account.number, wrong_pin(issued.clear))  # 7th failure
+        assert refused(person, account.number, issued.clear).retry_after_minutes == 4
+
+        clock.shift(timedelta(minutes=4))
+        [grant] = services.account_enrol(user=person, account_number=account.number, typed_pin=issued.clear)
+    assert grant.role == Grant.Role.OWNER
+
+
+def test_refusals_during_the_cool_off_are_logged_but_do_not_count(account, staff):
+    issued = enrolment_pin(account, staff)
+    person = UserFactory()
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(5):
+            refused(person, account.number, wrong_pin(issued.clear))
+        for _ in range(3):
+            refused(person, account.number, issued.clear)
+    assert PinAttempt.objects.filter(user=person, succeeded=False).count() == 5
+    cool_off_rows = AccessLogEntry.objects.filter(
+        actor=person, kind=AccessLogEntry.Kind.DENIED, detail="refused during cool-off"
+    )
+    assert cool_off_rows.count() == 3
+
+
+def test_the_cool_off_is_per_person(account, staff):
+    issued = enrolment_pin(account, staff)
+    guesser = UserFactory()
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(5):
+            refused(guesser, account.number, wrong_pin(issued.clear))
+        assert refused(guesser, account.number, issued.clear).retry_after_minutes == 1
+        [grant] = services.account_enrol(
+            user=UserFactory(), account_number=account.number, typed_pin=issued.clear
+        )
+    assert grant.status == Grant.Status.ACTIVE
+
+
+# --- Per account number: 10 failures by anyone lock its open PINs --------------------------------------
+
+
+def test_ten_failures_naming_one_account_lock_its_open_pins_until_staff_reissue(account, staff):
+    issued = enrolment_pin(account, staff)
+    guessers = [UserFactory(), UserFactory()]
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for attempt in range(9):
+            refused(guessers[attempt % 2], account.number, wrong_pin(issued.clear))
+        assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+
+        refused(guessers[1], account.number, wrong_pin(issued.clear))  # the 10th
+        assert Pin.objects.get(pk=issued.pin.pk).state == "locked"
+        lock_row = AccessLogEntry.objects.get(
+            kind=AccessLogEntry.Kind.SECURITY, action="open PINs locked after repeated failures"
+        )
+        assert lock_row.account_number == account.number
+
+        # The real owner, with the right PIN: refused, with the same message.
+        owner = UserFactory()
+        assert str(refused(owner, account.number, issued.clear)) == str(pins.PIN_REFUSED)
+
+        # Staff reissue: a new letter (the old PIN is cancelled); the new PIN works.
+        clock.shift(timedelta(minutes=5))
+        new_pin = services.enrolment_pin_issue(account=account, by=staff)
+        reissued = _clear_of(new_pin)
+        assert Pin.objects.get(pk=issued.pin.pk).state == "cancelled"
+        [grant] = services.account_enrol(user=owner, account_number=account.number, typed_pin=reissued)
+    assert grant.role == Grant.Role.OWNER
+    assert grant.user == owner
+
+
+def test_failures_on_other_account_numbers_do_not_lock(account, staff):
+    issued = enrolment_pin(account, staff)
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in range(12):
+            refused(UserFactory(), f"99999999{n % 10}-01-001", issued.clear)
+    assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+
+
+def test_the_lock_counts_failures_of_the_last_24_hours(account, staff):
+    issued = enrolment_pin(account, staff)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(9):
+            refused(UserFactory(), account.number, wrong_pin(issued.clear))
+        clock.shift(timedelta(hours=24, seconds=1))
+        refused(UserFactory(), account.number, wrong_pin(issued.clear))
+        assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+
+
+_CAPTURED: dict[int, str] = {}
+
+
+def _clear_of(pin: Pin) -> str:
+    return _CAPTURED[pin.pk]
+
+
+@pytest.fixture(autouse=True)
+def _capture_generated_pins(monkeypatch):
+    """Keep the clear value of each PIN the letter job generates (it never leaves the job otherwise)."""
+    original_issue = pins.pin_issue
+
+    def issue(**kwargs):
+        issued = original_issue(**kwargs)
+        _CAPTURED[issued.pin.pk] = issued.clear
+        return issued
+
+    monkeypatch.setattr(pins, "pin_issue", issue)
+    yield
+    _CAPTURED.clear()
