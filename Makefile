@@ -30,6 +30,7 @@ run: setup
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(MANAGE) seed_demo
 	@echo "Starting a Celery worker with beat (filesystem broker under var/celery; logs in var/celery.log)"
+	-@test -f var/celery.pid && kill $$(cat var/celery.pid) 2>/dev/null && sleep 2; rm -f var/celery.pid
 	@$(BIN)/celery -A tracs worker --beat --pool solo --loglevel INFO --logfile var/celery.log --pidfile var/celery.pid --detach
 	@echo "TRACS is at http://127.0.0.1:8000/  (Ctrl-C stops the web server; 'make stop' stops the rest)"
 	$(MANAGE) runserver 127.0.0.1:8000 --noreload
