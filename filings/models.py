@@ -151,5 +151,9 @@ class ReturnLine(models.Model):
         return fuel_labels(tax=TAX).get(self.fuel, self.fuel)
 
     @property
+    def category_label(self) -> str:
+        return str(self.get_category_display())
+
+    @property
     def is_taxable(self) -> bool:
         return self.category == LineCategory.TAXABLE

@@ -42,7 +42,8 @@ ALREADY_FILED = _(
     "A return for %(period)s was already filed (confirmation number %(confirmation)s). You can file an amended return instead."
 )
 AMENDED_MEANWHILE = _(
-    "Someone else amended the return for %(period)s at the same moment. Review the latest version and amend it again if needed."
+    "The return for %(period)s was amended after you started this amendment (perhaps this form was sent twice). "
+    "Nothing new was stored: review the latest version and amend it again if needed."
 )
 CERTIFIED_NAME_REQUIRED = _("Enter the name of the person certifying the return.")
 CERTIFIED_CAPACITY_REQUIRED = _("Enter the position or title of the person certifying the return.")
@@ -308,10 +309,16 @@ def return_amend(
     certified_capacity: str,
     submitted_by: User,
     capacity: str,
+    replaces_version: int | None = None,
     request: HttpRequest | None = None,
 ) -> FuelTaxReturn:
     """File an amended return for the period of `original` (any version of it may be passed): a new version,
-    linked to the original, replacing none. The lines are the whole corrected return, not a difference."""
+    linked to the original, replacing none. The lines are the whole corrected return, not a difference.
+
+    `replaces_version` is the version the filer saw when they started: if another amendment came in since
+    (or this very form was submitted twice), the amendment is refused with AMENDED_MEANWHILE rather than
+    stacked on a version the filer never saw. Two amendments racing on the same version: the unique
+    (account, period, version) constraint lets one through."""
     if original.kind != FuelTaxReturn.Kind.ORIGINAL:
         original = original.amends
     account = original.account
@@ -321,6 +328,8 @@ def return_amend(
     latest = FuelTaxReturn.objects.filter(account=account, period_start=period.start).aggregate(
         latest=Max("version")
     )["latest"]
+    if replaces_version is not None and replaces_version != latest:
+        raise ValidationError(AMENDED_MEANWHILE % {"period": period.label}, code="amended_meanwhile")
     try:
         tax_return = _insert(
             account=account,

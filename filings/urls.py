@@ -1,0 +1,40 @@
+from django.urls import path, register_converter
+
+from filings import views
+from filings.periods import Period
+
+
+class PeriodConverter:
+    """`2021-06` in a URL <-> Period; a month that does not exist (2021-13) is a 404."""
+
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value: str) -> Period:
+        return Period.from_key(value)  # ValueError -> no match -> 404
+
+    def to_url(self, value: Period | str) -> str:
+        return value.key if isinstance(value, Period) else Period.from_key(value).key
+
+
+register_converter(PeriodConverter, "period")
+
+# Every account-scoped path carries the account number as `number` (consent.access.account_view).
+urlpatterns = [
+    path("accounts/<str:number>/returns/", views.returns_owed, name="returns_owed"),
+    path(
+        "accounts/<str:number>/returns/confirmation/<str:confirmation_number>/",
+        views.return_confirmation,
+        name="return_confirmation",
+    ),
+    path("accounts/<str:number>/returns/<period:period>/", views.return_period, name="return_period"),
+    path("accounts/<str:number>/returns/<period:period>/file/", views.return_file, name="return_file"),
+    path("accounts/<str:number>/returns/<period:period>/nil/", views.return_nil_file, name="return_nil"),
+    path(
+        "accounts/<str:number>/returns/<period:period>/amend/", views.return_amend_file, name="return_amend"
+    ),
+    path(
+        "accounts/<str:number>/returns/<period:period>/compute/",
+        views.return_live_totals,
+        name="return_compute",
+    ),
+]

@@ -1,0 +1,316 @@
+"""Pages of filings: returns owed, filing (web form and nil return), amendments, confirmation.
+
+Every page is account-scoped through consent.access.account_view with FILE_RETURNS: the list of returns owed
+is where filing starts (TRACS's "File a Return"), and the confirmation is the filer's receipt. The status of
+returns for people who only view them ("View Assessment Status", VIEW_ASSESSMENTS) is a page of its own.
+
+Filing is post/redirect/get in three steps without JavaScript: the form (litres) -> POST "review" renders the
+computed return and the certification (the litres ride along in hidden fields and are validated again) ->
+POST "submit" calls the service and redirects to the confirmation. A second submission of the same period
+(double click, back button, a colleague) lands on the period's page, showing the return already filed and
+offering an amendment. JavaScript only adds live totals (static/js/return-form.js, via return_live_totals).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consent.access import account_view
+from consent.privileges import Privilege
+from filings import selectors, services
+from filings.forms import CertificationForm, ReturnLinesForm
+from filings.models import FuelTaxReturn
+from filings.periods import Period
+from filings.tax import Computation, field_key
+from programs import money
+
+STEP_FIELD = "step"
+
+
+def _period_problem(request: HttpRequest, period: Period) -> str | None:
+    try:
+        services.period_check(account=request.account, period=period, today=timezone.localdate())
+    except ValidationError as error:
+        return error.messages[0]
+    return None
+
+
+def _unavailable(request: HttpRequest, period: Period, message: str) -> HttpResponse:
+    return render(
+        request, "filings/return_unavailable.html", {"period": period, "message": message}, status=400
+    )
+
+
+def _already_filed(request: HttpRequest, existing: FuelTaxReturn) -> HttpResponse:
+    messages.warning(request, services.ReturnAlreadyFiled(existing).message)
+    return redirect("return_period", number=request.account.number, period=existing.period)
+
+
+def _original(request: HttpRequest, period: Period) -> FuelTaxReturn | None:
+    return FuelTaxReturn.objects.filter(
+        account=request.account, period_start=period.start, kind=FuelTaxReturn.Kind.ORIGINAL
+    ).first()
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def returns_owed(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    obligations = selectors.obligations_for_account(account=request.account, today=today)
+    outstanding = [obligation for obligation in obligations if not obligation.is_filed]
+    return render(
+        request,
+        "filings/returns_owed.html",
+        {
+            "obligations": obligations,
+            "outstanding_count": len(outstanding),
+            "overdue_count": sum(o.is_overdue for o in outstanding),
+        },
+    )
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def return_period(request: HttpRequest, period: Period) -> HttpResponse:
+    versions = selectors.returns_for_period(account=request.account, period=period)
+    if not versions:
+        return redirect("return_file", number=request.account.number, period=period)
+    return render(
+        request, "filings/return_period.html", {"period": period, "versions": versions, "latest": versions[0]}
+    )
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def return_confirmation(request: HttpRequest, confirmation_number: str) -> HttpResponse:
+    tax_return = selectors.return_by_confirmation(
+        account=request.account, confirmation_number=confirmation_number
+    )
+    if tax_return is None:
+        raise Http404
+    return render(
+        request,
+        "filings/return_confirmation.html",
+        {"tax_return": tax_return, "lines": list(tax_return.lines.all())},
+    )
+
+
+def _render_form(
+    request,
+    period,
+    lines_form,
+    *,
+    amend_of: FuelTaxReturn | None,
+    computation: Computation | None = None,
+    status=200,
+):
+    return render(
+        request,
+        "filings/return_form.html",
+        {
+            "period": period,
+            "form": lines_form,
+            "groups": lines_form.groups(period=period),
+            "amend_of": amend_of,
+            "replaces_version": _replaces_version(request, amend_of),
+            "computation": computation,
+            "taxes": {field_key(line.fuel, line.category): line.tax for line in computation.lines}
+            if computation
+            else {},
+        },
+        status=status,
+    )
+
+
+def _render_review(
+    request, period, computation, certification, *, amend_of: FuelTaxReturn | None, status=200
+):
+    return render(
+        request,
+        "filings/return_review.html",
+        {
+            "period": period,
+            "computation": computation,
+            "hidden_lines": [
+                (field_key(line.fuel, line.category), line.litres) for line in computation.lines
+            ],
+            "form": certification,
+            "amend_of": amend_of,
+            "replaces_version": _replaces_version(request, amend_of),
+        },
+        status=status,
+    )
+
+
+def _return_form(request: HttpRequest, period: Period, *, amend_of: FuelTaxReturn | None) -> HttpResponse:
+    """The three steps of the web form, for an original return or (amend_of given) an amendment."""
+    if request.method == "GET":
+        initial = ReturnLinesForm.initial_from(amend_of.lines.all()) if amend_of is not None else {}
+        return _render_form(request, period, ReturnLinesForm(initial=initial), amend_of=amend_of)
+
+    lines_form = ReturnLinesForm(request.POST)
+    if not lines_form.is_valid():
+        return _render_form(request, period, lines_form, amend_of=amend_of, status=400)
+    try:
+        computation = services.return_preview(
+            account=request.account, period=period, lines=lines_form.line_inputs()
+        )
+    except services.ReturnLinesInvalid as error:
+        lines_form.add_line_errors(error.errors_by_key)
+        return _render_form(request, period, lines_form, amend_of=amend_of, status=400)
+    except ValidationError as error:
+        return _unavailable(request, period, error.messages[0])
+
+    step = request.POST.get(STEP_FIELD, "review")
+    if step == "edit":
+        return _render_form(request, period, lines_form, amend_of=amend_of, computation=computation)
+    if step != "submit":
+        certification = CertificationForm(initial={"certified_name": request.user.full_name})
+        return _render_review(request, period, computation, certification, amend_of=amend_of)
+
+    certification = CertificationForm(request.POST)
+    if not certification.is_valid():
+        return _render_review(request, period, computation, certification, amend_of=amend_of, status=400)
+    common = {
+        "lines": lines_form.line_inputs(),
+        "certified_name": certification.cleaned_data["certified_name"],
+        "certified_capacity": certification.cleaned_data["certified_capacity"],
+        "submitted_by": request.user,
+        "capacity": request.access.role,
+        "request": request,
+    }
+    try:
+        if amend_of is None:
+            tax_return = services.return_submit(account=request.account, period_end=period.end, **common)
+        else:
+            tax_return = services.return_amend(
+                original=amend_of, replaces_version=_replaces_version(request, amend_of), **common
+            )
+    except services.ReturnAlreadyFiled as error:
+        return _already_filed(request, error.existing)
+    except services.ReturnLinesInvalid as error:  # pragma: no cover - the preview above refused these already
+        lines_form.add_line_errors(error.errors_by_key)
+        return _render_form(request, period, lines_form, amend_of=amend_of, status=400)
+    except ValidationError as error:
+        if getattr(error, "code", "") == "amended_meanwhile":
+            messages.warning(request, error.messages[0])
+            return redirect("return_period", number=request.account.number, period=period)
+        if hasattr(error, "error_dict"):
+            for field, errors in error.message_dict.items():
+                certification.add_error(field if field in certification.fields else None, errors)
+            return _render_review(request, period, computation, certification, amend_of=amend_of, status=400)
+        return _unavailable(request, period, error.messages[0])
+    messages.success(request, _confirmation_message(tax_return))
+    return redirect(
+        "return_confirmation",
+        number=request.account.number,
+        confirmation_number=tax_return.confirmation_number,
+    )
+
+
+def _replaces_version(request: HttpRequest, amend_of: FuelTaxReturn | None) -> int | None:
+    """The version an amendment was started from: carried through the steps in a hidden field, so a form
+    sent twice, or an amendment overtaken by another, is refused instead of stacked (services.return_amend)."""
+    if amend_of is None:
+        return None
+    try:
+        return int(request.POST["replaces_version"])
+    except (KeyError, ValueError):  # the form's first display: the latest version, being amended
+        return amend_of.version
+
+
+def _confirmation_message(tax_return: FuelTaxReturn) -> str:
+    return f"Your return for {tax_return.period.label} was received. Confirmation number {tax_return.confirmation_number}."
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_http_methods(["GET", "POST"])
+def return_file(request: HttpRequest, period: Period) -> HttpResponse:
+    existing = _original(request, period)
+    if existing is not None:
+        return _already_filed(request, existing)
+    problem = _period_problem(request, period)
+    if problem:
+        return _unavailable(request, period, problem)
+    return _return_form(request, period, amend_of=None)
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_http_methods(["GET", "POST"])
+def return_amend_file(request: HttpRequest, period: Period) -> HttpResponse:
+    latest = selectors.latest_version(account=request.account, period=period)
+    if latest is None:
+        return redirect("return_file", number=request.account.number, period=period)
+    return _return_form(request, period, amend_of=latest)
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_http_methods(["GET", "POST"])
+def return_nil_file(request: HttpRequest, period: Period) -> HttpResponse:
+    """A nil return (no activity in the month): one button on the list, then the certification."""
+    existing = _original(request, period)
+    if existing is not None:
+        return _already_filed(request, existing)
+    problem = _period_problem(request, period)
+    if problem:
+        return _unavailable(request, period, problem)
+    if request.method == "GET":
+        form = CertificationForm(initial={"certified_name": request.user.full_name})
+        return render(request, "filings/return_nil.html", {"period": period, "form": form})
+    form = CertificationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "filings/return_nil.html", {"period": period, "form": form}, status=400)
+    try:
+        tax_return = services.return_submit(
+            account=request.account,
+            period_end=period.end,
+            lines=[],
+            certified_name=form.cleaned_data["certified_name"],
+            certified_capacity=form.cleaned_data["certified_capacity"],
+            submitted_by=request.user,
+            capacity=request.access.role,
+            request=request,
+        )
+    except services.ReturnAlreadyFiled as error:
+        return _already_filed(request, error.existing)
+    except ValidationError as error:
+        return _unavailable(request, period, error.messages[0])
+    messages.success(request, _confirmation_message(tax_return))
+    return redirect(
+        "return_confirmation",
+        number=request.account.number,
+        confirmation_number=tax_return.confirmation_number,
+    )
+
+
+@account_view(Privilege.FILE_RETURNS, log_reads=False)
+@require_POST
+def return_live_totals(request: HttpRequest, period: Period) -> JsonResponse:
+    """The tax of each line and the total for the litres typed so far, computed by the same function as the
+    service (return_preview). Lines with an error are reported, and left out of the running total."""
+    lines_form = ReturnLinesForm(request.POST)
+    lines_form.is_valid()
+    errors = {name: str(errs[0]) for name, errs in lines_form.errors.items() if name in lines_form.fields}
+    lines = lines_form.line_inputs()
+    try:
+        computation = services.return_preview(account=request.account, period=period, lines=lines)
+    except services.ReturnLinesInvalid as error:
+        errors.update(error.errors_by_key)
+        lines = [line for line in lines if field_key(line.fuel, line.category) not in error.errors_by_key]
+        computation = services.return_preview(account=request.account, period=period, lines=lines)
+    except ValidationError as error:
+        return JsonResponse({"errors": {"__all__": error.messages[0]}}, status=400)
+    taxes = {field_key(line.fuel, line.category): money.format_money(line.tax) for line in computation.lines}
+    return JsonResponse(
+        {
+            "lines": {name: taxes.get(name, "") for name in lines_form.fields},
+            "errors": errors,
+            "total": money.format_money(computation.total),
+            "complete": not errors,
+        }
+    )
