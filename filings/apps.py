@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FilingsConfig(AppConfig):
     name = "filings"
     verbose_name = "Returns and claims"
+
+    def ready(self) -> None:
+        # The account menu belongs to consent (a lower app); filings adds its function to it, in TRACS's
+        # menu order (consent.selectors.MenuItem: 110 File a Return), shown to people holding FILE_RETURNS.
+        from consent.privileges import Privilege
+        from consent.selectors import MenuItem, account_menu_register
+
+        account_menu_register(MenuItem(110, _("File a Return"), "returns_owed", Privilege.FILE_RETURNS))

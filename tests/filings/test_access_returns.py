@@ -108,3 +108,17 @@ def test_a_representative_with_file_returns_files_as_representative(account):
     )
     log = AccessLogEntry.objects.get(action="fuel tax return filed")
     assert (log.actor, log.capacity) == (consent.representative, "representative")
+
+
+def test_the_account_menu_offers_file_a_return_to_those_who_may(account, owner, filer):
+    returns_url = reverse("returns_owed", kwargs={"number": account.number})
+    account_url = reverse("account_detail", kwargs={"number": account.number})
+    viewer = UserFactory()
+    delegate_grant(account=account, user=viewer, privileges=(Privilege.VIEW_ACCOUNT,))
+    both = UserFactory()
+    delegate_grant(account=account, user=both, privileges=(Privilege.VIEW_ACCOUNT, Privilege.FILE_RETURNS))
+    assert f'href="{returns_url}"' in sign_in(Client(), owner).get(account_url).content.decode()
+    assert f'href="{returns_url}"' in sign_in(Client(), both).get(account_url).content.decode()
+    assert f'href="{returns_url}"' not in sign_in(Client(), viewer).get(account_url).content.decode()
+    page = sign_in(Client(), filer).get(returns_url).content.decode()
+    assert f'href="{returns_url}" aria-current="page">File a Return</a>' in page

@@ -147,6 +147,17 @@ def _kwargs(route: str, world) -> dict:
         consent = _consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
         _grant(world["account"], rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
         kwargs["consent_id"] = consent.pk
+    if "<period:period>" in route:  # a month the account owes a return for, not yet filed (filings)
+        kwargs["period"] = "2024-01"
+    if "<str:confirmation_number>" in route:  # a return the account filed (filings); asked for twice per cell
+        from filings.models import FuelTaxReturn
+        from filings.services import return_submit
+
+        filed = FuelTaxReturn.objects.filter(account=world["account"]).first() or return_submit(
+            account=world["account"], period_end=date(2024, 2, 29), lines=[], certified_name="Owner", certified_capacity="Owner",
+            submitted_by=world["owner"], capacity=Grant.Role.OWNER,
+        )
+        kwargs["confirmation_number"] = filed.confirmation_number
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs
