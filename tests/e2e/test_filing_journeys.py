@@ -1,32 +1,36 @@
 """Browser journeys of filing (Playwright + Debian Chromium, axe-core on every page): a return with the tax
-computed live as the person types, then a nil return in one click and a certification.
-
-The fixtures of tests/e2e/conftest.py (browser, watched page, axe, sign-in) are imported here."""
+computed live as the person types, then a nil return in one click and a certification."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from filings.models import FuelTaxReturn
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.consent.factories import owner_grant
-from tests.e2e.conftest import axe_check, browser, new_page, page, playwright_instance, sign_in  # noqa: F401 - fixtures
+from tests.consent.factories import ProgramAccountFactory, owner_grant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def owner_in_browser(page: Page, live_server, account, sign_in):  # noqa: F811 - the imported fixtures
+def account():
+    """A fuel tax remitter owing returns from January 2021."""
+    return ProgramAccountFactory(taxpayer__legal_name="Prairie Fuels Ltd.", effective_date=date(2021, 1, 1))
+
+
+@pytest.fixture
+def owner_in_browser(page: Page, live_server, account, sign_in):
     user = UserFactory(full_name="Olivia Owner")
     owner_grant(account=account, user=user)
     sign_in(page, live_server, user.email, PASSWORD, user.totpdevice_set.get().key, axe=False)
     return user
 
 
-def test_file_a_return_with_live_totals(page: Page, live_server, account, owner_in_browser, axe_check):  # noqa: F811
+def test_file_a_return_with_live_totals(page: Page, live_server, account, owner_in_browser, axe_check):
     page.goto(f"{live_server.url}/accounts/{account.number}/returns/")
     axe_check(page)
     page.goto(f"{live_server.url}/accounts/{account.number}/returns/2021-06/file/")
@@ -68,7 +72,7 @@ def test_file_a_return_with_live_totals(page: Page, live_server, account, owner_
     expect(page.get_by_role("button", name="Print this page")).to_be_visible()
 
 
-def test_file_a_nil_return(page: Page, live_server, account, owner_in_browser, axe_check):  # noqa: F811
+def test_file_a_nil_return(page: Page, live_server, account, owner_in_browser, axe_check):
     page.goto(f"{live_server.url}/accounts/{account.number}/returns/")
     page.get_by_role("button", name="Nil return March 2021").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("File a nil return for March 2021")
