@@ -158,7 +158,7 @@ def field_key(fuel: str, category: str) -> str:
 
 
 def return_compute(*, period_start: date, lines: Iterable[LineInput]) -> Computation:
-    """The lines and total of a return for the period starting `period_start`.
+    """The lines and total of a return for the period starting `period_start`, lines in form order.
 
     Lines with zero litres are dropped (an empty return is a nil return). Raises LineError for a fuel and
     category that do not go together, negative or over-precise litres, or a rate missing for the period."""
@@ -203,5 +203,8 @@ def return_compute(*, period_start: date, lines: Iterable[LineInput]) -> Computa
         key = sorted(duplicates)[0]
         fuel, category = key.split("__")
         raise LineError(key, str(DUPLICATE_LINE % {"fuel": fuel, "category": category}))
+    # One order whatever the front door (web form, XML, API): the form's, by fuel then category.
+    order = {field_key(fuel, category): index for index, (fuel, category) in enumerate(line_kinds())}
+    computed.sort(key=lambda line: order[field_key(line.fuel, line.category)])
     total = sum((line.tax for line in computed), start=money.cents(Decimal(0)))
     return Computation(period_start=period_start, lines=tuple(computed), total=total)
