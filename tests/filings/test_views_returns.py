@@ -20,7 +20,7 @@ from filings.services import ALREADY_FILED, AMENDED_MEANWHILE, PERIOD_BEFORE_ACC
 from programs.money import NEGATIVE, NOT_A_NUMBER
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, owner_grant
-from tests.filings.factories import edmonton, file_return
+from tests.filings.factories import amend_return, edmonton, file_return
 
 CERTIFY = {"certified_name": "Olivia Owner", "certified_capacity": "Controller", "declaration": "on"}
 JUNE_2021 = {"clear_gasoline__taxable": "100,000", "marked_diesel__taxable": "20000"}
@@ -420,3 +420,34 @@ def test_live_totals_for_a_period_not_ended(account, owner_client):
 
 def test_live_totals_take_posts_only(account, owner_client):
     assert owner_client.get(url("return_compute", account, period="2021-06")).status_code == 405
+
+
+def test_the_pages_query_count_does_not_grow_with_returns(account, owner, owner_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(name, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get(url(name, account, **kwargs)).status_code == 200
+        return len(queries)
+
+    file_return(account=account, period="2021-01", user=owner, clear_gasoline__taxable="1")
+    count("returns_owed")  # the first request of the session writes the session; measure after it
+    one = count("returns_owed"), count("return_period", period="2021-01")
+    for month in range(2, 8):
+        filed = file_return(
+            account=account,
+            period=f"2021-{month:02d}",
+            user=owner,
+            clear_gasoline__taxable="1",
+            propane__taxable="2",
+        )
+        amend_return(original=filed, user=owner, clear_gasoline__taxable="3")
+    amend_return(
+        original=FuelTaxReturn.objects.get(period_start="2021-01-01"),
+        user=owner,
+        propane__taxable="4",
+        clear_diesel__taxable="5",
+    )
+    many = count("returns_owed"), count("return_period", period="2021-01")
+    assert many == one
