@@ -87,6 +87,9 @@ ACCOUNT_MENU: list[MenuItem] = [
     MenuItem(20, _("Manage access"), "access_list", Privilege.MANAGE_ACCESS),
     MenuItem(21, _("Representatives"), "access_list", Privilege.MANAGE_ACCESS, fragment="representatives"),
     MenuItem(22, _("Access log"), "access_log", Privilege.MANAGE_ACCESS),
+    # Pages of the account's details kept by programs (consent/views_account_services.py, ADR 0004).
+    MenuItem(30, _("Manage Direct Deposit"), "direct_deposit", Privilege.MANAGE_DIRECT_DEPOSIT),
+    MenuItem(80, _("View/Update Contact Information"), "contact_information", Privilege.VIEW_ACCOUNT),
 ]
 
 
@@ -215,3 +218,16 @@ def account_people_ids(*, account: ProgramAccount) -> set[int]:
     """Everyone who holds or held a grant on the account: the access log names them; anyone else who tried
     the account number is shown without their identity (TRA staff see it in admin)."""
     return set(Grant.objects.filter(account=account, user__isnull=False).values_list("user_id", flat=True))
+
+
+# --- Whom to tell about a change to an account ------------------------------------------------------------
+
+
+def account_owner_emails(*, account: ProgramAccount) -> list[str]:
+    """The e-mail addresses of the account's owners whose access is in force: every change to the account's
+    addresses, contacts or direct deposit is announced to them."""
+    return list(
+        Grant.objects.filter(in_force_grants(), account=account, role=Grant.Role.OWNER, user__isnull=False)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent import views
+from consent import views, views_account_services
 
 # Every account-scoped path carries the account number as `number` (consent.access.account_view).
 urlpatterns = [
@@ -16,4 +16,41 @@ urlpatterns = [
         "accounts/<str:number>/consents/<int:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"
     ),
     path("accounts/<str:number>/access-log/", views.access_log, name="access_log"),
+    # The account's details kept by programs (docs/adr/0004-account-pages-live-above-the-access-policy.md).
+    path(
+        "accounts/<str:number>/contact-information/",
+        views_account_services.contact_information,
+        name="contact_information",
+    ),
+    path(
+        "accounts/<str:number>/contact-information/addresses/<str:kind>/",
+        views_account_services.address_edit,
+        name="address_edit",
+    ),
+    path(
+        "accounts/<str:number>/contact-information/contacts/add/",
+        views_account_services.contact_add,
+        name="contact_add",
+    ),
+    path(
+        "accounts/<str:number>/contact-information/contacts/<int:contact_id>/edit/",
+        views_account_services.contact_edit,
+        name="contact_edit",
+    ),
+    path(
+        "accounts/<str:number>/contact-information/contacts/<int:contact_id>/remove/",
+        views_account_services.contact_remove,
+        name="contact_remove",
+    ),
+    path("accounts/<str:number>/direct-deposit/", views_account_services.direct_deposit, name="direct_deposit"),
+    path(
+        "accounts/<str:number>/direct-deposit/change/",
+        views_account_services.direct_deposit_change,
+        name="direct_deposit_change",
+    ),
+    path(
+        "accounts/<str:number>/direct-deposit/remove/",
+        views_account_services.direct_deposit_remove,
+        name="direct_deposit_remove",
+    ),
 ]

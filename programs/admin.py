@@ -19,9 +19,13 @@ from accounts.admin import StaffReadLoggedAdmin, action_with_form, error_text
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from programs import services
+from programs.forms import AddressAdminForm
 from programs.models import (
+    AccountChange,
     Address,
     BulkFuelLocation,
+    Contact,
+    DirectDeposit,
     Holiday,
     Program,
     ProgramAccount,
@@ -195,6 +199,7 @@ class CloseForm(forms.Form):
 
 class AddressInline(admin.StackedInline):
     model = Address
+    form = AddressAdminForm  # the portal's rules: Canadian postal code, matching province
     extra = 0
     max_num = len(Address.Kind.choices)
 
@@ -224,6 +229,78 @@ class EventInline(admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ContactInline(ReadOnlyInline):
+    """Contact persons: kept by the account's people in the portal (View/Update Contact Information)."""
+
+    model = Contact
+    fields = ["name", "title", "phone_display", "email", "is_primary", "updated_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("contact persons")
+
+    @admin.display(description=_("phone"))
+    def phone_display(self, obj) -> str:
+        return obj.phone_display
+
+
+class DirectDepositInline(ReadOnlyInline):
+    """The bank account refunds go to, masked: staff never see the full account number either."""
+
+    model = DirectDeposit
+    fields = ["institution_number", "transit_number", "masked", "holder_name", "updated_at", "updated_by"]
+    readonly_fields = fields
+    verbose_name_plural = _("direct deposit (none: refunds go by cheque to the mailing address)")
+
+    @admin.display(description=_("account number"))
+    def masked(self, obj) -> str:
+        return obj.masked
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("updated_by")
+
+
+# PostgreSQL's jsonb does not keep key order: show the values in the order people read them.
+CHANGE_VALUE_ORDER = [
+    "line1", "line2", "city", "province", "postal_code",
+    "name", "title", "phone", "phone_extension", "email", "is_primary",
+    "institution_number", "transit_number", "account_number", "holder_name",
+]  # fmt: skip
+
+
+def _change_values(values: dict | None) -> str:
+    if not values:
+        return "—"
+    ordered = sorted(values.items(), key=lambda item: CHANGE_VALUE_ORDER.index(item[0]) if item[0] in CHANGE_VALUE_ORDER else 99)
+    return "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in ordered if value not in ("", None))
+
+
+class AccountChangeInline(ReadOnlyInline):
+    """History of the account's addresses, contacts and direct deposit (who, when, before and after)."""
+
+    model = AccountChange
+    fields = ["occurred_at", "subject", "action", "actor_email", "capacity", "before_values", "after_values"]
+    readonly_fields = fields
+    verbose_name_plural = _("history of addresses, contacts and direct deposit")
+
+    @admin.display(description=_("before"))
+    def before_values(self, obj) -> str:
+        return _change_values(obj.before)
+
+    @admin.display(description=_("after"))
+    def after_values(self, obj) -> str:
+        return _change_values(obj.after)
+
+
 @admin.register(ProgramAccount)
 class ProgramAccountAdmin(StaffReadLoggedAdmin):
     list_display = ["number", "holder", "program", "status", "effective_date", "closed_on"]
@@ -248,7 +325,14 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
         "max_owners",
         "max_delegates",
     ]
-    change_inlines = [AddressInline, BulkFuelLocationInline, EventInline]
+    change_inlines = [
+        AddressInline,
+        ContactInline,
+        DirectDepositInline,
+        BulkFuelLocationInline,
+        EventInline,
+        AccountChangeInline,
+    ]
 
     @admin.display(description=_("holder"), ordering="taxpayer__legal_name")
     def holder(self, obj) -> str:
@@ -311,7 +395,14 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
             self._log_change(request, obj, "account details changed", ", ".join(form.changed_data))
 
     def save_formset(self, request, form, formset, change):
+        addresses_before = (
+            services.address_snapshots(account=form.instance) if formset.model is Address else None
+        )
         super().save_formset(request, form, formset, change)
+        if addresses_before is not None:  # staff's address edits keep the same history as the portal's
+            services.staff_address_changes_record(
+                account=form.instance, before=addresses_before, by=request.user, request=request
+            )
         if formset.has_changed():
             what = formset.model._meta.verbose_name_plural
             self._log_change(
@@ -383,3 +474,47 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
             self.message_user(
                 request, gettext("%(count)s account(s) reopened.") % {"count": reopened}, messages.SUCCESS
             )
+
+
+# --- History of addresses, contacts and direct deposit -----------------------------------------------------
+
+
+@admin.register(AccountChange)
+class AccountChangeAdmin(StaffReadLoggedAdmin):
+    """Every change to an account's addresses, contact persons and direct deposit, across accounts: read
+    only (written by programs.services). Bank account numbers appear only as their last four digits."""
+
+    list_display = ["occurred_at", "account_link", "subject", "action", "actor_email", "capacity"]
+    list_filter = ["subject", "action", "capacity", ("occurred_at", admin.DateFieldListFilter)]
+    search_fields = ["account__number", "account__taxpayer__legal_name", "actor_email"]
+    list_select_related = ["account__taxpayer"]
+    date_hierarchy = "occurred_at"
+    fields = ["occurred_at", "account_link", "subject", "action", "actor", "actor_email", "capacity", "before_values", "after_values"]
+    readonly_fields = fields
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_link(self, obj) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:programs_programaccount_change", args=[obj.account_id]), obj.account.number
+        )
+
+    @admin.display(description=_("before"))
+    def before_values(self, obj) -> str:
+        return _change_values(obj.before)
+
+    @admin.display(description=_("after"))
+    def after_values(self, obj) -> str:
+        return _change_values(obj.after)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account.taxpayer)
+

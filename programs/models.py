@@ -171,3 +171,110 @@ class ProgramAccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d} {self.kind}"
+
+
+class Contact(models.Model):
+    """A contact person of a program account: whom TRA calls or writes to about it (not a TRACS user)."""
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("full name"), max_length=200)
+    title = models.CharField(_("role or title"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=12, blank=True, help_text=_("NNN-NNN-NNNN"))
+    phone_extension = models.CharField(_("extension"), max_length=6, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(is_primary=True), name="contact_one_primary_per_account"
+            ),
+            models.CheckConstraint(condition=~models.Q(phone="", email=""), name="contact_phone_or_email"),
+            models.CheckConstraint(
+                condition=models.Q(phone="") | models.Q(phone__regex=r"^[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}$"),
+                name="contact_phone_nanp",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(phone_extension="") | models.Q(phone_extension__regex=r"^[0-9]{1,6}$"),
+                name="contact_phone_extension_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+    @property
+    def phone_display(self) -> str:
+        return f"{self.phone} ext. {self.phone_extension}" if self.phone and self.phone_extension else self.phone
+
+
+class DirectDeposit(models.Model):
+    """The one bank account refunds of a program account go to. Without one, refunds go by cheque to the
+    mailing address of record. The account number is kept encrypted (accounts.crypto); pages, e-mails and
+    history show only its last four digits."""
+
+    account = models.OneToOneField(ProgramAccount, on_delete=models.CASCADE, related_name="direct_deposit")
+    institution_number = models.CharField(_("institution number"), max_length=3)
+    transit_number = models.CharField(_("transit number"), max_length=5)
+    account_number_encrypted = models.BinaryField(editable=False)
+    account_number_last4 = models.CharField(_("account number ends in"), max_length=4)
+    holder_name = models.CharField(_("account holder's name"), max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("direct deposit")
+        verbose_name_plural = _("direct deposits")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(institution_number__regex=r"^[0-9]{3}$"), name="deposit_institution_3_digits"),
+            models.CheckConstraint(condition=models.Q(transit_number__regex=r"^[0-9]{5}$"), name="deposit_transit_5_digits"),
+            models.CheckConstraint(condition=models.Q(account_number_last4__regex=r"^[0-9]{4}$"), name="deposit_last4_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.number}: {self.masked}"
+
+    @property
+    def masked(self) -> str:
+        return f"ending in {self.account_number_last4}"
+
+
+class AccountChange(models.Model):
+    """History of what account holders changed about an account (addresses, contacts, direct deposit): who,
+    when, in which capacity, and the values before and after. Append-only; bank account numbers appear
+    only as their last four digits."""
+
+    class Subject(models.TextChoices):
+        MAILING_ADDRESS = "mailing_address", _("Mailing address")
+        LOCATION_ADDRESS = "location_address", _("Business location")
+        CONTACT = "contact", _("Contact person")
+        DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit")
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("Added")
+        CHANGED = "changed", _("Changed")
+        REMOVED = "removed", _("Removed")
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="changes")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.CharField(max_length=254, blank=True)
+    capacity = models.CharField(max_length=40, blank=True)  # owner, delegate, representative, staff
+    subject = models.CharField(max_length=20, choices=Subject.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["account", "-occurred_at"], name="accountchange_account_time")]
+        verbose_name = _("account change")
+        verbose_name_plural = _("account changes (addresses, contacts, direct deposit)")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_subject_display()} {self.get_action_display().lower()}"

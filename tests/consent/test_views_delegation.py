@@ -82,10 +82,19 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
     enrolled = evan.post(reverse("account_enrol"), {"account_number": account.number, "pin": pin})
     assert enrolled.url == _url("account_detail", account)
     detail = evan.get(enrolled.url)
-    assert _menu(detail) == ["Account Information", "File a Return"]  # File a Return: filings registers it
+    # View/Update Contact Information needs view_account; File a Return: filings registers it
+    assert _menu(detail) == ["Account Information", "View/Update Contact Information", "File a Return"]
     assert str(Privilege.FILE_RETURNS.label) in detail.text
     owner_menu = _menu(owner_client.get(_url("account_detail", account)))
-    assert owner_menu == ["Account Information", "Manage access", "Representatives", "Access log", "File a Return"]
+    assert owner_menu == [
+        "Account Information",
+        "Manage access",
+        "Representatives",
+        "Access log",
+        "Manage Direct Deposit",
+        "View/Update Contact Information",
+        "File a Return",
+    ]
 
 
 def test_the_clear_pin_never_rests_in_the_session_table(owner_client, account):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
-from programs.models import Program
+from programs.models import Contact, Program
 from programs.services import account_open, taxpayer_create
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
@@ -147,6 +147,10 @@ def _kwargs(route: str, world) -> dict:
         consent = _consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
         _grant(world["account"], rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
         kwargs["consent_id"] = consent.pk
+    if "<str:kind>" in route:  # an address of the account: mailing or location
+        kwargs["kind"] = "mailing"
+    if "<int:contact_id>" in route:
+        kwargs["contact_id"] = Contact.objects.create(account=world["account"], name="Carla Contact", phone="780-427-3044").pk
     if "<period:period>" in route:  # a month the account owes a return for, not yet filed (filings)
         kwargs["period"] = "2024-01"
     if "<str:confirmation_number>" in route:  # a return the account filed (filings); asked for twice per cell
