@@ -4,7 +4,12 @@ Fixtures for every journey test:
 - `browser`: one headless Chromium per test process (session-scoped; each xdist worker has its own).
 - `page`: a fresh context and page per test. The test fails if the page logs a console error, throws an
   uncaught exception, or asks for anything from a host other than the live server (the portal calls no
-  outside host: privacy, CSP, rural links). Outside requests are aborted, never sent.
+  outside host: privacy, CSP, rural links). Outside requests are aborted, never sent. A page the portal
+  answers on purpose with 400 (a form with errors), 403 (a function not granted) or 404 (an account out of
+  reach) is not an error: Chromium's "Failed to load resource" line for that page's own document is ignored;
+  the same line for a script, style or image still fails the test, as does every script error.
+- `new_page()`: another page in its own browser context (its own cookies), watched the same way, for
+  journeys where two people are signed in at once.
 - `axe_check(page)`: runs axe-core on the current page; fails on any serious or critical violation.
 - `sign_in(page, live_server, email, password, totp_key_hex)`: allauth's sign-in form, then the TOTP step
   with a code computed from the key. django-otp refuses a code whose time step was already used, so never
@@ -25,7 +30,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django_otp.oath import totp
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Response,
+    sync_playwright,
+)
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls from it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -68,36 +81,79 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server, transactional_db) -> Iterator[Page]:
-    """A new browser context per test, watched for console errors and calls to outside hosts."""
-    server = urlsplit(live_server.url)
-    problems: list[str] = []
-    context = browser.new_context(base_url=live_server.url, locale="en-CA", timezone_id="America/Edmonton")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+# Pages the portal answers on purpose with these statuses are pages, not errors (see the module docstring).
+EXPECTED_DOCUMENT_STATUSES = (400, 403, 404)
+FAILED_RESOURCE = "Failed to load resource: the server responded with a status of"
 
-    def is_outside(url: str) -> bool:
+
+class _Watcher:
+    """Collects what pages of one test do wrong; reported once, when the test ends."""
+
+    def __init__(self, live_server_url: str) -> None:
+        self.server = urlsplit(live_server_url)
+        self.problems: list[str] = []
+        self.console_errors: list[tuple[str, str, str]] = []  # (text, resource url, page url)
+        self.expected_documents: set[str] = set()
+
+    def is_outside(self, url: str) -> bool:
         parts = urlsplit(url)
-        return parts.scheme not in LOCAL_SCHEMES and parts.netloc != server.netloc
+        return parts.scheme not in LOCAL_SCHEMES and parts.netloc != self.server.netloc
 
-    def refuse(route, request) -> None:
-        problems.append(f"request to an outside host: {request.method} {request.url}")
-        route.abort()
+    def watch(self, context: BrowserContext) -> Page:
+        def refuse(route, request) -> None:
+            self.problems.append(f"request to an outside host: {request.method} {request.url}")
+            route.abort()
 
-    context.route(is_outside, refuse)
-    page = context.new_page()
+        context.route(self.is_outside, refuse)
+        page = context.new_page()
 
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(
-                f"console error on {page.url}: {message.text} ({message.location.get('url', '')})"
-            )
+        def on_response(response: Response) -> None:
+            if response.request.resource_type == "document" and response.status in EXPECTED_DOCUMENT_STATUSES:
+                self.expected_documents.add(response.url)
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"uncaught exception on {page.url}: {error}"))
-    yield page
-    context.close()
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.console_errors.append((message.text, message.location.get("url", ""), page.url))
+
+        page.on("response", on_response)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught exception on {page.url}: {error}"))
+        return page
+
+    def report(self) -> list[str]:
+        problems = list(self.problems)
+        for text, resource, page_url in self.console_errors:
+            if text.startswith(FAILED_RESOURCE) and resource in self.expected_documents:
+                continue  # the page itself was answered with 400/403/404 on purpose
+            problems.append(f"console error on {page_url}: {text} ({resource})")
+        return problems
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server, transactional_db) -> Iterator[Callable[[], Page]]:
+    """`new_page()`: a new browser context and page, watched for console errors and calls to outside hosts."""
+    watcher = _Watcher(live_server.url)
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-CA", timezone_id="America/Edmonton"
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return watcher.watch(context)
+
+    yield make
+    for context in contexts:
+        context.close()
+    problems = watcher.report()
     assert not problems, "The page misbehaved:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    """A new browser context and page per test, watched for console errors and calls to outside hosts."""
+    return new_page()
 
 
 def _wait_for_components(page: Page) -> None:
