@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -61,17 +62,27 @@ def _form_errors_from(form, error: ValidationError, *, field_for: dict[str, str]
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def home(request):
-    form = AccountSearchForm(request.GET or None, programs=selectors.programs_for_user(user=request.user))
+    programs = selectors.programs_for_user(user=request.user)
+    form = AccountSearchForm(request.GET or None, programs=programs)
     search = program = ""
     if form.is_bound and form.is_valid():
         search = form.cleaned_data["q"]
         program = form.cleaned_data["program"]
     grants = selectors.accounts_for_user(user=request.user, search=search, program=program)
-    page = Paginator(grants, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {"grant": grant, "account": grant.account, "privileges": selectors.privilege_labels(grant)}
-        for grant in page.object_list
-    ]
+    paginator = Paginator(grants, HOME_PAGE_SIZE)
+    if not (search or program):
+        # The program filter's aggregate has counted every account already: no second count.
+        paginator.count = sum(choice.accounts for choice in programs)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = selectors.account_rows(page.object_list)
+    # Rows share a few sets of privileges: each set's list is rendered once, not once per row.
+    privilege_lists: dict[tuple[str, ...], str] = {}
+    for row in rows:
+        labels = tuple(row["privilege_labels"])
+        if labels not in privilege_lists:
+            items = format_html_join("", "<li>{}</li>", ((label,) for label in labels))
+            privilege_lists[labels] = format_html('<ul class="compact-list">{}</ul>', items)
+        row["privilege_list"] = privilege_lists[labels]
     query = request.GET.copy()
     query.pop("page", None)
     context = {

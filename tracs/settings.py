@@ -195,6 +195,13 @@ SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.IdleTimeoutMiddleware 
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Every signed-in request reads its session. With a cache every web process shares (CACHE_URL: Redis or
+# Memcached), read it from there and keep writing it to the database too (cached_db: nothing is lost if the
+# cache is flushed). Never with the in-process default cache: each worker would keep its own copy, and a
+# session ended in one (sign-out, time-out) would live on in another.
+_SHARED_CACHES = ("redis", "rediss", "rediscache", "valkey", "valkeys", "memcache", "pymemcache", "pylibmc")
+if env.str("CACHE_URL", default="").split("://")[0] in _SHARED_CACHES:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Production hardening (manage.py check --deploy reports nothing; tests/test_deploy_check.py).
 SECURE_CONTENT_TYPE_NOSNIFF = True
