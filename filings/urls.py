@@ -37,4 +37,18 @@ urlpatterns = [
         views.return_live_totals,
         name="return_compute",
     ),
+    # Filing by XML upload (filings.xml), and the format's public help page with its XSD and sample.
+    path("accounts/<str:number>/returns/upload/", views.return_xml_upload, name="return_xml_upload"),
+    path("accounts/<str:number>/returns/upload/review/", views.return_xml_review, name="return_xml_review"),
+    path("help/xml/fuel-tax-return/", views.xml_help, name="xml_help"),
+    path(
+        "help/xml/fuel-tax-return/fuel-tax-return-1.xsd",
+        views.xml_schema_download,
+        name="xml_schema_download",
+    ),
+    path(
+        "help/xml/fuel-tax-return/fuel-tax-return-1-sample.xml",
+        views.xml_sample_download,
+        name="xml_sample_download",
+    ),
 ]

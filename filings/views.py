@@ -13,11 +13,17 @@ offering an amendment. JavaScript only adds live totals (static/js/return-form.j
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent.access import account_view
@@ -26,7 +32,18 @@ from filings import selectors, services
 from filings.forms import CertificationForm, ReturnLinesForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
-from filings.tax import Computation, field_key
+from filings.tax import Computation, LineCategory, LineInput, categories_for, field_key, fuels
+from filings.xml import parser as xml_parser
+from filings.xml import schema as xml_schema_files
+from filings.xml.forms import (
+    FILE_TOO_LARGE,
+    MODE_FIELD,
+    UPLOAD_FOR_REVIEW,
+    VALIDATE_ONLY,
+    XmlUploadForm,
+    megabytes,
+)
+from filings.xml.validator import xml_return_check
 from programs import money
 
 STEP_FIELD = "step"
@@ -313,4 +330,211 @@ def return_live_totals(request: HttpRequest, period: Period) -> JsonResponse:
             "total": money.format_money(computation.total),
             "complete": not errors,
         }
+    )
+
+
+# --- Filing by XML upload (filings.xml): the same service behind a second front door ----------------------
+#
+# Upload (POST, multipart) -> the whole file is read and checked (filings.xml.validator.xml_return_check: the
+# schema, then the web form's own service checks) -> with "Validate only", the page lists the errors or says
+# the file would be accepted, and nothing is kept -> with "Upload for review", the lines found are kept in the
+# session (not the file: the lines are all that is filed) and the review page shows the computed return ->
+# the filer certifies -> services.return_submit, exactly as the web form -> the confirmation page. Nothing
+# is written to the database before the whole file has been read and found valid.
+
+XML_UPLOAD_SESSION_KEY = "filings.xml_upload.%s"  # one pending upload per account in a session
+XML_UPLOAD_LIFETIME = timedelta(hours=1)
+MULTIPART_ALLOWANCE = 64 * 1024  # the form's other fields and the part headers, around the file itself
+NO_PENDING_UPLOAD = _("No uploaded return is waiting for review: upload the file again.")
+UPLOAD_EXPIRED = _("The uploaded return was not submitted within an hour, so it was discarded: upload the file again.")
+UPLOAD_REPLACED = _(
+    "Another file was uploaded for this account since this page was shown. Check the return below before you submit it."
+)
+
+
+def _xml_upload_limit() -> int:
+    return settings.TRACS_XML_UPLOAD_MAX_BYTES
+
+
+def _xml_help_context() -> dict:
+    labels = dict(fuels())
+    return {
+        "namespace": xml_schema_files.NAMESPACE,
+        "xsd_name": xml_schema_files.XSD_NAME,
+        "sample_name": xml_schema_files.SAMPLE_NAME,
+        "fuel_rows": [
+            (fuel, labels[fuel], [(category.value, category.label) for category in categories_for(fuel)])
+            for fuel in labels
+        ],
+        "categories": list(LineCategory.choices),
+        "limit": megabytes(_xml_upload_limit()),
+        "max_errors": xml_parser.MAX_ERRORS_LISTED,
+    }
+
+
+@require_GET
+def xml_help(request: HttpRequest) -> HttpResponse:
+    """The XML format of a fuel tax return, element by element, with the XSD and a sample to download.
+    Public: software vendors need it without a TRACS account."""
+    return render(request, "filings/xml_help.html", _xml_help_context())
+
+
+def _download(path, filename: str) -> FileResponse:
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def xml_schema_download(request: HttpRequest) -> FileResponse:
+    return _download(xml_schema_files.XSD_PATH, xml_schema_files.XSD_NAME)
+
+
+@require_GET
+def xml_sample_download(request: HttpRequest) -> FileResponse:
+    return _download(xml_schema_files.SAMPLE_PATH, xml_schema_files.SAMPLE_NAME)
+
+
+def _render_xml_upload(request: HttpRequest, form: XmlUploadForm, *, status: int = 200, **context) -> HttpResponse:
+    return render(
+        request,
+        "filings/xml_upload.html",
+        {"form": form, "help": _xml_help_context(), "validate_only": VALIDATE_ONLY, "upload": UPLOAD_FOR_REVIEW, **context},
+        status=status,
+    )
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@account_view(Privilege.FILE_RETURNS)
+@csrf_exempt  # only so the size is checked before the body is read: _xml_upload_post checks the CSRF token
+@require_http_methods(["GET", "POST"])
+def return_xml_upload(request: HttpRequest) -> HttpResponse:
+    limit = _xml_upload_limit()
+    if request.method == "GET":
+        return _render_xml_upload(request, XmlUploadForm(limit=limit))
+    # CsrfViewMiddleware would read the whole body (and write a 1 GB file to disk) to find the token; a body
+    # larger than the limit is refused from its Content-Length, unread.
+    size = _content_length(request)
+    if size > limit + MULTIPART_ALLOWANCE:
+        form = XmlUploadForm(limit=limit)
+        form.errors["file"] = form.error_class(
+            [str(FILE_TOO_LARGE % {"size": megabytes(size), "limit": megabytes(limit)})]
+        )
+        return _render_xml_upload(request, form, status=413)
+    return _xml_upload_post(request, limit)
+
+
+@csrf_protect
+def _xml_upload_post(request: HttpRequest, limit: int) -> HttpResponse:
+    form = XmlUploadForm(request.POST, request.FILES, limit=limit)
+    mode = VALIDATE_ONLY if request.POST.get(MODE_FIELD) == VALIDATE_ONLY else UPLOAD_FOR_REVIEW
+    if not form.is_valid():
+        too_large = form.has_error("file", "too_large")
+        return _render_xml_upload(request, form, status=413 if too_large else 400, mode=mode)
+    upload = form.cleaned_data["file"]
+    check = xml_return_check(account=request.account, source=upload)
+    context = {"check": check, "mode": mode, "filename": upload.name, "size": megabytes(upload.size)}
+    if not check.ok:
+        return _render_xml_upload(request, XmlUploadForm(limit=limit), status=400, **context)
+    if mode == VALIDATE_ONLY:
+        return _render_xml_upload(request, XmlUploadForm(limit=limit), **context)
+    request.session[XML_UPLOAD_SESSION_KEY % request.account.number] = {
+        "token": secrets.token_urlsafe(16),
+        "period": check.period.key,
+        "lines": [[line.fuel, line.category, str(line.litres)] for line in check.lines],
+        "filename": upload.name,
+        "size": upload.size,
+        "transactions": check.transaction_count,
+        "uploaded_at": timezone.now().isoformat(),
+    }
+    return redirect("return_xml_review", number=request.account.number)
+
+
+def _pending_xml_upload(request: HttpRequest) -> dict | None:
+    """The upload waiting for review in this session, or None (with a message) when there is none."""
+    key = XML_UPLOAD_SESSION_KEY % request.account.number
+    pending = request.session.get(key)
+    if pending is None:
+        messages.info(request, NO_PENDING_UPLOAD)
+        return None
+    uploaded_at = datetime.fromisoformat(pending["uploaded_at"])
+    if "submitted" not in pending and timezone.now() - uploaded_at > XML_UPLOAD_LIFETIME:
+        del request.session[key]
+        messages.info(request, UPLOAD_EXPIRED)
+        return None
+    return pending
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_http_methods(["GET", "POST"])
+def return_xml_review(request: HttpRequest) -> HttpResponse:
+    """What the uploaded file will file, computed by the service as for the web form; certify and submit."""
+    pending = _pending_xml_upload(request)
+    if pending is None:
+        return redirect("return_xml_upload", number=request.account.number)
+    period = Period.from_key(pending["period"])
+    existing = _original(request, period)
+    if existing is not None:  # filed meanwhile, or this very upload submitted twice (double click, back button)
+        return _already_filed(request, existing)
+    if "submitted" in pending:  # pragma: no cover - a filed return is never deleted
+        del request.session[XML_UPLOAD_SESSION_KEY % request.account.number]
+        return redirect("return_xml_upload", number=request.account.number)
+    lines = [LineInput(fuel=fuel, category=category, litres=litres) for fuel, category, litres in pending["lines"]]
+    try:
+        computation = services.return_preview(account=request.account, period=period, lines=lines)
+    except ValidationError as error:  # the rates or the account changed since the upload
+        del request.session[XML_UPLOAD_SESSION_KEY % request.account.number]
+        return _unavailable(request, period, error.messages[0])
+
+    def review(certification: CertificationForm, status: int = 200) -> HttpResponse:
+        return render(
+            request,
+            "filings/xml_review.html",
+            {"period": period, "computation": computation, "pending": pending, "form": certification},
+            status=status,
+        )
+
+    if request.method == "GET":
+        return review(CertificationForm(initial={"certified_name": request.user.full_name}))
+    if request.POST.get("upload") != pending["token"]:
+        messages.warning(request, UPLOAD_REPLACED)
+        return redirect("return_xml_review", number=request.account.number)
+    certification = CertificationForm(request.POST)
+    if not certification.is_valid():
+        return review(certification, status=400)
+    try:
+        tax_return = services.return_submit(
+            account=request.account,
+            period_end=period.end,
+            lines=lines,
+            certified_name=certification.cleaned_data["certified_name"],
+            certified_capacity=certification.cleaned_data["certified_capacity"],
+            submitted_by=request.user,
+            capacity=request.access.role,
+            request=request,
+        )
+    except services.ReturnAlreadyFiled as error:
+        return _already_filed(request, error.existing)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.message_dict.items():
+                certification.add_error(field if field in certification.fields else None, errors)
+            return review(certification, status=400)
+        return _unavailable(request, period, error.messages[0])  # pragma: no cover - the preview above refused it
+    # Kept as a marker, so this page sent again (double click, back button) lands on the filed return.
+    request.session[XML_UPLOAD_SESSION_KEY % request.account.number] = {
+        "token": pending["token"],
+        "period": pending["period"],
+        "submitted": tax_return.confirmation_number,
+        "uploaded_at": pending["uploaded_at"],
+    }
+    messages.success(request, _confirmation_message(tax_return))
+    return redirect(
+        "return_confirmation", number=request.account.number, confirmation_number=tax_return.confirmation_number
     )

@@ -301,3 +301,5 @@ CSRF_FAILURE_VIEW = "tracs.errors.csrf_failure"
 TRACS_DELEGATION_PIN_DAYS = env.int("TRACS_DELEGATION_PIN_DAYS", default=30)
 TRACS_CONSENT_PIN_DAYS = env.int("TRACS_CONSENT_PIN_DAYS", default=30)
 TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
+# Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
+TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
