@@ -22,13 +22,13 @@ from accounts import pins
 from accounts.admin import StaffReadLoggedAdmin, action_with_form, error_text
 from accounts.models import AccessLogEntry, Pin
 from accounts.services import access_log_record
-from consent import services
+from consent import selectors, services
 from consent.models import PRIVILEGE_CHOICES, Consent, Grant
 from consent.privileges import Privilege
 from consent.tasks import enrolment_letter_prepare
 from programs import services as program_services
-from programs.admin import ProgramAccountAdmin
-from programs.models import ProgramAccount, Taxpayer
+from programs.admin import MessageAdmin, ProgramAccountAdmin
+from programs.models import Message, ProgramAccount, Taxpayer
 
 TRANSFER_SAME_TAXPAYER = _("Account %(number)s already belongs to this taxpayer.")
 NO_SUCH_BIN = _("No taxpayer has this BIN.")
@@ -194,6 +194,21 @@ class AccessProgramAccountAdmin(ProgramAccountAdmin):
 
 admin.site.unregister(ProgramAccount)
 admin.site.register(ProgramAccount, AccessProgramAccountAdmin)
+
+
+class AccessMessageAdmin(MessageAdmin):
+    """Messages to accounts (programs/admin.py), told to whom only the access layer knows: the account's
+    owners and the delegates and representatives whose access includes messages."""
+
+    def message_recipients(self, *, account):
+        return selectors.message_recipient_emails(account=account)
+
+    def program_recipients(self, *, program):
+        return selectors.message_recipients_by_account(program=program)
+
+
+admin.site.unregister(Message)
+admin.site.register(Message, AccessMessageAdmin)
 
 
 # --- Grants ----------------------------------------------------------------------------------------------

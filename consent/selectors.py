@@ -16,7 +16,7 @@ from accounts.models import AccessLogEntry
 from consent.access import Access, in_force_grants, privileges_of
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
-from programs.models import Address, BulkFuelLocation, ProgramAccount
+from programs.models import Address, BulkFuelLocation, Program, ProgramAccount
 
 # --- Home: the accounts a person reaches ------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ def _privilege_labels(role: str, held: frozenset[str]) -> list[str]:
 @dataclass(frozen=True)
 class MenuItem:
     """One function of the account menu. `order` follows TRACS's own menu order (DOMAIN.md, "Menu"):
-    10 Account Information, 20 Delegated Administration, 30 Manage Direct Deposit, 40 Payment Options,
+    10 Account Information, 15 Messages, 20 Delegated Administration, 30 Manage Direct Deposit, 40 Payment Options,
     50 View Account Summary Balance, 60 View Assessment Status, 70 View Financial Transaction Details,
     80 View/Update Contact Information, 90 Submit Documents, 100 File a Notice of Objection,
     110 File a Return, 120 reports. Later issues add their items with `account_menu_register`."""
@@ -151,7 +151,12 @@ ACCOUNT_MENU: list[MenuItem] = [
     # Pages of the account's details kept by programs (consent/views_account_services.py, ADR 0004).
     MenuItem(30, _("Manage Direct Deposit"), "direct_deposit", Privilege.MANAGE_DIRECT_DEPOSIT),
     MenuItem(80, _("View/Update Contact Information"), "contact_information", Privilege.VIEW_ACCOUNT),
+    # Messages from TRA and Submit Documents (consent/views_messages_documents.py, ADR 0004). TRACS shows its
+    # messages apart from the menu; here they come right after Account Information, where people look first.
+    MenuItem(15, _("Messages"), "messages_list", Privilege.MESSAGES),
+    MenuItem(90, _("Submit Documents"), "documents_list", Privilege.SUBMIT_DOCUMENTS),
 ]
+ACCOUNT_MENU.sort(key=lambda existing: existing.order)
 
 
 def account_menu_register(item: MenuItem) -> None:
@@ -292,3 +297,41 @@ def account_owner_emails(*, account: ProgramAccount) -> list[str]:
         .order_by("user__email")
         .values_list("user__email", flat=True)
     )
+
+
+# --- Whom to tell that a message from TRA is waiting -----------------------------------------------------
+
+
+def _reads_messages() -> Q:
+    """A grant whose holder reads the account's messages: an owner, or access that includes messages."""
+    return Q(role=Grant.Role.OWNER) | Q(privileges__contains=[Privilege.MESSAGES.value])
+
+
+def message_account_ids(*, user) -> QuerySet[Grant]:
+    """The accounts whose messages `user` reads (a subquery of account ids, for the header's count)."""
+    return Grant.objects.filter(in_force_grants(), _reads_messages(), user=user).values("account_id")
+
+
+def message_recipient_emails(*, account: ProgramAccount) -> list[str]:
+    """Everyone told that a message is waiting for `account`: its owners, and the delegates and
+    representatives whose access in force includes messages."""
+    return list(
+        Grant.objects.filter(in_force_grants(), _reads_messages(), account=account, user__isnull=False)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+
+
+def message_recipients_by_account(*, program: Program) -> dict[int, list[str]]:
+    """`message_recipient_emails` for every account of a program, in one query."""
+    recipients: dict[int, list[str]] = {}
+    rows = (
+        Grant.objects.filter(in_force_grants(), _reads_messages(), account__program=program, user__isnull=False)
+        .order_by("account_id", "user__email")
+        .values_list("account_id", "user__email")
+        .distinct()
+    )
+    for account_id, email in rows:
+        recipients.setdefault(account_id, []).append(email)
+    return recipients

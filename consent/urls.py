@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent import views, views_account_services
+from consent import views, views_account_services, views_messages_documents
 
 # Every account-scoped path carries the account number as `number` (consent.access.account_view).
 urlpatterns = [
@@ -52,5 +52,49 @@ urlpatterns = [
         "accounts/<str:number>/direct-deposit/remove/",
         views_account_services.direct_deposit_remove,
         name="direct_deposit_remove",
+    ),
+    # Messages from TRA and Submit Documents (consent/views_messages_documents.py, ADR 0004).
+    path("messages/", views_messages_documents.messages_inbox, name="messages_inbox"),
+    path("accounts/<str:number>/messages/", views_messages_documents.messages_list, name="messages_list"),
+    path(
+        "accounts/<str:number>/messages/<int:message_id>/",
+        views_messages_documents.message_detail,
+        name="message_detail",
+    ),
+    path(
+        "accounts/<str:number>/messages/<int:message_id>/reply/",
+        views_messages_documents.message_reply,
+        name="message_reply",
+    ),
+    path("accounts/<str:number>/documents/", views_messages_documents.documents_list, name="documents_list"),
+    path(
+        "accounts/<str:number>/documents/submit/",
+        views_messages_documents.documents_submit,
+        name="documents_submit",
+    ),
+    path(
+        "accounts/<str:number>/documents/submit/files/",
+        views_messages_documents.documents_submit_files,
+        name="documents_submit_files",
+    ),
+    path(
+        "accounts/<str:number>/documents/submit/review/",
+        views_messages_documents.documents_submit_review,
+        name="documents_submit_review",
+    ),
+    path(
+        "accounts/<str:number>/documents/submit/cancel/",
+        views_messages_documents.documents_submit_cancel,
+        name="documents_submit_cancel",
+    ),
+    path(
+        "accounts/<str:number>/documents/<int:document_id>/",
+        views_messages_documents.document_detail,
+        name="document_detail",
+    ),
+    path(
+        "accounts/<str:number>/documents/<int:document_id>/files/<int:file_id>/",
+        views_messages_documents.document_file_download,
+        name="document_file_download",
     ),
 ]

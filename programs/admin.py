@@ -7,9 +7,11 @@ access layer sits above programs and calls down, never the other way round."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db.models import Count
-from django.urls import reverse
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -26,7 +28,11 @@ from programs.models import (
     BulkFuelLocation,
     Contact,
     DirectDeposit,
+    Document,
+    DocumentFile,
     Holiday,
+    Message,
+    MessageReply,
     Program,
     ProgramAccount,
     ProgramAccountEvent,
@@ -518,3 +524,305 @@ class AccountChangeAdmin(StaffReadLoggedAdmin):
     def staff_read_target(self, obj):
         return obj.account.number, _on_behalf_of(obj.account.taxpayer)
 
+
+
+# --- Messages to accounts (issue 4, part 4) -----------------------------------------------------------------
+
+
+class MessageAddForm(forms.ModelForm):
+    """A new message: to one account, or to every active account of a program (one copy per account)."""
+
+    send_to_program = forms.ModelChoiceField(
+        Program.objects.all(),
+        required=False,
+        label=_("or to every active account of the program"),
+        help_text=_("Each account gets its own copy, with its own thread of answers."),
+    )
+
+    class Meta:
+        model = Message
+        fields = ["account", "subject", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].required = False
+        self.fields["account"].help_text = _("One account; or leave it empty and choose a program below.")
+
+    def clean(self):
+        cleaned = super().clean()
+        program = cleaned.get("send_to_program")
+        if bool(cleaned.get("account")) == bool(program):
+            raise ValidationError(MESSAGE_ONE_ACCOUNT_OR_PROGRAM)
+        if program and not program.accounts.filter(status=ProgramAccount.Status.ACTIVE).exists():
+            self.add_error("send_to_program", services.NO_ACCOUNTS_IN_PROGRAM % {"program": program.name})
+        return cleaned
+
+
+MESSAGE_ONE_ACCOUNT_OR_PROGRAM = _("Choose one account, or a program to write to all of its accounts (not both).")
+
+
+class MessageAnswerForm(forms.ModelForm):
+    answer = forms.CharField(
+        label=_("Answer from TRA"),
+        required=False,
+        max_length=services.REPLY_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        help_text=_(
+            "Added to the thread; the account's people are told by e-mail that a message is waiting (never its text)."
+        ),
+    )
+
+    class Meta:
+        model = Message
+        fields: list[str] = []
+
+
+class MessageReplyInline(ReadOnlyInline):
+    """The thread, oldest first: answers from the account's people and from TRA."""
+
+    model = MessageReply
+    fields = ["created_at", "author_name", "from_tra", "capacity", "body"]
+    readonly_fields = fields
+    verbose_name_plural = _("thread (answers, oldest first)")
+
+
+class AwaitingAnswerFilter(admin.SimpleListFilter):
+    title = _("awaiting an answer from TRA")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        awaiting = Q(last_from_client_at__isnull=False, last_from_client_at__gt=F("last_from_tra_at"))
+        if self.value() == "yes":
+            return queryset.filter(awaiting)
+        if self.value() == "no":
+            return queryset.exclude(awaiting)
+        return queryset
+
+
+@admin.register(Message)
+class MessageAdmin(StaffReadLoggedAdmin):
+    """Staff write to one account or to every account of a program, read the account's answers (the
+    thread inline) and answer them. Sent messages are never edited or deleted: a correction is a new
+    answer. Whom to tell is the access layer's knowledge: consent/admin.py fills `message_recipients` and
+    `program_recipients` (programs knows no grants)."""
+
+    list_display = ["subject", "account_link", "holder", "program_wide", "sent_at", "last_from_client_at", "awaiting"]
+    list_filter = [AwaitingAnswerFilter, "account__program", "program_wide", ("sent_at", admin.DateFieldListFilter)]
+    search_fields = ["subject", "account__number", "account__taxpayer__legal_name", "account__taxpayer__bin"]
+    list_select_related = ["account__taxpayer", "program_wide"]
+    autocomplete_fields = ["account"]
+    date_hierarchy = "sent_at"
+    change_readonly_fields = [
+        "account_link", "holder", "subject", "body", "sent_at", "sent_by", "program_wide", "last_from_tra_at", "last_from_client_at",
+    ]  # fmt: skip
+
+    def message_recipients(self, *, account: ProgramAccount) -> list[str]:
+        """Whom to tell that a message is waiting for `account` (filled in by the access layer)."""
+        return []
+
+    def program_recipients(self, *, program: Program) -> dict[int, list[str]]:
+        """`message_recipients` for every account of `program`, by account id (filled in by the access layer)."""
+        return {}
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_link(self, obj) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:programs_programaccount_change", args=[obj.account_id]), obj.account.number
+        )
+
+    @admin.display(description=_("holder"), ordering="account__taxpayer__legal_name")
+    def holder(self, obj) -> str:
+        return obj.account.display_name
+
+    @admin.display(description=_("awaiting TRA"), boolean=True)
+    def awaiting(self, obj) -> bool:
+        return obj.awaiting_tra
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = MessageAddForm if obj is None else MessageAnswerForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["account", "send_to_program", "subject", "body"]})]
+        return [(None, {"fields": self.change_readonly_fields}), (_("Answer"), {"fields": ["answer"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.change_readonly_fields if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return [MessageReplyInline] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account.taxpayer)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            answer = form.cleaned_data.get("answer", "").strip()
+            if answer:
+                services.message_answer(
+                    message=obj, body=answer, by=request.user, notify=self.message_recipients(account=obj.account), request=request
+                )
+                self.message_user(request, gettext("Your answer was added to the thread."), messages.SUCCESS)
+            return
+        data = form.cleaned_data
+        if data.get("send_to_program"):
+            program = data["send_to_program"]
+            sent = services.message_send_to_program(
+                program=program,
+                subject=data["subject"],
+                body=data["body"],
+                by=request.user,
+                notify_by_account=self.program_recipients(program=program),
+                request=request,
+            )
+            request._messages_sent_to_program = (program, len(sent))
+            _copy_saved(sent[0], into=obj)
+            return
+        message = services.message_send(
+            account=data["account"],
+            subject=data["subject"],
+            body=data["body"],
+            by=request.user,
+            notify=self.message_recipients(account=data["account"]),
+            request=request,
+        )
+        _copy_saved(message, into=obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        sent = getattr(request, "_messages_sent_to_program", None)
+        if sent is not None:
+            program, count = sent
+            self.message_user(
+                request,
+                gettext("The message was sent to the %(count)s active accounts of %(program)s.") % {"count": count, "program": program},
+                messages.SUCCESS,
+            )
+            changelist = reverse("admin:programs_message_changelist")
+            return HttpResponseRedirect(f"{changelist}?program_wide__id__exact={program.pk}")
+        return super().response_add(request, obj, post_url_continue)
+
+
+# --- Documents (issue 4, part 5) -------------------------------------------------------------------------------
+
+
+class DocumentFileInline(ReadOnlyInline):
+    """The files, with the malware scan's verdict: "not scanned" means no scanner looked at the file."""
+
+    model = DocumentFile
+    fields = ["position", "download", "content_type", "size", "scan_status", "scan_detail", "sha256"]
+    readonly_fields = fields
+    verbose_name_plural = _("files")
+
+    @admin.display(description=_("file"))
+    def download(self, obj) -> str:
+        url = reverse("admin:programs_document_file", args=[obj.document_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+
+class NotScannedFilter(admin.SimpleListFilter):
+    title = _("malware scan")
+    parameter_name = "scan"
+
+    def lookups(self, request, model_admin):
+        return [("not_scanned", _("Has files not scanned")), ("scanned", _("All files scanned, clean"))]
+
+    def queryset(self, request, queryset):
+        unscanned = DocumentFile.objects.filter(document=OuterRef("pk")).exclude(scan_status=DocumentFile.ScanStatus.CLEAN)
+        if self.value() == "not_scanned":
+            return queryset.filter(Exists(unscanned))
+        if self.value() == "scanned":
+            return queryset.exclude(Exists(unscanned))
+        return queryset
+
+
+@admin.register(Document)
+class DocumentAdmin(StaffReadLoggedAdmin):
+    """Documents submitted by accounts' people (Submit Documents) and issued by TRA: read only. Staff
+    download a file through admin (each download is written to the access log); the scan column shows
+    documents with files no scanner looked at."""
+
+    list_display = ["reference_number", "account_link", "document_type", "related_reference", "received_at", "origin", "file_count", "scan"]
+    list_filter = [NotScannedFilter, "origin", "document_type", "account__program", ("received_at", admin.DateFieldListFilter)]
+    search_fields = ["reference_number", "related_reference", "account__number", "account__taxpayer__legal_name", "submitted_by_email"]
+    list_select_related = ["account__taxpayer"]
+    date_hierarchy = "received_at"
+    fields = [
+        "reference_number", "account_link", "document_type", "related_reference", "description", "origin", "received_at",
+        "submitted_by_email", "capacity",
+    ]  # fmt: skip
+    readonly_fields = fields
+    inlines = [DocumentFileInline]
+
+    def get_queryset(self, request):
+        unscanned = DocumentFile.objects.filter(document=OuterRef("pk")).exclude(scan_status=DocumentFile.ScanStatus.CLEAN)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(files_count=Count("files", distinct=True), has_unscanned=Exists(unscanned))
+        )
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_link(self, obj) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:programs_programaccount_change", args=[obj.account_id]), obj.account.number
+        )
+
+    @admin.display(description=_("files"), ordering="files_count")
+    def file_count(self, obj) -> int:
+        return obj.files_count
+
+    @admin.display(description=_("malware scan"))
+    def scan(self, obj) -> str:
+        return gettext("not scanned") if obj.has_unscanned else gettext("clean")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/files/<int:file_id>/",
+                self.admin_site.admin_view(self.file_download_view),
+                name="programs_document_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_download_view(self, request, object_id, file_id):
+        document = self.get_object(request, unquote(object_id))
+        if document is None or not self.has_view_permission(request, document):
+            raise Http404
+        document_file = DocumentFile.objects.filter(document=document, pk=file_id).first()
+        if document_file is None:
+            raise Http404
+        access_log_record(
+            actor=request.user,
+            kind=AccessLogEntry.Kind.READ,
+            action="document file downloaded in staff administration",
+            account_number=document.account.number,
+            on_behalf_of=_on_behalf_of(document.account.taxpayer),
+            capacity="staff",
+            detail=f"{document.reference_number} file {document_file.position}",
+            request=request,
+        )
+        try:
+            handle = document_file.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(handle, as_attachment=True, filename=document_file.original_name, content_type=document_file.content_type)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account.taxpayer)

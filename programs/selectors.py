@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
-from programs.models import AccountChange, Address, Contact, DirectDeposit, ProgramAccount
+from programs.models import (
+    AccountChange,
+    Address,
+    Contact,
+    DirectDeposit,
+    Document,
+    DocumentFile,
+    Message,
+    MessageRead,
+    MessageReply,
+    ProgramAccount,
+)
 
 
 @dataclass(frozen=True)
@@ -44,4 +55,74 @@ def account_changes(*, account: ProgramAccount) -> QuerySet[AccountChange]:
     """The history of the account's details, newest first, with who made each change."""
     return (
         AccountChange.objects.filter(account=account).select_related("actor").order_by("-occurred_at", "-id")
+    )
+
+
+# --- Messages from TRA ------------------------------------------------------------------------------------
+
+
+def _read_since_last_from_tra(*, user) -> Exists:
+    """The person has read the thread since TRA last wrote in it."""
+    return Exists(
+        MessageRead.objects.filter(message=OuterRef("pk"), user=user, read_at__gte=OuterRef("last_from_tra_at"))
+    )
+
+
+def messages_for_account(*, account: ProgramAccount, user) -> QuerySet[Message]:
+    """The account's messages, newest activity from TRA first, each with `is_unread` (for this person) and
+    `reply_count`: one query whatever the number of messages."""
+    return (
+        Message.objects.filter(account=account)
+        .annotate(is_unread=~_read_since_last_from_tra(user=user), reply_count=Count("replies"))
+        .order_by("-last_from_tra_at", "-id")
+    )
+
+
+def message_for_account(*, account: ProgramAccount, message_id: int) -> Message | None:
+    """One message of the account with its thread, or None (another account's message is not found)."""
+    return (
+        Message.objects.filter(account=account, pk=message_id)
+        .prefetch_related(Prefetch("replies", queryset=MessageReply.objects.order_by("created_at", "id")))
+        .first()
+    )
+
+
+def unread_message_count(*, user, account_ids) -> int:
+    """How many threads of these accounts the person has not read since TRA last wrote in them: one query
+    (`account_ids` may be a subquery)."""
+    return Message.objects.filter(account_id__in=account_ids).filter(~_read_since_last_from_tra(user=user)).count()
+
+
+def unread_counts_by_account(*, user, account_ids) -> dict[int, int]:
+    rows = (
+        Message.objects.filter(account_id__in=account_ids)
+        .filter(~_read_since_last_from_tra(user=user))
+        .values("account_id")
+        .annotate(unread=Count("id"))
+        .order_by()
+    )
+    return {row["account_id"]: row["unread"] for row in rows}
+
+
+# --- Documents ----------------------------------------------------------------------------------------------
+
+
+def documents_for_account(*, account: ProgramAccount) -> QuerySet[Document]:
+    """The account's documents, newest first, with their files: two queries whatever their number."""
+    return (
+        Document.objects.filter(account=account)
+        .prefetch_related(Prefetch("files", queryset=DocumentFile.objects.order_by("position", "id")))
+        .order_by("-received_at", "-id")
+    )
+
+
+def document_for_account(*, account: ProgramAccount, document_id: int) -> Document | None:
+    return documents_for_account(account=account).filter(pk=document_id).first()
+
+
+def document_file_for_account(*, account: ProgramAccount, document_id: int, file_id: int) -> DocumentFile | None:
+    return (
+        DocumentFile.objects.filter(pk=file_id, document_id=document_id, document__account=account)
+        .select_related("document")
+        .first()
     )

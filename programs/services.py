@@ -1,9 +1,11 @@
-from collections.abc import Iterable
-from datetime import date
-from pathlib import Path
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from pathlib import Path, PurePath
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,13 +16,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.crypto import decrypt, encrypt
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record, email_queue
-from programs import dates, rates, validators
+from programs import dates, documents, rates, validators
 from programs.models import (
     AccountChange,
     Address,
     Contact,
     DirectDeposit,
+    Document,
+    DocumentFile,
     Holiday,
+    Message,
+    MessageRead,
+    MessageReply,
     Program,
     ProgramAccount,
     ProgramAccountEvent,
@@ -689,3 +696,534 @@ def _direct_deposit_delete(*, account, by, capacity, notify, request) -> Account
         request=request,
         detail=f"bank account {before['account_number']}; confirmed with a fresh two-factor code",
     )
+
+
+# --- Messages from TRA (issue 4, part 4) ---------------------------------------------------------------------
+#
+# Staff write to one account or to every account of a program (fanned out into one message per account in
+# one transaction, so each account keeps its own thread and read state). The account's people read and
+# answer in the portal; staff answer in Django admin. Programs know nothing of grants, so the caller (the
+# access layer above, or its admin) says whom to tell: the owners, and the delegates and representatives
+# whose access includes messages. The e-mail says only that a message is waiting, never its subject or text:
+# messages stay behind the sign-in.
+
+MESSAGE_SUBJECT_REQUIRED = _("Write a subject.")
+MESSAGE_BODY_REQUIRED = _("Write the message.")
+REPLY_BODY_REQUIRED = _("Write your answer before sending it.")
+REPLY_TOO_LONG = _("An answer can be at most %(limit)s characters; yours has %(length)s.")
+NO_ACCOUNTS_IN_PROGRAM = _("The program %(program)s has no active accounts to write to.")
+REPLY_MAX_CHARS = 5_000
+
+
+def _message_values(*, subject: str, body: str) -> tuple[str, str]:
+    subject, body = subject.strip(), body.strip()
+    errors: dict[str, list] = {}
+    if not subject:
+        errors["subject"] = [ValidationError(MESSAGE_SUBJECT_REQUIRED, code="required")]
+    if not body:
+        errors["body"] = [ValidationError(MESSAGE_BODY_REQUIRED, code="required")]
+    if errors:
+        raise ValidationError(errors)
+    return subject, body
+
+
+def _message_notices(*, accounts_by_recipient: dict[str, list[ProgramAccount]]) -> None:
+    """One e-mail per person (never a shared To: line: a representative must not learn the owners'
+    addresses), naming the accounts with a message waiting and nothing of the messages themselves."""
+    from django.conf import settings
+
+    for address, accounts in sorted(accounts_by_recipient.items()):
+        numbers = sorted({account.number for account in accounts})
+        if len(numbers) == 1:
+            account = accounts[0]
+            subject = _("TRACS: a message from TRA is waiting for account %(number)s") % {"number": account.number}
+            where = _("for account %(number)s (%(program)s)") % {"number": account.number, "program": account.program.name}
+        else:
+            subject = _("TRACS: messages from TRA are waiting for %(count)s of your accounts") % {"count": len(numbers)}
+            where = _("for accounts %(numbers)s") % {"numbers": ", ".join(numbers)}
+        body = _(
+            "A message from Tax and Revenue Administration is waiting for you in TRACS %(where)s.\n\n"
+            "For your security, TRA does not send the message itself by e-mail. Sign in to TRACS at %(site)s "
+            "and open Messages to read it.\n\n"
+            "You receive this e-mail because you are an owner of the account, or your access to it includes "
+            "reading its messages."
+        ) % {"where": where, "site": settings.TRACS_SITE_URL}
+        email_queue(to=[address], subject=str(subject), body=str(body), purpose="message-waiting")
+
+
+def _log_message(*, message: Message, by, action: str, capacity: str, request: HttpRequest | None) -> None:
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action=action,
+        account_number=message.account.number,
+        on_behalf_of=_on_behalf_of(message.account),
+        capacity=capacity,
+        detail=f"message {message.pk}",
+        request=request,
+    )
+
+
+@transaction.atomic
+def message_send(
+    *,
+    account: ProgramAccount,
+    subject: str,
+    body: str,
+    by,
+    notify: Iterable[str] = (),
+    request: HttpRequest | None = None,
+) -> Message:
+    """A message from TRA to one account; `notify`: whom to tell that it is waiting (one e-mail each)."""
+    subject, body = _message_values(subject=subject, body=body)
+    now = timezone.now()
+    message = Message(account=account, subject=subject, body=body, sent_at=now, sent_by=by, last_from_tra_at=now)
+    message.full_clean()
+    message.save()
+    _log_message(message=message, by=by, action="message from TRA sent", capacity="staff", request=request)
+    _message_notices(accounts_by_recipient={address: [account] for address in notify if address})
+    return message
+
+
+@transaction.atomic
+def message_send_to_program(
+    *,
+    program: Program,
+    subject: str,
+    body: str,
+    by,
+    notify_by_account: Mapping[int, Iterable[str]] | None = None,
+    request: HttpRequest | None = None,
+) -> list[Message]:
+    """A message from TRA to every active account of a program, fanned out into one message per account in
+    one transaction: all are sent or none. `notify_by_account` maps an account id to whom to tell; a
+    person reaching several of the accounts gets one e-mail naming them all."""
+    subject, body = _message_values(subject=subject, body=body)
+    accounts = list(
+        ProgramAccount.objects.filter(program=program, status=ProgramAccount.Status.ACTIVE)
+        .select_related("taxpayer", "program")
+        .order_by("number")
+    )
+    if not accounts:
+        raise ValidationError(NO_ACCOUNTS_IN_PROGRAM % {"program": program.name}, code="no_accounts")
+    now = timezone.now()
+    messages = Message.objects.bulk_create(
+        Message(
+            account=account,
+            subject=subject,
+            body=body,
+            sent_at=now,
+            sent_by=by,
+            program_wide=program,
+            last_from_tra_at=now,
+        )
+        for account in accounts
+    )
+    accounts_by_recipient: dict[str, list[ProgramAccount]] = {}
+    notify_by_account = notify_by_account or {}
+    for message, account in zip(messages, accounts, strict=True):
+        message.account = account
+        _log_message(
+            message=message, by=by, action="message from TRA sent to every account of the program", capacity="staff", request=request
+        )
+        for address in notify_by_account.get(account.pk, ()):
+            if address:
+                accounts_by_recipient.setdefault(address, []).append(account)
+    _message_notices(accounts_by_recipient=accounts_by_recipient)
+    return messages
+
+
+def _reply_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [ValidationError(REPLY_BODY_REQUIRED, code="required")]})
+    if len(body) > REPLY_MAX_CHARS:
+        raise ValidationError(
+            {"body": [ValidationError(REPLY_TOO_LONG % {"limit": f"{REPLY_MAX_CHARS:,}", "length": f"{len(body):,}"}, code="max_length")]}
+        )
+    return body
+
+
+def _lock_message(message: Message) -> Message:
+    return Message.objects.select_for_update().select_related("account__taxpayer", "account__program").get(pk=message.pk)
+
+
+@transaction.atomic
+def message_reply(
+    *, message: Message, body: str, by, capacity: str, request: HttpRequest | None = None
+) -> MessageReply:
+    """An answer from the account's people (the caller checked their access includes messages). Staff see
+    the thread as awaiting an answer; the thread stays read for the person who answered."""
+    body = _reply_body(body)
+    message = _lock_message(message)
+    reply = MessageReply.objects.create(
+        message=message, body=body, author=by, author_name=by.display_name, from_tra=False, capacity=capacity
+    )
+    message.last_from_client_at = reply.created_at
+    message.save(update_fields=["last_from_client_at"])
+    message_mark_read(message=message, user=by, at=reply.created_at)
+    _log_message(message=message, by=by, action="answer to a message from TRA sent", capacity=capacity, request=request)
+    return reply
+
+
+@transaction.atomic
+def message_answer(
+    *, message: Message, body: str, by, notify: Iterable[str] = (), request: HttpRequest | None = None
+) -> MessageReply:
+    """Staff answer in a message's thread: the thread becomes unread again for the account's people, who
+    are told by e-mail that a message is waiting."""
+    body = _reply_body(body)
+    message = _lock_message(message)
+    reply = MessageReply.objects.create(
+        message=message, body=body, author=by, author_name=str(_("Tax and Revenue Administration")), from_tra=True, capacity="staff"
+    )
+    message.last_from_tra_at = reply.created_at
+    message.save(update_fields=["last_from_tra_at"])
+    _log_message(message=message, by=by, action="answer from TRA sent", capacity="staff", request=request)
+    _message_notices(accounts_by_recipient={address: [message.account] for address in notify if address})
+    return reply
+
+
+def message_mark_read(*, message: Message, user, at=None) -> None:
+    """The person has read the thread as it stands now: one upsert, safe to repeat."""
+    MessageRead.objects.bulk_create(
+        [MessageRead(message=message, user=user, read_at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["message", "user"],
+        update_fields=["read_at"],
+    )
+
+
+# --- Documents (issue 4, part 5) -----------------------------------------------------------------------------
+#
+# Submit Documents is a 3-step wizard whose state the view keeps in the session. Each file is checked and
+# scanned as it is uploaded (programs/documents.py) and kept in the default storage under a random temporary
+# name (`documents/incoming/`); on submit, one transaction creates the document with its reference number
+# and receipt date and copies the files to their final names. Nothing is half-saved: if a file is missing or
+# a write fails, the files copied so far are deleted and no document exists. Temporary files of wizards left
+# unfinished are swept by `documents_incoming_sweep` (a periodic job).
+
+DOCUMENT_TYPE_REQUIRED = _("Choose the type of document.")
+DOCUMENT_REFERENCE_REQUIRED = _(
+    "Enter the reference number of the return or claim these documents support (see View Assessment Status)."
+)
+DOCUMENT_NO_FILES = _("Add at least one file.")
+DOCUMENT_TOO_MANY_FILES = _("A submission can have at most %(limit)s files. Remove some, or submit them separately.")
+DOCUMENT_FILES_EXPIRED = _(
+    "Your uploaded files are no longer available (the submission was left unfinished too long). Add them again."
+)
+DOCUMENT_MAX_FILES = 10
+DOCUMENT_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone without doubt
+INCOMING_PREFIX = "documents/incoming/"
+# Types a person may choose in the wizard (TRA's own letters are placed by TRA), and those that belong to an
+# in-process return or claim, whose reference number is then required.
+CLIENT_DOCUMENT_TYPES = [t for t in Document.Type if t != Document.Type.TRA_LETTER]
+DOCUMENT_TYPES_NEEDING_REFERENCE = {Document.Type.RETURN_SUPPORT, Document.Type.CLAIM_SUPPORT}
+
+
+def document_reference_generate(*, day: date) -> str:
+    """`DOC-YYYYMMDD-XXXXXX`: the receipt date, then six characters that cannot be misread."""
+    suffix = "".join(secrets.choice(DOCUMENT_REFERENCE_ALPHABET) for _ in range(6))
+    return f"DOC-{day:%Y%m%d}-{suffix}"
+
+
+def _safe_file_name(name: str) -> str:
+    """The file's own name, as shown to people and staff: no folders, no control characters."""
+    base = PurePath(name.replace("\\", "/")).name
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
+    return cleaned[-255:] or "file"
+
+
+def document_file_stage(*, account: ProgramAccount, uploaded, by, request: HttpRequest | None = None) -> dict:
+    """Check and scan one uploaded file and keep it under a temporary name until the wizard is submitted.
+    Returns what the wizard keeps of it (in the session); a ValidationError names what is wrong.
+
+    A threat found is refused and written to the access log as a security event (committed even though the
+    upload fails); nothing of the file is kept."""
+    name = _safe_file_name(uploaded.name or "")
+    checked = documents.check_file(uploaded, name=name, size=uploaded.size)
+    result = documents.scan_file(uploaded)
+    if result.infected:
+        with transaction.atomic():
+            access_log_record(
+                actor=by,
+                kind=AccessLogEntry.Kind.SECURITY,
+                action="uploaded file refused: malware found",
+                account_number=account.number,
+                on_behalf_of=_on_behalf_of(account),
+                detail=f"{result.detail}; sha256 {checked.sha256}"[:500],
+                request=request,
+            )
+        raise documents.refuse_infected(name=name, result=result)
+    token = default_storage.save(f"{INCOMING_PREFIX}{secrets.token_hex(16)}", uploaded)
+    return {
+        "token": token,
+        "name": name,
+        "size": checked.size,
+        "kind": checked.kind.code,
+        "content_type": checked.kind.content_type,
+        "sha256": checked.sha256,
+        "scan_status": result.status,
+        "scan_detail": result.detail,
+        "scanned_at": timezone.now().isoformat() if result.status == DocumentFile.ScanStatus.CLEAN else "",
+    }
+
+
+def document_files_discard(*, staged: Iterable[dict]) -> None:
+    """Delete temporary files of a wizard (a file removed, the wizard cancelled)."""
+    for item in staged:
+        token = item.get("token", "")
+        if token.startswith(INCOMING_PREFIX):
+            default_storage.delete(token)
+
+
+def _document_header_values(*, account: ProgramAccount, document_type: str, related_reference: str) -> tuple[str, str]:
+    errors: dict[str, list] = {}
+    if document_type not in CLIENT_DOCUMENT_TYPES:
+        errors["document_type"] = [ValidationError(DOCUMENT_TYPE_REQUIRED, code="required")]
+    reference = related_reference.strip()
+    if not reference and document_type in DOCUMENT_TYPES_NEEDING_REFERENCE:
+        errors["related_reference"] = [ValidationError(DOCUMENT_REFERENCE_REQUIRED, code="required")]
+    elif reference:
+        try:
+            reference = documents.related_reference_normalize(account=account, value=reference)
+        except ValidationError as error:
+            errors["related_reference"] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+    return document_type, reference
+
+
+def document_details_check(*, account: ProgramAccount, document_type: str, related_reference: str) -> dict:
+    """Step 1 of the wizard: the type and, where the type needs one, the return's or claim's reference
+    number, normalized; a ValidationError names the field that is wrong."""
+    document_type, reference = _document_header_values(
+        account=account, document_type=document_type, related_reference=related_reference
+    )
+    return {"document_type": document_type, "related_reference": reference}
+
+
+def document_submit(
+    *,
+    account: ProgramAccount,
+    document_type: str,
+    related_reference: str = "",
+    description: str = "",
+    staged: list[dict],
+    by,
+    capacity: str = "",
+    request: HttpRequest | None = None,
+) -> Document:
+    """Step 3 of the wizard: the document, with its reference number and receipt date, and its files at
+    their final names, in one transaction; then the temporary files are deleted and the person who
+    submitted gets a receipt by e-mail (the reference number and date, not the files' names)."""
+    document_type, reference = _document_header_values(
+        account=account, document_type=document_type, related_reference=related_reference
+    )
+    if not staged:
+        raise ValidationError({"files": [ValidationError(DOCUMENT_NO_FILES, code="required")]})
+    if len(staged) > DOCUMENT_MAX_FILES:
+        raise ValidationError(
+            {"files": [ValidationError(DOCUMENT_TOO_MANY_FILES % {"limit": DOCUMENT_MAX_FILES}, code="too_many")]}
+        )
+    for item in staged:
+        token = item.get("token", "")
+        if not token.startswith(INCOMING_PREFIX) or not default_storage.exists(token):
+            raise ValidationError({"files": [ValidationError(DOCUMENT_FILES_EXPIRED, code="expired")]})
+    saved: list[str] = []
+    try:
+        document = _document_write(
+            account=account,
+            document_type=document_type,
+            related_reference=reference,
+            description=description.strip()[:500],
+            staged=staged,
+            by=by,
+            capacity=capacity,
+            request=request,
+            saved=saved,
+        )
+    except BaseException:
+        for name in saved:  # the transaction rolled back: no document, so no files either
+            default_storage.delete(name)
+        raise
+    return document
+
+
+def _document_number(*, day: date) -> str:
+    for _attempt in range(10):
+        reference = document_reference_generate(day=day)
+        if not Document.objects.filter(reference_number=reference).exists():
+            return reference
+    raise RuntimeError("no free document reference number after 10 attempts")  # 32^6 per day: never
+
+
+@transaction.atomic
+def _document_write(
+    *, account, document_type, related_reference, description, staged, by, capacity, request, saved: list[str]
+) -> Document:
+    received_at = timezone.now()
+    actor = by if by is not None and by.is_authenticated else None
+    document = Document(
+        account=account,
+        reference_number=_document_number(day=timezone.localdate(received_at)),
+        document_type=document_type,
+        related_reference=related_reference,
+        description=description,
+        origin=Document.Origin.CLIENT,
+        received_at=received_at,
+        submitted_by=actor,
+        submitted_by_email=actor.email if actor else "",
+        capacity=capacity,
+    )
+    document.full_clean()
+    document.save()
+    for position, item in enumerate(staged, start=1):
+        kind = documents.KINDS[item["kind"]]
+        with default_storage.open(item["token"], "rb") as temporary:
+            name = default_storage.save(
+                f"documents/{account.number}/{document.reference_number}/{position}{kind.extensions[0]}", temporary
+            )
+        saved.append(name)
+        DocumentFile.objects.create(
+            document=document,
+            position=position,
+            file=name,
+            original_name=item["name"],
+            content_type=kind.content_type,
+            size=item["size"],
+            sha256=item["sha256"],
+            scan_status=item["scan_status"],
+            scan_detail=item.get("scan_detail", "")[:200],
+            scanned_at=received_at if item["scan_status"] == DocumentFile.ScanStatus.CLEAN else None,
+        )
+    access_log_record(
+        actor=actor,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="documents submitted",
+        account_number=account.number,
+        on_behalf_of=_on_behalf_of(account),
+        capacity=capacity,
+        detail=f"{document.reference_number}: {len(staged)} file(s)",
+        request=request,
+    )
+    if actor is not None:
+        when = timezone.localtime(received_at)
+        email_queue(
+            to=[actor.email],
+            subject=str(_("TRACS: documents received, reference %(reference)s") % {"reference": document.reference_number}),
+            body=str(
+                _(
+                    "Tax and Revenue Administration received the documents you submitted in TRACS for account "
+                    "%(number)s on %(day)s at %(time)s Alberta time.\n\n"
+                    "Reference number: %(reference)s\nFiles: %(count)s\n\n"
+                    "Keep the reference number: quote it if you contact TRA about these documents. Sign in to TRACS "
+                    "to see them under Submit Documents."
+                )
+                % {
+                    "number": account.number,
+                    "day": when.strftime("%Y-%m-%d"),
+                    "time": when.strftime("%H:%M"),
+                    "reference": document.reference_number,
+                    "count": len(staged),
+                }
+            ),
+            purpose="document-receipt",
+        )
+    tokens = [item["token"] for item in staged]
+    transaction.on_commit(lambda: document_files_discard(staged=[{"token": token} for token in tokens]))
+    return document
+
+
+@transaction.atomic
+def document_issue(
+    *,
+    account: ProgramAccount,
+    files: list[tuple[str, bytes]],
+    document_type: str = Document.Type.TRA_LETTER,
+    description: str = "",
+    by=None,
+    notify: Iterable[str] = (),
+    request: HttpRequest | None = None,
+) -> Document:
+    """A document TRA places in an account (an approval letter, a certificate): `files` are (name, content)
+    pairs, checked like any upload; `notify` are told by e-mail that it is available (not its content).
+    Files written so far are deleted if the transaction fails."""
+    received_at = timezone.now()
+    document = Document(
+        account=account,
+        reference_number=_document_number(day=timezone.localdate(received_at)),
+        document_type=document_type,
+        description=description[:500],
+        origin=Document.Origin.TRA,
+        received_at=received_at,
+        submitted_by=by,
+        submitted_by_email=by.email if by is not None else "",
+        capacity="staff" if by is not None else "",
+    )
+    document.full_clean()
+    document.save()
+    saved: list[str] = []
+    try:
+        for position, (name, content) in enumerate(files, start=1):
+            buffer = documents.as_file(content)
+            checked = documents.check_file(buffer, name=_safe_file_name(name), size=len(content))
+            stored = default_storage.save(
+                f"documents/{account.number}/{document.reference_number}/{position}{checked.kind.extensions[0]}", buffer
+            )
+            saved.append(stored)
+            DocumentFile.objects.create(
+                document=document,
+                position=position,
+                file=stored,
+                original_name=_safe_file_name(name),
+                content_type=checked.kind.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                scan_status=DocumentFile.ScanStatus.NOT_SCANNED,
+                scan_detail="issued by TRA",
+            )
+        access_log_record(
+            actor=by,
+            kind=AccessLogEntry.Kind.CHANGE,
+            action="document issued by TRA",
+            account_number=account.number,
+            on_behalf_of=_on_behalf_of(account),
+            capacity="staff" if by is not None else "",
+            detail=document.reference_number,
+            request=request,
+        )
+        for address in sorted(set(notify)):
+            email_queue(
+                to=[address],
+                subject=str(_("TRACS: a document from TRA is available for account %(number)s") % {"number": account.number}),
+                body=str(
+                    _(
+                        "Tax and Revenue Administration placed a document (%(type)s) in TRACS for account %(number)s "
+                        "(%(program)s). Sign in to TRACS and open Submit Documents to see it."
+                    )
+                    % {"type": document.get_document_type_display(), "number": account.number, "program": account.program.name}
+                ),
+                purpose="document-issued",
+            )
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+    return document
+
+
+def documents_incoming_sweep(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete temporary uploads of wizards left unfinished; safe to run twice. Returns how many."""
+    cutoff = timezone.now() - older_than
+    try:
+        _folders, names = default_storage.listdir(INCOMING_PREFIX.rstrip("/"))
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in names:
+        path = f"{INCOMING_PREFIX}{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            removed += 1
+    return removed

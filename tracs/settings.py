@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tracs.context_processors.portal",
+                "consent.context_processors.unread_messages",
             ],
         },
     }
@@ -250,7 +251,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
-    "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
+    # Uploaded documents and generated PDFs, through Django's storage API only: S3-compatible object storage
+    # is a switch of these two variables (docs/configuration.md, "Database, cache, files").
+    "default": {
+        "BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("DEFAULT_FILE_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000
@@ -284,6 +290,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "accounts.tasks.outbox_send_pending", "schedule": 60.0},
+    "documents-incoming-sweep": {"task": "programs.tasks.documents_incoming_sweep", "schedule": 3600.0},
 }
 
 LOGGING = {
@@ -303,3 +310,11 @@ TRACS_CONSENT_PIN_DAYS = env.int("TRACS_CONSENT_PIN_DAYS", default=30)
 TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
+
+# --- Submit Documents (programs/documents.py): size limit per file and the malware scanner. Without a
+# scanner, documents are kept and marked "not scanned" for staff.
+TRACS_DOCUMENT_MAX_BYTES = env.int("TRACS_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+TRACS_MALWARE_SCANNER = env.str("TRACS_MALWARE_SCANNER", default="")

@@ -88,11 +88,13 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
     owner_menu = _menu(owner_client.get(_url("account_detail", account)))
     assert owner_menu == [
         "Account Information",
+        "Messages",
         "Manage access",
         "Representatives",
         "Access log",
         "Manage Direct Deposit",
         "View/Update Contact Information",
+        "Submit Documents",
         "File a Return",
     ]
 

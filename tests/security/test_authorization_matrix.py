@@ -162,6 +162,24 @@ def _kwargs(route: str, world) -> dict:
             submitted_by=world["owner"], capacity=Grant.Role.OWNER,
         )
         kwargs["confirmation_number"] = filed.confirmation_number
+    if "<int:message_id>" in route:  # a message from TRA to the account (programs)
+        from programs.models import Message
+        from programs.services import message_send
+
+        message = Message.objects.filter(account=world["account"]).first() or message_send(
+            account=world["account"], subject="Matrix notice", body="A notice.", by=None
+        )
+        kwargs["message_id"] = message.pk
+    if "<int:document_id>" in route:  # a document of the account, with one file (programs)
+        from programs.models import Document
+        from programs.services import document_issue
+
+        document = Document.objects.filter(account=world["account"]).first() or document_issue(
+            account=world["account"], files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")]
+        )
+        kwargs["document_id"] = document.pk
+        if "<int:file_id>" in route:
+            kwargs["file_id"] = document.files.get().pk
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs
@@ -190,7 +208,8 @@ def test_matrix_cell(client, world, route, entry, role, method):
         sign_in(client, person)
     response = getattr(client, method)(url)
     outcome = expected(role, privilege)
-    body = response.content.decode(errors="replace")
+    content = b"".join(response.streaming_content) if response.streaming else response.content  # downloads stream
+    body = content.decode(errors="replace")
     if outcome == "sign-in":
         assert response.status_code == 302
         assert "/auth/login/" in response["Location"]
