@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent import views, views_account_services, views_messages_documents
+from consent import views, views_account_services, views_messages_documents, views_registration
 
 # Every account-scoped path carries the account number as `number` (consent.access.account_view).
 urlpatterns = [
@@ -97,4 +97,18 @@ urlpatterns = [
         views_messages_documents.document_file_download,
         name="document_file_download",
     ),
+]
+
+# Online Registration (issue 4, part 6): not account-scoped, each registration reached only by its registrant.
+urlpatterns += [
+    path("registration/", views_registration.registration_list, name="registration_list"),
+    path("registration/new/", views_registration.registration_start, name="registration_start"),
+    path("registration/<int:pk>/", views_registration.registration_detail, name="registration_detail"),
+    path("registration/<int:pk>/business/", views_registration.registration_business, name="registration_business"),
+    path("registration/<int:pk>/reasons/", views_registration.registration_reasons, name="registration_reasons"),
+    path("registration/<int:pk>/locations/", views_registration.registration_locations, name="registration_locations"),
+    path("registration/<int:pk>/contacts/", views_registration.registration_contacts, name="registration_contacts"),
+    path("registration/<int:pk>/banking/", views_registration.registration_banking, name="registration_banking"),
+    path("registration/<int:pk>/review/", views_registration.registration_review, name="registration_review"),
+    path("registration/<int:pk>/delete/", views_registration.registration_discard, name="registration_discard"),
 ]

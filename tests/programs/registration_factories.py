@@ -1,0 +1,85 @@
+"""Registrations built through the services a registrant uses (programs/registration.py), part by part."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from programs import registration as services
+from programs.models import Program, Registration
+
+BUSINESS = {
+    "legal_name": "Chinook Bulk Fuels Ltd.",
+    "operating_name": "Chinook Fuels",
+    "bin": "",
+    "business_type": Registration.BusinessType.CORPORATION,
+    "start_date": date(2026, 2, 1),
+    "line1": "4920 50 Avenue",
+    "line2": "",
+    "city": "Red Deer",
+    "province": "AB",
+    "postal_code": "T4N 4A1",
+}
+LOCATIONS = [
+    {
+        "name": "Red Deer bulk plant",
+        "line1": "7710 Edgar Industrial Drive",
+        "city": "Red Deer",
+        "province": "AB",
+        "postal_code": "T4P 3R2",
+        "capacity_litres": Decimal("250000"),
+    },
+    {
+        "name": "Innisfail cardlock tanks",
+        "line1": "NE-12-35-28-W4",
+        "city": "Red Deer County",
+        "province": "AB",
+        "postal_code": "",
+        "capacity_litres": Decimal("60000"),
+    },
+]
+CONTACTS = [
+    {"name": "Casey Controller", "title": "Controller", "phone": "403-555-0142", "email": "casey@chinook.example.ca"},
+    {"name": "Bo Bookkeeper", "title": "Bookkeeper", "phone": "", "email": "bo@chinook.example.ca"},
+]
+BANK = {
+    "institution_number": "001",
+    "transit_number": "12345",
+    "account_number": "987654321",
+    "holder_name": "Chinook Bulk Fuels Ltd.",
+}
+REASONS = [Registration.Reason.IMPORT_FOR_RESALE, Registration.Reason.SELL_MARKED]
+
+
+def registration_draft(
+    *,
+    registrant,
+    business: dict | None = None,
+    reasons=REASONS,
+    locations=LOCATIONS,
+    contacts=CONTACTS,
+    direct_deposit: bool | None = True,
+) -> Registration:
+    """A draft with every part filled in (a part given as None is left out)."""
+    registration = services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+    if business is not False:
+        services.registration_business_save(registration=registration, by=registrant, **{**BUSINESS, **(business or {})})
+    if reasons:
+        services.registration_reasons_save(registration=registration, by=registrant, reasons=list(reasons))
+    if locations is not None:
+        services.registration_locations_save(registration=registration, by=registrant, locations=[dict(row) for row in locations])
+    if contacts:
+        services.registration_contacts_save(registration=registration, by=registrant, contacts=[dict(row) for row in contacts])
+    if direct_deposit is not None:
+        services.registration_banking_save(
+            registration=registration, by=registrant, wants_direct_deposit=direct_deposit, **(BANK if direct_deposit else {})
+        )
+    registration.refresh_from_db()
+    return registration
+
+
+def registration_pending(*, registrant, **kwargs) -> Registration:
+    registration = registration_draft(registrant=registrant, **kwargs)
+    return services.registration_submit(
+        registration=registration, by=registrant, certified=True, certified_name=registrant.display_name
+    )

@@ -1,0 +1,361 @@
+"""Online registration, the registrant's side (programs/registration.py): a draft saved part by part, each
+part checked before anything of it is saved, then sent to TRA: pending, with a reference number e-mailed.
+Staff's reject and request-for-more-information loop (the approval is in tests/consent)."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from accounts.crypto import decrypt
+from accounts.models import AccessLogEntry
+from programs import registration as services
+from programs import validators
+from programs.models import Program, Registration, RegistrationEvent
+from tests.accounts.factories import UserFactory
+from tests.programs.registration_factories import (
+    BANK,
+    BUSINESS,
+    CONTACTS,
+    LOCATIONS,
+    registration_draft,
+    registration_pending,
+)
+
+pytestmark = pytest.mark.django_db
+
+REFERENCE = re.compile(r"^REG-\d{4}-\d{6}$")
+
+
+@pytest.fixture
+def registrant(db):
+    return UserFactory(full_name="Riley Registrant", email="riley@example.ca")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(full_name="Sam Staff", is_staff=True, is_superuser=True)
+
+
+def _sent(registration, django_capture_on_commit_callbacks, **kwargs):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.registration_submit(
+            registration=registration, by=registration.registrant, certified=True, certified_name="Riley Registrant", **kwargs
+        )
+
+
+# --- Programs ---
+
+
+def test_fuel_tax_registers_online_and_the_menu_says_how_the_others_register(db):
+    choices = services.registration_programs()
+
+    assert [c.program.code for c in choices if c.online] == ["fuel_tax"]
+    offline = {c.program.code: c.how for c in choices if not c.online}
+    assert "AT5135" in offline["carbon_levy"]
+    assert "AT4804" in offline["aite"]
+    assert "Fuel Tax registration" in offline["tefs"]
+    assert all(offline.values())
+
+
+def test_a_program_that_registers_on_paper_cannot_be_started_online(registrant):
+    with pytest.raises(ValidationError) as caught:
+        services.registration_start(registrant=registrant, program=Program.objects.get(code="aite"))
+
+    assert "does not register online" in caught.value.message_dict["program"][0]
+    assert not Registration.objects.exists()
+
+
+def test_starting_makes_a_draft_of_the_registrant(registrant):
+    registration = services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+
+    assert (registration.status, registration.reference_number, registration.registrant) == ("draft", None, registrant)
+    assert registration.events.get().kind == RegistrationEvent.Kind.STARTED
+    assert AccessLogEntry.objects.filter(actor=registrant, action="registration started").exists()
+
+
+# --- Parts: each is checked before anything of it is saved ---
+
+
+def test_business_identity_is_normalized(registrant):
+    registration = registration_draft(registrant=registrant, business={"postal_code": "t4n4a1", "bin": "123 456 789"})
+
+    assert registration.postal_code == "T4N 4A1"
+    assert registration.bin == "123456789"
+    assert registration.legal_name == BUSINESS["legal_name"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("legal_name", "  ", services.REQUIRED),
+        ("business_type", "", services.BUSINESS_TYPE_REQUIRED),
+        ("start_date", None, services.START_DATE_REQUIRED),
+        ("postal_code", "T4N 4A", validators.POSTAL_CODE_FORMAT),
+        ("postal_code", "V6B 1A1", "Postal codes in Alberta start with T. Check the postal code or the province."),
+        ("province", "XX", validators.PROVINCE_UNKNOWN),
+        ("bin", "12345", "A BIN is 9 digits."),
+    ],
+)
+def test_business_identity_with_an_error_saves_nothing(registrant, field, value, message):
+    registration = registration_draft(registrant=registrant, business=False, reasons=None, locations=None, contacts=None, direct_deposit=None)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_business_save(registration=registration, by=registrant, **{**BUSINESS, field: value})
+
+    assert caught.value.message_dict[field] == [str(message)]
+    registration.refresh_from_db()
+    assert registration.legal_name == ""
+    assert registration.city == ""
+
+
+def test_reasons_are_required_and_from_the_list(registrant):
+    registration = registration_draft(registrant=registrant, reasons=None, locations=None, contacts=None, direct_deposit=None)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_reasons_save(registration=registration, by=registrant, reasons=[])
+    assert caught.value.message_dict["reasons"] == [str(services.NO_REASONS)]
+    with pytest.raises(ValidationError):
+        services.registration_reasons_save(registration=registration, by=registrant, reasons=["smuggle"])
+
+    services.registration_reasons_save(registration=registration, by=registrant, reasons=["export_bulk", "refine"])
+    registration.refresh_from_db()
+    assert registration.reasons == ["refine", "export_bulk"]  # kept in the seed page's order
+
+
+def test_selling_marked_fuel_needs_a_bulk_location(registrant):
+    registration = registration_draft(registrant=registrant, locations=None, contacts=None, direct_deposit=None)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_locations_save(registration=registration, by=registrant, locations=[])
+
+    assert caught.value.messages == [str(services.LOCATIONS_REQUIRED)]
+    assert services.registration_missing_parts(registration) == ["locations", "contacts", "banking"]
+
+
+def test_a_location_with_an_error_saves_none_of_the_locations(registrant):
+    registration = registration_draft(registrant=registrant, contacts=None, direct_deposit=None)
+    rows = [dict(row) for row in LOCATIONS] + [{**LOCATIONS[0], "name": "Third", "postal_code": "Z1Z 1Z1"}]
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_locations_save(registration=registration, by=registrant, locations=rows)
+
+    assert caught.value.messages[0].startswith("Location 3:")
+    assert list(registration.locations.values_list("name", flat=True)) == [row["name"] for row in LOCATIONS]
+
+
+@pytest.mark.parametrize("capacity", ["0", "-5", "12.5", "lots", None])
+def test_a_location_needs_a_whole_positive_capacity(registrant, capacity):
+    registration = registration_draft(registrant=registrant, locations=None, contacts=None, direct_deposit=None)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_locations_save(
+            registration=registration, by=registrant, locations=[{**LOCATIONS[0], "capacity_litres": capacity}]
+        )
+
+    assert str(services.CAPACITY_POSITIVE) in caught.value.messages[0]
+    assert not registration.locations.exists()
+
+
+def test_contacts_replace_the_list_and_need_a_way_to_reach_them(registrant):
+    registration = registration_draft(registrant=registrant, direct_deposit=None)
+    assert [c.phone for c in registration.contacts.all()] == ["403-555-0142", ""]
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_contacts_save(
+            registration=registration, by=registrant, contacts=[{"name": "No Way", "title": "", "phone": "", "email": ""}]
+        )
+    assert caught.value.messages == [f"Contact 1: {services.CONTACT_NEEDS_PHONE_OR_EMAIL}"]
+    with pytest.raises(ValidationError) as caught:
+        services.registration_contacts_save(registration=registration, by=registrant, contacts=[])
+    assert caught.value.messages == [str(services.NO_CONTACTS)]
+    assert registration.contacts.count() == len(CONTACTS)
+
+
+def test_the_bank_account_number_is_kept_encrypted_and_shown_by_its_last_four_digits(registrant):
+    registration = registration_draft(registrant=registrant)
+
+    assert registration.wants_direct_deposit is True
+    assert registration.deposit_account_number_last4 == "4321"
+    assert registration.deposit_masked == "ending in 4321"
+    assert decrypt(registration.deposit_account_number_encrypted) == BANK["account_number"]
+    assert BANK["account_number"].encode() not in bytes(registration.deposit_account_number_encrypted)
+
+    services.registration_banking_save(
+        registration=registration, by=registrant, wants_direct_deposit=True, keep_saved_account=True, **{**BANK, "account_number": ""}
+    )
+    registration.refresh_from_db()
+    assert registration.deposit_account_number_last4 == "4321"
+
+    services.registration_banking_save(registration=registration, by=registrant, wants_direct_deposit=False)
+    registration.refresh_from_db()
+    assert (registration.wants_direct_deposit, registration.deposit_account_number_encrypted, registration.deposit_masked) == (False, None, "")
+
+
+def test_bank_numbers_of_the_wrong_length_are_refused(registrant):
+    registration = registration_draft(registrant=registrant, direct_deposit=None)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_banking_save(
+            registration=registration,
+            by=registrant,
+            wants_direct_deposit=True,
+            institution_number="01",
+            transit_number="123",
+            account_number="12",
+            holder_name="",
+        )
+
+    assert set(caught.value.message_dict) == {"institution_number", "transit_number", "account_number", "holder_name"}
+    registration.refresh_from_db()
+    assert registration.wants_direct_deposit is None
+
+
+# --- Sending it to TRA ---
+
+
+def test_sending_makes_it_pending_with_a_reference_number_e_mailed(registrant, django_capture_on_commit_callbacks):
+    registration = registration_draft(registrant=registrant)
+
+    registration = _sent(registration, django_capture_on_commit_callbacks)
+
+    assert registration.status == Registration.Status.PENDING
+    assert REFERENCE.fullmatch(registration.reference_number)
+    assert registration.reference_number.startswith(f"REG-{registration.first_submitted_at:%Y}-")
+    assert registration.certified_name == "Riley Registrant"
+    assert [e.kind for e in registration.events.all()] == ["started", "submitted"]
+    (email,) = [m for m in mail.outbox if m.to == [registrant.email]]
+    assert registration.reference_number in email.subject
+    assert "pending" in email.body
+    assert BANK["account_number"] not in email.body
+    assert AccessLogEntry.objects.filter(actor=registrant, action="registration sent to TRA", detail=registration.reference_number).exists()
+
+
+def test_reference_numbers_are_unique(registrant):
+    first = registration_pending(registrant=registrant)
+    second = registration_pending(registrant=registrant)
+
+    assert first.reference_number != second.reference_number
+    assert int(second.reference_number[-6:]) > int(first.reference_number[-6:])
+
+
+def test_an_incomplete_registration_is_not_sent(registrant):
+    registration = registration_draft(registrant=registrant, contacts=None, direct_deposit=None)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_submit(registration=registration, by=registrant, certified=False, certified_name="")
+
+    errors = caught.value.message_dict
+    assert errors["certified"] == [str(services.CERTIFICATION_REQUIRED)]
+    assert errors["certified_name"] == [str(services.CERTIFIED_NAME_REQUIRED)]
+    assert errors["__all__"] == [services.INCOMPLETE % {"parts": "Contacts, Banking"}]
+    registration.refresh_from_db()
+    assert (registration.status, registration.reference_number) == ("draft", None)
+    assert mail.outbox == []
+
+
+def test_a_sent_registration_cannot_be_changed_or_deleted(registrant):
+    registration = registration_pending(registrant=registrant)
+
+    with pytest.raises(ValidationError) as caught:
+        services.registration_reasons_save(registration=registration, by=registrant, reasons=["refund"])
+    assert caught.value.messages == [str(services.NOT_EDITABLE)]
+    with pytest.raises(ValidationError):
+        services.registration_submit(registration=registration, by=registrant, certified=True, certified_name="R")
+    with pytest.raises(ValidationError):
+        services.registration_discard(registration=registration, by=registrant)
+    assert Registration.objects.filter(pk=registration.pk, status="pending").exists()
+
+
+def test_only_the_registrant_changes_a_draft(registrant):
+    registration = registration_draft(registrant=registrant)
+    other = UserFactory()
+
+    with pytest.raises(ValidationError):
+        services.registration_reasons_save(registration=registration, by=other, reasons=["refund"])
+    with pytest.raises(ValidationError):
+        services.registration_discard(registration=registration, by=other)
+
+
+def test_a_draft_can_be_deleted(registrant):
+    registration = registration_draft(registrant=registrant)
+
+    services.registration_discard(registration=registration, by=registrant)
+
+    assert not Registration.objects.exists()
+    assert AccessLogEntry.objects.filter(action="registration draft deleted").exists()
+
+
+# --- TRA asks for more information; the registrant sends it again ---
+
+
+def test_more_information_loop_keeps_the_reference_number(registrant, staff, django_capture_on_commit_callbacks):
+    registration = registration_pending(registrant=registrant)
+    reference = registration.reference_number
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_request_information(
+            registration=registration, by=staff, message="Send the lease of the Innisfail tank site."
+        )
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.MORE_INFORMATION_REQUESTED
+    assert registration.is_editable
+    (email,) = mail.outbox
+    assert email.to == [registrant.email]
+    assert reference in email.subject
+    assert "Innisfail" not in email.body  # the message stays behind the sign-in
+
+    services.registration_locations_save(registration=registration, by=registrant, locations=[dict(LOCATIONS[0])])
+    registration = _sent(registration, django_capture_on_commit_callbacks)
+
+    assert registration.status == Registration.Status.PENDING
+    assert registration.reference_number == reference
+    assert [e.kind for e in registration.events.all()] == ["started", "submitted", "information_requested", "resubmitted"]
+    assert registration.events.get(kind="information_requested").message == "Send the lease of the Innisfail tank site."
+    assert "with the information TRA asked for" in mail.outbox[-1].body
+
+
+def test_rejection_keeps_and_e_mails_the_reason(registrant, staff, django_capture_on_commit_callbacks):
+    registration = registration_pending(registrant=registrant)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_reject(registration=registration, by=staff, reason="The business is not in Alberta.")
+
+    registration.refresh_from_db()
+    assert (registration.status, registration.decision_reason, registration.reviewed_by) == (
+        "rejected",
+        "The business is not in Alberta.",
+        staff,
+    )
+    (email,) = mail.outbox
+    assert email.to == [registrant.email]
+    assert "The business is not in Alberta." in email.body
+    assert not registration.is_editable
+
+
+@pytest.mark.parametrize("action", ["reject", "request"])
+def test_staff_decisions_need_a_reason_and_a_pending_registration(registrant, staff, action):
+    registration = registration_pending(registrant=registrant)
+    call = {
+        "reject": lambda **kw: services.registration_reject(reason=kw.pop("text"), **kw),
+        "request": lambda **kw: services.registration_request_information(message=kw.pop("text"), **kw),
+    }[action]
+
+    with pytest.raises(ValidationError):
+        call(registration=registration, by=staff, text="  ")
+    draft = registration_draft(registrant=registrant)
+    with pytest.raises(ValidationError) as caught:
+        call(registration=draft, by=staff, text="Why")
+    assert caught.value.messages == [str(services.NOT_PENDING)]
+
+
+def test_missing_parts_of_a_fresh_draft(registrant):
+    registration = services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+
+    assert services.registration_missing_parts(registration) == ["business", "reasons", "contacts", "banking"]
+    assert services.programs_opened_by(registration) == ["fuel_tax"]
+    registration.reasons = ["sell_marked"]
+    assert services.programs_opened_by(registration) == ["fuel_tax", "tefs"]
