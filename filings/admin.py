@@ -1,19 +1,27 @@
-"""Staff queue of fuel tax returns (Django admin, behind two-factor).
+"""Staff queues of fuel tax returns and of claims (Django admin, behind two-factor).
 
-Returns are read-only here: a filed return is never edited, an amendment is a new version filed by the
-taxpayer, and status changes (in review, assessed) come with the actions that record them and tell the filer.
-Opening a return writes a staff READ row to the access log."""
+Returns and claims are read-only here: a filed return or claim is never edited, an amendment is a new version
+filed by the taxpayer. Their status moves on with the queue's actions (received -> in review, and back),
+each through filings.status.filing_status_change, which logs the change and e-mails the filer and the
+account's VIEW_ASSESSMENTS holders; assessed and reassessed are set by the assessments app when it issues a
+notice. Opening a return or claim writes a staff READ row to the access log."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.functions import TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import StaffReadLoggedAdmin
-from filings.models import FuelTaxReturn, ReturnLine
+from accounts.admin import StaffReadLoggedAdmin, error_text
+from filings import claim_rules
+from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
 from filings.periods import Period
+from filings.status import filing_status_change, overdue_for_processing
+from programs.models import Program
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -52,6 +60,107 @@ class LateFilter(admin.SimpleListFilter):
         return queryset.filter(received_on__lte=F("due_on"))
 
 
+class ProgramFilter(admin.SimpleListFilter):
+    title = _("program")
+    parameter_name = "program"
+
+    def lookups(self, request, model_admin):
+        return [(program.code, program.name) for program in Program.objects.order_by("number")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(account__program__code=self.value())
+
+
+class OverdueForProcessingFilter(admin.SimpleListFilter):
+    """In process past the expected processing date of the service standard in force when received
+    (filings/rules/service_standards.yaml)."""
+
+    title = _("processing")
+    parameter_name = "processing"
+    item = claim_rules.ITEM_RETURN
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Past the service standard"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "overdue":
+            return queryset
+        return queryset.filter(overdue_for_processing(item=self.item, today=timezone.localdate()))
+
+
+class ClaimOverdueForProcessingFilter(OverdueForProcessingFilter):
+    item = claim_rules.ITEM_CLAIM
+
+
+class ReceivedMonthFilter(admin.SimpleListFilter):
+    """Claims by the month they were received (a claim has no period of its own: it is filed as needed)."""
+
+    title = _("month received")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        months = Claim.objects.dates("received_at", "month", order="DESC")[:36]
+        return [(Period(month).key, Period(month).label) for month in months]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            period = Period.from_key(self.value())
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(received_at__date__gte=period.start, received_at__date__lte=period.end)
+
+
+class StatusActionsMixin:
+    """The queue's actions: move what is selected from one status to the next (or back), one filing at a
+    time through filings.status.filing_status_change; anything not in the expected status is left alone and
+    named in the message."""
+
+    actions = ["move_to_in_review", "move_back_to_received"]
+
+    def _move(self, request, queryset, *, expected: str, to: str) -> None:
+        moved, left = [], []
+        for filing in queryset.select_related("account__taxpayer", "account__program"):
+            if filing.status != expected:
+                left.append(filing.confirmation_number)
+                continue
+            try:
+                filing_status_change(filing=filing, status=to, by=request.user, request=request)
+            except ValidationError as error:  # pragma: no cover - moved meanwhile by another staff member
+                left.append(f"{filing.confirmation_number} ({error_text(error)})")
+                continue
+            moved.append(filing.confirmation_number)
+        if moved:
+            self.message_user(
+                request,
+                gettext("Moved to “%(status)s”, the filer and the account's viewers e-mailed: %(numbers)s.")
+                % {"status": FuelTaxReturn.Status(to).label, "numbers": ", ".join(moved)},
+                messages.SUCCESS,
+            )
+        if left:
+            self.message_user(
+                request,
+                gettext("Left as they were (not “%(status)s”): %(numbers)s.")
+                % {"status": FuelTaxReturn.Status(expected).label, "numbers": ", ".join(left)},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Move to in review (received -> in review)"))
+    def move_to_in_review(self, request, queryset):
+        self._move(
+            request, queryset, expected=FuelTaxReturn.Status.RECEIVED, to=FuelTaxReturn.Status.IN_REVIEW
+        )
+
+    @admin.action(description=_("Move back to received (in review -> received)"))
+    def move_back_to_received(self, request, queryset):
+        self._move(
+            request, queryset, expected=FuelTaxReturn.Status.IN_REVIEW, to=FuelTaxReturn.Status.RECEIVED
+        )
+
+
 class ReturnLineInline(admin.TabularInline):
     model = ReturnLine
     extra = 0
@@ -67,7 +176,7 @@ class ReturnLineInline(admin.TabularInline):
 
 
 @admin.register(FuelTaxReturn)
-class FuelTaxReturnAdmin(StaffReadLoggedAdmin):
+class FuelTaxReturnAdmin(StatusActionsMixin, StaffReadLoggedAdmin):
     list_display = [
         "confirmation_number",
         "account_link",
@@ -81,7 +190,7 @@ class FuelTaxReturnAdmin(StaffReadLoggedAdmin):
         "late_days_display",
         "total_tax",
     ]
-    list_filter = [PeriodFilter, "status", LateFilter, "kind"]
+    list_filter = [ProgramFilter, PeriodFilter, "status", LateFilter, OverdueForProcessingFilter, "kind"]
     search_fields = [
         "confirmation_number",
         "account__number",
@@ -102,6 +211,7 @@ class FuelTaxReturnAdmin(StaffReadLoggedAdmin):
         ("filed_by", "filed_by_email", "filed_in_capacity"),
         ("certified_name", "certified_capacity"),
         "total_tax",
+        ("status_changed_at", "processed_at"),
     ]
     readonly_fields = [
         "confirmation_number",
@@ -120,6 +230,8 @@ class FuelTaxReturnAdmin(StaffReadLoggedAdmin):
         "certified_name",
         "certified_capacity",
         "total_tax",
+        "status_changed_at",
+        "processed_at",
     ]
 
     def has_add_permission(self, request):
@@ -153,3 +265,116 @@ class FuelTaxReturnAdmin(StaffReadLoggedAdmin):
     @admin.display(description=_("days late"))
     def late_days_display(self, obj):
         return obj.late_days or ""
+
+
+class ClaimLineInline(admin.TabularInline):
+    model = ClaimLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "reason",
+        "fuel",
+        "rebranded_to",
+        "purchase_date",
+        "event_date",
+        "document_number",
+        "litres",
+        "rate_value",
+        "rate_effective_from",
+        "refund",
+        "deadline",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(StatusActionsMixin, StaffReadLoggedAdmin):
+    list_display = [
+        "confirmation_number",
+        "account_link",
+        "taxpayer",
+        "kind",
+        "status",
+        "received_at",
+        "expected_on",
+        "total_refund",
+        "refund_method",
+    ]
+    list_filter = [ProgramFilter, "kind", ReceivedMonthFilter, "status", ClaimOverdueForProcessingFilter]
+    search_fields = [
+        "confirmation_number",
+        "account__number",
+        "account__taxpayer__legal_name",
+        "account__taxpayer__bin",
+    ]
+    list_select_related = ["account__taxpayer", "account__program"]
+    date_hierarchy = "received_at"
+    ordering = ["-received_at"]
+    inlines = [ClaimLineInline]
+    fields = [
+        "confirmation_number",
+        "account",
+        ("kind", "inventory_date"),
+        "status",
+        ("received_at", "expected_on"),
+        ("status_changed_at", "processed_at"),
+        ("filed_by", "filed_by_email", "filed_in_capacity"),
+        ("certified_name", "certified_capacity"),
+        ("total_refund", "refund_method"),
+    ]
+    readonly_fields = [
+        "confirmation_number",
+        "account",
+        "kind",
+        "inventory_date",
+        "status",
+        "received_at",
+        "expected_on",
+        "status_changed_at",
+        "processed_at",
+        "filed_by",
+        "filed_by_email",
+        "filed_in_capacity",
+        "certified_name",
+        "certified_capacity",
+        "total_refund",
+        "refund_method",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def staff_read_target(self, obj) -> tuple[str, str]:
+        return obj.account.number, f"{obj.account.taxpayer.legal_name} (BIN {obj.account.taxpayer.bin})"
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
+            obj.account.number,
+        )
+
+    @admin.display(description=_("taxpayer"), ordering="account__taxpayer__legal_name")
+    def taxpayer(self, obj):
+        return obj.account.taxpayer.legal_name
+
+    @admin.display(description=_("expected processing date"))
+    def expected_on(self, obj):
+        return claim_rules.expected_processing_on(
+            program=obj.account.program.code,
+            item=claim_rules.ITEM_CLAIM,
+            received_on=timezone.localdate(obj.received_at),
+        )

@@ -13,3 +13,8 @@ class FilingsConfig(AppConfig):
         from consent.selectors import MenuItem, account_menu_register
 
         account_menu_register(MenuItem(110, _("File a Return"), "returns_owed", Privilege.FILE_RETURNS))
+        account_menu_register(MenuItem(111, _("File a Claim"), "claims_list", Privilege.FILE_RETURNS))
+
+        from filings import claim_rules
+
+        claim_rules.validate_all()  # the claim windows, inventory declarations and service standards: a bad file stops the process

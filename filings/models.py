@@ -62,6 +62,10 @@ class FuelTaxReturn(models.Model):
     certified_name = models.CharField(_("certified by"), max_length=200)
     certified_capacity = models.CharField(_("position or title of the certifier"), max_length=200)
     total_tax = models.DecimalField(_("total tax"), max_digits=16, decimal_places=2)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    processed_at = models.DateTimeField(
+        _("processed"), null=True, blank=True, help_text=_("When it was assessed or reassessed")
+    )
 
     class Meta:
         ordering = ["-period_start", "-version"]
@@ -157,3 +161,172 @@ class ReturnLine(models.Model):
     @property
     def is_taxable(self) -> bool:
         return self.category == LineCategory.TAXABLE
+
+
+class Claim(models.Model):
+    """A refund claim filed through the portal: a fuel tax refund claim (reasons of the fuel tax seed page), a
+    carbon levy refund claim (fuel vendor AT5135, Indian or Indian band AT5133) or the fuel tax relief
+    inventory declaration. Never changed by the filer; its status moves on as TRA processes it
+    (filings.status.filing_status_change).
+
+    Idempotent: the form carries a submission token drawn when the filer opened it, unique per account, so a
+    double click, a resubmitted form or the back button stores one claim, and the second attempt is shown the
+    first. One inventory declaration per account and rate change (a conditional unique constraint)."""
+
+    class Kind(models.TextChoices):
+        FUEL_TAX_REFUND = "fuel_tax_refund", _("Fuel tax refund claim")
+        CARBON_LEVY_VENDOR = "carbon_levy_vendor", _("Carbon levy refund claim, fuel vendor (AT5135)")
+        CARBON_LEVY_INDIAN = (
+            "carbon_levy_indian",
+            _("Carbon levy refund claim, Indian or Indian band (AT5133)"),
+        )
+        INVENTORY_DECLARATION = "inventory_declaration", _("Fuel tax inventory declaration")
+
+    class RefundMethod(models.TextChoices):
+        DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit")
+        CHEQUE = "cheque", _("Cheque")
+
+    Status = FuelTaxReturn.Status
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    status = models.CharField(
+        max_length=12,
+        choices=FuelTaxReturn.Status.choices,
+        default=FuelTaxReturn.Status.RECEIVED,
+        db_index=True,
+    )
+    received_at = models.DateTimeField(_("received"))
+    confirmation_number = models.CharField(_("confirmation number"), max_length=20)
+    submission_token = models.UUIDField(
+        _("submission token"), help_text=_("Drawn when the form was opened: the same form stores one claim")
+    )
+    inventory_date = models.DateField(
+        _("inventory held on"),
+        null=True,
+        blank=True,
+        help_text=_("Inventory declarations: the day of the rate change"),
+    )
+    refund_method = models.CharField(_("refund by"), max_length=16, choices=RefundMethod.choices)
+    total_refund = models.DecimalField(_("total refund claimed"), max_digits=16, decimal_places=2)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_by_email = models.EmailField(_("filed by (e-mail)"))
+    filed_in_capacity = models.CharField(_("filed as"), max_length=16, choices=Grant.Role.choices)
+    certified_name = models.CharField(_("certified by"), max_length=200)
+    certified_capacity = models.CharField(_("position or title of the certifier"), max_length=200)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    processed_at = models.DateTimeField(
+        _("processed"), null=True, blank=True, help_text=_("When it was assessed or reassessed")
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("claim")
+        constraints = [
+            models.UniqueConstraint(fields=["confirmation_number"], name="claim_unique_confirmation_number"),
+            models.UniqueConstraint(fields=["account", "submission_token"], name="claim_one_per_submission"),
+            models.UniqueConstraint(
+                fields=["account", "inventory_date"],
+                condition=Q(kind="inventory_declaration"),
+                name="claim_one_inventory_declaration_per_rate_change",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="inventory_declaration", inventory_date__isnull=False)
+                    | (~Q(kind="inventory_declaration") & Q(inventory_date__isnull=True))
+                ),
+                name="claim_inventory_date_only_on_declarations",
+            ),
+            models.CheckConstraint(condition=Q(total_refund__gte=0), name="claim_total_not_negative"),
+        ]
+        indexes = [models.Index(fields=["account", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.confirmation_number} {self.account.number} {self.kind}"
+
+    @property
+    def is_carbon_levy(self) -> bool:
+        return self.kind in (self.Kind.CARBON_LEVY_VENDOR, self.Kind.CARBON_LEVY_INDIAN)
+
+    @property
+    def tax(self) -> str:
+        """The tax refunded, as programs.rates names it."""
+        return "carbon_levy" if self.is_carbon_levy else TAX
+
+
+class ClaimLine(models.Model):
+    """One purchase (or, on an inventory declaration, one fuel held) claimed, with the refund per litre that
+    applied copied in (value and effective date) and the deadline of its window, so the claim never changes
+    when a rate or a rule does."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    reason = models.CharField(_("reason"), max_length=24, blank=True)
+    fuel = models.CharField(_("fuel"), max_length=40)
+    rebranded_to = models.CharField(_("rebranded to"), max_length=40, blank=True)
+    purchase_date = models.DateField(_("date of purchase"))
+    event_date = models.DateField(
+        _("event date"), null=True, blank=True, help_text=_("Theft, destruction, contamination or bad debt")
+    )
+    document_number = models.CharField(_("invoice or document number"), max_length=40, blank=True)
+    litres = models.DecimalField(max_digits=15, decimal_places=3)
+    rate_value = models.DecimalField(_("refund per litre ($/L)"), max_digits=10, decimal_places=6)
+    rate_effective_from = models.DateField(_("rate in force from"))
+    refund = models.DecimalField(max_digits=16, decimal_places=2)
+    deadline = models.DateField(_("to be received no later than"))
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(litres__gt=0), name="claim_line_litres_positive"),
+            models.CheckConstraint(condition=Q(refund__gte=0), name="claim_line_refund_not_negative"),
+            models.CheckConstraint(condition=Q(rate_value__gt=0), name="claim_line_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fuel} {self.purchase_date}: {self.litres} L"
+
+    @property
+    def fuel_label(self) -> str:
+        return fuel_labels(tax=self.claim.tax).get(self.fuel, self.fuel)
+
+    @property
+    def rebranded_to_label(self) -> str:
+        return fuel_labels(tax=TAX).get(self.rebranded_to, self.rebranded_to)
+
+    @property
+    def reason_label(self) -> str:
+        from filings.claim_rules import refund_reasons
+
+        reason = refund_reasons().get(self.reason)
+        return reason.label if reason else ""
+
+
+class ConfirmationDocument(models.Model):
+    """The printable confirmation of a return or a claim as a PDF, made once by a Celery job
+    (filings.tasks.confirmation_pdf_render) and kept: the download serves these bytes."""
+
+    tax_return = models.OneToOneField(
+        FuelTaxReturn, null=True, blank=True, on_delete=models.CASCADE, related_name="confirmation_document"
+    )
+    claim = models.OneToOneField(
+        Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="confirmation_document"
+    )
+    pdf = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(tax_return__isnull=False, claim__isnull=True)
+                    | Q(tax_return__isnull=True, claim__isnull=False)
+                ),
+                name="confirmation_document_of_one_filing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        filing = self.tax_return or self.claim
+        return f"confirmation PDF {filing.confirmation_number if filing else ''}"

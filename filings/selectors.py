@@ -1,4 +1,4 @@
-"""Reads of filings: obligations, returns and their lines.
+"""Reads of filings: obligations, returns and their lines, claims, and where each return and claim stands.
 
 Obligations are **computed, not stored**. Whether a return is owed for a month follows from the account's
 effective date, its closure date and today's date; whether it is filed follows from the returns table. Storing
@@ -12,11 +12,13 @@ joined to programs_holiday; that belongs with that report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
-from filings.models import FuelTaxReturn, ReturnLine
+from filings import claim_rules
+from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
 from filings.periods import Period, days_late, periods_owed
 from programs.models import ProgramAccount
 
@@ -124,4 +126,131 @@ def latest_version(*, account: ProgramAccount, period: Period) -> FuelTaxReturn 
         .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("id")))
         .order_by("-version")
         .first()
+    )
+
+
+# --- Claims ----------------------------------------------------------------------------------------------
+
+
+def claims_for_account(*, account: ProgramAccount) -> QuerySet[Claim]:
+    """The account's claims, newest first (the claims page lists them in one query)."""
+    return Claim.objects.filter(account=account).order_by("-received_at", "-id")
+
+
+def claim_by_confirmation(*, account: ProgramAccount, confirmation_number: str) -> Claim | None:
+    """The claim with this confirmation number **of this account** (None otherwise, as for returns)."""
+    return (
+        Claim.objects.filter(account=account, confirmation_number=confirmation_number.upper())
+        .select_related("account__taxpayer", "account__program", "filed_by")
+        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("id")))
+        .first()
+    )
+
+
+# --- View Assessment Status ------------------------------------------------------------------------------
+
+IN_PROCESS = (FuelTaxReturn.Status.RECEIVED, FuelTaxReturn.Status.IN_REVIEW)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One return version or one claim on "View Assessment Status"."""
+
+    filing: FuelTaxReturn | Claim
+    is_return: bool
+    description: str
+    reference: str  # the confirmation number: the reference number of an item in process
+    received_at: datetime
+    status: str
+    status_label: str
+    processed_at: datetime | None
+    expected_on: date | None  # by the service standard in force when received
+    is_amendment: bool = False
+
+    @property
+    def in_process(self) -> bool:
+        return self.status in IN_PROCESS
+
+
+@dataclass(frozen=True)
+class StatusGroup:
+    """A return with its amended versions (original first), or one claim."""
+
+    rows: tuple[StatusRow, ...]
+
+    @property
+    def latest_received_at(self) -> datetime:
+        return max(row.received_at for row in self.rows)
+
+    @property
+    def in_process(self) -> bool:
+        return any(row.in_process for row in self.rows)
+
+
+@dataclass(frozen=True)
+class FilingStatus:
+    in_process: list[StatusGroup]
+    completed: list[StatusGroup]
+
+    @property
+    def filings(self) -> list[FuelTaxReturn | Claim]:
+        return [row.filing for group in self.in_process + self.completed for row in group.rows]
+
+
+def _status_row(
+    filing, *, program: str, is_return: bool, description: str, is_amendment: bool = False
+) -> StatusRow:
+    return StatusRow(
+        filing=filing,
+        is_return=is_return,
+        description=description,
+        reference=filing.confirmation_number,
+        received_at=filing.received_at,
+        status=filing.status,
+        status_label=str(filing.get_status_display()),
+        processed_at=filing.processed_at,
+        expected_on=claim_rules.expected_processing_on(
+            program=program,
+            item=claim_rules.ITEM_RETURN if is_return else claim_rules.ITEM_CLAIM,
+            received_on=timezone.localdate(filing.received_at),
+        ),
+        is_amendment=is_amendment,
+    )
+
+
+def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
+    """Every return and claim of the account, in process first then completed, newest first: two queries
+    whatever their number. An amended return shows as a version of its original, under it."""
+    program = account.program.code
+    groups: list[StatusGroup] = []
+    by_period: dict[date, list[StatusRow]] = {}
+    for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start", "version"):
+        if tax_return.kind == FuelTaxReturn.Kind.ORIGINAL:
+            description = f"Fuel tax return, {tax_return.period.label}"
+        else:
+            description = f"Amended return, {tax_return.period.label}, version {tax_return.version}"
+        by_period.setdefault(tax_return.period_start, []).append(
+            _status_row(
+                tax_return,
+                program=program,
+                is_return=True,
+                description=description,
+                is_amendment=tax_return.kind == FuelTaxReturn.Kind.AMENDED,
+            )
+        )
+    groups.extend(StatusGroup(rows=tuple(rows)) for rows in by_period.values())
+    for claim in Claim.objects.filter(account=account).order_by("received_at", "id"):
+        groups.append(
+            StatusGroup(
+                rows=(
+                    _status_row(
+                        claim, program=program, is_return=False, description=str(claim.get_kind_display())
+                    ),
+                )
+            )
+        )
+    groups.sort(key=lambda group: group.latest_received_at, reverse=True)
+    return FilingStatus(
+        in_process=[group for group in groups if group.in_process],
+        completed=[group for group in groups if not group.in_process],
     )

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from filings import views
+from filings import views, views_claims
 from filings.periods import Period
 
 
@@ -17,6 +17,7 @@ class PeriodConverter:
 
 
 register_converter(PeriodConverter, "period")
+register_converter(views_claims.ClaimKindConverter, "claim_kind")
 
 # Every account-scoped path carries the account number as `number` (consent.access.account_view).
 urlpatterns = [
@@ -50,5 +51,26 @@ urlpatterns = [
         "help/xml/fuel-tax-return/fuel-tax-return-1-sample.xml",
         views.xml_sample_download,
         name="xml_sample_download",
+    ),
+]
+
+# Refund claims (filings.views_claims), and the confirmation PDFs of returns and claims.
+urlpatterns += [
+    path(
+        "accounts/<str:number>/returns/confirmation/<str:confirmation_number>/pdf/",
+        views_claims.return_confirmation_pdf,
+        name="return_confirmation_pdf",
+    ),
+    path("accounts/<str:number>/claims/", views_claims.claims_list, name="claims_list"),
+    path("accounts/<str:number>/claims/new/<claim_kind:kind>/", views_claims.claim_file, name="claim_file"),
+    path(
+        "accounts/<str:number>/claims/confirmation/<str:claim_number>/",
+        views_claims.claim_confirmation,
+        name="claim_confirmation",
+    ),
+    path(
+        "accounts/<str:number>/claims/confirmation/<str:claim_number>/pdf/",
+        views_claims.claim_confirmation_pdf,
+        name="claim_confirmation_pdf",
     ),
 ]

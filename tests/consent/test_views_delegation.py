@@ -82,8 +82,8 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
     enrolled = evan.post(reverse("account_enrol"), {"account_number": account.number, "pin": pin})
     assert enrolled.url == _url("account_detail", account)
     detail = evan.get(enrolled.url)
-    # View/Update Contact Information needs view_account; File a Return: filings registers it
-    assert _menu(detail) == ["Account Information", "View/Update Contact Information", "File a Return"]
+    # View/Update Contact Information needs view_account; File a Return and File a Claim: filings registers them
+    assert _menu(detail) == ["Account Information", "View/Update Contact Information", "File a Return", "File a Claim"]
     assert str(Privilege.FILE_RETURNS.label) in detail.text
     owner_menu = _menu(owner_client.get(_url("account_detail", account)))
     assert owner_menu == [
@@ -96,6 +96,7 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
         "View/Update Contact Information",
         "Submit Documents",
         "File a Return",
+        "File a Claim",
     ]
 
 

@@ -180,6 +180,19 @@ def _kwargs(route: str, world) -> dict:
         kwargs["document_id"] = document.pk
         if "<int:file_id>" in route:
             kwargs["file_id"] = document.files.get().pk
+    if "<claim_kind:kind>" in route:  # a kind of claim the fuel tax account files (filings)
+        kwargs["kind"] = "fuel-tax-refund"
+    if "<str:claim_number>" in route:  # a claim the account filed (filings)
+        from filings.claims import ClaimLineInput, claim_submit, submission_token_new
+        from filings.models import Claim
+
+        bought = timezone.localdate() - timedelta(days=30)
+        claim = Claim.objects.filter(account=world["account"]).first() or claim_submit(
+            account=world["account"], kind="fuel_tax_refund", certified_name="Owner", certified_capacity="Owner",
+            lines=[ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")],
+            submitted_by=world["owner"], capacity=Grant.Role.OWNER, submission_token=submission_token_new(),
+        )
+        kwargs["claim_number"] = claim.confirmation_number
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs

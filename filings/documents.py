@@ -1,0 +1,73 @@
+"""The confirmation of a return or a claim as a PDF (WeasyPrint), made once by a Celery job and kept.
+
+A filer prints the confirmation page or downloads this PDF; both show the same facts (confirmation number,
+receipt date and time, account, certification, lines and totals). Making a PDF takes a few hundred
+milliseconds of CPU, so it is done by filings.tasks.confirmation_pdf_render (queued when a claim is filed,
+or the first time a return's PDF is asked for), never in the request (ARCHITECTURE.md, "Avoid").
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from filings.models import Claim, ClaimLine, ConfirmationDocument, FuelTaxReturn, ReturnLine
+
+RETURN = "return"
+CLAIM = "claim"
+
+
+def _filing(*, kind: str, pk: int) -> FuelTaxReturn | Claim:
+    if kind == RETURN:
+        return (
+            FuelTaxReturn.objects.select_related("account__taxpayer", "account__program", "amends")
+            .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("id")))
+            .get(pk=pk)
+        )
+    if kind == CLAIM:
+        return (
+            Claim.objects.select_related("account__taxpayer", "account__program")
+            .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("id")))
+            .get(pk=pk)
+        )
+    raise ValueError(f"not a kind of filing: {kind!r}")
+
+
+def confirmation_pdf_render(*, filing: FuelTaxReturn | Claim) -> bytes:
+    html = render_to_string(
+        "filings/confirmation_pdf.html",
+        {
+            "filing": filing,
+            "is_return": isinstance(filing, FuelTaxReturn),
+            "lines": list(filing.lines.all()),
+            "printed_at": timezone.localtime(),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def confirmation_document_for(*, kind: str, pk: int) -> ConfirmationDocument | None:
+    lookup = {"tax_return_id": pk} if kind == RETURN else {"claim_id": pk}
+    return ConfirmationDocument.objects.filter(**lookup).first()
+
+
+def confirmation_pdf_store(*, kind: str, pk: int) -> ConfirmationDocument:
+    """Make and keep the confirmation PDF of a return or claim. Safe to run twice: the second run finds the
+    first's PDF (one per filing, a unique constraint)."""
+    existing = confirmation_document_for(kind=kind, pk=pk)
+    if existing is not None:
+        return existing
+    filing = _filing(kind=kind, pk=pk)
+    pdf = confirmation_pdf_render(filing=filing)
+    target = {"tax_return": filing} if kind == RETURN else {"claim": filing}
+    try:
+        with transaction.atomic():
+            return ConfirmationDocument.objects.create(pdf=pdf, **target)
+    except IntegrityError:  # another run stored it meanwhile
+        document = confirmation_document_for(kind=kind, pk=pk)
+        if document is None:  # pragma: no cover - the constraint that failed was another one
+            raise
+        return document

@@ -1,0 +1,309 @@
+"""Pages of refund claims, and the confirmation PDFs of returns and claims.
+
+Every page is account-scoped through consent.access.account_view with FILE_RETURNS ("File returns and
+claims"). Which claims an account files follows its program (filings.claims.KINDS_BY_PROGRAM).
+
+Filing a claim is post/redirect/get in three steps without JavaScript, like a return: the lines (a formset;
+"Add more lines" posts the lines typed so far and shows more empty ones) -> POST "review" shows each line's
+refund, the total and the certification (the lines ride along in hidden fields and are checked again) ->
+POST "submit" calls filings.claims.claim_submit and redirects to the confirmation. The form carries a
+submission token drawn when it was first shown: sending it twice (double click, back button) stores one
+claim and shows the first.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from consent.access import account_view
+from consent.privileges import Privilege
+from filings import claim_rules, claims, documents, selectors
+from filings.forms_claims import EXTRA_LINES, ClaimCertificationForm, claim_line_formset
+from filings.models import Claim
+from filings.tasks import confirmation_pdf_schedule
+from programs.rates import fuel_labels
+
+STEP_FIELD = "step"
+TOKEN_FIELD = "submission_token"  # noqa: S105 - a form field name, not a secret
+
+# The kinds of claim in URLs: /accounts/<number>/claims/new/<kind>/.
+KIND_SLUGS = {
+    "fuel-tax-refund": Claim.Kind.FUEL_TAX_REFUND,
+    "inventory-declaration": Claim.Kind.INVENTORY_DECLARATION,
+    "carbon-levy-at5135": Claim.Kind.CARBON_LEVY_VENDOR,
+    "carbon-levy-at5133": Claim.Kind.CARBON_LEVY_INDIAN,
+}
+SLUG_OF_KIND = {kind: slug for slug, kind in KIND_SLUGS.items()}
+
+KIND_DESCRIPTIONS = {
+    Claim.Kind.FUEL_TAX_REFUND: (
+        "A fuel seller's refund of fuel tax paid on fuel stolen or destroyed, unsaleable due to contamination, "
+        "sold on credit to another fuel seller and become a bad debt, rebranded to a fuel with a lower rate, "
+        "or exported from Alberta in bulk."
+    ),
+    Claim.Kind.INVENTORY_DECLARATION: (
+        "Fuel held on the day the fuel tax rate fell, bought tax-included, earns a refund per litre. "
+        "The refund is paid by cheque."
+    ),
+    Claim.Kind.CARBON_LEVY_VENDOR: (
+        "A fuel vendor's refund of carbon levy paid on fuel bought before the levy was repealed (form AT5135)."
+    ),
+    Claim.Kind.CARBON_LEVY_INDIAN: (
+        "A refund of carbon levy paid by an Indian or an Indian band on fuel bought before the levy was "
+        "repealed (form AT5133)."
+    ),
+}
+
+
+class ClaimKindConverter:
+    """`fuel-tax-refund` in a URL <-> Claim.Kind; any other word is a 404."""
+
+    regex = "|".join(KIND_SLUGS)
+
+    def to_python(self, value: str) -> str:
+        return str(KIND_SLUGS[value])
+
+    def to_url(self, value: str) -> str:
+        return value if value in KIND_SLUGS else SLUG_OF_KIND[value]
+
+
+def _token(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get(TOKEN_FIELD, ""))
+    except ValueError:
+        return None
+
+
+def _unavailable(request: HttpRequest, kind: str, message: str) -> HttpResponse:
+    return render(
+        request,
+        "filings/claim_unavailable.html",
+        {"kind_label": Claim.Kind(kind).label, "message": message},
+        status=400,
+    )
+
+
+def _window_notes(kind: str) -> list[str]:
+    """What the form says about the windows that apply today (from the rules files)."""
+    today = timezone.localdate()
+    if kind == Claim.Kind.INVENTORY_DECLARATION:
+        declaration = claim_rules.inventory_declaration_open_on(
+            today
+        ) or claim_rules.inventory_declaration_nearest(today)
+        labels = fuel_labels(tax=claims.FUEL_TAX)
+        rates = ", ".join(
+            f"${value}/L {labels.get(fuel, fuel).lower()}" for fuel, value in declaration.rates.items()
+        )
+        return [
+            f"{declaration.label}: fuel held on {declaration.inventory_date:%Y-%m-%d}, refund {rates}. "
+            f"TRA must receive the declaration on or before {declaration.receive_by:%Y-%m-%d}."
+        ]
+    if kind in claims.CARBON_LEVY_KINDS:
+        reason = claim_rules.carbon_levy_reason()
+        window = reason.window_on(today)
+        notes = ["Only fuel bought before the carbon levy was repealed (2019-05-30) can be claimed."]
+        if window is not None:
+            notes.append(
+                f"TRA must receive the claim {window.describe(anchor_text=reason.anchor_text(window))}."
+            )
+        return notes
+    notes = []
+    for reason in claim_rules.refund_reasons().values():
+        window = reason.window_on(today)
+        if window is not None:
+            notes.append(f"{reason.label}: {window.describe(anchor_text=reason.anchor_text(window))}.")
+    return notes
+
+
+def _render_form(request, kind, formset, token, *, problems=(), status=200):
+    return render(
+        request,
+        "filings/claim_form.html",
+        {
+            "kind": kind,
+            "kind_label": Claim.Kind(kind).label,
+            "slug": SLUG_OF_KIND[kind],
+            "formset": formset,
+            "token": token,
+            "problems": list(problems),
+            "window_notes": _window_notes(kind),
+            "extra_lines": EXTRA_LINES,
+        },
+        status=status,
+    )
+
+
+def _render_review(request, kind, formset, token, computation, certification, *, status=200):
+    return render(
+        request,
+        "filings/claim_review.html",
+        {
+            "kind": kind,
+            "kind_label": Claim.Kind(kind).label,
+            "slug": SLUG_OF_KIND[kind],
+            "formset": formset,
+            "token": token,
+            "computation": computation,
+            "form": certification,
+        },
+        status=status,
+    )
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def claims_list(request: HttpRequest) -> HttpResponse:
+    kinds = claims.claim_kinds_for(account=request.account)
+    return render(
+        request,
+        "filings/claim_list.html",
+        {
+            "kinds": [
+                {
+                    "slug": SLUG_OF_KIND[kind],
+                    "label": Claim.Kind(kind).label,
+                    "description": KIND_DESCRIPTIONS[kind],
+                }
+                for kind in kinds
+            ],
+            "claims": selectors.claims_for_account(account=request.account),
+        },
+    )
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_http_methods(["GET", "POST"])
+def claim_file(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        claims.claim_kind_check(account=request.account, kind=kind)
+        if kind == Claim.Kind.INVENTORY_DECLARATION:
+            claims.inventory_declaration_check(today=timezone.localdate())
+    except ValidationError as error:
+        return _unavailable(request, kind, error.messages[0])
+
+    if request.method == "GET":
+        return _render_form(request, kind, claim_line_formset(kind=kind), claims.submission_token_new())
+
+    token = _token(request)
+    step = request.POST.get(STEP_FIELD, "review")
+    formset = claim_line_formset(
+        kind=kind, data=request.POST, extra_lines=EXTRA_LINES if step == "add" else 0
+    )
+    if token is None:  # a form from elsewhere: start again with a token of our own
+        return _render_form(request, kind, formset, claims.submission_token_new(), status=400)
+    if step == "add":
+        return _render_form(request, kind, formset, token)
+    if not formset.is_valid():
+        return _render_form(request, kind, formset, token, status=400)
+    try:
+        computation = claims.claim_preview(account=request.account, kind=kind, lines=formset.line_inputs())
+    except claims.ClaimLinesInvalid as error:
+        formset.add_line_errors(error.errors_by_line)
+        return _render_form(request, kind, formset, token, status=400)
+    except ValidationError as error:
+        if getattr(error, "code", "") == "no_lines":
+            return _render_form(request, kind, formset, token, problems=error.messages, status=400)
+        return _unavailable(request, kind, error.messages[0])
+
+    if step == "edit":
+        return _render_form(request, kind, formset, token)
+    if step != "submit":
+        certification = ClaimCertificationForm(initial={"certified_name": request.user.full_name})
+        return _render_review(request, kind, formset, token, computation, certification)
+
+    certification = ClaimCertificationForm(request.POST)
+    if not certification.is_valid():
+        return _render_review(request, kind, formset, token, computation, certification, status=400)
+    try:
+        claim = claims.claim_submit(
+            account=request.account,
+            kind=kind,
+            lines=formset.line_inputs(),
+            certified_name=certification.cleaned_data["certified_name"],
+            certified_capacity=certification.cleaned_data["certified_capacity"],
+            submitted_by=request.user,
+            capacity=request.access.role,
+            submission_token=token,
+            request=request,
+        )
+    except claims.ClaimAlreadySubmitted as error:
+        messages.warning(request, error.message)
+        return redirect(
+            "claim_confirmation",
+            number=request.account.number,
+            claim_number=error.existing.confirmation_number,
+        )
+    except claims.ClaimLinesInvalid as error:  # pragma: no cover - the preview above refused these already
+        formset.add_line_errors(error.errors_by_line)
+        return _render_form(request, kind, formset, token, status=400)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.message_dict.items():
+                certification.add_error(field if field in certification.fields else None, errors)
+            return _render_review(request, kind, formset, token, computation, certification, status=400)
+        return _unavailable(request, kind, error.messages[0])  # pragma: no cover - a window closed meanwhile
+    messages.success(
+        request,
+        f"Your {claim.get_kind_display().lower()} was received. Confirmation number {claim.confirmation_number}.",
+    )
+    return redirect(
+        "claim_confirmation", number=request.account.number, claim_number=claim.confirmation_number
+    )
+
+
+def _claim_or_404(request: HttpRequest, claim_number: str) -> Claim:
+    claim = selectors.claim_by_confirmation(account=request.account, confirmation_number=claim_number)
+    if claim is None:
+        raise Http404
+    return claim
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def claim_confirmation(request: HttpRequest, claim_number: str) -> HttpResponse:
+    claim = _claim_or_404(request, claim_number)
+    return render(
+        request, "filings/claim_confirmation.html", {"claim": claim, "lines": list(claim.lines.all())}
+    )
+
+
+def _pdf_response(request: HttpRequest, *, kind: str, pk: int, number: str) -> HttpResponse:
+    """The kept PDF; if it is not made yet, queue its job (which runs at once where jobs run inline) and
+    look again; still not there: a page saying it is being prepared, with a link to try again."""
+    document = documents.confirmation_document_for(kind=kind, pk=pk)
+    if document is None:
+        confirmation_pdf_schedule(kind=kind, pk=pk)
+        document = documents.confirmation_document_for(kind=kind, pk=pk)
+    if document is None:
+        return render(request, "filings/claim_pdf_pending.html", {"number": number}, status=202)
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="TRACS-confirmation-{number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def claim_confirmation_pdf(request: HttpRequest, claim_number: str) -> HttpResponse:
+    claim = _claim_or_404(request, claim_number)
+    return _pdf_response(request, kind=documents.CLAIM, pk=claim.pk, number=claim.confirmation_number)
+
+
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def return_confirmation_pdf(request: HttpRequest, confirmation_number: str) -> HttpResponse:
+    tax_return = selectors.return_by_confirmation(
+        account=request.account, confirmation_number=confirmation_number
+    )
+    if tax_return is None:
+        raise Http404
+    return _pdf_response(
+        request, kind=documents.RETURN, pk=tax_return.pk, number=tax_return.confirmation_number
+    )
