@@ -185,3 +185,23 @@ def overdue_for_processing(*, item: str, today) -> Q:
 def _start_of(day) -> datetime:
     """Midnight at the start of `day` in Alberta (deadlines and standards are kept by the date there)."""
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+NOT_IN_PROCESS = _(
+    "No return or claim of this account in process has the reference number %(reference)s. Check the number on "
+    "its confirmation or under View Assessment Status."
+)
+
+
+def in_process_reference_check(account: ProgramAccount, reference: str) -> None:
+    """Submit Documents asks for the reference number of the in-process return or claim the documents support
+    (programs.documents.related_reference_check_register: programs cannot see filings, so filings answers).
+    Raises ValidationError unless it is a confirmation number of one of the account's returns or claims still
+    received or in review."""
+    in_process = [Status.RECEIVED, Status.IN_REVIEW]
+    for model in (FuelTaxReturn, Claim):
+        if model.objects.filter(
+            account=account, confirmation_number=reference, status__in=in_process
+        ).exists():
+            return
+    raise ValidationError(NOT_IN_PROCESS % {"reference": reference}, code="reference_not_in_process")
