@@ -1,6 +1,33 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments, notices and the ledger"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from assessments import rules
+        from consent.privileges import Privilege
+        from consent.selectors import MenuItem, account_menu_register
+
+        rules.rules()  # validate assessments/rules/*.yaml at start-up: a bad file stops the process, loudly
+        # TRACS's menu order (consent.selectors.MenuItem): 50 View Account Summary Balance, 60 View Assessment
+        # Status, 70 View Financial Transaction Details.
+        account_menu_register(
+            MenuItem(50, _("View Account Summary Balance"), "balances", Privilege.VIEW_ACCOUNT)
+        )
+        account_menu_register(
+            MenuItem(60, _("View Assessment Status"), "assessment_status", Privilege.VIEW_ASSESSMENTS)
+        )
+        account_menu_register(
+            MenuItem(70, _("View Financial Transaction Details"), "transactions", Privilege.VIEW_ACCOUNT)
+        )
+        # The automatic assessment of clean returns, hourly. Registered here rather than in tracs/settings.py so
+        # the app brings its own job; Celery reads this same dict (config_from_object is lazy), so beat sees it.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "assessments-assess-clean-returns",
+            {"task": "assessments.tasks.assess_clean_returns", "schedule": 3600.0},
+        )

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("consent.urls")),
     path("", include("filings.urls")),
+    path("", include("assessments.urls")),
     path("", include("accounts.urls")),
     path("", include("programs.urls")),
     path("auth/", include("allauth.urls")),

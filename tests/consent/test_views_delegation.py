@@ -82,8 +82,16 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
     enrolled = evan.post(reverse("account_enrol"), {"account_number": account.number, "pin": pin})
     assert enrolled.url == _url("account_detail", account)
     detail = evan.get(enrolled.url)
-    # View/Update Contact Information needs view_account; File a Return and File a Claim: filings registers them
-    assert _menu(detail) == ["Account Information", "View/Update Contact Information", "File a Return", "File a Claim"]
+    # View/Update Contact Information needs view_account; File a Return and File a Claim: filings registers them; the balances and
+    # transactions (view_account): assessments registers them
+    assert _menu(detail) == [
+        "Account Information",
+        "View Account Summary Balance",
+        "View Financial Transaction Details",
+        "View/Update Contact Information",
+        "File a Return",
+        "File a Claim",
+    ]
     assert str(Privilege.FILE_RETURNS.label) in detail.text
     owner_menu = _menu(owner_client.get(_url("account_detail", account)))
     assert owner_menu == [
@@ -93,6 +101,9 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
         "Representatives",
         "Access log",
         "Manage Direct Deposit",
+        "View Account Summary Balance",
+        "View Assessment Status",
+        "View Financial Transaction Details",
         "View/Update Contact Information",
         "Submit Documents",
         "File a Return",

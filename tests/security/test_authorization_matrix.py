@@ -193,6 +193,20 @@ def _kwargs(route: str, world) -> dict:
             submitted_by=world["owner"], capacity=Grant.Role.OWNER, submission_token=submission_token_new(),
         )
         kwargs["claim_number"] = claim.confirmation_number
+    if "<int:notice_id>" in route:  # a notice of assessment of the account (assessments)
+        from assessments.models import Notice
+        from assessments.notices import notice_render
+        from assessments.services import assessment_make
+        from filings.services import return_submit
+
+        notice = Notice.objects.filter(account=world["account"]).first()
+        if notice is None:
+            nil = return_submit(
+                account=world["account"], period_end=date(2024, 3, 31), lines=[], certified_name="Owner", certified_capacity="Owner",
+                submitted_by=world["owner"], capacity=Grant.Role.OWNER,
+            )
+            notice = notice_render(assessment_id=assessment_make(tax_return=nil).pk)
+        kwargs["notice_id"] = notice.pk
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs

@@ -1,0 +1,449 @@
+"""Staff administration of assessments (Django admin, behind two-factor).
+
+- **Returns to assess** (the assessment queue): the latest version of each period's return, received or in
+  review by default. Each row shows what was reported against what the dated rates recompute; a return's page
+  shows the return, the recomputation with its differences and reasons, and the period's history (versions,
+  earlier assessments and their notices) side by side, with "Assess" and, for an assessed return,
+  "Reassess" (a new assessment with a reason; the earlier one kept). "Assess" is also a bulk action. Clean
+  returns (no difference) are assessed by the `assess_clean_returns` job without staff.
+- **Assessments**, **notices** and the **ledger**: read-only, as they are in the database (no update, no
+  delete: a correction is a new transaction, a reassessment a new assessment). Staff download a notice's PDF
+  from its page; every opening is written to the access log.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.admin import StaffReadLoggedAdmin, error_text
+from accounts.models import AccessLogEntry
+from accounts.services import access_log_record
+from assessments import computation, selectors, services
+from assessments.models import (
+    Assessment,
+    AssessmentLine,
+    LedgerTransaction,
+    Notice,
+    NoticeRead,
+    ReturnToAssess,
+)
+from filings import selectors as filing_selectors
+from filings.models import FuelTaxReturn
+from programs import money
+
+Status = FuelTaxReturn.Status
+
+
+def _on_behalf_of(account) -> str:
+    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- The assessment queue ---------------------------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """To assess (received or in review) unless asked otherwise."""
+
+    title = _("queue")
+    parameter_name = "queue"
+    CHOICES = {
+        "to_assess": (_("To assess"), (Status.RECEIVED, Status.IN_REVIEW)),
+        "in_review": (_("In review"), (Status.IN_REVIEW,)),
+        "assessed": (_("Assessed (to reassess)"), (Status.ASSESSED, Status.REASSESSED)),
+        "all": (_("All"), tuple(Status.values)),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _statuses) in self.CHOICES.items()]
+
+    def value(self):
+        return super().value() or "to_assess"
+
+    def choices(self, changelist):
+        for key, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == key,
+                "query_string": changelist.get_query_string({self.parameter_name: key}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        statuses = self.CHOICES.get(self.value(), self.CHOICES["to_assess"])[1]
+        return queryset.filter(status__in=statuses)
+
+
+class ReassessForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the reassessment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Kept with the reassessment and printed on the notice."),
+    )
+
+
+@admin.register(ReturnToAssess)
+class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+    change_form_template = "admin/assessments/returntoassess/change_form.html"
+    list_display = [
+        "confirmation_number",
+        "account_number",
+        "taxpayer",
+        "period_label",
+        "version",
+        "status",
+        "received_at",
+        "reported",
+        "recomputed",
+        "difference",
+        "clean",
+    ]
+    list_filter = [QueueFilter]
+    search_fields = [
+        "confirmation_number",
+        "account__number",
+        "account__taxpayer__legal_name",
+        "account__taxpayer__bin",
+    ]
+    actions = ["assess_selected"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return selectors.returns_to_assess(statuses=Status.values)
+
+    def has_view_permission(self, request, obj=None):
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and request.user.has_perm("assessments.view_assessment")
+        )
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account)
+
+    def _recomputation(self, obj) -> computation.Recomputation | None:
+        if not hasattr(obj, "_recomputation"):
+            try:
+                obj._recomputation = computation.recompute(tax_return=obj)
+            except ValidationError:
+                obj._recomputation = None
+        return obj._recomputation
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_number(self, obj):
+        return obj.account.number
+
+    @admin.display(description=_("taxpayer"), ordering="account__taxpayer__legal_name")
+    def taxpayer(self, obj):
+        return obj.account.taxpayer.legal_name
+
+    @admin.display(description=_("period"), ordering="period_start")
+    def period_label(self, obj):
+        return obj.period.key
+
+    @admin.display(description=_("reported"))
+    def reported(self, obj):
+        return money.format_money(obj.total_tax)
+
+    @admin.display(description=_("recomputed"))
+    def recomputed(self, obj):
+        result = self._recomputation(obj)
+        return money.format_money(result.recomputed_tax) if result else gettext("rate missing")
+
+    @admin.display(description=_("difference"))
+    def difference(self, obj):
+        result = self._recomputation(obj)
+        if result is None or result.difference == 0:
+            return "–"
+        note = gettext(" (within tolerance)") if result.within_tolerance else ""
+        return f"{money.format_money(result.difference) if result.difference > 0 else '-' + money.format_money(-result.difference)}{note}"
+
+    @admin.display(description=_("clean"), boolean=True)
+    def clean(self, obj):
+        result = self._recomputation(obj)
+        return bool(result and result.is_clean)
+
+    def _may_assess(self, request) -> bool:
+        return request.user.has_perm("assessments.add_assessment")
+
+    @admin.action(description=_("Assess the selected returns"))
+    def assess_selected(self, request, queryset):
+        if not self._may_assess(request):
+            raise PermissionDenied
+        done, refused = [], []
+        for tax_return in queryset:
+            try:
+                services.assessment_make(tax_return=tax_return, by=request.user, request=request)
+            except ValidationError as error:
+                refused.append(f"{tax_return.confirmation_number}: {error_text(error)}")
+                continue
+            done.append(tax_return.confirmation_number)
+        if done:
+            self.message_user(
+                request,
+                gettext("Assessed (notices being issued): %(numbers)s.") % {"numbers": ", ".join(done)},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/assess/",
+                self.admin_site.admin_view(require_POST(self.assess_view)),
+                name="assessments_returntoassess_assess",
+            ),
+            path(
+                "<path:object_id>/reassess/",
+                self.admin_site.admin_view(require_POST(self.reassess_view)),
+                name="assessments_returntoassess_reassess",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        if not self._may_assess(request):
+            raise PermissionDenied
+        return obj
+
+    def _back(self, obj):
+        return HttpResponseRedirect(reverse("admin:assessments_returntoassess_change", args=[obj.pk]))
+
+    def assess_view(self, request: HttpRequest, object_id: str):
+        obj = self._object_or_404(request, object_id)
+        try:
+            assessment = services.assessment_make(
+                tax_return=obj, by=request.user, reason=request.POST.get("reason", ""), request=request
+            )
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return self._back(obj)
+        self.message_user(
+            request,
+            gettext("%(kind)s of %(number)s: tax assessed %(tax)s; the notice is being issued.")
+            % {
+                "kind": assessment.get_kind_display(),
+                "number": obj.confirmation_number,
+                "tax": money.format_money(assessment.assessed_tax),
+            },
+            messages.SUCCESS,
+        )
+        return self._back(obj)
+
+    def reassess_view(self, request: HttpRequest, object_id: str):
+        obj = self._object_or_404(request, object_id)
+        form = ReassessForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, services.REASON_REQUIRED, messages.ERROR)
+            return self._back(obj)
+        try:
+            assessment = services.reassessment_make(
+                tax_return=obj, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return self._back(obj)
+        self.message_user(
+            request,
+            gettext(
+                "Reassessment of %(number)s: tax assessed %(tax)s (change %(change)s); the notice is being issued."
+            )
+            % {
+                "number": obj.confirmation_number,
+                "tax": money.format_money(assessment.assessed_tax),
+                "change": money.format_money(assessment.change),
+            },
+            messages.SUCCESS,
+        )
+        return self._back(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if obj is not None:
+            recomputation_error = ""
+            try:
+                recomputation = computation.recompute(tax_return=obj)
+            except ValidationError as error:
+                recomputation, recomputation_error = None, error_text(error)
+            extra.update(
+                {
+                    "tax_return": obj,
+                    "recomputation": recomputation,
+                    "recomputation_error": recomputation_error,
+                    "versions": filing_selectors.returns_for_period(account=obj.account, period=obj.period),
+                    "history": selectors.assessments_for_period(
+                        account=obj.account, period_start=obj.period_start
+                    ),
+                    "can_assess": obj.status in (Status.RECEIVED, Status.IN_REVIEW)
+                    and self._may_assess(request),
+                    "can_reassess": obj.status in (Status.ASSESSED, Status.REASSESSED)
+                    and self._may_assess(request),
+                    "reassess_form": ReassessForm(),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+
+# --- Assessments, notices, the ledger (read-only) ---------------------------------------------------------
+
+
+class AssessmentLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = AssessmentLine
+    extra = 0
+    fields = [
+        "fuel",
+        "category",
+        "litres_reported",
+        "litres_assessed",
+        "rate_value",
+        "rate_effective_from",
+        "tax_reported",
+        "tax_assessed",
+        "difference",
+        "reason",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "assessed_at",
+        "assessed_by",
+        "reported_tax",
+        "recomputed_tax",
+        "tolerance_applied",
+        "assessed_tax",
+        "change",
+        "notice_link",
+    ]
+    list_filter = ["kind", "tolerance_applied"]
+    search_fields = ["account__number", "account__taxpayer__legal_name", "tax_return__confirmation_number"]
+    list_select_related = ["account", "assessed_by", "notice"]
+    date_hierarchy = "assessed_at"
+    inlines = [AssessmentLineInline]
+    readonly_fields = [field.name for field in Assessment._meta.fields] + ["notice_link"]
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account)
+
+    @admin.display(description=_("notice"))
+    def notice_link(self, obj):
+        notice = getattr(obj, "notice", None)
+        if notice is None:
+            return gettext("being issued")
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:assessments_notice_pdf", args=[notice.pk]), notice.reference
+        )
+
+
+class NoticeReadInline(ReadOnlyMixin, admin.TabularInline):
+    model = NoticeRead
+    extra = 0
+    fields = ["user", "capacity", "opened_at"]
+    readonly_fields = fields
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+    list_display = ["reference", "kind", "account", "period_end", "issued_on", "size", "pdf_link"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "account__number", "account__taxpayer__legal_name"]
+    list_select_related = ["account"]
+    date_hierarchy = "issued_on"
+    inlines = [NoticeReadInline]
+    readonly_fields = [field.name for field in Notice._meta.fields] + ["pdf_link"]
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account)
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:assessments_notice_pdf", args=[obj.pk]), gettext("Download")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:notice_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="assessments_notice_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, notice_id: int):
+        notice = Notice.objects.select_related("account__taxpayer").filter(pk=notice_id).first()
+        if notice is None or not self.has_view_permission(request, notice):
+            raise Http404
+        access_log_record(
+            actor=request.user,
+            kind=AccessLogEntry.Kind.READ,
+            action="notice PDF opened in staff administration",
+            account_number=notice.account.number,
+            on_behalf_of=_on_behalf_of(notice.account),
+            capacity="staff",
+            detail=notice.reference,
+            request=request,
+        )
+        response = FileResponse(
+            default_storage.open(notice.pdf.name, "rb"),
+            content_type="application/pdf",
+            filename=f"{notice.reference}.pdf",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+    """The ledger as it is: nothing here can be changed or deleted (a correction is a new transaction, posted
+    by the service that decides it)."""
+
+    list_display = [
+        "id",
+        "account",
+        "period_end",
+        "kind",
+        "amount",
+        "processed_on",
+        "effective_on",
+        "description",
+        "posted_by",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["account__number", "account__taxpayer__legal_name", "source_reference", "description"]
+    list_select_related = ["account", "posted_by"]
+    date_hierarchy = "processed_on"
+    readonly_fields = [field.name for field in LedgerTransaction._meta.fields]
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account)

@@ -1,0 +1,163 @@
+"""Notices of assessment and reassessment: rendered once as a PDF (WeasyPrint) by a Celery job, kept in Django's
+default storage, announced by e-mail to the people who may read them.
+
+`notice_render(assessment_id=...)` is safe to run twice and concurrently: it locks the assessment's row, and a
+notice already issued for it is returned as is (a notice is unique per assessment and never re-rendered: an
+issued notice never changes). Everything the notice shows is fixed when the assessment is made: the lines with
+the rates they copied, the amounts, the payment due date and the objection deadline stored on the assessment,
+and the period's transactions up to the last posting the assessment made (its tax, and whatever a rule of
+assessment posted with it under the same source reference, e.g. a late-filing penalty), so penalties and interest
+posted later appear on a later notice, never on this one.
+
+The e-mail names the account, the period and the kind of notice, never its content: an e-mail may be read by
+anyone with the mailbox; the figures stay behind the sign-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from weasyprint import HTML
+
+from accounts.models import AccessLogEntry
+from accounts.services import access_log_record, email_queue
+from assessments import rules, selectors
+from assessments.models import Assessment, LedgerTransaction, Notice
+from filings import status as filing_status
+from programs.models import Address
+
+TEMPLATE = "assessments/notice.html"
+REFERENCE_PREFIX = {Assessment.Kind.ASSESSMENT: "NA", Assessment.Kind.REASSESSMENT: "NR"}
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    assessment: Assessment
+    title: str
+    reference: str
+    issued_on: date
+    address: Address | None
+    statement: list[LedgerTransaction]
+    penalties_and_interest: list[LedgerTransaction]
+    period_balance: Decimal
+    account_balance: Decimal
+    objection_days: int
+    objection_extension_days: int
+
+    @property
+    def balance_owing(self) -> bool:
+        return self.period_balance > 0
+
+
+def notice_reference(assessment: Assessment) -> str:
+    """`NA-202106-0000123` (NR for a reassessment): the kind, the period, the assessment."""
+    return f"{REFERENCE_PREFIX[assessment.kind]}-{assessment.period_start:%Y%m}-{assessment.pk:07d}"
+
+
+def notice_title(assessment: Assessment) -> str:
+    return "Notice of reassessment" if assessment.is_reassessment else "Notice of assessment"
+
+
+def notice_content(*, assessment: Assessment) -> NoticeContent:
+    account = assessment.account
+    up_to = selectors.assessment_cutoff(assessment=assessment)
+    statement = selectors.period_statement(account=account, period_end=assessment.period_end, up_to_id=up_to)
+    kinds = (LedgerTransaction.Kind.PENALTY, LedgerTransaction.Kind.INTEREST)
+    return NoticeContent(
+        assessment=assessment,
+        title=notice_title(assessment),
+        reference=notice_reference(assessment),
+        issued_on=assessment.assessed_on,
+        address=account.addresses.filter(kind=Address.Kind.MAILING).first(),
+        statement=statement,
+        penalties_and_interest=[row for row in statement if row.kind in kinds],
+        period_balance=sum((row.amount for row in statement), start=selectors.ZERO),
+        account_balance=selectors.account_balance_at(account=account, up_to_id=up_to),
+        objection_days=int(rules.rule_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on).value or 0),
+        objection_extension_days=int(
+            rules.rule_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on).value or 0
+        ),
+    )
+
+
+def notice_html(*, assessment: Assessment) -> str:
+    """The notice as HTML, exactly what WeasyPrint prints."""
+    return render_to_string(TEMPLATE, {"notice": notice_content(assessment=assessment)})
+
+
+def pdf_from_html(html: str) -> bytes:
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+@transaction.atomic
+def notice_render(*, assessment_id: int) -> Notice:
+    """Issue the notice of one assessment: render, store, record, announce. Returns the notice already issued
+    when there is one (the job ran twice)."""
+    Assessment.objects.select_for_update().filter(pk=assessment_id).values_list("pk", flat=True).get()
+    existing = Notice.objects.filter(assessment_id=assessment_id).first()
+    if existing is not None:
+        return existing
+    assessment = selectors.assessment_for_notice(assessment_id=assessment_id)
+    account = assessment.account
+    reference = notice_reference(assessment)
+    pdf = pdf_from_html(notice_html(assessment=assessment))
+    name = default_storage.save(f"notices/{account.number}/{reference}.pdf", ContentFile(pdf))
+    try:
+        notice = Notice.objects.create(
+            assessment=assessment,
+            account=account,
+            period_start=assessment.period_start,
+            period_end=assessment.period_end,
+            kind=assessment.kind,
+            reference=reference,
+            issued_on=assessment.assessed_on,
+            pdf=name,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+            rendered_at=timezone.now(),
+        )
+        access_log_record(
+            actor=None,
+            kind=AccessLogEntry.Kind.CHANGE,
+            action="notice issued",
+            account_number=account.number,
+            on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
+            detail=f"{notice.title} {reference} period {assessment.period.key}",
+        )
+        _announce(notice=notice)
+    except Exception:
+        default_storage.delete(name)  # nothing stored without its record
+        raise
+    return notice
+
+
+def _announce(*, notice: Notice) -> None:
+    """One e-mail per person (no one sees who else was told): the owners, delegates and representatives whose
+    access is in force and includes VIEW_ASSESSMENTS."""
+    account = notice.account
+    url = settings.TRACS_SITE_URL.rstrip("/") + reverse("notice_list", kwargs={"number": account.number})
+    body = (
+        f"A {notice.title.lower()} was issued for account {account.number} ({account.display_name}), "
+        f"period {notice.period.label}.\n\n"
+        f"Notice number: {notice.reference}\n"
+        f"Date of notice: {notice.issued_on:%Y-%m-%d}\n\n"
+        f"Sign in to TRACS to read it (View Assessment Status, or the account's notices): {url}\n\n"
+        "For your security this e-mail does not include the notice or its amounts."
+    )
+    for address in filing_status.assessment_viewer_emails(account=account):
+        email_queue(
+            to=[address],
+            subject=f"TRACS: {notice.title.lower()} for account {account.number}, {notice.period.label}",
+            body=body,
+            purpose="notice-issued",
+        )

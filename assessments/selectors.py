@@ -1,0 +1,232 @@
+"""Reads of assessments: the ledger and its balances, assessments, notices, the assessment queue.
+
+Balances are never stored: the account balance and each period's balance are SQL sums over the append-only
+ledger, read from the index (account, period_end) INCLUDE (amount). Each page's reads are a fixed number of
+queries whatever the number of rows (the transactions page at 50,000 rows: bench/bench_transactions.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+
+from assessments.models import Assessment, LedgerTransaction, Notice, NoticeRead, ReturnToAssess
+from filings.models import FuelTaxReturn
+from programs import money
+from programs.models import ProgramAccount
+
+ZERO = money.cents(Decimal(0))
+LATEST_COUNT = 25  # TRACS "Financial Transaction Details": the latest 25 by default
+
+
+# --- Balances --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodBalance:
+    period_end: date
+    balance: Decimal
+    transactions: int
+
+    @property
+    def is_owing(self) -> bool:
+        return self.balance > 0
+
+
+def account_balance(*, account: ProgramAccount) -> Decimal:
+    """The account's balance: the sum of every transaction (above zero owing, below zero a credit)."""
+    total = LedgerTransaction.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else ZERO
+
+
+def period_balances(*, account: ProgramAccount) -> list[PeriodBalance]:
+    """Each period's balance and number of transactions, newest period first (one GROUP BY over the
+    account's transactions)."""
+    rows = (
+        LedgerTransaction.objects.filter(account=account)
+        .values("period_end")
+        .annotate(balance=Sum("amount"), transactions=Count("*"))
+        .order_by("-period_end")
+    )
+    return [PeriodBalance(**row) for row in rows]
+
+
+def period_balance(*, account: ProgramAccount, period_end: date, up_to_id: int | None = None) -> Decimal:
+    """One period's balance (as it stood when transaction `up_to_id` was posted, if given)."""
+    rows = LedgerTransaction.objects.filter(account=account, period_end=period_end)
+    if up_to_id is not None:
+        rows = rows.filter(id__lte=up_to_id)
+    total = rows.aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else ZERO
+
+
+def ledger_period_ends(*, account: ProgramAccount) -> list[date]:
+    """The distinct period ends of the account's transactions, newest first, for the "by period end" filter.
+
+    A loose index scan (a recursive CTE hopping down the (account, period_end) index, one probe per period):
+    a plain DISTINCT would read every one of the account's transactions."""
+    table = LedgerTransaction._meta.db_table
+    sql = f"""
+        WITH RECURSIVE periods(period_end) AS (
+            (SELECT period_end FROM {table} WHERE account_id = %(account)s ORDER BY period_end DESC LIMIT 1)
+            UNION ALL
+            SELECT (SELECT t.period_end FROM {table} t
+                    WHERE t.account_id = %(account)s AND t.period_end < periods.period_end
+                    ORDER BY t.period_end DESC LIMIT 1)
+            FROM periods WHERE periods.period_end IS NOT NULL
+        )
+        SELECT period_end FROM periods WHERE period_end IS NOT NULL
+    """  # noqa: S608 - the table name is ours; the account id is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"account": account.pk})
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- Transactions ----------------------------------------------------------------------------------------
+
+
+def ledger_transactions(
+    *,
+    account: ProgramAccount,
+    processed_from: date | None = None,
+    processed_to: date | None = None,
+    period_end: date | None = None,
+    oldest_first: bool = False,
+) -> QuerySet[LedgerTransaction]:
+    """The account's transactions, filtered by processed date range and/or period end, sorted by processed
+    date (newest first unless `oldest_first`), ties in the order they were posted. No joins: the pages show
+    the transaction's own columns only."""
+    rows = LedgerTransaction.objects.filter(account=account)
+    if processed_from is not None:
+        rows = rows.filter(processed_on__gte=processed_from)
+    if processed_to is not None:
+        rows = rows.filter(processed_on__lte=processed_to)
+    if period_end is not None:
+        rows = rows.filter(period_end=period_end)
+    ordering = ("processed_on", "id") if oldest_first else ("-processed_on", "-id")
+    return rows.order_by(*ordering)
+
+
+def latest_transactions(
+    *, account: ProgramAccount, count: int = LATEST_COUNT, oldest_first: bool = False
+) -> list[LedgerTransaction]:
+    """The `count` most recently processed transactions, shown newest first (or those same rows oldest first)."""
+    rows = list(ledger_transactions(account=account)[:count])
+    return rows[::-1] if oldest_first else rows
+
+
+def period_statement(*, account: ProgramAccount, period_end: date, up_to_id: int) -> list[LedgerTransaction]:
+    """The transactions of a period as they stood when transaction `up_to_id` was posted, oldest first (a
+    notice shows these: the assessed tax, penalties, interest, payments; ids grow in commit order within an
+    account because postings take the account's ledger lock)."""
+    return list(
+        LedgerTransaction.objects.filter(account=account, period_end=period_end, id__lte=up_to_id).order_by(
+            "processed_on", "id"
+        )
+    )
+
+
+def account_balance_at(*, account: ProgramAccount, up_to_id: int) -> Decimal:
+    total = LedgerTransaction.objects.filter(account=account, id__lte=up_to_id).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total if total is not None else ZERO
+
+
+def assessment_source(assessment: Assessment) -> str:
+    """The source reference of every posting an assessment makes (its tax, and whatever a rule of assessment
+    adds in the same transaction, e.g. a late-filing penalty: one per kind)."""
+    return f"assessment:{assessment.pk}"
+
+
+def assessment_cutoff(*, assessment: Assessment) -> int:
+    """The id of the last posting the assessment made: its notice shows the period's ledger up to it."""
+    last = (
+        LedgerTransaction.objects.filter(
+            account_id=assessment.account_id, source_reference=assessment_source(assessment)
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+# --- Assessments and notices -----------------------------------------------------------------------------
+
+
+def assessments_for_period(*, account: ProgramAccount, period_start: date) -> list[Assessment]:
+    """Every assessment of a period, latest first, with lines, return and notice (the history in admin)."""
+    return list(
+        Assessment.objects.filter(account=account, period_start=period_start)
+        .select_related("tax_return", "assessed_by", "notice")
+        .prefetch_related("lines")
+        .order_by("-sequence")
+    )
+
+
+def assessments_by_return(*, returns: Iterable[FuelTaxReturn]) -> dict[int, list[Assessment]]:
+    """The assessments of each of `returns` (by return id, latest first), with their notices, in one query."""
+    ids = [tax_return.pk for tax_return in returns]
+    result: dict[int, list[Assessment]] = {}
+    for assessment in (
+        Assessment.objects.filter(tax_return_id__in=ids).select_related("notice").order_by("-sequence")
+    ):
+        result.setdefault(assessment.tax_return_id, []).append(assessment)
+    return result
+
+
+def notices_for_account(*, account: ProgramAccount, reader=None) -> QuerySet[Notice]:
+    """The account's notices, newest first; `opened` tells whether `reader` has opened each."""
+    notices = (
+        Notice.objects.filter(account=account).select_related("assessment").order_by("-issued_on", "-id")
+    )
+    if reader is not None:
+        notices = notices.annotate(
+            opened=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user=reader))
+        )
+    return notices
+
+
+def notice_for_account(*, account: ProgramAccount, notice_id: int) -> Notice | None:
+    """The notice **of this account** (None otherwise: another account's notice is as unknown as a made-up
+    one)."""
+    return Notice.objects.filter(account=account, pk=notice_id).first()
+
+
+def assessment_for_notice(*, assessment_id: int) -> Assessment:
+    return (
+        Assessment.objects.select_related(
+            "account__taxpayer", "account__program", "tax_return", "assessed_by"
+        )
+        .prefetch_related("lines")
+        .get(pk=assessment_id)
+    )
+
+
+# --- The assessment queue --------------------------------------------------------------------------------
+
+
+def returns_to_assess(
+    *, statuses: Iterable[str] = (FuelTaxReturn.Status.RECEIVED, FuelTaxReturn.Status.IN_REVIEW)
+) -> QuerySet[ReturnToAssess]:
+    """The latest version of each period's return whose status is one of `statuses`, oldest received first,
+    with its lines and account (the staff queue and the automatic job). Read through assessments' proxy of
+    filings' returns: the queue is assessments' own view of them."""
+    later = FuelTaxReturn.objects.filter(
+        account_id=OuterRef("account_id"),
+        period_start=OuterRef("period_start"),
+        version__gt=OuterRef("version"),
+    )
+    return (
+        ReturnToAssess.objects.filter(status__in=list(statuses))
+        .filter(~Exists(later))
+        .select_related("account__taxpayer", "account__program")
+        .prefetch_related("lines")
+        .order_by("received_at", "id")
+    )

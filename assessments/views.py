@@ -1,0 +1,278 @@
+"""Account pages of assessments: View Assessment Status and the notices (VIEW_ASSESSMENTS), View Financial
+Transaction Details and View Account Summary Balance (VIEW_ACCOUNT).
+
+Every page is account-scoped through consent.access.account_view (no access: 404; access without the function:
+403), which also writes the access-log row of each read. Each page reads a fixed number of queries whatever the
+number of rows. The transactions page, its printer-friendly view and its CSV and Excel exports read the same
+filter (assessments.forms.TransactionFilterForm) from the same query string, so they hold the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from assessments import selectors, services
+from assessments.forms import SHOW_LATEST, SHOW_PERIOD, SHOW_RANGE, TransactionFilterForm
+from assessments.models import LedgerTransaction
+from consent.access import account_view
+from consent.privileges import Privilege
+from filings import selectors as filing_selectors
+
+PAGE_SIZE = 50
+STATUS_PAGE_SIZE = 25
+CSV_HEADER = ["Processed date", "Effective date", "Period end", "Transaction", "Description", "Amount"]
+
+
+# --- Financial transactions ------------------------------------------------------------------------------
+
+
+class _Filtered:
+    """The rows the filter selects: a list (the latest 25) or a queryset (a date range, a period)."""
+
+    def __init__(self, request: HttpRequest):
+        self.form = TransactionFilterForm(
+            request.GET or None, period_ends=selectors.ledger_period_ends(account=request.account)
+        )
+        self.valid = not self.form.is_bound or self.form.is_valid()
+        data = self.form.cleaned_data if self.form.is_bound and self.valid else {}
+        self.show = data.get("show", SHOW_LATEST)
+        self.oldest_first = self.form.oldest_first if data else False
+        self.rows: list[LedgerTransaction] | None = None
+        self.queryset = None
+        if not self.valid:
+            return
+        if self.show == SHOW_LATEST:
+            self.rows = selectors.latest_transactions(account=request.account, oldest_first=self.oldest_first)
+        else:
+            self.queryset = selectors.ledger_transactions(
+                account=request.account,
+                processed_from=data.get("processed_from") if self.show == SHOW_RANGE else None,
+                processed_to=data.get("processed_to") if self.show == SHOW_RANGE else None,
+                period_end=data.get("period_end") if self.show == SHOW_PERIOD else None,
+                oldest_first=self.oldest_first,
+            )
+
+    def all_rows(self) -> Iterable[LedgerTransaction]:
+        """Every matching row (the printer-friendly view and the exports), streamed from the database."""
+        if self.rows is not None:
+            return self.rows
+        return self.queryset.iterator(chunk_size=2000)
+
+
+def _query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@account_view(Privilege.VIEW_ACCOUNT)
+@require_GET
+def transactions(request: HttpRequest) -> HttpResponse:
+    filtered = _Filtered(request)
+    page = None
+    if filtered.queryset is not None:
+        page = Paginator(filtered.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": filtered.form,
+        "date_fields": [filtered.form["processed_from"], filtered.form["processed_to"]],
+        "show": filtered.show,
+        "rows": page.object_list if page is not None else filtered.rows,
+        "page": page,
+        "query": _query(request),
+        "oldest_first": filtered.oldest_first,
+    }
+    return render(request, "assessments/transactions.html", context, status=200 if filtered.valid else 400)
+
+
+@account_view(Privilege.VIEW_ACCOUNT)
+@require_GET
+def transactions_print(request: HttpRequest) -> HttpResponse:
+    filtered = _Filtered(request)
+    if not filtered.valid:
+        return redirect(
+            f"{reverse('transactions', kwargs={'number': request.account.number})}?{_query(request)}"
+        )
+    context = {
+        "rows": filtered.all_rows(),
+        "show": filtered.show,
+        "form": filtered.form,
+        "printed_at": timezone.localtime(),
+        "oldest_first": filtered.oldest_first,
+    }
+    return render(request, "assessments/transactions_print.html", context)
+
+
+def _filename(request: HttpRequest, extension: str) -> str:
+    return f"transactions-{request.account.number}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+def _safe_text(value: str) -> str:
+    """Text for a spreadsheet cell that cannot be read as a formula (CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _csv_lines(rows: Iterable[LedgerTransaction]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield flush()
+    for row in rows:
+        writer.writerow(
+            [
+                row.processed_on.isoformat(),
+                row.effective_on.isoformat(),
+                row.period_end.isoformat(),
+                _safe_text(row.kind_label),
+                _safe_text(row.description),
+                f"{row.amount:.2f}",
+            ]
+        )
+        yield flush()
+
+
+@account_view(Privilege.VIEW_ACCOUNT)
+@require_GET
+def transactions_csv(request: HttpRequest) -> HttpResponse:
+    filtered = _Filtered(request)
+    if not filtered.valid:
+        return redirect(
+            f"{reverse('transactions', kwargs={'number': request.account.number})}?{_query(request)}"
+        )
+    response = StreamingHttpResponse(_csv_lines(filtered.all_rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(request, "csv")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@account_view(Privilege.VIEW_ACCOUNT)
+@require_GET
+def transactions_xlsx(request: HttpRequest) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    filtered = _Filtered(request)
+    if not filtered.valid:
+        return redirect(
+            f"{reverse('transactions', kwargs={'number': request.account.number})}?{_query(request)}"
+        )
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="Transactions")
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 12
+    sheet.column_dimensions["D"].width = 26
+    sheet.column_dimensions["E"].width = 50
+    sheet.column_dimensions["F"].width = 16
+    bold = Font(bold=True)
+
+    def cell(value, number_format=None, font=None):
+        item = WriteOnlyCell(sheet, value=value)
+        if number_format:
+            item.number_format = number_format
+        if font:
+            item.font = font
+        return item
+
+    sheet.append(
+        [cell(f"Account {request.account.number}: {request.account.taxpayer.legal_name}", font=bold)]
+    )
+    sheet.append([cell(title, font=bold) for title in CSV_HEADER])
+    for row in filtered.all_rows():
+        sheet.append(
+            [
+                cell(row.processed_on, "yyyy-mm-dd"),
+                cell(row.effective_on, "yyyy-mm-dd"),
+                cell(row.period_end, "yyyy-mm-dd"),
+                row.kind_label,
+                row.description,
+                # Credits in brackets, as on the page; the cell holds the signed number.
+                cell(row.amount, "#,##0.00;(#,##0.00)"),
+            ]
+        )
+    output = io.BytesIO()
+    workbook.save(output)
+    response = HttpResponse(
+        output.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(request, "xlsx")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Balances ---------------------------------------------------------------------------------------------
+
+
+@account_view(Privilege.VIEW_ACCOUNT)
+@require_GET
+def balances(request: HttpRequest) -> HttpResponse:
+    periods = selectors.period_balances(account=request.account)
+    context = {
+        # The account balance is the sum of the period balances: one pass over the ledger, not two (ledger_check
+        # proves that this is also the SQL sum of every transaction).
+        "balance": sum((period.balance for period in periods), start=selectors.ZERO),
+        "periods": periods,
+        "owing_count": sum(1 for period in periods if period.is_owing),
+    }
+    return render(request, "assessments/balances.html", context)
+
+
+# --- Assessment status and notices ------------------------------------------------------------------------
+
+
+@account_view(Privilege.VIEW_ASSESSMENTS)
+@require_GET
+def assessment_status(request: HttpRequest) -> HttpResponse:
+    status = filing_selectors.filing_status_for_account(account=request.account)
+    returns = [
+        row.filing for group in status.in_process + status.completed for row in group.rows if row.is_return
+    ]
+    by_return = selectors.assessments_by_return(returns=returns)
+    completed = Paginator(status.completed, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "in_process": status.in_process,
+        "page": completed,
+        "assessments": by_return,
+    }
+    return render(request, "assessments/assessment_status.html", context)
+
+
+@account_view(Privilege.VIEW_ASSESSMENTS)
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    notices = selectors.notices_for_account(account=request.account, reader=request.user)
+    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/notice_list.html", {"page": page})
+
+
+@account_view(Privilege.VIEW_ASSESSMENTS)
+@require_GET
+def notice_download(request: HttpRequest, notice_id: int) -> FileResponse:
+    notice = selectors.notice_for_account(account=request.account, notice_id=notice_id)
+    if notice is None:
+        raise Http404
+    services.notice_read_record(notice=notice, user=request.user, capacity=request.access.role)
+    response = FileResponse(
+        default_storage.open(notice.pdf.name, "rb"),
+        content_type="application/pdf",
+        filename=f"{notice.reference}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
