@@ -55,6 +55,7 @@ def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[
 HOME_ROW_FIELDS = {
     "role": "role",
     "privileges": "privileges",
+    "account_id": "account_id",  # the home banners ask about the accounts of the page by id
     "number": "account__number",
     "trade_name": "account__trade_name",
     "status": "account__status",

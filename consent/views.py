@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import pins
 from accounts.crypto import decrypt, encrypt
-from consent import selectors, services
+from consent import panels, selectors, services
 from consent.access import account_view, privileges_of
 from consent.forms import (
     AccessLogFilterForm,
@@ -91,6 +91,8 @@ def home(request):
         "rows": rows,
         "filtered": bool(search or program),
         "query": query.urlencode(),
+        # Registered by filings and assessments (consent.panels): one aggregate query each for this page.
+        "banners": panels.home_banners(user=request.user, rows=rows),
     }
     return render(request, "consent/home.html", context)
 
@@ -157,6 +159,8 @@ def account_detail(request):
         "mailing_address": account.mailing_addresses[0] if account.mailing_addresses else None,
         "bflos": account.active_bflos,
         "privileges": selectors.privilege_labels(request.access.grant),
+        # What higher apps summarise here (obligations, balance) and programs' details, by privilege.
+        "panels": panels.account_panels(access=request.access, user=request.user),
     }
     return render(request, "consent/account_detail.html", context)
 

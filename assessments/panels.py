@@ -1,0 +1,203 @@
+"""What assessments shows on consent's pages (consent/panels.py): the balance panel of Account Information,
+with the balance at each of the last 24 month ends drawn as a small server-rendered SVG chart, and the home
+banner "N period(s) with an outstanding balance". Registered when consent discovers this module (consent.panels.discover, from ConsentConfig.ready()).
+
+Both read the append-only ledger with one aggregate query each (balances are never stored): the panel groups
+the account's transactions by the month they were processed in and runs the sum in Python; the banner groups
+the page's accounts' transactions by (account, period end) and keeps the periods above zero."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.translation import ngettext
+
+from assessments.models import LedgerTransaction
+from assessments.templatetags.ledger_tags import credit_brackets
+from consent.panels import AccountPanel, account_panel_register, home_banner_register
+from consent.privileges import Privilege
+from programs.models import ProgramAccount
+
+MONTHS_SHOWN = 24
+ZERO = Decimal("0.00")
+
+# The chart's drawing box (SVG user units; it scales with the page). Room on the left for the amounts.
+WIDTH, HEIGHT = 600, 200
+LEFT, RIGHT, TOP, BOTTOM = 96, 12, 12, 28
+
+
+def _month_starts(*, today: date, count: int) -> list[date]:
+    """The first days of the `count` months ending with the month of `today`, oldest first."""
+    year, month = today.year, today.month
+    starts = []
+    for _index in range(count):
+        starts.append(date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return starts[::-1]
+
+
+def _month_label(start: date) -> str:
+    return f"{MONTHS_3[start.month].title()} {start.year}"
+
+
+@dataclass(frozen=True)
+class MonthBalance:
+    month: date  # the first day of the month
+    balance: Decimal  # at the month's end (for the month running now: today, as posted so far)
+    label: str
+    shown: str  # credits in brackets
+
+
+def monthly_balances(
+    *, account: ProgramAccount, today: date, months: int = MONTHS_SHOWN
+) -> tuple[Decimal, list[MonthBalance]]:
+    """The account balance now, and the balance at the end of each of the last `months` months (oldest first,
+    the month running now last), from one query: the account's transactions summed per processed month.
+
+    A month-end balance is every transaction processed up to that month's end; the months before the window
+    are carried in as the opening balance. E.g. +1,000.00 in March and -250.00 in May: February 0.00, March
+    and April 1,000.00, May 750.00."""
+    rows = (
+        LedgerTransaction.objects.filter(account=account)
+        .annotate(month=TruncMonth("processed_on"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+        .values_list("month", "total")
+    )
+    by_month = dict(rows)
+    starts = _month_starts(today=today, count=months)
+    running = sum((total for month, total in by_month.items() if month < starts[0]), start=ZERO)
+    series = []
+    for start in starts:
+        running += by_month.get(start, ZERO)
+        series.append(
+            MonthBalance(
+                month=start, balance=running, label=_month_label(start), shown=credit_brackets(running)
+            )
+        )
+    balance = sum(by_month.values(), start=ZERO)
+    return balance, series
+
+
+def _chart(series: list[MonthBalance]) -> dict:
+    """Where each point of the balance line goes in the SVG, with the scale's labels. Geometry only: the
+    amounts shown are the Decimals' own text."""
+    values = [point.balance for point in series]
+    high, low = max(max(values), ZERO), min(min(values), ZERO)
+    high_label = credit_brackets(high) if high != low else ""
+    if high == low:  # a flat line (nothing posted): draw it at the bottom
+        high = low + Decimal(1)
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_width / max(len(series) - 1, 1)
+
+    def y_of(value: Decimal) -> float:
+        return round(TOP + float((high - value) / (high - low)) * plot_height, 1)
+
+    points = [
+        {
+            "x": round(LEFT + index * step, 1),
+            "y": y_of(point.balance),
+            "label": point.label,
+            "shown": point.shown,
+        }
+        for index, point in enumerate(series)
+    ]
+    last = len(series) - 1
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": HEIGHT - BOTTOM,
+        "points": points,
+        "polyline": " ".join(f"{point['x']},{point['y']}" for point in points),
+        "zero_y": y_of(ZERO),
+        "high_label": high_label,
+        "low_label": credit_brackets(low),
+        "x_labels": [
+            {"x": points[index]["x"], "label": series[index].label, "anchor": anchor}
+            for index, anchor in ((0, "start"), (last // 2, "middle"), (last, "end"))
+        ],
+        "label_y": HEIGHT - 8,
+        "text_x": LEFT - 6,
+    }
+
+
+def balance_panel(account: ProgramAccount, user, *, today: date | None = None) -> dict:
+    """The current balance (owing, credit or nothing owing) and the 24 month-end balances with their chart:
+    one query."""
+    today = today or timezone.localdate()
+    balance, series = monthly_balances(account=account, today=today)
+    values = [point.balance for point in series]
+    return {
+        # A line flat at zero for 24 months says nothing a sentence does not: the chart is drawn when there is
+        # a balance to show.
+        "show_chart": any(values) or bool(balance),
+        "balance": balance,
+        "balance_shown": credit_brackets(balance),
+        "owing": balance > 0,
+        "credit": balance < 0,
+        "series": series,
+        "chart": _chart(series),
+        "first": series[0],
+        "last": series[-1],
+        "highest": credit_brackets(max(values)),
+        "lowest": credit_brackets(min(values)),
+    }
+
+
+def owing_period_counts(*, account_ids: list[int]) -> dict[int, int]:
+    """How many periods of each account have a balance above zero: one query grouping the accounts'
+    transactions by (account, period end), keeping the sums above zero (read from the index
+    ledger_account_period, which includes the amount)."""
+    counts: dict[int, int] = {}
+    rows = (
+        LedgerTransaction.objects.filter(account_id__in=account_ids)
+        .values("account_id", "period_end")
+        .annotate(balance=Sum("amount"))
+        .filter(balance__gt=0)
+        .order_by()
+        .values_list("account_id", flat=True)
+    )
+    for account_id in rows:
+        counts[account_id] = counts.get(account_id, 0) + 1
+    return counts
+
+
+def owing_periods_banners(user, account_ids: list[int]) -> list[dict]:
+    """Home's red banner "N period(s) with an outstanding balance", one per account of the page that owes."""
+    return [
+        {
+            "account_id": account_id,
+            "kind": "balance",
+            "count": count,
+            "message": ngettext(
+                "%(count)d period with an outstanding balance",
+                "%(count)d periods with an outstanding balance",
+                count,
+            )
+            % {"count": count},
+        }
+        for account_id, count in owing_period_counts(account_ids=account_ids).items()
+    ]
+
+
+def register() -> None:
+    # After the open returns (filings.panels, order 10): what the account owes.
+    account_panel_register(
+        AccountPanel(20, Privilege.VIEW_ACCOUNT, "consent/includes/panel_balance.html", balance_panel)
+    )
+    home_banner_register(owing_periods_banners, privileges=(Privilege.VIEW_ACCOUNT,), order=20)
+
+
+register()  # on import: consent.apps discovers every app's panels module (consent.panels.discover)

@@ -1,0 +1,206 @@
+"""The panels of the Account Information page and the banners of home: registries that higher apps fill.
+
+Consent owns both pages, but what they summarise belongs to apps above it (obligations to filings, the
+balance to assessments). As with the account menu (`consent.selectors.account_menu_register`), the higher app
+registers what it shows, and consent renders it without naming that app (ARCHITECTURE.md, "Dependencies point
+one way"). The registering code lives in the higher app's `panels.py`, which consent's AppConfig.ready() imports
+for every installed app that has one (`discover`, as Django's admin discovers `admin.py`): an app brings its
+panels by having the module, with no line to add elsewhere.
+
+Cost rules, so neither page's query count grows with what it lists:
+- a panel's `context(account, user)` does a fixed number of queries (a count and a LIMITed list, never a list
+  of everything), and is called only for people holding one of its privileges;
+- a banner source is called once per home page with the ids of the accounts on that page (only those where the
+  person holds one of its privileges), and answers with one aggregate query for all of them.
+
+The panels consent registers itself (below): unread messages (MESSAGES), documents (SUBMIT_DOCUMENTS),
+contact persons (VIEW_ACCOUNT), recent changes (owners only). Recent changes are the account's access-log
+CHANGE rows, naming who changed what: the access log itself is an owners' page (Manage access), so the panel is
+shown to owners alone rather than to everyone who may view the account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Window
+from django.utils.module_loading import autodiscover_modules
+
+from accounts.models import AccessLogEntry
+from consent import selectors
+from consent.access import Access, privileges_of
+from consent.models import Grant
+from consent.privileges import Privilege
+from programs import selectors as program_selectors
+from programs.models import ProgramAccount
+
+PanelContext = Callable[[ProgramAccount, Any], dict]
+BannerSource = Callable[[Any, list[int]], list[dict]]
+
+
+def discover() -> None:
+    """Import `<app>.panels` of every installed app (ConsentConfig.ready): each registers on import."""
+    autodiscover_modules("panels")
+
+
+# --- Panels of the Account Information page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountPanel:
+    """One panel: shown, in `order`, to people holding **any** of `privilege` (a privilege or a tuple of
+    them). `template` is included with the dict returned by `context(account, user)` as `panel`."""
+
+    order: int
+    privilege: str | tuple[str, ...]
+    template: str
+    context: PanelContext
+
+    @property
+    def privileges(self) -> tuple[str, ...]:
+        return (self.privilege,) if isinstance(self.privilege, str) else tuple(self.privilege)
+
+
+ACCOUNT_PANELS: list[AccountPanel] = []
+
+
+def account_panel_register(panel: AccountPanel) -> None:
+    """Add a panel (higher apps call this from AppConfig.ready; registering the same template twice keeps the
+    first, so a second ready() in tests adds nothing)."""
+    if any(existing.template == panel.template for existing in ACCOUNT_PANELS):
+        return
+    ACCOUNT_PANELS.append(panel)
+    ACCOUNT_PANELS.sort(key=lambda existing: existing.order)
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    template: str
+    context: dict
+
+
+def account_panels(*, access: Access, user) -> list[RenderedPanel]:
+    """The panels this person may see on this account, each with its context, in order."""
+    panels = []
+    for panel in ACCOUNT_PANELS:
+        if not any(access.has(privilege) for privilege in panel.privileges):
+            continue
+        panels.append(RenderedPanel(template=panel.template, context=panel.context(access.account, user)))
+    return panels
+
+
+# --- Banners of home ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeBanner:
+    """A source of home banners: `banners(user, account_ids)` returns one dict per banner to show,
+    `{"account_id": ..., "message": ...}`, for accounts among `account_ids` (those on the page where the person
+    holds any of `privileges`), in one aggregate query."""
+
+    order: int
+    privileges: tuple[str, ...]
+    banners: BannerSource
+    key: str = field(default="")
+
+
+HOME_BANNERS: list[HomeBanner] = []
+
+
+def home_banner_register(
+    banners: BannerSource, *, privileges: Iterable[str] = (Privilege.VIEW_ACCOUNT,), order: int = 100
+) -> None:
+    """Add a source of home banners (higher apps call this from AppConfig.ready; once per function)."""
+    key = f"{banners.__module__}.{banners.__qualname__}"
+    if any(existing.key == key for existing in HOME_BANNERS):
+        return
+    HOME_BANNERS.append(HomeBanner(order=order, privileges=tuple(privileges), banners=banners, key=key))
+    HOME_BANNERS.sort(key=lambda existing: existing.order)
+
+
+def home_banners(*, user, rows: list[dict]) -> list[dict]:
+    """The banners of one page of the home list (`consent.selectors.account_rows`): each source is asked once,
+    about the accounts of the page where the person holds one of its privileges (worked out from the rows,
+    no query). Each banner gets the account's number, taxpayer and link from its row."""
+    held_by_account: dict[int, frozenset[str]] = {}
+    held_cache: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+    for row in rows:
+        key = (row["role"], frozenset(row["privileges"] or ()))
+        if key not in held_cache:
+            held_cache[key] = privileges_of(Grant(role=key[0], privileges=list(key[1])))
+        held_by_account[row["account_id"]] = held_cache[key]
+    by_id = {row["account_id"]: row for row in rows}
+    position = {row["account_id"]: index for index, row in enumerate(rows)}
+    shown = []
+    for source in HOME_BANNERS:
+        account_ids = [
+            account_id
+            for account_id, held in held_by_account.items()
+            if any(privilege in held for privilege in source.privileges)
+        ]
+        if not account_ids:
+            continue
+        answered = [banner for banner in source.banners(user, account_ids) if banner["account_id"] in by_id]
+        for banner in sorted(answered, key=lambda banner: position[banner["account_id"]]):
+            row = by_id[banner["account_id"]]
+            shown.append(
+                {**banner, "number": row["number"], "legal_name": row["legal_name"], "url": row["url"]}
+            )
+    return shown
+
+
+# --- The panels consent shows itself (programs' details: consent may import programs) ---------------------
+
+LATEST_MESSAGES = 3
+CONTACTS_SHOWN = 5
+RECENT_CHANGES = 10
+
+
+def messages_panel(account: ProgramAccount, user) -> dict:
+    """Unread threads for this person and the latest three subjects: two queries."""
+    unread = program_selectors.unread_counts_by_account(user=user, account_ids=[account.pk]).get(
+        account.pk, 0
+    )
+    latest = list(program_selectors.messages_for_account(account=account, user=user)[:LATEST_MESSAGES])
+    return {"unread": unread, "latest": latest}
+
+
+def documents_panel(account: ProgramAccount, user) -> dict:
+    """How many documents the account has (submitted, and placed by TRA): one query."""
+    return {"count": program_selectors.documents_for_account(account=account).count()}
+
+
+def contacts_panel(account: ProgramAccount, user) -> dict:
+    """The first contact persons (primary first) and how many there are: one query (the count is a window over
+    every contact, computed before the LIMIT)."""
+    shown = list(
+        program_selectors.contacts_for_account(account=account).annotate(total=Window(Count("id")))[
+            :CONTACTS_SHOWN
+        ]
+    )
+    count = shown[0].total if shown else 0
+    return {"contacts": shown, "count": count, "more": count - len(shown)}
+
+
+def recent_activity_panel(account: ProgramAccount, user) -> dict:
+    """The last ten changes made to the account (access log, kind CHANGE): one query."""
+    entries = list(
+        selectors.access_log_for_account(account=account, kind=AccessLogEntry.Kind.CHANGE)[:RECENT_CHANGES]
+    )
+    return {"entries": entries}
+
+
+account_panel_register(
+    AccountPanel(40, Privilege.MESSAGES, "consent/includes/panel_messages.html", messages_panel)
+)
+account_panel_register(
+    AccountPanel(50, Privilege.SUBMIT_DOCUMENTS, "consent/includes/panel_documents.html", documents_panel)
+)
+account_panel_register(
+    AccountPanel(60, Privilege.VIEW_ACCOUNT, "consent/includes/panel_contacts.html", contacts_panel)
+)
+account_panel_register(
+    AccountPanel(90, Privilege.MANAGE_ACCESS, "consent/includes/panel_activity.html", recent_activity_panel)
+)

@@ -1,0 +1,103 @@
+"""What filings shows on consent's pages (consent/panels.py): the open obligations panel of Account Information
+and the home banner "N return(s) outstanding". Registered when consent discovers this module
+(consent.panels.discover, from ConsentConfig.ready()).
+
+Obligations are computed, not stored (filings/selectors.py): the panel reads the account's returns once
+(`obligations_for_account`); the banner reads the accounts of a home page and the periods of their original
+returns in one aggregate query, and works out the months owed in Python with the same date rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from consent.panels import AccountPanel, account_panel_register, home_banner_register
+from consent.privileges import Privilege
+from filings.models import FuelTaxReturn
+from filings.periods import Period, periods_owed
+from filings.selectors import FUEL_TAX, Obligation, obligations_for_account
+from programs.models import ProgramAccount
+
+OPEN_SHOWN = 6  # the oldest open obligations listed; the rest are counted and are on File a Return
+OBLIGATIONS_PRIVILEGES = (Privilege.FILE_RETURNS, Privilege.VIEW_ACCOUNT)
+
+
+def obligations_panel(account: ProgramAccount, user, *, today: date | None = None) -> dict:
+    """The returns owed and not filed: overdue (with days late) and due, oldest first, and the next due date
+    (of a return due now, else of the month running now). One query (the account's returns)."""
+    today = today or timezone.localdate()
+    owed = obligations_for_account(account=account, today=today)
+    open_ = [obligation for obligation in reversed(owed) if not obligation.is_filed]  # oldest first
+    overdue = sum(1 for obligation in open_ if obligation.is_overdue)
+    upcoming = [obligation.due_on for obligation in open_ if obligation.status == Obligation.Status.DUE]
+    next_due = min(upcoming) if upcoming else None
+    if next_due is None and account.program.code == FUEL_TAX and account.closed_on is None:
+        next_due = Period.of(today).due_on
+    return {
+        "applies": account.program.code == FUEL_TAX,
+        "open": open_[:OPEN_SHOWN],
+        "more": max(0, len(open_) - OPEN_SHOWN),
+        "open_count": len(open_),
+        "overdue_count": overdue,
+        "due_count": len(open_) - overdue,
+        "next_due": next_due,
+    }
+
+
+def overdue_counts(*, account_ids: list[int], today: date) -> dict[int, int]:
+    """Overdue returns (owed, not filed, after the due date) of each fuel tax account in `account_ids`: one
+    query (each account's dates and the periods of its original returns, as an array), then the months owed
+    by the rules of filings.periods. Accounts with none are left out."""
+    rows = (
+        ProgramAccount.objects.filter(pk__in=account_ids, program__code=FUEL_TAX)
+        .annotate(
+            filed=ArrayAgg(
+                "fuel_tax_returns__period_start",
+                filter=Q(fuel_tax_returns__kind=FuelTaxReturn.Kind.ORIGINAL),
+                distinct=True,
+                default=[],
+            )
+        )
+        .values_list("pk", "effective_date", "closed_on", "filed")
+    )
+    counts = {}
+    for pk, effective_date, closed_on, filed in rows:
+        filed_starts = set(filed)
+        overdue = sum(
+            1
+            for period in periods_owed(effective_date=effective_date, closed_on=closed_on, today=today)
+            if today > period.due_on and period.start not in filed_starts
+        )
+        if overdue:
+            counts[pk] = overdue
+    return counts
+
+
+def outstanding_returns_banners(user, account_ids: list[int]) -> list[dict]:
+    """Home's red banner "N return(s) outstanding", one per account of the page with overdue returns."""
+    counts = overdue_counts(account_ids=account_ids, today=timezone.localdate())
+    return [
+        {
+            "account_id": account_id,
+            "kind": "returns",
+            "count": count,
+            "message": ngettext("%(count)d return outstanding", "%(count)d returns outstanding", count)
+            % {"count": count},
+        }
+        for account_id, count in counts.items()
+    ]
+
+
+def register() -> None:
+    # After Account Information's own details: open returns first, where people look (consent.panels orders).
+    account_panel_register(
+        AccountPanel(10, OBLIGATIONS_PRIVILEGES, "consent/includes/panel_obligations.html", obligations_panel)
+    )
+    home_banner_register(outstanding_returns_banners, privileges=OBLIGATIONS_PRIVILEGES, order=10)
+
+
+register()  # on import: consent.apps discovers every app's panels module (consent.panels.discover)
