@@ -15,6 +15,13 @@ class FilingsConfig(AppConfig):
         account_menu_register(MenuItem(110, _("File a Return"), "returns_owed", Privilege.FILE_RETURNS))
         account_menu_register(MenuItem(111, _("File a Claim"), "claims_list", Privilege.FILE_RETURNS))
 
+        # Submit Documents (programs) asks which reference numbers name an in-process return or claim;
+        # programs cannot see filings, so filings answers through programs' hook.
+        from filings.status import in_process_reference_check
+        from programs.documents import related_reference_check_register
+
+        related_reference_check_register(in_process_reference_check)
+
         from filings import claim_rules
 
         claim_rules.validate_all()  # the claim windows, inventory declarations and service standards: a bad file stops the process

@@ -48,3 +48,23 @@ def field_errors(response, field: str) -> list[str]:
     import re
 
     return re.findall(rf'<p class="field-error" id="id_{field}_error">([^<]*)</p>', response.content.decode())
+
+
+@pytest.fixture
+def in_process_reference(account, owner):
+    """The confirmation number of a return of `account` that TRA has received and not yet assessed: the
+    reference Submit Documents accepts for supporting documents (filings answers through programs' hook)."""
+    from datetime import date
+
+    from filings.services import return_submit
+
+    filed = return_submit(
+        account=account,
+        period_end=date(2024, 1, 31),
+        lines=[],
+        certified_name=owner.display_name,
+        certified_capacity="Owner",
+        submitted_by=owner,
+        capacity="owner",
+    )
+    return filed.confirmation_number

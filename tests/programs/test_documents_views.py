@@ -62,7 +62,7 @@ def _upload(browser, account, *files, action="add"):
 
 
 def test_an_owner_submits_supporting_documents_for_a_return(
-    owner_client, owner, account, settings, django_capture_on_commit_callbacks
+    owner_client, owner, account, settings, django_capture_on_commit_callbacks, in_process_reference
 ):
     assert owner_client.get(_url("documents_list", account)).status_code == 200
     step1 = owner_client.get(_url("documents_submit", account))
@@ -73,11 +73,11 @@ def test_an_owner_submits_supporting_documents_for_a_return(
         owner_client,
         account,
         document_type="return_support",
-        related_reference=" ft-202401-7k3m9q ",
+        related_reference=f" {in_process_reference.lower()} ",
         description="Bills of lading",
     )
     assert response.url == _url("documents_submit_files", account)
-    assert _state(owner_client, account)["related_reference"] == "FT-202401-7K3M9Q"
+    assert _state(owner_client, account)["related_reference"] == in_process_reference
 
     response = _upload(
         owner_client,
@@ -94,7 +94,7 @@ def test_an_owner_submits_supporting_documents_for_a_return(
 
     review = owner_client.get(response.url)
     assert review.text.count('data-testid="review-file"') == 3
-    assert "FT-202401-7K3M9Q" in review.text
+    assert in_process_reference in review.text
     assert "Bills of lading" in review.text
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,7 +105,7 @@ def test_an_owner_submits_supporting_documents_for_a_return(
     assert document.reference_number[4:12] == timezone.localdate().strftime("%Y%m%d")
     assert (document.document_type, document.related_reference, document.description) == (
         "return_support",
-        "FT-202401-7K3M9Q",
+        in_process_reference,
         "Bills of lading",
     )
     assert (document.submitted_by, document.capacity, document.origin) == (owner, "owner", "client")
@@ -178,6 +178,15 @@ def test_supporting_documents_of_a_return_need_its_reference_number(owner_client
     assert field_errors(response, "related_reference") == [str(services.DOCUMENT_REFERENCE_REQUIRED)]
     assert "Kept text" in response.text
     assert _state(owner_client, account) is None
+
+
+def test_a_reference_number_that_names_no_return_in_process_is_refused(owner_client, account):
+    response = _step1(owner_client, account, document_type="return_support", related_reference="FT-202401-7K3M9Q")
+    assert response.status_code == 400
+    assert field_errors(response, "related_reference") == [
+        "No return or claim of this account in process has the reference number FT-202401-7K3M9Q. Check the "
+        "number on its confirmation or under View Assessment Status."
+    ]
 
 
 def test_a_malformed_reference_number_is_refused(owner_client, account):
