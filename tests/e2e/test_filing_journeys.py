@@ -71,6 +71,13 @@ def test_file_a_return_with_live_totals(page: Page, live_server, account, owner_
     expect(page.locator(".pin-display")).to_have_text(tax_return.confirmation_number)
     expect(page.get_by_role("button", name="Print this page")).to_be_visible()
 
+    # The return is listed in process under View Assessment Status, with its confirmation number.
+    page.get_by_role("link", name="View Assessment Status").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Assessment Status")
+    expect(page.get_by_role("main")).to_contain_text(tax_return.confirmation_number)
+    expect(page.get_by_role("main")).to_contain_text("Received")
+    axe_check(page)
+
 
 def test_file_a_nil_return(page: Page, live_server, account, owner_in_browser, axe_check):
     page.goto(f"{live_server.url}/accounts/{account.number}/returns/")
