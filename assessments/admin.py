@@ -19,6 +19,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -35,6 +36,7 @@ from assessments.models import (
     LedgerTransaction,
     Notice,
     NoticeRead,
+    Payment,
     ReturnToAssess,
 )
 from filings import selectors as filing_selectors
@@ -447,3 +449,138 @@ class LedgerTransactionAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
 
     def staff_read_target(self, obj):
         return obj.account.number, _on_behalf_of(obj.account)
+
+
+# --- Payments received ------------------------------------------------------------------------------------
+
+
+class PaymentForm(forms.ModelForm):
+    """Record a payment received: checked by the payments service's rules before anything is written."""
+
+    class Meta:
+        model = Payment
+        fields = ["account", "amount", "received_on", "method", "reference"]
+
+    def clean(self):
+        from assessments import payments
+
+        data = super().clean()
+        if self.errors:
+            return data
+        problems = payments.payment_problems(
+            account=data.get("account"),
+            amount=data.get("amount"),
+            received_on=data.get("received_on"),
+            reference=data.get("reference", ""),
+        )
+        if problems:
+            raise ValidationError(problems)
+        return data
+
+
+class PaymentImportForm(forms.Form):
+    file = forms.FileField(label=_("Payment file (CSV)"), help_text=_("See docs/payment-file-format.md"))
+    method = forms.ChoiceField(label=_("Method of every payment in the file"), choices=Payment.Method.choices)
+
+
+@admin.register(Payment)
+class PaymentAdmin(StaffReadLoggedAdmin):
+    """Payments received: staff record one (add) or import a payment file ("Import a payment file"). A payment
+    is never changed or deleted: a mistake is corrected by a reversal of its ledger transaction."""
+
+    form = PaymentForm
+    list_display = [
+        "reference",
+        "account",
+        "amount",
+        "received_on",
+        "method",
+        "recorded_by",
+        "payment_import",
+    ]
+    list_filter = ["method"]
+    search_fields = ["reference", "account__number", "account__taxpayer__legal_name"]
+    list_select_related = ["account", "recorded_by", "payment_import"]
+    raw_id_fields = ["account"]
+    date_hierarchy = "received_on"
+    change_list_template = "assessments/payment_change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [field.name for field in Payment._meta.fields]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account)
+
+    def save_model(self, request, obj, form, change):
+        from assessments import payments
+
+        # The form checked everything; a refusal here is a race (the same reference recorded meanwhile).
+        payment = payments.payment_record(
+            account=obj.account,
+            amount=obj.amount,
+            received_on=obj.received_on,
+            method=obj.method,
+            reference=obj.reference,
+            by=request.user,
+            request=request,
+        )
+        obj.pk = payment.pk
+        obj.recorded_at, obj.recorded_by = payment.recorded_at, payment.recorded_by
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="assessments_payment_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        from assessments import payments
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        result = None
+        if request.method == "POST":
+            form = PaymentImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                if upload.size > payments.MAX_FILE_BYTES:
+                    form.add_error("file", gettext("The file is too large."))
+                else:
+                    result = payments.payment_file_import(
+                        content=upload.read(),
+                        filename=upload.name,
+                        method=form.cleaned_data["method"],
+                        by=request.user,
+                        request=request,
+                    )
+                    if result.ok:
+                        messages.success(
+                            request,
+                            gettext(
+                                "%(recorded)s payment(s) recorded; %(skipped)s already recorded (skipped)."
+                            )
+                            % {"recorded": len(result.recorded), "skipped": len(result.already_recorded)},
+                        )
+                        return HttpResponseRedirect(reverse("admin:assessments_payment_changelist"))
+        else:
+            form = PaymentImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Import a payment file"),
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "assessments/payment_import.html", context)

@@ -328,3 +328,56 @@ class ReturnToAssess(FuelTaxReturn):
         proxy = True
         verbose_name = _("return to assess")
         verbose_name_plural = _("returns to assess (assessment queue)")
+
+
+class PaymentImport(models.Model):
+    """One payment file imported by staff (docs/payment-file-format.md): every row validated before any is
+    posted, all posted in one transaction or none."""
+
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    recorded = models.PositiveIntegerField(_("payments recorded"))
+    already_recorded = models.PositiveIntegerField(_("rows already recorded (skipped)"))
+    imported_at = models.DateTimeField(_("imported"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("payment file import")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+
+class Payment(models.Model):
+    """A payment TRA received, recorded by staff (one at a time in admin, or by a payment file). Its reference
+    (the bank's or TRA's) is unique: the same payment cannot be recorded twice. It is posted to the ledger as
+    PAYMENT credits, oldest owing period first (`payment:<id>:<period end>` source references)."""
+
+    class Method(models.TextChoices):
+        ONLINE_BANKING = "online_banking", _("Online banking")
+        CHEQUE = "cheque", _("Cheque")
+        WIRE = "wire", _("Wire transfer")
+        EFT = "eft", _("Electronic funds transfer")
+        OTHER = "other", _("Other")
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    received_on = models.DateField(_("received date"))
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    reference = models.CharField(_("reference"), max_length=60, unique=True)
+    payment_import = models.ForeignKey(
+        PaymentImport, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name = _("payment received")
+        verbose_name_plural = _("payments received")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.account.number} {self.amount} {self.received_on}"

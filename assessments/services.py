@@ -381,6 +381,10 @@ def _assess(
     )
     # Whatever else a rule of assessment posts here (a late-filing penalty, issue 6 item 5) carries the same
     # source reference with its own kind: the notice shows the period's ledger up to the last of them.
+    if sequence == 1:
+        _late_filing_penalty_post(
+            assessment=assessment, tax_return=current, account=account, by=by, request=request
+        )
     access_log_record(
         actor=by,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -398,6 +402,35 @@ def _assess(
     )
     _schedule_notice(assessment)
     return assessment
+
+
+def _late_filing_penalty_post(
+    *,
+    assessment: Assessment,
+    tax_return: FuelTaxReturn,
+    account: ProgramAccount,
+    by: User | None,
+    request: HttpRequest | None,
+) -> LedgerTransaction | None:
+    """Post the late-filing penalty of a return received after its due date (assessments/penalties.py), with
+    the assessment's source reference; it bears interest from the day after the date of the assessment."""
+    from assessments import penalties
+
+    penalty = penalties.penalty_for_return(tax_return=tax_return, account=account)
+    if penalty is None or penalty.amount <= 0:
+        return None
+    return ledger_post(
+        account=account,
+        period_end=tax_return.period_end,
+        kind=Kind.PENALTY,
+        amount=penalty.amount,
+        description=penalty.description[:300],
+        processed_on=assessment.assessed_on,
+        effective_on=assessment.assessed_on,
+        source_reference=selectors.assessment_source(assessment),
+        posted_by=by,
+        request=request,
+    )
 
 
 def _store_lines(*, assessment: Assessment, recomputation: Recomputation) -> None:

@@ -22,3 +22,18 @@ def assess_clean_returns() -> int:
     if made:
         logger.info("assessed %d clean return(s) automatically", len(made))
     return len(made)
+
+
+@shared_task(acks_late=True)
+def accrue_interest() -> int:
+    """Beat job, daily: post each assessed period's interest through yesterday (cumulative, so safe to run twice
+    and to miss a day: the next run catches up)."""
+    from assessments import interest
+
+    posted = interest.interest_accrue_all()
+    if posted:
+        logger.info("posted interest on %d period(s)", posted)
+    return posted
+
+
+from assessments.tasks_reminders import reminders_send  # noqa: E402, F401  (registered with the worker)

@@ -276,3 +276,12 @@ def notice_download(request: HttpRequest, notice_id: int) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Payments ---------------------------------------------------------------------------------------------
+
+
+@require_GET
+def payment_instructions(request: HttpRequest) -> HttpResponse:
+    """Public: how to pay TRA (online banking, cheque, wire)."""
+    return render(request, "assessments/payment_instructions.html")
