@@ -106,11 +106,18 @@ class OutboxEmail(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by senders that must not send the same e-mail twice (reminders): one row per key, ever.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("outbox e-mail")
         verbose_name_plural = _("outbox")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=models.Q(dedupe_key__isnull=False), name="outbox_dedupe_key_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} to {', '.join(self.to)} ({self.status})"

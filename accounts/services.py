@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -57,15 +57,33 @@ def access_log_record(
     )
 
 
-def email_queue(*, to: Iterable[str], subject: str, body: str, purpose: str) -> OutboxEmail:
-    """Queue an e-mail in the caller's transaction; it is sent only if that transaction commits."""
+def email_queue(
+    *, to: Iterable[str], subject: str, body: str, purpose: str, dedupe_key: str | None = None
+) -> OutboxEmail:
+    """Queue an e-mail in the caller's transaction; it is sent only if that transaction commits.
+
+    With `dedupe_key`, an e-mail already queued under that key (sent or not) is returned instead and nothing
+    is queued: a job that runs twice sends once (the key is unique in the database, so two runs at once
+    cannot both queue it either)."""
     recipients = sorted({address for address in to if address})
-    email = OutboxEmail.objects.create(
-        to=recipients,
-        subject_encrypted=encrypt(subject),
-        body_encrypted=encrypt(body),
-        purpose=purpose,
-    )
+    if dedupe_key is not None:
+        existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    fields = {
+        "to": recipients,
+        "subject_encrypted": encrypt(subject),
+        "body_encrypted": encrypt(body),
+        "purpose": purpose,
+    }
+    if dedupe_key is None:
+        email = OutboxEmail.objects.create(**fields)
+    else:
+        try:
+            with transaction.atomic():
+                email = OutboxEmail.objects.create(**fields, dedupe_key=dedupe_key)
+        except IntegrityError:
+            return OutboxEmail.objects.get(dedupe_key=dedupe_key)  # queued meanwhile by a concurrent run
 
     def _schedule() -> None:
         from accounts.tasks import outbox_send

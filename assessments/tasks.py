@@ -34,3 +34,6 @@ def accrue_interest() -> int:
     if posted:
         logger.info("posted interest on %d period(s)", posted)
     return posted
+
+
+from assessments.tasks_reminders import reminders_send  # noqa: E402, F401  (registered with the worker)

@@ -297,6 +297,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.accrue_interest",
         "schedule": crontab(hour=1, minute=15),
     },
+    # Reminders of returns about to fall due and of unopened notices with payment due (assessments/reminders.py),
+    # each morning: safe twice, and a missed day is caught up (each reminder's window spans several days).
+    "assessments-reminders-send": {
+        "task": "assessments.tasks_reminders.reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 LOGGING = {
@@ -314,6 +320,10 @@ CSRF_FAILURE_VIEW = "tracs.errors.csrf_failure"
 TRACS_DELEGATION_PIN_DAYS = env.int("TRACS_DELEGATION_PIN_DAYS", default=30)
 TRACS_CONSENT_PIN_DAYS = env.int("TRACS_CONSENT_PIN_DAYS", default=30)
 TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
+# Reminders (assessments/reminders.py): days before a return's due date, and before an unopened notice's payment
+# due date, from which holders of the privilege are reminded (once each).
+TRACS_RETURN_REMINDER_DAYS = env.int("TRACS_RETURN_REMINDER_DAYS", default=7)
+TRACS_NOTICE_REMINDER_DAYS = env.int("TRACS_NOTICE_REMINDER_DAYS", default=7)
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 

@@ -1,0 +1,251 @@
+"""Reminders that reach people: a return about to fall due, and a notice not yet opened while its payment is due.
+
+`reminders_send(today=...)` is run once a day by Celery beat (`assessments.tasks_reminders.reminders_send`). It is
+safe to run twice and to miss a day:
+
+- a reminder is sent on any day of its window (the last `TRACS_RETURN_REMINDER_DAYS` days before a return's due
+  date, the last `TRACS_NOTICE_REMINDER_DAYS` days before a notice's payment due date), so a missed day is caught
+  up by the next run;
+- each reminder is queued under a dedupe key on the outbox (per account, period and person for a return; per
+  notice and person for a notice), so a person is reminded once, however many times the job runs.
+
+Recipients are the people whose access to the account is in force and includes the privilege the reminder is
+about (FILE_RETURNS, VIEW_ASSESSMENTS): owners, and delegates and representatives who hold it, since a notice
+that reaches the taxpayer but not their agent has not reached the person who acts on it. One e-mail per person
+(no one sees who else was told), never an amount: an e-mail may be read by anyone with the mailbox.
+
+Everything is read in a fixed number of queries, whatever the number of accounts or people (plus one lookup and
+one insert per e-mail actually queued).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import OutboxEmail
+from accounts.services import email_queue
+from assessments.models import LedgerTransaction, Notice, NoticeRead
+from consent.access import in_force_grants
+from consent.models import Grant
+from consent.privileges import Privilege
+from filings.models import FuelTaxReturn
+from filings.periods import Period
+from filings.selectors import FUEL_TAX
+from programs.models import ProgramAccount
+
+RETURN_PURPOSE = "return-reminder"
+NOTICE_PURPOSE = "notice-reminder"
+
+
+@dataclass(frozen=True)
+class Sent:
+    returns: int
+    notices: int
+
+
+def _holders(privilege: str) -> Q:
+    """A grant whose holder has `privilege` (owners hold every privilege)."""
+    return Q(role=Grant.Role.OWNER) | Q(privileges__contains=[str(privilege)])
+
+
+def _recipients(*, account_ids, privilege: str, today: date) -> dict[int, list[tuple[int, str]]]:
+    """(user id, e-mail) of each holder of `privilege` per account, in one query."""
+    rows = (
+        Grant.objects.filter(
+            in_force_grants(today=today),
+            _holders(privilege),
+            account_id__in=list(account_ids),
+            user__isnull=False,
+        )
+        .order_by("account_id", "user__email")
+        .values_list("account_id", "user_id", "user__email")
+        .distinct()
+    )
+    recipients: dict[int, list[tuple[int, str]]] = {}
+    for account_id, user_id, email in rows:
+        if email:
+            recipients.setdefault(account_id, []).append((user_id, email))
+    return recipients
+
+
+def _already_queued(keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(OutboxEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+
+
+def _url(name: str, **kwargs) -> str:
+    return settings.TRACS_SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+
+
+# --- Returns about to fall due ----------------------------------------------------------------------------
+
+
+def periods_due_within(*, today: date, days: int) -> list[Period]:
+    """The ended periods whose return is due from `today` to `days` days later (due dates only grow with the
+    period, so walk back from the last ended month until a due date is already past)."""
+    last_day = today + timedelta(days=days)
+    periods = []
+    period = Period.of(today).previous()
+    while period.due_on >= today:
+        if period.due_on <= last_day:
+            periods.append(period)
+        period = period.previous()
+    return periods
+
+
+def return_reminder_key(*, account_id: int, period: Period, user_id: int) -> str:
+    return f"{RETURN_PURPOSE}:{account_id}:{period.key}:{user_id}"
+
+
+def return_reminders_send(*, today: date, days: int) -> int:
+    """Remind every holder of FILE_RETURNS of each active fuel tax account of each return due within `days`
+    days and not filed. Returns how many e-mails were queued."""
+    periods = periods_due_within(today=today, days=days)
+    if not periods:
+        return 0
+    accounts = {
+        account.pk: account
+        for account in ProgramAccount.objects.filter(
+            program__code=FUEL_TAX,
+            status=ProgramAccount.Status.ACTIVE,
+            effective_date__lte=max(p.end for p in periods),
+        ).select_related("taxpayer")
+    }
+    if not accounts:
+        return 0
+    filed = set(
+        FuelTaxReturn.objects.filter(
+            account_id__in=list(accounts),
+            period_start__in=[p.start for p in periods],
+            kind=FuelTaxReturn.Kind.ORIGINAL,
+        ).values_list("account_id", "period_start")
+    )
+    recipients = _recipients(account_ids=accounts, privilege=Privilege.FILE_RETURNS, today=today)
+    todo = []
+    for account_id, people in recipients.items():
+        account = accounts[account_id]
+        for period in periods:
+            if account.effective_date > period.end or (account_id, period.start) in filed:
+                continue
+            for user_id, email in people:
+                todo.append(
+                    (
+                        return_reminder_key(account_id=account_id, period=period, user_id=user_id),
+                        account,
+                        period,
+                        email,
+                    )
+                )
+    done = _already_queued([key for key, *_ in todo])
+    queued = 0
+    for key, account, period, email in todo:
+        if key in done:
+            continue
+        url = _url("return_file", number=account.number, period=period.key)
+        email_queue(
+            to=[email],
+            subject=f"TRACS: fuel tax return for {period.label} due {period.due_on:%Y-%m-%d}, account {account.number}",
+            body=(
+                f"The fuel tax return of account {account.number} ({account.display_name}) for {period.label} "
+                f"has not been filed yet. It must be received by TRA on or before {period.due_on:%B %-d, %Y}.\n\n"
+                f"Sign in to TRACS to file it: {url}\n\n"
+                "You receive this reminder because your access to the account includes filing returns. "
+                "If the return has been filed since this e-mail was sent, there is nothing more to do."
+            ),
+            purpose=RETURN_PURPOSE,
+            dedupe_key=key,
+        )
+        queued += 1
+    return queued
+
+
+# --- Notices not yet opened while payment is due ----------------------------------------------------------
+
+
+def notice_reminder_key(*, notice_id: int, user_id: int) -> str:
+    return f"{NOTICE_PURPOSE}:{notice_id}:{user_id}"
+
+
+def notice_reminders_send(*, today: date, days: int) -> int:
+    """Remind each holder of VIEW_ASSESSMENTS who has not opened it of each notice whose payment is due within
+    `days` days while its period still has a balance owing. Returns how many e-mails were queued."""
+    notices = list(
+        Notice.objects.filter(
+            assessment__payment_due_on__gte=today,
+            assessment__payment_due_on__lte=today + timedelta(days=days),
+        )
+        .select_related("account__taxpayer", "assessment")
+        .order_by("account_id", "period_start", "-issued_on", "-id")
+    )
+    latest: dict[tuple[int, date], Notice] = {}
+    for notice in notices:  # a reassessment's notice replaces the earlier one of its period
+        latest.setdefault((notice.account_id, notice.period_start), notice)
+    if not latest:
+        return 0
+    periods = Q()
+    for notice in latest.values():
+        periods |= Q(account_id=notice.account_id, period_end=notice.period_end)
+    owing = {
+        (row["account_id"], row["period_end"])
+        for row in LedgerTransaction.objects.filter(periods)
+        .values("account_id", "period_end")
+        .annotate(balance=Sum("amount"))
+        .filter(balance__gt=0)
+    }
+    candidates = [n for n in latest.values() if (n.account_id, n.period_end) in owing]
+    if not candidates:
+        return 0
+    opened = set(
+        NoticeRead.objects.filter(notice__in=[n.pk for n in candidates]).values_list("notice_id", "user_id")
+    )
+    recipients = _recipients(
+        account_ids={n.account_id for n in candidates}, privilege=Privilege.VIEW_ASSESSMENTS, today=today
+    )
+    todo = []
+    for notice in candidates:
+        for user_id, email in recipients.get(notice.account_id, []):
+            if (notice.pk, user_id) not in opened:
+                todo.append((notice_reminder_key(notice_id=notice.pk, user_id=user_id), notice, email))
+    done = _already_queued([key for key, *_ in todo])
+    queued = 0
+    for key, notice, email in todo:
+        if key in done:
+            continue
+        account = notice.account
+        due_on = notice.assessment.payment_due_on
+        url = _url("notice_list", number=account.number)
+        email_queue(
+            to=[email],
+            subject=f"TRACS: unopened {notice.title.lower()} for account {account.number}, {notice.period.label}",
+            body=(
+                f"A {notice.title.lower()} for account {account.number} ({account.display_name}), period "
+                f"{notice.period.label}, has not been opened by you yet. "
+                f"Payment for the period is due on or before {due_on:%B %-d, %Y}.\n\n"
+                f"Notice number: {notice.reference}\n"
+                f"Date of notice: {notice.issued_on:%Y-%m-%d}\n\n"
+                f"Sign in to TRACS to read it: {url}\n\n"
+                "For your security this e-mail does not include the notice or its amounts."
+            ),
+            purpose=NOTICE_PURPOSE,
+            dedupe_key=key,
+        )
+        queued += 1
+    return queued
+
+
+@transaction.atomic
+def reminders_send(*, today: date | None = None) -> Sent:
+    """The daily job: both kinds of reminder, in one transaction (the e-mails leave once it commits)."""
+    today = today or timezone.localdate()
+    return Sent(
+        returns=return_reminders_send(today=today, days=settings.TRACS_RETURN_REMINDER_DAYS),
+        notices=notice_reminders_send(today=today, days=settings.TRACS_NOTICE_REMINDER_DAYS),
+    )
