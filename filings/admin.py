@@ -114,6 +114,35 @@ class ReceivedMonthFilter(admin.SimpleListFilter):
         return queryset.filter(received_at__date__gte=period.start, received_at__date__lte=period.end)
 
 
+class FilingAdmin(StaffReadLoggedAdmin):
+    """A filed return or claim: read-only (it changes only through the status services), staff reads
+    logged against its account, with the account and taxpayer columns every queue shows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def staff_read_target(self, obj) -> tuple[str, str]:
+        return obj.account.number, f"{obj.account.taxpayer.legal_name} (BIN {obj.account.taxpayer.bin})"
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
+            obj.account.number,
+        )
+
+    @admin.display(description=_("taxpayer"), ordering="account__taxpayer__legal_name")
+    def taxpayer(self, obj):
+        return obj.account.taxpayer.legal_name
+
+
 class StatusActionsMixin:
     """The queue's actions: move what is selected from one status to the next (or back), one filing at a
     time through filings.status.filing_status_change; anything not in the expected status is left alone and
@@ -176,7 +205,7 @@ class ReturnLineInline(admin.TabularInline):
 
 
 @admin.register(FuelTaxReturn)
-class FuelTaxReturnAdmin(StatusActionsMixin, StaffReadLoggedAdmin):
+class FuelTaxReturnAdmin(StatusActionsMixin, FilingAdmin):
     list_display = [
         "confirmation_number",
         "account_link",
@@ -234,30 +263,6 @@ class FuelTaxReturnAdmin(StatusActionsMixin, StaffReadLoggedAdmin):
         "processed_at",
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def staff_read_target(self, obj) -> tuple[str, str]:
-        return obj.account.number, f"{obj.account.taxpayer.legal_name} (BIN {obj.account.taxpayer.bin})"
-
-    @admin.display(description=_("account"), ordering="account__number")
-    def account_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
-            obj.account.number,
-        )
-
-    @admin.display(description=_("taxpayer"), ordering="account__taxpayer__legal_name")
-    def taxpayer(self, obj):
-        return obj.account.taxpayer.legal_name
-
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj):
         return obj.period.key
@@ -294,7 +299,7 @@ class ClaimLineInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(StatusActionsMixin, StaffReadLoggedAdmin):
+class ClaimAdmin(StatusActionsMixin, FilingAdmin):
     list_display = [
         "confirmation_number",
         "account_link",
@@ -346,30 +351,6 @@ class ClaimAdmin(StatusActionsMixin, StaffReadLoggedAdmin):
         "total_refund",
         "refund_method",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def staff_read_target(self, obj) -> tuple[str, str]:
-        return obj.account.number, f"{obj.account.taxpayer.legal_name} (BIN {obj.account.taxpayer.bin})"
-
-    @admin.display(description=_("account"), ordering="account__number")
-    def account_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
-            obj.account.number,
-        )
-
-    @admin.display(description=_("taxpayer"), ordering="account__taxpayer__legal_name")
-    def taxpayer(self, obj):
-        return obj.account.taxpayer.legal_name
 
     @admin.display(description=_("expected processing date"))
     def expected_on(self, obj):
