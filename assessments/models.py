@@ -269,17 +269,36 @@ class LedgerTransaction(models.Model):
 
 
 class Notice(models.Model):
-    """The notice of assessment or reassessment of one assessment: a PDF rendered once by a Celery job and kept
-    in the default storage. Created with its file in one insert, never changed (unique per assessment, so a
-    job that runs twice finds the notice already issued)."""
+    """A notice TRA issues on an account: a PDF rendered once by a Celery job and kept in the default storage,
+    created with its file in one insert, never changed.
 
-    assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="notice")
+    Kinds: the notice of assessment or reassessment of a return (`assessment` set, unique per assessment, so a
+    job that runs twice finds the notice already issued); the letter of assessment of a claim TRA changed; the
+    notice of decision on an objection; the decision on a waiver request. Every kind other than a return's
+    notice names what it is about in `source_reference` ("claim_assessment:12", "objection:5", ...), unique, so
+    its job is safe to run twice too. `amount` is the figure the notices page shows (tax assessed, refund
+    allowed, amount in dispute after the decision, amount waived); `objection_deadline` the last day to object
+    to this notice (empty: it cannot be objected to)."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", _("Notice of assessment")
+        REASSESSMENT = "reassessment", _("Notice of reassessment")
+        LETTER_OF_ASSESSMENT = "claim_letter", _("Letter of assessment")
+        OBJECTION_DECISION = "objection", _("Notice of decision (objection)")
+        WAIVER_DECISION = "waiver", _("Decision on a waiver request")
+
+    assessment = models.OneToOneField(
+        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="notice"
+    )
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="notices")
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    kind = models.CharField(max_length=12, choices=Assessment.Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     reference = models.CharField(_("notice number"), max_length=40, unique=True)
+    source_reference = models.CharField(_("issued for"), max_length=120, blank=True)
     issued_on = models.DateField(_("date of notice"))
+    amount = models.DecimalField(_("amount"), **MONEY, null=True, blank=True)
+    objection_deadline = models.DateField(_("object by"), null=True, blank=True)
     pdf = models.FileField(_("PDF"), max_length=300)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -289,15 +308,26 @@ class Notice(models.Model):
         ordering = ["-issued_on", "-id"]
         verbose_name = _("notice")
         indexes = [models.Index(fields=["account", "-issued_on", "-id"], name="notice_account_issued")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_reference"], condition=~Q(source_reference=""), name="notice_one_per_source"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["assessment", "reassessment"], assessment__isnull=False)
+                    | (~Q(kind__in=["assessment", "reassessment"]) & Q(assessment__isnull=True))
+                    & ~Q(source_reference="")
+                ),
+                name="notice_of_an_assessment_or_of_a_source",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} {self.reference}"
 
     @property
     def title(self) -> str:
-        if self.kind == Assessment.Kind.REASSESSMENT:
-            return str(_("Notice of reassessment"))
-        return str(_("Notice of assessment"))
+        return str(self.Kind(self.kind).label)
 
     @property
     def period(self) -> Period:

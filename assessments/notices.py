@@ -1,4 +1,4 @@
-"""Notices of assessment and reassessment: rendered once as a PDF (WeasyPrint) by a Celery job, kept in Django's
+"""Notices: of assessment and reassessment (and, through `notice_issue`, every other kind): rendered once as a PDF (WeasyPrint) by a Celery job, kept in Django's
 default storage, announced by e-mail to the people who may read them.
 
 `notice_render(assessment_id=...)` is safe to run twice and concurrently: it locks the assessment's row, and a
@@ -34,7 +34,7 @@ from accounts.services import access_log_record, email_queue
 from assessments import rules, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice
 from filings import status as filing_status
-from programs.models import Address
+from programs.models import Address, ProgramAccount
 
 TEMPLATE = "assessments/notice.html"
 REFERENCE_PREFIX = {Assessment.Kind.ASSESSMENT: "NA", Assessment.Kind.REASSESSMENT: "NR"}
@@ -108,19 +108,51 @@ def notice_render(*, assessment_id: int) -> Notice:
     if existing is not None:
         return existing
     assessment = selectors.assessment_for_notice(assessment_id=assessment_id)
-    account = assessment.account
-    reference = notice_reference(assessment)
-    pdf = pdf_from_html(notice_html(assessment=assessment))
+    return notice_issue(
+        account=assessment.account,
+        kind=assessment.kind,
+        assessment=assessment,
+        reference=notice_reference(assessment),
+        period_start=assessment.period_start,
+        period_end=assessment.period_end,
+        issued_on=assessment.assessed_on,
+        amount=assessment.assessed_tax,
+        objection_deadline=assessment.objection_deadline,
+        html=notice_html(assessment=assessment),
+    )
+
+
+def notice_issue(
+    *,
+    account: ProgramAccount,
+    kind: str,
+    reference: str,
+    period_start: date,
+    period_end: date,
+    issued_on: date,
+    html: str,
+    amount: Decimal | None = None,
+    objection_deadline: date | None = None,
+    assessment: Assessment | None = None,
+    source_reference: str = "",
+) -> Notice:
+    """Render `html` to PDF, store it, record the notice, log it and e-mail everyone who may read it: the one
+    way every kind of notice is issued (the caller holds a lock or a unique source reference that makes its
+    job safe to run twice). Must run inside the caller's transaction: a failure leaves no file behind."""
+    pdf = pdf_from_html(html)
     name = default_storage.save(f"notices/{account.number}/{reference}.pdf", ContentFile(pdf))
     try:
         notice = Notice.objects.create(
             assessment=assessment,
             account=account,
-            period_start=assessment.period_start,
-            period_end=assessment.period_end,
-            kind=assessment.kind,
+            period_start=period_start,
+            period_end=period_end,
+            kind=kind,
             reference=reference,
-            issued_on=assessment.assessed_on,
+            source_reference=source_reference,
+            issued_on=issued_on,
+            amount=amount,
+            objection_deadline=objection_deadline,
             pdf=name,
             sha256=hashlib.sha256(pdf).hexdigest(),
             size=len(pdf),
@@ -132,7 +164,7 @@ def notice_render(*, assessment_id: int) -> Notice:
             action="notice issued",
             account_number=account.number,
             on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
-            detail=f"{notice.title} {reference} period {assessment.period.key}",
+            detail=f"{notice.title} {reference} period {notice.period.key}",
         )
         _announce(notice=notice)
     except Exception:

@@ -184,7 +184,7 @@ def assessments_by_return(*, returns: Iterable[FuelTaxReturn]) -> dict[int, list
 def notices_for_account(*, account: ProgramAccount, reader=None) -> QuerySet[Notice]:
     """The account's notices, newest first; `opened` tells whether `reader` has opened each."""
     notices = (
-        Notice.objects.filter(account=account).select_related("assessment").order_by("-issued_on", "-id")
+        Notice.objects.filter(account=account).order_by("-issued_on", "-id")
     )
     if reader is not None:
         notices = notices.annotate(
