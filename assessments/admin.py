@@ -584,3 +584,7 @@ class PaymentAdmin(StaffReadLoggedAdmin):
             "result": result,
         }
         return TemplateResponse(request, "assessments/payment_import.html", context)
+
+
+# Refunds and the decisions on objections and waiver requests keep their admin in modules of their own.
+from assessments import admin_decisions, admin_refunds  # noqa: E402, F401
