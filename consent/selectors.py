@@ -3,10 +3,11 @@ to an account, and the account's access log. Each returns what its page needs in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Expression, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.http import RFC3986_SUBDELIMS
@@ -20,17 +21,30 @@ from programs.models import Address, BulkFuelLocation, Program, ProgramAccount
 
 # --- Home: the accounts a person reaches ------------------------------------------------------------------
 
-# The home list's order. Once filings exist, an annotation of overdue returns goes first here
-# ("overdue first", issue 3 #7), e.g. `-overdue_count`; until then, by taxpayer name.
+# The home list's order after "overdue first" (issue 3 #7): by taxpayer name, then account number.
 HOME_ORDERING = ("account__taxpayer__legal_name", "account__number")
 # What reverse() leaves unquoted in a path argument (django.urls.resolvers), so the row links match it.
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
+# "Overdue first": a higher app that knows what an account owes (filings: overdue returns) registers an
+# expression of how overdue the grant's account is (a number, 0 when nothing is overdue), worked out by the
+# database for every account of the list so the most overdue come first on page 1 of 1,000.
+HomePriority = Callable[[], Expression]
+HOME_PRIORITIES: list[HomePriority] = []
+
+
+def home_priority_register(priority: HomePriority) -> None:
+    """Add an "overdue first" expression over Grant rows (higher apps call this once, from AppConfig.ready)."""
+    if priority not in HOME_PRIORITIES:
+        HOME_PRIORITIES.append(priority)
+
+
 def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[Grant]:
-    """The accounts `user` can reach, one in-force grant per account, in the home list's order. Nothing is
-    joined but what the conditions and the order need: the page reads its columns with `account_rows`, and
-    the paginator counts this queryset as it is (grants and consents only, unless searching).
+    """The accounts `user` can reach, one in-force grant per account, in the home list's order: the most
+    overdue first (HOME_PRIORITIES), then by taxpayer name and account number. Nothing is joined but what the
+    conditions and the order need: the page reads its columns with `account_rows`, and the paginator counts
+    this queryset as it is (grants and consents only, unless searching).
 
     `search` matches the taxpayer's legal name, the operating name, the BIN or the account number;
     `program` is a program code."""
@@ -48,7 +62,8 @@ def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[
         grants = grants.filter(condition)
     if program:
         grants = grants.filter(account__program__code=program)
-    return grants.order_by(*HOME_ORDERING)
+    priorities = [priority().desc() for priority in HOME_PRIORITIES]
+    return grants.order_by(*priorities, *HOME_ORDERING)
 
 
 # What a row of the home list shows, read as plain values (no model instances): name -> lookup from Grant.
@@ -328,7 +343,9 @@ def message_recipients_by_account(*, program: Program) -> dict[int, list[str]]:
     """`message_recipient_emails` for every account of a program, in one query."""
     recipients: dict[int, list[str]] = {}
     rows = (
-        Grant.objects.filter(in_force_grants(), _reads_messages(), account__program=program, user__isnull=False)
+        Grant.objects.filter(
+            in_force_grants(), _reads_messages(), account__program=program, user__isnull=False
+        )
         .order_by("account_id", "user__email")
         .values_list("account_id", "user__email")
         .distinct()

@@ -50,7 +50,7 @@ def test_overdue_returns_are_counted_per_account_and_link_to_it():
         banners = banners_of(sign_in(Client(), user).get(reverse("home")))
 
     assert len(banners) == 2
-    half, late_banner = banners  # in the list's order: by taxpayer name
+    late_banner, half = banners  # in the list's order: the most overdue first
     assert "2 returns outstanding" in late_banner
     assert reverse("account_detail", kwargs={"number": late.number}) in late_banner
     assert "Late Fuels Ltd." in late_banner

@@ -1,6 +1,6 @@
 """Home: the accounts a person can reach, with search, program filter and pages for many clients."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
+from filings.periods import Period
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import (
     ConsentFactory,
@@ -58,10 +59,39 @@ def test_lists_each_reachable_account_with_taxpayer_program_role_and_privileges(
     assert "Delegate" in text
     assert str(Privilege.FILE_RETURNS.label) in text
     assert str(Privilege.MANAGE_DIRECT_DEPOSIT.label) not in text
-    # Sorted by taxpayer name while there are no filings to put overdue accounts first (in the list itself:
-    # the red banners above it name the accounts with returns outstanding).
+    # Overdue first: the fuel tax account owes returns since 2024; the marked-fuel account owes none.
     listed = text[text.index("<table") :]
-    assert listed.index("Foothills Cardlock Co-op") < listed.index("Prairie Fuels Ltd.")
+    assert listed.index("Prairie Fuels Ltd.") < listed.index("Foothills Cardlock Co-op")
+
+
+def test_the_accounts_most_overdue_come_first_then_by_name(signed_in, user):
+    """A representative's list puts the accounts with the most overdue returns first, across every page: the
+    account owing the most is on page 1 even when its name sorts last of 30."""
+    from tests.filings.factories import file_return
+
+    today = timezone.localdate()
+    recent = today.replace(day=1) - timedelta(days=400)  # about 13 months owed
+    for index in range(30):
+        account = ProgramAccountFactory(taxpayer__legal_name=f"Aardvark {index:02d} Ltd.", effective_date=today)
+        owner_grant(account=account, user=user)
+    most = ProgramAccountFactory(taxpayer__legal_name="Zephyr Fuels Ltd.", effective_date=date(2022, 1, 1))
+    owner_grant(account=most, user=user)
+    fewer = ProgramAccountFactory(taxpayer__legal_name="Yarrow Fuels Ltd.", effective_date=recent)
+    owner_grant(account=fewer, user=user)
+    settled = ProgramAccountFactory(taxpayer__legal_name="Xenon Fuels Ltd.", effective_date=recent)
+    owner_grant(account=settled, user=user)
+    month = Period.of(recent)
+    while month.end < today.replace(day=1):
+        file_return(account=settled, period=month.key, user=user)
+        month = month.next()
+
+    text = signed_in.get(reverse("home")).text
+    listed = text[text.index("<table") :]
+
+    assert listed.index("Zephyr Fuels Ltd.") < listed.index("Yarrow Fuels Ltd.") < listed.index("Aardvark 00 Ltd.")
+    assert "Xenon Fuels Ltd." not in listed  # nothing overdue: by name, after the 24 Aardvarks on page 1
+    page_2 = signed_in.get(reverse("home"), {"page": 2}).text
+    assert page_2.index("Aardvark 23 Ltd.") < page_2.index("Xenon Fuels Ltd.")
 
 
 def test_accounts_not_in_force_are_not_listed(signed_in, user):
@@ -157,8 +187,11 @@ def test_many_clients_are_paginated_by_25(signed_in, user):
     assert "Page 1 of 2" in first.text
     assert "30 accounts" in first.text
     assert second.text[second.text.index("<table") :].count("/accounts/") == 5
-    assert "Client 029 Ltd." in second.text
-    assert "Client 000 Ltd." not in second.text
+    # Overdue first: the 15 fuel tax accounts (odd numbers, owing returns since 2024) lead page 1; the
+    # marked-fuel accounts follow by name, the last five on page 2.
+    assert "Client 029 Ltd." in first.text
+    assert "Client 028 Ltd." in second.text
+    assert "Client 029 Ltd." not in second.text
 
 
 def test_pages_keep_the_search(signed_in, user):
