@@ -1,3 +1,4 @@
+from celery.schedules import crontab
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -30,4 +31,14 @@ class AssessmentsConfig(AppConfig):
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "assessments-assess-clean-returns",
             {"task": "assessments.tasks.assess_clean_returns", "schedule": 3600.0},
+        )
+        # Claims: clean ones assessed hourly like returns; approved refunds issued (and their payment files
+        # closed) once a day, early in the morning, so each day's files go to the bank together.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "assessments-assess-clean-claims",
+            {"task": "assessments.tasks.assess_clean_claims", "schedule": 3600.0},
+        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "assessments-refunds-issue",
+            {"task": "assessments.tasks.refunds_issue", "schedule": crontab(hour=5, minute=30)},
         )

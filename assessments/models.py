@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from filings.models import FuelTaxReturn
+from filings.models import Claim, ClaimLine, FuelTaxReturn
 from filings.periods import Period
 from filings.tax import LineCategory
 from programs.models import ProgramAccount
@@ -411,3 +411,315 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.account.number} {self.amount} {self.received_on}"
+
+
+# --- Claims: assessment and letters of assessment (assessments/claims.py) -----------------------------------
+
+
+class ClaimAssessment(models.Model):
+    """TRA's determination of a refund claim (assessments/claims.py): each line recomputed from the rate in force
+    on its date of purchase and the claim windows, possibly adjusted by staff, the tolerance applied. Sequence 1
+    is the assessment; each later one a reassessment (the earlier ones kept). `allowed` is the refund allowed
+    after this (re)assessment; `change` (allowed less what was allowed before) is the credit it posts.
+
+    The ledger has no period for a claim: its postings go to the month-end of the day TRA received the claim
+    (in Alberta), `period_end` here, so every (re)assessment and the refund of one claim share one period."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", _("Assessment")
+        REASSESSMENT = "reassessment", _("Reassessment")
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="claim_assessments")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="assessments")
+    period_end = models.DateField(_("ledger period end"))
+    sequence = models.PositiveSmallIntegerField(_("sequence"))
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    assessed_at = models.DateTimeField(_("assessed"))
+    assessed_on = models.DateField(_("date of assessment"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: assessed automatically (a clean claim)"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    claimed = models.DecimalField(_("refund claimed"), **MONEY)
+    recomputed = models.DecimalField(_("refund recomputed"), **MONEY)
+    difference = models.DecimalField(_("difference (recomputed less claimed)"), **MONEY)
+    tolerance = models.DecimalField(_("tolerance applied"), max_digits=10, decimal_places=2)
+    tolerance_effective_from = models.DateField(_("tolerance in force from"))
+    tolerance_source = models.CharField(_("tolerance source"), max_length=500)
+    tolerance_applied = models.BooleanField(_("within tolerance"))
+    allowed = models.DecimalField(_("refund allowed"), **MONEY)
+    previously_allowed = models.DecimalField(_("refund allowed before"), **MONEY)
+    change = models.DecimalField(_("change posted to the ledger"), **MONEY)
+    objection_deadline = models.DateField(_("object by"))
+
+    class Meta:
+        ordering = ["-assessed_at", "-sequence"]
+        verbose_name = _("claim assessment")
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "sequence"], name="claim_assessment_unique_sequence"),
+            models.CheckConstraint(
+                condition=Q(kind="assessment", sequence=1) | Q(kind="reassessment", sequence__gt=1),
+                name="claim_assessment_kind_matches_sequence",
+            ),
+            models.CheckConstraint(
+                condition=Q(difference=F("recomputed") - F("claimed")),
+                name="claim_assessment_difference",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(tolerance_applied=True, allowed=F("claimed"))
+                    | Q(tolerance_applied=False, allowed=F("recomputed"))
+                ),
+                name="claim_assessment_allowed_follows_tolerance",
+            ),
+            models.CheckConstraint(
+                condition=Q(change=F("allowed") - F("previously_allowed")), name="claim_assessment_change"
+            ),
+            models.CheckConstraint(
+                condition=Q(claimed__gte=0, recomputed__gte=0, allowed__gte=0, previously_allowed__gte=0),
+                name="claim_assessment_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sequence} of claim {self.claim.confirmation_number}"
+
+    @property
+    def is_reassessment(self) -> bool:
+        return self.kind == self.Kind.REASSESSMENT
+
+    @property
+    def changed_by_tra(self) -> bool:
+        """TRA allowed other than what was claimed (beyond the tolerance): a letter of assessment is issued."""
+        return self.allowed != self.claimed
+
+
+class ClaimAssessmentLine(models.Model):
+    """One claim line as assessed: the litres allowed, the refund per litre in force on the date of purchase
+    (copied: value and effective date), the refund allowed, and why it differs from what was claimed."""
+
+    assessment = models.ForeignKey(ClaimAssessment, on_delete=models.PROTECT, related_name="lines")
+    claim_line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT, related_name="+")
+    fuel = models.CharField(max_length=40)
+    purchase_date = models.DateField(_("date of purchase"))
+    litres_claimed = models.DecimalField(_("litres claimed"), **LITRES)
+    litres_allowed = models.DecimalField(_("litres allowed"), **LITRES)
+    rate_claimed = models.DecimalField(_("refund per litre claimed"), max_digits=10, decimal_places=6)
+    rate_value = models.DecimalField(
+        _("refund per litre applied"), max_digits=10, decimal_places=6, null=True, blank=True
+    )
+    rate_effective_from = models.DateField(_("rate in force from"), null=True, blank=True)
+    refund_claimed = models.DecimalField(_("refund claimed"), **MONEY)
+    refund_allowed = models.DecimalField(_("refund allowed"), **MONEY)
+    difference = models.DecimalField(_("difference"), **MONEY)
+    disallowed = models.BooleanField(_("disallowed"), default=False)
+    reason = models.CharField(_("reason for the difference"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "claim_line"], name="claim_assessment_line_once_per_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(difference=F("refund_allowed") - F("refund_claimed")),
+                name="claim_assessment_line_difference",
+            ),
+            models.CheckConstraint(
+                condition=Q(litres_allowed__gte=0, refund_allowed__gte=0),
+                name="claim_assessment_line_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(disallowed=False) | Q(refund_allowed=0, litres_allowed=0) & ~Q(reason=""),
+                name="claim_assessment_line_disallowed_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fuel} {self.purchase_date}: {self.refund_allowed}"
+
+    @property
+    def fuel_label(self) -> str:
+        from programs.rates import fuel_labels
+
+        return fuel_labels(tax=self.assessment.claim.tax).get(self.fuel, self.fuel)
+
+
+class ClaimToAssess(Claim):
+    """The staff queue of claims to assess in Django admin (a proxy: the claims are filings' own rows)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("claim to assess")
+        verbose_name_plural = _("claims to assess (claim assessment queue)")
+
+
+# --- Refunds (assessments/refunds.py) and their payment files (assessments/refund_files.py) -----------------
+
+
+class RefundPaymentFile(models.Model):
+    """The payment file of one run of the refund job, per method: a direct deposit batch or a cheque register
+    (docs/refund-payment-files.md). Open while the run assigns refunds to it (a run killed half-way leaves it
+    open: the next run goes on filling it); closed at the end of the run, when its content is written once,
+    encrypted (it holds bank account numbers), with its count, total and SHA-256."""
+
+    class Kind(models.TextChoices):
+        DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit batch")
+        CHEQUE = "cheque", _("Cheque register")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    opened_at = models.DateTimeField(_("opened"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("refunds"), default=0)
+    total = models.DecimalField(_("total"), **MONEY, default=0)
+    content_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("refund payment file")
+        constraints = [
+            # One open file per kind: two runs at once fill the same one (and the next run finds a killed one).
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(closed_at__isnull=True), name="refund_file_one_open_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | (Q(content_encrypted__isnull=False) & ~Q(sha256="")),
+                name="refund_file_closed_has_content",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        prefix = "DD" if self.kind == self.Kind.DIRECT_DEPOSIT else "CQ"
+        return f"{prefix}-{self.opened_at:%Y%m%d}-{self.pk:06d}"
+
+
+class Refund(models.Model):
+    """A refund of the credit an assessed claim left on the account (assessments/refunds.py).
+
+    The payee is copied when the refund is prepared (the bank account, its number kept encrypted as
+    programs.DirectDeposit keeps it, or the mailing address of record), so a later change of banking or
+    address does not change a refund already approved. Approved by one member of staff, or by two distinct
+    ones above TRACS_REFUND_SECOND_APPROVAL_ABOVE (four eyes); issued once by the refund job (one
+    REFUND_ISSUED ledger posting, source "refund:<id>"), in one payment file."""
+
+    class Method(models.TextChoices):
+        DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit")
+        CHEQUE = "cheque", _("Cheque")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        ISSUED = "issued", _("Issued")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="refunds")
+    claim_assessment = models.ForeignKey(ClaimAssessment, on_delete=models.PROTECT, related_name="refunds")
+    period_end = models.DateField(_("ledger period end"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    payee_name = models.CharField(_("payee"), max_length=200)
+    institution_number = models.CharField(_("institution number"), max_length=3, blank=True)
+    transit_number = models.CharField(_("transit number"), max_length=5, blank=True)
+    bank_account_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    bank_account_last4 = models.CharField(_("account number ends in"), max_length=4, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    address_city = models.CharField(max_length=100, blank=True)
+    address_province = models.CharField(max_length=2, blank=True)
+    address_postal_code = models.CharField(max_length=7, blank=True)
+    address_country = models.CharField(max_length=2, blank=True)
+    needs_second_approval = models.BooleanField(_("needs a second approval"))
+    created_at = models.DateTimeField(_("prepared"))
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    first_approved_at = models.DateTimeField(null=True, blank=True)
+    second_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_approved_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    payment_file = models.ForeignKey(
+        RefundPaymentFile, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("refund")
+        constraints = [
+            # A second refund of the same credit: one live refund per claim (re)assessment (a cancelled one
+            # no longer counts, so the credit can be refunded once the mistake is put right).
+            models.UniqueConstraint(
+                fields=["claim_assessment"],
+                condition=~Q(status="cancelled"),
+                name="refund_one_per_credit",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(method="direct_deposit")
+                | (Q(bank_account_encrypted__isnull=False) & Q(bank_account_last4__regex=r"^[0-9]{4}$")),
+                name="refund_direct_deposit_has_bank_account",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="cheque") | ~Q(address_line1=""), name="refund_cheque_has_address"
+            ),
+            models.CheckConstraint(
+                condition=Q(second_approved_by__isnull=True)
+                | (Q(first_approved_by__isnull=False) & ~Q(second_approved_by=F("first_approved_by"))),
+                name="refund_four_eyes_distinct",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="issued")
+                | Q(
+                    issued_at__isnull=False,
+                    payment_file__isnull=False,
+                    ledger_transaction__isnull=False,
+                    first_approved_by__isnull=False,
+                ),
+                name="refund_issued_once_in_a_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="issued")
+                | Q(needs_second_approval=False)
+                | Q(second_approved_by__isnull=False),
+                name="refund_issued_with_second_approval",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | (Q(cancelled_at__isnull=False) & ~Q(cancel_reason="")),
+                name="refund_cancelled_with_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "id"], name="refund_status")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk} {self.account.number} {self.amount} ({self.get_status_display()})"
+
+    @property
+    def source_reference(self) -> str:
+        return f"refund:{self.pk}"
+
+    @property
+    def payee_masked(self) -> str:
+        """How pages show where the money goes: the last four digits, or the cheque to the address of record."""
+        if self.method == self.Method.DIRECT_DEPOSIT:
+            return f"direct deposit to the account ending in {self.bank_account_last4}"
+        return "cheque to the address of record"

@@ -36,4 +36,51 @@ def accrue_interest() -> int:
     return posted
 
 
+@shared_task(acks_late=True)
+def assess_clean_claims() -> int:
+    """Beat job: assess the clean refund claims automatically (staff assess the others in admin)."""
+    from assessments import claims
+
+    made = claims.clean_claims_assess()
+    if made:
+        logger.info("assessed %d clean claim(s) automatically", len(made))
+    return len(made)
+
+
+@shared_task(acks_late=True)
+def claim_letter_issue(claim_assessment_id: int) -> int:
+    """Issue the letter of assessment of a claim TRA changed (unique per claim assessment: safe twice)."""
+    from assessments import claims
+
+    return claims.claim_letter_issue(claim_assessment_id=claim_assessment_id).pk
+
+
+@shared_task(acks_late=True)
+def refund_prepare(claim_assessment_id: int) -> int | None:
+    """Prepare the refund of the credit a claim (re)assessment added. Safe twice: a second refund of the same
+    credit is refused (and logged here), as is a credit already gone to amounts owing."""
+    from assessments import refunds
+    from assessments.models import ClaimAssessment
+
+    try:
+        return refunds.refund_prepare(claim_assessment=ClaimAssessment(pk=claim_assessment_id)).pk
+    except refunds.RefundRefused as error:
+        logger.info("no refund for claim assessment %s: %s", claim_assessment_id, " ".join(error.messages))
+        return None
+
+
+@shared_task(acks_late=True)
+def refunds_issue() -> int:
+    """Beat job: issue every approved refund exactly once and close the run's payment files."""
+    from assessments import refunds
+
+    run = refunds.refunds_issue()
+    if run.issued or run.held:
+        logger.info(
+            "issued %d refund(s), held %d, closed %d file(s)", len(run.issued), len(run.held), len(run.files)
+        )
+    return len(run.issued)
+
+
 from assessments.tasks_reminders import reminders_send  # noqa: E402, F401  (registered with the worker)
+from assessments.tasks_decisions import decision_notice_issue  # noqa: E402, F401  (registered with the worker)

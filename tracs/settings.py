@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -324,6 +325,8 @@ TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
 # due date, from which holders of the privilege are reminded (once each).
 TRACS_RETURN_REMINDER_DAYS = env.int("TRACS_RETURN_REMINDER_DAYS", default=7)
 TRACS_NOTICE_REMINDER_DAYS = env.int("TRACS_NOTICE_REMINDER_DAYS", default=7)
+# Refunds above this amount (dollars) need a second approval by another member of staff (assessments/refunds.py).
+TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(env.str("TRACS_REFUND_SECOND_APPROVAL_ABOVE", default="10000.00"))
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 
