@@ -15,8 +15,16 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
-from assessments.models import Assessment, LedgerTransaction, Notice, NoticeRead, ReturnToAssess
-from filings.models import FuelTaxReturn
+from assessments.models import (
+    Assessment,
+    ClaimAssessment,
+    LedgerTransaction,
+    Notice,
+    NoticeRead,
+    Refund,
+    ReturnToAssess,
+)
+from filings.models import Claim, FuelTaxReturn
 from programs import money
 from programs.models import ProgramAccount
 
@@ -179,6 +187,37 @@ def assessments_by_return(*, returns: Iterable[FuelTaxReturn]) -> dict[int, list
     ):
         result.setdefault(assessment.tax_return_id, []).append(assessment)
     return result
+
+
+def claim_assessments_by_claim(*, claims: Iterable[Claim]) -> dict[int, list[ClaimAssessment]]:
+    """The (re)assessments of each of `claims` (by claim id, latest first), each with `letter` set to its letter
+    of assessment (None when TRA did not change the claim, or while it is being issued): two queries."""
+    result: dict[int, list[ClaimAssessment]] = {}
+    found = list(
+        ClaimAssessment.objects.filter(claim_id__in=[claim.pk for claim in claims]).order_by("-sequence")
+    )
+    letters = {
+        notice.source_reference: notice
+        for notice in Notice.objects.filter(
+            source_reference__in=[f"claim_assessment:{assessment.pk}" for assessment in found]
+        )
+    }
+    for assessment in found:
+        assessment.letter = letters.get(f"claim_assessment:{assessment.pk}")
+        result.setdefault(assessment.claim_id, []).append(assessment)
+    return result
+
+
+REFUNDS_SHOWN = 25
+
+
+def refunds_for_account(*, account: ProgramAccount, count: int = REFUNDS_SHOWN) -> list[Refund]:
+    """The account's latest refunds, newest first (a cancelled one is not a refund the taxpayer will see)."""
+    return list(
+        Refund.objects.filter(account=account)
+        .exclude(status=Refund.Status.CANCELLED)
+        .order_by("-created_at", "-id")[:count]
+    )
 
 
 def notices_for_account(*, account: ProgramAccount, reader=None) -> QuerySet[Notice]:

@@ -245,11 +245,19 @@ def assessment_status(request: HttpRequest) -> HttpResponse:
         row.filing for group in status.in_process + status.completed for row in group.rows if row.is_return
     ]
     by_return = selectors.assessments_by_return(returns=returns)
+    claims = [
+        row.filing
+        for group in status.in_process + status.completed
+        for row in group.rows
+        if not row.is_return
+    ]
     completed = Paginator(status.completed, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "in_process": status.in_process,
         "page": completed,
         "assessments": by_return,
+        "claim_assessments": selectors.claim_assessments_by_claim(claims=claims),
+        "refunds": selectors.refunds_for_account(account=request.account),
     }
     return render(request, "assessments/assessment_status.html", context)
 

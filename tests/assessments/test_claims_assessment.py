@@ -315,6 +315,10 @@ def test_the_letter_of_assessment_is_issued_once_and_listed(
     page = owner_client.get(f"/accounts/{account.number}/notices/")
     assert letter.reference in page.content.decode()
     assert owner_client.get(f"/accounts/{account.number}/notices/{letter.pk}.pdf").status_code == 200
+    # View Assessment Status shows the claim's refund allowed and links its letter.
+    status = owner_client.get(f"/accounts/{account.number}/assessments/").content.decode()
+    assert "$130.00" in status
+    assert f"/accounts/{account.number}/notices/{letter.pk}.pdf" in status
 
 
 def test_the_letter_html_shows_each_line_rate_and_reason(account, owner, django_capture_on_commit_callbacks):
