@@ -3,14 +3,14 @@ and the home banner "N return(s) outstanding". Registered when consent discovers
 (consent.panels.discover, from ConsentConfig.ready()).
 
 Obligations are computed, not stored (filings/selectors.py): the panel reads the account's returns once
-(`obligations_for_account`); the banner reads the accounts of a home page and the periods of their original
-returns in one aggregate query, and works out the months owed in Python with the same date rules."""
+(`obligations_for_account`, the months owed worked out in Python); the banner and the home list's "overdue
+first" order ask the database for the same count (`overdue_returns_expression`), one query for any number of
+accounts."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     Case,
     Count,
@@ -18,7 +18,6 @@ from django.db.models import (
     Expression,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Value,
     When,
@@ -31,7 +30,7 @@ from consent.panels import AccountPanel, account_panel_register, home_banner_reg
 from consent.privileges import Privilege
 from consent.selectors import home_priority_register
 from filings.models import FuelTaxReturn
-from filings.periods import Period, periods_owed
+from filings.periods import Period
 from filings.selectors import FUEL_TAX, Obligation, obligations_for_account
 from programs.models import ProgramAccount
 
@@ -62,32 +61,15 @@ def obligations_panel(account: ProgramAccount, user, *, today: date | None = Non
 
 
 def overdue_counts(*, account_ids: list[int], today: date) -> dict[int, int]:
-    """Overdue returns (owed, not filed, after the due date) of each fuel tax account in `account_ids`: one
-    query (each account's dates and the periods of its original returns, as an array), then the months owed
-    by the rules of filings.periods. Accounts with none are left out."""
+    """Overdue returns (owed, not filed, after the due date) of each fuel tax account in `account_ids`, counted
+    by the database (`overdue_returns_expression`) in one query. Accounts with none are left out."""
     rows = (
-        ProgramAccount.objects.filter(pk__in=account_ids, program__code=FUEL_TAX)
-        .annotate(
-            filed=ArrayAgg(
-                "fuel_tax_returns__period_start",
-                filter=Q(fuel_tax_returns__kind=FuelTaxReturn.Kind.ORIGINAL),
-                distinct=True,
-                default=[],
-            )
-        )
-        .values_list("pk", "effective_date", "closed_on", "filed")
+        ProgramAccount.objects.filter(pk__in=account_ids)
+        .annotate(overdue=overdue_returns_expression(account="", today=today))
+        .filter(overdue__gt=0)
+        .values_list("pk", "overdue")
     )
-    counts = {}
-    for pk, effective_date, closed_on, filed in rows:
-        filed_starts = set(filed)
-        overdue = sum(
-            1
-            for period in periods_owed(effective_date=effective_date, closed_on=closed_on, today=today)
-            if today > period.due_on and period.start not in filed_starts
-        )
-        if overdue:
-            counts[pk] = overdue
-    return counts
+    return dict(rows)
 
 
 def last_overdue_period(*, today: date) -> Period:
@@ -98,14 +80,19 @@ def last_overdue_period(*, today: date) -> Period:
 
 
 def overdue_returns_expression(*, account: str = "account", today: date | None = None) -> Expression:
-    """How many returns the account at `account` (a lookup path from the queryset's model) owes and has not
-    filed after their due dates, worked out by the database: the months from the month of its effective date
-    to the last overdue period (or the month it closed), less the originals it filed for them. The same
-    rules as `overdue_counts`, without reading any row into Python, so a list of 1,000 accounts can be
-    ordered by it. Zero for accounts outside fuel tax."""
+    """How many returns the account at `account` (a lookup path from the queryset's model; "" on
+    ProgramAccount itself) owes and has not filed after their due dates, worked out by the database: the
+    months from the month of its effective date to the last overdue period (or the month it closed), less the
+    originals it filed for them. The rules of filings.periods (the Account Information panel's obligations),
+    without reading any row into Python, so a list of 1,000 accounts can be ordered by it. Zero for accounts
+    outside fuel tax."""
+
+    def field(name: str) -> str:
+        return f"{account}__{name}" if account else name
+
     last = Value(last_overdue_period(today=today or timezone.localdate()).start)
-    first = TruncMonth(f"{account}__effective_date", output_field=DateField())
-    closed = TruncMonth(f"{account}__closed_on", output_field=DateField())
+    first = TruncMonth(field("effective_date"), output_field=DateField())
+    closed = TruncMonth(field("closed_on"), output_field=DateField())
     until = Least(last, Coalesce(closed, last), output_field=DateField())
 
     def month_number(day) -> Expression:
@@ -116,10 +103,10 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
     # than the last overdue period and the closing date (periods are whole months).
     filed = (
         FuelTaxReturn.objects.filter(
-            account_id=OuterRef(f"{account}_id"),
+            account_id=OuterRef(f"{account}_id" if account else "pk"),
             kind=FuelTaxReturn.Kind.ORIGINAL,
-            period_end__gte=OuterRef(f"{account}__effective_date"),
-            period_start__lte=Coalesce(OuterRef(f"{account}__closed_on"), last, output_field=DateField()),
+            period_end__gte=OuterRef(field("effective_date")),
+            period_start__lte=Coalesce(OuterRef(field("closed_on")), last, output_field=DateField()),
         )
         .filter(period_start__lte=last)
         .order_by()
@@ -129,7 +116,7 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
     )
     return Case(
         When(
-            **{f"{account}__program__code": FUEL_TAX},
+            **{field("program__code"): FUEL_TAX},
             then=Greatest(months - Coalesce(Subquery(filed, output_field=IntegerField()), 0), 0),
         ),
         default=0,
