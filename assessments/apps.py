@@ -26,6 +26,10 @@ class AssessmentsConfig(AppConfig):
         account_menu_register(
             MenuItem(70, _("View Financial Transaction Details"), "transactions", Privilege.VIEW_ACCOUNT)
         )
+        # 100 File a Notice of Objection: the account's objections and waiver requests, and both wizards.
+        account_menu_register(
+            MenuItem(100, _("File a Notice of Objection"), "objections_list", Privilege.FILE_OBJECTIONS)
+        )
         # The automatic assessment of clean returns, hourly. Registered here rather than in tracs/settings.py so
         # the app brings its own job; Celery reads this same dict (config_from_object is lazy), so beat sees it.
         settings.CELERY_BEAT_SCHEDULE.setdefault(

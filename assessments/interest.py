@@ -12,7 +12,8 @@ interest of the period from the day after the due date through `through`, rounds
 posts the difference from the interest already posted for the period as one INTEREST transaction whose source
 reference names the account, the period and the through-date (unique: a second run of the same day finds it
 posted, or nothing left to post). A day missed is caught up by the next run; crossing a quarter uses each
-day's rate; a reassessment that lowers the tax posts a negative difference.
+day's rate; a reassessment that lowers the tax posts a negative difference. Interest forgiven by a waiver
+(assessments/decisions.py: reversals whose source names the waiver) is not charged again.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ DEBIT_RATE = "interest_debit_rate"
 PENALTIES_BEAR_INTEREST = "penalties_bear_interest"
 DAYS_IN_YEAR = Decimal(365)
 ZERO = Decimal(0)
+# The source of a waiver's reversal (assessments.decisions.waiver_source): interest it forgave stays forgiven.
+WAIVER_SOURCE_PREFIX = "waiver:"
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,9 @@ class Accrual:
     segments: tuple[Segment, ...]
     exact: Decimal
     total: Decimal  # exact, rounded to the cent once
-    posted_before: Decimal
+    posted_before: Decimal  # interest charged less interest reversed (waived or not)
     to_post: Decimal
+    waived: Decimal = ZERO  # interest forgiven by waivers
 
 
 def _rule_changes(rule: str) -> list[date]:
@@ -142,6 +146,7 @@ def accrual(*, account: ProgramAccount, period_end: date, through: date) -> Accr
     total = money.cents(exact)
     posted = sum((entry.amount for entry in entries if _interest_kind(entry) == Kind.INTEREST), start=ZERO)
     posted = money.cents(posted)
+    waived = money.cents(-sum((entry.amount for entry in entries if _is_waived_interest(entry)), start=ZERO))
     return Accrual(
         due_on=due_on,
         through=through,
@@ -149,7 +154,20 @@ def accrual(*, account: ProgramAccount, period_end: date, through: date) -> Accr
         exact=exact,
         total=total,
         posted_before=posted,
-        to_post=total - posted,
+        # Interest forgiven by a waiver stays forgiven: the period owes its interest less what was waived (never
+        # less than nothing), so a waived charge is not posted again, and a later drop in the interest (a
+        # reassessment lowering the tax) credits only interest still charged.
+        to_post=max(total - waived, ZERO) - posted,
+        waived=waived,
+    )
+
+
+def _is_waived_interest(entry: LedgerTransaction) -> bool:
+    """A reversal of interest made by a granted waiver (assessments/decisions.py names its source)."""
+    return (
+        entry.kind == Kind.REVERSAL
+        and _interest_kind(entry) == Kind.INTEREST
+        and entry.source_reference.startswith(WAIVER_SOURCE_PREFIX)
     )
 
 

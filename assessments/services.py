@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -331,6 +332,11 @@ def _assess(
     previous = earlier.order_by("-sequence").first()
     sequence = previous.sequence + 1 if previous else 1
     objection_days = rules.rule_on(rule=rules.OBJECTION_DAYS, day=today).value or Decimal(0)
+    # What the period's tax stands at: the last assessment's, unless an objection vacated it (its postings
+    # reversed, assessments/decisions.py), when the ledger holds what stood before it.
+    standing = (
+        _standing_tax(account=account, period_end=current.period_end) if previous else money.cents(Decimal(0))
+    )
     assessment = Assessment(
         account=account,
         tax_return=current,
@@ -350,8 +356,8 @@ def _assess(
         tolerance_source=recomputation.tolerance.source[:500],
         tolerance_applied=recomputation.within_tolerance,
         assessed_tax=recomputation.assessed_tax,
-        previously_assessed_tax=previous.assessed_tax if previous else money.cents(Decimal(0)),
-        change=recomputation.assessed_tax - (previous.assessed_tax if previous else 0),
+        previously_assessed_tax=standing,
+        change=recomputation.assessed_tax - standing,
         # Tax is payable with the return (the 28th of the following month); once that day has passed, an
         # amount on a notice is payable on the date of the notice. Interest runs from the due date regardless.
         payment_due_on=max(current.due_on, today),
@@ -402,6 +408,21 @@ def _assess(
     )
     _schedule_notice(assessment)
     return assessment
+
+
+def _standing_tax(*, account: ProgramAccount, period_end: date) -> Decimal:
+    """The period's assessed tax as the ledger holds it: every return assessment's change, less any reversed
+    (a claim's reassessment may post assessed tax to the same month: its source is not a return's)."""
+    prefix = "assessment:"  # selectors.assessment_source
+    entries = LedgerTransaction.objects.filter(account=account, period_end=period_end).filter(
+        Q(kind=Kind.ASSESSED_TAX, source_reference__startswith=prefix)
+        | Q(
+            kind=Kind.REVERSAL,
+            reverses__kind=Kind.ASSESSED_TAX,
+            reverses__source_reference__startswith=prefix,
+        )
+    )
+    return money.cents(entries.aggregate(total=Sum("amount"))["total"] or Decimal(0))
 
 
 def _late_filing_penalty_post(

@@ -82,5 +82,5 @@ def refunds_issue() -> int:
     return len(run.issued)
 
 
-from assessments.tasks_reminders import reminders_send  # noqa: E402, F401  (registered with the worker)
 from assessments.tasks_decisions import decision_notice_issue  # noqa: E402, F401  (registered with the worker)
+from assessments.tasks_reminders import reminders_send  # noqa: E402, F401  (registered with the worker)

@@ -15,3 +15,62 @@ urlpatterns = [
     # Public: how to pay TRA (linked from the balance page). Before programs' help/<code>/ in tracs/urls.py.
     path("help/payments/", views.payment_instructions, name="payment_instructions"),
 ]
+
+# File a Notice of Objection (AT4762) and Request a Waiver of Penalties and Interest (AT4764).
+from assessments import views_objections as objection_views  # noqa: E402
+
+urlpatterns += [
+    path("accounts/<str:number>/objections/", objection_views.objections_list, name="objections_list"),
+    path(
+        "accounts/<str:number>/objections/<int:objection_id>/",
+        objection_views.objection_detail,
+        name="objection_detail",
+    ),
+    path("accounts/<str:number>/objections/new/", objection_views.objection_new, name="objection_new"),
+    path(
+        "accounts/<str:number>/objections/new/statement/",
+        objection_views.objection_statement,
+        name="objection_statement",
+    ),
+    path(
+        "accounts/<str:number>/objections/new/documents/",
+        objection_views.objection_documents,
+        name="objection_documents",
+    ),
+    path(
+        "accounts/<str:number>/objections/new/representative/",
+        objection_views.objection_representative,
+        name="objection_representative",
+    ),
+    path(
+        "accounts/<str:number>/objections/new/review/",
+        objection_views.objection_review,
+        name="objection_review",
+    ),
+    path(
+        "accounts/<str:number>/objections/new/cancel/",
+        objection_views.objection_cancel,
+        name="objection_cancel",
+    ),
+    path(
+        "accounts/<str:number>/waivers/<int:waiver_id>/", objection_views.waiver_detail, name="waiver_detail"
+    ),
+    path("accounts/<str:number>/waivers/new/", objection_views.waiver_new, name="waiver_new"),
+    path(
+        "accounts/<str:number>/waivers/new/statement/",
+        objection_views.waiver_statement,
+        name="waiver_statement",
+    ),
+    path(
+        "accounts/<str:number>/waivers/new/documents/",
+        objection_views.waiver_documents,
+        name="waiver_documents",
+    ),
+    path(
+        "accounts/<str:number>/waivers/new/representative/",
+        objection_views.waiver_representative,
+        name="waiver_representative",
+    ),
+    path("accounts/<str:number>/waivers/new/review/", objection_views.waiver_review, name="waiver_review"),
+    path("accounts/<str:number>/waivers/new/cancel/", objection_views.waiver_cancel, name="waiver_cancel"),
+]

@@ -207,6 +207,29 @@ def _kwargs(route: str, world) -> dict:
             )
             notice = notice_render(assessment_id=assessment_make(tax_return=nil).pk)
         kwargs["notice_id"] = notice.pk
+    if "<int:objection_id>" in route or "<int:waiver_id>" in route:  # a Notice of Objection / waiver request
+        from decimal import Decimal
+
+        from assessments.models import LedgerTransaction
+        from assessments.services import ledger_post
+        from filings.models_objections import Objection, WaiverRequest
+        from filings.objections import Representative, objection_file, waiver_request_file
+
+        signer = {"representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
+                  "documents": [], "by": world["owner"], "capacity": Grant.Role.OWNER}
+        objection = Objection.objects.filter(account=world["account"]).first() or objection_file(
+            account=world["account"], against="letter", letter_kind="refusal", dated_on=timezone.localdate(),
+            facts="Matrix objection.", **signer,
+        )
+        penalty = LedgerTransaction.objects.filter(account=world["account"], kind="penalty").first() or ledger_post(
+            account=world["account"], period_end=date(2024, 1, 31), kind="penalty", amount=Decimal("25.00"),
+            description="Matrix penalty",
+        )
+        waiver = WaiverRequest.objects.filter(account=world["account"]).first() or waiver_request_file(
+            account=world["account"], transaction_ids=[penalty.pk], amount_requested=penalty.amount,
+            period_ends=[penalty.period_end], grounds=["hardship"], facts="Matrix waiver.", **signer,
+        )
+        kwargs.update({"objection_id": objection.pk} if "<int:objection_id>" in route else {"waiver_id": waiver.pk})
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs

@@ -1,0 +1,374 @@
+"""TRA's decisions on Notices of Objection (AT4762) and waiver requests (AT4764), made by staff in admin
+(assessments/admin_decisions.py; docs/adr/0008-objections-and-waivers.md).
+
+Each decision is one transaction: the filing's row is locked (filings.objections, called down), the ledger work
+is done here, the decision is recorded on the filing (filings.objections), the access log is written, and the
+notice of decision is rendered by a Celery job once the transaction commits (`decision_notice_issue`, unique per
+filing through the notice's source reference "objection:<id>" / "waiver:<id>": safe to run twice). A refusal
+writes nothing.
+
+- **Confirm**: the assessment stands; nothing is posted.
+- **Vary**: the period is reassessed (services.reassessment_make, from the latest version of its return, with
+  the litres staff adjust and the reason): a new assessment, its change posted, its own notice of reassessment.
+- **Vacate**: the assessment is cancelled, as if it had never been made: every transaction it posted (its change
+  in tax, a late-filing penalty imposed with it) is reversed by a new transaction counting from the same date,
+  so the period stands as it did before the assessment and interest on the vacated amounts is recomputed away by
+  the next interest run. Only the latest assessment of a period can be vacated (a later reassessment was made
+  on top of it: vary that one). The assessment itself stays, as every assessment does; a later reassessment
+  starts from the tax that stands on the ledger (services._assess).
+- **Grant a waiver** (fully, or partly: a subset of the charges asked for): each chosen penalty or interest
+  charge is reversed by a REVERSAL whose source reference names the waiver ("waiver:<id>:<transaction id>"),
+  so the balance drops by exactly the amounts waived. Interest forgiven is not charged again: the interest job
+  treats those reversals as forgiven, not as interest never charged (assessments/interest.py). A waived penalty
+  stops bearing interest from the day of the decision (the reversal counts from then); interest already charged
+  on it is waived only if that interest charge is waived too.
+- **Refuse a waiver**: nothing is posted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from assessments import notices, selectors, services
+from assessments.interest import WAIVER_SOURCE_PREFIX
+from assessments.models import Assessment, LedgerTransaction, Notice
+from filings import objections as filing_objections
+from filings import selectors as filing_selectors
+from filings.models_objections import Objection, WaiverRequest
+from filings.periods import Period
+from programs import money
+from programs.models import Address
+
+Kind = LedgerTransaction.Kind
+Outcome = Objection.Outcome
+WaiverOutcome = WaiverRequest.Outcome
+
+REASONS_REQUIRED = _("Give the reasons for the decision: they are printed on the notice of decision.")
+NOT_A_RETURN_NOTICE = _(
+    "%(reference)s objects to %(subject)s: only an objection to a notice of assessment or reassessment of a return "
+    "can be varied or vacated. Confirm it, or decide it outside TRACS."
+)
+NOTICE_NOT_FOUND = _("The notice %(notice)s named by %(reference)s is not a notice of this account.")
+NOT_LATEST_ASSESSMENT = _(
+    "The assessment objected to (%(notice)s) was followed by a later reassessment of %(period)s: only the latest "
+    "assessment of a period can be vacated. Vary the objection instead."
+)
+UNKNOWN_OUTCOME = _("Choose confirm, vary or vacate.")
+WAIVER_NOTHING_CHOSEN = _("Choose at least one of the charges asked for to grant the waiver, or refuse it.")
+WAIVER_NOT_ASKED = _("Transaction %(id)s was not asked to be waived in %(reference)s.")
+WAIVER_ALREADY_REVERSED = _(
+    "Transaction %(id)s (%(kind)s of %(period)s) was already reversed: it cannot be waived. Refuse or grant the others."
+)
+
+REFERENCE_PREFIX = {"objection": "ND", "waiver": "WD"}
+
+
+def decision_notice_reference(*, kind: str, filing_id: int, day: date) -> str:
+    """`ND-202611-0000012` (WD for a waiver): the kind, the month of the decision, the filing."""
+    return f"{REFERENCE_PREFIX[kind]}-{day:%Y%m}-{filing_id:07d}"
+
+
+def _reasons(reasons: str) -> str:
+    if not reasons.strip():
+        raise ValidationError(REASONS_REQUIRED, code="reasons_required")
+    return reasons.strip()
+
+
+def _schedule(kind: str, filing_id: int) -> None:
+    from assessments.tasks_decisions import decision_notice_issue
+
+    transaction.on_commit(lambda: decision_notice_issue.delay(kind, filing_id))
+
+
+# --- Objections -------------------------------------------------------------------------------------------------
+
+
+def objected_notice(*, objection: Objection) -> Notice | None:
+    if not objection.notice_reference:
+        return None
+    return (
+        Notice.objects.filter(account=objection.account, reference=objection.notice_reference)
+        .select_related("assessment__tax_return")
+        .first()
+    )
+
+
+def _objected_assessment(objection: Objection) -> Assessment:
+    notice = objected_notice(objection=objection)
+    if notice is None or notice.assessment is None:
+        raise ValidationError(
+            NOT_A_RETURN_NOTICE % {"reference": objection.reference_number, "subject": objection.subject},
+            code="not_a_return_notice",
+        )
+    return notice.assessment
+
+
+def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: HttpRequest | None) -> None:
+    latest = Assessment.objects.filter(
+        account=assessment.account, period_start=assessment.period_start
+    ).order_by("-sequence")[0]
+    if latest.pk != assessment.pk:
+        raise ValidationError(
+            NOT_LATEST_ASSESSMENT % {"notice": objection.notice_reference, "period": assessment.period.label},
+            code="not_latest",
+        )
+    posted = LedgerTransaction.objects.filter(
+        account=assessment.account,
+        source_reference=selectors.assessment_source(assessment),
+        reversed_by__isnull=True,
+    ).exclude(amount=0)
+    for entry in posted.order_by("id"):
+        services.ledger_reverse(
+            original=entry,
+            description=f"Objection {objection.reference_number} allowed: {entry.kind_label.lower()} of the "
+            f"vacated assessment cancelled",
+            posted_by=by,
+            request=request,
+        )
+
+
+@transaction.atomic
+def objection_decide(
+    *,
+    objection_id: int,
+    outcome: str,
+    by: User,
+    reasons: str,
+    adjustments: Mapping[tuple[str, str], Decimal | str] | None = None,
+    request: HttpRequest | None = None,
+) -> Objection:
+    """Decide an objection: confirm, vary (reassess with `adjustments`) or vacate. See the module docstring."""
+    if outcome not in Outcome.values:
+        raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
+    reasons = _reasons(reasons)
+    objection = filing_objections.objection_lock(objection_id=objection_id)
+    filing_objections.refuse_if_decided(filing=objection)
+    reassessment_id = None
+    if outcome == Outcome.VARIED:
+        assessment = _objected_assessment(objection)
+        latest_return = filing_selectors.latest_version(account=objection.account, period=assessment.period)
+        reassessment = services.reassessment_make(
+            tax_return=latest_return,
+            by=by,
+            reason=f"Objection {objection.reference_number}: {reasons}",
+            adjustments=adjustments,
+            request=request,
+        )
+        reassessment_id = reassessment.pk
+    elif outcome == Outcome.VACATED:
+        _vacate(objection=objection, assessment=_objected_assessment(objection), by=by, request=request)
+    today = timezone.localdate()
+    decided = filing_objections.objection_decision_record(
+        objection=objection,
+        outcome=outcome,
+        by=by,
+        reasons=reasons,
+        notice_reference=decision_notice_reference(kind="objection", filing_id=objection.pk, day=today),
+        reassessment_id=reassessment_id,
+        request=request,
+    )
+    _schedule("objection", objection.pk)
+    return decided
+
+
+# --- Waiver requests ------------------------------------------------------------------------------------------
+
+
+def _waivable(*, waiver: WaiverRequest, transaction_ids: Sequence[int]) -> list[LedgerTransaction]:
+    chosen = sorted({int(pk) for pk in transaction_ids})
+    if not chosen:
+        raise ValidationError(WAIVER_NOTHING_CHOSEN, code="nothing_chosen")
+    for pk in chosen:
+        if pk not in waiver.transaction_ids:
+            raise ValidationError(
+                WAIVER_NOT_ASKED % {"id": pk, "reference": waiver.reference_number}, code="not_asked"
+            )
+    entries = list(
+        LedgerTransaction.objects.filter(
+            account=waiver.account, pk__in=chosen, kind__in=(Kind.PENALTY, Kind.INTEREST)
+        )
+        .select_related("account__taxpayer")
+        .order_by("id")
+    )
+    if len(entries) != len(chosen):  # pragma: no cover - the request only names the account's charges
+        raise ValidationError(WAIVER_NOT_ASKED % {"id": chosen, "reference": waiver.reference_number})
+    for entry in entries:
+        if LedgerTransaction.objects.filter(reverses=entry).exists():
+            raise ValidationError(
+                WAIVER_ALREADY_REVERSED
+                % {
+                    "id": entry.pk,
+                    "kind": entry.kind_label.lower(),
+                    "period": Period.of(entry.period_end).label,
+                },
+                code="already_reversed",
+            )
+    return entries
+
+
+def waiver_source(*, waiver: WaiverRequest, entry: LedgerTransaction) -> str:
+    """The source reference of a waiver's reversal: assessments/interest.py recognizes interest forgiven by it."""
+    return f"{WAIVER_SOURCE_PREFIX}{waiver.pk}:{entry.pk}"
+
+
+@transaction.atomic
+def waiver_decide(
+    *,
+    waiver_id: int,
+    grant: bool,
+    by: User,
+    reasons: str,
+    transaction_ids: Sequence[int] = (),
+    request: HttpRequest | None = None,
+) -> WaiverRequest:
+    """Grant (the charges in `transaction_ids`, all or some of those asked for) or refuse a waiver request."""
+    reasons = _reasons(reasons)
+    waiver = filing_objections.waiver_request_lock(waiver_id=waiver_id)
+    filing_objections.refuse_if_decided(filing=waiver)
+    today = timezone.localdate()
+    waived: list[LedgerTransaction] = []
+    if grant:
+        entries = _waivable(waiver=waiver, transaction_ids=transaction_ids)
+        for entry in entries:
+            services.ledger_post(
+                account=waiver.account,
+                period_end=entry.period_end,
+                kind=Kind.REVERSAL,
+                amount=-entry.amount,
+                description=f"Waiver {waiver.reference_number}: {entry.kind_label.lower()} waived",
+                processed_on=today,
+                # A penalty stops bearing interest from the decision; interest forgiven never bears any.
+                effective_on=today,
+                source_reference=waiver_source(waiver=waiver, entry=entry),
+                reverses=entry,
+                posted_by=by,
+                request=request,
+            )
+            waived.append(entry)
+    if not waived:
+        outcome = WaiverOutcome.REFUSED
+    elif {entry.pk for entry in waived} == set(waiver.transaction_ids):
+        outcome = WaiverOutcome.GRANTED
+    else:
+        outcome = WaiverOutcome.PARTLY_GRANTED
+    decided = filing_objections.waiver_decision_record(
+        waiver=waiver,
+        outcome=outcome,
+        by=by,
+        reasons=reasons,
+        notice_reference=decision_notice_reference(kind="waiver", filing_id=waiver.pk, day=today),
+        waived_transaction_ids=[entry.pk for entry in waived],
+        amount_waived=sum((entry.amount for entry in waived), start=money.cents(Decimal(0)))
+        if waived
+        else None,
+        request=request,
+    )
+    _schedule("waiver", waiver.pk)
+    return decided
+
+
+# --- Notices of decision ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """What a notice of decision shows (templates/assessments/objection_decision.html, waiver_decision.html)."""
+
+    title: str
+    reference: str
+    issued_on: date
+    filing: Objection | WaiverRequest
+    address: Address | None
+    period: Period
+    period_end: date
+    amount: Decimal | None
+    objected_notice: Notice | None = None
+    reassessment: Assessment | None = None
+    charges: tuple[LedgerTransaction, ...] = ()
+    waived: tuple[LedgerTransaction, ...] = ()
+
+
+def _objection_notice(objection: Objection, address: Address | None) -> tuple[DecisionNotice, str]:
+    notice = objected_notice(objection=objection)
+    period = objection.period or Period.of(objection.dated_on)
+    amounts = {
+        Outcome.CONFIRMED: objection.amount_in_dispute,
+        Outcome.VACATED: money.cents(Decimal(0)) if objection.amount_in_dispute is not None else None,
+    }
+    content = DecisionNotice(
+        title=str(Notice.Kind.OBJECTION_DECISION.label),
+        reference=objection.decision_notice_reference,
+        issued_on=objection.decided_on,
+        filing=objection,
+        address=address,
+        period=period,
+        period_end=objection.period_end or period.end,
+        amount=amounts.get(objection.outcome),
+        objected_notice=notice,
+        reassessment=Assessment.objects.filter(pk=objection.reassessment_id).first()
+        if objection.reassessment_id
+        else None,
+    )
+    return content, "assessments/objection_decision.html"
+
+
+def _waiver_notice(waiver: WaiverRequest, address: Address | None) -> tuple[DecisionNotice, str]:
+    charges = tuple(
+        LedgerTransaction.objects.filter(account=waiver.account, pk__in=waiver.transaction_ids).order_by(
+            "period_end", "id"
+        )
+    )
+    content = DecisionNotice(
+        title=str(Notice.Kind.WAIVER_DECISION.label),
+        reference=waiver.decision_notice_reference,
+        issued_on=waiver.decided_on,
+        filing=waiver,
+        address=address,
+        period=Period.of(min(waiver.period_ends)),
+        period_end=max(waiver.period_ends),
+        amount=waiver.amount_waived if waiver.amount_waived is not None else money.cents(Decimal(0)),
+        charges=charges,
+        waived=tuple(charge for charge in charges if charge.pk in set(waiver.waived_transaction_ids)),
+    )
+    return content, "assessments/waiver_decision.html"
+
+
+@transaction.atomic
+def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
+    """Issue the notice of decision of a decided objection (`kind` "objection") or waiver request ("waiver").
+    Safe twice: the filing's row is locked and a notice already issued for it is returned as is."""
+    if kind == "objection":
+        filing: Objection | WaiverRequest = filing_objections.objection_lock(objection_id=filing_id)
+    else:
+        filing = filing_objections.waiver_request_lock(waiver_id=filing_id)
+    if not filing.is_decided:
+        return None
+    source = f"{kind}:{filing.pk}"
+    existing = Notice.objects.filter(source_reference=source).first()
+    if existing is not None:
+        return existing
+    address = filing.account.addresses.filter(kind=Address.Kind.MAILING).first()
+    builder = _objection_notice if kind == "objection" else _waiver_notice
+    content, template = builder(filing, address)
+    return notices.notice_issue(
+        account=filing.account,
+        kind=Notice.Kind.OBJECTION_DECISION if kind == "objection" else Notice.Kind.WAIVER_DECISION,
+        reference=content.reference,
+        source_reference=source,
+        period_start=content.period.start,
+        period_end=content.period_end,
+        issued_on=content.issued_on,
+        amount=content.amount,
+        html=render_to_string(template, {"notice": content}),
+    )

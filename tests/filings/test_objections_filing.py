@@ -1,0 +1,336 @@
+"""Filing a Notice of Objection (AT4762) and a waiver request (AT4764) through the services: the objection periods
+(90 days; 1 year + 90 days with a reason for the extension; refused after) on the day before, on and after each
+boundary, the 2,000-character statement, at most 10 documents, the authorized representative, nothing written
+when refused, the filing's documents and receipt."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+
+from accounts.models import AccessLogEntry
+from assessments import objections, rules
+from assessments.models import LedgerTransaction, Notice
+from filings import objections as filing_objections
+from filings.models_objections import Objection, SupportingDocument, WaiverRequest
+from tests.filings.factories import edmonton
+from tests.filings.objection_factories import (
+    REPRESENTATIVE,
+    late_june_2021,
+    notice_objection,
+    staged_documents,
+    waiver_request,
+)
+
+LETTER_DATE = date(2024, 1, 10)
+
+
+def test_the_periods_are_the_dated_rules():
+    """AT4762: 90 days, or 1 year + 90 days (455) with a reason for the extension, read from the rules."""
+    assert rules.rule_on(rule=rules.OBJECTION_DAYS, day=LETTER_DATE).value == Decimal(90)
+    assert rules.rule_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=LETTER_DATE).value == Decimal(455)
+    window = objections.objection_window(dated_on=LETTER_DATE, received_on=LETTER_DATE)
+    assert (window.days, window.extension_days) == (90, 455)
+
+
+@pytest.mark.parametrize(
+    ("age", "needs_reason", "too_late"),
+    [
+        pytest.param(0, False, False, id="same-day"),
+        pytest.param(89, False, False, id="90-day-before"),
+        pytest.param(90, False, False, id="90-on"),
+        pytest.param(91, True, False, id="90-day-after"),
+        pytest.param(454, True, False, id="455-day-before"),
+        pytest.param(455, True, False, id="455-on"),
+        pytest.param(456, False, True, id="455-day-after"),
+    ],
+)
+def test_objection_window_boundaries(age, needs_reason, too_late):
+    """Days counted from the date of the letter to the day TRA receives the objection (in Alberta): a letter of
+    2024-01-10 received 2024-04-09 is 90 days old (in time), 2024-04-10 is 91 (a reason for the extension), 2025-04-09
+    is 455 (the last day: 2024 is a leap year), 2025-04-10 is 456 (refused)."""
+    window = objections.objection_window(dated_on=LETTER_DATE, received_on=LETTER_DATE + timedelta(days=age))
+    assert window.age == age
+    assert window.needs_extension_reason is needs_reason
+    assert window.too_late is too_late
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [(90, None), (91, 90), (455, 90)],
+    ids=["90-on", "90-day-after", "455-on"],
+)
+def test_letter_step_asks_for_an_extension_reason_after_90_days(account, age, expected):
+    state = objections.objection_subject_check(
+        account=account,
+        against="letter",
+        letter_kind="refusal",
+        letter_dated_on=LETTER_DATE,
+        received_on=LETTER_DATE + timedelta(days=age),
+    )
+    assert state["extension_after_days"] == expected
+    assert state["dated_on"] == "2024-01-10"
+
+
+def test_letter_older_than_one_year_and_90_days_is_refused(account):
+    with pytest.raises(ValidationError) as refused:
+        objections.objection_subject_check(
+            account=account,
+            against="letter",
+            letter_kind="cancellation",
+            letter_dated_on=LETTER_DATE,
+            received_on=LETTER_DATE + timedelta(days=456),
+        )
+    [message] = refused.value.message_dict["letter_dated_on"]
+    assert "455 days" in message
+    assert "2025-04-09" in message
+
+
+def test_letter_step_names_each_missing_field(account):
+    with pytest.raises(ValidationError) as refused:
+        objections.objection_subject_check(account=account, against="letter")
+    assert set(refused.value.message_dict) == {"letter_kind", "letter_dated_on"}
+
+
+def test_notice_step_needs_a_notice_of_the_account_and_an_amount(
+    account, owner, django_capture_on_commit_callbacks
+):
+    assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    notice = assessment.notice
+    with pytest.raises(ValidationError) as refused:
+        objections.objection_subject_check(account=account, against="notice", notice_id=None)
+    assert refused.value.message_dict == {"notice": [str(objections.NOTICE_REQUIRED)]}
+    for amount in (None, "0", "-5", "abc", "1.005"):
+        with pytest.raises(ValidationError) as refused:
+            objections.objection_subject_check(
+                account=account, against="notice", notice_id=notice.pk, amount_in_dispute=amount
+            )
+        assert refused.value.message_dict == {"amount_in_dispute": [str(objections.AMOUNT_REQUIRED)]}
+
+
+@pytest.mark.parametrize(
+    ("received", "outcome"),
+    [
+        (date(2021, 11, 18), "in time"),  # 90 days after 2021-08-20
+        (date(2021, 11, 19), "reason"),
+        (date(2022, 11, 18), "reason"),  # 455 days
+        (date(2022, 11, 19), "refused"),
+    ],
+)
+def test_objection_to_a_notice_is_counted_from_its_date(
+    account, owner, django_capture_on_commit_callbacks, received, outcome
+):
+    """The notice of assessment of 2021-08-20: 90 days end 2021-11-18, 455 days end 2022-11-18."""
+    assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    notice = assessment.notice
+    assert notice.issued_on == date(2021, 8, 20)
+    with time_machine.travel(edmonton(received.year, received.month, received.day, 15), tick=False):
+        if outcome == "refused":
+            with pytest.raises(ValidationError) as refused:
+                notice_objection(account=account, user=owner, notice=notice)
+            assert "notice" in refused.value.message_dict
+            assert not Objection.objects.exists()
+            return
+        if outcome == "reason":
+            with pytest.raises(ValidationError) as refused:
+                notice_objection(account=account, user=owner, notice=notice)
+            assert refused.value.message_dict["extension_reason"] == [
+                str(filing_objections.EXTENSION_REASON_REQUIRED % {"what": "notice", "days": 90})
+            ]
+            assert not Objection.objects.exists()
+            objection = notice_objection(
+                account=account, user=owner, notice=notice, extension_reason="Our controller was in hospital."
+            )
+            assert objection.extension_reason == "Our controller was in hospital."
+        else:
+            objection = notice_objection(
+                account=account, user=owner, notice=notice, extension_reason="ignored"
+            )
+            assert objection.extension_reason == ""
+    assert objection.notice_reference == notice.reference
+    assert (objection.period_start, objection.period_end) == (date(2021, 6, 1), date(2021, 6, 30))
+    assert objection.dated_on == date(2021, 8, 20)
+    assert objection.amount_in_dispute == Decimal("1380.00")
+    assert objection.status == Objection.Status.RECEIVED
+
+
+def test_another_accounts_notice_cannot_be_objected_to(account, owner, django_capture_on_commit_callbacks):
+    from tests.consent.factories import ProgramAccountFactory
+
+    assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    other = ProgramAccountFactory()
+    with pytest.raises(ValidationError) as refused:
+        objections.objection_subject_check(
+            account=other, against="notice", notice_id=assessment.notice.pk, amount_in_dispute="10"
+        )
+    assert "notice" in refused.value.message_dict
+
+
+@pytest.mark.parametrize(("length", "ok"), [(1999, True), (2000, True), (2001, False)])
+def test_statement_of_facts_is_at_most_2000_characters(account, owner, length, ok):
+    if ok:
+        assert len(filing_objections.facts_check(facts="x" * length)) == length
+        return
+    with pytest.raises(ValidationError) as refused:
+        filing_objections.facts_check(facts="x" * length)
+    assert refused.value.message_dict["facts"] == [
+        str(filing_objections.FACTS_TOO_LONG % {"length": "2,001"})
+    ]
+
+
+def test_blank_statement_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        filing_objections.facts_check(facts="   ")
+    assert refused.value.message_dict["facts"] == [str(filing_objections.FACTS_REQUIRED)]
+
+
+@pytest.mark.parametrize("missing", list(filing_objections.REPRESENTATIVE_FIELDS))
+def test_every_representative_field_is_required(missing):
+    fields = {
+        "name": REPRESENTATIVE.name,
+        "position": REPRESENTATIVE.position,
+        "address": REPRESENTATIVE.address,
+        "phone": REPRESENTATIVE.phone,
+    }
+    fields[missing.removeprefix("representative_")] = "  "
+    with pytest.raises(ValidationError) as refused:
+        filing_objections.representative_check(representative=filing_objections.Representative(**fields))
+    assert list(refused.value.message_dict) == [missing]
+
+
+def _letter_objection(account, owner, documents, **extra):
+    state = {
+        **objections.objection_subject_check(
+            account=account, against="letter", letter_kind="disallowance", letter_dated_on=date(2026, 11, 1)
+        ),
+        "facts": "The claim was complete.",
+        **extra,
+    }
+    return objections.objection_submit(
+        account=account,
+        state=state,
+        documents=documents,
+        representative=REPRESENTATIVE,
+        by=owner,
+        capacity="owner",
+    )
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_ten_documents_are_kept_with_their_descriptions(account, owner, django_capture_on_commit_callbacks):
+    documents = staged_documents(account=account, user=owner, count=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        objection = _letter_objection(account, owner, documents)
+    kept = list(objection.documents.order_by("position"))
+    assert [(d.position, d.description, d.original_name) for d in kept] == [
+        (n, f"Invoice {n}", f"doc{n}.pdf") for n in range(1, 11)
+    ]
+    assert kept[0].file.name == f"objections/{account.number}/{objection.reference_number}/1.pdf"
+    assert all(default_storage.exists(d.file.name) for d in kept)
+    assert all(not default_storage.exists(item["token"]) for item in documents)  # temporary copies gone
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_eleven_documents_are_refused_and_nothing_is_written(account, owner):
+    documents = staged_documents(account=account, user=owner, count=11)
+    with pytest.raises(ValidationError) as refused:
+        _letter_objection(account, owner, documents)
+    assert refused.value.message_dict["documents"] == [
+        str(filing_objections.TOO_MANY_DOCUMENTS % {"limit": 10})
+    ]
+    assert not Objection.objects.exists()
+    assert not SupportingDocument.objects.exists()
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_a_document_without_description_is_refused(account, owner):
+    documents = staged_documents(account=account, user=owner, count=1)
+    documents[0]["description"] = " "
+    with pytest.raises(ValidationError) as refused:
+        _letter_objection(account, owner, documents)
+    assert refused.value.message_dict["documents"] == [str(filing_objections.DOCUMENT_DESCRIPTION_REQUIRED)]
+    assert not Objection.objects.exists()
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_a_failure_while_storing_leaves_no_filing_and_no_file(account, owner, monkeypatch):
+    documents = staged_documents(account=account, user=owner, count=2)
+    real_create = SupportingDocument.objects.create
+    calls = []
+
+    def failing_create(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(SupportingDocument.objects, "create", failing_create)
+    with pytest.raises(RuntimeError):
+        _letter_objection(account, owner, documents)
+    assert not Objection.objects.exists()
+    assert not default_storage.exists(calls[0]["file"])  # the first file copied was deleted again
+    assert all(default_storage.exists(item["token"]) for item in documents)  # the wizard's copies remain
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_filing_logs_and_sends_a_receipt_without_amounts(account, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        objection = _letter_objection(account, owner, [])
+    assert objection.reference_number.startswith("NOO-20261120-")
+    assert objection.filed_by == owner
+    assert objection.capacity == "owner"
+    assert AccessLogEntry.objects.filter(
+        action="Notice of Objection filed", account_number=account.number, actor=owner
+    ).exists()
+    [receipt] = [message for message in mail.outbox if objection.reference_number in message.subject]
+    assert receipt.to == [owner.email]
+    assert "$" not in receipt.body
+    assert "claim was complete" not in receipt.body
+
+
+def test_waiver_request_of_the_accounts_penalty_and_interest(
+    account, owner, django_capture_on_commit_callbacks
+):
+    from tests.filings.objection_factories import accrue
+
+    late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    charge = accrue(account=account, through=date(2021, 9, 30))
+    penalty = LedgerTransaction.objects.get(account=account, kind="penalty")
+    assert {entry.pk for entry in objections.waivable_transactions(account=account)} == {
+        penalty.pk,
+        charge.pk,
+    }
+    waiver = waiver_request(
+        account=account, user=owner, transactions=[penalty, charge], grounds=["hardship", "tra_action"]
+    )
+    assert waiver.reference_number.startswith("WPI-")
+    assert waiver.transaction_ids == sorted([penalty.pk, charge.pk])
+    assert waiver.amount_requested == penalty.amount + charge.amount
+    assert waiver.period_ends == [date(2021, 6, 30)]
+    assert waiver.grounds == ["tra_action", "hardship"]  # in the form's order
+    assert waiver.status == WaiverRequest.Status.RECEIVED
+
+
+def test_waiver_request_refuses_what_is_not_a_waivable_charge(
+    account, owner, django_capture_on_commit_callbacks
+):
+    late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    tax = LedgerTransaction.objects.get(account=account, kind="assessed_tax")
+    with pytest.raises(ValidationError) as refused:
+        waiver_request(account=account, user=owner, transactions=[tax])
+    assert refused.value.message_dict == {"transactions": [str(objections.TRANSACTION_NOT_WAIVABLE)]}
+    penalty = LedgerTransaction.objects.get(account=account, kind="penalty")
+    with pytest.raises(ValidationError) as refused:
+        waiver_request(account=account, user=owner, transactions=[penalty], grounds=[])
+    assert refused.value.message_dict == {"grounds": [str(objections.GROUNDS_REQUIRED)]}
+    assert not WaiverRequest.objects.exists()
+
+
+def test_only_objectable_notices_are_offered(account, owner, django_capture_on_commit_callbacks):
+    assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    assert list(objections.objectable_notices(account=account)) == [assessment.notice]
+    assert assessment.notice.kind == Notice.Kind.ASSESSMENT
