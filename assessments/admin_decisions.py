@@ -1,2 +1,397 @@
 """Django admin of the decisions on Notices of Objection (AT4762) and Requests for a Waiver of Penalties and
-Interest (AT4764): the queues and the staff actions that decide them."""
+Interest (AT4764): the queues and the staff actions that decide them.
+
+The filings are filings' rows (filings/models_objections.py), registered here because deciding them needs the
+assessments app (assessments/decisions.py; docs/adr/0008). They are read-only in admin: a filing is what the
+taxpayer sent. Each page shows the filing beside what it is about (the notice objected to, the return and every
+assessment of its period, the period's ledger; the charges asked to be waived with what became of them) and a
+decision form: confirm, vary (the litres to assess and the reason) or vacate; grant some or all of the charges,
+or refuse. "Start review" moves received filings to "In review" (the taxpayer sees it).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.admin import StaffReadLoggedAdmin, error_text
+from assessments import decisions, selectors
+from assessments.models import LedgerTransaction
+from filings import objections as filing_objections
+from filings import selectors as filing_selectors
+from filings.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
+
+# No published service standard for deciding objections or waivers was found: the queue flags a filing still
+# undecided this many days after it was received, so staff see what has waited longest.
+OVERDUE_AFTER_DAYS = 90
+ADJUSTMENT_FORMAT = _(
+    "Write one line per adjusted line of the return: the fuel, the category and the litres to assess, for example "
+    "“clear_gasoline taxable 90000”."
+)
+
+
+# Who signed, who filed, and the decision: the fields both filings share, in the order staff read them.
+FILED_FIELDS = [
+    "representative_name",
+    "representative_position",
+    "representative_address",
+    "representative_phone",
+    "filed_by_email",
+    "capacity",
+    "outcome",
+    "decided_by",
+    "decided_at",
+    "decision_reasons",
+    "decision_notice_reference",
+]
+
+
+def _on_behalf_of(account) -> str:
+    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Undecided after %(days)s days") % {"days": OVERDUE_AFTER_DAYS})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(status=FiledRequest.Status.DECIDED).filter(
+                received_at__lt=timezone.now() - timedelta(days=OVERDUE_AFTER_DAYS)
+            )
+        return queryset
+
+
+class SupportingDocumentInline(admin.TabularInline):
+    model = SupportingDocument
+    fields = ["position", "description", "original_name", "content_type", "size", "scan_status", "file"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ObjectionDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Decision"), choices=Objection.Outcome.choices)
+    reasons = forms.CharField(
+        label=_("Reasons for the decision"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Printed on the notice of decision."),
+    )
+    adjustments = forms.CharField(
+        label=_("Litres to assess (vary only)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=ADJUSTMENT_FORMAT,
+    )
+
+    def clean_adjustments(self) -> dict[tuple[str, str], str]:
+        adjustments = {}
+        for line in self.cleaned_data["adjustments"].splitlines():
+            if not line.strip():
+                continue
+            parts = line.split()
+            if len(parts) != 3:
+                raise ValidationError(ADJUSTMENT_FORMAT)
+            fuel, category, litres = parts
+            adjustments[(fuel, category)] = litres.replace(",", "")
+        return adjustments
+
+
+class WaiverDecisionForm(forms.Form):
+    transactions = forms.TypedMultipleChoiceField(
+        label=_("Charges to waive"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    reasons = forms.CharField(
+        label=_("Reasons for the decision"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Printed on the decision."),
+    )
+
+    def __init__(self, *args, waiver: WaiverRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transactions"].choices = [(pk, str(pk)) for pk in waiver.transaction_ids]
+
+
+class DecisionAdmin(StaffReadLoggedAdmin):
+    """What both queues share: read-only filings, filters, the review action, the decision view."""
+
+    date_hierarchy = "received_at"
+    list_filter = ["status", OverdueFilter, "received_at"]
+    search_fields = [
+        "reference_number",
+        "account__number",
+        "account__taxpayer__legal_name",
+        "account__taxpayer__bin",
+    ]
+    readonly_fields = ["account"]
+    inlines = [SupportingDocumentInline]
+    actions = ["review_start"]
+    list_per_page = 50
+    decide_permission = ""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account__taxpayer", "decided_by")
+
+    def staff_read_target(self, obj):
+        return obj.account.number, _on_behalf_of(obj.account)
+
+    @admin.display(description=_("taxpayer"))
+    def taxpayer(self, obj):
+        return obj.account.taxpayer.legal_name
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, obj):
+        return not obj.is_decided and obj.received_at < timezone.now() - timedelta(days=OVERDUE_AFTER_DAYS)
+
+    def _may_decide(self, request) -> bool:
+        return request.user.has_perm(self.decide_permission)
+
+    @admin.action(description=_("Start the review of the selected filings"))
+    def review_start(self, request, queryset):
+        if not self._may_decide(request):
+            raise PermissionDenied
+        started = 0
+        for filing in queryset.filter(status=FiledRequest.Status.RECEIVED):
+            filing_objections.review_start(filing=filing, by=request.user, request=request)
+            started += 1
+        self.message_user(
+            request, gettext("%(count)s taken into review.") % {"count": started}, messages.SUCCESS
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(require_POST(self.decide_view)),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        if not self._may_decide(request):
+            raise PermissionDenied
+        return obj
+
+    def _back(self, obj):
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        )
+
+    def _decided(self, request: HttpRequest, obj, decide) -> HttpResponseRedirect:
+        try:
+            decided = decide()
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return self._back(obj)
+        self.message_user(
+            request,
+            gettext("%(reference)s decided: %(outcome)s. The notice of decision %(notice)s is being issued.")
+            % {
+                "reference": decided.reference_number,
+                "outcome": decided.get_outcome_display(),
+                "notice": decided.decision_notice_reference,
+            },
+            messages.SUCCESS,
+        )
+        return self._back(obj)
+
+
+@admin.register(Objection)
+class ObjectionAdmin(DecisionAdmin):
+    change_form_template = "admin/assessments/decisions/objection_change_form.html"
+    decide_permission = "assessments.add_assessment"
+    list_display = [
+        "reference_number",
+        "account",
+        "taxpayer",
+        "received_at",
+        "against",
+        "notice_reference",
+        "amount_in_dispute",
+        "status",
+        "outcome",
+        "overdue",
+    ]
+    list_filter = [*DecisionAdmin.list_filter, "against", "outcome"]
+    fields = [
+        "reference_number",
+        "account",
+        "status",
+        "received_at",
+        "against",
+        "notice_reference",
+        "letter_kind",
+        "dated_on",
+        "period_start",
+        "period_end",
+        "amount_in_dispute",
+        "facts",
+        "extension_reason",
+        *FILED_FIELDS,
+        "reassessment_id",
+    ]
+
+    def decide_view(self, request: HttpRequest, object_id: str):
+        obj = self._object_or_404(request, object_id)
+        form = ObjectionDecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request, error_text(ValidationError(list(form.errors.values()))), messages.ERROR
+            )
+            return self._back(obj)
+        data = form.cleaned_data
+        return self._decided(
+            request,
+            obj,
+            lambda: decisions.objection_decide(
+                objection_id=obj.pk,
+                outcome=data["outcome"],
+                by=request.user,
+                reasons=data["reasons"],
+                adjustments=data["adjustments"] or None,
+                request=request,
+            ),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if obj is not None:
+            notice = decisions.objected_notice(objection=obj)
+            assessment = notice.assessment if notice is not None else None
+            extra.update(
+                {
+                    "objection": obj,
+                    "objected_notice": notice,
+                    "assessment": assessment,
+                    "tax_return": assessment.tax_return if assessment else None,
+                    "history": selectors.assessments_for_period(
+                        account=obj.account, period_start=assessment.period_start
+                    )
+                    if assessment
+                    else [],
+                    "versions": filing_selectors.returns_for_period(
+                        account=obj.account, period=assessment.period
+                    )
+                    if assessment
+                    else [],
+                    "statement": LedgerTransaction.objects.filter(
+                        account=obj.account, period_end=obj.period_end
+                    ).order_by("processed_on", "id")
+                    if obj.period_end
+                    else [],
+                    "can_decide": not obj.is_decided and self._may_decide(request),
+                    "decision_form": ObjectionDecisionForm(),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+
+@admin.register(WaiverRequest)
+class WaiverRequestAdmin(DecisionAdmin):
+    change_form_template = "admin/assessments/decisions/waiver_change_form.html"
+    decide_permission = "assessments.add_ledgertransaction"
+    list_display = [
+        "reference_number",
+        "account",
+        "taxpayer",
+        "received_at",
+        "amount_requested",
+        "status",
+        "outcome",
+        "amount_waived",
+        "overdue",
+    ]
+    list_filter = [*DecisionAdmin.list_filter, "outcome"]
+    fields = [
+        "reference_number",
+        "account",
+        "status",
+        "received_at",
+        "period_ends",
+        "transaction_ids",
+        "amount_requested",
+        "grounds",
+        "facts",
+        *FILED_FIELDS,
+        "waived_transaction_ids",
+        "amount_waived",
+    ]
+
+    def decide_view(self, request: HttpRequest, object_id: str):
+        obj = self._object_or_404(request, object_id)
+        form = WaiverDecisionForm(request.POST, waiver=obj)
+        if not form.is_valid():
+            self.message_user(
+                request, error_text(ValidationError(list(form.errors.values()))), messages.ERROR
+            )
+            return self._back(obj)
+        grant = request.POST.get("decision") == "grant"
+        return self._decided(
+            request,
+            obj,
+            lambda: decisions.waiver_decide(
+                waiver_id=obj.pk,
+                grant=grant,
+                transaction_ids=form.cleaned_data["transactions"] if grant else (),
+                by=request.user,
+                reasons=form.cleaned_data["reasons"],
+                request=request,
+            ),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if obj is not None:
+            charges = list(
+                LedgerTransaction.objects.filter(account=obj.account, pk__in=obj.transaction_ids)
+                .select_related("reversed_by")
+                .order_by("period_end", "id")
+            )
+            for charge in charges:
+                charge.reversal = getattr(charge, "reversed_by", None)
+            balances = {row.period_end: row.balance for row in selectors.period_balances(account=obj.account)}
+            extra.update(
+                {
+                    "waiver": obj,
+                    "charges": charges,
+                    "period_balances": [(end, balances.get(end, Decimal(0))) for end in obj.period_ends],
+                    "can_decide": not obj.is_decided and self._may_decide(request),
+                    "decision_form": WaiverDecisionForm(waiver=obj),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra)

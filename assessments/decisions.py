@@ -344,6 +344,14 @@ def _waiver_notice(waiver: WaiverRequest, address: Address | None) -> tuple[Deci
     return content, "assessments/waiver_decision.html"
 
 
+def decision_notice_html(*, kind: str, filing: Objection | WaiverRequest) -> tuple[DecisionNotice, str]:
+    """What the notice of decision of a decided filing shows, and its HTML, exactly what WeasyPrint prints."""
+    address = filing.account.addresses.filter(kind=Address.Kind.MAILING).first()
+    builder = _objection_notice if kind == "objection" else _waiver_notice
+    content, template = builder(filing, address)
+    return content, render_to_string(template, {"notice": content})
+
+
 @transaction.atomic
 def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
     """Issue the notice of decision of a decided objection (`kind` "objection") or waiver request ("waiver").
@@ -358,9 +366,7 @@ def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
     existing = Notice.objects.filter(source_reference=source).first()
     if existing is not None:
         return existing
-    address = filing.account.addresses.filter(kind=Address.Kind.MAILING).first()
-    builder = _objection_notice if kind == "objection" else _waiver_notice
-    content, template = builder(filing, address)
+    content, html = decision_notice_html(kind=kind, filing=filing)
     return notices.notice_issue(
         account=filing.account,
         kind=Notice.Kind.OBJECTION_DECISION if kind == "objection" else Notice.Kind.WAIVER_DECISION,
@@ -370,5 +376,5 @@ def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
         period_end=content.period_end,
         issued_on=content.issued_on,
         amount=content.amount,
-        html=render_to_string(template, {"notice": content}),
+        html=html,
     )

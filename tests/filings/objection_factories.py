@@ -4,8 +4,8 @@ interest accrued on it, and objections and waiver requests filed through the ser
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
+import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -102,4 +102,16 @@ def waiver_request(
     )
 
 
-ZERO = Decimal("0.00")
+# Fixtures of the decision tests (imported by them): the late June 2021 return assessed with interest accrued
+# through 2021-09-30, and an objection to its notice filed on 2021-10-01.
+@pytest.fixture(name="assessed")
+def assessed_fixture(account, owner, django_capture_on_commit_callbacks):
+    assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
+    accrue(account=account, through=date(2021, 9, 30))
+    return assessment
+
+
+@pytest.fixture(name="objection")
+def objection_fixture(account, owner, assessed):
+    with time_machine.travel(edmonton(2021, 10, 1, 9), tick=False):
+        return notice_objection(account=account, user=owner, notice=assessed.notice)
