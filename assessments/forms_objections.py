@@ -9,6 +9,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from assessments import objections
 from assessments.forms import DateInput
 from filings import objections as filing_objections
 from filings.models_objections import FACTS_MAX_CHARS, Objection, WaiverRequest
@@ -52,31 +53,46 @@ class ObjectionSubjectForm(WizardForm):
         },
     )
     notice = forms.TypedChoiceField(
-        label=_("Notice of assessment or reassessment"),
+        label=_("Notice objected to"),
         coerce=int,
-        required=False,
         empty_value=None,
-        help_text=_("The notice's period and date are taken from the notice itself."),
+        help_text=_("For a notice. Its period and date are taken from the notice itself."),
+        error_messages={"required": objections.NOTICE_REQUIRED},
     )
     amount_in_dispute = forms.CharField(
         label=_("Amount in dispute ($)"),
-        required=False,
         max_length=20,
         help_text=_("For a notice: the amount you disagree with, for example 1250.00."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 14}),
+        error_messages={"required": objections.AMOUNT_REQUIRED},
     )
     letter_kind = forms.ChoiceField(
-        label=_("Kind of letter"),
+        label=_("Kind of letter (for a letter)"),
         choices=Objection.LetterKind.choices,
-        required=False,
         widget=forms.RadioSelect,
+        error_messages={"required": objections.LETTER_KIND_REQUIRED},
     )
     letter_dated_on = forms.DateField(
         label=_("Date of the letter"),
-        required=False,
         widget=DateInput(),
-        help_text=_("As printed on the letter (YYYY-MM-DD)."),
+        help_text=_("For a letter: as printed on it (YYYY-MM-DD)."),
+        error_messages={"required": objections.LETTER_DATE_REQUIRED},
     )
+    # Required for what is objected to only: the notice's fields for a notice, the letter's for a letter.
+    fields_for = {
+        Objection.Against.NOTICE: ("notice", "amount_in_dispute"),
+        Objection.Against.LETTER: ("letter_kind", "letter_dated_on"),
+    }
+
+    def full_clean(self):
+        against = self.data.get("against") if self.is_bound else None
+        for kind, names in self.fields_for.items():
+            for name in names:
+                self.fields[name].required = against == kind
+        super().full_clean()
+        for names in self.fields_for.values():  # drawn as required again: each is, for its choice
+            for name in names:
+                self.fields[name].required = True
 
     def __init__(self, *args, notices, **kwargs):
         super().__init__(*args, **kwargs)
