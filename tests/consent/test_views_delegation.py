@@ -106,6 +106,7 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
         "View Financial Transaction Details",
         "View/Update Contact Information",
         "Submit Documents",
+        "File a Notice of Objection",
         "File a Return",
         "File a Claim",
     ]
