@@ -43,6 +43,10 @@ class AssessmentsConfig(AppConfig):
             {"task": "assessments.tasks.assess_clean_claims", "schedule": 3600.0},
         )
         settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "assessments-refunds-prepare-missing",
+            {"task": "assessments.tasks.refunds_prepare_missing", "schedule": crontab(hour=5, minute=0)},
+        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
             "assessments-refunds-issue",
             {"task": "assessments.tasks.refunds_issue", "schedule": crontab(hour=5, minute=30)},
         )

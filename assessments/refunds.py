@@ -58,8 +58,8 @@ ALREADY_REFUNDED = _(
     "refunded once."
 )
 NO_MAILING_ADDRESS = _(
-    "Account %(number)s has no mailing address of record, so a cheque cannot be sent. Add the address, then "
-    "prepare the refund again."
+    "Account %(number)s has no mailing address of record, so a cheque cannot be sent. Once the address is "
+    "added, the daily refund job prepares the refund."
 )
 NOT_STAFF = _("Only active TRA staff approve or cancel refunds.")
 NOT_PENDING = _("Refund %(id)s is “%(status)s”: only a refund awaiting approval can be approved.")
@@ -266,6 +266,21 @@ def refund_cancel(*, refund: Refund, by: User, reason: str, request: HttpRequest
     refund.save()
     _log(refund=refund, by=by, action="refund cancelled", detail=refund.cancel_reason, request=request)
     return refund
+
+
+def refunds_prepare_missing() -> list[int]:
+    """The daily catch-up: prepare the refund of every claim (re)assessment that added credit and has no
+    refund at all (its job was lost, or it was refused then: no mailing address yet, the credit owed
+    elsewhere). A cancelled refund is not prepared again here: staff cancelled it on purpose. Each in its own
+    transaction; refusals write nothing. Returns the ids of the refunds prepared."""
+    prepared = []
+    waiting = ClaimAssessment.objects.filter(change__gt=0, refunds__isnull=True).order_by("id")
+    for assessment in waiting:
+        try:
+            prepared.append(refund_prepare(claim_assessment=assessment).pk)
+        except RefundRefused:
+            continue
+    return prepared
 
 
 # --- Issuing ---------------------------------------------------------------------------------------------

@@ -70,6 +70,18 @@ def refund_prepare(claim_assessment_id: int) -> int | None:
 
 
 @shared_task(acks_late=True)
+def refunds_prepare_missing() -> int:
+    """Beat job, daily: prepare the refunds a lost job or a refusal left unprepared (safe twice: one live refund
+    per credit)."""
+    from assessments import refunds
+
+    prepared = refunds.refunds_prepare_missing()
+    if prepared:
+        logger.info("prepared %d refund(s) left unprepared", len(prepared))
+    return len(prepared)
+
+
+@shared_task(acks_late=True)
 def refunds_issue() -> int:
     """Beat job: issue every approved refund exactly once and close the run's payment files."""
     from assessments import refunds

@@ -15,7 +15,7 @@ from accounts.models import AccessLogEntry
 from assessments import refunds, services
 from assessments.models import LedgerTransaction, Refund
 from assessments.refunds import RefundRefused
-from assessments.tasks import refund_prepare
+from assessments.tasks import refund_prepare, refunds_prepare_missing
 from programs.models import Address
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import (
@@ -105,6 +105,21 @@ def test_a_cheque_needs_a_mailing_address(account, owner, django_capture_on_comm
     with pytest.raises(RefundRefused) as caught:
         refunds.refund_prepare(claim_assessment=assessment)
     assert caught.value.messages == [str(refunds.NO_MAILING_ADDRESS % {"number": account.number})]
+    # Once the address is added, the daily catch-up prepares it, once.
+    mailing_address(account)
+    assert refunds_prepare_missing.delay().get() == 1
+    assert refunds_prepare_missing.delay().get() == 0
+    assert the_refund(account).method == Refund.Method.CHEQUE
+
+
+def test_the_catch_up_does_not_prepare_a_cancelled_refund_again(
+    account, owner, staff, django_capture_on_commit_callbacks
+):
+    mailing_address(account)
+    assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
+    refunds.refund_cancel(refund=the_refund(account), by=staff, reason="Paid by hand")
+    assert refunds.refunds_prepare_missing() == []
+    assert Refund.objects.count() == 1
 
 
 def test_only_the_credit_on_the_account_is_refunded(
