@@ -347,3 +347,26 @@ def test_view_assessment_status_lists_the_refund_and_the_allowed_amount(
     assert "000011112222" not in page
     assert "Issued" in page
     assert "2024-06-21" in page
+
+
+def test_the_status_page_reads_a_fixed_number_of_queries(
+    account, owner, owner_client, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mailing_address(account)
+    url = f"/accounts/{account.number}/assessments/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(url).status_code == 200
+        return len(captured)
+
+    assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
+    queries()  # the first page of a session reads a few things once
+    one = queries()
+    for litres in ("200", "300", "400", "500"):
+        assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner, litres=litres)
+    assert Refund.objects.count() == 5
+    assert queries() == one
