@@ -335,3 +335,38 @@ def test_the_letter_html_shows_each_line_rate_and_reason(account, owner, django_
     ):
         assert text in html
     assert "Refund per litre in force on 2024-05-10" in html
+
+
+# --- Carbon levy claims -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("purchase", "rate", "allowed"),
+    [
+        # The carbon levy on clear gasoline: 4.49 c/L in 2017, 6.73 c/L from 2018-01-01 (by the date of purchase).
+        ("2017-12-31", "0.044900", "44.90"),
+        ("2018-01-01", "0.067300", "67.30"),
+    ],
+)
+def test_a_carbon_levy_claim_uses_the_levy_in_force_on_the_purchase_date(
+    db, django_capture_on_commit_callbacks, purchase, rate, allowed
+):
+    """A fuel vendor's carbon levy claim (AT5135) received 2019-06-15 for 1,000 L of clear gasoline."""
+    from tests.accounts.factories import UserFactory
+    from tests.consent.factories import ProgramAccountFactory, owner_grant
+
+    account = ProgramAccountFactory(program="carbon_levy", effective_date=date(2017, 1, 1))
+    user = UserFactory()
+    owner_grant(account=account, user=user)
+    with time_machine.travel(edmonton(2019, 6, 15), tick=False):
+        claim = file_claim(
+            account=account,
+            user=user,
+            kind=Claim.Kind.CARBON_LEVY_VENDOR,
+            lines=[line("clear_gasoline", "1000", purchase)],
+        )
+    assessment = assess_claim(django_capture_on_commit_callbacks, claim=claim, when=edmonton(2019, 7, 2, 9))
+    line_ = only_line(assessment)
+    assert line_.rate_value == Decimal(rate)
+    assert assessment.allowed == Decimal(allowed)
+    assert ledger(account) == [(Kind.CLAIM_CREDIT, -Decimal(allowed), date(2019, 6, 30))]
