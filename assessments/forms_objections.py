@@ -29,7 +29,8 @@ class WizardForm(forms.Form):
     def full_clean_aria(self) -> None:
         """Also after a service's errors were added to the form."""
         for name in self.errors:
-            if name in self.fields:
+            # A radio or checkbox group names its errors inside its fieldset (consent/includes/choice_fieldset.html).
+            if name in self.fields and name not in self.choice_fields:
                 bound = self[name]
                 described = [f"{bound.auto_id}_error"]
                 if self.fields[name].help_text:

@@ -100,6 +100,11 @@ def test_object_to_a_notice_then_ask_for_a_waiver(
 
     page.goto(f"{live_server.url}/accounts/{account.number}/waivers/new/")
     axe_check(page)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "Choose at least one reason for the request."
+    )
+    axe_check(page)
     page.get_by_label("Penalty", exact=False).first.check()
     page.get_by_label("Inability to pay or financial hardship").check()
     page.get_by_role("button", name="Continue").click()
