@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -426,6 +427,9 @@ def objection_review(request):
             if state.get("letter_kind")
             else "",
             "dated_on": date.fromisoformat(state["dated_on"]) if state.get("dated_on") else None,
+            "amount_in_dispute": Decimal(state["amount_in_dispute"])
+            if state.get("amount_in_dispute")
+            else None,
         },
     )
 

@@ -12,7 +12,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from accounts.models import AccessLogEntry
-from assessments import decisions, interest, selectors
+from assessments import decisions, interest, selectors, services
 from assessments.models import Assessment, LedgerTransaction, Notice
 from filings.models_objections import Objection, WaiverRequest
 from tests.filings.factories import edmonton
@@ -122,14 +122,13 @@ def test_vacate_reverses_what_the_assessment_posted(
     credit = accrue(account=account, through=date(2021, 10, 31))
     assert credit.amount == -interest_before
     assert balance(account) == Decimal("0.00")
+    assert services.ledger_check(account=account).ok
     assert Notice.objects.get(source_reference=f"objection:{objection.pk}").amount == Decimal("0.00")
     # A later reassessment starts from the tax that stands (none), not from the vacated assessment's.
     with (
         time_machine.travel(edmonton(2021, 11, 2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        from assessments import services
-
         again = services.reassessment_make(tax_return=assessed_return(account), by=staff, reason="Audit")
     assert again.previously_assessed_tax == Decimal("0.00")
     assert again.change == Decimal("13800.00")
@@ -218,8 +217,6 @@ def test_a_letter_objection_cannot_be_varied_or_vacated(
 def test_only_the_latest_assessment_can_be_vacated(
     account, staff, objection, django_capture_on_commit_callbacks
 ):
-    from assessments import services
-
     with (
         time_machine.travel(edmonton(2021, 10, 2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -265,6 +262,7 @@ def test_granted_waiver_lowers_the_balance_by_exactly_the_amounts_waived(
     assert decided.outcome == WaiverRequest.Outcome.GRANTED
     assert decided.amount_waived == penalty.amount + charged.amount
     assert balance(account) == owing - penalty.amount - charged.amount
+    assert services.ledger_check(account=account).ok
     reversals = LedgerTransaction.objects.filter(account=account, kind=Kind.REVERSAL).order_by("reverses_id")
     assert [r.source_reference for r in reversals] == [
         f"waiver:{waiver.pk}:{penalty.pk}",
