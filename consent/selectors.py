@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 from django.db.models import Count, Expression, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessLogEntry
+from accounts.sql import SENTINEL_INT, CompiledQuery, page_of
 from consent.access import Access, in_force_grants, privileges_of
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
@@ -28,9 +31,9 @@ _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
 # "Overdue first": a higher app that knows what an account owes (filings: overdue returns) registers an
-# expression of how overdue the grant's account is (a number, 0 when nothing is overdue), worked out by the
-# database for every account of the list so the most overdue come first on page 1 of 1,000.
-HomePriority = Callable[[], Expression]
+# expression of how overdue the grant's account is on a day (a number, 0 when nothing is overdue), worked out
+# by the database for every account of the list so the most overdue come first on page 1 of 1,000.
+HomePriority = Callable[[date], Expression]
 HOME_PRIORITIES: list[HomePriority] = []
 
 
@@ -40,15 +43,17 @@ def home_priority_register(priority: HomePriority) -> None:
         HOME_PRIORITIES.append(priority)
 
 
-def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[Grant]:
-    """The accounts `user` can reach, one in-force grant per account, in the home list's order: the most
-    overdue first (HOME_PRIORITIES), then by taxpayer name and account number. Nothing is joined but what the
-    conditions and the order need: the page reads its columns with `account_rows`, and the paginator counts
-    this queryset as it is (grants and consents only, unless searching).
+def accounts_for_user(
+    *, user, search: str = "", program: str = "", today: date | None = None
+) -> QuerySet[Grant]:
+    """The accounts `user` (a User or its id) can reach, one in-force grant per account, in the home list's
+    order: the most overdue first (HOME_PRIORITIES), then by taxpayer name and account number. Nothing is
+    joined but what the conditions and the order need.
 
     `search` matches the taxpayer's legal name, the operating name, the BIN or the account number;
     `program` is a program code."""
-    grants = Grant.objects.filter(in_force_grants(), user=user)
+    today = today or timezone.localdate()
+    grants = Grant.objects.filter(in_force_grants(today=today), user=user)
     search = search.strip()
     if search:
         digits = "".join(ch for ch in search if ch.isdigit() or ch == "-")
@@ -62,7 +67,7 @@ def accounts_for_user(*, user, search: str = "", program: str = "") -> QuerySet[
         grants = grants.filter(condition)
     if program:
         grants = grants.filter(account__program__code=program)
-    priorities = [priority().desc() for priority in HOME_PRIORITIES]
+    priorities = [priority(today).desc() for priority in HOME_PRIORITIES]
     return grants.order_by(*priorities, *HOME_ORDERING)
 
 
@@ -80,19 +85,36 @@ HOME_ROW_FIELDS = {
 }
 
 
-def account_rows(grants: QuerySet[Grant]) -> list[dict]:
-    """The rows of one page of `accounts_for_user` (already sliced), in one query, ready for the template:
-    the role's label, what the holder may do and the link are worked out here, once per distinct value, not
-    per row in the template."""
-    values = grants.values(*HOME_ROW_FIELDS.values())
+def _home_rows(*, user, today: date, search: str = "", program: str = "") -> QuerySet[Grant]:
+    return accounts_for_user(user=user, search=search, program=program, today=today).values_list(
+        *HOME_ROW_FIELDS.values()
+    )
+
+
+# The unfiltered list, every request of every representative: compiled once a day (accounts.sql).
+HOME_PAGE = CompiledQuery(
+    lambda today, user_id: _home_rows(user=user_id, today=today), wrap=page_of, user_id=SENTINEL_INT
+)
+
+
+def account_rows(*, user, offset: int, limit: int, search: str = "", program: str = "") -> list[dict]:
+    """One page of `accounts_for_user` (`limit` rows from `offset`), in one query, ready for the template: the
+    role's label, what the holder may do and the link are worked out here, once per distinct value, not per
+    row in the template."""
+    today = timezone.localdate()
+    if search or program:
+        values = _home_rows(user=user, today=today, search=search, program=program)[offset : offset + limit]
+    else:
+        values = HOME_PAGE.rows(today, user_id=user.pk, tail=(limit, offset))
     # The account number is the only part of the link that changes from row to row.
     placeholder = "0"
     prefix, suffix = reverse("account_detail", kwargs={"number": placeholder}).rsplit(placeholder, 1)
     roles = {role.value: str(role.label) for role in Grant.Role}
     labels: dict[tuple[str, frozenset[str]], list[str]] = {}
+    names = list(HOME_ROW_FIELDS)
     rows = []
     for value in values:
-        row = {name: value[lookup] for name, lookup in HOME_ROW_FIELDS.items()}
+        row = dict(zip(names, value, strict=True))
         role = row["role"]
         key = (role, frozenset(row["privileges"] or ()))
         if key not in labels:
@@ -115,16 +137,25 @@ class ProgramChoice:
     accounts: int
 
 
-def programs_for_user(*, user) -> list[ProgramChoice]:
-    """The programs of the accounts `user` can reach (the home page's program filter), with the number of
-    accounts in each: one aggregate over the in-force grants (no DISTINCT over every account), whose sum is
-    also the length of the unfiltered list, so the home page needs no separate count."""
-    rows = (
-        Grant.objects.filter(in_force_grants(), user=user)
+def _programs_of(*, user, today: date) -> QuerySet[Grant]:
+    return (
+        Grant.objects.filter(in_force_grants(today=today), user=user)
         .values_list("account__program__code", "account__program__name", "account__program__number")
         .annotate(accounts=Count("id"))
         .order_by("account__program__number")
     )
+
+
+PROGRAMS_OF_USER = CompiledQuery(
+    lambda today, user_id: _programs_of(user=user_id, today=today), user_id=SENTINEL_INT
+)
+
+
+def programs_for_user(*, user) -> list[ProgramChoice]:
+    """The programs of the accounts `user` can reach (the home page's program filter), with the number of
+    accounts in each: one aggregate over the in-force grants (no DISTINCT over every account), whose sum is
+    also the length of the unfiltered list, so the home page needs no separate count."""
+    rows = PROGRAMS_OF_USER.rows(timezone.localdate(), user_id=user.pk)
     return [ProgramChoice(code=code, name=name, accounts=accounts) for code, name, _, accounts in rows]
 
 
@@ -323,9 +354,12 @@ def _reads_messages() -> Q:
     return Q(role=Grant.Role.OWNER) | Q(privileges__contains=[Privilege.MESSAGES.value])
 
 
-def message_account_ids(*, user) -> QuerySet[Grant]:
-    """The accounts whose messages `user` reads (a subquery of account ids, for the header's count)."""
-    return Grant.objects.filter(in_force_grants(), _reads_messages(), user=user).values("account_id")
+def message_account_ids(*, user, today=None) -> QuerySet[Grant]:
+    """The accounts whose messages `user` (a User or its id) reads: a subquery of account ids, for the
+    header's count."""
+    return Grant.objects.filter(in_force_grants(today=today), _reads_messages(), user=user).values(
+        "account_id"
+    )
 
 
 def message_recipient_emails(*, account: ProgramAccount) -> list[str]:

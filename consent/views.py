@@ -74,7 +74,13 @@ def home(request):
         # The program filter's aggregate has counted every account already: no second count.
         paginator.count = sum(choice.accounts for choice in programs)
     page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.account_rows(page.object_list)
+    rows = selectors.account_rows(
+        user=request.user,
+        search=search,
+        program=program,
+        offset=page.start_index() - 1 if paginator.count else 0,
+        limit=HOME_PAGE_SIZE,
+    )
     # Rows share a few sets of privileges: each set's list is rendered once, not once per row.
     privilege_lists: dict[tuple[str, ...], str] = {}
     for row in rows:

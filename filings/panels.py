@@ -124,9 +124,9 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
     )
 
 
-def home_overdue_first() -> Expression:
+def home_overdue_first(today: date) -> Expression:
     """consent's home list puts the accounts with the most overdue returns first."""
-    return overdue_returns_expression(account="account")
+    return overdue_returns_expression(account="account", today=today)
 
 
 def outstanding_returns_banners(user, account_ids: list[int]) -> list[dict]:

@@ -64,7 +64,9 @@ def account_changes(*, account: ProgramAccount) -> QuerySet[AccountChange]:
 def _read_since_last_from_tra(*, user) -> Exists:
     """The person has read the thread since TRA last wrote in it."""
     return Exists(
-        MessageRead.objects.filter(message=OuterRef("pk"), user=user, read_at__gte=OuterRef("last_from_tra_at"))
+        MessageRead.objects.filter(
+            message=OuterRef("pk"), user=user, read_at__gte=OuterRef("last_from_tra_at")
+        )
     )
 
 
@@ -87,10 +89,15 @@ def message_for_account(*, account: ProgramAccount, message_id: int) -> Message 
     )
 
 
+def unread_messages(*, user, account_ids) -> QuerySet[Message]:
+    """The threads of these accounts the person has not read since TRA last wrote in them (`account_ids` may
+    be a subquery; `user` a User or its id)."""
+    return Message.objects.filter(account_id__in=account_ids).filter(~_read_since_last_from_tra(user=user))
+
+
 def unread_message_count(*, user, account_ids) -> int:
-    """How many threads of these accounts the person has not read since TRA last wrote in them: one query
-    (`account_ids` may be a subquery)."""
-    return Message.objects.filter(account_id__in=account_ids).filter(~_read_since_last_from_tra(user=user)).count()
+    """How many threads of these accounts the person has not read since TRA last wrote in them: one query."""
+    return unread_messages(user=user, account_ids=account_ids).count()
 
 
 def unread_counts_by_account(*, user, account_ids) -> dict[int, int]:
@@ -120,7 +127,9 @@ def document_for_account(*, account: ProgramAccount, document_id: int) -> Docume
     return documents_for_account(account=account).filter(pk=document_id).first()
 
 
-def document_file_for_account(*, account: ProgramAccount, document_id: int, file_id: int) -> DocumentFile | None:
+def document_file_for_account(
+    *, account: ProgramAccount, document_id: int, file_id: int
+) -> DocumentFile | None:
     return (
         DocumentFile.objects.filter(pk=file_id, document_id=document_id, document__account=account)
         .select_related("document")

@@ -106,7 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tracs.context_processors.portal",
-                "consent.context_processors.unread_messages",
+                "consent.context_processors.unread_messages_count",
             ],
         },
     }
@@ -124,6 +124,12 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Server-side binding: the same query shape is the same statement text, which psycopg prepares after a few
+# runs on a connection, so PostgreSQL stops planning the pages' queries on every request.
+# (Off behind a pooler in transaction mode such as PgBouncer's, where prepared statements do not survive:
+# DATABASE_PREPARED_STATEMENTS=0.)
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from consent.models import Grant
 from filings.panels import last_overdue_period, overdue_counts, overdue_returns_expression
-from filings.selectors import obligations_for_account
 from filings.periods import Period
+from filings.selectors import obligations_for_account
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.factories import file_return
