@@ -16,6 +16,7 @@ the ledger or the objection rules; the wizards do, so their checks live here and
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -216,6 +217,7 @@ def objection_submit(
         period_end=date.fromisoformat(subject["period_end"]) if is_notice else None,
         amount_in_dispute=Decimal(subject["amount_in_dispute"]) if is_notice else None,
         letter_kind=subject["letter_kind"],
+        submission_token=_token(state),
         facts=state.get("facts", ""),
         extension_needed_after_days=subject["extension_after_days"],
         extension_reason=state.get("extension_reason", ""),
@@ -269,6 +271,7 @@ def waiver_submit(
         amount_requested=sum((charge.amount for charge in charges), start=money.cents(Decimal(0))),
         period_ends=[charge.period_end for charge in charges],
         grounds=waiver_grounds_check(grounds=state.get("grounds", [])),
+        submission_token=_token(state),
         facts=state.get("facts", ""),
         representative=representative,
         documents=documents,
@@ -276,6 +279,11 @@ def waiver_submit(
         capacity=capacity,
         request=request,
     )
+
+
+def _token(state: dict) -> uuid.UUID | None:
+    """The wizard's submission token (drawn when it started): the same wizard sent twice files once."""
+    return uuid.UUID(state["submission_token"]) if state.get("submission_token") else None
 
 
 def period_label(period_end: date) -> str:

@@ -9,6 +9,7 @@ each step validates its form, asks the service, and redirects.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -345,6 +346,11 @@ def _review(
     )
 
 
+def _started() -> dict:
+    """A new wizard's state: its submission token, so a double click on the last step files once."""
+    return {"submission_token": str(uuid.uuid4())}
+
+
 def _cancel(request, wizard: Wizard):
     _end(request, wizard, discard_files=True)
     messages.info(request, _("Nothing was filed: what you entered was discarded."))
@@ -359,7 +365,7 @@ def _cancel(request, wizard: Wizard):
 @require_http_methods(["GET", "POST"])
 def objection_new(request):
     """Step 1: a notice of (re)assessment of the account, with the amount in dispute; or a letter."""
-    state = _state(request, OBJECTION) or {}
+    state = _state(request, OBJECTION) or _started()
     notices = list(objections.objectable_notices(account=request.account).select_related("account"))
     initial = {
         "against": state.get("against", ""),
@@ -448,7 +454,7 @@ def objection_cancel(request):
 @require_http_methods(["GET", "POST"])
 def waiver_new(request):
     """Step 1: the penalty and interest charges to be waived, and the grounds."""
-    state = _state(request, WAIVER) or {}
+    state = _state(request, WAIVER) or _started()
     charges = list(objections.waivable_transactions(account=request.account))
     form = WaiverChargesForm(
         request.POST or None,

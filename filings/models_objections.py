@@ -48,6 +48,14 @@ class FiledRequest(models.Model):
     filed_by_email = models.EmailField(_("filed by (e-mail)"))
     capacity = models.CharField(_("filed as"), max_length=16, choices=Grant.Role.choices)
     received_at = models.DateTimeField(_("received"))
+    submission_token = models.UUIDField(
+        _("submission token"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Drawn when the wizard was started: the same wizard files once, however often it is sent"
+        ),
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     review_started_at = models.DateTimeField(_("review started"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -140,6 +148,9 @@ class Objection(FiledRequest):
                 name="objection_fields_follow_what_is_objected_to",
             ),
             models.CheckConstraint(condition=~Q(facts=""), name="objection_facts_required"),
+            models.UniqueConstraint(
+                fields=["account", "submission_token"], name="objection_one_per_submission"
+            ),
             _decided_constraint("objection_decision_complete"),
         ]
 
@@ -212,6 +223,7 @@ class WaiverRequest(FiledRequest):
                 name="waiver_asks_for_something_on_grounds",
             ),
             models.CheckConstraint(condition=~Q(facts=""), name="waiver_facts_required"),
+            models.UniqueConstraint(fields=["account", "submission_token"], name="waiver_one_per_submission"),
             models.CheckConstraint(
                 condition=Q(outcome__in=["granted", "partly_granted"], amount_waived__gt=0)
                 | Q(outcome__in=["", "refused"], amount_waived__isnull=True, waived_transaction_ids=[]),

@@ -14,6 +14,7 @@ decision here (`objection_decision_record`, `waiver_decision_record`) in its own
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -185,8 +186,15 @@ def _file(*, filing: FiledRequest, staged: Sequence[dict], title: str, request: 
     saved: list[str] = []
     try:
         with transaction.atomic():
-            filing.full_clean()
-            filing.save()
+            filing.full_clean(exclude=["submission_token"])  # the database decides a twin (below)
+            try:
+                with transaction.atomic():
+                    filing.save()
+            except IntegrityError as error:
+                twin = _already_filed(type(filing), account=filing.account, token=filing.submission_token)
+                if twin is None:
+                    raise
+                raise AlreadyFiled(twin) from error
             _store_documents(filing=filing, staged=staged, saved=saved)
             access_log_record(
                 actor=filing.filed_by,
@@ -205,6 +213,20 @@ def _file(*, filing: FiledRequest, staged: Sequence[dict], title: str, request: 
         for name in saved:  # rolled back: no filing, so no files either
             default_storage.delete(name)
         raise
+
+
+class AlreadyFiled(Exception):
+    """The same wizard was sent twice (a double click, a second tab): `filing` is what the first one filed."""
+
+    def __init__(self, filing: FiledRequest):
+        self.filing = filing
+        super().__init__(filing.reference_number)
+
+
+def _already_filed(model, *, account: ProgramAccount, token: uuid.UUID | None) -> FiledRequest | None:
+    if token is None:
+        return None
+    return model.objects.filter(account=account, submission_token=token).first()
 
 
 def _filer(by: User | None) -> tuple[User | None, str]:
@@ -229,10 +251,15 @@ def objection_file(
     period_end: date | None = None,
     amount_in_dispute: Decimal | None = None,
     letter_kind: str = "",
+    submission_token: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Objection:
     """File a Notice of Objection. `extension_needed_after_days`: set by the caller when the notice or letter
-    is older than the objection period (the dated rule), so a reason for the extension is required."""
+    is older than the objection period (the dated rule), so a reason for the extension is required.
+    `submission_token`: drawn when the wizard started; sent again, the objection already filed is returned."""
+    twin = _already_filed(Objection, account=account, token=submission_token)
+    if twin is not None:
+        return twin
     errors: dict[str, list] = {}
     for check in (
         lambda: facts_check(facts=facts),
@@ -272,9 +299,13 @@ def objection_file(
         filed_by_email=email,
         capacity=capacity,
         received_at=received_at,
+        submission_token=submission_token or uuid.uuid4(),
         **representative.as_fields(),
     )
-    _file(filing=objection, staged=documents, title="Notice of Objection", request=request)
+    try:
+        _file(filing=objection, staged=documents, title="Notice of Objection", request=request)
+    except AlreadyFiled as twin:
+        return twin.filing
     return objection
 
 
@@ -290,10 +321,15 @@ def waiver_request_file(
     documents: Sequence[dict],
     by: User | None,
     capacity: str,
+    submission_token: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> WaiverRequest:
     """File a Request for a Waiver of Penalties and Interest (the caller checked the transactions are the
-    account's penalties and interest, not reversed)."""
+    account's penalties and interest, not reversed). Sent again with the same `submission_token`: the request
+    already filed is returned."""
+    twin = _already_filed(WaiverRequest, account=account, token=submission_token)
+    if twin is not None:
+        return twin
     actor, email = _filer(by)
     received_at = timezone.now()
     waiver = WaiverRequest(
@@ -308,15 +344,19 @@ def waiver_request_file(
         filed_by_email=email,
         capacity=capacity,
         received_at=received_at,
+        submission_token=submission_token or uuid.uuid4(),
         **representative_check(representative=representative),
     )
     documents_check(staged=documents)
-    _file(
-        filing=waiver,
-        staged=documents,
-        title="Request for a Waiver of Penalties and Interest",
-        request=request,
-    )
+    try:
+        _file(
+            filing=waiver,
+            staged=documents,
+            title="Request for a Waiver of Penalties and Interest",
+            request=request,
+        )
+    except AlreadyFiled as twin:
+        return twin.filing
     return waiver
 
 

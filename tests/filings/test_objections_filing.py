@@ -334,3 +334,39 @@ def test_only_objectable_notices_are_offered(account, owner, django_capture_on_c
     assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
     assert list(objections.objectable_notices(account=account)) == [assessment.notice]
     assert assessment.notice.kind == Notice.Kind.ASSESSMENT
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_the_same_wizard_sent_twice_files_once(account, owner, django_capture_on_commit_callbacks):
+    """A double click on the last step: the second request finds the first objection and returns it."""
+    token = "7d5bd9b0-64b4-4d3e-9a57-0b0f5a4c6a11"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _letter_objection(account, owner, [], submission_token=token)
+        again = _letter_objection(account, owner, [], submission_token=token)
+    assert again == first
+    assert Objection.objects.count() == 1
+    assert len([m for m in mail.outbox if first.reference_number in m.subject]) == 1
+
+
+@time_machine.travel(edmonton(2026, 11, 20, 9), tick=False)
+def test_a_twin_racing_past_the_check_is_stopped_by_the_database(account, owner, monkeypatch):
+    """Both requests passed the check before either committed: the unique (account, token) constraint stops the
+    second, which returns the first, and none of its documents is kept."""
+    import uuid
+
+    token = uuid.uuid4()
+    first = _letter_objection(account, owner, [], submission_token=str(token))
+    real = filing_objections._already_filed
+    calls = []
+
+    def not_seen_yet(model, *, account, token):
+        calls.append(token)
+        return None if len(calls) == 1 else real(model, account=account, token=token)
+
+    monkeypatch.setattr(filing_objections, "_already_filed", not_seen_yet)
+    documents = staged_documents(account=account, user=owner, count=1)
+    again = _letter_objection(account, owner, documents, submission_token=str(token))
+    assert again == first
+    assert Objection.objects.count() == 1
+    assert not SupportingDocument.objects.exists()
+    assert not default_storage.exists(f"objections/{account.number}/{first.reference_number}/1.pdf")

@@ -235,3 +235,20 @@ def test_another_accounts_objection_is_404(objector, account, assessed, owner):
     assert other.get(url("objection_detail", other_account, objection_id=objection.pk)).status_code == 404
     assert other.get(url("objection_detail", account, objection_id=objection.pk)).status_code == 404
     assert objector.get(url("objection_detail", account, objection_id=objection.pk)).status_code == 200
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_filing_twice_from_the_same_wizard_files_once(objector, account, assessed):
+    """The last step sent again with the same wizard (a double click, a second tab): one objection, shown again."""
+    _through_statement(objector, account, assessed.notice)
+    objector.post(url("objection_documents", account), {"action": "continue"})
+    objector.post(url("objection_representative", account), REPRESENTATIVE_FIELDS)
+    key = f"objection_wizard:{account.number}"
+    state = objector.session[key]
+    first = objector.post(url("objection_review", account))
+    session = objector.session
+    session[key] = state  # the second tab still holds the wizard
+    session.save()
+    second = objector.post(url("objection_review", account))
+    assert second["Location"] == first["Location"]
+    assert Objection.objects.count() == 1
