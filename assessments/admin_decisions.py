@@ -18,14 +18,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.admin import StaffReadLoggedAdmin, error_text
+from accounts.models import AccessLogEntry
+from accounts.services import access_log_record
 from assessments import decisions, selectors
 from assessments.models import LedgerTransaction
 from filings import objections as filing_objections
@@ -77,11 +80,20 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class SupportingDocumentInline(admin.TabularInline):
+    """The documents filed with it, each downloaded through a logged view (the files are not public)."""
+
     model = SupportingDocument
-    fields = ["position", "description", "original_name", "content_type", "size", "scan_status", "file"]
+    fields = ["position", "description", "download", "content_type", "size", "scan_status"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("file"))
+    def download(self, obj) -> str:
+        parent = obj.objection_id or obj.waiver_request_id
+        opts = (Objection if obj.objection_id else WaiverRequest)._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_document", args=[parent, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -194,8 +206,38 @@ class DecisionAdmin(StaffReadLoggedAdmin):
                 self.admin_site.admin_view(require_POST(self.decide_view)),
                 name=f"{self.opts.app_label}_{self.opts.model_name}_decide",
             ),
+            path(
+                "<path:object_id>/documents/<int:document_id>/",
+                self.admin_site.admin_view(self.document_download_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_document",
+            ),
             *super().get_urls(),
         ]
+
+    def document_download_view(self, request, object_id, document_id: int):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        document = obj.documents.filter(pk=document_id).first()
+        if document is None:
+            raise Http404
+        access_log_record(
+            actor=request.user,
+            kind=AccessLogEntry.Kind.READ,
+            action="supporting document downloaded in staff administration",
+            account_number=obj.account.number,
+            on_behalf_of=_on_behalf_of(obj.account),
+            capacity="staff",
+            detail=f"{obj.reference_number} document {document.position}",
+            request=request,
+        )
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(
+            handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+        )
 
     def _object_or_404(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))

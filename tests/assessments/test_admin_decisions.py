@@ -121,3 +121,27 @@ def test_staff_without_the_permission_cannot_decide(db, objection):
     )
     assert response.status_code == 403
     assert not Objection.objects.get(pk=objection.pk).is_decided
+
+
+@time_machine.travel(NOW, tick=False)
+def test_staff_download_a_supporting_document_logged(staff_client, staff, account, owner, assessed):
+    from tests.filings.objection_factories import notice_objection, staged_documents
+    from tests.programs.documents_samples import PDF
+
+    filed = notice_objection(
+        account=account,
+        user=owner,
+        notice=assessed.notice,
+        documents=staged_documents(account=account, user=owner, count=1),
+    )
+    page = staff_client.get(reverse("admin:filings_objection_change", args=[filed.pk])).content.decode()
+    document = filed.documents.get()
+    url = reverse("admin:filings_objection_document", args=[filed.pk, document.pk])
+    assert url in page
+    response = staff_client.get(url)
+    assert b"".join(response.streaming_content) == PDF
+    assert AccessLogEntry.objects.filter(
+        actor=staff, action="supporting document downloaded in staff administration"
+    ).exists()
+    other = reverse("admin:filings_objection_document", args=[filed.pk, document.pk + 1000])
+    assert staff_client.get(other).status_code == 404
