@@ -174,8 +174,9 @@ def owing_period_counts(*, account_ids: list[int]) -> dict[int, int]:
     return counts
 
 
-def owing_periods_banners(user, account_ids: list[int]) -> list[dict]:
+def owing_periods_banners(user, rows: list[dict]) -> list[dict]:
     """Home's red banner "N period(s) with an outstanding balance", one per account of the page that owes."""
+    account_ids = [row["account_id"] for row in rows]
     return [
         {
             "account_id": account_id,

@@ -37,7 +37,7 @@ from programs import selectors as program_selectors
 from programs.models import ProgramAccount
 
 PanelContext = Callable[[ProgramAccount, Any], dict]
-BannerSource = Callable[[Any, list[int]], list[dict]]
+BannerSource = Callable[[Any, list[dict]], list[dict]]
 
 
 def discover() -> None:
@@ -96,9 +96,10 @@ def account_panels(*, access: Access, user) -> list[RenderedPanel]:
 
 @dataclass(frozen=True)
 class HomeBanner:
-    """A source of home banners: `banners(user, account_ids)` returns one dict per banner to show,
-    `{"account_id": ..., "message": ...}`, for accounts among `account_ids` (those on the page where the person
-    holds any of `privileges`), in one aggregate query."""
+    """A source of home banners: `banners(user, rows)` returns one dict per banner to show,
+    `{"account_id": ..., "message": ...}`, for accounts among `rows` (the rows of the page, as
+    `consent.selectors.account_rows` makes them, whose accounts the person holds any of `privileges` on), in
+    at most one aggregate query."""
 
     order: int
     privileges: tuple[str, ...]
@@ -135,14 +136,14 @@ def home_banners(*, user, rows: list[dict]) -> list[dict]:
     position = {row["account_id"]: index for index, row in enumerate(rows)}
     shown = []
     for source in HOME_BANNERS:
-        account_ids = [
-            account_id
-            for account_id, held in held_by_account.items()
-            if any(privilege in held for privilege in source.privileges)
+        held_rows = [
+            row
+            for row in rows
+            if any(privilege in held_by_account[row["account_id"]] for privilege in source.privileges)
         ]
-        if not account_ids:
+        if not held_rows:
             continue
-        answered = [banner for banner in source.banners(user, account_ids) if banner["account_id"] in by_id]
+        answered = [banner for banner in source.banners(user, held_rows) if banner["account_id"] in by_id]
         for banner in sorted(answered, key=lambda banner: position[banner["account_id"]]):
             row = by_id[banner["account_id"]]
             shown.append(

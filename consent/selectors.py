@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
-from django.db.models import Count, Expression, Prefetch, Q, QuerySet
+from django.db.models import Count, Expression, F, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -30,17 +30,17 @@ HOME_ORDERING = ("account__taxpayer__legal_name", "account__number")
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
-# "Overdue first": a higher app that knows what an account owes (filings: overdue returns) registers an
+# "Overdue first": a higher app that knows what an account owes (filings: overdue returns) registers a named
 # expression of how overdue the grant's account is on a day (a number, 0 when nothing is overdue), worked out
-# by the database for every account of the list so the most overdue come first on page 1 of 1,000.
+# by the database for every account of the list so the most overdue come first on page 1 of 1,000. Each row
+# of the page carries the value under that name (the home banners read it there: no second query).
 HomePriority = Callable[[date], Expression]
-HOME_PRIORITIES: list[HomePriority] = []
+HOME_PRIORITIES: dict[str, HomePriority] = {}
 
 
-def home_priority_register(priority: HomePriority) -> None:
+def home_priority_register(name: str, priority: HomePriority) -> None:
     """Add an "overdue first" expression over Grant rows (higher apps call this once, from AppConfig.ready)."""
-    if priority not in HOME_PRIORITIES:
-        HOME_PRIORITIES.append(priority)
+    HOME_PRIORITIES.setdefault(name, priority)
 
 
 def accounts_for_user(
@@ -67,8 +67,9 @@ def accounts_for_user(
         grants = grants.filter(condition)
     if program:
         grants = grants.filter(account__program__code=program)
-    priorities = [priority(today).desc() for priority in HOME_PRIORITIES]
-    return grants.order_by(*priorities, *HOME_ORDERING)
+    if HOME_PRIORITIES:
+        grants = grants.annotate(**{name: priority(today) for name, priority in HOME_PRIORITIES.items()})
+    return grants.order_by(*(F(name).desc() for name in HOME_PRIORITIES), *HOME_ORDERING)
 
 
 # What a row of the home list shows, read as plain values (no model instances): name -> lookup from Grant.
@@ -87,7 +88,7 @@ HOME_ROW_FIELDS = {
 
 def _home_rows(*, user, today: date, search: str = "", program: str = "") -> QuerySet[Grant]:
     return accounts_for_user(user=user, search=search, program=program, today=today).values_list(
-        *HOME_ROW_FIELDS.values()
+        *HOME_ROW_FIELDS.values(), *HOME_PRIORITIES
     )
 
 
@@ -111,7 +112,7 @@ def account_rows(*, user, offset: int, limit: int, search: str = "", program: st
     prefix, suffix = reverse("account_detail", kwargs={"number": placeholder}).rsplit(placeholder, 1)
     roles = {role.value: str(role.label) for role in Grant.Role}
     labels: dict[tuple[str, frozenset[str]], list[str]] = {}
-    names = list(HOME_ROW_FIELDS)
+    names = [*HOME_ROW_FIELDS, *HOME_PRIORITIES]
     rows = []
     for value in values:
         row = dict(zip(names, value, strict=True))

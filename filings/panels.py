@@ -124,14 +124,18 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
     )
 
 
+OVERDUE = "overdue_returns"  # the name each home row carries the count under
+
+
 def home_overdue_first(today: date) -> Expression:
     """consent's home list puts the accounts with the most overdue returns first."""
     return overdue_returns_expression(account="account", today=today)
 
 
-def outstanding_returns_banners(user, account_ids: list[int]) -> list[dict]:
-    """Home's red banner "N return(s) outstanding", one per account of the page with overdue returns."""
-    counts = overdue_counts(account_ids=account_ids, today=timezone.localdate())
+def outstanding_returns_banners(user, rows: list[dict]) -> list[dict]:
+    """Home's red banner "N return(s) outstanding", one per account of the page with overdue returns: the
+    count the home list was ordered by, carried on each row (no query)."""
+    counts = {row["account_id"]: row[OVERDUE] for row in rows if row.get(OVERDUE)}
     return [
         {
             "account_id": account_id,
@@ -150,7 +154,7 @@ def register() -> None:
         AccountPanel(10, OBLIGATIONS_PRIVILEGES, "consent/includes/panel_obligations.html", obligations_panel)
     )
     home_banner_register(outstanding_returns_banners, privileges=OBLIGATIONS_PRIVILEGES, order=10)
-    home_priority_register(home_overdue_first)
+    home_priority_register(OVERDUE, home_overdue_first)
 
 
 register()  # on import: consent.apps discovers every app's panels module (consent.panels.discover)
