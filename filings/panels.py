@@ -22,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Greatest, Least, TruncMonth
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Greatest, Least, TruncMonth
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -114,13 +114,17 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
         .annotate(filed=Count("id"))
         .values("filed")
     )
-    return Case(
-        When(
-            **{field("program__code"): FUEL_TAX},
-            then=Greatest(months - Coalesce(Subquery(filed, output_field=IntegerField()), 0), 0),
+    # Cast: EXTRACT is numeric in PostgreSQL, and a compiled query (accounts.sql) reads it without converters.
+    return Cast(
+        Case(
+            When(
+                **{field("program__code"): FUEL_TAX},
+                then=Greatest(months - Coalesce(Subquery(filed, output_field=IntegerField()), 0), 0),
+            ),
+            default=0,
+            output_field=IntegerField(),
         ),
-        default=0,
-        output_field=IntegerField(),
+        IntegerField(),
     )
 
 
