@@ -267,7 +267,13 @@ def assessment_status(request: HttpRequest) -> HttpResponse:
 def notice_list(request: HttpRequest) -> HttpResponse:
     notices = selectors.notices_for_account(account=request.account, reader=request.user)
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "assessments/notice_list.html", {"page": page})
+    context = {
+        "page": page,
+        # Notices still open to objection link to the objection wizard, for people who may file one.
+        "may_object": request.access.has(Privilege.FILE_OBJECTIONS),
+        "today": timezone.localdate(),
+    }
+    return render(request, "assessments/notice_list.html", context)
 
 
 @account_view(Privilege.VIEW_ASSESSMENTS)

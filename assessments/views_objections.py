@@ -376,6 +376,10 @@ def objection_new(request):
         if state.get("against") == Objection.Against.LETTER
         else None,
     }
+    chosen = request.GET.get("notice", "")
+    if not state.get("against") and chosen.isdigit() and any(n.pk == int(chosen) for n in notices):
+        # "Object to this notice" on the notices page: the wizard starts with that notice chosen.
+        initial.update(against=Objection.Against.NOTICE, notice=int(chosen))
     form = ObjectionSubjectForm(request.POST or None, initial=initial, notices=notices)
     _save(request, OBJECTION, state)
 
