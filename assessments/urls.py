@@ -26,6 +26,16 @@ urlpatterns += [
         objection_views.objection_detail,
         name="objection_detail",
     ),
+    path(
+        "accounts/<str:number>/objections/<int:objection_id>/documents/<int:document_id>/",
+        objection_views.objection_document,
+        name="objection_document",
+    ),
+    path(
+        "accounts/<str:number>/waivers/<int:waiver_id>/documents/<int:document_id>/",
+        objection_views.waiver_document,
+        name="waiver_document",
+    ),
     path("accounts/<str:number>/objections/new/", objection_views.objection_new, name="objection_new"),
     path(
         "accounts/<str:number>/objections/new/statement/",

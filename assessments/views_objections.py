@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -205,6 +205,34 @@ def objection_detail(request, objection_id: int):
 @require_http_methods(["GET", "HEAD"])
 def waiver_detail(request, waiver_id: int):
     return _filing_page(request, WaiverRequest, waiver_id, "assessments/waiver_detail.html", "waiver_filed")
+
+
+def _document_download(request, model, filing_id: int, document_id: int) -> FileResponse:
+    """A document the account filed with its objection or waiver request, back to whoever may file them (the
+    read is in the access log, by account_view); another account's filing or document: 404."""
+    filing = model.objects.filter(account=request.account, pk=filing_id).first()
+    document = filing.documents.filter(pk=document_id).first() if filing is not None else None
+    if document is None:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
+
+
+@account_view(FILE)
+@require_http_methods(["GET", "HEAD"])
+def objection_document(request, objection_id: int, document_id: int):
+    return _document_download(request, Objection, objection_id, document_id)
+
+
+@account_view(FILE)
+@require_http_methods(["GET", "HEAD"])
+def waiver_document(request, waiver_id: int, document_id: int):
+    return _document_download(request, WaiverRequest, waiver_id, document_id)
 
 
 # --- Steps both wizards share ---------------------------------------------------------------------------------

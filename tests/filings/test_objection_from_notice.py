@@ -65,3 +65,34 @@ def test_a_notice_of_another_account_is_not_chosen(account, notice):
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
         wizard = client.get(f'{url("objection_new", other)}?notice={notice.pk}').content.decode()
     assert f'value="{notice.pk}"' not in wizard
+
+
+def test_the_filer_downloads_the_documents_filed_with_an_objection(account, owner, notice):
+    from tests.filings.objection_factories import notice_objection, staged_documents
+
+    with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
+        documents = staged_documents(account=account, user=owner, count=1)
+        objection = notice_objection(account=account, user=owner, notice=notice, documents=documents)
+        client = sign_in(Client(), owner)
+        page = client.get(url("objection_detail", account, objection_id=objection.pk)).content.decode()
+        document = objection.documents.get()
+        link = url("objection_document", account, objection_id=objection.pk, document_id=document.pk)
+        assert f'href="{link}"' in page
+        response = client.get(link)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_a_document_of_another_filing_is_not_found(account, owner, notice):
+    from tests.filings.objection_factories import notice_objection, staged_documents
+
+    with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
+        first = notice_objection(
+            account=account, user=owner, notice=notice, documents=staged_documents(account=account, user=owner, count=1)
+        )
+        second = notice_objection(account=account, user=owner, notice=notice, facts="Another objection.")
+        client = sign_in(Client(), owner)
+        document = first.documents.get()
+        response = client.get(url("objection_document", account, objection_id=second.pk, document_id=document.pk))
+    assert response.status_code == 404

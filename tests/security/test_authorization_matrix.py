@@ -230,6 +230,21 @@ def _kwargs(route: str, world) -> dict:
             period_ends=[penalty.period_end], grounds=["hardship"], facts="Matrix waiver.", **signer,
         )
         kwargs.update({"objection_id": objection.pk} if "<int:objection_id>" in route else {"waiver_id": waiver.pk})
+        if "<int:document_id>" in route:  # a document filed with that objection or waiver request
+            from django.core.files.base import ContentFile
+
+            from filings.models_objections import SupportingDocument
+
+            filing = {"objection": objection} if "<int:objection_id>" in route else {"waiver_request": waiver}
+            document = SupportingDocument.objects.filter(**filing).first()
+            if document is None:
+                document = SupportingDocument(
+                    **filing, position=1, description="Matrix invoice", original_name="invoice.pdf",
+                    content_type="application/pdf", size=5, sha256="0" * 64, scan_status="not_scanned",
+                )
+                document.file.save("matrix-invoice.pdf", ContentFile(b"%PDF-"), save=False)
+                document.save()
+            kwargs["document_id"] = document.pk
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs
