@@ -6,7 +6,7 @@ from programs.models import Address, BulkFuelLocation, Program, ProgramAccount, 
 from programs.services import account_open
 
 TAXPAYERS = [
-    ("123456789", "Prairie Fuels Ltd.", [("fuel_tax", date(2021, 1, 1)), ("tefs", date(2021, 1, 1))]),
+    ("123456789", "Prairie Fuels Ltd.", [("fuel_tax", date(2025, 7, 1)), ("tefs", date(2025, 7, 1))]),
     ("234567891", "Foothills Cardlock Co-op", [("fuel_tax", date(2022, 1, 1))]),
     ("345678912", "Peace Country Farm Supply Inc.", [("tefs", date(2020, 6, 1)), ("carbon_levy", date(2018, 1, 1))]),
 ]

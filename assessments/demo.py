@@ -1,0 +1,60 @@
+"""Demo assessments for `make run`, on the returns and the claim of filings.demo: every return assessed (the
+late one with its late-filing penalty), each period paid on its due date except the late one, the claim assessed
+(its refund, net of what the account owes, then waits for staff approval in admin), and a waiver of the penalty
+requested by the owner, waiting in the staff queue. Notices and letters are rendered by the worker. Idempotent:
+an account with assessments already is left as it is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from assessments import claims, services
+from assessments.models import Assessment, LedgerTransaction, Payment
+from assessments.objections import waiver_submit
+from filings.demo import LATE
+from filings.models import Claim, FuelTaxReturn
+from filings.objections import Representative
+from programs.models import ProgramAccount
+
+
+def seed(*, users) -> None:
+    from assessments.payments import payment_record
+
+    account = ProgramAccount.objects.get(taxpayer__bin="123456789", program__code="fuel_tax")
+    if Assessment.objects.filter(account=account).exists():
+        return
+    owner, staff = users["owner"], users["staff"]
+    for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start"):
+        assessment = services.assessment_make(tax_return=tax_return, by=staff)
+        if tax_return.period.key in LATE:
+            continue  # left owing: tax, penalty and, from the worker's daily job, interest
+        payment_record(
+            account=account,
+            amount=assessment.assessed_tax,
+            received_on=tax_return.due_on - timedelta(days=1),
+            method=Payment.Method.ONLINE_BANKING,
+            reference=f"DEMO-{account.number}-{tax_return.period.key}",
+            by=staff,
+        )
+    for claim in Claim.objects.filter(account=account, status=Claim.Status.RECEIVED):
+        claims.claim_assessment_make(claim=claim, by=staff)
+    penalty = LedgerTransaction.objects.filter(account=account, kind=LedgerTransaction.Kind.PENALTY).first()
+    if penalty is not None:
+        waiver_submit(
+            account=account,
+            state={
+                "transaction_ids": [penalty.pk],
+                "grounds": ["extraordinary"],
+                "facts": "Our bookkeeper was in hospital from October 20 to November 6; the return was filed the "
+                "week she came back.",
+            },
+            documents=[],
+            representative=Representative(
+                name=owner.display_name,
+                position="Owner",
+                address="10020 100 St NW, Edmonton AB T5J 0N3",
+                phone="780-555-0100",
+            ),
+            by=owner,
+            capacity="owner",
+        )
