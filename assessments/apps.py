@@ -15,8 +15,9 @@ class AssessmentsConfig(AppConfig):
         from consent.selectors import MenuItem, account_menu_register
 
         rules.rules()  # validate assessments/rules/*.yaml at start-up: a bad file stops the process, loudly
-        # TRACS's menu order (consent.selectors.MenuItem): 50 View Account Summary Balance, 60 View Assessment
+        # TRACS's menu order (consent.selectors.MenuItem): 40 Payment Options, 50 View Account Summary Balance, 60 View Assessment
         # Status, 70 View Financial Transaction Details.
+        account_menu_register(MenuItem(40, _("Payment Options"), "payment_options", Privilege.VIEW_ACCOUNT))
         account_menu_register(
             MenuItem(50, _("View Account Summary Balance"), "balances", Privilege.VIEW_ACCOUNT)
         )

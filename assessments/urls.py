@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/<str:number>/transactions.csv", views.transactions_csv, name="transactions_csv"),
     path("accounts/<str:number>/transactions.xlsx", views.transactions_xlsx, name="transactions_xlsx"),
     path("accounts/<str:number>/balances/", views.balances, name="balances"),
+    path("accounts/<str:number>/payment-options/", views.payment_options, name="payment_options"),
     # Public: how to pay TRA (linked from the balance page). Before programs' help/<code>/ in tracs/urls.py.
     path("help/payments/", views.payment_instructions, name="payment_instructions"),
 ]

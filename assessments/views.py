@@ -234,6 +234,19 @@ def balances(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/balances.html", context)
 
 
+@account_view(Privilege.VIEW_ACCOUNT)
+@require_GET
+def payment_options(request: HttpRequest) -> HttpResponse:
+    """TRACS's Payment Options for one account: whom to pay, the account number to quote, what is owing (by
+    period, oldest first: the order a payment is applied in) and how to pay."""
+    periods = selectors.period_balances(account=request.account)
+    context = {
+        "balance": sum((period.balance for period in periods), start=selectors.ZERO),
+        "owing": sorted((period for period in periods if period.is_owing), key=lambda period: period.period_end),
+    }
+    return render(request, "assessments/payment_options.html", context)
+
+
 # --- Assessment status and notices ------------------------------------------------------------------------
 
 

@@ -82,10 +82,11 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
     enrolled = evan.post(reverse("account_enrol"), {"account_number": account.number, "pin": pin})
     assert enrolled.url == _url("account_detail", account)
     detail = evan.get(enrolled.url)
-    # View/Update Contact Information needs view_account; File a Return and File a Claim: filings registers them; the balances and
-    # transactions (view_account): assessments registers them
+    # View/Update Contact Information needs view_account; File a Return and File a Claim: filings registers them; Payment Options,
+    # the balances and transactions (view_account): assessments registers them
     assert _menu(detail) == [
         "Account Information",
+        "Payment Options",
         "View Account Summary Balance",
         "View Financial Transaction Details",
         "View/Update Contact Information",
@@ -101,6 +102,7 @@ def test_owner_adds_a_delegate_who_enrols_and_sees_exactly_the_granted_functions
         "Representatives",
         "Access log",
         "Manage Direct Deposit",
+        "Payment Options",
         "View Account Summary Balance",
         "View Assessment Status",
         "View Financial Transaction Details",

@@ -98,6 +98,11 @@ def test_return_filed_assessed_notice_downloaded_payment_recorded_balance_zero(
         expect(owner.get_by_role("main")).to_contain_text(shown)
         expect(owner.get_by_role("main")).to_contain_text("owing")
         axe_check(owner)
+        owner.get_by_role("link", name="Payment Options").click()
+        expect(owner.get_by_role("heading", level=1)).to_have_text("Payment Options")
+        expect(owner.get_by_role("main")).to_contain_text(number)
+        expect(owner.get_by_role("main")).to_contain_text("2026-10-31")
+        axe_check(owner)
 
         # Staff record the payment received.
         staff.goto(f"{live_server.url}/admin/assessments/payment/add/")
