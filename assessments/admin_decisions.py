@@ -5,7 +5,9 @@ The filings are filings' rows (filings/models_objections.py), registered here be
 assessments app (assessments/decisions.py; docs/adr/0008). They are read-only in admin: a filing is what the
 taxpayer sent. Each page shows the filing beside what it is about (the notice objected to, the return and every
 assessment of its period, the period's ledger; the charges asked to be waived with what became of them) and a
-decision form: confirm, vary (the litres to assess and the reason) or vacate; grant some or all of the charges,
+decision form: confirm, vary (the litres to assess and the reason) or vacate; for an objection to a claim's
+letter of assessment, the claim's lines as assessed with the claims queue's per-line inputs (litres allowed, or
+disallowed, with a reason: assessments.admin_refunds.adjustments_from reads them) and the claim's history; grant some or all of the charges,
 or refuse. "Start review" moves received filings to "In review" (the taxpayer sees it).
 """
 
@@ -30,7 +32,8 @@ from accounts.admin import StaffReadLoggedAdmin, error_text
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import decisions, selectors
-from assessments.models import LedgerTransaction
+from assessments.admin_refunds import adjustments_from
+from assessments.models import ClaimAssessment, LedgerTransaction
 from filings import objections as filing_objections
 from filings import selectors as filing_selectors
 from filings.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
@@ -315,6 +318,13 @@ class ObjectionAdmin(DecisionAdmin):
             )
             return self._back(obj)
         data = form.cleaned_data
+        claim_assessment = decisions.objected_claim_assessment(objection=obj)
+        # An objection to a claim's letter: the per-line decisions of the claims queue's inputs (vary only).
+        claim_adjustments = (
+            adjustments_from(request.POST, claim=claim_assessment.claim)
+            if claim_assessment is not None and data["outcome"] == Objection.Outcome.VARIED
+            else None
+        )
         return self._decided(
             request,
             obj,
@@ -324,9 +334,25 @@ class ObjectionAdmin(DecisionAdmin):
                 by=request.user,
                 reasons=data["reasons"],
                 adjustments=data["adjustments"] or None,
+                claim_adjustments=claim_adjustments or None,
                 request=request,
             ),
         )
+
+    def _claim_context(self, obj) -> dict:
+        """An objection to a claim's letter of assessment: the claim, each line beside what the letter objected
+        to allowed, and every assessment of the claim (the one objected to marked)."""
+        claim_assessment = decisions.objected_claim_assessment(objection=obj)
+        if claim_assessment is None:
+            return {}
+        claim = claim_assessment.claim
+        assessed = {line.claim_line_id: line for line in claim_assessment.lines.all()}
+        return {
+            "claim": claim,
+            "claim_assessment": claim_assessment,
+            "claim_lines": [(line, assessed.get(line.pk)) for line in claim.lines.all()],
+            "claim_history": ClaimAssessment.objects.filter(claim=claim).order_by("sequence"),
+        }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -357,6 +383,7 @@ class ObjectionAdmin(DecisionAdmin):
                     else [],
                     "can_decide": not obj.is_decided and self._may_decide(request),
                     "decision_form": ObjectionDecisionForm(),
+                    **self._claim_context(obj),
                 }
             )
         return super().change_view(request, object_id, form_url, extra)

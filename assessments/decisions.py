@@ -16,6 +16,12 @@ writes nothing.
   the next interest run. Only the latest assessment of a period can be vacated (a later reassessment was made
   on top of it: vary that one). The assessment itself stays, as every assessment does; a later reassessment
   starts from the tax that stands on the ledger (services._assess).
+- **An objection to a claim's letter of assessment** (its notice's source reference "claim_assessment:<id>")
+  is decided on the claim (assessments/claims.py): varied, the claim is reassessed with the staff's decision per
+  line (litres allowed, or disallowed, each with a reason); vacated, the claim is allowed as filed: reassessed
+  with every line at the litres claimed, none disallowed (refused if a line no longer passes its rules, and
+  only for the claim's latest assessment). Either way the new claim assessment posts only the change (a further
+  credit, refunded by the refund flow; or a debit) and issues its own letter; its id is recorded on the objection.
 - **Grant a waiver** (fully, or partly: a subset of the charges asked for): each chosen penalty or interest
   charge is reversed by a REVERSAL whose source reference names the waiver ("waiver:<id>:<transaction id>"),
   so the balance drops by exactly the amounts waived. Interest forgiven is not charged again: the interest job
@@ -40,9 +46,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from assessments import notices, selectors, services
+from assessments import claims, notices, selectors, services
 from assessments.interest import WAIVER_SOURCE_PREFIX
-from assessments.models import Assessment, LedgerTransaction, Notice
+from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice
 from filings import objections as filing_objections
 from filings import selectors as filing_selectors
 from filings.models_objections import Objection, WaiverRequest
@@ -56,9 +62,18 @@ WaiverOutcome = WaiverRequest.Outcome
 
 REASONS_REQUIRED = _("Give the reasons for the decision: they are printed on the notice of decision.")
 NOT_A_RETURN_NOTICE = _(
-    "%(reference)s objects to %(subject)s: only an objection to a notice of assessment or reassessment of a return "
-    "can be varied or vacated. Confirm it, or decide it outside TRACS."
+    "%(reference)s objects to %(subject)s: only an objection to a notice of assessment or reassessment of a return, "
+    "or to a claim's letter of assessment, can be varied or vacated. Confirm it, or decide it outside TRACS."
 )
+NOT_LATEST_CLAIM_ASSESSMENT = _(
+    "The letter of assessment objected to (%(notice)s) was followed by a later reassessment of claim %(number)s: "
+    "only the claim's latest assessment can be vacated. Vary the objection instead."
+)
+CLAIM_LINE_NOT_ALLOWABLE = _(
+    "Claim %(number)s cannot be allowed as filed: line %(line)s no longer passes (%(why)s). Vary the objection "
+    "instead."
+)
+WRONG_ADJUSTMENTS = _("%(reference)s objects to %(subject)s: give %(expected)s, not %(given)s.")
 NOTICE_NOT_FOUND = _("The notice %(notice)s named by %(reference)s is not a notice of this account.")
 NOT_LATEST_ASSESSMENT = _(
     "The assessment objected to (%(notice)s) was followed by a later reassessment of %(period)s: only the latest "
@@ -104,6 +119,27 @@ def objected_notice(*, objection: Objection) -> Notice | None:
     )
 
 
+CLAIM_SOURCE_PREFIX = "claim_assessment:"
+
+
+def objected_claim_assessment(*, objection: Objection) -> ClaimAssessment | None:
+    """The claim assessment whose letter of assessment `objection` objects to (None: not a claim's letter)."""
+    notice = objected_notice(objection=objection)
+    if (
+        notice is None
+        or notice.kind != Notice.Kind.LETTER_OF_ASSESSMENT
+        or not notice.source_reference.startswith(CLAIM_SOURCE_PREFIX)
+    ):
+        return None
+    return (
+        ClaimAssessment.objects.filter(
+            account=objection.account, pk=int(notice.source_reference.removeprefix(CLAIM_SOURCE_PREFIX))
+        )
+        .select_related("claim")
+        .first()
+    )
+
+
 def _objected_assessment(objection: Objection) -> Assessment:
     notice = objected_notice(objection=objection)
     if notice is None or notice.assessment is None:
@@ -138,6 +174,71 @@ def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: 
         )
 
 
+def _claim_vacate_check(*, objection: Objection, claim_assessment: ClaimAssessment) -> None:
+    """Only the claim's latest assessment can be vacated, and only if every line still passes its rules."""
+    claim = claim_assessment.claim
+    latest = ClaimAssessment.objects.filter(claim=claim).order_by("-sequence").values_list("pk", flat=True)[0]
+    if latest != claim_assessment.pk:
+        raise ValidationError(
+            NOT_LATEST_CLAIM_ASSESSMENT
+            % {"notice": objection.notice_reference, "number": claim.confirmation_number},
+            code="not_latest",
+        )
+    for index, line in enumerate(claims.claim_recompute(claim=claim).lines, start=1):
+        if line.disallowed:
+            raise ValidationError(
+                CLAIM_LINE_NOT_ALLOWABLE
+                % {"number": claim.confirmation_number, "line": index, "why": line.reason.strip()},
+                code="claim_line_not_allowable",
+            )
+
+
+def _claim_decide(
+    *,
+    objection: Objection,
+    claim_assessment: ClaimAssessment,
+    outcome: str,
+    by: User,
+    reasons: str,
+    claim_adjustments: Mapping[int, claims.LineAdjustment] | None,
+    request: HttpRequest | None,
+) -> ClaimAssessment:
+    """Vary (the staff's decision per line) or vacate (allowed as filed: no adjustment, every line at the litres
+    claimed) an objection to a claim's letter of assessment: a claim reassessment posting only the change."""
+    reason = f"Objection {objection.reference_number}: {reasons}"
+    if outcome == Outcome.VACATED:
+        _claim_vacate_check(objection=objection, claim_assessment=claim_assessment)
+        claim_adjustments = None
+        reason = f"Objection {objection.reference_number} allowed, the claim allowed as filed: {reasons}"
+    return claims.claim_reassessment_make(
+        claim=claim_assessment.claim, by=by, reason=reason, adjustments=claim_adjustments, request=request
+    )
+
+
+def _refuse_wrong_adjustments(
+    *,
+    objection: Objection,
+    for_claim: bool,
+    adjustments: Mapping[tuple[str, str], Decimal | str] | None,
+    claim_adjustments: Mapping[int, claims.LineAdjustment] | None,
+) -> None:
+    """A return's litres for a claim's letter, or a claim's lines for a return's notice: refused, not ignored."""
+    given = claim_adjustments if not for_claim else adjustments
+    if not given:
+        return
+    what = {True: _("decisions per claim line"), False: _("litres per line of the return")}
+    raise ValidationError(
+        WRONG_ADJUSTMENTS
+        % {
+            "reference": objection.reference_number,
+            "subject": objection.subject,
+            "expected": what[for_claim],
+            "given": what[not for_claim],
+        },
+        code="wrong_adjustments",
+    )
+
+
 @transaction.atomic
 def objection_decide(
     *,
@@ -146,16 +247,38 @@ def objection_decide(
     by: User,
     reasons: str,
     adjustments: Mapping[tuple[str, str], Decimal | str] | None = None,
+    claim_adjustments: Mapping[int, claims.LineAdjustment] | None = None,
     request: HttpRequest | None = None,
 ) -> Objection:
-    """Decide an objection: confirm, vary (reassess with `adjustments`) or vacate. See the module docstring."""
+    """Decide an objection: confirm, vary (reassess a return with `adjustments`, keyed by (fuel, category); a
+    claim with `claim_adjustments`, keyed by claim line id) or vacate. See the module docstring."""
     if outcome not in Outcome.values:
         raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
     reasons = _reasons(reasons)
     objection = filing_objections.objection_lock(objection_id=objection_id)
     filing_objections.refuse_if_decided(filing=objection)
-    reassessment_id = None
-    if outcome == Outcome.VARIED:
+    reassessment_id = claim_reassessment_id = None
+    claim_assessment = (
+        objected_claim_assessment(objection=objection) if outcome != Outcome.CONFIRMED else None
+    )
+    if outcome != Outcome.CONFIRMED:
+        _refuse_wrong_adjustments(
+            objection=objection,
+            for_claim=claim_assessment is not None,
+            adjustments=adjustments,
+            claim_adjustments=claim_adjustments,
+        )
+    if claim_assessment is not None:
+        claim_reassessment_id = _claim_decide(
+            objection=objection,
+            claim_assessment=claim_assessment,
+            outcome=outcome,
+            by=by,
+            reasons=reasons,
+            claim_adjustments=claim_adjustments,
+            request=request,
+        ).pk
+    elif outcome == Outcome.VARIED:
         assessment = _objected_assessment(objection)
         latest_return = filing_selectors.latest_version(account=objection.account, period=assessment.period)
         reassessment = services.reassessment_make(
@@ -176,6 +299,7 @@ def objection_decide(
         reasons=reasons,
         notice_reference=decision_notice_reference(kind="objection", filing_id=objection.pk, day=today),
         reassessment_id=reassessment_id,
+        claim_reassessment_id=claim_reassessment_id,
         request=request,
     )
     _schedule("objection", objection.pk)
@@ -295,6 +419,7 @@ class DecisionNotice:
     amount: Decimal | None
     objected_notice: Notice | None = None
     reassessment: Assessment | None = None
+    claim_reassessment: ClaimAssessment | None = None
     charges: tuple[LedgerTransaction, ...] = ()
     waived: tuple[LedgerTransaction, ...] = ()
 
@@ -318,6 +443,11 @@ def _objection_notice(objection: Objection, address: Address | None) -> tuple[De
         objected_notice=notice,
         reassessment=Assessment.objects.filter(pk=objection.reassessment_id).first()
         if objection.reassessment_id
+        else None,
+        claim_reassessment=ClaimAssessment.objects.filter(pk=objection.claim_reassessment_id)
+        .select_related("claim")
+        .first()
+        if objection.claim_reassessment_id
         else None,
     )
     return content, "assessments/objection_decision.html"

@@ -119,6 +119,14 @@ class Objection(FiledRequest):
     reassessment_id = models.PositiveIntegerField(
         _("reassessment made"), null=True, blank=True, help_text=_("Set when the objection was varied")
     )
+    # Filings names no assessments model (ADR 0008): the claim assessment a decision on an objection to a claim's
+    # letter of assessment made (varied or vacated) is kept by its id, apart from a return's reassessment.
+    claim_reassessment_id = models.PositiveIntegerField(
+        _("claim reassessment made"),
+        null=True,
+        blank=True,
+        help_text=_("Set when an objection to a claim's letter of assessment was varied or vacated"),
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -434,11 +434,15 @@ def objection_decision_record(
     reasons: str,
     notice_reference: str,
     reassessment_id: int | None = None,
+    claim_reassessment_id: int | None = None,
     request: HttpRequest | None = None,
 ) -> Objection:
-    """Record the decision on a locked objection (refused, nothing written, if it was decided already)."""
+    """Record the decision on a locked objection (refused, nothing written, if it was decided already).
+    `reassessment_id`: the return's reassessment a variation made; `claim_reassessment_id`: the claim assessment
+    a decision on an objection to a claim's letter of assessment made."""
     _decide(filing=objection, outcome=outcome, by=by, reasons=reasons, notice_reference=notice_reference)
     objection.reassessment_id = reassessment_id
+    objection.claim_reassessment_id = claim_reassessment_id
     objection.full_clean()
     objection.save()
     _log_staff(
