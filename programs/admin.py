@@ -113,6 +113,7 @@ class TaxpayerAdmin(StaffReadLoggedAdmin):
     list_display = ["legal_name", "bin", "kind", "account_count", "created_at"]
     list_filter = ["kind"]
     search_fields = ["legal_name", "bin"]
+    ordering = ["legal_name", "bin"]  # pages of a long list stay stable
     inlines = [ProgramAccountOfTaxpayerInline]
 
     def get_queryset(self, request):
