@@ -25,7 +25,12 @@ class DemoPerson:
 PEOPLE = [
     DemoPerson("owner", "owner@demo.tracs.ca", "Olivia Owner", "Business owner (Prairie Fuels Ltd.)"),
     DemoPerson("employee", "employee@demo.tracs.ca", "Evan Employee", "Employee of Prairie Fuels (delegate)"),
-    DemoPerson("representative", "rep@demo.tracs.ca", "Rita Representative", "Tax preparer (representative under a consent)"),
+    DemoPerson(
+        "representative",
+        "rep@demo.tracs.ca",
+        "Rita Representative",
+        "Tax preparer (representative under a consent)",
+    ),
     DemoPerson("staff", "staff@demo.tracs.ca", "Sam Staff", "TRA staff (Django admin)", is_staff=True),
 ]
 
@@ -43,13 +48,35 @@ def seed() -> dict[str, User]:
     for person in PEOPLE:
         user, _ = User.objects.update_or_create(
             email=person.email,
-            defaults={"full_name": person.full_name, "is_staff": person.is_staff, "is_superuser": person.is_staff, "is_active": True},
+            defaults={
+                "full_name": person.full_name,
+                "is_staff": person.is_staff,
+                "is_superuser": person.is_staff,
+                "is_active": True,
+            },
         )
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-        EmailAddress.objects.update_or_create(user=user, email=person.email, defaults={"verified": True, "primary": True})
+        EmailAddress.objects.update_or_create(
+            user=user, email=person.email, defaults={"verified": True, "primary": True}
+        )
         TOTPDevice.objects.update_or_create(
-            user=user, name="Authenticator app", defaults={"key": totp_key_hex(person.email), "confirmed": True, "step": 30, "digits": 6}
+            user=user,
+            name="Authenticator app",
+            defaults={"key": totp_key_hex(person.email), "confirmed": True, "step": 30, "digits": 6},
         )
         users[person.key] = user
     return users
+
+
+def as_of(moment):
+    """Run the demo's history at the moment it happened (a return received, assessed, paid on its own date), so
+    notices, the ledger and the access log read as a real account's would. time-machine comes with the
+    development tools `make run` installs; without it (an image built without them) the history is dated today."""
+    try:
+        import time_machine
+    except ImportError:  # pragma: no cover - make run and the tests install it
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return time_machine.travel(moment, tick=False)

@@ -1,20 +1,24 @@
-"""Demo assessments for `make run`, on the returns and the claim of filings.demo: every return assessed (the
-late one with its late-filing penalty), each period paid on its due date except the late one, the claim assessed
-(its refund, net of what the account owes, then waits for staff approval in admin), and a waiver of the penalty
-requested by the owner, waiting in the staff queue. Notices and letters are rendered by the worker. Idempotent:
-an account with assessments already is left as it is."""
+"""Demo assessments for `make run`, on the returns and the claim of filings.demo, each at the moment it happened
+(accounts.demo.as_of): every return assessed the day after it was received (the late one with its late-filing
+penalty) and paid on its due date, except the late one; the claim assessed two weeks after it was filed (its
+refund, net of what the account owes, then waits for staff approval in admin); a waiver of the penalty requested
+by the owner, waiting in the staff queue. Notices and letters are rendered by the worker; its daily job charges
+the interest owing. Idempotent: an account with assessments already is left as it is."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from accounts.demo import as_of
 from assessments import claims, services
 from assessments.models import Assessment, LedgerTransaction, Payment
 from assessments.objections import waiver_submit
-from filings.demo import LATE
+from filings.demo import CLAIM_FILED, EDMONTON, LATE, received_at
 from filings.models import Claim, FuelTaxReturn
 from filings.objections import Representative
 from programs.models import ProgramAccount
+
+WAIVER_REQUESTED = datetime(2026, 11, 16, 14, 0, tzinfo=EDMONTON)
 
 
 def seed(*, users) -> None:
@@ -25,21 +29,26 @@ def seed(*, users) -> None:
         return
     owner, staff = users["owner"], users["staff"]
     for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start"):
-        assessment = services.assessment_make(tax_return=tax_return, by=staff)
+        with as_of(received_at(tax_return.period) + timedelta(days=1)):
+            assessment = services.assessment_make(tax_return=tax_return, by=staff)
         if tax_return.period.key in LATE:
             continue  # left owing: tax, penalty and, from the worker's daily job, interest
-        payment_record(
-            account=account,
-            amount=assessment.assessed_tax,
-            received_on=tax_return.due_on - timedelta(days=1),
-            method=Payment.Method.ONLINE_BANKING,
-            reference=f"DEMO-{account.number}-{tax_return.period.key}",
-            by=staff,
-        )
-    for claim in Claim.objects.filter(account=account, status=Claim.Status.RECEIVED):
-        claims.claim_assessment_make(claim=claim, by=staff)
+        with as_of(datetime.combine(tax_return.due_on, time(15, 0), tzinfo=EDMONTON)):
+            payment_record(
+                account=account,
+                amount=assessment.assessed_tax,
+                received_on=tax_return.due_on,
+                method=Payment.Method.ONLINE_BANKING,
+                reference=f"DEMO-{account.number}-{tax_return.period.key}",
+                by=staff,
+            )
+    with as_of(CLAIM_FILED + timedelta(days=14)):
+        for claim in Claim.objects.filter(account=account, status=Claim.Status.RECEIVED):
+            claims.claim_assessment_make(claim=claim, by=staff)
     penalty = LedgerTransaction.objects.filter(account=account, kind=LedgerTransaction.Kind.PENALTY).first()
-    if penalty is not None:
+    if penalty is None:
+        return
+    with as_of(WAIVER_REQUESTED):
         waiver_submit(
             account=account,
             state={

@@ -1,15 +1,15 @@
 """Demo filings for `make run`: Prairie Fuels' fuel tax returns since the account opened (July 2025), each
 received a few days before its due date except September 2026's, received 12 days late; October 2026's is
-due and not filed yet. And a refund claim for fuel exported in bulk. Idempotent: nothing is added to an
-account that has returns already."""
+due and not filed yet. And a refund claim for fuel exported in bulk. Each is filed at the moment it happened
+(accounts.demo.as_of). Idempotent: nothing is added to an account that has returns already."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
+from accounts.demo import as_of
 from filings.claims import ClaimLineInput, claim_submit, submission_token_new
 from filings.models import FuelTaxReturn
 from filings.periods import Period
@@ -17,15 +17,17 @@ from filings.services import return_submit
 from filings.tax import LineInput
 from programs.models import ProgramAccount
 
+EDMONTON = ZoneInfo("America/Edmonton")
 FIRST = Period.from_key("2025-07")
 LAST_FILED = Period.from_key("2026-09")
 LATE = {LAST_FILED.key: 12}  # days after the due date it was received
+CLAIM_FILED = datetime(2026, 10, 6, 9, 15, tzinfo=EDMONTON)
 
 
-def _received_at(period: Period) -> datetime:
+def received_at(period: Period) -> datetime:
     days_late = LATE.get(period.key)
     day = period.due_on + timedelta(days=days_late) if days_late else period.due_on - timedelta(days=3)
-    return timezone.make_aware(datetime.combine(day, time(10, 30)))
+    return datetime.combine(day, time(10, 30), tzinfo=EDMONTON)
 
 
 def _lines(index: int) -> list[LineInput]:
@@ -45,33 +47,33 @@ def seed(*, users) -> None:
     owner = users["owner"]
     period, index = FIRST, 0
     while period <= LAST_FILED:
-        tax_return = return_submit(
+        with as_of(received_at(period)):
+            return_submit(
+                account=account,
+                period_end=period.end,
+                lines=_lines(index),
+                certified_name=owner.display_name,
+                certified_capacity="Owner",
+                submitted_by=owner,
+                capacity="owner",
+            )
+        period, index = period.next(), index + 1
+    with as_of(CLAIM_FILED):
+        claim_submit(
             account=account,
-            period_end=period.end,
-            lines=_lines(index),
+            kind="fuel_tax_refund",
+            lines=[
+                ClaimLineInput(
+                    fuel="clear_gasoline",
+                    litres="100000",
+                    purchase_date=LAST_FILED.start + timedelta(days=14),
+                    document_number="INV-2026-0915",
+                    reason="exported_bulk",
+                )
+            ],
             certified_name=owner.display_name,
             certified_capacity="Owner",
             submitted_by=owner,
             capacity="owner",
+            submission_token=submission_token_new(),
         )
-        # The demo's history: each return received when it was, not on the day the demo was loaded.
-        FuelTaxReturn.objects.filter(pk=tax_return.pk).update(received_at=_received_at(period))
-        period, index = period.next(), index + 1
-    claim_submit(
-        account=account,
-        kind="fuel_tax_refund",
-        lines=[
-            ClaimLineInput(
-                fuel="clear_gasoline",
-                litres="100000",
-                purchase_date=LAST_FILED.start + timedelta(days=14),
-                document_number="INV-2026-0915",
-                reason="exported_bulk",
-            )
-        ],
-        certified_name=owner.display_name,
-        certified_capacity="Owner",
-        submitted_by=owner,
-        capacity="owner",
-        submission_token=submission_token_new(),
-    )
