@@ -30,7 +30,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -312,7 +312,6 @@ def _assess(
     previous = ClaimAssessment.objects.filter(claim=current).order_by("-sequence").first()
     sequence = previous.sequence + 1 if previous else 1
     previously_allowed = previous.allowed if previous else ZERO
-    objection_days = rules.rule_on(rule=rules.OBJECTION_DAYS, day=today).value or Decimal(0)
     assessment = ClaimAssessment(
         account=account,
         claim=current,
@@ -326,14 +325,11 @@ def _assess(
         claimed=recomputation.claimed,
         recomputed=recomputation.recomputed,
         difference=recomputation.difference,
-        tolerance=recomputation.tolerance_amount,
-        tolerance_effective_from=recomputation.tolerance.effective_from,
-        tolerance_source=recomputation.tolerance.source[:500],
-        tolerance_applied=recomputation.within_tolerance,
+        **rules.tolerance_fields(recomputation),
         allowed=recomputation.allowed,
         previously_allowed=previously_allowed,
         change=recomputation.allowed - previously_allowed,
-        objection_deadline=today + timedelta(days=int(objection_days)),
+        objection_deadline=rules.objection_deadline(assessed_on=today),
     )
     assessment.full_clean(validate_unique=False, validate_constraints=False)
     assessment.save()  # the unique (claim, sequence) constraint is the last guard against a twin
@@ -519,11 +515,9 @@ def letter_html(*, assessment: ClaimAssessment) -> str:
             "account": account,
             "reference": letter_reference(assessment),
             "address": account.addresses.filter(kind=Address.Kind.MAILING).first(),
-            "objection_days": int(
-                rules.rule_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on).value or 0
-            ),
-            "objection_extension_days": int(
-                rules.rule_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on).value or 0
+            "objection_days": rules.days_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on),
+            "objection_extension_days": rules.days_on(
+                rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on
             ),
         },
     )

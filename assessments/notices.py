@@ -83,9 +83,9 @@ def notice_content(*, assessment: Assessment) -> NoticeContent:
         penalties_and_interest=[row for row in statement if row.kind in kinds],
         period_balance=sum((row.amount for row in statement), start=selectors.ZERO),
         account_balance=selectors.account_balance_at(account=account, up_to_id=up_to),
-        objection_days=int(rules.rule_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on).value or 0),
-        objection_extension_days=int(
-            rules.rule_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on).value or 0
+        objection_days=rules.days_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on),
+        objection_extension_days=rules.days_on(
+            rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on
         ),
     )
 

@@ -87,10 +87,11 @@ class ObjectionWindow:
 
 def objection_window(*, dated_on: date, received_on: date | None = None) -> ObjectionWindow:
     received_on = received_on or timezone.localdate()
-    days = rules.rule_on(rule=rules.OBJECTION_DAYS, day=dated_on).value or Decimal(0)
-    extension = rules.rule_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=dated_on).value or Decimal(0)
     return ObjectionWindow(
-        dated_on=dated_on, received_on=received_on, days=int(days), extension_days=int(extension)
+        dated_on=dated_on,
+        received_on=received_on,
+        days=rules.days_on(rule=rules.OBJECTION_DAYS, day=dated_on),
+        extension_days=rules.days_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=dated_on),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -138,3 +138,23 @@ def rule_on(*, rule: str, day: date, table: dict[str, Rule] | None = None) -> Ru
     if applicable is None:
         raise RuleNotFound(f"No value of {rule} before {values[0].effective_from.isoformat()}")
     return applicable
+
+
+def days_on(*, rule: str, day: date) -> int:
+    """A rule counted in days (the objection period, its extension), in force on `day`; 0 when not in force."""
+    return int(rule_on(rule=rule, day=day).value or 0)
+
+
+def objection_deadline(*, assessed_on: date) -> date:
+    """The last day to object to a notice or letter dated `assessed_on`."""
+    return assessed_on + timedelta(days=days_on(rule=OBJECTION_DAYS, day=assessed_on))
+
+
+def tolerance_fields(recomputation) -> dict:
+    """The assessment tolerance a (claim) recomputation applied, as Assessment and ClaimAssessment copy it."""
+    return {
+        "tolerance": recomputation.tolerance_amount,
+        "tolerance_effective_from": recomputation.tolerance.effective_from,
+        "tolerance_source": recomputation.tolerance.source[:500],
+        "tolerance_applied": recomputation.within_tolerance,
+    }

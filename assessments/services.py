@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -331,7 +331,6 @@ def _assess(
     earlier = Assessment.objects.filter(account=account, period_start=current.period_start)
     previous = earlier.order_by("-sequence").first()
     sequence = previous.sequence + 1 if previous else 1
-    objection_days = rules.rule_on(rule=rules.OBJECTION_DAYS, day=today).value or Decimal(0)
     # What the period's tax stands at: the last assessment's, unless an objection vacated it (its postings
     # reversed, assessments/decisions.py), when the ledger holds what stood before it.
     standing = (
@@ -351,17 +350,14 @@ def _assess(
         reported_tax=recomputation.reported_tax,
         recomputed_tax=recomputation.recomputed_tax,
         difference=recomputation.difference,
-        tolerance=recomputation.tolerance_amount,
-        tolerance_effective_from=recomputation.tolerance.effective_from,
-        tolerance_source=recomputation.tolerance.source[:500],
-        tolerance_applied=recomputation.within_tolerance,
+        **rules.tolerance_fields(recomputation),
         assessed_tax=recomputation.assessed_tax,
         previously_assessed_tax=standing,
         change=recomputation.assessed_tax - standing,
         # Tax is payable with the return (the 28th of the following month); once that day has passed, an
         # amount on a notice is payable on the date of the notice. Interest runs from the due date regardless.
         payment_due_on=max(current.due_on, today),
-        objection_deadline=today + timedelta(days=int(objection_days)),
+        objection_deadline=rules.objection_deadline(assessed_on=today),
     )
     assessment.full_clean(validate_unique=False, validate_constraints=False)
     assessment.save()  # the unique (account, period, sequence) constraint is the last guard against a twin
