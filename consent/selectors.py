@@ -86,27 +86,26 @@ HOME_ROW_FIELDS = {
 }
 
 
-def _home_rows(*, user, today: date, search: str = "", program: str = "") -> QuerySet[Grant]:
-    return accounts_for_user(user=user, search=search, program=program, today=today).values_list(
-        *HOME_ROW_FIELDS.values(), *HOME_PRIORITIES
-    )
+def _home_rows(grants: QuerySet[Grant]) -> QuerySet[Grant]:
+    return grants.values_list(*HOME_ROW_FIELDS.values(), *HOME_PRIORITIES)
 
 
 # The unfiltered list, every request of every representative: compiled once a day (accounts.sql).
 HOME_PAGE = CompiledQuery(
-    lambda today, user_id: _home_rows(user=user_id, today=today), wrap=page_of, user_id=SENTINEL_INT
+    lambda today, user_id: _home_rows(accounts_for_user(user=user_id, today=today)),
+    wrap=page_of,
+    user_id=SENTINEL_INT,
 )
 
 
-def account_rows(*, user, offset: int, limit: int, search: str = "", program: str = "") -> list[dict]:
-    """One page of `accounts_for_user` (`limit` rows from `offset`), in one query, ready for the template: the
-    role's label, what the holder may do and the link are worked out here, once per distinct value, not per
-    row in the template."""
-    today = timezone.localdate()
-    if search or program:
-        values = _home_rows(user=user, today=today, search=search, program=program)[offset : offset + limit]
+def account_rows(*, user, offset: int, limit: int, searched: QuerySet[Grant] | None = None) -> list[dict]:
+    """One page of `accounts_for_user` (`limit` rows from `offset`; or `searched`, the page of a search already
+    sliced), in one query, ready for the template: the role's label, what the holder may do and the link are
+    worked out here, once per distinct value, not per row in the template."""
+    if searched is not None:
+        values = _home_rows(searched)
     else:
-        values = HOME_PAGE.rows(today, user_id=user.pk, tail=(limit, offset))
+        values = HOME_PAGE.rows(timezone.localdate(), user_id=user.pk, tail=(limit, offset))
     # The account number is the only part of the link that changes from row to row.
     placeholder = "0"
     prefix, suffix = reverse("account_detail", kwargs={"number": placeholder}).rsplit(placeholder, 1)

@@ -68,18 +68,18 @@ def home(request):
     if form.is_bound and form.is_valid():
         search = form.cleaned_data["q"]
         program = form.cleaned_data["program"]
-    grants = selectors.accounts_for_user(user=request.user, search=search, program=program)
-    paginator = Paginator(grants, HOME_PAGE_SIZE)
-    if not (search or program):
-        # The program filter's aggregate has counted every account already: no second count.
-        paginator.count = sum(choice.accounts for choice in programs)
-    page = paginator.get_page(request.GET.get("page"))
+    if search or program:
+        listed = selectors.accounts_for_user(user=request.user, search=search, program=program)
+    else:
+        # The program filter's aggregate has counted every account already: the pages are numbered from that
+        # count (account_rows reads the page itself), no second query and no queryset built for nothing.
+        listed = range(sum(choice.accounts for choice in programs))
+    page = Paginator(listed, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.account_rows(
         user=request.user,
-        search=search,
-        program=program,
-        offset=page.start_index() - 1 if paginator.count else 0,
+        offset=page.start_index() - 1 if page.paginator.count else 0,
         limit=HOME_PAGE_SIZE,
+        searched=page.object_list if search or program else None,
     )
     # Rows share a few sets of privileges: each set's list is rendered once, not once per row.
     privilege_lists: dict[tuple[str, ...], str] = {}

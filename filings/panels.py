@@ -60,18 +60,6 @@ def obligations_panel(account: ProgramAccount, user, *, today: date | None = Non
     }
 
 
-def overdue_counts(*, account_ids: list[int], today: date) -> dict[int, int]:
-    """Overdue returns (owed, not filed, after the due date) of each fuel tax account in `account_ids`, counted
-    by the database (`overdue_returns_expression`) in one query. Accounts with none are left out."""
-    rows = (
-        ProgramAccount.objects.filter(pk__in=account_ids)
-        .annotate(overdue=overdue_returns_expression(account="", today=today))
-        .filter(overdue__gt=0)
-        .values_list("pk", "overdue")
-    )
-    return dict(rows)
-
-
 def last_overdue_period(*, today: date) -> Period:
     """The latest period whose return is overdue on `today` if not filed: due dates depend on the period
     alone (filings.periods.due_date), so one date bounds every account's overdue months."""
@@ -80,15 +68,14 @@ def last_overdue_period(*, today: date) -> Period:
 
 
 def overdue_returns_expression(*, account: str = "account", today: date | None = None) -> Expression:
-    """How many returns the account at `account` (a lookup path from the queryset's model; "" on
-    ProgramAccount itself) owes and has not filed after their due dates, worked out by the database: the
-    months from the month of its effective date to the last overdue period (or the month it closed), less the
-    originals it filed for them. The rules of filings.periods (the Account Information panel's obligations),
-    without reading any row into Python, so a list of 1,000 accounts can be ordered by it. Zero for accounts
-    outside fuel tax."""
+    """How many returns the account at `account` (a lookup path from the queryset's model) owes and has not
+    filed after their due dates, worked out by the database: the months from the month of its effective date
+    to the last overdue period (or the month it closed), less the originals it filed for them. The rules of
+    filings.periods (the Account Information panel's obligations), without reading any row into Python, so a
+    list of 1,000 accounts can be ordered by it. Zero for accounts outside fuel tax."""
 
     def field(name: str) -> str:
-        return f"{account}__{name}" if account else name
+        return f"{account}__{name}"
 
     last = Value(last_overdue_period(today=today or timezone.localdate()).start)
     first = TruncMonth(field("effective_date"), output_field=DateField())
@@ -103,7 +90,7 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
     # than the last overdue period and the closing date (periods are whole months).
     filed = (
         FuelTaxReturn.objects.filter(
-            account_id=OuterRef(f"{account}_id" if account else "pk"),
+            account_id=OuterRef(f"{account}_id"),
             kind=FuelTaxReturn.Kind.ORIGINAL,
             period_end__gte=OuterRef(field("effective_date")),
             period_start__lte=Coalesce(OuterRef(field("closed_on")), last, output_field=DateField()),

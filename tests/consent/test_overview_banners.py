@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consent.privileges import Privilege
-from filings.panels import overdue_counts
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.filings.factories import edmonton, file_return
+from tests.filings.test_overdue_first import overdue_by_account
 
 pytestmark = pytest.mark.django_db
 
@@ -75,10 +75,12 @@ def test_only_accounts_where_the_person_may_see_returns_are_counted():
 def test_overdue_counts_follow_the_due_date_rules():
     """On the due date itself a return is not yet overdue; the day after, it is (filings.periods.days_late)."""
     account = ProgramAccountFactory(effective_date=date(2024, 1, 1))
-    assert overdue_counts(account_ids=[account.pk], today=date(2024, 2, 28)) == {}
-    assert overdue_counts(account_ids=[account.pk], today=date(2024, 2, 29)) == {account.pk: 1}
+    owner_grant(account=account)
+    assert overdue_by_account(today=date(2024, 2, 28)) == {}
+    assert overdue_by_account(today=date(2024, 2, 29)) == {account.pk: 1}
     closed = ProgramAccountFactory(effective_date=date(2024, 1, 1), closed_on=date(2024, 1, 20))
-    assert overdue_counts(account_ids=[closed.pk], today=date(2025, 1, 1)) == {closed.pk: 1}
+    owner_grant(account=closed)
+    assert overdue_by_account(today=date(2025, 1, 1))[closed.pk] == 1
 
 
 def _accounts_for(user, count):

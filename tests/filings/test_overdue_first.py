@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consent.models import Grant
-from filings.panels import last_overdue_period, overdue_counts, overdue_returns_expression
+from filings.panels import last_overdue_period, overdue_returns_expression
 from filings.periods import Period
 from filings.selectors import obligations_for_account
 from tests.accounts.factories import UserFactory
@@ -20,7 +20,7 @@ from tests.filings.factories import file_return
 pytestmark = pytest.mark.django_db
 
 
-def _sql_counts(*, today: date) -> dict[int, int]:
+def overdue_by_account(*, today: date) -> dict[int, int]:
     rows = Grant.objects.annotate(overdue=overdue_returns_expression(account="account", today=today))
     return {account_id: overdue for account_id, overdue in rows.values_list("account_id", "overdue") if overdue}
 
@@ -64,12 +64,11 @@ def test_the_database_counts_overdue_returns_as_the_rules_do(effective, closed_a
     account.refresh_from_db()
     overdue = sum(1 for o in obligations_for_account(account=account, today=today) if o.is_overdue and not o.is_filed)
     expected = {account.pk: overdue} if overdue else {}
-    assert _sql_counts(today=today) == expected
-    assert overdue_counts(account_ids=[account.pk], today=today) == expected
+    assert overdue_by_account(today=today) == expected
     Grant.objects.filter(account=account).delete()
 
 
 def test_accounts_outside_fuel_tax_owe_no_returns():
     account = ProgramAccountFactory(program="tefs", effective_date=date(2020, 1, 1))
     owner_grant(account=account, user=UserFactory())
-    assert _sql_counts(today=date(2026, 11, 24)) == {}
+    assert overdue_by_account(today=date(2026, 11, 24)) == {}
