@@ -64,6 +64,12 @@ def period_balances(*, account: ProgramAccount) -> list[PeriodBalance]:
     return [PeriodBalance(**row) for row in rows]
 
 
+def balance_of(periods: list[PeriodBalance]) -> Decimal:
+    """The account balance from its period balances (one pass over the ledger for a page that shows both;
+    ledger_check proves it equals the SQL sum of every transaction)."""
+    return sum((period.balance for period in periods), start=ZERO)
+
+
 def period_balance(*, account: ProgramAccount, period_end: date, up_to_id: int | None = None) -> Decimal:
     """One period's balance (as it stood when transaction `up_to_id` was posted, if given)."""
     rows = LedgerTransaction.objects.filter(account=account, period_end=period_end)

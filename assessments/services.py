@@ -276,9 +276,7 @@ def ledger_check(*, account: ProgramAccount) -> LedgerCheck:
         transactions=len(amounts),
         sum_of_transactions=sum(amounts, start=money.cents(Decimal(0))),
         balance=selectors.account_balance(account=account),
-        sum_of_period_balances=sum(
-            (row.balance for row in selectors.period_balances(account=account)), start=money.cents(Decimal(0))
-        ),
+        sum_of_period_balances=selectors.balance_of(selectors.period_balances(account=account)),
     )
 
 

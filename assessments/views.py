@@ -225,9 +225,7 @@ def transactions_xlsx(request: HttpRequest) -> HttpResponse:
 def balances(request: HttpRequest) -> HttpResponse:
     periods = selectors.period_balances(account=request.account)
     context = {
-        # The account balance is the sum of the period balances: one pass over the ledger, not two (ledger_check
-        # proves that this is also the SQL sum of every transaction).
-        "balance": sum((period.balance for period in periods), start=selectors.ZERO),
+        "balance": selectors.balance_of(periods),
         "periods": periods,
         "owing_count": sum(1 for period in periods if period.is_owing),
     }
@@ -241,7 +239,7 @@ def payment_options(request: HttpRequest) -> HttpResponse:
     period, oldest first: the order a payment is applied in) and how to pay."""
     periods = selectors.period_balances(account=request.account)
     context = {
-        "balance": sum((period.balance for period in periods), start=selectors.ZERO),
+        "balance": selectors.balance_of(periods),
         "owing": sorted((period for period in periods if period.is_owing), key=lambda period: period.period_end),
     }
     return render(request, "assessments/payment_options.html", context)

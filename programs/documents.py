@@ -196,6 +196,8 @@ def _check_zip_office(file: IO[bytes], name: str) -> FileKind:
                         _check_odf_not_encrypted(archive, name, KINDS[code])
                         return KINDS[code]
             raise _refuse(FILE_TYPE_REFUSED, name)
+    # zipfile raises NotImplementedError for a compression method it cannot read and RuntimeError for an
+    # encrypted member: either way not a document we can check, so refused like any other unreadable archive.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, NotImplementedError, RuntimeError):
         raise _refuse(FILE_TYPE_REFUSED, name) from None
     finally:
