@@ -125,9 +125,11 @@ def _admin_action(page: Page, *, changelist: str, search: str, action: str) -> N
 def pdf_text(pdf: bytes) -> str:
     """The text of a WeasyPrint PDF, without a PDF library: inflate the streams, read the fonts' ToUnicode
     maps (glyph id -> character), and decode the hex strings of the text operators (Tj, TJ)."""
+    # A stream is inflated from its first byte until zlib says it is whole: cutting it at "endstream" failed
+    # whenever the compressed data happened to end in a carriage return (1 letter in 256, by its random PIN).
     streams = [
-        zlib.decompress(match.group(1))
-        for match in re.finditer(rb"/FlateDecode[^>]*>>\s*stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+        zlib.decompressobj().decompress(pdf[match.end() :])
+        for match in re.finditer(rb"/FlateDecode[^>]*>>\s*stream\r?\n", pdf)
     ]
     glyphs: dict[bytes, str] = {}
     for stream in streams:
