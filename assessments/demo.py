@@ -13,12 +13,12 @@ from accounts.demo import as_of
 from assessments import claims, services
 from assessments.models import Assessment, LedgerTransaction, Payment
 from assessments.objections import waiver_submit
-from filings.demo import CLAIM_FILED, EDMONTON, LATE, received_at
+from filings.demo import EDMONTON, received_at, story
 from filings.models import Claim, FuelTaxReturn
 from filings.objections import Representative
 from programs.models import ProgramAccount
 
-WAIVER_REQUESTED = datetime(2026, 11, 16, 14, 0, tzinfo=EDMONTON)
+WAIVER_REQUESTED_AFTER = timedelta(days=7)  # after the late return was received
 
 
 def seed(*, users) -> None:
@@ -27,11 +27,11 @@ def seed(*, users) -> None:
     account = ProgramAccount.objects.get(taxpayer__bin="123456789", program__code="fuel_tax")
     if Assessment.objects.filter(account=account).exists():
         return
-    owner, staff = users["owner"], users["staff"]
+    owner, staff, dates = users["owner"], users["staff"], story()
     for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start"):
-        with as_of(received_at(tax_return.period) + timedelta(days=1)):
+        with as_of(received_at(tax_return.period, dates) + timedelta(days=1)):
             assessment = services.assessment_make(tax_return=tax_return, by=staff)
-        if tax_return.period.key in LATE:
+        if tax_return.period == dates.late:
             continue  # left owing: tax, penalty and, from the worker's daily job, interest
         with as_of(datetime.combine(tax_return.due_on, time(15, 0), tzinfo=EDMONTON)):
             payment_record(
@@ -42,20 +42,23 @@ def seed(*, users) -> None:
                 reference=f"DEMO-{account.number}-{tax_return.period.key}",
                 by=staff,
             )
-    with as_of(CLAIM_FILED + timedelta(days=14)):
+    with as_of(dates.claim_filed + timedelta(days=14)):
         for claim in Claim.objects.filter(account=account, status=Claim.Status.RECEIVED):
             claims.claim_assessment_make(claim=claim, by=staff)
     penalty = LedgerTransaction.objects.filter(account=account, kind=LedgerTransaction.Kind.PENALTY).first()
     if penalty is None:
         return
-    with as_of(WAIVER_REQUESTED):
+    late_received = received_at(dates.late, dates)
+    ill_from = dates.late.due_on - timedelta(days=8)
+    back_on = late_received.date() - timedelta(days=3)
+    with as_of(late_received + WAIVER_REQUESTED_AFTER + timedelta(hours=3, minutes=30)):
         waiver_submit(
             account=account,
             state={
                 "transaction_ids": [penalty.pk],
                 "grounds": ["extraordinary"],
-                "facts": "Our bookkeeper was in hospital from October 20 to November 6; the return was filed the "
-                "week she came back.",
+                "facts": f"Our bookkeeper was in hospital from {ill_from:%B} {ill_from.day} to {back_on:%B} "
+                f"{back_on.day}; the return was filed the week she came back.",
             },
             documents=[],
             representative=Representative(

@@ -1,13 +1,18 @@
-"""Demo filings for `make run`: Prairie Fuels' fuel tax returns since the account opened (July 2025), each
-received a few days before its due date except September 2026's, received 12 days late; October 2026's is
-due and not filed yet. And a refund claim for fuel exported in bulk. Each is filed at the moment it happened
-(accounts.demo.as_of). Idempotent: nothing is added to an account that has returns already."""
+"""Demo filings for `make run`: Prairie Fuels' fuel tax returns since the account opened, each received a few
+days before its due date except the one before last, received 12 days late; the next is due and not filed yet.
+And a refund claim for fuel exported in bulk. The history ends on the day the demo is loaded (the last return
+the one whose due date passed most recently), so the demo tells the same story whenever it is loaded, and each
+filing is made at the moment it happened (accounts.demo.as_of). Idempotent: nothing is added to an account that
+has returns already."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from accounts.demo import as_of
 from filings.claims import ClaimLineInput, claim_submit, submission_token_new
@@ -18,15 +23,40 @@ from filings.tax import LineInput
 from programs.models import ProgramAccount
 
 EDMONTON = ZoneInfo("America/Edmonton")
-FIRST = Period.from_key("2025-07")
-LAST_FILED = Period.from_key("2026-09")
-LATE = {LAST_FILED.key: 12}  # days after the due date it was received
-CLAIM_FILED = datetime(2026, 10, 6, 9, 15, tzinfo=EDMONTON)
+DAYS_EARLY = 3  # an on-time return is received this many days before its due date
+DAYS_LATE = 12  # the late return is received this many days after its due date
 
 
-def received_at(period: Period) -> datetime:
-    days_late = LATE.get(period.key)
-    day = period.due_on + timedelta(days=days_late) if days_late else period.due_on - timedelta(days=3)
+@dataclass(frozen=True)
+class Story:
+    """The demo's dates, worked out from the day it is loaded."""
+
+    last_filed: Period  # the latest period whose due date has passed: filed on time
+    late: Period  # the period before it: received DAYS_LATE days after its due date, left owing
+
+    @classmethod
+    def as_of(cls, today: date) -> Story:
+        last = Period.of(today).previous()
+        while last.due_on >= today:
+            last = last.previous()
+        return cls(last_filed=last, late=last.previous())
+
+    @property
+    def claim_filed(self) -> datetime:
+        """A refund claim for fuel bought in the late period and exported, filed early in the month after it."""
+        return datetime.combine(self.late.end + timedelta(days=6), time(9, 15), tzinfo=EDMONTON)
+
+    @property
+    def claim_purchase_date(self) -> date:
+        return self.late.start + timedelta(days=14)
+
+
+def story() -> Story:
+    return Story.as_of(timezone.localdate())
+
+
+def received_at(period: Period, story: Story) -> datetime:
+    day = period.due_on + timedelta(days=DAYS_LATE) if period == story.late else period.due_on - timedelta(days=DAYS_EARLY)
     return datetime.combine(day, time(10, 30), tzinfo=EDMONTON)
 
 
@@ -44,10 +74,10 @@ def seed(*, users) -> None:
     account = ProgramAccount.objects.get(taxpayer__bin="123456789", program__code="fuel_tax")
     if FuelTaxReturn.objects.filter(account=account).exists():
         return
-    owner = users["owner"]
-    period, index = FIRST, 0
-    while period <= LAST_FILED:
-        with as_of(received_at(period)):
+    owner, dates = users["owner"], story()
+    period, index = Period.of(account.effective_date), 0
+    while period <= dates.last_filed:
+        with as_of(received_at(period, dates)):
             return_submit(
                 account=account,
                 period_end=period.end,
@@ -58,7 +88,7 @@ def seed(*, users) -> None:
                 capacity="owner",
             )
         period, index = period.next(), index + 1
-    with as_of(CLAIM_FILED):
+    with as_of(dates.claim_filed):
         claim_submit(
             account=account,
             kind="fuel_tax_refund",
@@ -66,8 +96,8 @@ def seed(*, users) -> None:
                 ClaimLineInput(
                     fuel="clear_gasoline",
                     litres="100000",
-                    purchase_date=LAST_FILED.start + timedelta(days=14),
-                    document_number="INV-2026-0915",
+                    purchase_date=dates.claim_purchase_date,
+                    document_number=f"INV-{dates.claim_purchase_date:%Y-%m%d}",
                     reason="exported_bulk",
                 )
             ],

@@ -3,20 +3,25 @@ their notices, paid on time but for the late period, a claim assessed whose refu
 waiver of the late-filing penalty requested; loading it again adds nothing."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from assessments import selectors
 from assessments.models import Assessment, LedgerTransaction, Notice, Payment, Refund
 from filings.models import Claim, FuelTaxReturn
 from filings.models_objections import WaiverRequest
+from filings.periods import Period
 from programs.models import ProgramAccount
 from tests.conftest import sign_in
+from tests.filings.factories import edmonton
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,25 +37,46 @@ def _counts(account):
     ]
 
 
-def test_the_demo_tells_an_accounts_money_story_once():
+@pytest.mark.parametrize(
+    ("today", "last_filed", "late"),
+    [
+        # October 2026's return is due on Monday 2026-11-30 (the 28th is a Saturday): not overdue on that day.
+        (date(2026, 11, 30), "2026-09", "2026-08"),
+        (date(2026, 12, 2), "2026-10", "2026-09"),
+        # Across the year: November 2026's was due on Monday 2026-12-28.
+        (date(2027, 1, 4), "2026-11", "2026-10"),
+    ],
+)
+def test_the_demo_tells_an_accounts_money_story_once(today, last_filed, late):
+    """Whenever it is loaded, the history ends that day: the latest return whose due date has passed is filed on
+    time, the one before it 12 days late and left owing, the next one is due and not overdue."""
+    with time_machine.travel(edmonton(today.year, today.month, today.day), tick=False):
+        _the_story(last_filed=Period.from_key(last_filed), late=Period.from_key(late))
+
+
+def _the_story(*, last_filed, late):
     call_command("seed_demo", stdout=io.StringIO())
     account = ProgramAccount.objects.get(taxpayer__bin="123456789", program__code="fuel_tax")
+    first = Period.of(account.effective_date)
+    filed = 1 + (last_filed.start.year - first.start.year) * 12 + last_filed.start.month - first.start.month
 
     returns = FuelTaxReturn.objects.filter(account=account)
-    assert returns.count() == 15  # July 2025 to September 2026; October 2026's is not due yet
+    assert returns.count() == filed
+    assert returns.order_by("-period_start").first().period == last_filed
     assert not returns.exclude(status=FuelTaxReturn.Status.ASSESSED).exists()
-    assert Notice.objects.filter(account=account, kind=Notice.Kind.ASSESSMENT).count() == 15
+    assert Notice.objects.filter(account=account, kind=Notice.Kind.ASSESSMENT).count() == filed
     [penalty] = LedgerTransaction.objects.filter(account=account, kind=LedgerTransaction.Kind.PENALTY)
-    assert penalty.period_end.isoformat() == "2026-09-30"
-    assert Payment.objects.filter(account=account).count() == 14
+    assert penalty.period_end == late.end
+    assert Payment.objects.filter(account=account).count() == filed - 1
     owing = [row for row in selectors.period_balances(account=account) if row.balance > 0]
-    assert [row.period_end.isoformat() for row in owing] == ["2026-09-30"]
+    assert [row.period_end for row in owing] == [late.end]
     assert Claim.objects.get(account=account).status == Claim.Status.ASSESSED
     refund = Refund.objects.get(account=account)
     assert refund.status == Refund.Status.PENDING
     assert refund.amount == -selectors.account_balance(account=account) > Decimal(0)
     waiver = WaiverRequest.objects.get(account=account)
     assert waiver.amount_requested == penalty.amount
+    assert not LedgerTransaction.objects.filter(account=account, posted_at__gt=timezone.now()).exists()  # nothing in the future
 
     owner = User.objects.get(email="owner@demo.tracs.ca")
     home = sign_in(Client(), owner).get(reverse("home")).content.decode()
