@@ -37,6 +37,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     Response,
+    expect,
     sync_playwright,
 )
 
@@ -57,6 +58,9 @@ AXE_BLOCKING_IMPACTS = ("serious", "critical")
 # Schemes that never leave the browser (the QR code is an inline SVG data URI).
 LOCAL_SCHEMES = ("data", "blob", "about")
 DEFAULT_TIMEOUT_MS = 15_000
+# expect() keeps its own timeout (5 s by default), too short while two test workers, Chromium and the live
+# server share two cores: it waits as long as the actions do.
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):
