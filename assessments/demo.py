@@ -13,7 +13,7 @@ from accounts.demo import as_of
 from assessments import claims, services
 from assessments.models import Assessment, LedgerTransaction, Payment
 from assessments.objections import waiver_submit
-from filings.demo import EDMONTON, received_at, story
+from filings.demo import EDMONTON, story
 from filings.models import Claim, FuelTaxReturn
 from filings.objections import Representative
 from programs.models import ProgramAccount
@@ -29,7 +29,7 @@ def seed(*, users) -> None:
         return
     owner, staff, dates = users["owner"], users["staff"], story()
     for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start"):
-        with as_of(received_at(tax_return.period, dates) + timedelta(days=1)):
+        with as_of(dates.received_at(tax_return.period) + timedelta(days=1)):
             assessment = services.assessment_make(tax_return=tax_return, by=staff)
         if tax_return.period == dates.late:
             continue  # left owing: tax, penalty and, from the worker's daily job, interest
@@ -48,10 +48,9 @@ def seed(*, users) -> None:
     penalty = LedgerTransaction.objects.filter(account=account, kind=LedgerTransaction.Kind.PENALTY).first()
     if penalty is None:
         return
-    late_received = received_at(dates.late, dates)
-    ill_from = dates.late.due_on - timedelta(days=8)
-    back_on = late_received.date() - timedelta(days=3)
-    with as_of(late_received + WAIVER_REQUESTED_AFTER + timedelta(hours=3, minutes=30)):
+    late_received = dates.received_at(dates.late).date()
+    ill_from, back_on = dates.late.due_on - timedelta(days=8), late_received - timedelta(days=3)
+    with as_of(datetime.combine(late_received + WAIVER_REQUESTED_AFTER, time(14, 0), tzinfo=EDMONTON)):
         waiver_submit(
             account=account,
             state={

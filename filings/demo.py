@@ -50,14 +50,14 @@ class Story:
     def claim_purchase_date(self) -> date:
         return self.late.start + timedelta(days=14)
 
+    def received_at(self, period: Period) -> datetime:
+        late = period == self.late
+        day = period.due_on + timedelta(days=DAYS_LATE) if late else period.due_on - timedelta(days=DAYS_EARLY)
+        return datetime.combine(day, time(10, 30), tzinfo=EDMONTON)
+
 
 def story() -> Story:
     return Story.as_of(timezone.localdate())
-
-
-def received_at(period: Period, story: Story) -> datetime:
-    day = period.due_on + timedelta(days=DAYS_LATE) if period == story.late else period.due_on - timedelta(days=DAYS_EARLY)
-    return datetime.combine(day, time(10, 30), tzinfo=EDMONTON)
 
 
 def _lines(index: int) -> list[LineInput]:
@@ -77,7 +77,7 @@ def seed(*, users) -> None:
     owner, dates = users["owner"], story()
     period, index = Period.of(account.effective_date), 0
     while period <= dates.last_filed:
-        with as_of(received_at(period, dates)):
+        with as_of(dates.received_at(period)):
             return_submit(
                 account=account,
                 period_end=period.end,
