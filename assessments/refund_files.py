@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.crypto import decrypt, decrypt_bytes, encrypt_bytes
 from assessments.models import Refund, RefundPaymentFile
 from programs import money
+from programs.spreadsheet import cell_text
 
 ORIGINATOR = "ALBERTA TAX AND REVENUE ADMINISTRATION"
 FORMAT_VERSION = "1"
@@ -51,11 +52,6 @@ CHEQUE_COLUMNS = [
 ]
 
 
-def _safe(value: str) -> str:
-    """A text cell that a spreadsheet cannot read as a formula (names and addresses come from filers)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _detail(refund: Refund) -> list[str]:
     issued_on = timezone.localdate(refund.issued_at).isoformat()
     if refund.method == Refund.Method.DIRECT_DEPOSIT:
@@ -63,7 +59,7 @@ def _detail(refund: Refund) -> list[str]:
             "D",
             str(refund.pk),
             refund.account.number,
-            _safe(refund.payee_name),
+            cell_text(refund.payee_name),
             refund.institution_number,
             refund.transit_number,
             decrypt(refund.bank_account_encrypted),
@@ -74,10 +70,10 @@ def _detail(refund: Refund) -> list[str]:
         "D",
         str(refund.pk),
         refund.account.number,
-        _safe(refund.payee_name),
-        _safe(refund.address_line1),
-        _safe(refund.address_line2),
-        _safe(refund.address_city),
+        cell_text(refund.payee_name),
+        cell_text(refund.address_line1),
+        cell_text(refund.address_line2),
+        cell_text(refund.address_city),
         refund.address_province,
         refund.address_postal_code,
         refund.address_country,

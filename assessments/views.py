@@ -27,6 +27,7 @@ from assessments.models import LedgerTransaction
 from consent.access import account_view
 from consent.privileges import Privilege
 from filings import selectors as filing_selectors
+from programs.spreadsheet import cell_text
 
 PAGE_SIZE = 50
 STATUS_PAGE_SIZE = 25
@@ -116,11 +117,6 @@ def _filename(request: HttpRequest, extension: str) -> str:
     return f"transactions-{request.account.number}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-def _safe_text(value: str) -> str:
-    """Text for a spreadsheet cell that cannot be read as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv_lines(rows: Iterable[LedgerTransaction]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -139,8 +135,8 @@ def _csv_lines(rows: Iterable[LedgerTransaction]) -> Iterator[str]:
                 row.processed_on.isoformat(),
                 row.effective_on.isoformat(),
                 row.period_end.isoformat(),
-                _safe_text(row.kind_label),
-                _safe_text(row.description),
+                cell_text(row.kind_label),
+                cell_text(row.description),
                 f"{row.amount:.2f}",
             ]
         )
@@ -185,6 +181,9 @@ def transactions_xlsx(request: HttpRequest) -> HttpResponse:
 
     def cell(value, number_format=None, font=None):
         item = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            # Typed text whatever it starts with: openpyxl writes a string starting with "=" as a formula.
+            item.value, item.data_type = cell_text(value), "s"
         if number_format:
             item.number_format = number_format
         if font:
@@ -201,8 +200,8 @@ def transactions_xlsx(request: HttpRequest) -> HttpResponse:
                 cell(row.processed_on, "yyyy-mm-dd"),
                 cell(row.effective_on, "yyyy-mm-dd"),
                 cell(row.period_end, "yyyy-mm-dd"),
-                row.kind_label,
-                row.description,
+                cell(row.kind_label),
+                cell(row.description),
                 # Credits in brackets, as on the page; the cell holds the signed number.
                 cell(row.amount, "#,##0.00;(#,##0.00)"),
             ]

@@ -203,16 +203,38 @@ def test_csv_export_has_the_same_rows(account, owner_client):
     assert rows[2][5] == "200.00"
 
 
-def test_csv_cells_cannot_become_formulas(account, owner_client):
-    LedgerTransaction.objects.create(
+FORMULA_TEXTS = ['=HYPERLINK("http://x.example","Refund")', "+1+2", "-3+4", "@SUM(A1)", "\tTab", "\r=1"]
+
+
+def formula_text_transaction(account, description):
+    return LedgerTransaction.objects.create(
         account=account, period_end=date(2021, 6, 30), kind=Kind.TRANSFER, amount=Decimal("-5.00"),
-        processed_on=date(2021, 7, 1), effective_on=date(2021, 7, 1), description="=HYPERLINK(\"x\")",
+        processed_on=date(2021, 7, 1), effective_on=date(2021, 7, 1), description=description,
         posted_at=timezone.now(),
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("description", FORMULA_TEXTS)
+def test_csv_text_cells_cannot_become_formulas_and_amounts_stay_numbers(account, owner_client, description):
+    """OWASP's CSV injection triggers: a text cell starting with one is quoted with an apostrophe, which a
+    spreadsheet shows as text; the amount column (ours, digits only) is left a number, minus sign and all."""
+    formula_text_transaction(account, description)
     response = owner_client.get(url("transactions_csv", account))
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[1][4] == '\'=HYPERLINK("x")'
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
+    assert rows[1][4] == f"'{description}"
     assert rows[1][5] == "-5.00"
+
+
+@pytest.mark.parametrize("description", FORMULA_TEXTS)
+def test_excel_text_cells_cannot_become_formulas_and_amounts_stay_numbers(account, owner_client, description):
+    """The same text as the CSV holds, in a cell typed text (openpyxl writes a string starting with "=" as a
+    formula); the amount stays a number cell."""
+    formula_text_transaction(account, description)
+    response = owner_client.get(url("transactions_xlsx", account))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    text_cell, amount_cell = sheet.cell(row=3, column=5), sheet.cell(row=3, column=6)
+    assert (text_cell.value, text_cell.data_type) == (f"'{description}", "s")
+    assert (amount_cell.value, amount_cell.data_type) == (-5, "n")
 
 
 def test_excel_export_has_the_same_rows_with_credits_in_brackets(account, owner_client):

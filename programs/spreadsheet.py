@@ -1,0 +1,22 @@
+"""Text cells of every file people open in a spreadsheet (the transactions' CSV and Excel exports, the refund
+payment files): the one guard against formula injection ("CSV injection", OWASP).
+
+Descriptions, names and addresses come from filers and staff. A spreadsheet reads a cell starting with `=`,
+`+`, `-` or `@` as a formula, and a leading tab or carriage return can hide such a start (OWASP's list of
+triggers); a formula can fetch a web address or run a command when the file is opened. `cell_text` puts an
+apostrophe before such text, which the spreadsheet shows as text. The Excel export writes the same text as the
+CSV, so both exports say the same and an .xlsx saved again as CSV stays guarded; its cell is also typed text
+(openpyxl would otherwise write a string starting with `=` as a formula).
+
+Only text is guarded. Amounts and dates are ours and go into number and date cells, so a credit of -5.00
+stays a number a spreadsheet can add.
+"""
+
+from __future__ import annotations
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value: str) -> str:
+    """The text as a spreadsheet cell shows it and never runs it."""
+    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
