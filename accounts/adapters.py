@@ -3,6 +3,7 @@ from types import SimpleNamespace
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ from accounts import services
 
 PORTAL_NAME = _("TRACS, Alberta Tax and Revenue Administration")
 EMAIL_SUBJECT_PREFIX = "TRACS: "
+CLIENT_ADDRESS_UNKNOWN = _("Your address could not be determined, so this request cannot be accepted.")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,6 +27,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject):
         return EMAIL_SUBJECT_PREFIX + force_str(subject)
+
+    def get_client_ip(self, request):
+        """Rate limits by "ip" count per client behind the proxy too (PROXY_COUNT), as django-axes does."""
+        address = services.client_ip(request)
+        if not address:
+            raise PermissionDenied(CLIENT_ADDRESS_UNKNOWN)
+        return address
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -193,10 +193,15 @@ AXES_USERNAME_CALLABLE = "accounts.adapters.axes_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# The client's address (accounts.services.client_ip) for lockouts, rate limits, the access log and PIN attempts.
+AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
 
 OTP_TOTP_ISSUER = "TRACS"
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# How many reverse proxies in front of the portal append to X-Forwarded-For (docker-compose: the load balancer,
+# 1). 0 ignores the header: a client reaching the portal directly could write any address into it.
+TRACS_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 # --- Sessions: end after 15 minutes idle, as TRACS does; the layout warns two minutes before.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)

@@ -5,20 +5,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from axes.models import AccessAttempt
-from django.core.cache import cache
 from django.utils import timezone
 
 from tests.accounts.factories import PASSWORD, UserFactory
 
 WRONG_PASSWORD_MESSAGE = "The email address and/or password you specified are not correct."
 LOCKOUT_TITLE = "Too many failed sign-in attempts"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth's rate-limit counters live in the (process-wide) locmem cache
-    yield
-    cache.clear()
 
 
 def attempt(client, email, password):

@@ -6,20 +6,12 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.core.cache import cache
 
 from accounts.models import OutboxEmail, User
 from tests.accounts.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "Another-strong-pass-42"
 TOO_MANY = "Too many attempts"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth's rate-limit counters live in the (process-wide) locmem cache
-    yield
-    cache.clear()
 
 
 @pytest.fixture
