@@ -1,19 +1,24 @@
 import base64
+import math
 from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import CODE_INVALID, SETUP_CODE_INVALID, TokenForm
+from accounts.forms import CODE_INVALID, CODE_THROTTLED, CODE_THROTTLED_LONGER, SETUP_CODE_INVALID, TokenForm
 from accounts.models import AccessLogEntry
 
 
@@ -22,6 +27,35 @@ def _next_url(request, default="home"):
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
         return candidate
     return default
+
+
+def _throttle_message(devices) -> str | None:
+    """What to tell a person whose code none of `devices` would check, or None if one would.
+
+    django-otp checks no code for 1 second after a wrong one, then 2, 4, 8 ... seconds after more in a row
+    (OTP_TOTP_THROTTLE_FACTOR), so a right code typed quickly after a mistake is refused unread: saying it is
+    "not correct" would be false. Past a TOTP step's 30 seconds, "a moment" would be too, so say how long."""
+    until = []
+    for device in devices:
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            until.append((why or {}).get("locked_until") or timezone.now())
+    if not until:
+        return None
+    seconds = (max(until) - timezone.now()).total_seconds()
+    if seconds <= 30:
+        return str(CODE_THROTTLED)
+    return str(CODE_THROTTLED_LONGER % {"minutes": math.ceil(seconds / 60)})
+
+
+def _two_factor_login(request, device) -> None:
+    """Mark the session verified with `device` under a new session id (and CSRF token), keeping its data.
+
+    Django renews both at the password step; the second factor raises the session's privilege again, so an
+    id planted or seen before it (session fixation) must not carry over to the verified session."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    rotate_token(request)
 
 
 @login_required
@@ -35,13 +69,14 @@ def two_factor_setup(request):
     device = services.totp_device_for_setup(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        throttled = _throttle_message([device])  # asked before the attempt, which throttles anew if refused
         if device.verify_token(form.cleaned_data["token"]):
             codes = services.totp_device_confirm(user=request.user, device=device, request=request)
-            otp_login(request, device)
+            _two_factor_login(request, device)
             request.session["new_backup_codes"] = codes
             request.session["after_backup_codes"] = _next_url(request)
             return redirect("two_factor_backup_codes")
-        form.add_error("token", SETUP_CODE_INVALID)
+        form.add_error("token", throttled or SETUP_CODE_INVALID)
     context = {
         "form": form,
         "qr_data_uri": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
@@ -61,16 +96,25 @@ def two_factor_verify(request):
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        token = form.cleaned_data["token"]
+        # Authenticator codes are digits, backup codes have letters: the device the person meant is the one
+        # whose throttle decides what a refusal means. Asked before the attempt, which throttles anew.
+        meant = TOTPDevice if token.isdigit() else StaticDevice
+        throttled = _throttle_message([d for d in devices_for_user(request.user) if isinstance(d, meant)])
+        device = match_token(request.user, token)
         if device is not None:
-            otp_login(request, device)
-            if device.__class__.__name__ == "StaticDevice":
+            _two_factor_login(request, device)
+            if isinstance(device, StaticDevice):
                 services.record_backup_code_recovery(user=request.user, request=request)
             return redirect(_next_url(request))
         services.access_log_record(
-            actor=request.user, kind=AccessLogEntry.Kind.SECURITY, action="two-factor code refused", request=request
+            actor=request.user,
+            kind=AccessLogEntry.Kind.SECURITY,
+            action="two-factor code refused",
+            detail="entered while throttled after a wrong code" if throttled else "",
+            request=request,
         )
-        form.add_error("token", CODE_INVALID)
+        form.add_error("token", throttled or CODE_INVALID)
         status = 400
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request, default="")}, status=status)
 

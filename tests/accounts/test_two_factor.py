@@ -6,14 +6,16 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import CODE_INVALID, SETUP_CODE_INVALID
+from accounts.forms import CODE_INVALID, CODE_THROTTLED, CODE_THROTTLED_LONGER, SETUP_CODE_INVALID
 from accounts.models import AccessLogEntry, OutboxEmail
 from tests.accounts.factories import PASSWORD, UserFactory, current_code
 from tests.conftest import sign_in
@@ -333,6 +335,125 @@ def test_two_factor_pages_need_a_signed_in_person(client):
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/auth/login/")
+
+
+# --- A code entered too soon after a wrong one (django-otp's throttle) ----------------------------------
+
+
+def wrong_code(device):
+    return f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+
+
+@pytest.mark.django_db
+def test_a_right_code_within_a_second_of_a_wrong_one_says_wait_not_wrong(client, frozen):
+    """OTP_TOTP_THROTTLE_FACTOR = 1: after one wrong code django-otp checks no code for 1 second (2, 4, ...
+    after more). The right code in that second is refused; the person is told to wait, not that it is wrong."""
+    user = UserFactory()
+    device = user.totpdevice_set.get()
+    password_sign_in(client, user)
+    assert verify(client, wrong_code(device)).status_code == 400
+
+    response = verify(client, current_code(device))
+
+    assert response.status_code == 400
+    page = html(response).replace("&#x27;", "'")
+    assert f'<p class="field-error" id="id_token_error">{CODE_THROTTLED}</p>' in page
+    assert "wait a moment and enter the next code" in str(CODE_THROTTLED).lower()
+    assert str(CODE_INVALID) not in page
+    assert client.get("/").status_code == 302
+    refusal = AccessLogEntry.objects.filter(actor=user, action="two-factor code refused").latest("id")
+    assert refusal.detail == "entered while throttled after a wrong code"
+
+    frozen.shift(1)
+    assert verify(client, current_code(device)).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_right_code_within_a_second_of_a_wrong_one_at_setup_says_wait(client, frozen):
+    user = UserFactory(two_factor=False)
+    password_sign_in(client, user)
+    client.get("/two-factor/setup/")
+    device = TOTPDevice.objects.get(user=user)
+    assert client.post("/two-factor/setup/", {"token": wrong_code(device)}).status_code == 400
+
+    response = client.post("/two-factor/setup/", {"token": current_code(device)})
+
+    assert response.status_code == 400
+    page = html(response).replace("&#x27;", "'")
+    assert f'<p class="field-error" id="id_token_error">{CODE_THROTTLED}</p>' in page
+    assert str(SETUP_CODE_INVALID) not in page
+    device.refresh_from_db()
+    assert not device.confirmed
+
+    frozen.shift(1)
+    assert client.post("/two-factor/setup/", {"token": current_code(device)}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_after_many_wrong_codes_in_a_row_the_wait_is_said_in_minutes(client, frozen):
+    """Each wrong code doubles the wait: 1, 2, 4, 8, 16, then 32 seconds after the 6th, longer than a TOTP
+    step, so "a moment" would mislead: 32 seconds round up to 1 minute."""
+    user = UserFactory()
+    device = user.totpdevice_set.get()
+    password_sign_in(client, user)
+    for wrong in range(6):
+        assert str(CODE_INVALID) in html(verify(client, wrong_code(device))).replace("&#x27;", "'")
+        frozen.shift(2**wrong)
+
+    frozen.shift(-(2**5))  # back to just after the 6th wrong code
+    page = html(verify(client, current_code(device))).replace("&#x27;", "'")
+    assert str(CODE_THROTTLED_LONGER % {"minutes": 1}) in page
+    assert "wait 1 minute(s)" in page
+
+
+# --- The session id is renewed at the two-factor step, as at the password step ---------------------------
+
+
+def session_id(client):
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def with_session_id(key):
+    other = Client()
+    other.cookies[settings.SESSION_COOKIE_NAME] = key
+    return other
+
+
+@pytest.mark.django_db
+def test_a_session_id_from_before_the_code_no_longer_works_after_it(client, frozen):
+    """Session fixation: whoever planted or saw the session id before the second factor must not ride on the
+    verified session after it."""
+    user = UserFactory()
+    password_sign_in(client, user)
+    before = session_id(client)
+    assert with_session_id(before).get("/")["Location"].startswith("/two-factor/verify/")  # it is live now
+
+    assert verify(client, current_code(user.totpdevice_set.get()), "/help/")["Location"] == "/help/"
+
+    assert session_id(client) != before
+    assert client.get("/").status_code == 200
+    planted = with_session_id(before).get("/")
+    assert planted.status_code == 302
+    assert planted["Location"].startswith("/auth/login/")
+
+
+@pytest.mark.django_db
+def test_a_session_id_from_before_setup_no_longer_works_after_it(client, frozen):
+    user = UserFactory(two_factor=False)
+    password_sign_in(client, user)
+    client.get("/two-factor/setup/")
+    before = session_id(client)
+    device = TOTPDevice.objects.get(user=user)
+
+    response = client.post("/two-factor/setup/", {"token": current_code(device), "next": "/help/"})
+    assert response.status_code == 302
+
+    assert session_id(client) != before
+    page = html(client.get("/two-factor/backup-codes/"))  # the session's data came along to the new id
+    assert StaticToken.objects.filter(device__user=user).first().token in page
+    assert 'href="/help/"' in page
+    assert with_session_id(before).get("/")["Location"].startswith("/auth/login/")
 
 
 # --- Staff and Django admin -------------------------------------------------------------------------------
