@@ -95,6 +95,18 @@ def outstanding_count(*, account: ProgramAccount, today: date) -> int:
     )
 
 
+def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | None:
+    """The period whose return the account files next: the oldest owed and not filed, or, when every return
+    owed is filed, the month under way (filed once it ends). None for programs without monthly returns."""
+    if account.program.code != FUEL_TAX:
+        return None
+    unfiled = [o.period for o in obligations_for_account(account=account, today=today) if not o.is_filed]
+    if unfiled:
+        return min(unfiled)
+    under_way = Period.of(today)
+    return None if account.closed_on and account.closed_on < under_way.start else under_way
+
+
 def returns_for_account(*, account: ProgramAccount) -> QuerySet[FuelTaxReturn]:
     return FuelTaxReturn.objects.filter(account=account).select_related("account", "filed_by")
 

@@ -41,6 +41,7 @@ urlpatterns = [
     # Filing by XML upload (filings.xml), and the format's public help page with its XSD and sample.
     path("accounts/<str:number>/returns/upload/", views.return_xml_upload, name="return_xml_upload"),
     path("accounts/<str:number>/returns/upload/review/", views.return_xml_review, name="return_xml_review"),
+    path("accounts/<str:number>/returns/upload/sample/", views.return_xml_sample, name="return_xml_sample"),
     path("help/xml/fuel-tax-return/", views.xml_help, name="xml_help"),
     path(
         "help/xml/fuel-tax-return/fuel-tax-return-1.xsd",

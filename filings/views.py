@@ -43,6 +43,7 @@ from filings.xml.forms import (
     XmlUploadForm,
     megabytes,
 )
+from filings.xml.sample import sample_name, sample_return_xml
 from filings.xml.validator import xml_return_check
 from programs import money
 
@@ -395,11 +396,36 @@ def xml_sample_download(request: HttpRequest) -> FileResponse:
     return _download(xml_schema_files.SAMPLE_PATH, xml_schema_files.SAMPLE_NAME)
 
 
+@account_view(Privilege.FILE_RETURNS)
+@require_GET
+def return_xml_sample(request: HttpRequest) -> HttpResponse:
+    """The published sample made out for this account and the next period it files: it uploads as it is."""
+    period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
+    if period is None:
+        return redirect("returns_owed", number=request.account.number)
+    content = sample_return_xml(account_number=request.account.number, period=period)
+    response = HttpResponse(content, content_type="application/xml")
+    name = sample_name(account_number=request.account.number, period=period)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _render_xml_upload(request: HttpRequest, form: XmlUploadForm, *, status: int = 200, **context) -> HttpResponse:
+    sample_period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
     return render(
         request,
         "filings/xml_upload.html",
-        {"form": form, "help": _xml_help_context(), "validate_only": VALIDATE_ONLY, "upload": UPLOAD_FOR_REVIEW, **context},
+        {
+            "form": form,
+            "help": _xml_help_context(),
+            "validate_only": VALIDATE_ONLY,
+            "upload": UPLOAD_FOR_REVIEW,
+            "sample_period": sample_period,
+            "sample_period_ended": sample_period is not None
+            and sample_period.has_ended(today=timezone.localdate()),
+            **context,
+        },
         status=status,
     )
 

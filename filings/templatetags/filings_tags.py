@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from programs import money
 
@@ -33,3 +35,9 @@ def per_litre(value: Decimal | None) -> str:
 @register.filter
 def lookup(mapping: dict, key: str):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def path_breaks(path: str) -> str:
+    """An element's path that may wrap after each slash, never inside a name: /FuelTaxReturn/<wbr>Lines/<wbr>…"""
+    return mark_safe("/<wbr>".join(conditional_escape(step) for step in str(path).split("/")))  # noqa: S308 - each step is escaped

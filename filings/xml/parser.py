@@ -37,6 +37,7 @@ from typing import IO, NamedTuple
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
+from filings.xml.messages import UNEXPECTED_ATTRIBUTE, schema_message
 from filings.xml.schema import (
     HEADER,
     LINE,
@@ -76,7 +77,6 @@ NO_NAMESPACE = _(
 )
 WRONG_ROOT = _("The root element is “%(found)s”; a TRACS fuel tax return starts with <FuelTaxReturn>.")
 UNEXPECTED_ELEMENT = _("Element “%(name)s” is not expected here.")
-UNEXPECTED_ATTRIBUTE = _("Attribute “%(name)s” is not expected on element “%(element)s”.")
 TEXT_NOT_ALLOWED = _("Text is not allowed here (“%(text)s”).")
 MISSING_ELEMENT = _("Element “%(name)s” is missing from “%(parent)s”.")
 OUT_OF_ORDER = _(
@@ -90,22 +90,6 @@ NO_RECORD_END = _(
 )
 TOO_MANY_LINES = _("A return has at most %(limit)s lines (one per fuel and category); the rest are skipped.")
 
-# libxml2's messages for our simple types, said the way a filer understands them.
-_FRIENDLY_VALUE = {
-    "Litres": _(
-        "“%(value)s” is not a number of litres: digits, optionally a point and up to 3 decimals (e.g. 1250.5), "
-        "no sign, no thousands separator."
-    ),
-    "AccountNumber": _("“%(value)s” is not an account number: BIN-PP-SSS, e.g. 123456789-01-001."),
-    "Period": _("“%(value)s” is not a period: YYYY-MM, e.g. 2024-06."),
-    "Date": _("“%(value)s” is not a date: YYYY-MM-DD, e.g. 2024-06-30."),
-    "BIN": _("“%(value)s” is not a BIN: 9 digits."),
-    "Licence": _("“%(value)s” is not a licence number: capital letters, digits and hyphens, at most 20."),
-}
-_PATTERN_ERROR = re.compile(
-    r"Element '(\w+)': \[facet 'pattern'\] The value '(.*)' is not accepted by the pattern .*", re.S
-)
-_TYPE_ERROR = re.compile(r"Element '(\w+)': '(.*)' is not a valid value of the atomic type .*", re.S)
 _LIBXML_LOCATION = re.compile(r", line \d+, column \d+$")
 _STEP = re.compile(r"([^/\[]+)(?:\[(\d+)\])?")
 _DECLARED_ENCODING = re.compile(
@@ -239,15 +223,10 @@ def _detail_path(record, record_path: str, libxml_path: str | None) -> str:
     return path
 
 
-def _clean(message: str) -> str:
-    """libxml2's message without our namespace in every element name, in a filer's words where we can."""
-    text = message.replace("{" + NAMESPACE + "}", "").strip()
-    for pattern in (_PATTERN_ERROR, _TYPE_ERROR):
-        match = pattern.fullmatch(text)
-        if match and match.group(1) in _FRIENDLY_VALUE:
-            name, value = match.group(1), match.group(2)
-            return f"{name}: " + str(_FRIENDLY_VALUE[name] % {"value": value})
-    return text
+def _parent_name(path: str) -> str | None:
+    """`/FuelTaxReturn/Lines/Line[3]/Litres` -> `Line`: the element the one at fault sits in."""
+    steps = path.rsplit("/", 2)
+    return steps[-2].partition("[")[0] if len(steps) == 3 else None
 
 
 def _syntax_detail(error: etree.XMLSyntaxError) -> str:
@@ -471,8 +450,13 @@ class ReturnReader:
             record = self._read(element, tag, path)
         else:
             self.invalid_records += 1
+            reported = set()
             for entry in schema.error_log:
-                self.errors.add(entry.line, _detail_path(element, path, entry.path), _clean(entry.message))
+                at = _detail_path(element, path, entry.path)
+                message = schema_message(entry.message, parent=_parent_name(at))
+                if (at, message) not in reported:  # libxml2 says an empty value breaks both minLength and pattern
+                    reported.add((at, message))
+                    self.errors.add(entry.line, at, message)
         element.clear(keep_tail=False)
         parent.remove(element)
         return record

@@ -104,8 +104,8 @@ def test_every_error_of_every_record_with_its_line_and_path():
     ]
     messages = [message for _line, _path, message in errors]
     assert messages[0].startswith("Litres: “1,000” is not a number of litres")
-    assert messages[1].startswith(
-        "Element 'Fuel': [facet 'enumeration'] The value 'kerosene' is not an element of the set"
+    assert messages[1] == (
+        "Fuel: “kerosene” is not one of the allowed values: " + ", ".join(code for code, _label in fuels()) + "."
     )
     assert NAMESPACE not in " ".join(messages)
     assert messages[2] == "Date: “2024-06-31” is not a date: YYYY-MM-DD, e.g. 2024-06-30."
@@ -126,12 +126,14 @@ def test_missing_and_unexpected_children_of_a_record():
         (
             10,
             "/FuelTaxReturn/Lines/Line[1]/Litres",
-            "Element 'Litres': This element is not expected. Expected is ( Category ).",
+            "Element “Litres” is not expected here: the next element must be Category "
+            "(a Line holds Fuel, Category and Litres, in this order).",
         ),
         (
             28,
             "/FuelTaxReturn/Schedule/Transaction[2]/Note",
-            "Element 'Note': This element is not expected. Expected is ( DocumentNumber ).",
+            "Element “Note” is not expected here: the next element must be DocumentNumber (a Transaction "
+            "holds Date, DocumentNumber, Counterparty, Fuel, Category and Litres, in this order).",
         ),
     ]
 

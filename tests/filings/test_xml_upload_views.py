@@ -4,8 +4,9 @@ limit; CSRF; access."""
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,10 +24,12 @@ from filings.xml.forms import CHOOSE_A_FILE, megabytes
 from filings.xml.schema import SAMPLE_PATH
 from filings.xml.validator import ACCOUNT_MISMATCH
 from filings.xml.writer import XmlLine, XmlTransaction, return_xml
+from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, TaxpayerFactory, owner_grant
 from tests.filings.factories import file_return
 
+EDMONTON = ZoneInfo("America/Edmonton")
 CERTIFY = {"certified_name": "Olivia Owner", "certified_capacity": "Controller", "declaration": "on"}
 JUNE_2021_WEB = {"clear_gasoline__taxable": "100,000", "marked_diesel__taxable": "20000"}
 JUNE_2021_LINES = [
@@ -65,7 +68,10 @@ def errors_table(response) -> list[tuple[str, str, str]]:
         table.group(1),
         re.S,
     )
-    return [(line, html.unescape(path), html.unescape(message)) for line, path, message in rows]
+    return [
+        (line, html.unescape(path.replace("<wbr>", "")), html.unescape(message))
+        for line, path, message in rows
+    ]
 
 
 def nothing_stored(client, account):
@@ -143,6 +149,52 @@ def test_sample_file_uploaded_reviewed_and_filed(sample_account):
     assert AccessLogEntry.objects.filter(
         kind="change", action="fuel tax return filed", account_number=sample_account.number
     ).exists()
+
+
+def test_the_upload_page_offers_a_sample_made_out_for_the_account(account, owner_client):
+    """The published sample names another account and June 2024, so it cannot be uploaded as it is; the upload
+    page offers the same file for this account and the next return it has to file (the oldest not filed)."""
+    file_return(account=account, period="2021-01", user=account.grants.get().user)
+    page = text(owner_client.get(url("return_xml_upload", account)))
+    assert "download a sample return for this account and February 2021" in page
+    assert url("return_xml_sample", account) in page
+
+    response = owner_client.get(url("return_xml_sample", account))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="fuel-tax-return-{account.number}-2021-02-sample.xml"'
+    )
+    sample = response.content
+    assert f"<AccountNumber>{account.number}</AccountNumber>".encode() in sample
+    assert b"<Period>2021-02</Period>" in sample
+    assert b"<Date>2021-02-28</Date>" in sample  # the sample's 2024-06-28, in February 2021
+    assert b"<DocumentNumber>INV-2021-02-0001</DocumentNumber>" in sample
+    assert b"2024-06" not in sample
+
+    uploaded = upload(owner_client, account, sample, name="sample.xml")
+    assert uploaded.status_code == 302, errors_table(uploaded)
+    review = text(owner_client.get(uploaded["Location"]))
+    assert "Review the return for February 2021" in review
+    assert "The file's schedule lists 7 transactions; their totals agree with the lines." in review
+
+
+def test_with_every_return_filed_the_sample_is_for_the_month_under_way(owner_client):
+    """Nothing owed: the sample is for the current month, which uploads once it has ended."""
+    account = ProgramAccountFactory(effective_date=date(2026, 11, 1))
+    owner_grant(account=account, user=UserFactory())
+    client = sign_in(Client(), account.grants.get().user)
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=EDMONTON)):
+        page = text(client.get(url("return_xml_upload", account)))
+        assert "Every return owed is filed." in page
+        assert "Download a sample return for this account and November 2026" in page
+        sample = client.get(url("return_xml_sample", account)).content
+    assert b"<Period>2026-11</Period>" in sample
+    with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=EDMONTON)):
+        client = sign_in(Client(), account.grants.get().user)  # the other session timed out meanwhile
+        validated = upload(client, account, sample, mode="validate")
+        assert validated.status_code == 200, errors_table(validated)
+        assert "No errors: this file would be accepted" in text(validated)
 
 
 def _lines(tax_return):
