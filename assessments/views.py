@@ -87,6 +87,8 @@ def transactions(request: HttpRequest) -> HttpResponse:
         "form": filtered.form,
         "date_fields": [filtered.form["processed_from"], filtered.form["processed_to"]],
         "show": filtered.show,
+        "shown": filtered.form.shown(),
+        "notes": filtered.form.notes if filtered.form.is_bound and filtered.valid else [],
         "rows": page.object_list if page is not None else filtered.rows,
         "page": page,
         "query": _query(request),

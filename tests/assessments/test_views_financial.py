@@ -17,7 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from assessments.forms import DATES_REQUIRED, DATES_REVERSED, PERIOD_REQUIRED
+from assessments.forms import (
+    CHOOSE_DATES_OR_PERIOD,
+    DATES_NOT_APPLIED,
+    DATES_REQUIRED,
+    DATES_REVERSED,
+    PERIOD_CHOSEN_FOR_PERIOD_END,
+    PERIOD_END_NOT_APPLIED,
+    PERIOD_REQUIRED,
+    RANGE_CHOSEN_FOR_DATES,
+)
 from assessments.models import LedgerTransaction
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
@@ -165,6 +174,96 @@ def test_bad_filters_are_explained_next_to_their_field(account, owner_client, qu
     )
     assert "There is a problem" in text(response)
     assert descriptions(response) == []
+
+
+def checked_show(response) -> str:
+    return re.search(
+        r'<input type="radio" name="show" value="(\w+)"[^>]* checked>', response.content.decode()
+    )[1]
+
+
+@pytest.mark.parametrize("show", [{"show": "latest"}, {}])
+def test_dates_typed_without_choosing_between_two_dates_choose_it(account, owner_client, show):
+    """The "latest 25" option is checked when the page opens, so a person who types dates and presses Show
+    sends it with the dates: the dates are what they asked for, and the page says so."""
+    make_transactions(account, 120)
+    query = {**show, "processed_from": "2021-01-10", "processed_to": "2021-03-10"}
+    response = owner_client.get(url("transactions", account), query)
+    assert response.status_code == 200
+    assert "60 transactions match." in text(response)
+    assert descriptions(response)[0] == "Transaction 069"
+    assert checked_show(response) == "range"
+    assert str(RANGE_CHOSEN_FOR_DATES) in text(response)
+    assert f'href="{url("transactions", account)}?show=latest"' in response.content.decode()
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(owner_client.get(url("transactions_csv", account), query).streaming_content).decode()
+            )
+        )
+    )
+    assert len(rows) == 61  # the export lists what the page lists
+
+
+def test_a_period_end_chosen_without_choosing_one_period_chooses_it(account, owner_client):
+    make_transactions(account, 70)
+    response = owner_client.get(url("transactions", account), {"show": "latest", "period_end": "2021-02-28"})
+    assert response.status_code == 200
+    assert descriptions(response) == [f"Transaction {n:03d}" for n in range(59, 31, -1)]
+    assert checked_show(response) == "period"
+    assert str(PERIOD_CHOSEN_FOR_PERIOD_END) in text(response)
+
+
+def test_dates_and_a_period_end_without_a_choice_ask_which(account, owner_client):
+    make_transactions(account, 70)
+    query = {"show": "latest", "processed_from": "2021-01-10", "period_end": "2021-02-28"}
+    response = owner_client.get(url("transactions", account), query)
+    assert response.status_code == 400
+    assert re.search(
+        rf'<p class="field-error" id="id_show_error">{re.escape(str(CHOOSE_DATES_OR_PERIOD)[:40])}',
+        response.content.decode(),
+    )
+    assert f'<a href="#id_show_0">Show: {str(CHOOSE_DATES_OR_PERIOD)[:30]}' in html.unescape(
+        response.content.decode()
+    )
+    assert descriptions(response) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "note", "first"),
+    [
+        (
+            {"show": "range", "processed_from": "2021-03-01", "period_end": "2021-01-31"},
+            PERIOD_END_NOT_APPLIED % {"period_end": "2021-01-31"},
+            "Transaction 070",
+        ),
+        (
+            {"show": "period", "period_end": "2021-01-31", "processed_from": "2021-03-01"},
+            DATES_NOT_APPLIED,
+            "Transaction 031",
+        ),
+    ],
+)
+def test_a_filter_left_over_from_another_choice_is_said_not_applied(
+    account, owner_client, query, note, first
+):
+    """The page keeps the fields of the last search, so after switching options the other option's fields are
+    still filled in: the chosen option lists, and the page says which typed filter it did not apply."""
+    make_transactions(account, 70)
+    response = owner_client.get(url("transactions", account), query)
+    assert response.status_code == 200
+    assert descriptions(response)[0] == first
+    assert str(note) in text(response)
+
+
+def test_no_note_when_every_filter_typed_is_applied(account, owner_client):
+    make_transactions(account, 40)
+    page = text(
+        owner_client.get(url("transactions", account), {"show": "range", "processed_from": "2021-02-05"})
+    )
+    for note in (RANGE_CHOSEN_FOR_DATES, PERIOD_CHOSEN_FOR_PERIOD_END, DATES_NOT_APPLIED):
+        assert str(note)[:30] not in page
+    assert "is not applied" not in page
 
 
 # --- Printer-friendly view and exports --------------------------------------------------------------------
