@@ -516,8 +516,8 @@ def letter_html(*, assessment: ClaimAssessment) -> str:
             "reference": letter_reference(assessment),
             "address": account.addresses.filter(kind=Address.Kind.MAILING).first(),
             "objection_days": rules.days_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on),
-            "objection_extension_days": rules.days_on(
-                rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on
+            "objection_extended_deadline": rules.objection_extended_deadline(
+                assessed_on=assessment.assessed_on
             ),
         },
     )

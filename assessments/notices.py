@@ -52,7 +52,8 @@ class NoticeContent:
     period_balance: Decimal
     account_balance: Decimal
     objection_days: int
-    objection_extension_days: int
+    # The last day with a reason for the extension: the calendar date a year after the notice, then 90 days.
+    objection_extended_deadline: date
 
     @property
     def balance_owing(self) -> bool:
@@ -84,9 +85,7 @@ def notice_content(*, assessment: Assessment) -> NoticeContent:
         period_balance=sum((row.amount for row in statement), start=selectors.ZERO),
         account_balance=selectors.account_balance_at(account=account, up_to_id=up_to),
         objection_days=rules.days_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on),
-        objection_extension_days=rules.days_on(
-            rule=rules.OBJECTION_EXTENSION_DAYS, day=assessment.assessed_on
-        ),
+        objection_extended_deadline=rules.objection_extended_deadline(assessed_on=assessment.assessed_on),
     )
 
 

@@ -8,8 +8,9 @@ the ledger or the objection rules; the wizards do, so their checks live here and
   (a notice of decision on an objection or a waiver cannot itself be objected to: that goes to the courts), or a
   letter of refusal, disallowance, suspension or cancellation whose date the person enters.
 - **When** (DOMAIN.md, AT4762): counted in days from the date of the notice or letter to the day TRA receives the
-  objection (in Alberta). Up to the `objection_days` rule (90): filed as is. Beyond it and up to the
-  `objection_extension_days` rule (1 year + 90 days = 455): only with a reason for the extension. Beyond that:
+  objection (in Alberta). Up to the `objection_days` rule (90): filed as is. Beyond it and up to 1 year + 90 days
+  (the calendar date `objection_extension_years` after the notice, then `objection_days`: 455 days, 456 when that
+  year holds a 29 February; rules.objection_extended_deadline): only with a reason for the extension. Beyond that:
   refused. Both rules are dated data (assessments/rules/assessment.yaml), applied by the date of the notice.
 - **What may be waived**: the account's posted penalty and interest transactions not already reversed.
 """
@@ -47,9 +48,8 @@ LETTER_DATE_REQUIRED = _("Enter the date of the letter.")
 LETTER_DATE_FUTURE = _("The date of the letter cannot be after today.")
 AMOUNT_REQUIRED = _("Enter the amount in dispute, in dollars and cents, more than $0.00.")
 TOO_LATE = _(
-    "The %(what)s is dated %(dated)s: a Notice of Objection had to be received within %(limit)s days of its "
-    "date (1 year and 90 days, with a reason for the extension), that is by %(last)s. It can no longer be filed "
-    "in TRACS."
+    "The %(what)s is dated %(dated)s: a Notice of Objection had to be received within 1 year and 90 days of its "
+    "date (with a reason for the extension), that is by %(last)s. It can no longer be filed in TRACS."
 )
 TRANSACTIONS_REQUIRED = _("Choose at least one penalty or interest charge to be waived.")
 TRANSACTION_NOT_WAIVABLE = _(
@@ -66,7 +66,7 @@ class ObjectionWindow:
     dated_on: date
     received_on: date
     days: int  # the objection period (90)
-    extension_days: int  # the longest period with a reason for extension (455)
+    last_day: date  # the last day with a reason for the extension (a year after the notice, then 90 days)
 
     @property
     def age(self) -> int:
@@ -74,15 +74,11 @@ class ObjectionWindow:
 
     @property
     def needs_extension_reason(self) -> bool:
-        return self.days < self.age <= self.extension_days
+        return self.age > self.days and not self.too_late
 
     @property
     def too_late(self) -> bool:
-        return self.age > self.extension_days
-
-    @property
-    def last_day(self) -> date:
-        return date.fromordinal(self.dated_on.toordinal() + self.extension_days)
+        return self.received_on > self.last_day
 
 
 def objection_window(*, dated_on: date, received_on: date | None = None) -> ObjectionWindow:
@@ -91,7 +87,7 @@ def objection_window(*, dated_on: date, received_on: date | None = None) -> Obje
         dated_on=dated_on,
         received_on=received_on,
         days=rules.days_on(rule=rules.OBJECTION_DAYS, day=dated_on),
-        extension_days=rules.days_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=dated_on),
+        last_day=rules.objection_extended_deadline(assessed_on=dated_on),
     )
 
 
@@ -172,7 +168,6 @@ def objection_subject_check(
                         % {
                             "what": what,
                             "dated": f"{dated_on:%Y-%m-%d}",
-                            "limit": window.extension_days,
                             "last": f"{window.last_day:%Y-%m-%d}",
                         },
                         code="too_late",

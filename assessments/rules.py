@@ -22,7 +22,7 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 ASSESSMENT_TOLERANCE = "assessment_tolerance"
 OBJECTION_DAYS = "objection_days"
-OBJECTION_EXTENSION_DAYS = "objection_extension_days"
+OBJECTION_EXTENSION_YEARS = "objection_extension_years"
 
 
 class RuleDataError(Exception):
@@ -141,13 +141,36 @@ def rule_on(*, rule: str, day: date, table: dict[str, Rule] | None = None) -> Ru
 
 
 def days_on(*, rule: str, day: date) -> int:
-    """A rule counted in days (the objection period, its extension), in force on `day`; 0 when not in force."""
+    """A rule counted in days (the objection period), in force on `day`; 0 when not in force."""
     return int(rule_on(rule=rule, day=day).value or 0)
+
+
+def years_after(day: date, years: int) -> date:
+    """The same calendar date `years` later; from 29 February to a year without one, the last day of February.
+
+    A year is 12 months, and the Interpretation Act (R.S.C. 1985, c. I-21, s. 28) ends a period of months after
+    a day on the day of the last month with the same number, "or, if that month has no day with that number, the
+    last day of that month" (the common-law calendar month, Freeman v Reed). Alberta's Interpretation Act (RSA
+    2000, c. I-8, s. 22) counts days the same way and has no other rule for a missing 29 February. Of the two
+    candidates (28 February or 1 March) it is also the earlier, so TRACS never promises a day that may be late
+    (docs/adr/0008-objections-and-waivers.md)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a year that has none
+        return date(day.year + years, 3, 1) - timedelta(days=1)
 
 
 def objection_deadline(*, assessed_on: date) -> date:
     """The last day to object to a notice or letter dated `assessed_on`."""
     return assessed_on + timedelta(days=days_on(rule=OBJECTION_DAYS, day=assessed_on))
+
+
+def objection_extended_deadline(*, assessed_on: date) -> date:
+    """The last day to object, with a reason for the extension, to a notice or letter dated `assessed_on`: "1 year
+    + 90 days" (AT4762) is the calendar date a year after the notice (`objection_extension_years`), then the
+    objection period (`objection_days`): 455 days, or 456 when that year holds a 29 February."""
+    years = int(rule_on(rule=OBJECTION_EXTENSION_YEARS, day=assessed_on).value or 0)
+    return years_after(assessed_on, years) + timedelta(days=days_on(rule=OBJECTION_DAYS, day=assessed_on))
 
 
 def tolerance_fields(recomputation) -> dict:

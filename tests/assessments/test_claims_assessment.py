@@ -3,6 +3,7 @@ purchase and its window, staff adjustments with reasons, the $20 tolerance, the 
 month-end of the day the claim was received, reassessments posting only the change, refusals that write
 nothing, the automatic job, and the letter of assessment when TRA changed the claim."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -301,6 +302,9 @@ def test_the_letter_of_assessment_is_issued_once_and_listed(
     assert letter.kind == Notice.Kind.LETTER_OF_ASSESSMENT
     assert letter.amount == Decimal("130.00")
     assert letter.objection_deadline == date(2024, 9, 18)  # 90 days after 2024-06-20
+    # With a reason for the extension: 2025-06-20 + 90 days, said as a date.
+    letter_text = " ".join(re.sub(r"<[^>]+>", " ", claims.letter_html(assessment=assessment)).split())
+    assert "up to September 18, 2025 (1 year and 90 days after the date of this letter)" in letter_text
     assert letter.reference == f"LA-202406-{assessment.pk:07d}"
     assert letter.pdf.read()[:5] == b"%PDF-"
     # Safe twice: the job run again returns the letter already issued.

@@ -60,8 +60,11 @@ def test_a_notice_pdf_is_produced_and_stored(account, owner, django_capture_on_c
         "Amount to pay for this period: $13,800.00, due on or before July 28, 2021",
         "Notice of Objection (form AT4762) within 90 days",
         "on or before October 8, 2021",
+        # 1 year and 90 days: 2022-07-10 + 90 days, a date rather than a count of days.
+        "A Notice of Objection filed later, up to October 8, 2022 (1 year and 90 days after the date of this notice)",
     ]:
         assert expected in text, expected
+    assert "455" not in text
     pdf_text = _pdf_text(data, tmp_path)
     if pdf_text is not None:  # poppler-utils installed: the PDF itself says it
         assert account.number in pdf_text

@@ -72,3 +72,18 @@ def test_a_rule_is_defined_once(tmp_path):
     (tmp_path / "b.yaml").write_text(GOOD)
     with pytest.raises(rules.RuleDataError, match="already defined"):
         rules.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("day", "years", "expected"),
+    [
+        (date(2023, 2, 28), 1, date(2024, 2, 28)),
+        (date(2024, 2, 28), 1, date(2025, 2, 28)),
+        (date(2024, 2, 29), 1, date(2025, 2, 28)),  # no 29 February in 2025: the last day of February
+        (date(2024, 2, 29), 4, date(2028, 2, 29)),
+        (date(2024, 3, 1), 1, date(2025, 3, 1)),
+    ],
+)
+def test_a_year_after_is_the_same_calendar_date(day, years, expected):
+    """The Interpretation Act's period of months: the day with the same number, or the month's last day."""
+    assert rules.years_after(day, years) == expected

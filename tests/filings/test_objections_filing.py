@@ -1,7 +1,7 @@
 """Filing a Notice of Objection (AT4762) and a waiver request (AT4764) through the services: the objection periods
-(90 days; 1 year + 90 days with a reason for the extension; refused after) on the day before, on and after each
-boundary, the 2,000-character statement, at most 10 documents, the authorized representative, nothing written
-when refused, the filing's documents and receipt."""
+(90 days; the calendar date 1 year later + 90 days with a reason for the extension, on both sides of a leap day;
+refused after) on the day before, on and after each boundary, the 2,000-character statement, at most 10
+documents, the authorized representative, nothing written when refused, the filing's documents and receipt."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,64 +30,116 @@ LETTER_DATE = date(2024, 1, 10)
 
 
 def test_the_periods_are_the_dated_rules():
-    """AT4762: 90 days, or 1 year + 90 days (455) with a reason for the extension, read from the rules."""
+    """AT4762: 90 days, or 1 year + 90 days with a reason for the extension, read from the rules: the letter of
+    2024-01-10 may be objected to with a reason up to 2025-01-10 + 90 days = 2025-04-10."""
     assert rules.rule_on(rule=rules.OBJECTION_DAYS, day=LETTER_DATE).value == Decimal(90)
-    assert rules.rule_on(rule=rules.OBJECTION_EXTENSION_DAYS, day=LETTER_DATE).value == Decimal(455)
+    assert rules.rule_on(rule=rules.OBJECTION_EXTENSION_YEARS, day=LETTER_DATE).value == Decimal(1)
     window = objections.objection_window(dated_on=LETTER_DATE, received_on=LETTER_DATE)
-    assert (window.days, window.extension_days) == (90, 455)
+    assert (window.days, window.last_day) == (90, date(2025, 4, 10))
 
 
 @pytest.mark.parametrize(
-    ("age", "needs_reason", "too_late"),
+    ("received_on", "needs_reason", "too_late"),
     [
-        pytest.param(0, False, False, id="same-day"),
-        pytest.param(89, False, False, id="90-day-before"),
-        pytest.param(90, False, False, id="90-on"),
-        pytest.param(91, True, False, id="90-day-after"),
-        pytest.param(454, True, False, id="455-day-before"),
-        pytest.param(455, True, False, id="455-on"),
-        pytest.param(456, False, True, id="455-day-after"),
+        pytest.param(date(2024, 1, 10), False, False, id="same-day"),
+        pytest.param(date(2024, 4, 8), False, False, id="90-day-before"),
+        pytest.param(date(2024, 4, 9), False, False, id="90-on"),
+        pytest.param(date(2024, 4, 10), True, False, id="90-day-after"),
+        pytest.param(date(2025, 4, 9), True, False, id="year-and-90-day-before"),
+        pytest.param(date(2025, 4, 10), True, False, id="year-and-90-on"),
+        pytest.param(date(2025, 4, 11), False, True, id="year-and-90-day-after"),
     ],
 )
-def test_objection_window_boundaries(age, needs_reason, too_late):
+def test_objection_window_boundaries(received_on, needs_reason, too_late):
     """Days counted from the date of the letter to the day TRA receives the objection (in Alberta): a letter of
-    2024-01-10 received 2024-04-09 is 90 days old (in time), 2024-04-10 is 91 (a reason for the extension), 2025-04-09
-    is 455 (the last day: 2024 is a leap year), 2025-04-10 is 456 (refused)."""
-    window = objections.objection_window(dated_on=LETTER_DATE, received_on=LETTER_DATE + timedelta(days=age))
-    assert window.age == age
+    2024-01-10 received 2024-04-09 is 90 days old (in time), 2024-04-10 is 91 (a reason for the extension);
+    with a reason up to 2025-01-10 + 90 days = 2025-04-10 (456 days: the year after the letter holds
+    2024-02-29); 2025-04-11 is refused."""
+    window = objections.objection_window(dated_on=LETTER_DATE, received_on=received_on)
     assert window.needs_extension_reason is needs_reason
     assert window.too_late is too_late
 
 
 @pytest.mark.parametrize(
-    ("age", "expected"),
-    [(90, None), (91, 90), (455, 90)],
-    ids=["90-on", "90-day-after", "455-on"],
+    ("dated_on", "last_day"),
+    [
+        # 2023-03-01 + 1 year = 2024-03-01 (366 days: 2024-02-29 between), + 90 days = 2024-05-30 (456 days).
+        pytest.param(date(2023, 3, 1), date(2024, 5, 30), id="2023-03-01"),
+        # 2023-02-28 + 1 year = 2024-02-28 (365 days), + 90 days = 2024-05-28 (455 days).
+        pytest.param(date(2023, 2, 28), date(2024, 5, 28), id="2023-02-28"),
+        # 2024-02-28 + 1 year = 2025-02-28 (366 days: 2024-02-29 between), + 90 days = 2025-05-29 (456 days).
+        pytest.param(date(2024, 2, 28), date(2025, 5, 29), id="2024-02-28"),
+        # 2024-02-29 + 1 year: 2025 has no 29 February, so the last day of February, 2025-02-28 (the Interpretation
+        # Act rule for a period of months, rules.years_after), + 90 days = 2025-05-29 (455 days).
+        pytest.param(date(2024, 2, 29), date(2025, 5, 29), id="2024-02-29"),
+        # 2024-03-01 + 1 year = 2025-03-01 (365 days), + 90 days = 2025-05-30 (455 days).
+        pytest.param(date(2024, 3, 1), date(2025, 5, 30), id="2024-03-01"),
+        # 2027-02-28 + 1 year = 2028-02-28 (365 days), + 90 days = 2028-05-28 (2028-02-29 among the 90: 455 days).
+        pytest.param(date(2027, 2, 28), date(2028, 5, 28), id="2027-02-28"),
+    ],
 )
-def test_letter_step_asks_for_an_extension_reason_after_90_days(account, age, expected):
+@pytest.mark.parametrize("offset", [-1, 0, 1], ids=["day-before", "on", "day-after"])
+def test_the_extension_is_a_calendar_year_and_90_days_on_both_sides_of_a_leap_day(
+    account, dated_on, last_day, offset
+):
+    """1 year + 90 days is the calendar date a year after the date of the letter, then 90 days: 455 or 456 days
+    as the year holds 29 February or not. A letter received on its last day asks for the reason for the extension;
+    the day after it is refused, and the refusal names the last day."""
+    received_on = last_day + timedelta(days=offset)
+    window = objections.objection_window(dated_on=dated_on, received_on=received_on)
+    assert window.last_day == last_day
+    assert window.too_late is (offset > 0)
+    assert window.needs_extension_reason is (offset <= 0)
+    check = {
+        "account": account,
+        "against": "letter",
+        "letter_kind": "refusal",
+        "letter_dated_on": dated_on,
+        "received_on": received_on,
+    }
+    if offset > 0:
+        with pytest.raises(ValidationError) as refused:
+            objections.objection_subject_check(**check)
+        [message] = refused.value.message_dict["letter_dated_on"]
+        assert f"that is by {last_day:%Y-%m-%d}" in message
+        return
+    assert objections.objection_subject_check(**check)["extension_after_days"] == 90
+
+
+@pytest.mark.parametrize(
+    ("received_on", "expected"),
+    [(date(2024, 4, 9), None), (date(2024, 4, 10), 90), (date(2025, 4, 10), 90)],
+    ids=["90-on", "90-day-after", "year-and-90-on"],
+)
+def test_letter_step_asks_for_an_extension_reason_after_90_days(account, received_on, expected):
     state = objections.objection_subject_check(
         account=account,
         against="letter",
         letter_kind="refusal",
         letter_dated_on=LETTER_DATE,
-        received_on=LETTER_DATE + timedelta(days=age),
+        received_on=received_on,
     )
     assert state["extension_after_days"] == expected
     assert state["dated_on"] == "2024-01-10"
 
 
 def test_letter_older_than_one_year_and_90_days_is_refused(account):
+    """The refusal names the last day (2025-01-10 + 90 days), not a count of days that is a day short in a year
+    with 29 February."""
     with pytest.raises(ValidationError) as refused:
         objections.objection_subject_check(
             account=account,
             against="letter",
             letter_kind="cancellation",
             letter_dated_on=LETTER_DATE,
-            received_on=LETTER_DATE + timedelta(days=456),
+            received_on=date(2025, 4, 11),
         )
     [message] = refused.value.message_dict["letter_dated_on"]
-    assert "455 days" in message
-    assert "2025-04-09" in message
+    assert message == str(
+        objections.TOO_LATE % {"what": "letter", "dated": "2024-01-10", "last": "2025-04-10"}
+    )
+    assert "2025-04-10" in message
+    assert "455" not in message
 
 
 def test_letter_step_names_each_missing_field(account):
@@ -117,14 +169,15 @@ def test_notice_step_needs_a_notice_of_the_account_and_an_amount(
     [
         (date(2021, 11, 18), "in time"),  # 90 days after 2021-08-20
         (date(2021, 11, 19), "reason"),
-        (date(2022, 11, 18), "reason"),  # 455 days
+        (date(2022, 11, 18), "reason"),  # 2022-08-20 + 90 days
         (date(2022, 11, 19), "refused"),
     ],
 )
 def test_objection_to_a_notice_is_counted_from_its_date(
     account, owner, django_capture_on_commit_callbacks, received, outcome
 ):
-    """The notice of assessment of 2021-08-20: 90 days end 2021-11-18, 455 days end 2022-11-18."""
+    """The notice of assessment of 2021-08-20: 90 days end 2021-11-18; 1 year and 90 days end 2022-08-20 + 90 days
+    = 2022-11-18."""
     assessment = late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
     notice = assessment.notice
     assert notice.issued_on == date(2021, 8, 20)
