@@ -178,7 +178,7 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         if result is None or result.difference == 0:
             return "–"
         note = gettext(" (within tolerance)") if result.within_tolerance else ""
-        return f"{money.format_money(result.difference) if result.difference > 0 else '-' + money.format_money(-result.difference)}{note}"
+        return f"{money.format_signed_money(result.difference)}{note}"
 
     @admin.display(description=_("clean"), boolean=True)
     def clean(self, obj):
@@ -277,7 +277,7 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
             % {
                 "number": obj.confirmation_number,
                 "tax": money.format_money(assessment.assessed_tax),
-                "change": money.format_money(assessment.change),
+                "change": money.format_signed_money(assessment.change),
             },
             messages.SUCCESS,
         )

@@ -16,8 +16,6 @@ batches, cheque registers) staff download.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -45,10 +43,6 @@ from assessments.models import (
 from programs import money
 
 Status = ClaimToAssess.Status
-
-
-def _signed(amount: Decimal) -> str:
-    return money.format_money(amount) if amount >= 0 else "-" + money.format_money(-amount)
 
 
 # --- The claim assessment queue -----------------------------------------------------------------------------
@@ -128,7 +122,7 @@ class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         if result.difference == 0:
             return "–"
         note = gettext(" (within tolerance)") if result.within_tolerance else ""
-        return f"{_signed(result.difference)}{note}"
+        return f"{money.format_signed_money(result.difference)}{note}"
 
     @admin.display(description=_("clean"), boolean=True)
     def clean(self, obj):
@@ -194,7 +188,7 @@ class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
                     "kind": made.get_kind_display(),
                     "number": claim.confirmation_number,
                     "allowed": money.format_money(made.allowed),
-                    "change": _signed(made.change),
+                    "change": money.format_signed_money(made.change),
                 },
                 messages.SUCCESS,
             )

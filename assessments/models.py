@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from filings.models import Claim, ClaimLine, FuelTaxReturn
 from filings.periods import Period
 from filings.tax import LineCategory
+from programs import money
 from programs.models import ProgramAccount
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -161,7 +162,7 @@ class AssessmentLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fuel} {self.category}: {self.tax_assessed}"
+        return f"{self.fuel} {self.category}: {money.format_signed_money(self.tax_assessed)}"
 
     @property
     def fuel_label(self) -> str:
@@ -255,7 +256,7 @@ class LedgerTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.processed_on} {self.account.number} {self.get_kind_display()} {self.amount}"
+        return f"{self.processed_on} {self.account.number} {self.get_kind_display()} {money.format_signed_money(self.amount)}"
 
     @property
     def is_credit(self) -> bool:
@@ -410,7 +411,7 @@ class Payment(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.account.number} {self.amount} {self.received_on}"
+        return f"{self.reference} {self.account.number} {money.format_money(self.amount)} {self.received_on}"
 
 
 # --- Claims: assessment and letters of assessment (assessments/claims.py) -----------------------------------
@@ -541,7 +542,7 @@ class ClaimAssessmentLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fuel} {self.purchase_date}: {self.refund_allowed}"
+        return f"{self.fuel} {self.purchase_date}: {money.format_signed_money(self.refund_allowed)}"
 
     @property
     def fuel_label(self) -> str:
@@ -711,7 +712,7 @@ class Refund(models.Model):
         indexes = [models.Index(fields=["status", "id"], name="refund_status")]
 
     def __str__(self) -> str:
-        return f"Refund {self.pk} {self.account.number} {self.amount} ({self.get_status_display()})"
+        return f"Refund {self.pk} {self.account.number} {money.format_money(self.amount)} ({self.get_status_display()})"
 
     @property
     def source_reference(self) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.models import Grant
 from filings.periods import Period, days_late
 from filings.tax import TAX, LineCategory
+from programs import money
 from programs.models import ProgramAccount
 from programs.rates import fuel_labels
 
@@ -148,7 +149,7 @@ class ReturnLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fuel_label}, {self.get_category_display()}: {self.litres} L"
+        return f"{self.fuel_label}, {self.get_category_display()}: {money.format_litres(self.litres)} L"
 
     @property
     def fuel_label(self) -> str:
@@ -285,7 +286,7 @@ class ClaimLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fuel} {self.purchase_date}: {self.litres} L"
+        return f"{self.fuel} {self.purchase_date}: {money.format_litres(self.litres)} L"
 
     @property
     def fuel_label(self) -> str:

@@ -124,3 +124,9 @@ def format_litres(value: Decimal) -> str:
 def format_money(value: Decimal) -> str:
     """Dollars for display: $13,800.00."""
     return f"${cents(value):,.2f}"
+
+
+def format_signed_money(value: Decimal) -> str:
+    """Dollars with a credit (a negative amount) in brackets, as accountants, the ledger pages and notices
+    show it: 13800 -> $13,800.00, -250.5 -> ($250.50)."""
+    return f"({format_money(-value)})" if value < 0 else format_money(value)

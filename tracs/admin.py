@@ -1,10 +1,13 @@
 from urllib.parse import urlencode
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
+
+from tracs.admin_display import with_portal_display
 
 ADMIN_STAFF_ONLY = _("Staff administration is for TRA staff only. Your profile does not have staff access.")
 
@@ -18,6 +21,11 @@ class TracsAdminSite(OTPAdminSite):
     site_header = _("TRACS staff administration")
     site_title = _("TRACS staff")
     index_title = _("Tax and Revenue Administration")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every admin, ours and the libraries', shows amounts as the portal does (tracs/admin_display.py).
+        admin_class = with_portal_display(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:

@@ -254,6 +254,8 @@ LANGUAGE_CODE = "en-ca"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Edmonton"
+# Dates as the portal shows them (ISO, 24-hour clock) wherever Django formats one itself, admin included.
+FORMAT_MODULE_PATH = ["tracs.formats"]
 USE_I18N = True
 USE_TZ = True
 

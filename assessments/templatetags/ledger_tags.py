@@ -16,10 +16,7 @@ register = template.Library()
 def credit_brackets(amount) -> str:
     if amount is None or amount == "":
         return ""
-    amount = Decimal(amount)
-    if amount < 0:
-        return f"({money.format_money(-amount)})"
-    return money.format_money(amount)
+    return money.format_signed_money(Decimal(amount))
 
 
 @register.filter

@@ -12,6 +12,7 @@ from programs.money import (
     decimal_places,
     format_litres,
     format_money,
+    format_signed_money,
     line_tax,
     parse_litres,
     parse_money,
@@ -159,3 +160,6 @@ def test_formatting():
     assert format_litres(Decimal("1250.500")) == "1,250.5"
     assert format_money(Decimal("13800")) == "$13,800.00"
     assert format_money(Decimal("0.005")) == "$0.01"
+    assert format_signed_money(Decimal("3400.9")) == "$3,400.90"
+    assert format_signed_money(Decimal("-3400.9")) == "($3,400.90)"
+    assert format_signed_money(Decimal("0")) == "$0.00"
