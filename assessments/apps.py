@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
-    verbose_name = "Assessments, notices and the ledger"
+    verbose_name = "Assessments, payments and refunds"
 
     def ready(self) -> None:
         from django.conf import settings

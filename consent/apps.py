@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ConsentConfig(AppConfig):
     name = "consent"
-    verbose_name = "Access: owners, delegates, representatives"
+    verbose_name = "Consents and representatives"
 
     def ready(self):
         from accounts.signals import sign_in_recovered

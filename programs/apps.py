@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 
 class ProgramsConfig(AppConfig):
     name = "programs"
-    verbose_name = "Programs and program accounts"
+    verbose_name = "Programs and accounts"
 
     def ready(self):
         from programs import rates

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models.base import ModelBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,37 @@ from django_otp.admin import OTPAdminSite
 
 from tracs.admin_display import with_portal_display
 
+# The system's own tables (sign-in e-mail addresses, staff groups, lockouts, two-factor devices, the site's
+# address, single sign-on): changing them changes who can sign in and with what, so only the staff who
+# administer the system see them, however many permissions anyone else's groups hold.
+SYSTEM_APPS = frozenset({"account", "auth", "axes", "otp_static", "otp_totp", "sites", "socialaccount"})
+
 ADMIN_STAFF_ONLY = _("Staff administration is for TRA staff only. Your profile does not have staff access.")
+
+
+def administers_system(user) -> bool:
+    """Whether this staff member runs the system itself: superusers today, the administrator role once staff
+    roles exist (the one place to change then)."""
+    return user.is_active and user.is_superuser
+
+
+class SystemAdminMixin:
+    """A system table's admin: hidden from the index and refused (403) to staff who do not run the system."""
+
+    def has_module_permission(self, request):
+        return administers_system(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return administers_system(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return administers_system(request.user) and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return administers_system(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return administers_system(request.user) and super().has_delete_permission(request, obj)
 
 
 class TracsAdminSite(OTPAdminSite):
@@ -25,7 +56,18 @@ class TracsAdminSite(OTPAdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every admin, ours and the libraries', shows amounts as the portal does (tracs/admin_display.py).
         admin_class = with_portal_display(admin_class or admin.ModelAdmin)
-        super().register(model_or_iterable, admin_class, **options)
+        # The libraries register their own admins (axes, django-otp, allauth, sites): each system table's admin
+        # is wrapped here too, so no library admin has to be re-registered by hand.
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        for model in models:
+            model_admin = admin_class
+            if model._meta.app_label in SYSTEM_APPS and not issubclass(model_admin, SystemAdminMixin):
+                model_admin = type(
+                    model_admin.__name__,
+                    (SystemAdminMixin, model_admin),
+                    {"__module__": model_admin.__module__},
+                )
+            super().register(model, model_admin, **options)
 
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:

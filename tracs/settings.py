@@ -47,22 +47,22 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "tracs.apps.TracsAdminConfig",
-    "django.contrib.auth",
+    "tracs.apps.AuthConfig",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.sites",
+    "tracs.apps.SitesConfig",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "tracs.apps.OTPTOTPConfig",
+    "tracs.apps.OTPStaticConfig",
     "allauth",
-    "allauth.account",
-    "allauth.socialaccount",
+    "tracs.apps.AllauthAccountConfig",
+    "tracs.apps.SocialAccountConfig",
     "allauth.socialaccount.providers.openid_connect",
-    "axes",
+    "tracs.apps.AxesConfig",
     "csp",
     "accounts",
     "programs",
@@ -185,7 +185,7 @@ if OIDC_CLIENT_ID:
     }
 
 # django-axes: lock out after repeated failed sign-ins, with a cool-off (never permanent); staff unlock
-# by deleting the attempt in admin (Axes > Access attempts).
+# by deleting the attempt in admin (System: sign-in lockouts > Access attempts; administrators only).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -140,7 +140,7 @@ def test_trying_during_the_lockout_restarts_the_cool_off_as_the_page_says(client
 
 @pytest.mark.django_db
 def test_staff_unlock_lets_the_person_in_again(client):
-    """Staff unlock in admin (Axes > Access attempts > delete), which deletes the attempt rows."""
+    """Staff unlock in admin (System: sign-in lockouts > Access attempts > delete), which deletes the attempt rows."""
     user = UserFactory()
     fail(client, user.email, 5)
     attempts = AccessAttempt.objects.filter(username=user.email)

@@ -494,7 +494,7 @@ def test_people_who_are_not_staff_get_no_admin(client):
 
 @pytest.mark.django_db
 def test_staff_unlock_a_locked_out_person_in_admin(client, frozen):
-    """The admin's Axes > Access attempts list is where staff unlock someone (delete the attempt)."""
+    """The admin's System: sign-in lockouts > Access attempts list is where staff unlock someone (delete the attempt)."""
     from axes.models import AccessAttempt
 
     locked = UserFactory()
