@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,12 +26,32 @@ class TracsUserManager(UserManager):
         return self._create_user(None, email, password, **extra_fields)
 
 
+FULL_NAME_MAX_LENGTH = 200
+FULL_NAME_REQUIRED = _("Enter your full name as it is written on your identity document.")
+FULL_NAME_TOO_LONG = _("A name can be at most %(limit)s characters; this one has %(length)s.")
+
+
+def full_name_clean(value: str) -> str:
+    """A person's name as on their identity document: spaces trimmed and runs of spaces made one (a name typed
+    with two spaces is the same name), required, at most FULL_NAME_MAX_LENGTH characters."""
+    name = " ".join((value or "").split())
+    if not name:
+        raise ValidationError(FULL_NAME_REQUIRED, code="required")
+    if len(name) > FULL_NAME_MAX_LENGTH:
+        raise ValidationError(
+            FULL_NAME_TOO_LONG % {"limit": FULL_NAME_MAX_LENGTH, "length": len(name)}, code="max_length"
+        )
+    return name
+
+
 class User(AbstractUser):
     """A person who signs in: owner, delegate, representative or TRA staff. Identified by e-mail."""
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # Asked at sign-up, or filled from the identity provider's name claim; blank only for people who signed up
+    # before it was asked, who are asked for it at their next sign-in (accounts.adapters) and on home.
+    full_name = models.CharField(_("full name"), max_length=FULL_NAME_MAX_LENGTH, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ipware.ip import get_client_ip as ipware_client_ip
 
 from accounts.crypto import decrypt, encrypt
-from accounts.models import AccessLogEntry, OutboxEmail, User
+from accounts.models import AccessLogEntry, OutboxEmail, User, full_name_clean
 from accounts.signals import sign_in_recovered
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,20 @@ def outbox_pending_ids() -> list[int]:
     return list(
         OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT).order_by("created_at").values_list("pk", flat=True)[:500]
     )
+
+
+@transaction.atomic
+def user_full_name_set(*, user: User, full_name: str) -> User:
+    """The person's name as on their identity document, trimmed (accounts.models.full_name_clean): it greets
+    them and fills the certification of their returns."""
+    name = full_name_clean(full_name)
+    previous = user.full_name
+    user.full_name = name
+    user.save(update_fields=["full_name"])
+    access_log_record(
+        actor=user, kind=AccessLogEntry.Kind.CHANGE, action="full name changed", detail=f"{previous!r} -> {name!r}"[:2000]
+    )
+    return user
 
 
 def totp_device_for_setup(*, user: User) -> TOTPDevice:

@@ -3,7 +3,9 @@ import math
 from urllib.parse import urlencode
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
@@ -18,7 +21,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import CODE_INVALID, CODE_THROTTLED, CODE_THROTTLED_LONGER, SETUP_CODE_INVALID, TokenForm
+from accounts.forms import (
+    CODE_INVALID,
+    CODE_THROTTLED,
+    CODE_THROTTLED_LONGER,
+    SETUP_CODE_INVALID,
+    FullNameForm,
+    TokenForm,
+)
 from accounts.models import AccessLogEntry
 
 
@@ -136,6 +146,27 @@ def two_factor_manage(request):
         request.session["after_backup_codes"] = "two_factor_manage"
         return redirect("two_factor_backup_codes")
     return render(request, "accounts/two_factor_manage.html", {"remaining": services.backup_codes_remaining(user=request.user)})
+
+
+NAME_SAVED = gettext_lazy("Your name is saved.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_name(request):
+    """The person's full name as on their identity document: asked at sign-up, and here of people who signed up
+    before it was (sent here at sign-in, and by a prompt on home), or to correct it."""
+    form = FullNameForm(request.POST or None, initial={"full_name": request.user.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_full_name_set(user=request.user, full_name=form.cleaned_data["full_name"])
+        except ValidationError as error:
+            form.add_error("full_name", error)
+        else:
+            messages.success(request, NAME_SAVED)
+            return redirect(_next_url(request))
+    status = 400 if form.errors else 200
+    return render(request, "accounts/profile_name.html", {"form": form, "next": _next_url(request, default="")}, status=status)
 
 
 def session_keepalive(request):

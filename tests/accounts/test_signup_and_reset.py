@@ -26,7 +26,8 @@ def send_on_commit(django_capture_on_commit_callbacks):
 
 
 def sign_up(client, email, password=PASSWORD, **extra):
-    return client.post("/auth/signup/", {"email": email, "password1": password, "password2": password}, **extra)
+    data = {"full_name": "Jeanne Tremblay", "email": email, "password1": password, "password2": password}
+    return client.post("/auth/signup/", data, **extra)
 
 
 def link_in(message):
