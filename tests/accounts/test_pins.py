@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, get_hasher
 from django.utils import timezone
 
 from accounts import pins
@@ -167,6 +167,99 @@ def test_unknown_account_and_wrong_pin_are_logged_alike(account, staff):
         ("PIN entry refused", "999999999-01-001"),
         ("PIN entry refused", account.number),
     ]
+
+
+# --- The same hashing work whether or not a PIN is waiting (no timing oracle) -----------------------------
+
+
+@pytest.fixture
+def hash_work(monkeypatch):
+    """Every run of the password hasher's key derivation (the ~0.25 s of PBKDF2 in production): Django's
+    hashers derive in `encode`, whether they check a PIN (`verify`) or hash one (`make_password`)."""
+    hasher_class = type(get_hasher())
+    derive = hasher_class.encode
+    runs = []
+
+    def counted(self, password, salt, *args, **kwargs):
+        runs.append(hasher_class.algorithm)
+        return derive(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(hasher_class, "encode", counted)
+    return runs
+
+
+def open_delegation_pins(account, count):
+    owner = UserFactory()
+    owner_grant(account=account, user=owner)
+    return [
+        services.delegate_add(
+            account=account,
+            by=owner,
+            name=f"Delegate {n}",
+            email=f"delegate{n}@example.ca",
+            role=Grant.Role.DELEGATE,
+            privileges=[Privilege.VIEW_ACCOUNT],
+        )[1]
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown account number",
+        "account without an open PIN",
+        "wrong PIN, one PIN open",
+        "wrong PIN, two PINs open",
+        "wrong PIN, more PINs open than are checked",
+    ],
+)
+def test_a_refused_pin_costs_the_same_hashing_whether_or_not_a_pin_is_open(account, staff, hash_work, case):
+    """A wrong PIN for a number with an open PIN took ~0.25 s (one PBKDF2 check per open PIN), for any other
+    number ~0.014 s (none): the clock told anyone which accounts have a PIN waiting. Every entry now runs the
+    hasher PIN_HASH_CHECKS times, real PINs first and the hashing of the typed PIN for each missing one."""
+    number = account.number
+    if case == "unknown account number":
+        number = "999999999-01-001"
+    elif case == "account without an open PIN":
+        pins.pins_cancel(reference=enrolment_pin(account, staff).pin.reference)
+    elif case == "wrong PIN, one PIN open":
+        enrolment_pin(account, staff)
+    elif case == "wrong PIN, two PINs open":
+        enrolment_pin(account, staff)
+        open_delegation_pins(account, 1)
+    else:
+        enrolment_pin(account, staff)
+        open_delegation_pins(account, pins.PIN_HASH_CHECKS + 2)
+    person = UserFactory()
+    hash_work.clear()
+
+    assert str(refused(person, number, "ABCD-EFGH-JKMN")) == str(pins.PIN_REFUSED)
+
+    assert len(hash_work) == pins.PIN_HASH_CHECKS
+
+
+def test_the_right_pin_costs_the_same_hashing_as_a_wrong_one(account, staff, hash_work):
+    issued = enrolment_pin(account, staff)
+    open_delegation_pins(account, 1)
+    person = UserFactory()
+    hash_work.clear()
+    [grant] = services.account_enrol(user=person, account_number=account.number, typed_pin=issued.clear)
+    assert grant.role == Grant.Role.OWNER
+    assert len(hash_work) == pins.PIN_HASH_CHECKS
+
+
+def test_a_persons_own_pin_is_checked_first_however_many_others_are_open(account, staff):
+    """Only PIN_HASH_CHECKS open PINs are checked per entry: those meant for the person typing (an enrolment
+    PIN, or one issued to their e-mail address) before the rest, so the oldest delegate's PIN still works."""
+    enrolment_pin(account, staff)
+    first, *others = open_delegation_pins(account, pins.PIN_HASH_CHECKS + 2)
+    assert len(others) > pins.PIN_HASH_CHECKS
+    [grant] = services.account_enrol(
+        user=UserFactory(email="delegate0@example.ca"), account_number=account.number, typed_pin=first.clear
+    )
+    assert grant.status == Grant.Status.ACTIVE
+    assert grant.email == "delegate0@example.ca"
 
 
 # --- Every failure is kept, although the enrolment rolls back -------------------------------------------
