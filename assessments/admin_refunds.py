@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import StaffReadLoggedAdmin, action_with_form, error_text
+from accounts.admin import ConfirmRow, StaffReadLoggedAdmin, action_confirmed, error_text
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import claims, refund_files, refunds
@@ -320,27 +320,64 @@ class RefundAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     def approve_selected(self, request, queryset):
         if not self._may_decide(request):
             raise PermissionDenied
-        for refund in queryset.order_by("id"):
-            try:
-                approved = refunds.refund_approve(refund=refund, by=request.user, request=request)
-            except ValidationError as error:
-                self.message_user(request, error_text(error), messages.ERROR)
-                continue
-            if approved.status == Refund.Status.APPROVED:
-                message = gettext("Refund %(id)s approved: it is issued by the next run of the refund job.")
-            else:
-                message = gettext(
-                    "Refund %(id)s: first approval recorded; another member of staff must approve it."
+        selected = queryset.select_related("account__taxpayer").order_by("id")
+
+        def rows():
+            return [
+                self._row(
+                    refund,
+                    refunds.refund_approve_refusal(refund=refund, by=request.user),
+                    self._approval_step(refund),
                 )
-            self.message_user(request, message % {"id": refund.pk}, messages.SUCCESS)
+                for refund in selected
+            ]
+
+        def apply(_data):
+            for refund in selected:
+                try:
+                    approved = refunds.refund_approve(refund=refund, by=request.user, request=request)
+                except ValidationError as error:
+                    self.message_user(request, error_text(error), messages.ERROR)
+                    continue
+                if approved.status == Refund.Status.APPROVED:
+                    message = gettext(
+                        "Refund %(id)s approved: it is issued by the next run of the refund job."
+                    )
+                else:
+                    message = gettext(
+                        "Refund %(id)s: first approval recorded; another member of staff must approve it."
+                    )
+                self.message_user(request, message % {"id": refund.pk}, messages.SUCCESS)
+
+        return action_confirmed(
+            self,
+            request,
+            queryset,
+            action="approve_selected",
+            rows=rows,
+            title=gettext("Approve refunds"),
+            description=gettext(
+                "Check the payee, the method and the amount of each refund. Nothing is approved until you confirm."
+            ),
+            submit_label=gettext("Confirm: approve the refunds"),
+            apply=apply,
+        )
 
     @admin.action(description=_("Cancel the selected refunds (with a reason)"))
     def cancel_selected(self, request, queryset):
         if not self._may_decide(request):
             raise PermissionDenied
+        selected = queryset.select_related("account__taxpayer").order_by("id")
+
+        def rows():
+            outcome = gettext("Cancelled: the credit stays on the account.")
+            return [
+                self._row(refund, refunds.refund_cancel_refusal(refund=refund, by=request.user), outcome)
+                for refund in selected
+            ]
 
         def apply(data):
-            for refund in queryset.order_by("id"):
+            for refund in selected:
                 try:
                     refunds.refund_cancel(
                         refund=refund, by=request.user, reason=data["reason"], request=request
@@ -352,17 +389,60 @@ class RefundAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
                     request, gettext("Refund %(id)s cancelled.") % {"id": refund.pk}, messages.SUCCESS
                 )
 
-        return action_with_form(
+        return action_confirmed(
             self,
             request,
             queryset,
             action="cancel_selected",
+            rows=rows,
             form_class=CancelForm,
             title=gettext("Cancel refunds"),
             description=gettext("The credit stays on the account. The reason is kept with each refund."),
-            submit_label=gettext("Cancel the refunds"),
+            submit_label=gettext("Confirm: cancel the refunds"),
             apply=apply,
         )
+
+    @staticmethod
+    def _approval_step(refund: Refund) -> str:
+        if refund.needs_second_approval and refund.first_approved_by_id is None:
+            return gettext("First approval: another member of staff must approve it too.")
+        return gettext("Approved: issued by the next run of the refund job.")
+
+    @staticmethod
+    def _row(refund: Refund, refusal: ValidationError | None, outcome: str) -> ConfirmRow:
+        return ConfirmRow(
+            subject=gettext("Refund %(id)s (account %(number)s)")
+            % {"id": refund.pk, "number": refund.account.number},
+            payee=refund.payee_name,
+            method=refund_method(refund),
+            amount=refund.amount,
+            outcome=error_text(refusal) if refusal is not None else outcome,
+            refused=refusal is not None,
+        )
+
+
+def refund_method(refund: Refund) -> str:
+    """How the money goes, as staff check it before approving: the bank (never the whole account number) or
+    the address the cheque is mailed to."""
+    if refund.method == Refund.Method.DIRECT_DEPOSIT:
+        return gettext(
+            "Direct deposit: institution %(institution)s, transit %(transit)s, account ending in %(last4)s"
+        ) % {
+            "institution": refund.institution_number,
+            "transit": refund.transit_number,
+            "last4": refund.bank_account_last4,
+        }
+    address = ", ".join(
+        part
+        for part in (
+            refund.address_line1,
+            refund.address_line2,
+            f"{refund.address_city} {refund.address_province} {refund.address_postal_code}".strip(),
+            refund.address_country if refund.address_country not in ("", "CA") else "",
+        )
+        if part
+    )
+    return gettext("Cheque mailed to %(address)s") % {"address": address}
 
 
 @admin.register(RefundPaymentFile)

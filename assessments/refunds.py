@@ -214,31 +214,53 @@ def _staff_check(by: User) -> None:
         raise RefundRefused(NOT_STAFF, code="not_staff")
 
 
+def refund_approve_refusal(*, refund: Refund, by: User) -> RefundRefused | None:
+    """Why `by` may not approve `refund` as it stands, or None (the confirmation page asks before
+    refund_approve, which asks again on the locked row)."""
+    if by is None or not by.is_active or not by.is_staff:
+        return RefundRefused(NOT_STAFF, code="not_staff")
+    if refund.status != Status.PENDING:
+        return RefundRefused(
+            NOT_PENDING % {"id": refund.pk, "status": refund.get_status_display()}, code="not_pending"
+        )
+    if refund.first_approved_by_id is not None and refund.first_approved_by_id == by.pk:
+        return RefundRefused(
+            SAME_APPROVER
+            % {
+                "id": refund.pk,
+                "amount": money.format_money(refund.amount),
+                "threshold": money.format_money(threshold()),
+            },
+            code="same_approver",
+        )
+    return None
+
+
+def refund_cancel_refusal(*, refund: Refund, by: User) -> RefundRefused | None:
+    """Why `by` may not cancel `refund` as it stands, or None."""
+    if by is None or not by.is_active or not by.is_staff:
+        return RefundRefused(NOT_STAFF, code="not_staff")
+    if refund.status not in OPEN:
+        return RefundRefused(
+            NOT_CANCELLABLE % {"id": refund.pk, "status": refund.get_status_display()}, code="not_cancellable"
+        )
+    return None
+
+
 @transaction.atomic
 def refund_approve(*, refund: Refund, by: User, request: HttpRequest | None = None) -> Refund:
     """Approve a refund awaiting approval: the first approval (enough at or below the threshold), or the second
     by another member of staff. Refused: not staff, not awaiting approval, the same person twice."""
     _staff_check(by)
     refund = _locked(refund)
-    if refund.status != Status.PENDING:
-        raise RefundRefused(
-            NOT_PENDING % {"id": refund.pk, "status": refund.get_status_display()}, code="not_pending"
-        )
+    refusal = refund_approve_refusal(refund=refund, by=by)
+    if refusal is not None:
+        raise refusal
     now = timezone.now()
     if refund.first_approved_by_id is None:
         refund.first_approved_by, refund.first_approved_at = by, now
         step = "first approval" if refund.needs_second_approval else "approved"
     else:
-        if refund.first_approved_by_id == by.pk:
-            raise RefundRefused(
-                SAME_APPROVER
-                % {
-                    "id": refund.pk,
-                    "amount": money.format_money(refund.amount),
-                    "threshold": money.format_money(threshold()),
-                },
-                code="same_approver",
-            )
         refund.second_approved_by, refund.second_approved_at = by, now
         step = "second approval"
     if not refund.needs_second_approval or refund.second_approved_by_id is not None:
@@ -256,10 +278,9 @@ def refund_cancel(*, refund: Refund, by: User, reason: str, request: HttpRequest
     if not reason.strip():
         raise RefundRefused(CANCEL_REASON_REQUIRED, code="reason_required")
     refund = _locked(refund)
-    if refund.status not in OPEN:
-        raise RefundRefused(
-            NOT_CANCELLABLE % {"id": refund.pk, "status": refund.get_status_display()}, code="not_cancellable"
-        )
+    refusal = refund_cancel_refusal(refund=refund, by=by)
+    if refusal is not None:
+        raise refusal
     refund.status = Status.CANCELLED
     refund.cancelled_at, refund.cancelled_by, refund.cancel_reason = timezone.now(), by, reason.strip()
     refund.full_clean(validate_unique=False, validate_constraints=False)

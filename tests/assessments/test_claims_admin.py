@@ -91,7 +91,7 @@ def test_refunds_approved_by_two_staff_above_the_threshold(
     mailing_address(account)
     assess_claim(django_capture_on_commit_callbacks, claim=june_claim(account=account, user=owner))
     refund = Refund.objects.get()
-    approve = {"action": "approve_selected", "_selected_action": [refund.pk]}
+    approve = {"action": "approve_selected", "_selected_action": [refund.pk], "post": "yes"}
     first = text(staff_client.post(REFUNDS, approve, follow=True))
     assert "first approval recorded; another member of staff must approve it" in first
     again = text(staff_client.post(REFUNDS, approve, follow=True))
@@ -110,7 +110,7 @@ def test_refunds_cancelled_with_a_reason(staff_client, account, owner, django_ca
     cancel = {"action": "cancel_selected", "_selected_action": [refund.pk]}
     form = text(staff_client.post(REFUNDS, cancel))
     assert "Reason for cancelling" in form
-    done = text(staff_client.post(REFUNDS, {**cancel, "apply": "1", "reason": "Duplicate"}, follow=True))
+    done = text(staff_client.post(REFUNDS, {**cancel, "post": "yes", "reason": "Duplicate"}, follow=True))
     assert f"Refund {refund.pk} cancelled." in done
     refund.refresh_from_db()
     assert (refund.status, refund.cancel_reason) == (Refund.Status.CANCELLED, "Duplicate")
