@@ -4,7 +4,8 @@ banner "N period(s) with an outstanding balance". Registered when consent discov
 
 Both read the append-only ledger with one aggregate query each (balances are never stored): the panel groups
 the account's transactions by the month they were processed in and runs the sum in Python; the banner groups
-the page's accounts' transactions by (account, period end) and keeps the periods above zero."""
+the page's accounts' transactions by (account, period end) and counts the periods left owing once each account's
+credits are counted against them (assessments.selectors.owing_by_account)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.translation import ngettext
 
+from assessments import selectors
 from assessments.models import LedgerTransaction
 from assessments.templatetags.ledger_tags import credit_brackets
 from consent.panels import AccountPanel, account_panel_register, home_banner_register
@@ -156,27 +158,14 @@ def balance_panel(account: ProgramAccount, user, *, today: date | None = None) -
     }
 
 
-def owing_period_counts(*, account_ids: list[int]) -> dict[int, int]:
-    """How many periods of each account have a balance above zero: one query grouping the accounts'
-    transactions by (account, period end), keeping the sums above zero (read from the index
-    ledger_account_period, which includes the amount)."""
-    counts: dict[int, int] = {}
-    rows = (
-        LedgerTransaction.objects.filter(account_id__in=account_ids)
-        .values("account_id", "period_end")
-        .annotate(balance=Sum("amount"))
-        .filter(balance__gt=0)
-        .order_by()
-        .values_list("account_id", flat=True)
-    )
-    for account_id in rows:
-        counts[account_id] = counts.get(account_id, 0) + 1
-    return counts
-
-
 def owing_periods_banners(user, rows: list[dict]) -> list[dict]:
-    """Home's red banner "N period(s) with an outstanding balance", one per account of the page that owes."""
+    """Home's red banner "N period(s) with an outstanding balance", one per account of the page that owes once
+    its credits are counted against its periods (assessments.selectors.Owing, as Payment Options lists them)."""
     account_ids = [row["account_id"] for row in rows]
+    counts = {
+        account_id: len(owing.outstanding)
+        for account_id, owing in selectors.owing_by_account(account_ids=account_ids).items()
+    }
     return [
         {
             "account_id": account_id,
@@ -189,7 +178,8 @@ def owing_periods_banners(user, rows: list[dict]) -> list[dict]:
             )
             % {"count": count},
         }
-        for account_id, count in owing_period_counts(account_ids=account_ids).items()
+        for account_id, count in counts.items()
+        if count
     ]
 
 

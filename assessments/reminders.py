@@ -25,13 +25,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import OutboxEmail
 from accounts.services import email_queue
-from assessments.models import LedgerTransaction, Notice, NoticeRead
+from assessments import selectors
+from assessments.models import Notice, NoticeRead
 from consent.access import in_force_grants
 from consent.models import Grant
 from consent.privileges import Privilege
@@ -190,15 +191,13 @@ def notice_reminders_send(*, today: date, days: int) -> int:
         latest.setdefault((notice.account_id, notice.period_start), notice)
     if not latest:
         return 0
-    periods = Q()
-    for notice in latest.values():
-        periods |= Q(account_id=notice.account_id, period_end=notice.period_end)
+    # Owing as home and Payment Options say it: a period a credit elsewhere on the account covers owes nothing.
     owing = {
-        (row["account_id"], row["period_end"])
-        for row in LedgerTransaction.objects.filter(periods)
-        .values("account_id", "period_end")
-        .annotate(balance=Sum("amount"))
-        .filter(balance__gt=0)
+        (account_id, period.period_end)
+        for account_id, account_owing in selectors.owing_by_account(
+            account_ids={notice.account_id for notice in latest.values()}
+        ).items()
+        for period in account_owing.outstanding
     }
     candidates = [n for n in latest.values() if (n.account_id, n.period_end) in owing]
     if not candidates:

@@ -70,6 +70,76 @@ def balance_of(periods: list[PeriodBalance]) -> Decimal:
     return sum((period.balance for period in periods), start=ZERO)
 
 
+@dataclass(frozen=True)
+class PeriodOwing:
+    period_end: date
+    balance: Decimal  # the period's own balance: the sum of its transactions
+    owing: Decimal  # what is left to pay once the account's credits are counted against it
+
+
+@dataclass(frozen=True)
+class Owing:
+    """What an account owes: the one story home's banner, View Account Summary Balance and Payment Options tell.
+
+    What the person owes is the account balance. A period's balance is its own transactions, but a credit
+    another period holds (a claim assessed, an overpayment) is the person's money towards the same debt: a
+    refund is only of the credit left once what the account owes is paid (assessments/refunds.py,
+    refund_prepare). So the credits are counted against the periods with a balance, oldest first, the order a
+    payment is applied in (assessments/payments.py); the periods left with something to pay are the
+    outstanding ones, and what they have left adds up to the account balance when it is above zero."""
+
+    balance: Decimal
+    credit_applied: Decimal  # the credits counted against periods with a balance
+    periods: tuple[PeriodOwing, ...]  # every period with a balance above zero, oldest first
+
+    @property
+    def outstanding(self) -> tuple[PeriodOwing, ...]:
+        """The periods with something left to pay, oldest first."""
+        return tuple(period for period in self.periods if period.owing > 0)
+
+    @property
+    def covered(self) -> frozenset[date]:
+        """The period ends whose whole balance the account's credits cover."""
+        return frozenset(period.period_end for period in self.periods if period.owing == 0)
+
+
+def owing_of(periods: Iterable[PeriodBalance]) -> Owing:
+    """The rule of `Owing` over an account's period balances (any order). E.g. September 1,419.10 and October
+    (4,820.00): the 4,820.00 credit covers September; nothing is outstanding, the account is (3,400.90)."""
+    periods = list(periods)
+    balance = sum((period.balance for period in periods), start=ZERO)
+    credit = -sum((period.balance for period in periods if period.balance < 0), start=ZERO)
+    left = credit
+    owing = []
+    for period in sorted((period for period in periods if period.is_owing), key=lambda row: row.period_end):
+        applied = min(left, period.balance)
+        left -= applied
+        owing.append(
+            PeriodOwing(period_end=period.period_end, balance=period.balance, owing=period.balance - applied)
+        )
+    return Owing(balance=balance, credit_applied=credit - left, periods=tuple(owing))
+
+
+def owing_by_account(*, account_ids: Iterable[int]) -> dict[int, Owing]:
+    """`Owing` of each account that has transactions, from one query grouping them by (account, period end)."""
+    rows = (
+        LedgerTransaction.objects.filter(account_id__in=list(account_ids))
+        .values("account_id", "period_end")
+        .annotate(balance=Sum("amount"), transactions=Count("*"))
+        .order_by("account_id")
+    )
+    by_account: dict[int, list[PeriodBalance]] = {}
+    for row in rows:
+        by_account.setdefault(row.pop("account_id"), []).append(PeriodBalance(**row))
+    return {account_id: owing_of(periods) for account_id, periods in by_account.items()}
+
+
+def account_owing(*, account: ProgramAccount) -> Owing:
+    return owing_by_account(account_ids=[account.pk]).get(
+        account.pk, Owing(balance=ZERO, credit_applied=ZERO, periods=())
+    )
+
+
 def period_balance(*, account: ProgramAccount, period_end: date, up_to_id: int | None = None) -> Decimal:
     """One period's balance (as it stood when transaction `up_to_id` was posted, if given)."""
     rows = LedgerTransaction.objects.filter(account=account, period_end=period_end)
@@ -226,11 +296,18 @@ def refunds_for_account(*, account: ProgramAccount, count: int = REFUNDS_SHOWN) 
     )
 
 
+def open_refunds(*, account: ProgramAccount) -> list[Refund]:
+    """The refunds of the account's credit prepared or approved and not yet issued, oldest first."""
+    return list(
+        Refund.objects.filter(
+            account=account, status__in=(Refund.Status.PENDING, Refund.Status.APPROVED)
+        ).order_by("created_at", "id")
+    )
+
+
 def notices_for_account(*, account: ProgramAccount, reader=None) -> QuerySet[Notice]:
     """The account's notices, newest first; `opened` tells whether `reader` has opened each."""
-    notices = (
-        Notice.objects.filter(account=account).order_by("-issued_on", "-id")
-    )
+    notices = Notice.objects.filter(account=account).order_by("-issued_on", "-id")
     if reader is not None:
         notices = notices.annotate(
             opened=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user=reader))

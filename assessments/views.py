@@ -225,10 +225,13 @@ def transactions_xlsx(request: HttpRequest) -> HttpResponse:
 @require_GET
 def balances(request: HttpRequest) -> HttpResponse:
     periods = selectors.period_balances(account=request.account)
+    owing = selectors.owing_of(periods)
     context = {
-        "balance": selectors.balance_of(periods),
+        "balance": owing.balance,
         "periods": periods,
-        "owing_count": sum(1 for period in periods if period.is_owing),
+        "outstanding": {period.period_end for period in owing.outstanding},
+        "covered": owing.covered,
+        "owing_count": len(owing.outstanding),
     }
     return render(request, "assessments/balances.html", context)
 
@@ -237,11 +240,14 @@ def balances(request: HttpRequest) -> HttpResponse:
 @require_GET
 def payment_options(request: HttpRequest) -> HttpResponse:
     """TRACS's Payment Options for one account: whom to pay, the account number to quote, what is owing (by
-    period, oldest first: the order a payment is applied in) and how to pay."""
-    periods = selectors.period_balances(account=request.account)
+    period, oldest first: the order a payment is applied in, once the account's credits are counted against
+    them), the refunds of its credit on their way, and how to pay."""
+    owing = selectors.account_owing(account=request.account)
     context = {
-        "balance": selectors.balance_of(periods),
-        "owing": sorted((period for period in periods if period.is_owing), key=lambda period: period.period_end),
+        "balance": owing.balance,
+        "owing": owing.outstanding,
+        "credit_applied": owing.credit_applied,
+        "refunds": selectors.open_refunds(account=request.account),
     }
     return render(request, "assessments/payment_options.html", context)
 

@@ -76,12 +76,26 @@ def _the_story(*, last_filed, late):
     assert refund.amount == -selectors.account_balance(account=account) > Decimal(0)
     waiver = WaiverRequest.objects.get(account=account)
     assert waiver.amount_requested == penalty.amount
-    assert not LedgerTransaction.objects.filter(account=account, posted_at__gt=timezone.now()).exists()  # nothing in the future
+    assert not LedgerTransaction.objects.filter(
+        account=account, posted_at__gt=timezone.now()
+    ).exists()  # nothing in the future
 
     owner = User.objects.get(email="owner@demo.tracs.ca")
-    home = sign_in(Client(), owner).get(reverse("home")).content.decode()
-    assert "1 period with an outstanding balance" in home
-    assert "outstanding</a>" not in home.replace("period with an outstanding balance</a>", "")
+    client = sign_in(Client(), owner)
+    home = client.get(reverse("home")).content.decode()
+    # The late period's balance is covered by the claim's credit, which the pending refund is net of: the
+    # account owes nothing, and no page says a balance is outstanding (issue 10, item 10).
+    assert "with an outstanding balance" not in home
+    assert "outstanding</a>" not in home
+    number = {"number": account.number}
+    credit = f"(${refund.amount:,.2f})"
+    payment_options = client.get(reverse("payment_options", kwargs=number)).content.decode()
+    assert f"<strong>{credit}</strong> credit: nothing to pay" in payment_options
+    assert "Periods with an amount owing" not in payment_options
+    assert f"A refund of ${refund.amount:,.2f} is awaiting approval" in payment_options
+    balances = client.get(reverse("balances", kwargs=number)).content.decode()
+    assert "with an outstanding balance" not in balances
+    assert f"<strong>{credit}</strong> credit" in balances
 
     before = _counts(account)
     call_command("seed_demo", stdout=io.StringIO())

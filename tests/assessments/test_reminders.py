@@ -243,6 +243,23 @@ def test_no_notice_reminder_once_the_period_is_paid_or_past_its_window(
     assert run_on(date(2021, 7, 21), django_capture_on_commit_callbacks).notices == 0
 
 
+def test_no_notice_reminder_when_a_credit_on_the_account_covers_the_period(
+    account, owner, notice, django_capture_on_commit_callbacks
+):
+    """June owes 13,800.00; a claim credit of 13,800.00 on May is the person's money towards it: the account
+    owes nothing (assessments.selectors.Owing, as home and Payment Options say), so no "payment is due" e-mail."""
+    from assessments import services
+
+    services.ledger_post(
+        account=account,
+        period_end=date(2021, 5, 31),
+        kind="claim_credit",
+        amount=-services.selectors.period_balance(account=account, period_end=notice.period_end),
+        description="Assessment of a claim: refund allowed",
+    )
+    assert run_on(date(2021, 7, 21), django_capture_on_commit_callbacks).notices == 0
+
+
 def test_no_confidential_content_in_any_reminder(
     account, owner, notice, viewer, agent, django_capture_on_commit_callbacks
 ):

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import LedgerTransaction
-from assessments.panels import monthly_balances, owing_period_counts
+from assessments.panels import monthly_balances
+from assessments.selectors import owing_by_account
 from assessments.services import ledger_post
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
@@ -167,15 +168,17 @@ def _post(account, period_end: date, amount: str, processed_on: date):
     )
 
 
-def test_periods_with_a_balance_above_zero_are_counted():
-    """Three periods: June owes 13,800.00, July paid in full (0.00), August overpaid (credit): one owing."""
+def test_periods_left_owing_once_credits_count_are_counted():
+    """Three periods: June owes 13,800.00, July paid in full (0.00), August overpaid (credit of 10.00, counted
+    against June, which still owes 13,790.00): one owing."""
     account = ProgramAccountFactory()
     _post(account, date(2021, 6, 30), "13800.00", date(2021, 8, 10))
     _post(account, date(2021, 7, 31), "500.00", date(2021, 9, 10))
     _post(account, date(2021, 7, 31), "-500.00", date(2021, 9, 20))
     _post(account, date(2021, 8, 31), "-10.00", date(2021, 9, 20))
     nothing = ProgramAccountFactory()
-    assert owing_period_counts(account_ids=[account.pk, nothing.pk]) == {account.pk: 1}
+    owing = owing_by_account(account_ids=[account.pk, nothing.pk])
+    assert {pk: len(row.outstanding) for pk, row in owing.items()} == {account.pk: 1}
 
 
 def test_home_banner_links_each_owing_account_for_people_who_may_view_it():
