@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tracs.middleware.RequestBodyLimitMiddleware",  # before CsrfViewMiddleware, the first to read a body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -344,6 +345,18 @@ TRACS_NOTICE_REMINDER_DAYS = env.int("TRACS_NOTICE_REMINDER_DAYS", default=7)
 TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(env.str("TRACS_REFUND_SECOND_APPROVAL_ABOVE", default="10000.00"))
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
+
+# --- Request bodies (tracs/middleware.py): a body larger than its route accepts is refused from its
+# Content-Length before anything reads it. Routes that take files accept their files' limit plus the multipart
+# overhead; every other route this much: the largest real form (a fuel tax return, an admin action on a few
+# thousand selected rows) is a few tens of KB.
+TRACS_REQUEST_BODY_MAX_BYTES = 1024 * 1024
+# The same bound for what Django keeps in memory of the form fields of any request (files aside), so nothing
+# slips past the middleware with a wrong Content-Length.
+DATA_UPLOAD_MAX_MEMORY_SIZE = TRACS_REQUEST_BODY_MAX_BYTES
+# An uploaded file larger than this is streamed to a temporary file as it arrives, rather than held in the
+# worker's memory: ten 20 MB documents in one submission never cost a gunicorn worker 200 MB.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- Submit Documents (programs/documents.py): size limit per file and the malware scanner. Without a
 # scanner, documents are kept and marked "not scanned" for staff.
