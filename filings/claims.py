@@ -23,7 +23,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -101,6 +101,11 @@ INVENTORY_CLOSED = _(
     "The inventory declaration for %(label)s had to be received on or before %(receive_by)s. It can no longer be filed."
 )
 INVENTORY_NOT_OPEN = _("The inventory declaration for %(label)s can be filed from %(opens_on)s.")
+CARBON_LEVY_CLOSED = _(
+    "Carbon levy refund claims had to be received on or before %(receive_by)s: only fuel bought before "
+    "%(repealed)s carried the levy, and TRA must receive a claim no later than 4 years from the end of the "
+    "year of purchase. A carbon levy claim can no longer be filed."
+)
 INVENTORY_ALREADY_FILED = _(
     "An inventory declaration for %(label)s was already received (confirmation number %(confirmation)s)."
 )
@@ -440,6 +445,60 @@ def _inventory_line(line: ClaimLineInput, *, declaration: InventoryDeclaration) 
         refund=money.line_tax(litres=litres, rate=per_litre),
         deadline=declaration.receive_by,
     )
+
+
+@dataclass(frozen=True)
+class KindWindow:
+    """Whether a kind of claim as a whole can be filed on a day (each line is still checked against its own
+    window): open, or closed since `receive_by` (the last day TRA could receive it), or not open before
+    `opens_on`; `message` says which, in the words of the refusal."""
+
+    kind: str
+    message: str = ""
+    opens_on: date | None = None
+    receive_by: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return not self.message
+
+
+def _carbon_levy_receive_by(*, kind: str, today: date) -> tuple[date, date] | None:
+    """(the last day TRA could receive a carbon levy claim, the day the levy was repealed), once every levied
+    fuel's levy is repealed: a claim for the last day of the levy, under the window in force today. None while
+    some fuel still carries the levy (a reinstated levy is a new entry in programs/rates/carbon_levy.yaml)."""
+    window = claim_rules.carbon_levy_reason().window_on(today)
+    spans = [_levy_span(fuel) for fuel, _label in claimable_fuels(kind=kind)]
+    repeals = [repealed for first, repealed in spans if first is not None]
+    if window is None or not repeals or None in repeals:
+        return None
+    repealed = max(repeals)  # type: ignore[type-var] - None was ruled out above
+    return window.deadline(repealed - timedelta(days=1)), repealed
+
+
+def claim_kind_window(*, kind: str, today: date) -> KindWindow:
+    """Whether `kind` can be filed on `today`: File a Claim shows a closed kind with its deadline instead of a
+    link, and its form answers with the same words. Inventory declarations open and close with their
+    declaration (filings/rules/inventory_declarations.yaml); carbon levy claims close when no fuel bought before
+    the repeal can be within its window any more; fuel tax refund claims stay open (each line has its window)."""
+    if kind == Claim.Kind.INVENTORY_DECLARATION:
+        try:
+            inventory_declaration_check(today=today)
+        except ValidationError as error:
+            nearest = claim_rules.inventory_declaration_nearest(today)
+            if error.code == "inventory_not_open":
+                return KindWindow(kind=kind, message=error.messages[0], opens_on=nearest.opens_on)
+            return KindWindow(kind=kind, message=error.messages[0], receive_by=nearest.receive_by)
+    elif kind in CARBON_LEVY_KINDS:
+        closing = _carbon_levy_receive_by(kind=kind, today=today)
+        if closing is not None and today > closing[0]:
+            receive_by, repealed = closing
+            message = CARBON_LEVY_CLOSED % {
+                "receive_by": receive_by.isoformat(),
+                "repealed": repealed.isoformat(),
+            }
+            return KindWindow(kind=kind, message=str(message), receive_by=receive_by)
+    return KindWindow(kind=kind)
 
 
 def inventory_declaration_check(*, today: date) -> InventoryDeclaration:

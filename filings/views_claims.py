@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent.access import account_view
@@ -81,12 +82,24 @@ def _token(request: HttpRequest) -> uuid.UUID | None:
         return None
 
 
-def _unavailable(request: HttpRequest, kind: str, message: str) -> HttpResponse:
+NOT_THIS_ACCOUNTS = _("This account does not file this claim")
+CLOSED = _("This claim can no longer be filed")
+NOT_OPEN_YET = _("This claim cannot be filed yet")
+
+
+def _unavailable(request: HttpRequest, kind: str, message: str, *, heading=CLOSED) -> HttpResponse:
+    """Why this kind of claim cannot be filed by this account today. Asked for (a link kept from earlier, an
+    address typed): a page that says so, 200. Sent (a form open when its window closed): refused, 400."""
     return render(
         request,
         "filings/claim_unavailable.html",
-        {"kind_label": Claim.Kind(kind).label, "message": message},
-        status=400,
+        {
+            "kind_label": Claim.Kind(kind).label,
+            "message": message,
+            "heading": heading,
+            "refused": request.method == "POST",
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -161,6 +174,7 @@ def _render_review(request, kind, formset, token, computation, certification, *,
 @require_GET
 def claims_list(request: HttpRequest) -> HttpResponse:
     kinds = claims.claim_kinds_for(account=request.account)
+    today = timezone.localdate()
     return render(
         request,
         "filings/claim_list.html",
@@ -170,6 +184,7 @@ def claims_list(request: HttpRequest) -> HttpResponse:
                     "slug": SLUG_OF_KIND[kind],
                     "label": Claim.Kind(kind).label,
                     "description": KIND_DESCRIPTIONS[kind],
+                    "window": claims.claim_kind_window(kind=kind, today=today),
                 }
                 for kind in kinds
             ],
@@ -183,10 +198,13 @@ def claims_list(request: HttpRequest) -> HttpResponse:
 def claim_file(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         claims.claim_kind_check(account=request.account, kind=kind)
-        if kind == Claim.Kind.INVENTORY_DECLARATION:
-            claims.inventory_declaration_check(today=timezone.localdate())
     except ValidationError as error:
-        return _unavailable(request, kind, error.messages[0])
+        return _unavailable(request, kind, error.messages[0], heading=NOT_THIS_ACCOUNTS)
+    window = claims.claim_kind_window(kind=kind, today=timezone.localdate())
+    if not window.is_open:
+        return _unavailable(
+            request, kind, window.message, heading=NOT_OPEN_YET if window.opens_on else CLOSED
+        )
 
     if request.method == "GET":
         return _render_form(request, kind, claim_line_formset(kind=kind), claims.submission_token_new())

@@ -5,6 +5,7 @@ clear message next to the box, nothing stored)."""
 import html
 import re
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -87,7 +88,6 @@ def test_file_a_claim_lists_the_kinds_of_the_account_and_its_claims(account, own
     assert "Fuel tax inventory declaration" in page
     assert "AT5135" not in page
     assert url(FILE, account, kind="fuel-tax-refund") in page
-    assert url(FILE, account, kind="inventory-declaration") in page
     assert filed.confirmation_number in page
     assert "$130.00" in page
     assert "Received" in page
@@ -270,7 +270,8 @@ def test_a_form_without_a_token_starts_again(account, client_):
 
 def test_a_kind_the_account_does_not_file(account, client_):
     response = client_.get(url(FILE, account, kind="carbon-levy-at5135"))
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert str(views_claims.NOT_THIS_ACCOUNTS) in text(response)
     assert (
         f"Account {account.number} (Fuel Tax) does not file a carbon levy refund claim, fuel vendor (at5135)."
         in text(response)
@@ -281,10 +282,103 @@ def test_an_unknown_kind_is_not_found(account, client_):
     assert client_.get(f"/accounts/{account.number}/claims/new/lottery/").status_code == 404
 
 
-def test_the_inventory_declaration_after_its_deadline(account, client_):
+# --- Kinds of claim whose window has closed (or not opened) ----------------------------------------------
+
+
+def kind_entry(page: str, label: str) -> str:
+    """The entry of File a Claim's list for the kind named `label`."""
+    match = re.search(rf"<li>\s*<h2>(?:(?!</li>).)*?{re.escape(label)}(?:(?!</li>).)*</li>", page)
+    assert match, label
+    return match.group(0)
+
+
+def test_a_closed_kind_is_listed_as_closed_with_its_deadline_not_as_a_link(account, client_):
+    """2024-06-01: the inventory declaration of the fuel tax relief had to be received by 2023-03-31."""
+    page = text(client_.get(url("claims_list", account)))
+    entry = kind_entry(page, "Fuel tax inventory declaration")
+    assert "Fuel tax inventory declaration — closed: had to be received by 2023-03-31" in entry
+    assert "<a " not in entry
+    assert url(FILE, account, kind="inventory-declaration") not in page
+    assert "<a " in kind_entry(page, "Fuel tax refund claim")
+
+
+@pytest.mark.parametrize(
+    ("today", "shown"),
+    [
+        (edmonton(2022, 3, 31, 16), "Fuel tax inventory declaration — opens on 2022-04-01"),
+        (edmonton(2022, 4, 1, 9), None),
+        (edmonton(2023, 3, 31, 16), None),
+        (
+            edmonton(2023, 4, 1, 9),
+            "Fuel tax inventory declaration — closed: had to be received by 2023-03-31",
+        ),
+    ],
+    ids=["day_before_it_opens", "opens", "last_day", "day_after"],
+)
+def test_the_inventory_declaration_on_each_side_of_its_window(account, owner, today, shown):
+    with time_machine.travel(today, tick=False):
+        page = text(sign_in(Client(), owner).get(url("claims_list", account)))
+    entry = kind_entry(page, "Fuel tax inventory declaration")
+    if shown is None:
+        assert url(FILE, account, kind="inventory-declaration") in entry
+    else:
+        assert shown in entry
+        assert "<a " not in entry
+
+
+def test_the_inventory_declaration_typed_after_its_deadline_says_it_closed(account, client_):
     response = client_.get(url(FILE, account, kind="inventory-declaration"))
+    assert response.status_code == 200
+    page = text(response)
+    assert (
+        str(claims.INVENTORY_CLOSED % {"label": "Fuel tax relief, April 1, 2022", "receive_by": "2023-03-31"})
+        in page
+    )
+    assert str(views_claims.CLOSED) in page
+    assert 'name="submission_token"' not in page
+    assert url("claims_list", account) in page
+
+
+def test_an_inventory_declaration_sent_after_its_deadline_is_refused(account, client_):
+    data = posted([{"fuel": "clear_diesel", "litres": "20000"}], step="submit", **CERTIFY)
+    response = client_.post(url(FILE, account, kind="inventory-declaration"), data)
     assert response.status_code == 400
     assert "had to be received on or before 2023-03-31" in text(response)
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("today", "open_"),
+    [(edmonton(2023, 12, 31, 16), True), (edmonton(2024, 1, 1, 9), False)],
+    ids=["last_day", "day_after"],
+)
+def test_carbon_levy_claims_close_4_years_after_the_year_of_the_repeal(db, today, open_):
+    """The levy was repealed from 2019-05-30 (programs/rates/carbon_levy.yaml): the last fuel that carried it
+    was bought 2019-05-29, and TRA must receive a claim no later than 4 years from the end of the year of
+    purchase: 2023-12-31. From 2024-01-01 no carbon levy claim can be filed."""
+    account = ProgramAccountFactory(program="carbon_levy", effective_date=date(2017, 1, 1))
+    user = UserFactory()
+    owner_grant(account=account, user=user)
+    with time_machine.travel(today, tick=False):
+        client = sign_in(Client(), user)
+        page = text(client.get(url("claims_list", account)))
+        form = client.get(url(FILE, account, kind="carbon-levy-at5135"))
+    for label, slug in [
+        ("Carbon levy refund claim, fuel vendor (AT5135)", "carbon-levy-at5135"),
+        ("Carbon levy refund claim, Indian or Indian band (AT5133)", "carbon-levy-at5133"),
+    ]:
+        entry = kind_entry(page, label)
+        if open_:
+            assert url(FILE, account, kind=slug) in entry
+        else:
+            assert f"{label} — closed: had to be received by 2023-12-31" in entry
+            assert "<a " not in entry
+    assert form.status_code == 200
+    if open_:
+        assert 'name="submission_token"' in form.content.decode()
+    else:
+        closed = claims.CARBON_LEVY_CLOSED % {"receive_by": "2023-12-31", "repealed": "2019-05-30"}
+        assert str(closed) in text(form)
 
 
 def test_the_inventory_declaration_while_open(account, owner):
