@@ -181,13 +181,17 @@ class MenuItem:
     10 Account Information, 15 Messages, 20 Delegated Administration, 30 Manage Direct Deposit, 40 Payment Options,
     50 View Account Summary Balance, 60 View Assessment Status, 70 View Financial Transaction Details,
     80 View/Update Contact Information, 90 Submit Documents, 100 File a Notice of Objection,
-    110 File a Return, 120 reports. Later issues add their items with `account_menu_register`."""
+    110 File a Return, 120 reports. Later issues add their items with `account_menu_register`.
+
+    `applies` says which accounts have the function at all (None: every account), so a program without it is
+    not offered a page that would only say so: a Carbon Levy Claimant account files no returns."""
 
     order: int
     label: str | Promise
     url_name: str
     privilege: str
     fragment: str = ""
+    applies: Callable[[ProgramAccount], bool] | None = None
 
 
 ACCOUNT_MENU: list[MenuItem] = [
@@ -224,10 +228,13 @@ class MenuLink:
 
 
 def account_menu(*, access: Access, current_url_name: str = "") -> list[MenuLink]:
-    """The menu of one account for one person: only the functions their role and privileges allow."""
+    """The menu of one account for one person: only the functions of the account's program that their role
+    and privileges allow."""
     links = []
     for item in sorted(ACCOUNT_MENU, key=lambda existing: existing.order):
         if not access.has(item.privilege):
+            continue
+        if item.applies is not None and not item.applies(access.account):
             continue
         try:
             url = reverse(item.url_name, kwargs={"number": access.account.number})

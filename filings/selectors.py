@@ -50,11 +50,18 @@ class Obligation:
         return self.status == self.Status.OVERDUE
 
 
+def files_returns_in_tracs(account: ProgramAccount) -> bool:
+    """Whether the account files returns in TRACS: fuel tax accounts file the monthly fuel tax return; no other
+    program's accounts file returns here, so they are not offered File a Return (consent's account menu) and
+    its pages answer them with their program's own page."""
+    return account.program.code == FUEL_TAX
+
+
 def obligations_for_account(*, account: ProgramAccount, today: date) -> list[Obligation]:
     """Every return the account owes up to the last month ended by `today`, newest first, each filed,
     due (not filed, on or before its due date) or overdue (not filed, after its due date, with days late).
     Accounts of programs without monthly fuel tax returns owe none here."""
-    if account.program.code != FUEL_TAX:
+    if not files_returns_in_tracs(account):
         return []
     periods = periods_owed(effective_date=account.effective_date, closed_on=account.closed_on, today=today)
     if not periods:

@@ -13,6 +13,7 @@ offering an amendment. JavaScript only adds live totals (static/js/return-form.j
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent.access import account_view
 from consent.privileges import Privilege
 from filings import selectors, services
+from filings.claims import claim_kinds_for
 from filings.forms import CertificationForm, ReturnLinesForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
@@ -48,6 +50,36 @@ from filings.xml.validator import xml_return_check
 from programs import money
 
 STEP_FIELD = "step"
+NO_RETURNS = _("%(program)s accounts do not file returns in TRACS.")
+
+
+def _no_returns(request: HttpRequest) -> HttpResponse:
+    """File a Return of an account whose program files no returns in TRACS: the program's own page, in its
+    words, with what the account files instead. Asked for: 200; a form sent to it: refused, 400."""
+    account = request.account
+    return render(
+        request,
+        "filings/returns_none.html",
+        {
+            "program": account.program,
+            "message": NO_RETURNS % {"program": account.program.name},
+            "files_claims": bool(claim_kinds_for(account=account)),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _files_returns(view):
+    """The pages of fuel tax returns, for the accounts that file them (filings.selectors.files_returns_in_tracs);
+    below account_view, which puts request.account in place."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.files_returns_in_tracs(request.account):
+            return _no_returns(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _period_problem(request: HttpRequest, period: Period) -> str | None:
@@ -76,6 +108,7 @@ def _original(request: HttpRequest, period: Period) -> FuelTaxReturn | None:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_GET
 def returns_owed(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -93,6 +126,7 @@ def returns_owed(request: HttpRequest) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_GET
 def return_period(request: HttpRequest, period: Period) -> HttpResponse:
     versions = selectors.returns_for_period(account=request.account, period=period)
@@ -104,6 +138,7 @@ def return_period(request: HttpRequest, period: Period) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_GET
 def return_confirmation(request: HttpRequest, confirmation_number: str) -> HttpResponse:
     tax_return = selectors.return_by_confirmation(
@@ -247,6 +282,7 @@ def _confirmation_message(tax_return: FuelTaxReturn) -> str:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_http_methods(["GET", "POST"])
 def return_file(request: HttpRequest, period: Period) -> HttpResponse:
     existing = _original(request, period)
@@ -259,6 +295,7 @@ def return_file(request: HttpRequest, period: Period) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_http_methods(["GET", "POST"])
 def return_amend_file(request: HttpRequest, period: Period) -> HttpResponse:
     latest = selectors.latest_version(account=request.account, period=period)
@@ -268,6 +305,7 @@ def return_amend_file(request: HttpRequest, period: Period) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_http_methods(["GET", "POST"])
 def return_nil_file(request: HttpRequest, period: Period) -> HttpResponse:
     """A nil return (no activity in the month): one button on the list, then the certification."""
@@ -438,6 +476,7 @@ def _content_length(request: HttpRequest) -> int:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @csrf_exempt  # only so the size is checked before the body is read: _xml_upload_post checks the CSRF token
 @require_http_methods(["GET", "POST"])
 def return_xml_upload(request: HttpRequest) -> HttpResponse:
@@ -498,6 +537,7 @@ def _pending_xml_upload(request: HttpRequest) -> dict | None:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_files_returns
 @require_http_methods(["GET", "POST"])
 def return_xml_review(request: HttpRequest) -> HttpResponse:
     """What the uploaded file will file, computed by the service as for the web form; certify and submit."""

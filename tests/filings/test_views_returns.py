@@ -5,6 +5,7 @@ field, nothing stored)."""
 import html
 import json
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLogEntry
+from filings import views
 from filings.forms import DECLARATION_REQUIRED
 from filings.models import FuelTaxReturn
 from filings.services import ALREADY_FILED, AMENDED_MEANWHILE, PERIOD_BEFORE_ACCOUNT, PERIOD_NOT_ENDED
@@ -76,6 +78,52 @@ def test_returns_owed_when_nothing_is_owed_yet(db):
     response = sign_in(Client(), user).get(url("returns_owed", account))
     assert response.status_code == 200
     assert "No return is owed yet" in text(response)
+
+
+# --- Programs without returns in TRACS --------------------------------------------------------------------
+
+OTHER_PROGRAMS = ["carbon_levy", "tefs", "aite", "prop", "tourism_levy"]
+
+
+@pytest.mark.parametrize("program", OTHER_PROGRAMS)
+def test_file_a_return_of_a_program_without_returns_is_that_programs_own_page(db, program):
+    """Every address of File a Return answers an account whose program files no returns in TRACS with that
+    program's own page: it says so in the program's words and offers what the account has instead."""
+    account = ProgramAccountFactory(program=program, effective_date=date(2024, 1, 1))
+    user = owner_grant(account=account).user
+    client = sign_in(Client(), user)
+    for address in (
+        url("returns_owed", account),
+        url("return_file", account, period="2024-06"),
+        url("return_nil", account, period="2024-06"),
+        url("return_amend", account, period="2024-06"),
+        url("return_period", account, period="2024-06"),
+        url("return_xml_upload", account),
+        url("return_xml_review", account),
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        page = text(response)
+        name = account.program.name
+        assert str(views.NO_RETURNS % {"program": name}) in page, address
+        assert account.program.description in page
+        assert "fuel tax return" not in page.lower(), address
+        assert url("return_xml_upload", account) not in page
+        assert reverse("help_program", kwargs={"code": program}) in page
+        assert (url("claims_list", account) in page) == (program == "carbon_levy"), address
+    refused = client.post(url("return_file", account, period="2024-06"), {"clear_gasoline__taxable": "10"})
+    assert refused.status_code == 400
+    assert not FuelTaxReturn.objects.exists()
+
+
+def test_the_menu_offers_file_a_return_to_fuel_tax_accounts_only(account, owner_client, db):
+    page = owner_client.get(url("account_detail", account)).content.decode()
+    assert f'<a href="{url("returns_owed", account)}">File a Return</a>' in page
+    carbon = ProgramAccountFactory(program="carbon_levy")
+    client = sign_in(Client(), owner_grant(account=carbon).user)
+    page = client.get(url("account_detail", carbon)).content.decode()
+    assert "File a Return" not in page
+    assert f'<a href="{url("claims_list", carbon)}">File a Claim</a>' in page
 
 
 # --- The web form ---------------------------------------------------------------------------------------
