@@ -33,6 +33,7 @@ run: setup
 	-@test -f var/celery.pid && kill $$(cat var/celery.pid) 2>/dev/null && sleep 2; rm -f var/celery.pid
 	@$(BIN)/celery -A tracs worker --beat --pool solo --loglevel INFO --logfile var/celery.log --pidfile var/celery.pid --detach
 	@echo "TRACS is at http://127.0.0.1:8000/  (Ctrl-C stops the web server; 'make stop' stops the rest)"
+	@test -n "$$EMAIL_URL" || echo "E-mail is not sent in the demo: what TRACS sends (sign-up verification links, password resets, PINs) is at http://127.0.0.1:8000/dev/mail/"
 	$(MANAGE) runserver 127.0.0.1:8000 --noreload
 
 worker: setup

@@ -2,7 +2,8 @@
 
 Two modes:
 - default (make run / make test): embedded PostgreSQL unless DATABASE_URL is set, Celery over kombu's
-  filesystem transport unless CELERY_BROKER_URL is set, e-mail to the console.
+  filesystem transport unless CELERY_BROKER_URL is set, e-mail kept under var/mail and shown at /dev/mail/
+  unless EMAIL_URL is set.
 - TRACS_PRODUCTION=1: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS required; HTTPS-only cookies, HSTS, SSL redirect.
 """
 
@@ -281,6 +282,18 @@ WHITENOISE_MAX_AGE = 31536000
 
 # --- E-mail: through the outbox (accounts.services.email_queue), sent by Celery. Console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# The demo's mail catcher (tracs/dev_mail.py): e-mail is kept under var/mail and shown at /dev/mail/ instead of
+# being sent. On by default only where e-mail has nowhere else to go (no EMAIL_URL, not production); production
+# refuses it, whatever else is set.
+TRACS_DEV_MAIL = env.bool("TRACS_DEV_MAIL", default=not PRODUCTION and not env.str("EMAIL_URL", default=""))
+if PRODUCTION and TRACS_DEV_MAIL:
+    raise environ.ImproperlyConfigured(
+        "TRACS_DEV_MAIL keeps e-mail on disk and shows it to anyone at /dev/mail/: it is for the demo only, never in "
+        "production (TRACS_PRODUCTION=1). Unset it and set EMAIL_URL."
+    )
+TRACS_DEV_MAIL_DIR = VAR_DIR / "mail"
+if TRACS_DEV_MAIL:
+    EMAIL_BACKEND = "tracs.dev_mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TRACS <no-reply@tracs.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_KEY = env.str("OUTBOX_KEY", default="")  # Fernet key; derived from SECRET_KEY when empty

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from tracs import views
+
 urlpatterns = [
     path("", include("consent.urls")),
     path("", include("filings.urls")),
@@ -13,6 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # The demo's mail catcher: 404 unless TRACS_DEV_MAIL, which production refuses (tracs/dev_mail.py).
+    path("dev/mail/", views.dev_mail_list, name="dev_mail"),
+    path("dev/mail/<str:name>/", views.dev_mail_message, name="dev_mail_message"),
 ]
 
 handler400 = "tracs.errors.bad_request"

@@ -36,16 +36,9 @@ def test_demo_person_signs_in_and_reaches_home(page, live_server, axe_check, sig
         axe_check(page)
 
 
-def test_new_person_sets_up_authenticator_then_reaches_home(page, live_server, axe_check, sign_in):
+def set_up_authenticator(page, axe_check):
+    """From the two-factor set-up page: read the secret, confirm a code, keep the backup codes, go on."""
     from django_otp.oath import totp
-
-    user = UserFactory(two_factor=False)
-
-    page.goto(f"{live_server.url}/auth/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").first.click()
 
     assert urlsplit(page.url).path == "/two-factor/setup/"
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
@@ -64,11 +57,65 @@ def test_new_person_sets_up_authenticator_then_reaches_home(page, live_server, a
     with page.expect_navigation():
         page.get_by_role("link", name="I have saved my codes, continue").click()
 
+
+def password_sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/auth/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+
+
+def test_new_person_sets_up_authenticator_then_reaches_home(page, live_server, axe_check, sign_in):
+    user = UserFactory(two_factor=False)
+
+    password_sign_in(page, live_server, user.email)
+    set_up_authenticator(page, axe_check)
+
     assert urlsplit(page.url).path == "/"
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     axe_check(page)
     user.refresh_from_db()
     assert user.totpdevice_set.get().confirmed
+
+
+def test_new_person_signs_up_with_their_name_and_verifies_through_the_demo_mail(
+    page, live_server, axe_check, settings, tmp_path
+):
+    """What a new person does under `make run`: sign up with their name, open the verification e-mail in the
+    demo's mail catcher (/dev/mail/), confirm, sign in, set up an authenticator and be greeted by name."""
+    from django.core.cache import cache
+
+    cache.clear()  # allauth's sign-up limit per address
+    settings.TRACS_DEV_MAIL = True
+    settings.TRACS_DEV_MAIL_DIR = tmp_path / "mail"
+    settings.EMAIL_BACKEND = "tracs.dev_mail.EmailBackend"
+
+    page.goto(f"{live_server.url}/auth/signup/")
+    axe_check(page)
+    page.get_by_label("Full name").fill("  Jeanne Marie Tremblay ")
+    page.get_by_label("Email").fill("jeanne@example.ca")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    assert urlsplit(page.url).path == "/auth/confirm-email/"
+
+    page.goto(f"{live_server.url}/dev/mail/")
+    axe_check(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("Confirm Your Email Address")).click()
+    axe_check(page)
+    with page.expect_navigation():
+        page.locator("main pre a[href*='/auth/confirm-email/']").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+
+    password_sign_in(page, live_server, "jeanne@example.ca")
+    set_up_authenticator(page, axe_check)
+    assert urlsplit(page.url).path == "/"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Jeanne Marie Tremblay")
+    axe_check(page)
 
 
 def test_home_fits_a_phone_screen(page, live_server, axe_check, sign_in):
