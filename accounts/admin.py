@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import pins
-from accounts.models import AccessLogEntry, OutboxEmail, Pin, PinAttempt, User
+from accounts.models import AccessLogEntry, OutboxEmail, Pin, PinAttempt, PinFailureAlert, User
 from accounts.services import access_log_record, two_factor_reset
 
 LETTER_NOT_AVAILABLE = _(
@@ -555,3 +555,75 @@ class PinAttemptAdmin(ReadOnlyAdmin):
     @admin.display(description=_("person"), ordering="user__email")
     def person(self, obj) -> str:
         return obj.user.email
+
+
+class AlertHandledFilter(admin.SimpleListFilter):
+    title = _("handled")
+    parameter_name = "handled"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Not yet")), ("yes", _("Handled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(handled_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(handled_at__isnull=False)
+        return queryset
+
+
+@admin.register(PinFailureAlert)
+class PinFailureAlertAdmin(admin.ModelAdmin):
+    """The queue of account numbers whose PIN entries failed 10 times or more in a day (accounts/pins.py): staff
+    look at the entries, reissue the PIN if the owner needs it, and mark the alert handled."""
+
+    list_display = [
+        "day",
+        "account_number",
+        "failures",
+        "people",
+        "last_failure_at",
+        "entries",
+        "handled",
+        "handled_by",
+    ]
+    list_filter = [AlertHandledFilter, "day"]
+    search_fields = ["account_number"]
+    list_select_related = ["handled_by"]
+    date_hierarchy = "day"
+    actions = ["mark_handled"]
+    fields = [
+        "account_number",
+        "day",
+        "failures",
+        "people",
+        "raised_at",
+        "last_failure_at",
+        "handled_at",
+        "handled_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("handled"), boolean=True, ordering="handled_at")
+    def handled(self, obj) -> bool:
+        return obj.handled_at is not None
+
+    @admin.display(description=_("entries"))
+    def entries(self, obj) -> str:
+        url = reverse("admin:accounts_pinattempt_changelist")
+        return format_html('<a href="{}?q={}">{}</a>', url, obj.account_number, gettext("PIN entries"))
+
+    @admin.action(description=_("Mark handled"), permissions=["change"])
+    def mark_handled(self, request, queryset):
+        handled = pins.pin_alerts_handle(alert_ids=queryset.values_list("pk", flat=True), by=request.user)
+        self.message_user(
+            request,
+            gettext("%(count)s alert(s) marked handled.") % {"count": handled},
+            messages.SUCCESS if handled else messages.WARNING,
+        )

@@ -209,3 +209,36 @@ class PinAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.account_number} {'ok' if self.succeeded else 'refused'}"
+
+
+class PinFailureAlert(models.Model):
+    """Staff are alerted when the PIN entries naming an account number fail TRACS_PIN_ALERT_FAILURES times in
+    one day (Alberta time): one row, and one e-mail, per account number and day; later failures that day
+    update its counts. The number is text for the same reason as the access log's."""
+
+    account_number = models.CharField(_("account number"), max_length=20, db_index=True)
+    day = models.DateField(_("day (Alberta time)"))
+    failures = models.PositiveIntegerField(_("wrong entries that day"))
+    people = models.PositiveIntegerField(_("profiles that made them"))
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    last_failure_at = models.DateTimeField(_("last wrong entry"))
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+
+    class Meta:
+        ordering = [models.F("handled_at").desc(nulls_first=True), "-day", "-raised_at"]  # open ones first
+        verbose_name = _("repeated wrong PIN entries alert")
+        verbose_name_plural = _("repeated wrong PIN entries alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["account_number", "day"], name="pin_failure_alert_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.account_number}: {self.failures} wrong PIN entries"

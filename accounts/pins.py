@@ -3,7 +3,9 @@
 - 12 characters from a 31-character alphabet without look-alikes (no 0/O, 1/I/L): 31^12 ~ 2^59 guesses.
 - Stored only as a hash (Django's password hasher), single use, expires (TRACS_PIN_LIFETIME_DAYS, default 90).
 - Per person: after 5 wrong entries, an escalating cool-off (1, 2, 4 ... minutes, at most a day).
-- Per account number: 10 wrong entries by anyone lock its open PINs until staff reissue.
+- Per account number: staff are alerted at 10 wrong entries in a day (TRACS_PIN_ALERT_FAILURES), and its open PINs
+  lock only after 100 since they were issued (TRACS_PIN_LOCK_FAILURES, NIST SP 800-63B), until staff reissue:
+  ten throwaway profiles must not be able to lock an owner out.
 - Every entry is logged; the refusal never tells whether the account number exists, nor does the time it takes
   (every entry runs the password hasher PIN_HASH_CHECKS times, whatever is open).
 """
@@ -12,31 +14,41 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessLogEntry, Pin, PinAttempt, User
-from accounts.services import access_log_record, client_ip
+from accounts.models import AccessLogEntry, Pin, PinAttempt, PinFailureAlert, User
+from accounts.services import access_log_record, client_ip, email_queue
 
 PIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PIN_LENGTH = 12
 USER_FREE_FAILURES = 5
-ACCOUNT_LOCK_FAILURES = 10
-FAILURE_WINDOW = timedelta(hours=24)
+FAILURE_WINDOW = timedelta(hours=24)  # of the per-person cool-off
 # Open PINs checked per entry, and so the hasher runs per entry whether or not any is open: see pin_redeem.
 PIN_HASH_CHECKS = 3
 
 PIN_REFUSED = _(
     "That account number and PIN do not match an open invitation. Check both and try again: "
     "a PIN works only once, only before its expiry date, and only for the person it was issued to."
+)
+PIN_ALERT_SUBJECT = _("TRACS: %(failures)s wrong PIN entries today for account %(number)s")
+PIN_ALERT_BODY = _(
+    "PIN entries naming account number %(number)s failed %(failures)s times on %(day)s (Alberta time), by "
+    "%(people)s people.\n\n"
+    "Each person is slowed down after 5 wrong entries, and the account's open PINs are locked after %(lock)s "
+    "wrong entries since they were issued; nothing is locked yet because of this alert. If the owner reports "
+    "trouble, or the entries look like guessing, review them and reissue the PIN if needed:\n%(review)s\n\n"
+    "You get one such e-mail per account number and day."
 )
 PIN_THROTTLED = _("Too many incorrect PIN entries. For your security, wait %(minutes)s minute(s) before trying again.")
 
@@ -188,7 +200,8 @@ def _pin_matching(clear: str, candidates: list[Pin]) -> Pin | None:
 
 @transaction.atomic
 def pin_failure_record(*, refusal: PinRefused, request: HttpRequest | None = None) -> None:
-    """Log a refused PIN entry; lock the account number's open PINs after 10 failures by anyone in 24 hours."""
+    """Log a refused PIN entry, at the moment it happened; alert staff of an account number's repeated
+    failures and lock its open PINs after TRACS_PIN_LOCK_FAILURES (see the settings)."""
     user, number = refusal.user, refusal.number
     if refusal.counts:
         PinAttempt.objects.create(user=user, account_number=number, succeeded=False, ip_address=client_ip(request))
@@ -197,18 +210,112 @@ def pin_failure_record(*, refusal: PinRefused, request: HttpRequest | None = Non
     )
     if not refusal.counts:
         return
-    failures = PinAttempt.objects.filter(account_number=number, succeeded=False, occurred_at__gte=timezone.now() - FAILURE_WINDOW).count()
-    if failures >= ACCOUNT_LOCK_FAILURES:
-        locked = Pin.objects.filter(account_number=number, used_at__isnull=True, locked_at__isnull=True).update(locked_at=timezone.now())
-        if locked:
-            access_log_record(
-                actor=user,
-                kind=AccessLogEntry.Kind.SECURITY,
-                action="open PINs locked after repeated failures",
-                account_number=number,
-                detail=f"{failures} failures in 24 hours; staff must reissue",
-                request=request,
-            )
+    # Both run for every number, a PIN open or not, so that neither the work nor an alert tells the guesser.
+    _staff_alert_on_repeated_failures(number=number, user=user, request=request)
+    _lock_after_repeated_failures(number=number, user=user, request=request)
+
+
+def _staff_alert_on_repeated_failures(*, number: str, user: User, request: HttpRequest | None) -> None:
+    """At the TRACS_PIN_ALERT_FAILURES-th wrong entry of an Alberta day naming `number`: a row in the staff queue
+    and one e-mail to TRACS_SECURITY_ALERT_EMAIL; later failures that day update the row, and send nothing."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    day_start = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+    counts = PinAttempt.objects.filter(
+        account_number=number, succeeded=False, occurred_at__gte=day_start
+    ).aggregate(failures=Count("pk"), people=Count("user", distinct=True))
+    if counts["failures"] < settings.TRACS_PIN_ALERT_FAILURES:
+        return
+    alert, raised = PinFailureAlert.objects.get_or_create(
+        account_number=number, day=today, defaults={**counts, "last_failure_at": now}
+    )
+    if not raised:
+        PinFailureAlert.objects.filter(pk=alert.pk).update(**counts, last_failure_at=now)
+        return
+    access_log_record(
+        actor=user,
+        kind=AccessLogEntry.Kind.SECURITY,
+        action="staff alerted: repeated wrong PIN entries",
+        account_number=number,
+        detail=f"{counts['failures']} wrong entries today by {counts['people']} people",
+        request=request,
+    )
+    review = settings.TRACS_SITE_URL.rstrip("/") + reverse(
+        "admin:accounts_pinfailurealert_change", args=[alert.pk]
+    )
+    email_queue(
+        to=settings.TRACS_SECURITY_ALERT_EMAIL,
+        subject=PIN_ALERT_SUBJECT % {"failures": counts["failures"], "number": number},
+        body=PIN_ALERT_BODY
+        % {
+            "number": number,
+            "failures": counts["failures"],
+            "people": counts["people"],
+            "day": today.isoformat(),
+            "lock": settings.TRACS_PIN_LOCK_FAILURES,
+            "review": review,
+        },
+        purpose="pin-failure-alert",
+        dedupe_key=f"pin-failure-alert:{number}:{today.isoformat()}",
+    )
+
+
+def _lock_after_repeated_failures(*, number: str, user: User, request: HttpRequest | None) -> None:
+    """Lock each open PIN of `number` that TRACS_PIN_LOCK_FAILURES wrong entries naming it followed since it was
+    issued (NIST SP 800-63B 5.2.2: at most 100 consecutive failures). Counted from each PIN's issue, whatever
+    the days they took, so a reissued PIN starts afresh; staff reissue a locked one."""
+    failures_since_issue = (
+        PinAttempt.objects.filter(
+            account_number=OuterRef("account_number"),
+            succeeded=False,
+            occurred_at__gte=OuterRef("created_at"),
+        )
+        .order_by()
+        .values("account_number")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    due = dict(
+        Pin.objects.filter(
+            account_number=number, used_at__isnull=True, cancelled_at__isnull=True, locked_at__isnull=True
+        )
+        .annotate(failures=Subquery(failures_since_issue))
+        .filter(failures__gte=settings.TRACS_PIN_LOCK_FAILURES)
+        .values_list("pk", "failures")
+    )
+    if not due:
+        return
+    Pin.objects.filter(pk__in=due).update(locked_at=timezone.now())
+    access_log_record(
+        actor=user,
+        kind=AccessLogEntry.Kind.SECURITY,
+        action="open PINs locked after repeated failures",
+        account_number=number,
+        detail=f"{max(due.values())} wrong entries since the PIN was issued; staff must reissue",
+        request=request,
+    )
+
+
+@transaction.atomic
+def pin_alerts_handle(*, alert_ids: Iterable[int], by: User) -> int:
+    """Staff mark alerts of repeated wrong PIN entries handled (the ones not handled yet); returns how many."""
+    alerts = list(
+        PinFailureAlert.objects.select_for_update().filter(pk__in=list(alert_ids), handled_at__isnull=True)
+    )
+    now = timezone.now()
+    for alert in alerts:
+        alert.handled_at = now
+        alert.handled_by = by
+        alert.save(update_fields=["handled_at", "handled_by"])
+        access_log_record(
+            actor=by,
+            kind=AccessLogEntry.Kind.SECURITY,
+            action="PIN failure alert handled",
+            account_number=alert.account_number,
+            capacity="staff",
+            detail=str(alert),
+        )
+    return len(alerts)
 
 
 def pins_cancel_open(*, account_number: str, purpose: str) -> int:

@@ -346,6 +346,13 @@ LOGGING = {
 
 # --- Portal rules that are configuration rather than law.
 TRACS_PIN_LIFETIME_DAYS = env.int("TRACS_PIN_LIFETIME_DAYS", default=90)
+# PIN guessing (accounts/pins.py). With 59-bit PINs guessing is hopeless, so the lock is a backstop, not a door any
+# ten throwaway profiles can shut on the owner: NIST SP 800-63B 5.2.2 allows at most 100 consecutive failures. An
+# account number's open PINs lock after this many wrong entries naming it since they were issued; staff are
+# alerted (admin queue and e-mail to TRACS_SECURITY_ALERT_EMAIL) at this many in one Alberta day, once a day.
+TRACS_PIN_LOCK_FAILURES = env.int("TRACS_PIN_LOCK_FAILURES", default=100)
+TRACS_PIN_ALERT_FAILURES = env.int("TRACS_PIN_ALERT_FAILURES", default=10)
+TRACS_SECURITY_ALERT_EMAIL = env.list("TRACS_SECURITY_ALERT_EMAIL", default=["security@tracs.example"])
 CSRF_FAILURE_VIEW = "tracs.errors.csrf_failure"
 TRACS_DELEGATION_PIN_DAYS = env.int("TRACS_DELEGATION_PIN_DAYS", default=30)
 TRACS_CONSENT_PIN_DAYS = env.int("TRACS_CONSENT_PIN_DAYS", default=30)

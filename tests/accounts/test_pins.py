@@ -5,7 +5,8 @@ enrolment runs in one transaction that rolls back on refusal, and the evidence i
 
 import math
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,7 +14,8 @@ from django.contrib.auth.hashers import check_password, get_hasher
 from django.utils import timezone
 
 from accounts import pins
-from accounts.models import AccessLogEntry, Pin, PinAttempt
+from accounts.crypto import decrypt
+from accounts.models import AccessLogEntry, OutboxEmail, Pin, PinAttempt, PinFailureAlert
 from consent import services
 from consent.models import Grant
 from consent.privileges import Privilege
@@ -399,39 +401,73 @@ def test_the_cool_off_is_per_person(account, staff):
     assert grant.status == Grant.Status.ACTIVE
 
 
-# --- Per account number: 10 failures by anyone lock its open PINs --------------------------------------
+# --- Per account number: NIST SP 800-63B, lock only after 100 failures; staff alerted at 10 a day ----------
+
+ALBERTA = ZoneInfo("America/Edmonton")
 
 
-def test_ten_failures_naming_one_account_lock_its_open_pins_until_staff_reissue(account, staff):
+def wrong_entries(account, issued, count):
+    """`count` wrong entries naming the account, by throwaway profiles of 5 each (5 are free of the cool-off)."""
+    for n in range(count):
+        if n % pins.USER_FREE_FAILURES == 0:
+            guesser = UserFactory()
+        assert str(refused(guesser, account.number, wrong_pin(issued.clear))) == str(pins.PIN_REFUSED)
+
+
+def alert_emails():
+    return OutboxEmail.objects.filter(purpose="pin-failure-alert").order_by("id")
+
+
+def test_ten_wrong_entries_by_ten_throwaway_profiles_no_longer_lock_the_owner_out(account, staff):
+    """With 10 failures locking the account's PINs, anyone could deny its owner their letter's PIN."""
     issued = enrolment_pin(account, staff)
-    guessers = [UserFactory(), UserFactory()]
-    with time_machine.travel(timezone.now(), tick=False) as clock:
-        for attempt in range(9):
-            refused(guessers[attempt % 2], account.number, wrong_pin(issued.clear))
-        assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+    for _ in range(10):
+        refused(UserFactory(), account.number, wrong_pin(issued.clear))
+    assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+    owner = UserFactory()
+    [grant] = services.account_enrol(user=owner, account_number=account.number, typed_pin=issued.clear)
+    assert grant.role == Grant.Role.OWNER
 
-        refused(guessers[1], account.number, wrong_pin(issued.clear))  # the 10th
+
+def test_the_100th_wrong_entry_since_a_pin_was_issued_locks_it_until_staff_reissue(account, staff, settings):
+    """NIST SP 800-63B 5.2.2: at most 100 consecutive failures. They count from the PIN's issue, however many
+    days they take (a daily quota would allow 99 a day forever); failures before a reissue do not count."""
+    assert settings.TRACS_PIN_LOCK_FAILURES == 100
+    start = datetime(2026, 3, 10, 10, 0, tzinfo=ALBERTA)
+    with time_machine.travel(start, tick=False) as clock:
+        issued = enrolment_pin(account, staff)
+        wrong_entries(account, issued, 60)
+        clock.shift(timedelta(days=3))
+        wrong_entries(account, issued, 39)
+        assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+        assert not AccessLogEntry.objects.filter(action="open PINs locked after repeated failures").exists()
+
+        refused(UserFactory(), account.number, wrong_pin(issued.clear))  # the 100th
         assert Pin.objects.get(pk=issued.pin.pk).state == "locked"
         lock_row = AccessLogEntry.objects.get(
             kind=AccessLogEntry.Kind.SECURITY, action="open PINs locked after repeated failures"
         )
         assert lock_row.account_number == account.number
+        assert lock_row.detail == "100 wrong entries since the PIN was issued; staff must reissue"
 
         # The real owner, with the right PIN: refused, with the same message.
         owner = UserFactory()
         assert str(refused(owner, account.number, issued.clear)) == str(pins.PIN_REFUSED)
 
-        # Staff reissue: a new letter (the old PIN is cancelled); the new PIN works.
+        # Staff reissue: a new letter (the old PIN is cancelled); the 100 old failures do not lock the new one.
         clock.shift(timedelta(minutes=5))
         new_pin = services.enrolment_pin_issue(account=account, by=staff)
         reissued = _clear_of(new_pin)
         assert Pin.objects.get(pk=issued.pin.pk).state == "cancelled"
+        refused(UserFactory(), account.number, wrong_pin(reissued))
+        assert Pin.objects.get(pk=new_pin.pk).state == "open"
         [grant] = services.account_enrol(user=owner, account_number=account.number, typed_pin=reissued)
     assert grant.role == Grant.Role.OWNER
     assert grant.user == owner
 
 
-def test_failures_on_other_account_numbers_do_not_lock(account, staff):
+def test_failures_on_other_account_numbers_do_not_lock(account, staff, settings):
+    settings.TRACS_PIN_LOCK_FAILURES = 3
     issued = enrolment_pin(account, staff)
     with time_machine.travel(timezone.now(), tick=False):
         for n in range(12):
@@ -439,15 +475,82 @@ def test_failures_on_other_account_numbers_do_not_lock(account, staff):
     assert Pin.objects.get(pk=issued.pin.pk).state == "open"
 
 
-def test_the_lock_counts_failures_of_the_last_24_hours(account, staff):
-    issued = enrolment_pin(account, staff)
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        for _ in range(9):
-            refused(UserFactory(), account.number, wrong_pin(issued.clear))
-        clock.shift(timedelta(hours=24, seconds=1))
-        refused(UserFactory(), account.number, wrong_pin(issued.clear))
+def test_staff_are_alerted_once_a_day_when_an_accounts_pins_fail_ten_times(account, staff, settings):
+    """An admin queue row and one e-mail to TRACS_SECURITY_ALERT_EMAIL at the 10th wrong entry of a day naming
+    the account, not one per failure: later failures that day update the row's count."""
+    settings.TRACS_SECURITY_ALERT_EMAIL = ["security@tra.example", "fraud@tra.example"]
+    assert settings.TRACS_PIN_ALERT_FAILURES == 10
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=ALBERTA), tick=False) as clock:
+        issued = enrolment_pin(account, staff)
+        wrong_entries(account, issued, 9)
+        assert not PinFailureAlert.objects.exists()
+        assert not alert_emails().exists()
+
+        wrong_entries(account, issued, 1)
+        alert = PinFailureAlert.objects.get()
+        assert (alert.account_number, alert.day, alert.failures, alert.people) == (
+            account.number,
+            date(2026, 3, 10),
+            10,
+            3,
+        )
+        assert alert.handled_at is None
+        [email] = alert_emails()
+        assert email.to == ["fraud@tra.example", "security@tra.example"]
+        subject, body = decrypt(email.subject_encrypted), decrypt(email.body_encrypted)
+        assert subject == f"TRACS: 10 wrong PIN entries today for account {account.number}"
+        assert "by 3 people" in body
+        assert "locked after 100 wrong entries" in body
+        assert f"/admin/accounts/pinfailurealert/{alert.pk}/change/" in body
+        assert issued.clear not in body
+        staff_row = AccessLogEntry.objects.get(action="staff alerted: repeated wrong PIN entries")
+        assert staff_row.account_number == account.number
+
+        clock.shift(timedelta(hours=1))
+        wrong_entries(account, issued, 2)
+        alert.refresh_from_db()
+        assert alert.failures == 12
+        assert PinFailureAlert.objects.count() == 1
+        assert alert_emails().count() == 1
+
+        clock.shift(timedelta(days=1))
+        wrong_entries(account, issued, 10)
         assert Pin.objects.get(pk=issued.pin.pk).state == "open"
+    assert list(PinFailureAlert.objects.order_by("day").values_list("day", "failures")) == [
+        (date(2026, 3, 10), 12),
+        (date(2026, 3, 11), 10),
+    ]
+    assert alert_emails().count() == 2
+
+
+def test_the_alerts_day_is_albertas(account, staff):
+    """9 failures at 23:30 and 1 at 00:30 in Edmonton are 10 on one UTC day (06:30 and 07:30 UTC), 9 and 1 on
+    two Alberta days: no alert."""
+    with time_machine.travel(datetime(2026, 3, 10, 23, 30, tzinfo=ALBERTA), tick=False) as clock:
+        issued = enrolment_pin(account, staff)
+        wrong_entries(account, issued, 9)
+        clock.shift(timedelta(hours=1))
+        wrong_entries(account, issued, 1)
+    assert not PinFailureAlert.objects.exists()
+
+
+def test_numbers_without_a_pin_are_alerted_alike(staff):
+    """Whether an alert is raised must not depend on a PIN being open: the work would tell the guesser."""
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=ALBERTA), tick=False):
+        guessers = [UserFactory(), UserFactory()]
+        for n in range(10):
+            refused(guessers[n % 2], "999999999-01-001", "ABCD-EFGH-JKMN")
+    assert PinFailureAlert.objects.get().account_number == "999999999-01-001"
+
+
+def test_every_failure_is_recorded_at_the_moment_it_happened(account, staff):
+    moment = datetime(2026, 3, 10, 10, 0, 7, 250_000, tzinfo=ALBERTA)
+    issued = enrolment_pin(account, staff)
+    person = UserFactory()
+    with time_machine.travel(moment, tick=False):
+        refused(person, account.number, wrong_pin(issued.clear))
+    assert PinAttempt.objects.get(user=person).occurred_at == moment
+    assert AccessLogEntry.objects.get(actor=person, kind=AccessLogEntry.Kind.DENIED).occurred_at == moment
 
 
 _CAPTURED: dict[int, str] = {}
