@@ -1,6 +1,7 @@
 """Demo filings for `make run`: Prairie Fuels' fuel tax returns since the account opened, each received a few
 days before its due date except the one before last, received 12 days late; the next is due and not filed yet.
-And a refund claim for fuel exported in bulk. The history ends on the day the demo is loaded (the last return
+And a refund claim for fuel exported in bulk, and the bills of lading of the fuel the late return reports exported,
+submitted with it through Submit Documents. The history ends on the day the demo is loaded (the last return
 the one whose due date passed most recently), so the demo tells the same story whenever it is loaded, and each
 filing is made at the moment it happened (accounts.demo.as_of). Idempotent: nothing is added to an account that
 has returns already."""
@@ -12,7 +13,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from weasyprint import HTML
 
 from accounts.demo import as_of
 from filings.claims import ClaimLineInput, claim_submit, submission_token_new
@@ -20,11 +23,15 @@ from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.services import return_submit
 from filings.tax import LineInput
-from programs.models import ProgramAccount
+from programs.models import Document, ProgramAccount
+from programs.services import document_file_stage, document_submit
 
 EDMONTON = ZoneInfo("America/Edmonton")
 DAYS_EARLY = 3  # an on-time return is received this many days before its due date
 DAYS_LATE = 12  # the late return is received this many days after its due date
+# The late return's bills of lading are submitted this long after it (it is assessed the next day).
+SUPPORT_SUBMITTED_AFTER = timedelta(hours=2)
+EXPORTED_LITRES = Decimal(4_000)  # clear diesel exported in bulk each month (_lines)
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def _lines(index: int) -> list[LineInput]:
         LineInput(fuel="clear_gasoline", category="taxable", litres=Decimal(42_000 + 1_500 * (index % 5))),
         LineInput(fuel="clear_diesel", category="taxable", litres=Decimal(18_000 + 700 * (index % 3))),
         LineInput(fuel="marked_diesel", category="taxable", litres=Decimal(9_500)),
-        LineInput(fuel="clear_diesel", category="export_bulk", litres=Decimal(4_000)),
+        LineInput(fuel="clear_diesel", category="export_bulk", litres=EXPORTED_LITRES),
     ]
 
 
@@ -88,6 +95,7 @@ def seed(*, users) -> None:
                 capacity="owner",
             )
         period, index = period.next(), index + 1
+    _supporting_document(account=account, owner=owner, dates=dates)
     with as_of(dates.claim_filed):
         claim_submit(
             account=account,
@@ -106,4 +114,47 @@ def seed(*, users) -> None:
             submitted_by=owner,
             capacity="owner",
             submission_token=submission_token_new(),
+        )
+
+
+def _bills_of_lading_pdf(*, account: ProgramAccount, period: Period) -> bytes:
+    """A real (small) PDF: the two loads of clear diesel the return reports exported in bulk, 4,000 L."""
+    first, second = Decimal(2_500), EXPORTED_LITRES - 2_500
+    loads = [
+        (f"BOL-{period.start:%Y%m}-01", period.start + timedelta(days=9), first, "Swift Current SK"),
+        (f"BOL-{period.start:%Y%m}-02", period.start + timedelta(days=20), second, "Lloydminster SK"),
+    ]
+    rows = "".join(
+        f"<tr><td>{number}</td><td>{day.isoformat()}</td><td>{destination}</td><td>{litres:,} L</td></tr>"
+        for number, day, litres, destination in loads
+    )
+    return HTML(
+        string=f"""<html><body style="font-family: sans-serif; font-size: 11pt">
+<h1 style="font-size: 15pt">{account.taxpayer.legal_name}: bills of lading, {period.label}</h1>
+<p>Clear diesel exported from Alberta in bulk by truck, account {account.number}.</p>
+<table style="border-collapse: collapse" border="1" cellpadding="4">
+<tr><th>Bill of lading</th><th>Shipped</th><th>Destination</th><th>Litres</th></tr>{rows}
+<tr><th colspan="3">Total exported</th><th>{EXPORTED_LITRES:,} L</th></tr></table>
+</body></html>"""
+    ).write_pdf()
+
+
+def _supporting_document(*, account: ProgramAccount, owner, dates: Story) -> None:
+    """Two hours after sending the late return, the owner submitted the bills of lading of the fuel it reports
+    exported (Submit Documents asks for the reference number of a return in process, as it is until it is
+    assessed the next day), through the same services as the Submit Documents wizard."""
+    tax_return = FuelTaxReturn.objects.get(account=account, period_start=dates.late.start)
+    pdf = _bills_of_lading_pdf(account=account, period=dates.late)
+    with as_of(dates.received_at(dates.late) + SUPPORT_SUBMITTED_AFTER):
+        name = f"bills-of-lading-{dates.late.key}.pdf"
+        upload = SimpleUploadedFile(name, pdf, content_type="application/pdf")
+        staged = document_file_stage(account=account, uploaded=upload, by=owner)
+        document_submit(
+            account=account,
+            document_type=Document.Type.RETURN_SUPPORT,
+            related_reference=tax_return.confirmation_number,
+            description=f"Bills of lading for the {EXPORTED_LITRES:,} L of clear diesel exported in {dates.late.label}",
+            staged=[staged],
+            by=owner,
+            capacity="owner",
         )

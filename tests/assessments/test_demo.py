@@ -3,7 +3,7 @@ their notices, paid on time but for the late period, a claim assessed whose refu
 waiver of the late-filing penalty requested; loading it again adds nothing."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,7 +19,7 @@ from assessments.models import Assessment, LedgerTransaction, Notice, Payment, R
 from filings.models import Claim, FuelTaxReturn
 from filings.models_objections import WaiverRequest
 from filings.periods import Period
-from programs.models import ProgramAccount
+from programs.models import Document, DocumentFile, Message, MessageRead, ProgramAccount
 from tests.conftest import sign_in
 from tests.filings.factories import edmonton
 
@@ -34,6 +34,10 @@ def _counts(account):
         LedgerTransaction.objects.filter(account=account).count(),
         Refund.objects.filter(account=account).count(),
         WaiverRequest.objects.filter(account=account).count(),
+        Message.objects.filter(account=account).count(),
+        MessageRead.objects.filter(message__account=account).count(),
+        Document.objects.filter(account=account).count(),
+        DocumentFile.objects.filter(document__account=account).count(),
     ]
 
 
@@ -97,6 +101,46 @@ def _the_story(*, last_filed, late):
     assert "with an outstanding balance" not in balances
     assert f"<strong>{credit}</strong> credit" in balances
 
+    _messages_and_documents(client=client, account=account, owner=owner, late=late, waiver=waiver)
+
     before = _counts(account)
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts(account) == before
+
+
+def _messages_and_documents(*, client, account, owner, late, waiver):
+    """Messages and Submit Documents are not empty pages in the demo (issue 10, item 21): TRA wrote the day after
+    the late return fell due (read), and after the waiver request (unread); the owner submitted a document with
+    the late return, while it was in process."""
+    number = {"number": account.number}
+    overdue, received = Message.objects.filter(account=account).order_by("sent_at")
+    assert timezone.localdate(overdue.sent_at) == late.due_on + timedelta(days=1)
+    assert late.label in overdue.subject
+    assert waiver.received_at < received.sent_at <= timezone.now()
+    messages = client.get(reverse("messages_list", kwargs=number)).content.decode()
+    assert overdue.subject in messages
+    assert received.subject in messages
+    assert messages.count('class="unread"') == 1
+    where = messages.index
+    assert where('class="unread"') < where(received.subject) < where(overdue.subject)  # newest first
+    detail = reverse("message_detail", kwargs={**number, "message_id": received.pk})
+    assert client.get(detail).status_code == 200
+
+    tax_return = FuelTaxReturn.objects.get(account=account, period_start=late.start)
+    [document] = Document.objects.filter(account=account)
+    assert document.document_type == Document.Type.RETURN_SUPPORT
+    assert document.related_reference == tax_return.confirmation_number
+    assert document.submitted_by == owner
+    # Submitted while the return was in process: it was assessed the day after it was received.
+    assert tax_return.received_at < document.received_at < tax_return.received_at + timedelta(days=1)
+    [file] = document.files.all()
+    assert file.content_type == "application/pdf"
+    assert file.file.open("rb").read(5) == b"%PDF-"
+    documents = client.get(reverse("documents_list", kwargs=number)).content.decode()
+    assert document.reference_number in documents
+    assert f"for {tax_return.confirmation_number}" in documents
+    assert file.original_name in documents
+    download = client.get(
+        reverse("document_file_download", kwargs={**number, "document_id": document.pk, "file_id": file.pk})
+    )
+    assert download.status_code == 200
