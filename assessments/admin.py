@@ -13,9 +13,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
@@ -26,7 +29,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import StaffReadLoggedAdmin, error_text
+from accounts.admin import (
+    ConfirmRow,
+    StaffReadLoggedAdmin,
+    action_confirmed,
+    confirm_first,
+    confirmation_page,
+    error_text,
+    is_confirmed,
+)
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import computation, selectors, services
@@ -62,6 +73,11 @@ class ReadOnlyMixin:
 
 
 # --- The assessment queue ---------------------------------------------------------------------------------
+
+ASSESS_CONFIRM = _(
+    "Check the taxpayer and the amounts. Nothing is assessed, posted or issued until you confirm; each notice "
+    "is then issued to the account."
+)
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -192,22 +208,68 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     def assess_selected(self, request, queryset):
         if not self._may_assess(request):
             raise PermissionDenied
-        done, refused = [], []
-        for tax_return in queryset:
-            try:
-                services.assessment_make(tax_return=tax_return, by=request.user, request=request)
-            except ValidationError as error:
-                refused.append(f"{tax_return.confirmation_number}: {error_text(error)}")
-                continue
-            done.append(tax_return.confirmation_number)
-        if done:
-            self.message_user(
-                request,
-                gettext("Assessed (notices being issued): %(numbers)s.") % {"numbers": ", ".join(done)},
-                messages.SUCCESS,
-            )
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
+
+        def apply(_data):
+            done, refused = [], []
+            for tax_return in queryset:
+                try:
+                    services.assessment_make(tax_return=tax_return, by=request.user, request=request)
+                except ValidationError as error:
+                    refused.append(f"{tax_return.confirmation_number}: {error_text(error)}")
+                    continue
+                done.append(tax_return.confirmation_number)
+            if done:
+                self.message_user(
+                    request,
+                    gettext("Assessed (notices being issued): %(numbers)s.") % {"numbers": ", ".join(done)},
+                    messages.SUCCESS,
+                )
+            for message in refused:
+                self.message_user(request, message, messages.ERROR)
+
+        return action_confirmed(
+            self,
+            request,
+            queryset,
+            action="assess_selected",
+            rows=lambda: [self._assessment_row(tax_return, reassess=False) for tax_return in queryset],
+            title=gettext("Assess returns"),
+            description=ASSESS_CONFIRM,
+            submit_label=gettext("Confirm: assess and issue the notices"),
+            apply=apply,
+            payee_label=gettext("Taxpayer"),
+            method_label=gettext("Notice"),
+        )
+
+    def _assessment_row(self, tax_return, *, reassess: bool) -> ConfirmRow:
+        """A return on the confirmation page: whose, which notice, the change posted to the ledger."""
+        preview = services.assessment_preview(tax_return=tax_return, reassess=reassess)
+        account = tax_return.account
+        if preview.refusal:
+            outcome = preview.refusal
+        else:
+            outcome = gettext("Tax assessed %(tax)s; %(change)s posted to the ledger.") % {
+                "tax": money.format_signed_money(preview.assessed_tax),
+                "change": money.format_signed_money(preview.change),
+            }
+            if preview.penalty:
+                outcome += " " + gettext("A late-filing penalty of %(penalty)s is posted with it.") % {
+                    "penalty": money.format_money(preview.penalty)
+                }
+        return ConfirmRow(
+            subject=gettext("Return %(number)s, %(period)s")
+            % {
+                "number": tax_return.confirmation_number,
+                "period": tax_return.period.label,
+            },
+            payee=f"{account.taxpayer.legal_name} ({account.number})",
+            method=gettext("Notice of reassessment")
+            if preview.kind == Assessment.Kind.REASSESSMENT
+            else gettext("Notice of assessment"),
+            amount=None if preview.refusal else preview.change + preview.penalty,
+            outcome=outcome,
+            refused=bool(preview.refusal),
+        )
 
     def get_urls(self):
         return [
@@ -235,8 +297,33 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     def _back(self, obj):
         return HttpResponseRedirect(reverse("admin:assessments_returntoassess_change", args=[obj.pk]))
 
+    def _confirm(self, request, obj, *, reassess: bool):
+        """The confirmation page (None on the confirming POST); a refusal goes back to the return's page."""
+        if is_confirmed(request):
+            return None
+        row = self._assessment_row(obj, reassess=reassess)
+        if row.refused:
+            self.message_user(request, row.outcome, messages.ERROR)
+            return self._back(obj)
+        return confirm_first(
+            self,
+            request,
+            rows=[row],
+            title=gettext("Reassess the return") if reassess else gettext("Assess the return"),
+            description=ASSESS_CONFIRM,
+            submit_label=gettext("Confirm: reassess and issue the notice")
+            if reassess
+            else gettext("Confirm: assess and issue the notice"),
+            cancel_url=reverse("admin:assessments_returntoassess_change", args=[obj.pk]),
+            payee_label=gettext("Taxpayer"),
+            method_label=gettext("Notice"),
+        )
+
     def assess_view(self, request: HttpRequest, object_id: str):
         obj = self._object_or_404(request, object_id)
+        page = self._confirm(request, obj, reassess=False)
+        if page is not None:
+            return page
         try:
             assessment = services.assessment_make(
                 tax_return=obj, by=request.user, reason=request.POST.get("reason", ""), request=request
@@ -262,6 +349,9 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         if not form.is_valid():
             self.message_user(request, services.REASON_REQUIRED, messages.ERROR)
             return self._back(obj)
+        page = self._confirm(request, obj, reassess=True)
+        if page is not None:
+            return page
         try:
             assessment = services.reassessment_make(
                 tax_return=obj, by=request.user, reason=form.cleaned_data["reason"], request=request
@@ -478,6 +568,14 @@ class PaymentForm(forms.ModelForm):
         return data
 
 
+# A payment file checked and shown for confirmation is held this long for the Confirm that imports it.
+PAYMENT_FILE_HELD_SECONDS = 60 * 60
+PAYMENT_FILE_NOT_HELD = _(
+    "The payment file checked is no longer held (an hour passed, or it was imported or cancelled): nothing was "
+    "recorded. Choose the file again."
+)
+
+
 class PaymentImportForm(forms.Form):
     file = forms.FileField(label=_("Payment file (CSV)"), help_text=_("See docs/payment-file-format.md"))
     method = forms.ChoiceField(label=_("Method of every payment in the file"), choices=Payment.Method.choices)
@@ -519,6 +617,38 @@ class PaymentAdmin(StaffReadLoggedAdmin):
     def staff_read_target(self, obj):
         return obj.account.number, _on_behalf_of(obj.account)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        """A payment is recorded only from its confirmation page: the first valid POST of the form shows the
+        payer, the method and the amount, carrying the fields to the confirming POST (post=yes), which the
+        form and the service check again."""
+        if request.method == "POST" and not is_confirmed(request) and self.has_add_permission(request):
+            form = self.get_form(request)(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data
+                account = data["account"]
+                return confirm_first(
+                    self,
+                    request,
+                    rows=[
+                        ConfirmRow(
+                            subject=gettext("Payment %(reference)s received %(day)s")
+                            % {"reference": data["reference"], "day": data["received_on"].isoformat()},
+                            payee=f"{account.taxpayer.legal_name} ({account.number})",
+                            method=Payment.Method(data["method"]).label,
+                            amount=data["amount"],
+                            outcome=gettext("Recorded and credited to the account's ledger."),
+                        )
+                    ],
+                    title=gettext("Record the payment"),
+                    description=gettext(
+                        "Check the payer, the method and the amount. Nothing is recorded until you confirm."
+                    ),
+                    submit_label=gettext("Confirm: record the payment"),
+                    cancel_url=reverse("admin:assessments_payment_changelist"),
+                    payee_label=gettext("Paid by"),
+                )
+        return super().add_view(request, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         from assessments import payments
 
@@ -546,11 +676,17 @@ class PaymentAdmin(StaffReadLoggedAdmin):
         ]
 
     def import_view(self, request):
+        """Choose the file and its method -> every row checked; errors listed (nothing recorded), or the
+        confirmation page of the payments (payer, method, amount, the total) -> Confirm imports the file as it
+        was checked (held in the cache under its SHA-256 for PAYMENT_FILE_HELD_SECONDS, checked again by the
+        import) -> Cancel forgets it."""
         from assessments import payments
 
         if not self.has_add_permission(request):
             raise PermissionDenied
         result = None
+        if request.method == "POST" and is_confirmed(request):
+            return self._import_confirmed(request)
         if request.method == "POST":
             form = PaymentImportForm(request.POST, request.FILES)
             if form.is_valid():
@@ -558,22 +694,19 @@ class PaymentAdmin(StaffReadLoggedAdmin):
                 if upload.size > payments.MAX_FILE_BYTES:
                     form.add_error("file", gettext("The file is too large."))
                 else:
-                    result = payments.payment_file_import(
-                        content=upload.read(),
-                        filename=upload.name,
-                        method=form.cleaned_data["method"],
-                        by=request.user,
-                        request=request,
-                    )
-                    if result.ok:
-                        messages.success(
+                    content = upload.read()
+                    rows, errors, skipped = payments.payment_file_read(content)
+                    if errors:
+                        result = payments.ImportResult(errors=errors, already_recorded=skipped)
+                    else:
+                        return self._import_confirmation(
                             request,
-                            gettext(
-                                "%(recorded)s payment(s) recorded; %(skipped)s already recorded (skipped)."
-                            )
-                            % {"recorded": len(result.recorded), "skipped": len(result.already_recorded)},
+                            content=content,
+                            filename=upload.name,
+                            method=form.cleaned_data["method"],
+                            rows=rows,
+                            skipped=skipped,
                         )
-                        return HttpResponseRedirect(reverse("admin:assessments_payment_changelist"))
         else:
             form = PaymentImportForm()
         context = {
@@ -584,6 +717,78 @@ class PaymentAdmin(StaffReadLoggedAdmin):
             "result": result,
         }
         return TemplateResponse(request, "assessments/payment_import.html", context)
+
+    def _held_key(self, request, digest: str) -> str:
+        return f"payment-file:{request.user.pk}:{digest}"
+
+    def _import_confirmation(self, request, *, content: bytes, filename: str, method: str, rows, skipped):
+        digest = hashlib.sha256(content).hexdigest()
+        cache.set(self._held_key(request, digest), content, timeout=PAYMENT_FILE_HELD_SECONDS)
+        method_label = Payment.Method(method).label
+        confirm_rows = [
+            ConfirmRow(
+                subject=gettext("Line %(line)s: %(reference)s received %(day)s")
+                % {"line": row.line, "reference": row.reference, "day": row.received_on.isoformat()},
+                payee=f"{row.account.taxpayer.legal_name} ({row.account.number})",
+                method=method_label,
+                amount=row.amount,
+                outcome=gettext("Recorded and credited to the account's ledger."),
+            )
+            for row in rows
+        ] + [
+            ConfirmRow(
+                subject=reference,
+                payee="",
+                method=method_label,
+                amount=None,
+                outcome=gettext("Already recorded: skipped."),
+                refused=True,
+            )
+            for reference in skipped
+        ]
+        return confirmation_page(
+            self,
+            request,
+            title=gettext("Import the payment file %(name)s") % {"name": filename},
+            description=gettext(
+                "Every row was checked. Check the payers, the method and the amounts: nothing is recorded until you confirm."
+            ),
+            rows=confirm_rows,
+            submit_label=gettext("Confirm: record the payments"),
+            cancel_url=reverse("admin:assessments_payment_changelist"),
+            hidden=[("sha256", digest), ("filename", filename), ("method", method)],
+            payee_label=gettext("Paid by"),
+        )
+
+    def _import_confirmed(self, request):
+        from assessments import payments
+
+        back = HttpResponseRedirect(reverse("admin:assessments_payment_import"))
+        key = self._held_key(request, request.POST.get("sha256", ""))
+        content = cache.get(key)
+        method = request.POST.get("method", "")
+        if content is None or method not in Payment.Method.values:
+            self.message_user(request, PAYMENT_FILE_NOT_HELD, messages.ERROR)
+            return back
+        result = payments.payment_file_import(
+            content=content,
+            filename=request.POST.get("filename", ""),
+            method=method,
+            by=request.user,
+            request=request,
+        )
+        cache.delete(key)
+        if not result.ok:
+            for error in result.errors:
+                self.message_user(request, error, messages.ERROR)
+            return back
+        self.message_user(
+            request,
+            gettext("%(recorded)s payment(s) recorded; %(skipped)s already recorded (skipped).")
+            % {"recorded": len(result.recorded), "skipped": len(result.already_recorded)},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:assessments_payment_changelist"))
 
 
 # Refunds and the decisions on objections and waiver requests keep their admin in modules of their own.

@@ -27,7 +27,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import ConfirmRow, StaffReadLoggedAdmin, action_confirmed, error_text
+from accounts.admin import (
+    ConfirmRow,
+    StaffReadLoggedAdmin,
+    action_confirmed,
+    confirm_first,
+    error_text,
+    is_confirmed,
+)
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import claims, refund_files, refunds
@@ -46,6 +53,11 @@ Status = ClaimToAssess.Status
 
 
 # --- The claim assessment queue -----------------------------------------------------------------------------
+
+CLAIM_ASSESS_CONFIRM = _(
+    "Check the taxpayer, how the refund is paid and the amounts. Nothing is assessed or posted until you "
+    "confirm; the letter of assessment is then issued and a refund prepared for a credit."
+)
 
 
 def adjustments_from(post, *, claim) -> dict[int, claims.LineAdjustment]:
@@ -135,20 +147,65 @@ class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     def assess_selected(self, request, queryset):
         if not self._may_assess(request):
             raise PermissionDenied
-        done = []
-        for claim in queryset:
-            try:
-                claims.claim_assessment_make(claim=claim, by=request.user, request=request)
-            except ValidationError as error:
+
+        def apply(_data):
+            done = []
+            for claim in queryset:
+                try:
+                    claims.claim_assessment_make(claim=claim, by=request.user, request=request)
+                except ValidationError as error:
+                    self.message_user(
+                        request, f"{claim.confirmation_number}: {error_text(error)}", messages.ERROR
+                    )
+                    continue
+                done.append(claim.confirmation_number)
+            if done:
                 self.message_user(
-                    request, f"{claim.confirmation_number}: {error_text(error)}", messages.ERROR
+                    request,
+                    gettext("Assessed: %(numbers)s.") % {"numbers": ", ".join(done)},
+                    messages.SUCCESS,
                 )
-                continue
-            done.append(claim.confirmation_number)
-        if done:
-            self.message_user(
-                request, gettext("Assessed: %(numbers)s.") % {"numbers": ", ".join(done)}, messages.SUCCESS
+
+        return action_confirmed(
+            self,
+            request,
+            queryset,
+            action="assess_selected",
+            rows=lambda: [
+                self._assessment_row(claim, claims.claim_assessment_preview(claim=claim))
+                for claim in queryset
+            ],
+            title=gettext("Assess claims"),
+            description=CLAIM_ASSESS_CONFIRM,
+            submit_label=gettext("Confirm: assess the claims"),
+            apply=apply,
+            payee_label=gettext("Taxpayer"),
+        )
+
+    @staticmethod
+    def _assessment_row(claim, preview: claims.ClaimAssessmentPreview) -> ConfirmRow:
+        """A claim on the confirmation page: whose, how its refund is paid, the change posted to the ledger."""
+        account = claim.account
+        reassessment = preview.kind == ClaimAssessment.Kind.REASSESSMENT
+        return ConfirmRow(
+            subject=gettext("Claim %(number)s") % {"number": claim.confirmation_number},
+            payee=f"{account.taxpayer.legal_name} ({account.number})",
+            method=gettext("Refund by %(method)s") % {"method": claim.get_refund_method_display()},
+            amount=None if preview.refusal else preview.change,
+            outcome=preview.refusal
+            or (
+                gettext("Reassessed: refund allowed %(allowed)s; %(change)s posted to the ledger.")
+                if reassessment
+                else gettext(
+                    "Assessed: refund allowed %(allowed)s; %(change)s posted to the ledger; a credit is refunded once approved."
+                )
             )
+            % {
+                "allowed": money.format_money(preview.allowed),
+                "change": money.format_signed_money(-preview.change),
+            },
+            refused=bool(preview.refusal),
+        )
 
     def get_urls(self):
         return [
@@ -168,6 +225,30 @@ class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         if not self._may_assess(request):
             raise PermissionDenied
         reason = request.POST.get("reason", "")
+        back = HttpResponseRedirect(reverse("admin:assessments_claimtoassess_change", args=[claim.pk]))
+        if not is_confirmed(request):
+            reassess = claim.status in (Status.ASSESSED, Status.REASSESSED)
+            preview = claims.claim_assessment_preview(
+                claim=claim,
+                reassess=reassess,
+                adjustments=adjustments_from(request.POST, claim=claim),
+                reason=reason,
+            )
+            if preview.refusal:
+                self.message_user(request, preview.refusal, messages.ERROR)
+                return back
+            return confirm_first(
+                self,
+                request,
+                rows=[self._assessment_row(claim, preview)],
+                title=gettext("Reassess the claim") if reassess else gettext("Assess the claim"),
+                description=CLAIM_ASSESS_CONFIRM,
+                submit_label=gettext("Confirm: reassess the claim")
+                if reassess
+                else gettext("Confirm: assess the claim"),
+                cancel_url=back["Location"],
+                payee_label=gettext("Taxpayer"),
+            )
         try:
             adjustments = adjustments_from(request.POST, claim=claim)
             if claim.status in (Status.ASSESSED, Status.REASSESSED):

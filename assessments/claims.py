@@ -285,6 +285,50 @@ def claim_recompute(
 # --- Assessing -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ClaimAssessmentPreview:
+    """What (re)assessing a claim now would do, or why it would be refused (`refusal`); nothing written."""
+
+    kind: str
+    allowed: Decimal
+    change: Decimal
+    refusal: str = ""
+
+
+def claim_assessment_preview(
+    *,
+    claim: Claim,
+    reassess: bool = False,
+    adjustments: Mapping[int, LineAdjustment] | None = None,
+    reason: str = "",
+) -> ClaimAssessmentPreview:
+    """What claim_assessment_make (or, with `reassess`, claim_reassessment_make) would do now with these
+    adjustments: the refund allowed and the change posted to the ledger (a credit: refunded), or the refusal.
+    Reads only: staff confirm it before anything is written; the service checks everything again."""
+    allowed, refusal, code = (
+        ((Status.ASSESSED, Status.REASSESSED), NOT_ASSESSED, "not_assessed")
+        if reassess
+        else ((Status.RECEIVED, Status.IN_REVIEW), NOT_RECEIVED, "not_received")
+    )
+    try:
+        if claim.status not in allowed:
+            raise ClaimAssessmentRefused(
+                refusal % {"number": claim.confirmation_number, "status": Status(claim.status).label},
+                code=code,
+            )
+        if reassess and not reason.strip():
+            raise ClaimAssessmentRefused(REASON_REQUIRED, code="reason_required")
+        recomputation = claim_recompute(claim=claim, adjustments=adjustments, reason=reason)
+    except ValidationError as error:
+        return ClaimAssessmentPreview(kind="", allowed=ZERO, change=ZERO, refusal=" ".join(error.messages))
+    previous = ClaimAssessment.objects.filter(claim=claim).order_by("-sequence").first()
+    return ClaimAssessmentPreview(
+        kind=ClaimAssessment.Kind.REASSESSMENT if previous else ClaimAssessment.Kind.ASSESSMENT,
+        allowed=recomputation.allowed,
+        change=recomputation.allowed - (previous.allowed if previous else ZERO),
+    )
+
+
 def _assess(
     *,
     claim: Claim,

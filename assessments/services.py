@@ -287,6 +287,83 @@ def _refuse(message, code: str, **params) -> AssessmentRefused:
     return AssessmentRefused(message % params if params else message, code=code)
 
 
+def _assess_refusal(
+    *, current: FuelTaxReturn, account: ProgramAccount, allowed: tuple[str, ...], refusal, refusal_code: str
+) -> AssessmentRefused | None:
+    """Why `current` cannot be (re)assessed now: its status, or a later version of its period."""
+    if current.status not in allowed:
+        return _refuse(
+            refusal,
+            refusal_code,
+            number=current.confirmation_number,
+            status=Status(current.status).label,
+        )
+    latest = filing_selectors.latest_version(account=account, period=current.period).version
+    if current.version != latest:
+        return _refuse(
+            LATER_VERSION,
+            "later_version",
+            number=current.confirmation_number,
+            version=current.version,
+            latest=latest,
+            period=current.period.label,
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class AssessmentPreview:
+    """What (re)assessing a return now would do, or why it would be refused (`refusal`); nothing written."""
+
+    kind: str
+    assessed_tax: Decimal
+    change: Decimal
+    penalty: Decimal
+    refusal: str = ""
+
+
+def assessment_preview(*, tax_return: FuelTaxReturn, reassess: bool = False) -> AssessmentPreview:
+    """What assessment_make (or, with `reassess`, reassessment_make) would do to `tax_return` as things stand:
+    the kind, the tax assessed, the change posted to the ledger and a late-filing penalty (a first assessment
+    only), or the refusal. Reads only: staff administration shows it on the confirmation page before anything
+    is written; the service checks everything again under its lock."""
+    account = ProgramAccount.objects.select_related("taxpayer", "program").get(pk=tax_return.account_id)
+    current = filing_selectors.return_by_confirmation(
+        account=account, confirmation_number=tax_return.confirmation_number
+    )
+    allowed, refusal, code = (
+        ((Status.ASSESSED, Status.REASSESSED), NOT_ASSESSED, "not_assessed")
+        if reassess
+        else ((Status.RECEIVED, Status.IN_REVIEW), NOT_RECEIVED, "not_received")
+    )
+    zero = money.cents(Decimal(0))
+    problem = _assess_refusal(
+        current=current, account=account, allowed=allowed, refusal=refusal, refusal_code=code
+    )
+    try:
+        if problem is not None:
+            raise problem
+        recomputation = recompute(tax_return=current)
+    except ValidationError as error:
+        return AssessmentPreview(
+            kind="", assessed_tax=zero, change=zero, penalty=zero, refusal=" ".join(error.messages)
+        )
+    assessed_before = Assessment.objects.filter(account=account, period_start=current.period_start).exists()
+    standing = _standing_tax(account=account, period_end=current.period_end) if assessed_before else zero
+    penalty = zero
+    if not assessed_before:
+        from assessments import penalties
+
+        found = penalties.penalty_for_return(tax_return=current, account=account)
+        penalty = found.amount if found is not None and found.amount > 0 else zero
+    return AssessmentPreview(
+        kind=Assessment.Kind.REASSESSMENT if assessed_before else Assessment.Kind.ASSESSMENT,
+        assessed_tax=recomputation.assessed_tax,
+        change=recomputation.assessed_tax - standing,
+        penalty=penalty,
+    )
+
+
 def _assess(
     *,
     tax_return: FuelTaxReturn,
@@ -306,23 +383,11 @@ def _assess(
     current = filing_selectors.return_by_confirmation(
         account=account, confirmation_number=tax_return.confirmation_number
     )
-    if current.status not in allowed:
-        raise _refuse(
-            refusal,
-            refusal_code,
-            number=current.confirmation_number,
-            status=Status(current.status).label,
-        )
-    latest = filing_selectors.latest_version(account=account, period=current.period).version
-    if current.version != latest:
-        raise _refuse(
-            LATER_VERSION,
-            "later_version",
-            number=current.confirmation_number,
-            version=current.version,
-            latest=latest,
-            period=current.period.label,
-        )
+    problem = _assess_refusal(
+        current=current, account=account, allowed=allowed, refusal=refusal, refusal_code=refusal_code
+    )
+    if problem is not None:
+        raise problem
     recomputation = recompute(tax_return=current, adjustments=adjustments)
     now = timezone.now()
     today = timezone.localdate(now)

@@ -66,7 +66,7 @@ def test_staff_assess_from_the_return_page(
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             reverse("admin:assessments_returntoassess_assess", args=[tax_return.pk]),
-            {"reason": "Rate applied"},
+            {"reason": "Rate applied", "post": "yes"},
         )
     assert response.status_code == 302
     assessment = Assessment.objects.get()
@@ -99,7 +99,7 @@ def test_reassess_needs_a_reason_and_keeps_the_first(
     refused = staff_client.post(reassess, {"reason": ""}, follow=True)
     assert "Give the reason for the reassessment" in text(refused)
     with django_capture_on_commit_callbacks(execute=True):
-        staff_client.post(reassess, {"reason": "Confirmed after review"})
+        staff_client.post(reassess, {"reason": "Confirmed after review", "post": "yes"})
     assert list(Assessment.objects.order_by("sequence").values_list("kind", "assessed_by", "reason")) == [
         ("assessment", None, ""),
         ("reassessment", staff.pk, "Confirmed after review"),
@@ -114,7 +114,7 @@ def test_bulk_assess_action(staff_client, account, owner, django_capture_on_comm
     tax_return = june_2021(account=account, user=owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            QUEUE, {"action": "assess_selected", "_selected_action": [tax_return.pk]}, follow=True
+            QUEUE, {"action": "assess_selected", "_selected_action": [tax_return.pk], "post": "yes"}, follow=True
         )
     assert f"Assessed (notices being issued): {tax_return.confirmation_number}." in text(response)
     tax_return.refresh_from_db()

@@ -6,14 +6,18 @@ link back that sends nothing."""
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assessments import refunds
-from assessments.models import Refund
+from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice, Payment, Refund
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import assess_claim, bank_account, june_claim, mailing_address
+from tests.assessments.factories import assess, june_2021
 from tests.assessments.test_admin import text
 from tests.consent.factories import ProgramAccountFactory, owner_grant
+from tests.filings.factories import edmonton, file_return
 
 REFUNDS = reverse("admin:assessments_refund_changelist")
 RETURNS = reverse("admin:assessments_returntoassess_changelist")
@@ -149,3 +153,171 @@ def test_cancelling_refunds_shows_them_and_asks_the_reason_first(staff_client, r
     assert f"Refund {refund.pk} cancelled." in done
     refund.refresh_from_db()
     assert refund.status == Refund.Status.CANCELLED
+
+
+# --- Returns: assess, reassess ---------------------------------------------------------------------------
+
+
+def test_assessing_a_return_shows_taxpayer_notice_and_amount_first(
+    staff_client, account, owner, django_capture_on_commit_callbacks
+):
+    tax_return = june_2021(account=account, user=owner)
+    assess_url = reverse("admin:assessments_returntoassess_assess", args=[tax_return.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(assess_url, {"reason": "Rate applied"})
+    [row] = confirm_rows(response)
+    assert "Prairie Fuels Ltd." in row
+    assert "Notice of assessment" in row
+    assert "$13,800.00" in row
+    assert not Assessment.objects.exists()
+    assert not LedgerTransaction.objects.exists()
+    page = response.content.decode()
+    assert 'name="reason" value="Rate applied"' in page  # carried to the confirming POST
+    assert f'href="{reverse("admin:assessments_returntoassess_change", args=[tax_return.pk])}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(assess_url, {"reason": "Rate applied", "post": "yes"})
+    assert Assessment.objects.get().reason == "Rate applied"
+    assert Notice.objects.count() == 1
+
+
+def test_a_late_return_shows_the_penalty_posted_with_its_assessment(staff_client, account, owner):
+    """June 2021 was due 2021-07-31 (a Saturday: the next business day), received 2021-08-20."""
+    with time_machine.travel(edmonton(2021, 8, 20, 10), tick=False):
+        tax_return = file_return(
+            account=account, period="2021-06", user=owner, clear_gasoline__taxable="100000"
+        )
+        response = staff_client.post(reverse("admin:assessments_returntoassess_assess", args=[tax_return.pk]))
+    [row] = confirm_rows(response)
+    assert "A late-filing penalty of $" in row
+    assert not LedgerTransaction.objects.exists()
+
+
+def test_reassessing_shows_the_change_posted(
+    staff_client, account, owner, django_capture_on_commit_callbacks
+):
+    tax_return = june_2021(account=account, user=owner)
+    assess(django_capture_on_commit_callbacks, tax_return=tax_return)
+    reassess = reverse("admin:assessments_returntoassess_reassess", args=[tax_return.pk])
+    [row] = confirm_rows(staff_client.post(reassess, {"reason": "Audit"}))
+    assert "Notice of reassessment" in row
+    assert "Tax assessed $13,800.00; $0.00 posted to the ledger." in row
+    assert Assessment.objects.count() == 1
+
+
+def test_bulk_assess_is_a_table_with_the_total(
+    staff_client, account, owner, django_capture_on_commit_callbacks
+):
+    june = june_2021(account=account, user=owner)
+    with time_machine.travel(edmonton(2021, 8, 5, 9), tick=False):
+        july = file_return(account=account, period="2021-07", user=owner, clear_gasoline__taxable="10000")
+    selected = {"action": "assess_selected", "_selected_action": [june.pk, july.pk]}
+    response = staff_client.post(RETURNS, selected)
+    rows = confirm_rows(response)
+    assert len(rows) == 2
+    assert "$15,100.00" in text(response)  # $13,800.00 + $1,300.00
+    assert not Assessment.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(RETURNS, {**selected, "post": "yes"})
+    assert Assessment.objects.count() == 2
+
+
+# --- Claims: assess, reassess ----------------------------------------------------------------------------
+
+
+def test_assessing_a_claim_with_a_line_decision_shows_the_refund_first(
+    staff_client, account, owner, django_capture_on_commit_callbacks
+):
+    mailing_address(account)
+    claim = june_claim(account=account, user=owner)
+    line = claim.lines.get()
+    assess_url = reverse("admin:assessments_claimtoassess_assess", args=[claim.pk])
+    decision = {f"litres_{line.pk}": "600", f"reason_{line.pk}": "600 L exported"}
+    response = staff_client.post(assess_url, decision)
+    [row] = confirm_rows(response)
+    assert "Prairie Fuels Ltd." in row
+    assert "Refund by Cheque" in row
+    assert "$78.00" in row  # 600 L x $0.13
+    assert not ClaimAssessment.objects.exists()
+    assert f'name="litres_{line.pk}" value="600"' in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(assess_url, {**decision, "post": "yes"})
+    assert ClaimAssessment.objects.get().allowed == Decimal("78.00")
+    assert Refund.objects.get().amount == Decimal("78.00")
+
+
+def test_a_claim_decision_the_service_would_refuse_goes_back_to_the_claim(staff_client, account, owner):
+    claim = june_claim(account=account, user=owner)
+    line = claim.lines.get()
+    assess_url = reverse("admin:assessments_claimtoassess_assess", args=[claim.pk])
+    response = staff_client.post(assess_url, {f"litres_{line.pk}": "600"}, follow=True)
+    assert "give the reason for allowing other litres" in text(response)
+    assert "confirm-rows" not in response.content.decode()
+
+
+def test_bulk_claims_assessment_is_confirmed_first(
+    staff_client, account, owner, django_capture_on_commit_callbacks
+):
+    claim = june_claim(account=account, user=owner)
+    selected = {"action": "assess_selected", "_selected_action": [claim.pk]}
+    [row] = confirm_rows(staff_client.post(CLAIMS, selected))
+    assert "$130.00" in row
+    assert not ClaimAssessment.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(CLAIMS, {**selected, "post": "yes"})
+    assert ClaimAssessment.objects.get().allowed == Decimal("130.00")
+
+
+# --- Payments: record one, import a file ---------------------------------------------------------------
+
+
+def payment_form(account, **overrides):
+    return {
+        "account": account.pk,
+        "amount": "3400.90",
+        "received_on": "2021-08-10",
+        "method": Payment.Method.ONLINE_BANKING,
+        "reference": "BNK-1",
+        **overrides,
+    }
+
+
+def test_recording_a_payment_shows_payer_method_and_amount_first(staff_client, account):
+    add = reverse("admin:assessments_payment_add")
+    response = staff_client.post(add, payment_form(account))
+    [row] = confirm_rows(response)
+    assert "Prairie Fuels Ltd." in row
+    assert "Online banking" in row
+    assert "$3,400.90" in row
+    assert not Payment.objects.exists()
+    assert staff_client.post(add, {**payment_form(account), "post": "yes"}).status_code == 302
+    assert Payment.objects.get().amount == Decimal("3400.90")
+
+
+def test_a_payment_the_form_refuses_shows_the_form_not_the_confirmation(staff_client, account):
+    response = staff_client.post(reverse("admin:assessments_payment_add"), payment_form(account, amount="0"))
+    assert "confirm-rows" not in response.content.decode()
+    assert "errornote" in response.content.decode()
+
+
+def test_importing_a_payment_file_lists_the_payments_and_the_total_first(staff_client, account):
+    content = (
+        "account_number,amount,received_date,reference\n"
+        f"{account.number},3400.90,2021-08-10,BNK-1\n"
+        f"{account.number},99.10,2021-08-11,BNK-2\n"
+    ).encode()
+    imports = reverse("admin:assessments_payment_import")
+    upload = SimpleUploadedFile("bank.csv", content, content_type="text/csv")
+    response = staff_client.post(imports, {"file": upload, "method": Payment.Method.EFT})
+    rows = confirm_rows(response)
+    assert len(rows) == 2
+    assert "Electronic funds transfer" in rows[0]
+    assert "$3,400.90" in rows[0]
+    assert "$3,500.00" in text(response)
+    assert not Payment.objects.exists()
+    confirm = {**dict(response.context["hidden"]), "post": "yes"}
+    assert staff_client.post(imports, confirm).status_code == 302
+    assert Payment.objects.count() == 2
+    # Confirming again (a second click, the back button) records nothing twice: the file is no longer held.
+    again = text(staff_client.post(imports, confirm, follow=True))
+    assert "no longer held" in again
+    assert Payment.objects.count() == 2

@@ -50,7 +50,9 @@ def test_staff_assess_with_a_line_decision_then_reassess(
     assert not ClaimAssessment.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            assess_url, {f"litres_{line.pk}": "600", f"reason_{line.pk}": "600 L exported"}, follow=True
+            assess_url,
+            {f"litres_{line.pk}": "600", f"reason_{line.pk}": "600 L exported", "post": "yes"},
+            follow=True,
         )
     assert "refund allowed $78.00" in text(response)
     assessment = ClaimAssessment.objects.get()
@@ -62,7 +64,13 @@ def test_staff_assess_with_a_line_decision_then_reassess(
     assert "Give the reason for the reassessment" in text(refused)
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(
-            assess_url, {f"disallow_{line.pk}": "on", f"reason_{line.pk}": "Not exported", "reason": "Audit"}
+            assess_url,
+            {
+                f"disallow_{line.pk}": "on",
+                f"reason_{line.pk}": "Not exported",
+                "reason": "Audit",
+                "post": "yes",
+            },
         )
     assert list(ClaimAssessment.objects.order_by("sequence").values_list("allowed", "change")) == [
         (Decimal("78.00"), Decimal("78.00")),
@@ -78,7 +86,7 @@ def test_the_bulk_action_assesses_as_filed(staff_client, account, owner, django_
     claim = june_claim(account=account, user=owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            QUEUE, {"action": "assess_selected", "_selected_action": [claim.pk]}, follow=True
+            QUEUE, {"action": "assess_selected", "_selected_action": [claim.pk], "post": "yes"}, follow=True
         )
     assert f"Assessed: {claim.confirmation_number}." in text(response)
     assert ClaimAssessment.objects.get().allowed == Decimal("130.00")

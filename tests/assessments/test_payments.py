@@ -64,6 +64,7 @@ def post_payment(client, account, amount="13800.00", reference="BNK-1", received
             "received_on": received,
             "method": Payment.Method.ONLINE_BANKING,
             "reference": reference,
+            "post": "yes",  # the confirmation page's Confirm (tests/assessments/test_admin_confirmations.py)
         },
     )
 
@@ -165,6 +166,12 @@ def test_import_a_payment_file(staff_client, account, assessed):
         f'{account.number},"800.00",2021-08-11,BNK-2',
     )
     response = upload(staff_client, content)
+    assert response.status_code == 200
+    page = text(response)
+    assert "$13,000.00" in page
+    assert "$13,800.00" in page  # the total
+    assert not Payment.objects.exists()  # not before Confirm
+    response = staff_client.post(IMPORT, {**dict(response.context["hidden"]), "post": "yes"})
     assert response.status_code == 302
     assert Payment.objects.count() == 2
     assert PaymentImport.objects.get().recorded == 2

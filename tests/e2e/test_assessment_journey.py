@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.models import Assessment, LedgerTransaction, Notice, Payment
 from filings.models import FuelTaxReturn
+from programs import money
 from tests.accounts.factories import PASSWORD
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.e2e.test_access_journeys import _admin_axe_check
@@ -73,6 +74,13 @@ def test_return_filed_assessed_notice_downloaded_payment_recorded_balance_zero(
         _admin_axe_check(staff)
         with staff.expect_navigation():
             staff.get_by_role("button", name="Assess this return").click()
+        # Nothing is assessed before staff confirm on the page that shows the taxpayer, the notice, the amount.
+        expect(staff.locator("#confirm-rows")).to_contain_text("Notice of assessment")
+        expect(staff.locator("#confirm-rows")).to_contain_text(money.format_money(tax))
+        _admin_axe_check(staff)
+        assert not Assessment.objects.filter(tax_return=tax_return).exists()
+        with staff.expect_navigation():
+            staff.get_by_role("button", name="Confirm: assess and issue the notice").click()
         expect(staff.locator(".messagelist")).to_contain_text("the notice is being issued")
         assessment = Assessment.objects.get(tax_return=tax_return)
         assert assessment.assessed_tax == tax
@@ -114,6 +122,10 @@ def test_return_filed_assessed_notice_downloaded_payment_recorded_balance_zero(
         staff.locator("#id_reference").fill("BANK-20261124-0001")
         with staff.expect_navigation():
             staff.locator("input[name=_save]").click()
+        expect(staff.locator("#confirm-rows")).to_contain_text(money.format_money(tax))
+        _admin_axe_check(staff)
+        with staff.expect_navigation():
+            staff.get_by_role("button", name="Confirm: record the payment").click()
         expect(staff.locator(".messagelist")).to_contain_text("was added successfully")
         _admin_axe_check(staff)
         assert Payment.objects.get().amount == tax
