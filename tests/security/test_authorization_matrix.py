@@ -12,6 +12,9 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -80,9 +83,10 @@ def _consent(taxpayer, user, privileges, *, expires_on=None):
     )
 
 
-@pytest.fixture
-def world(db):
-    """One account under test, with its owner, a pending delegate to act on, and a second taxpayer."""
+def _build_world() -> dict:
+    """One account under test, with its owner, a pending delegate to act on, a second taxpayer, and one of
+    each thing a URL names (a return, a claim, a notice with its PDF, a message, a document, an objection, a
+    waiver request and their documents, a consent, a contact)."""
     program = Program.objects.get(code="fuel_tax")
     taxpayer = taxpayer_create(legal_name="Matrix Fuels Ltd.", bin="111222333")
     account = account_open(taxpayer=taxpayer, program=program, effective_date=date(2024, 1, 1))
@@ -94,7 +98,27 @@ def world(db):
         account=account, role=Grant.Role.DELEGATE, privileges=[Privilege.VIEW_ACCOUNT], status=Grant.Status.PENDING,
         name="Target Person", email="target@example.ca",
     )
-    return {"account": account, "other_account": other_account, "owner": owner, "target": target, "taxpayer": taxpayer}
+    world = {"account": account, "other_account": other_account, "owner": owner, "target": target, "taxpayer": taxpayer}
+    world["ids"] = _things_named_by_urls(world)
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module, inside a transaction rolled back at its end; each test runs in a savepoint
+    inside it (pytest-django's `db`), so what a cell changes (a grant revoked, a contact deleted) is undone
+    before the next cell. Building it per cell rendered a notice PDF ~130 times."""
+    media_root = str(tmp_path_factory.mktemp("matrix-media"))
+    storages = {**django_settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(MEDIA_ROOT=media_root, STORAGES=storages):
+        yield {**_build_world(), "media_root": media_root}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _cell(db, world, settings):
+    """Every cell runs in its own savepoint over the module's world, and reads the world's files."""
+    settings.MEDIA_ROOT = world["media_root"]
 
 
 def _person(role: str, privilege: str, world) -> object | None:
@@ -138,113 +162,108 @@ def expected(role: str, privilege: str) -> str:
     return "403" if privilege == Privilege.MANAGE_ACCESS else "allowed"
 
 
+def _things_named_by_urls(world) -> dict:
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from assessments.models import LedgerTransaction
+    from assessments.notices import notice_render
+    from assessments.services import assessment_make, ledger_post
+    from filings.claims import ClaimLineInput, claim_submit, submission_token_new
+    from filings.models_objections import SupportingDocument
+    from filings.objections import Representative, objection_file, waiver_request_file
+    from filings.services import return_submit
+    from programs.services import document_issue, message_send
+
+    account, owner = world["account"], world["owner"]
+    rep = UserFactory()
+    consent = _consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
+    _grant(account, rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
+    signed = {"certified_name": "Owner", "certified_capacity": "Owner", "submitted_by": owner, "capacity": Grant.Role.OWNER}
+    filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], **signed)
+    nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], **signed)
+    notice = notice_render(assessment_id=assessment_make(tax_return=nil).pk)
+    message = message_send(account=account, subject="Matrix notice", body="A notice.", by=None)
+    document = document_issue(account=account, files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")])
+    bought = timezone.localdate() - timedelta(days=30)
+    claim = claim_submit(
+        account=account, kind="fuel_tax_refund", lines=[ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")],
+        submission_token=submission_token_new(), **signed,
+    )
+    signer = {"representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
+              "documents": [], "by": owner, "capacity": Grant.Role.OWNER}
+    objection = objection_file(
+        account=account, against="letter", letter_kind="refusal", dated_on=timezone.localdate(), facts="Matrix objection.", **signer,
+    )
+    penalty = ledger_post(
+        account=account, period_end=date(2024, 1, 31), kind="penalty", amount=Decimal("25.00"), description="Matrix penalty",
+    )
+    waiver = waiver_request_file(
+        account=account, transaction_ids=[penalty.pk], amount_requested=penalty.amount, period_ends=[penalty.period_end],
+        grounds=["hardship"], facts="Matrix waiver.", **signer,
+    )
+    supporting = {}
+    for key, filing in (("objection", {"objection": objection}), ("waiver", {"waiver_request": waiver})):
+        filed_document = SupportingDocument(
+            **filing, position=1, description="Matrix invoice", original_name="invoice.pdf",
+            content_type="application/pdf", size=5, sha256="0" * 64, scan_status="not_scanned",
+        )
+        filed_document.file.save(f"matrix-invoice-{key}.pdf", ContentFile(b"%PDF-"), save=False)
+        filed_document.save()
+        supporting[key] = filed_document.pk
+    assert LedgerTransaction.objects.filter(account=account, kind="penalty").exists()
+    return {
+        "consent_id": consent.pk,
+        "contact_id": Contact.objects.create(account=account, name="Carla Contact", phone="780-427-3044").pk,
+        "confirmation_number": filed.confirmation_number,
+        "message_id": message.pk,
+        "document_id": document.pk,
+        "file_id": document.files.get().pk,
+        "claim_number": claim.confirmation_number,
+        "notice_id": notice.pk,
+        "objection_id": objection.pk,
+        "waiver_id": waiver.pk,
+        "objection_document_id": supporting["objection"],
+        "waiver_document_id": supporting["waiver"],
+    }
+
+
 def _kwargs(route: str, world) -> dict:
+    ids = world["ids"]
     kwargs = {"number": world["account"].number}
     if "<int:grant_id>" in route:
         kwargs["grant_id"] = world["target"].pk
     if "<int:consent_id>" in route:
-        rep = UserFactory()
-        consent = _consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
-        _grant(world["account"], rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
-        kwargs["consent_id"] = consent.pk
+        kwargs["consent_id"] = ids["consent_id"]
     if "<str:kind>" in route:  # an address of the account: mailing or location
         kwargs["kind"] = "mailing"
     if "<int:contact_id>" in route:
-        kwargs["contact_id"] = Contact.objects.create(account=world["account"], name="Carla Contact", phone="780-427-3044").pk
+        kwargs["contact_id"] = ids["contact_id"]
     if "<period:period>" in route:  # a month the account owes a return for, not yet filed (filings)
         kwargs["period"] = "2024-01"
-    if "<str:confirmation_number>" in route:  # a return the account filed (filings); asked for twice per cell
-        from filings.models import FuelTaxReturn
-        from filings.services import return_submit
-
-        filed = FuelTaxReturn.objects.filter(account=world["account"]).first() or return_submit(
-            account=world["account"], period_end=date(2024, 2, 29), lines=[], certified_name="Owner", certified_capacity="Owner",
-            submitted_by=world["owner"], capacity=Grant.Role.OWNER,
-        )
-        kwargs["confirmation_number"] = filed.confirmation_number
+    if "<str:confirmation_number>" in route:  # a return the account filed (filings)
+        kwargs["confirmation_number"] = ids["confirmation_number"]
     if "<int:message_id>" in route:  # a message from TRA to the account (programs)
-        from programs.models import Message
-        from programs.services import message_send
-
-        message = Message.objects.filter(account=world["account"]).first() or message_send(
-            account=world["account"], subject="Matrix notice", body="A notice.", by=None
-        )
-        kwargs["message_id"] = message.pk
+        kwargs["message_id"] = ids["message_id"]
     if "<int:document_id>" in route:  # a document of the account, with one file (programs)
-        from programs.models import Document
-        from programs.services import document_issue
-
-        document = Document.objects.filter(account=world["account"]).first() or document_issue(
-            account=world["account"], files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")]
-        )
-        kwargs["document_id"] = document.pk
+        kwargs["document_id"] = ids["document_id"]
         if "<int:file_id>" in route:
-            kwargs["file_id"] = document.files.get().pk
+            kwargs["file_id"] = ids["file_id"]
     if "<claim_kind:kind>" in route:  # a kind of claim the fuel tax account files (filings)
         kwargs["kind"] = "fuel-tax-refund"
     if "<str:claim_number>" in route:  # a claim the account filed (filings)
-        from filings.claims import ClaimLineInput, claim_submit, submission_token_new
-        from filings.models import Claim
-
-        bought = timezone.localdate() - timedelta(days=30)
-        claim = Claim.objects.filter(account=world["account"]).first() or claim_submit(
-            account=world["account"], kind="fuel_tax_refund", certified_name="Owner", certified_capacity="Owner",
-            lines=[ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")],
-            submitted_by=world["owner"], capacity=Grant.Role.OWNER, submission_token=submission_token_new(),
-        )
-        kwargs["claim_number"] = claim.confirmation_number
+        kwargs["claim_number"] = ids["claim_number"]
     if "<int:notice_id>" in route:  # a notice of assessment of the account (assessments)
-        from assessments.models import Notice
-        from assessments.notices import notice_render
-        from assessments.services import assessment_make
-        from filings.services import return_submit
-
-        notice = Notice.objects.filter(account=world["account"]).first()
-        if notice is None:
-            nil = return_submit(
-                account=world["account"], period_end=date(2024, 3, 31), lines=[], certified_name="Owner", certified_capacity="Owner",
-                submitted_by=world["owner"], capacity=Grant.Role.OWNER,
-            )
-            notice = notice_render(assessment_id=assessment_make(tax_return=nil).pk)
-        kwargs["notice_id"] = notice.pk
-    if "<int:objection_id>" in route or "<int:waiver_id>" in route:  # a Notice of Objection / waiver request
-        from decimal import Decimal
-
-        from assessments.models import LedgerTransaction
-        from assessments.services import ledger_post
-        from filings.models_objections import Objection, WaiverRequest
-        from filings.objections import Representative, objection_file, waiver_request_file
-
-        signer = {"representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
-                  "documents": [], "by": world["owner"], "capacity": Grant.Role.OWNER}
-        objection = Objection.objects.filter(account=world["account"]).first() or objection_file(
-            account=world["account"], against="letter", letter_kind="refusal", dated_on=timezone.localdate(),
-            facts="Matrix objection.", **signer,
-        )
-        penalty = LedgerTransaction.objects.filter(account=world["account"], kind="penalty").first() or ledger_post(
-            account=world["account"], period_end=date(2024, 1, 31), kind="penalty", amount=Decimal("25.00"),
-            description="Matrix penalty",
-        )
-        waiver = WaiverRequest.objects.filter(account=world["account"]).first() or waiver_request_file(
-            account=world["account"], transaction_ids=[penalty.pk], amount_requested=penalty.amount,
-            period_ends=[penalty.period_end], grounds=["hardship"], facts="Matrix waiver.", **signer,
-        )
-        kwargs.update({"objection_id": objection.pk} if "<int:objection_id>" in route else {"waiver_id": waiver.pk})
-        if "<int:document_id>" in route:  # a document filed with that objection or waiver request
-            from django.core.files.base import ContentFile
-
-            from filings.models_objections import SupportingDocument
-
-            filing = {"objection": objection} if "<int:objection_id>" in route else {"waiver_request": waiver}
-            document = SupportingDocument.objects.filter(**filing).first()
-            if document is None:
-                document = SupportingDocument(
-                    **filing, position=1, description="Matrix invoice", original_name="invoice.pdf",
-                    content_type="application/pdf", size=5, sha256="0" * 64, scan_status="not_scanned",
-                )
-                document.file.save("matrix-invoice.pdf", ContentFile(b"%PDF-"), save=False)
-                document.save()
-            kwargs["document_id"] = document.pk
+        kwargs["notice_id"] = ids["notice_id"]
+    if "<int:objection_id>" in route:  # a Notice of Objection, and a document filed with it
+        kwargs["objection_id"] = ids["objection_id"]
+        if "<int:document_id>" in route:
+            kwargs["document_id"] = ids["objection_document_id"]
+    if "<int:waiver_id>" in route:  # a waiver request, and a document filed with it
+        kwargs["waiver_id"] = ids["waiver_id"]
+        if "<int:document_id>" in route:
+            kwargs["document_id"] = ids["waiver_document_id"]
     unknown = set(_route_params(route)) - set(kwargs)
     assert not unknown, f"teach the matrix how to fill {unknown} in {route}"
     return kwargs
