@@ -240,6 +240,8 @@ def _staff_alert_on_repeated_failures(*, number: str, user: User, request: HttpR
         detail=f"{counts['failures']} wrong entries today by {counts['people']} people",
         request=request,
     )
+    if not settings.TRACS_SECURITY_ALERT_EMAIL:
+        return  # set empty: the admin queue only
     review = settings.TRACS_SITE_URL.rstrip("/") + reverse(
         "admin:accounts_pinfailurealert_change", args=[alert.pk]
     )

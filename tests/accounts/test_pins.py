@@ -523,6 +523,14 @@ def test_staff_are_alerted_once_a_day_when_an_accounts_pins_fail_ten_times(accou
     assert alert_emails().count() == 2
 
 
+def test_with_no_staff_address_the_alert_is_the_admin_queue_alone(account, staff, settings):
+    settings.TRACS_SECURITY_ALERT_EMAIL = []
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=ALBERTA), tick=False):
+        wrong_entries(account, enrolment_pin(account, staff), 10)
+    assert PinFailureAlert.objects.get().failures == 10
+    assert not alert_emails().exists()
+
+
 def test_the_alerts_day_is_albertas(account, staff):
     """9 failures at 23:30 and 1 at 00:30 in Edmonton are 10 on one UTC day (06:30 and 07:30 UTC), 9 and 1 on
     two Alberta days: no alert."""
