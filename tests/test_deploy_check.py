@@ -11,10 +11,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STRONG_SECRET_KEY = secrets.token_urlsafe(64)
+OUTBOX_KEY = Fernet.generate_key().decode()
+PRODUCTION_VARIABLES = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL", "CACHE_URL", "OUTBOX_KEY"}
 
 
 def database_url() -> str:
@@ -37,13 +40,16 @@ def production_env(**overrides) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         # the browser tests allow async-unsafe calls in their process; a deployment never does
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", *PRODUCTION_VARIABLES}
     }
     env.update(
         TRACS_PRODUCTION="1",
         SECRET_KEY=STRONG_SECRET_KEY,
         ALLOWED_HOSTS="tracs.alberta.ca",
         DATABASE_URL=database_url(),
+        EMAIL_URL="smtp+tls://tracs:mail-password@smtp.alberta.ca:587",
+        CACHE_URL="redis://127.0.0.1:6379/14",
+        OUTBOX_KEY=OUTBOX_KEY,
         DJANGO_SETTINGS_MODULE="tracs.settings",
     )
     for key, value in overrides.items():
@@ -108,12 +114,56 @@ def test_production_reaches_the_database_named_by_database_url():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("variable", sorted(PRODUCTION_VARIABLES))
 def test_production_refuses_to_start_without_a_required_setting(variable):
     result = manage("check", **{variable: None})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+def refusal(result) -> str:
+    """The last line of the traceback: the ImproperlyConfigured and its message."""
+    assert result.returncode != 0
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email_url", ["consolemail://", "dummymail://", "memorymail://"])
+def test_production_refuses_an_email_url_that_delivers_nothing(email_url):
+    """Consent PINs and reset links printed to the log (or dropped) instead of sent: never in production."""
+    line = refusal(manage("check", EMAIL_URL=email_url))
+    assert line.startswith("django.core.exceptions.ImproperlyConfigured: EMAIL_URL")
+    assert "mail server" in line
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cache_url", ["locmemcache://", "dummycache://", "filecache:///tmp/tracs-cache", "dbcache://cache"])
+def test_production_refuses_a_cache_the_web_processes_do_not_share(cache_url):
+    """Rate limits counted per worker process multiply by the number of workers: a shared cache only."""
+    line = refusal(manage("check", CACHE_URL=cache_url))
+    assert line.startswith("django.core.exceptions.ImproperlyConfigured: CACHE_URL")
+    assert "every web process shares" in line
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outbox_key", ["not-a-fernet-key", "x" * 60], ids=["not base64", "not 32 bytes"])
+def test_production_refuses_an_outbox_key_that_is_not_a_fernet_key(outbox_key):
+    line = refusal(manage("check", OUTBOX_KEY=outbox_key))
+    assert line.startswith("django.core.exceptions.ImproperlyConfigured: OUTBOX_KEY")
+    assert "Fernet" in line
+
+
+@pytest.mark.django_db
+def test_production_encrypts_the_outbox_with_outbox_key_not_with_the_secret_key():
+    """Rotating SECRET_KEY after a leak keeps queued mail and stored letters readable."""
+    code = "from accounts.crypto import decrypt, encrypt; import sys; sys.stdout.write(encrypt('PIN 2345').decode())"
+    token = manage("shell", "--no-imports", "-c", code).stdout.strip().splitlines()[-1]
+    rotated = secrets.token_urlsafe(64)
+    read = f"from accounts.crypto import decrypt; print(decrypt({token.encode()!r}))"
+    result = manage("shell", "--no-imports", "-c", read, SECRET_KEY=rotated)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["PIN", "2345"]
 
 
 @pytest.mark.django_db

@@ -4,7 +4,8 @@ Two modes:
 - default (make run / make test): embedded PostgreSQL unless DATABASE_URL is set, Celery over kombu's
   filesystem transport unless CELERY_BROKER_URL is set, e-mail kept under var/mail and shown at /dev/mail/
   unless EMAIL_URL is set.
-- TRACS_PRODUCTION=1: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS required; HTTPS-only cookies, HSTS, SSL redirect.
+- TRACS_PRODUCTION=1: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, EMAIL_URL (a mail server), CACHE_URL (a shared
+  cache) and OUTBOX_KEY required; HTTPS-only cookies, HSTS, SSL redirect.
 """
 
 from __future__ import annotations
@@ -134,6 +135,14 @@ if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Caches every web process shares. Only these keep allauth's rate limits one count for the whole portal (with
+# the in-process default each gunicorn worker counts on its own) and can hold sessions (below).
+_SHARED_CACHES = ("redis", "rediss", "rediscache", "valkey", "valkeys", "memcache", "pymemcache", "pylibmc")
+if PRODUCTION and env.str("CACHE_URL").split("://")[0] not in _SHARED_CACHES:
+    raise environ.ImproperlyConfigured(
+        "CACHE_URL must be a cache every web process shares (redis:// or memcache://) when TRACS_PRODUCTION=1: "
+        "with a cache of their own, each process counts the sign-up and password-reset limits apart"
+    )
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Identity: django-allauth (local accounts by default, OpenID Connect by settings) + django-otp.
@@ -217,7 +226,6 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Memcached), read it from there and keep writing it to the database too (cached_db: nothing is lost if the
 # cache is flushed). Never with the in-process default cache: each worker would keep its own copy, and a
 # session ended in one (sign-out, time-out) would live on in another.
-_SHARED_CACHES = ("redis", "rediss", "rediscache", "valkey", "valkeys", "memcache", "pymemcache", "pylibmc")
 if env.str("CACHE_URL", default="").split("://")[0] in _SHARED_CACHES:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -280,7 +288,16 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 31536000
 
-# --- E-mail: through the outbox (accounts.services.email_queue), sent by Celery. Console by default.
+# --- E-mail: through the outbox (accounts.services.email_queue), sent by Celery; to the demo's mail catcher by
+# default (below).
+# In production a mail server is required: the console backend would print consent PINs and reset links to the
+# log, the others would drop them.
+_UNDELIVERED_EMAIL = ("consolemail", "dummymail", "memorymail", "filemail")
+if PRODUCTION and env.str("EMAIL_URL").split("://")[0] in _UNDELIVERED_EMAIL:
+    raise environ.ImproperlyConfigured(
+        "EMAIL_URL must name a mail server (smtp:// or smtp+tls://) when TRACS_PRODUCTION=1: "
+        "the other backends print e-mails (consent PINs, reset links) to the log or send nothing"
+    )
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # The demo's mail catcher (tracs/dev_mail.py): e-mail is kept under var/mail and shown at /dev/mail/ instead of
 # being sent. On by default only where e-mail has nowhere else to go (no EMAIL_URL, not production); production
@@ -296,7 +313,19 @@ if TRACS_DEV_MAIL:
     EMAIL_BACKEND = "tracs.dev_mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TRACS <no-reply@tracs.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-OUTBOX_KEY = env.str("OUTBOX_KEY", default="")  # Fernet key; derived from SECRET_KEY when empty
+# Fernet key of queued e-mails and stored PIN letters (accounts/crypto.py). Derived from SECRET_KEY when empty,
+# outside production only: rotating SECRET_KEY after a leak would make what is queued unreadable.
+OUTBOX_KEY = env.str("OUTBOX_KEY", default="")
+if PRODUCTION:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(env.str("OUTBOX_KEY"))
+    except ValueError as error:
+        raise environ.ImproperlyConfigured(
+            "OUTBOX_KEY must be a Fernet key (32 random bytes, url-safe base64) when TRACS_PRODUCTION=1: "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from error
 
 # --- Celery. No broker server needed by default: kombu's filesystem transport under var/celery, and
 # `make run` starts a worker with an embedded beat, so scheduled jobs run. Redis in production.
