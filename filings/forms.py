@@ -13,7 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from filings.periods import Period
-from filings.tax import TAX, LineCategory, LineInput, field_key, fuels, line_kinds
+from filings.tax import TAX, LineCategory, LineInput, categories_for, field_key, fuels, line_kinds
 from programs import money
 from programs.rates import Rate, RateNotFound, rate_on
 
@@ -59,12 +59,24 @@ class LineRow:
 
 @dataclass(frozen=True)
 class FuelGroup:
-    """One fuel's boxes, for one table of the form, with the rate in force in the period."""
+    """One fuel's boxes, for one table of the form, with the rate in force in the period: `rows` shown,
+    `other_rows` (the categories not reported yet) behind its "Other categories" disclosure."""
 
     fuel: str
     label: str
     rate: Rate | None  # None: no rate on file for the period
     rows: list[LineRow]
+    other_rows: list[LineRow]
+
+
+@dataclass(frozen=True)
+class ReturnFormLayout:
+    """The form as shown: the fuels open, and the others behind the one "Add another fuel" disclosure (each
+    fuel its own disclosure in it, all its boxes inside). Every box is in the form either way, so what is
+    typed anywhere is sent, and a box left hidden is sent empty: zero litres."""
+
+    open: list[FuelGroup]
+    more: list[FuelGroup]
 
 
 class ReturnLinesForm(forms.Form):
@@ -83,21 +95,31 @@ class ReturnLinesForm(forms.Form):
         """Initial values from stored or computed lines (to amend a return, or to change a reviewed one)."""
         return {field_key(line.fuel, line.category): money.format_litres(line.litres) for line in lines}
 
-    def groups(self, *, period: Period) -> list[FuelGroup]:
-        result = []
+    def _typed(self, name: str) -> bool:
+        """Whether the box holds litres: as sent (a bound form), or as filled in (an amendment's lines)."""
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return bool(str(value or "").strip())
+
+    def layout(self, *, period: Period, known: set[tuple[str, str]]) -> ReturnFormLayout:
+        """The lines `known` (filings.selectors.return_lines_known) and every box with litres (or an error) are
+        shown; a fuel shown has its other categories behind "Other categories"; a fuel with none of those is
+        behind "Add another fuel", all its boxes inside."""
+        open_, more = [], []
         for fuel, label in fuels():
-            prefix = f"{fuel}__"
             try:
                 rate = rate_on(fuel=fuel, day=period.start, tax=TAX)
             except RateNotFound:
                 rate = None
-            rows = [
-                LineRow(field=self[name], category_label=str(LineCategory(name.split("__", 1)[1]).label))
-                for name in self.fields
-                if name.startswith(prefix)
-            ]
-            result.append(FuelGroup(fuel=fuel, label=label, rate=rate, rows=rows))
-        return result
+            shown, others = [], []
+            for category in categories_for(fuel):
+                name = field_key(fuel, category)
+                row = LineRow(field=self[name], category_label=str(category.label))
+                (shown if (fuel, category.value) in known or self._typed(name) else others).append(row)
+            if shown:
+                open_.append(FuelGroup(fuel=fuel, label=label, rate=rate, rows=shown, other_rows=others))
+            else:
+                more.append(FuelGroup(fuel=fuel, label=label, rate=rate, rows=others, other_rows=[]))
+        return ReturnFormLayout(open=open_, more=more)
 
     def line_inputs(self) -> list[LineInput]:
         """The lines with litres (call after is_valid()); zeros are left out."""

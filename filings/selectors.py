@@ -20,7 +20,8 @@ from django.utils import timezone
 from filings import claim_rules
 from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
 from filings.periods import Period, days_late, periods_owed
-from programs.models import ProgramAccount
+from filings.tax import is_allowed
+from programs.models import ProgramAccount, Registration
 
 FUEL_TAX = "fuel_tax"
 
@@ -112,6 +113,39 @@ def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | Non
         return min(unfiled)
     under_way = Period.of(today)
     return None if account.closed_on and account.closed_on < under_way.start else under_way
+
+
+# --- The lines the return form shows open ----------------------------------------------------------------
+
+# What an approved registration's reasons say the account will report (programs.models.Registration.Reason,
+# seed 004 "When to register"), for the form to show open before the account has filed a return: the fuel's
+# taxable sales, or the tax-out category the reason names.
+REGISTERED_LINES: dict[str, tuple[tuple[str, str], ...]] = {
+    Registration.Reason.SELL_AVIATION: (("aviation_gasoline", "taxable"), ("aviation_jet_fuel", "taxable")),
+    Registration.Reason.SELL_MARKED: (("marked_gasoline", "taxable"), ("marked_diesel", "taxable")),
+    Registration.Reason.MARK_FUEL: (("marked_gasoline", "taxable"), ("marked_diesel", "taxable")),
+    Registration.Reason.PROPANE: (("propane", "taxable"),),
+    Registration.Reason.LOCOMOTIVE: (("locomotive_fuel", "taxable"),),
+    Registration.Reason.EXPORT_BULK: (("clear_gasoline", "export_bulk"), ("clear_diesel", "export_bulk")),
+}
+# An account that has filed nothing and whose registration names no fuel: the lines most remitters file.
+USUAL_LINES = (("clear_gasoline", "taxable"), ("clear_diesel", "taxable"))
+
+
+def return_lines_known(*, account: ProgramAccount) -> set[tuple[str, str]]:
+    """The (fuel, category) lines the return form shows open: every line the account reported on a return (any
+    version) and every line its approved registration names (REGISTERED_LINES); USUAL_LINES when there are
+    none. Two queries, whatever the history. Lines the form no longer has (a fuel without a rate) are left out."""
+    known = set(
+        ReturnLine.objects.filter(tax_return__account=account).values_list("fuel", "category").distinct()
+    )
+    for reasons in Registration.objects.filter(
+        accounts=account, status=Registration.Status.APPROVED
+    ).values_list("reasons", flat=True):
+        for reason in reasons:
+            known.update(REGISTERED_LINES.get(reason, ()))
+    known = {(fuel, category) for fuel, category in known if is_allowed(fuel, category)}
+    return known or set(USUAL_LINES)
 
 
 def returns_for_account(*, account: ProgramAccount) -> QuerySet[FuelTaxReturn]:

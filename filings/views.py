@@ -168,7 +168,9 @@ def _render_form(
         {
             "period": period,
             "form": lines_form,
-            "groups": lines_form.groups(period=period),
+            "layout": lines_form.layout(
+                period=period, known=selectors.return_lines_known(account=request.account)
+            ),
             "amend_of": amend_of,
             "replaces_version": _replaces_version(request, amend_of),
             "computation": computation,

@@ -37,12 +37,22 @@ def test_file_a_return_with_live_totals(page: Page, live_server, account, owner_
     expect(page.get_by_role("heading", level=1)).to_have_text("File the return for June 2021")
     axe_check(page)
 
+    # A new account: clear gasoline and clear diesel are open, the other fuels behind "Add another fuel" and
+    # the other categories of a fuel behind its "Other categories".
+    expect(page.get_by_label("Clear gasoline: Taxable sales and removals")).to_be_visible()
+    expect(page.get_by_label("Marked diesel: Taxable sales and removals")).to_be_hidden()
+    expect(page.get_by_label("Clear diesel: Sold for direct export from Alberta in bulk (FT-11)")).to_be_hidden()
+
     # June 2021: 100,000 L clear gasoline x $0.13 = $13,000.00; 20,000 L marked diesel x $0.04 = $800.00
     page.get_by_label("Clear gasoline: Taxable sales and removals").fill("100,000")
     expect(page.locator('[data-tax-for="clear_gasoline__taxable"]')).to_have_text("$13,000.00")
+    page.locator("summary", has_text="Add another fuel").click()
+    page.locator("summary", has_text="Marked diesel").click()
+    axe_check(page)
     page.get_by_label("Marked diesel: Taxable sales and removals").fill("20000")
     expect(page.locator('[data-tax-for="marked_diesel__taxable"]')).to_have_text("$800.00")
     expect(page.locator("[data-return-total]")).to_have_text("$13,800.00")
+    page.locator("summary", has_text="Other categories of Clear diesel").click()
     page.get_by_label("Clear diesel: Sold for direct export from Alberta in bulk (FT-11)").fill("-5")
     expect(page.locator('[data-tax-for="clear_diesel__export_bulk"]')).to_have_text(
         re.compile("cannot be negative")
