@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import StaffReadLoggedAdmin, error_text
+from accounts.admin import ConfirmRow, StaffReadLoggedAdmin, confirm_first, error_text, is_confirmed
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import decisions, selectors
@@ -255,6 +255,33 @@ class DecisionAdmin(StaffReadLoggedAdmin):
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
         )
 
+    def _confirm(self, request: HttpRequest, obj, *, decision: str, preview: decisions.DecisionPreview):
+        """The confirmation page of a decision (None on the confirming POST); a refusal goes back to the page."""
+        if preview.refusal:
+            self.message_user(request, preview.refusal, messages.ERROR)
+            return self._back(obj)
+        row = ConfirmRow(
+            subject=f"{obj._meta.verbose_name.capitalize()} {obj.reference_number}: {decision}",
+            payee=f"{obj.account.taxpayer.legal_name} ({obj.account.number})",
+            method=gettext("Notice of decision, to the account"),
+            amount=preview.amount,
+            outcome=preview.effect,
+        )
+        return confirm_first(
+            self,
+            request,
+            rows=[row],
+            title=gettext("Record the decision"),
+            description=gettext(
+                "Check the decision, the taxpayer and the amount posted to the ledger. Nothing is decided, posted "
+                "or issued until you confirm."
+            ),
+            submit_label=gettext("Confirm: record the decision and issue the notice"),
+            cancel_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]),
+            payee_label=gettext("Taxpayer"),
+            method_label=gettext("Notice"),
+        )
+
     def _decided(self, request: HttpRequest, obj, decide) -> HttpResponseRedirect:
         try:
             decided = decide()
@@ -325,6 +352,17 @@ class ObjectionAdmin(DecisionAdmin):
             if claim_assessment is not None and data["outcome"] == Objection.Outcome.VARIED
             else None
         )
+        if not is_confirmed(request):
+            preview = decisions.objection_decision_preview(
+                objection=obj,
+                outcome=data["outcome"],
+                reasons=data["reasons"],
+                adjustments=data["adjustments"] or None,
+                claim_adjustments=claim_adjustments or None,
+            )
+            return self._confirm(
+                request, obj, decision=Objection.Outcome(data["outcome"]).label, preview=preview
+            )
         return self._decided(
             request,
             obj,
@@ -429,6 +467,12 @@ class WaiverRequestAdmin(DecisionAdmin):
             )
             return self._back(obj)
         grant = request.POST.get("decision") == "grant"
+        if not is_confirmed(request):
+            preview = decisions.waiver_decision_preview(
+                waiver=obj, grant=grant, transaction_ids=form.cleaned_data["transactions"] if grant else ()
+            )
+            decision = gettext("grant the waiver") if grant else gettext("refuse the waiver")
+            return self._confirm(request, obj, decision=decision, preview=preview)
         return self._decided(
             request,
             obj,

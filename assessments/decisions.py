@@ -150,7 +150,8 @@ def _objected_assessment(objection: Objection) -> Assessment:
     return notice.assessment
 
 
-def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: HttpRequest | None) -> None:
+def _vacate_check(*, objection: Objection, assessment: Assessment) -> None:
+    """Only the latest assessment of a period can be vacated."""
     latest = Assessment.objects.filter(
         account=assessment.account, period_start=assessment.period_start
     ).order_by("-sequence")[0]
@@ -159,6 +160,10 @@ def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: 
             NOT_LATEST_ASSESSMENT % {"notice": objection.notice_reference, "period": assessment.period.label},
             code="not_latest",
         )
+
+
+def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: HttpRequest | None) -> None:
+    _vacate_check(objection=objection, assessment=assessment)
     posted = LedgerTransaction.objects.filter(
         account=assessment.account,
         source_reference=selectors.assessment_source(assessment),
@@ -239,6 +244,132 @@ def _refuse_wrong_adjustments(
     )
 
 
+def _objection_check(
+    *,
+    objection: Objection,
+    outcome: str,
+    adjustments: Mapping[tuple[str, str], Decimal | str] | None,
+    claim_adjustments: Mapping[int, claims.LineAdjustment] | None,
+) -> ClaimAssessment | None:
+    """What objection_decide refuses before deciding (an unknown outcome, a decided objection, the wrong kind of
+    adjustments); the claim assessment objected to when the outcome reassesses a claim."""
+    if outcome not in Outcome.values:
+        raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
+    filing_objections.refuse_if_decided(filing=objection)
+    if outcome == Outcome.CONFIRMED:
+        return None
+    claim_assessment = objected_claim_assessment(objection=objection)
+    _refuse_wrong_adjustments(
+        objection=objection,
+        for_claim=claim_assessment is not None,
+        adjustments=adjustments,
+        claim_adjustments=claim_adjustments,
+    )
+    return claim_assessment
+
+
+@dataclass(frozen=True)
+class DecisionPreview:
+    """What deciding a filing this way would post (`amount`: positive owing more, negative a credit; None:
+    nothing), in words (`effect`), or why it would be refused (`refusal`). Nothing written."""
+
+    amount: Decimal | None
+    effect: str
+    refusal: str = ""
+
+
+def _refused(error: ValidationError) -> DecisionPreview:
+    return DecisionPreview(amount=None, effect="", refusal=" ".join(error.messages))
+
+
+def objection_decision_preview(
+    *,
+    objection: Objection,
+    outcome: str,
+    reasons: str,
+    adjustments: Mapping[tuple[str, str], Decimal | str] | None = None,
+    claim_adjustments: Mapping[int, claims.LineAdjustment] | None = None,
+) -> DecisionPreview:
+    """What objection_decide would do now, for staff to confirm first: the reassessment's change, the postings a
+    vacated assessment reverses, or nothing for a confirmation; the refusals objection_decide would raise.
+    Reads only; objection_decide checks everything again under its lock."""
+    try:
+        claim_assessment = _objection_check(
+            objection=objection, outcome=outcome, adjustments=adjustments, claim_adjustments=claim_adjustments
+        )
+        if outcome == Outcome.CONFIRMED:
+            return DecisionPreview(amount=None, effect=str(_("The assessment stands: nothing is posted.")))
+        if claim_assessment is not None:
+            if outcome == Outcome.VACATED:
+                _claim_vacate_check(objection=objection, claim_assessment=claim_assessment)
+                claim_adjustments = None
+            preview = claims.claim_assessment_preview(
+                claim=claim_assessment.claim,
+                reassess=True,
+                adjustments=claim_adjustments,
+                reason=f"Objection {objection.reference_number}: {reasons}",
+            )
+            if preview.refusal:
+                return DecisionPreview(amount=None, effect="", refusal=preview.refusal)
+            return DecisionPreview(
+                amount=-preview.change,
+                effect=str(_("The claim is reassessed: refund allowed %(allowed)s."))
+                % {"allowed": money.format_money(preview.allowed)},
+            )
+        assessment = _objected_assessment(objection)
+        if outcome == Outcome.VARIED:
+            latest_return = filing_selectors.latest_version(
+                account=objection.account, period=assessment.period
+            )
+            preview = services.assessment_preview(
+                tax_return=latest_return, reassess=True, adjustments=adjustments
+            )
+            if preview.refusal:
+                return DecisionPreview(amount=None, effect="", refusal=preview.refusal)
+            return DecisionPreview(
+                amount=preview.change,
+                effect=str(_("The return is reassessed: tax assessed %(tax)s."))
+                % {"tax": money.format_signed_money(preview.assessed_tax)},
+            )
+        _vacate_check(objection=objection, assessment=assessment)
+    except ValidationError as error:
+        return _refused(error)
+    posted = LedgerTransaction.objects.filter(
+        account=assessment.account,
+        source_reference=selectors.assessment_source(assessment),
+        reversed_by__isnull=True,
+    )
+    total = sum((entry.amount for entry in posted), start=money.cents(Decimal(0)))
+    return DecisionPreview(
+        amount=-total, effect=str(_("The assessment is vacated: what it posted is reversed."))
+    )
+
+
+def waiver_decision_preview(
+    *, waiver: WaiverRequest, grant: bool, transaction_ids: Sequence[int]
+) -> DecisionPreview:
+    """What waiver_decide would do now: the charges reversed (a credit of their sum), or nothing for a refusal;
+    the refusals waiver_decide would raise. Reads only."""
+    try:
+        filing_objections.refuse_if_decided(filing=waiver)
+        if not grant:
+            return DecisionPreview(amount=None, effect=str(_("Refused: nothing is waived.")))
+        entries = _waivable(waiver=waiver, transaction_ids=transaction_ids)
+    except ValidationError as error:
+        return _refused(error)
+    return DecisionPreview(
+        amount=-sum((entry.amount for entry in entries), start=money.cents(Decimal(0))),
+        effect=str(_("Waived: %(charges)s."))
+        % {
+            "charges": "; ".join(
+                f"{entry.kind_label.lower()} of {Period.of(entry.period_end).label} "
+                f"{money.format_money(entry.amount)}"
+                for entry in entries
+            )
+        },
+    )
+
+
 @transaction.atomic
 def objection_decide(
     *,
@@ -256,18 +387,10 @@ def objection_decide(
         raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
     reasons = _reasons(reasons)
     objection = filing_objections.objection_lock(objection_id=objection_id)
-    filing_objections.refuse_if_decided(filing=objection)
     reassessment_id = claim_reassessment_id = None
-    claim_assessment = (
-        objected_claim_assessment(objection=objection) if outcome != Outcome.CONFIRMED else None
+    claim_assessment = _objection_check(
+        objection=objection, outcome=outcome, adjustments=adjustments, claim_adjustments=claim_adjustments
     )
-    if outcome != Outcome.CONFIRMED:
-        _refuse_wrong_adjustments(
-            objection=objection,
-            for_claim=claim_assessment is not None,
-            adjustments=adjustments,
-            claim_adjustments=claim_adjustments,
-        )
     if claim_assessment is not None:
         claim_reassessment_id = _claim_decide(
             objection=objection,

@@ -322,7 +322,12 @@ class AssessmentPreview:
     refusal: str = ""
 
 
-def assessment_preview(*, tax_return: FuelTaxReturn, reassess: bool = False) -> AssessmentPreview:
+def assessment_preview(
+    *,
+    tax_return: FuelTaxReturn,
+    reassess: bool = False,
+    adjustments: Mapping[tuple[str, str], Decimal | str] | None = None,
+) -> AssessmentPreview:
     """What assessment_make (or, with `reassess`, reassessment_make) would do to `tax_return` as things stand:
     the kind, the tax assessed, the change posted to the ledger and a late-filing penalty (a first assessment
     only), or the refusal. Reads only: staff administration shows it on the confirmation page before anything
@@ -343,7 +348,7 @@ def assessment_preview(*, tax_return: FuelTaxReturn, reassess: bool = False) -> 
     try:
         if problem is not None:
             raise problem
-        recomputation = recompute(tax_return=current)
+        recomputation = recompute(tax_return=current, adjustments=adjustments)
     except ValidationError as error:
         return AssessmentPreview(
             kind="", assessed_tax=zero, change=zero, penalty=zero, refusal=" ".join(error.messages)

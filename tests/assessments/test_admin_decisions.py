@@ -40,7 +40,12 @@ def test_vary_from_the_page(staff_client, objection, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             url,
-            {"outcome": "varied", "reasons": "Exported.", "adjustments": "clear_gasoline taxable 90,000"},
+            {
+                "outcome": "varied",
+                "reasons": "Exported.",
+                "adjustments": "clear_gasoline taxable 90,000",
+                "post": "yes",
+            },
             follow=True,
         )
     assert "decided: Varied" in response.content.decode()
@@ -91,7 +96,7 @@ def test_waiver_page_and_partial_grant(
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             reverse("admin:filings_waiverrequest_decide", args=[waiver.pk]),
-            {"decision": "grant", "transactions": [penalty.pk], "reasons": "Flood."},
+            {"decision": "grant", "transactions": [penalty.pk], "reasons": "Flood.", "post": "yes"},
             follow=True,
         )
     assert "Granted in part" in response.content.decode()

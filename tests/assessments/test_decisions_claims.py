@@ -288,6 +288,7 @@ def test_the_admin_page_shows_the_claim_lines_and_records_a_vary(
                 "reasons": "9,000 L exported.",
                 f"litres_{line_id}": "9000",
                 f"reason_{line_id}": "Bills of lading",
+                "post": "yes",
             },
             follow=True,
         )
