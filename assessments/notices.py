@@ -16,6 +16,7 @@ anyone with the mailbox; the figures stay behind the sign-in.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -87,6 +88,43 @@ def notice_content(*, assessment: Assessment) -> NoticeContent:
         objection_days=rules.days_on(rule=rules.OBJECTION_DAYS, day=assessment.assessed_on),
         objection_extended_deadline=rules.objection_extended_deadline(assessed_on=assessment.assessed_on),
     )
+
+
+@dataclass(frozen=True)
+class NoticeBalanceDisagreement:
+    """A notice whose printed account balance is not the ledger's balance as of the notice's date and time."""
+
+    reference: str
+    issued_on: date
+    printed: Decimal
+    ledger: Decimal
+
+
+def notices_disagreeing_with_the_ledger(*, notices: Iterable[Notice]) -> list[NoticeBalanceDisagreement]:
+    """The notices of `notices` (those of an assessment: the ones that print an account balance) whose balance
+    is not the ledger's as of the notice's date and time: every transaction processed before the date of the
+    notice, and those of that day up to the assessment's last posting. A notice prints the balance up to that
+    posting (by id); the two differ only if a transaction was later posted with a processed date before the
+    notice's, a history written out of order. An issued notice never changes, so this reads what it printed:
+    everything `notice_content` reads up to the cutoff is append-only."""
+    found = []
+    for notice in notices:
+        if notice.assessment_id is None:
+            continue
+        assessment = selectors.assessment_for_notice(assessment_id=notice.assessment_id)
+        printed = notice_content(assessment=assessment).account_balance
+        ledger = selectors.account_balance_as_of(
+            account=assessment.account,
+            day=notice.issued_on,
+            up_to_id=selectors.assessment_cutoff(assessment=assessment),
+        )
+        if printed != ledger:
+            found.append(
+                NoticeBalanceDisagreement(
+                    reference=notice.reference, issued_on=notice.issued_on, printed=printed, ledger=ledger
+                )
+            )
+    return found
 
 
 def notice_html(*, assessment: Assessment) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from assessments.models import (
     Assessment,
@@ -219,6 +219,19 @@ def account_balance_at(*, account: ProgramAccount, up_to_id: int) -> Decimal:
     total = LedgerTransaction.objects.filter(account=account, id__lte=up_to_id).aggregate(
         total=Sum("amount")
     )["total"]
+    return total if total is not None else ZERO
+
+
+def account_balance_as_of(*, account: ProgramAccount, day: date, up_to_id: int) -> Decimal:
+    """The account's balance as the ledger dates it, at the moment transaction `up_to_id` was posted on `day`:
+    every transaction processed before `day`, and those processed on `day` up to that one. It equals
+    `account_balance_at` when nothing was posted with a processed date earlier than a posting already made (what
+    notices_disagreeing_with_the_ledger checks)."""
+    total = (
+        LedgerTransaction.objects.filter(account=account)
+        .filter(Q(processed_on__lt=day) | Q(processed_on=day, id__lte=up_to_id))
+        .aggregate(total=Sum("amount"))["total"]
+    )
     return total if total is not None else ZERO
 
 

@@ -8,9 +8,11 @@ has returns already."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -82,39 +84,55 @@ def seed(*, users) -> None:
     if FuelTaxReturn.objects.filter(account=account).exists():
         return
     owner, dates = users["owner"], story()
+    events: list[tuple[datetime, Callable[[], object]]] = [
+        (dates.claim_filed, partial(_file_claim, account=account, owner=owner, dates=dates)),
+        (
+            dates.received_at(dates.late) + SUPPORT_SUBMITTED_AFTER,
+            partial(_supporting_document, account=account, owner=owner, dates=dates),
+        ),
+    ]
     period, index = Period.of(account.effective_date), 0
     while period <= dates.last_filed:
-        with as_of(dates.received_at(period)):
-            return_submit(
-                account=account,
-                period_end=period.end,
-                lines=_lines(index),
-                certified_name=owner.display_name,
-                certified_capacity="Owner",
-                submitted_by=owner,
-                capacity="owner",
-            )
+        filing = partial(_file_return, account=account, owner=owner, period=period, index=index)
+        events.append((dates.received_at(period), filing))
         period, index = period.next(), index + 1
-    _supporting_document(account=account, owner=owner, dates=dates)
-    with as_of(dates.claim_filed):
-        claim_submit(
-            account=account,
-            kind="fuel_tax_refund",
-            lines=[
-                ClaimLineInput(
-                    fuel="clear_gasoline",
-                    litres="100000",
-                    purchase_date=dates.claim_purchase_date,
-                    document_number=f"INV-{dates.claim_purchase_date:%Y-%m%d}",
-                    reason="exported_bulk",
-                )
-            ],
-            certified_name=owner.display_name,
-            certified_capacity="Owner",
-            submitted_by=owner,
-            capacity="owner",
-            submission_token=submission_token_new(),
-        )
+    # In the order they happened (assessments.demo does the same): the claim comes between two returns.
+    for moment, event in sorted(events, key=lambda pair: pair[0]):
+        with as_of(moment):
+            event()
+
+
+def _file_return(*, account: ProgramAccount, owner, period: Period, index: int) -> None:
+    return_submit(
+        account=account,
+        period_end=period.end,
+        lines=_lines(index),
+        certified_name=owner.display_name,
+        certified_capacity="Owner",
+        submitted_by=owner,
+        capacity="owner",
+    )
+
+
+def _file_claim(*, account: ProgramAccount, owner, dates: Story) -> None:
+    claim_submit(
+        account=account,
+        kind="fuel_tax_refund",
+        lines=[
+            ClaimLineInput(
+                fuel="clear_gasoline",
+                litres="100000",
+                purchase_date=dates.claim_purchase_date,
+                document_number=f"INV-{dates.claim_purchase_date:%Y-%m%d}",
+                reason="exported_bulk",
+            )
+        ],
+        certified_name=owner.display_name,
+        certified_capacity="Owner",
+        submitted_by=owner,
+        capacity="owner",
+        submission_token=submission_token_new(),
+    )
 
 
 def _bills_of_lading_pdf(*, account: ProgramAccount, period: Period) -> bytes:
@@ -145,16 +163,15 @@ def _supporting_document(*, account: ProgramAccount, owner, dates: Story) -> Non
     assessed the next day), through the same services as the Submit Documents wizard."""
     tax_return = FuelTaxReturn.objects.get(account=account, period_start=dates.late.start)
     pdf = _bills_of_lading_pdf(account=account, period=dates.late)
-    with as_of(dates.received_at(dates.late) + SUPPORT_SUBMITTED_AFTER):
-        name = f"bills-of-lading-{dates.late.key}.pdf"
-        upload = SimpleUploadedFile(name, pdf, content_type="application/pdf")
-        staged = document_file_stage(account=account, uploaded=upload, by=owner)
-        document_submit(
-            account=account,
-            document_type=Document.Type.RETURN_SUPPORT,
-            related_reference=tax_return.confirmation_number,
-            description=f"Bills of lading for the {EXPORTED_LITRES:,} L of clear diesel exported in {dates.late.label}",
-            staged=[staged],
-            by=owner,
-            capacity="owner",
-        )
+    name = f"bills-of-lading-{dates.late.key}.pdf"
+    upload = SimpleUploadedFile(name, pdf, content_type="application/pdf")
+    staged = document_file_stage(account=account, uploaded=upload, by=owner)
+    document_submit(
+        account=account,
+        document_type=Document.Type.RETURN_SUPPORT,
+        related_reference=tax_return.confirmation_number,
+        description=f"Bills of lading for the {EXPORTED_LITRES:,} L of clear diesel exported in {dates.late.label}",
+        staged=[staged],
+        by=owner,
+        capacity="owner",
+    )

@@ -12,6 +12,36 @@ def pytest_configure(config):
     app.conf.task_eager_propagates = True
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database: every notice it issued prints the account balance the ledger holds
+    as of the notice's date and time (issue 10 item 9). Run after the test body, inside its database, so a test
+    that wrote a history out of order fails on the notice it left, wherever that came from (a service, the demo,
+    a factory). One query when the test issued no notice of an assessment."""
+    result = yield
+    if item.get_closest_marker("ledger_out_of_order") is None and (
+        item.get_closest_marker("django_db") is not None or DATABASE_FIXTURES & set(item.fixturenames)
+    ):
+        _notices_agree_with_the_ledger()
+    return result
+
+
+def _notices_agree_with_the_ledger():
+    from django.db import connection
+
+    from assessments.models import Notice
+    from assessments.notices import notices_disagreeing_with_the_ledger
+
+    if connection.needs_rollback:  # the test broke its own transaction on purpose: nothing more can be read
+        return
+    issued = Notice.objects.filter(assessment__isnull=False).order_by("id")
+    disagreeing = notices_disagreeing_with_the_ledger(notices=issued)
+    assert not disagreeing, f"notices whose account balance is not the ledger's on their date: {disagreeing}"
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.STORAGES = {

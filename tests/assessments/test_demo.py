@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from assessments import selectors
+from assessments import notices, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice, Payment, Refund
 from filings.models import Claim, FuelTaxReturn
 from filings.models_objections import WaiverRequest
@@ -83,6 +83,10 @@ def _the_story(*, last_filed, late):
     assert not LedgerTransaction.objects.filter(
         account=account, posted_at__gt=timezone.now()
     ).exists()  # nothing in the future
+    # Each notice prints the balance the ledger holds as of its date and time: the history is posted in order.
+    issued = Notice.objects.filter(account=account, assessment__isnull=False)
+    assert issued.count() == filed
+    assert notices.notices_disagreeing_with_the_ledger(notices=issued) == []
 
     owner = User.objects.get(email="owner@demo.tracs.ca")
     client = sign_in(Client(), owner)

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.storage import default_storage
 
@@ -98,6 +99,55 @@ def test_the_notice_shows_penalties_and_interest_of_the_period_up_to_its_posting
     html = notices.notice_html(assessment=assessment)
     assert "Penalties and interest included above: penalty $690.00; interest $5.25." in html
     assert "$9.99" not in html
+
+
+def _june_notice_of_2021_07_10(account, owner, capture):
+    assessment = assess(
+        capture, tax_return=june_2021(account=account, user=owner), when=edmonton(2021, 7, 10, 9)
+    )
+    return Notice.objects.get(assessment=assessment)
+
+
+def _payment(account, amount, *, processed_on):
+    return services.ledger_post(
+        account=account,
+        period_end=date(2021, 6, 30),
+        kind="payment",
+        amount=Decimal(amount),
+        description="Payment",
+        processed_on=processed_on,
+    )
+
+
+def test_a_notice_prints_the_ledgers_balance_as_of_its_date_and_time(
+    account, owner, django_capture_on_commit_callbacks
+):
+    """The notice of 2021-07-10 prints $13,800.00: a payment posted later that day, or on a later day, is not on
+    it, and the ledger dated as of the notice agrees (the check run after every test)."""
+    notice = _june_notice_of_2021_07_10(account, owner, django_capture_on_commit_callbacks)
+    with time_machine.travel(edmonton(2021, 7, 10, 16), tick=False):
+        _payment(account, "-800.00", processed_on=None)
+    with time_machine.travel(edmonton(2021, 7, 12, 9), tick=False):
+        _payment(account, "-1000.00", processed_on=None)
+    assert notices.notice_content(assessment=notice.assessment).account_balance == Decimal("13800.00")
+    assert notices.notices_disagreeing_with_the_ledger(notices=[notice]) == []
+
+
+@pytest.mark.ledger_out_of_order
+def test_a_posting_dated_before_an_issued_notice_is_found(account, owner, django_capture_on_commit_callbacks):
+    """A payment posted on 2021-07-20 with the processed date 2021-07-08 puts a credit into the ledger before
+    the notice of 2021-07-10, which printed $13,800.00 without it: the ledger says $12,800.00 as of that notice."""
+    notice = _june_notice_of_2021_07_10(account, owner, django_capture_on_commit_callbacks)
+    with time_machine.travel(edmonton(2021, 7, 20, 9), tick=False):
+        _payment(account, "-1000.00", processed_on=date(2021, 7, 8))
+    assert notices.notices_disagreeing_with_the_ledger(notices=Notice.objects.filter(account=account)) == [
+        notices.NoticeBalanceDisagreement(
+            reference=notice.reference,
+            issued_on=date(2021, 7, 10),
+            printed=Decimal("13800.00"),
+            ledger=Decimal("12800.00"),
+        )
+    ]
 
 
 def test_a_credit_shows_in_brackets_on_the_notice(account, owner, staff, django_capture_on_commit_callbacks):
