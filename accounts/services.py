@@ -202,11 +202,12 @@ def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> 
 
 
 def user_has_confirmed_device(*, user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    # django-otp ships no types: its querysets are Any to mypy.
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def backup_codes_remaining(*, user: User) -> int:
-    return StaticToken.objects.filter(device__user=user).count()
+    return int(StaticToken.objects.filter(device__user=user).count())
 
 
 @transaction.atomic

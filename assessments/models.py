@@ -23,8 +23,8 @@ from filings.tax import LineCategory
 from programs import money
 from programs.models import ProgramAccount
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-LITRES = {"max_digits": 15, "decimal_places": 3}
+MONEY: money.DecimalColumn = {"max_digits": 16, "decimal_places": 2}
+LITRES: money.DecimalColumn = {"max_digits": 15, "decimal_places": 3}
 
 
 class Assessment(models.Model):
@@ -429,6 +429,9 @@ class ClaimAssessment(models.Model):
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", _("Assessment")
         REASSESSMENT = "reassessment", _("Reassessment")
+
+    # Not a column: the letter sent for it, put in place by assessments.selectors.claim_assessments_by_claim.
+    letter: Notice | None
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="claim_assessments")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="assessments")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from accounts.models import User
 from assessments.models import (
     Assessment,
     ClaimAssessment,
@@ -318,7 +319,7 @@ def open_refunds(*, account: ProgramAccount) -> list[Refund]:
     )
 
 
-def notices_for_account(*, account: ProgramAccount, reader=None) -> QuerySet[Notice]:
+def notices_for_account(*, account: ProgramAccount, reader: User | None = None) -> QuerySet[Notice]:
     """The account's notices, newest first; `opened` tells whether `reader` has opened each."""
     notices = Notice.objects.filter(account=account).order_by("-issued_on", "-id")
     if reader is not None:

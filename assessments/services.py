@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -37,6 +38,9 @@ from filings import status as filing_status
 from filings.models import FuelTaxReturn
 from programs import money
 from programs.models import ProgramAccount
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Status = FuelTaxReturn.Status
 Kind = LedgerTransaction.Kind
@@ -67,8 +71,9 @@ NOT_A_REVERSAL = _("Only a reversal names a transaction it reverses.")
 ALREADY_POSTED = _("A %(kind)s for %(source)s was already posted (transaction %(id)s).")
 
 # Which side each kind is always on (the kinds not listed go both ways); the database checks it too.
-DEBIT_ONLY = {Kind.PENALTY: _("debit"), Kind.REFUND_ISSUED: _("debit")}
-CREDIT_ONLY = {Kind.PAYMENT: _("credit"), Kind.CLAIM_CREDIT: _("credit")}
+# Keyed by the kind as stored (a TextChoices member is its str value): a caller passes either.
+DEBIT_ONLY: dict[str, StrOrPromise] = {Kind.PENALTY: _("debit"), Kind.REFUND_ISSUED: _("debit")}
+CREDIT_ONLY: dict[str, StrOrPromise] = {Kind.PAYMENT: _("credit"), Kind.CLAIM_CREDIT: _("credit")}
 
 
 class AssessmentRefused(ValidationError):
@@ -283,12 +288,22 @@ def ledger_check(*, account: ProgramAccount) -> LedgerCheck:
 # --- Assessments -----------------------------------------------------------------------------------------
 
 
-def _refuse(message, code: str, **params) -> AssessmentRefused:
+def _refuse(message: StrOrPromise, code: str, **params: object) -> AssessmentRefused:
     return AssessmentRefused(message % params if params else message, code=code)
 
 
+def _current(*, account: ProgramAccount, tax_return: FuelTaxReturn) -> FuelTaxReturn:
+    """`tax_return` read again, as it is now, with its lines."""
+    current = filing_selectors.return_by_confirmation(
+        account=account, confirmation_number=tax_return.confirmation_number
+    )
+    if current is None:  # the caller holds this return, and a filed return is never deleted
+        raise FuelTaxReturn.DoesNotExist(tax_return.confirmation_number)
+    return current
+
+
 def _assess_refusal(
-    *, current: FuelTaxReturn, account: ProgramAccount, allowed: tuple[str, ...], refusal, refusal_code: str
+    *, current: FuelTaxReturn, account: ProgramAccount, allowed: tuple[str, ...], refusal: StrOrPromise, refusal_code: str
 ) -> AssessmentRefused | None:
     """Why `current` cannot be (re)assessed now: its status, or a later version of its period."""
     if current.status not in allowed:
@@ -298,8 +313,8 @@ def _assess_refusal(
             number=current.confirmation_number,
             status=Status(current.status).label,
         )
-    latest = filing_selectors.latest_version(account=account, period=current.period).version
-    if current.version != latest:
+    latest = filing_selectors.latest_version(account=account, period=current.period)
+    if latest is not None and current.version != latest.version:
         return _refuse(
             LATER_VERSION,
             "later_version",
@@ -333,9 +348,7 @@ def assessment_preview(
     only), or the refusal. Reads only: staff administration shows it on the confirmation page before anything
     is written; the service checks everything again under its lock."""
     account = ProgramAccount.objects.select_related("taxpayer", "program").get(pk=tax_return.account_id)
-    current = filing_selectors.return_by_confirmation(
-        account=account, confirmation_number=tax_return.confirmation_number
-    )
+    current = _current(account=account, tax_return=tax_return)
     allowed, refusal, code = (
         ((Status.ASSESSED, Status.REASSESSED), NOT_ASSESSED, "not_assessed")
         if reassess
@@ -374,7 +387,7 @@ def _assess(
     tax_return: FuelTaxReturn,
     allowed: tuple[str, ...],
     new_status: str,
-    refusal,
+    refusal: StrOrPromise,
     refusal_code: str,
     by: User | None,
     reason: str,
@@ -385,9 +398,7 @@ def _assess(
     # One assessment of an account at a time: the status read next is current, sequences and postings follow
     # in order. (filing_status_change below locks the return's row and checks the move again.)
     ledger_lock(account=account)
-    current = filing_selectors.return_by_confirmation(
-        account=account, confirmation_number=tax_return.confirmation_number
-    )
+    current = _current(account=account, tax_return=tax_return)
     problem = _assess_refusal(
         current=current, account=account, allowed=allowed, refusal=refusal, refusal_code=refusal_code
     )

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from assessments import selectors, services
 from assessments.forms import SHOW_LATEST, SHOW_PERIOD, SHOW_RANGE, TransactionFilterForm
 from assessments.models import LedgerTransaction
-from consent.access import account_view
+from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import selectors as filing_selectors
 from programs.spreadsheet import cell_text
@@ -40,7 +40,7 @@ CSV_HEADER = ["Processed date", "Effective date", "Period end", "Transaction", "
 class _Filtered:
     """The rows the filter selects: a list (the latest 25) or a queryset (a date range, a period)."""
 
-    def __init__(self, request: HttpRequest):
+    def __init__(self, request: AccountRequest):
         self.form = TransactionFilterForm(
             request.GET or None, period_ends=selectors.ledger_period_ends(account=request.account)
         )
@@ -78,7 +78,7 @@ def _query(request: HttpRequest) -> str:
 
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_GET
-def transactions(request: HttpRequest) -> HttpResponse:
+def transactions(request: AccountRequest) -> HttpResponse:
     filtered = _Filtered(request)
     page = None
     if filtered.queryset is not None:
@@ -99,7 +99,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_GET
-def transactions_print(request: HttpRequest) -> HttpResponse:
+def transactions_print(request: AccountRequest) -> HttpResponse:
     filtered = _Filtered(request)
     if not filtered.valid:
         return redirect(
@@ -115,7 +115,7 @@ def transactions_print(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/transactions_print.html", context)
 
 
-def _filename(request: HttpRequest, extension: str) -> str:
+def _filename(request: AccountRequest, extension: str) -> str:
     return f"transactions-{request.account.number}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
@@ -147,7 +147,7 @@ def _csv_lines(rows: Iterable[LedgerTransaction]) -> Iterator[str]:
 
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_GET
-def transactions_csv(request: HttpRequest) -> HttpResponse:
+def transactions_csv(request: AccountRequest) -> HttpResponse:
     filtered = _Filtered(request)
     if not filtered.valid:
         return redirect(
@@ -161,7 +161,7 @@ def transactions_csv(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_GET
-def transactions_xlsx(request: HttpRequest) -> HttpResponse:
+def transactions_xlsx(request: AccountRequest) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -223,7 +223,7 @@ def transactions_xlsx(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_GET
-def balances(request: HttpRequest) -> HttpResponse:
+def balances(request: AccountRequest) -> HttpResponse:
     periods = selectors.period_balances(account=request.account)
     owing = selectors.owing_of(periods)
     context = {
@@ -238,7 +238,7 @@ def balances(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_GET
-def payment_options(request: HttpRequest) -> HttpResponse:
+def payment_options(request: AccountRequest) -> HttpResponse:
     """TRACS's Payment Options for one account: whom to pay, the account number to quote, what is owing (by
     period, oldest first: the order a payment is applied in, once the account's credits are counted against
     them), the refunds of its credit on their way, and how to pay."""
@@ -257,7 +257,7 @@ def payment_options(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ASSESSMENTS)
 @require_GET
-def assessment_status(request: HttpRequest) -> HttpResponse:
+def assessment_status(request: AccountRequest) -> HttpResponse:
     status = filing_selectors.filing_status_for_account(account=request.account)
     returns = [
         row.filing for group in status.in_process + status.completed for row in group.rows if row.is_return
@@ -282,7 +282,7 @@ def assessment_status(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ASSESSMENTS)
 @require_GET
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: AccountRequest) -> HttpResponse:
     notices = selectors.notices_for_account(account=request.account, reader=request.user)
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -296,7 +296,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.VIEW_ASSESSMENTS)
 @require_GET
-def notice_download(request: HttpRequest, notice_id: int) -> FileResponse:
+def notice_download(request: AccountRequest, notice_id: int) -> FileResponse:
     notice = selectors.notice_for_account(account=request.account, notice_id=notice_id)
     if notice is None:
         raise Http404

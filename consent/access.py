@@ -8,16 +8,20 @@ Every read of an account page and every denial is written to the access log.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry
+from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record
 from consent.models import Consent, Grant
 from consent.privileges import ALL, Privilege
@@ -44,7 +48,23 @@ class Access:
         return privilege in self.privileges
 
 
-def in_force_grants(*, today=None) -> Q:
+class AccountRequest(HttpRequest):
+    """What a view behind `account_view` receives: the request with the account and the caller's access on it."""
+
+    user: User
+    account: ProgramAccount
+    access: Access
+
+
+class AccountView(Protocol):
+    """A view `account_view` has wrapped: called with the account number, it names the privilege it needs."""
+
+    required_privilege: str
+
+    def __call__(self, request: HttpRequest, number: str, *args: Any, **kwargs: Any) -> HttpResponseBase: ...
+
+
+def in_force_grants(*, today: date | None = None) -> Q:
     """The condition a grant meets while it gives access (used by `access_for` and by the home page)."""
     today = today or timezone.localdate()
     return (
@@ -60,7 +80,7 @@ def privileges_of(grant: Grant) -> frozenset[str]:
     return frozenset(grant.privileges) - {Privilege.MANAGE_ACCESS}
 
 
-def access_for(*, user, account: ProgramAccount) -> Access | None:
+def access_for(*, user: User | AnonymousUser, account: ProgramAccount) -> Access | None:
     if not user.is_authenticated:
         return None
     grant = Grant.objects.filter(in_force_grants(), account=account, user=user).select_related("consent").first()
@@ -69,7 +89,7 @@ def access_for(*, user, account: ProgramAccount) -> Access | None:
     return Access(account=account, grant=grant, privileges=privileges_of(grant))
 
 
-def can(user, account: ProgramAccount, privilege: str) -> bool:
+def can(user: User | AnonymousUser, account: ProgramAccount, privilege: str) -> bool:
     access = access_for(user=user, account=account)
     return access is not None and access.has(privilege)
 
@@ -78,17 +98,20 @@ def _on_behalf_of(account: ProgramAccount) -> str:
     return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
 
 
-def account_view(privilege: str, *, log_reads: bool = True):
+def account_view(
+    privilege: str, *, log_reads: bool = True
+) -> Callable[[Callable[..., HttpResponseBase]], AccountView]:
     """Decorate a view taking `number` (the account number): resolves the account, checks the privilege,
     logs the read, and puts `request.account` and `request.access` in place."""
 
-    def decorator(view):
+    def decorator(view: Callable[..., HttpResponseBase]) -> AccountView:
         @functools.wraps(view)
         @login_required
-        def wrapped(request, number: str, *args, **kwargs):
+        def wrapped(request: AccountRequest, number: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            # Typed as what it becomes two lines before the view runs: login_required let only a signed-in user by.
             account = ProgramAccount.objects.select_related("taxpayer", "program").filter(number=number).first()
             access = access_for(user=request.user, account=account) if account is not None else None
-            if access is None:
+            if account is None or access is None:
                 access_log_record(
                     actor=request.user, kind=AccessLogEntry.Kind.DENIED, action=f"no access: {view.__name__}", account_number=number, request=request
                 )
@@ -118,7 +141,9 @@ def account_view(privilege: str, *, log_reads: bool = True):
                 )
             return view(request, *args, **kwargs)
 
-        wrapped.required_privilege = privilege
-        return wrapped
+        # functools.wraps gives no place to say a function carries an attribute: the Protocol names it.
+        account_view_function = cast(AccountView, wrapped)
+        account_view_function.required_privilege = privilege
+        return account_view_function
 
     return decorator

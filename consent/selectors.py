@@ -3,9 +3,10 @@ to an account, and the account's access log. Each returns what its page needs in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
 from django.db.models import Count, Expression, F, Prefetch, Q, QuerySet
@@ -15,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessLogEntry
+from accounts.models import AccessLogEntry, User
 from accounts.sql import SENTINEL_INT, CompiledQuery, page_of
 from consent.access import Access, in_force_grants, privileges_of
 from consent.models import Consent, Grant
@@ -44,7 +45,7 @@ def home_priority_register(name: str, priority: HomePriority) -> None:
 
 
 def accounts_for_user(
-    *, user, search: str = "", program: str = "", today: date | None = None
+    *, user: User | int, search: str = "", program: str = "", today: date | None = None
 ) -> QuerySet[Grant]:
     """The accounts `user` (a User or its id) can reach, one in-force grant per account, in the home list's
     order: the most overdue first (HOME_PRIORITIES), then by taxpayer name and account number. Nothing is
@@ -86,7 +87,7 @@ HOME_ROW_FIELDS = {
 }
 
 
-def _home_rows(grants: QuerySet[Grant]) -> QuerySet[Grant]:
+def _home_rows(grants: QuerySet[Grant]) -> QuerySet[Grant, tuple[Any, ...]]:
     return grants.values_list(*HOME_ROW_FIELDS.values(), *HOME_PRIORITIES)
 
 
@@ -98,10 +99,13 @@ HOME_PAGE = CompiledQuery(
 )
 
 
-def account_rows(*, user, offset: int, limit: int, searched: QuerySet[Grant] | None = None) -> list[dict]:
+def account_rows(
+    *, user: User, offset: int, limit: int, searched: QuerySet[Grant] | None = None
+) -> list[dict[str, Any]]:
     """One page of `accounts_for_user` (`limit` rows from `offset`; or `searched`, the page of a search already
     sliced), in one query, ready for the template: the role's label, what the holder may do and the link are
     worked out here, once per distinct value, not per row in the template."""
+    values: Iterable[tuple[Any, ...]]
     if searched is not None:
         values = _home_rows(searched)
     else:
@@ -137,7 +141,7 @@ class ProgramChoice:
     accounts: int
 
 
-def _programs_of(*, user, today: date) -> QuerySet[Grant]:
+def _programs_of(*, user: User | int, today: date) -> QuerySet[Grant, tuple[Any, ...]]:
     return (
         Grant.objects.filter(in_force_grants(today=today), user=user)
         .values_list("account__program__code", "account__program__name", "account__program__number")
@@ -151,7 +155,7 @@ PROGRAMS_OF_USER = CompiledQuery(
 )
 
 
-def programs_for_user(*, user) -> list[ProgramChoice]:
+def programs_for_user(*, user: User) -> list[ProgramChoice]:
     """The programs of the accounts `user` can reach (the home page's program filter), with the number of
     accounts in each: one aggregate over the in-force grants (no DISTINCT over every account), whose sum is
     also the length of the unfiltered list, so the home page needs no separate count."""
@@ -320,7 +324,7 @@ def access_overview(*, account: ProgramAccount) -> AccessOverview:
 
 
 def grantable_choices() -> list[tuple[str, str]]:
-    return [(p.value, p.label) for p in GRANTABLE]
+    return [(p.value, str(p.label)) for p in GRANTABLE]
 
 
 # --- The account's access log ---------------------------------------------------------------------------
@@ -361,7 +365,7 @@ def _reads_messages() -> Q:
     return Q(role=Grant.Role.OWNER) | Q(privileges__contains=[Privilege.MESSAGES.value])
 
 
-def message_account_ids(*, user, today=None) -> QuerySet[Grant]:
+def message_account_ids(*, user: User | int, today: date | None = None) -> QuerySet[Grant, Mapping[str, object]]:
     """The accounts whose messages `user` (a User or its id) reads: a subquery of account ids, for the
     header's count."""
     return Grant.objects.filter(in_force_grants(today=today), _reads_messages(), user=user).values(

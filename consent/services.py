@@ -10,8 +10,9 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ def _owners_emails(account: ProgramAccount) -> list[str]:
     )
 
 
-def _log_change(*, actor, account: ProgramAccount, action: str, detail: str = "", request: HttpRequest | None = None, capacity: str = "") -> None:
+def _log_change(*, actor: User | None, account: ProgramAccount, action: str, detail: str = "", request: HttpRequest | None = None, capacity: str = "") -> None:
     access_log_record(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -78,6 +79,14 @@ def _check_caps(*, account: ProgramAccount, role: str, exclude: Grant | None = N
             raise ValidationError(OWNER_CAP % {"cap": account.max_owners})
     elif open_grants.exclude(role=Grant.Role.OWNER).count() >= account.max_delegates:
         raise ValidationError(DELEGATE_CAP % {"cap": account.max_delegates})
+
+
+def _privileges_of(*, by: User, account: ProgramAccount) -> frozenset[str]:
+    """What `by` may do on `account` (the ceiling of what they may grant); no access at all is a refusal."""
+    access = access_for(user=by, account=account)
+    if access is None:
+        raise PermissionDenied
+    return access.privileges
 
 
 def _check_privileges(*, by_privileges: frozenset[str], privileges: list[str]) -> list[str]:
@@ -120,7 +129,7 @@ def delegate_add(
     if role == Grant.Role.DELEGATE:
         if not privileges:
             raise ValidationError({"privileges": NO_PRIVILEGES})
-        privileges = _check_privileges(by_privileges=access_for(user=by, account=account).privileges, privileges=privileges)
+        privileges = _check_privileges(by_privileges=_privileges_of(by=by, account=account), privileges=privileges)
     else:
         privileges = []
     if Grant.objects.filter(account=account, email__iexact=email, status__in=[Grant.Status.ACTIVE, Grant.Status.PENDING]).exists():
@@ -176,7 +185,7 @@ def grant_update(
     if ends_on is not None and ends_on < timezone.localdate():
         raise ValidationError({"ends_on": END_DATE_PAST})
     before = sorted(grant.privileges)
-    grant.privileges = _check_privileges(by_privileges=access_for(user=by, account=grant.account).privileges, privileges=privileges)
+    grant.privileges = _check_privileges(by_privileges=_privileges_of(by=by, account=grant.account), privileges=privileges)
     grant.ends_on = ends_on
     grant.save(update_fields=["privileges", "ends_on"])
     _log_change(
@@ -253,7 +262,7 @@ def account_enrol(*, user: User, account_number: str, typed_pin: str, request: H
         raise
 
 
-def _enrol_owner(*, user: User, pin: Pin, request) -> Grant:
+def _enrol_owner(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
     account = ProgramAccount.objects.select_for_update().select_related("taxpayer").get(number=pin.account_number)
     existing = Grant.objects.filter(account=account, user=user, status=Grant.Status.ACTIVE).first()
     if existing is not None and existing.role == Grant.Role.OWNER:
@@ -278,7 +287,7 @@ def _enrol_owner(*, user: User, pin: Pin, request) -> Grant:
     return grant
 
 
-def _accept_delegation(*, user: User, pin: Pin, request) -> Grant:
+def _accept_delegation(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
     grant = Grant.objects.select_for_update().select_related("account__taxpayer").get(pk=int(pin.reference.split(":")[1]))
     if grant.status != Grant.Status.PENDING:
         raise pins.PinRefused(pins.PIN_REFUSED, user=user, number=pin.account_number, detail="grant no longer pending")
@@ -293,7 +302,7 @@ def _accept_delegation(*, user: User, pin: Pin, request) -> Grant:
     return grant
 
 
-def _activate_consent(*, user: User, pin: Pin, request) -> list[Grant]:
+def _activate_consent(*, user: User, pin: Pin, request: HttpRequest | None) -> list[Grant]:
     consent = Consent.objects.select_for_update().select_related("taxpayer").get(pk=int(pin.reference.split(":")[1]))
     if consent.status != Consent.Status.APPROVED:
         raise pins.PinRefused(pins.PIN_REFUSED, user=user, number=pin.account_number, detail="consent not approved")
@@ -307,7 +316,7 @@ def _activate_consent(*, user: User, pin: Pin, request) -> list[Grant]:
     return [grant for grant in grants if grant is not None]
 
 
-def _representative_grant(*, consent: Consent, account: ProgramAccount, user: User, request=None) -> Grant | None:
+def _representative_grant(*, consent: Consent, account: ProgramAccount, user: User, request: HttpRequest | None = None) -> Grant | None:
     if Grant.objects.filter(account=account, user=user, status=Grant.Status.ACTIVE).exists():
         return None  # already reaches it (e.g. as owner); the consent adds nothing there
     grant = Grant.objects.create(
@@ -344,7 +353,7 @@ def _notify_owners_of_new_access(*, grant: Grant) -> None:
 # --- Representatives under consent (AT4931) ------------------------------------------------------------
 
 
-def consent_covered_accounts(*, consent: Consent):
+def consent_covered_accounts(*, consent: Consent) -> QuerySet[ProgramAccount]:
     if consent.all_accounts:
         accounts = ProgramAccount.objects.filter(taxpayer=consent.taxpayer)
         if not consent.covers_future_accounts and consent.reviewed_at:
@@ -457,6 +466,8 @@ def consent_cover_new_account(*, account: ProgramAccount) -> list[Grant]:
     """A new account of a taxpayer joins every active all-accounts consent that covers accounts opened later."""
     grants = []
     for consent in Consent.objects.filter(taxpayer=account.taxpayer, status=Consent.Status.ACTIVE, all_accounts=True, covers_future_accounts=True):
+        if consent.representative is None:  # the representative's sign-in was deleted (SET_NULL): no one to grant
+            continue
         grant = _representative_grant(consent=consent, account=account, user=consent.representative)
         if grant is not None:
             grants.append(grant)
@@ -500,7 +511,7 @@ def recovery_notify_owners(*, user: User, how: str) -> None:
             )
 
 
-def grants_for_display(*, account: ProgramAccount):
+def grants_for_display(*, account: ProgramAccount) -> QuerySet[Grant]:
     return Grant.objects.filter(account=account).exclude(status=Grant.Status.REVOKED).select_related("user", "consent").order_by("role", "name")
 
 
@@ -572,6 +583,9 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
         raise ValidationError(REGISTRATION_LETTER_NOT_APPROVED)
     if registration.letter_issued_at is not None:
         return []
+    taxpayer = registration.taxpayer
+    if taxpayer is None:  # approval creates the taxpayer (or names the existing one) in the same transaction
+        raise ValidationError(REGISTRATION_LETTER_NOT_APPROVED)
     pdf = programs_registration.registration_letter_pdf(registration=registration)
     accounts = list(registration.accounts.select_related("program", "taxpayer").order_by("number"))
     documents = [
@@ -600,8 +614,8 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
         % {
             "program": registration.program.name,
             "reference": registration.reference_number,
-            "taxpayer": registration.taxpayer.legal_name,
-            "bin": registration.taxpayer.bin,
+            "taxpayer": taxpayer.legal_name,
+            "bin": taxpayer.bin,
             "numbers": ", ".join(account.number for account in accounts),
             "site": settings.TRACS_SITE_URL,
         },

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import Grant
 from filings.periods import Period
+from programs import money
 from programs.models import DocumentFile, ProgramAccount
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: money.DecimalColumn = {"max_digits": 16, "decimal_places": 2}
 # AT4762 and AT4764 both limit the statement of facts and reasons to 2,000 characters.
 FACTS_MAX_CHARS = 2000
 OBJECTION_REFERENCE_PATTERN = r"^NOO-[0-9]{8}-[A-Z0-9]{6}$"

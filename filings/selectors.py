@@ -251,7 +251,7 @@ class FilingStatus:
 
 
 def _status_row(
-    filing, *, program: str, is_return: bool, description: str, is_amendment: bool = False
+    filing: FuelTaxReturn | Claim, *, program: str, is_return: bool, description: str, is_amendment: bool = False
 ) -> StatusRow:
     return StatusRow(
         filing=filing,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -189,7 +190,7 @@ def _violated_constraint(error: IntegrityError) -> str:
     return getattr(diag, "constraint_name", "") or ""
 
 
-def _insert(**kwargs) -> FuelTaxReturn:
+def _insert(**kwargs: Any) -> FuelTaxReturn:
     """Store in a savepoint; a clash of random confirmation numbers (about one in 887 million) draws again."""
     for _attempt in range(5):
         try:
@@ -198,9 +199,7 @@ def _insert(**kwargs) -> FuelTaxReturn:
         except IntegrityError as error:
             if _violated_constraint(error) != "fuel_tax_return_unique_confirmation_number":
                 raise
-    raise RuntimeError(
-        "could not draw a free confirmation number"
-    )  # pragma: no cover - astronomically unlikely
+    raise RuntimeError("could not draw a free confirmation number")
 
 
 def _record(
@@ -319,7 +318,7 @@ def return_amend(
     (or this very form was submitted twice), the amendment is refused with AMENDED_MEANWHILE rather than
     stacked on a version the filer never saw. Two amendments racing on the same version: the unique
     (account, period, version) constraint lets one through."""
-    if original.kind != FuelTaxReturn.Kind.ORIGINAL:
+    if original.kind != FuelTaxReturn.Kind.ORIGINAL and original.amends is not None:
         original = original.amends
     account = original.account
     period = original.period

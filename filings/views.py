@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consent.access import account_view
+from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import selectors, services
 from filings.claims import claim_kinds_for
@@ -53,7 +53,7 @@ STEP_FIELD = "step"
 NO_RETURNS = _("%(program)s accounts do not file returns in TRACS.")
 
 
-def _no_returns(request: HttpRequest) -> HttpResponse:
+def _no_returns(request: AccountRequest) -> HttpResponse:
     """File a Return of an account whose program files no returns in TRACS: the program's own page, in its
     words, with what the account files instead. Asked for: 200; a form sent to it: refused, 400."""
     account = request.account
@@ -74,7 +74,7 @@ def _files_returns(view):
     below account_view, which puts request.account in place."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: AccountRequest, *args, **kwargs) -> HttpResponse:
         if not selectors.files_returns_in_tracs(request.account):
             return _no_returns(request)
         return view(request, *args, **kwargs)
@@ -82,7 +82,7 @@ def _files_returns(view):
     return wrapped
 
 
-def _period_problem(request: HttpRequest, period: Period) -> str | None:
+def _period_problem(request: AccountRequest, period: Period) -> str | None:
     try:
         services.period_check(account=request.account, period=period, today=timezone.localdate())
     except ValidationError as error:
@@ -96,12 +96,12 @@ def _unavailable(request: HttpRequest, period: Period, message: str) -> HttpResp
     )
 
 
-def _already_filed(request: HttpRequest, existing: FuelTaxReturn) -> HttpResponse:
+def _already_filed(request: AccountRequest, existing: FuelTaxReturn) -> HttpResponse:
     messages.warning(request, services.ReturnAlreadyFiled(existing).message)
     return redirect("return_period", number=request.account.number, period=existing.period)
 
 
-def _original(request: HttpRequest, period: Period) -> FuelTaxReturn | None:
+def _original(request: AccountRequest, period: Period) -> FuelTaxReturn | None:
     return FuelTaxReturn.objects.filter(
         account=request.account, period_start=period.start, kind=FuelTaxReturn.Kind.ORIGINAL
     ).first()
@@ -110,7 +110,7 @@ def _original(request: HttpRequest, period: Period) -> FuelTaxReturn | None:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_GET
-def returns_owed(request: HttpRequest) -> HttpResponse:
+def returns_owed(request: AccountRequest) -> HttpResponse:
     today = timezone.localdate()
     obligations = selectors.obligations_for_account(account=request.account, today=today)
     outstanding = [obligation for obligation in obligations if not obligation.is_filed]
@@ -128,7 +128,7 @@ def returns_owed(request: HttpRequest) -> HttpResponse:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_GET
-def return_period(request: HttpRequest, period: Period) -> HttpResponse:
+def return_period(request: AccountRequest, period: Period) -> HttpResponse:
     versions = selectors.returns_for_period(account=request.account, period=period)
     if not versions:
         return redirect("return_file", number=request.account.number, period=period)
@@ -140,7 +140,7 @@ def return_period(request: HttpRequest, period: Period) -> HttpResponse:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_GET
-def return_confirmation(request: HttpRequest, confirmation_number: str) -> HttpResponse:
+def return_confirmation(request: AccountRequest, confirmation_number: str) -> HttpResponse:
     tax_return = selectors.return_by_confirmation(
         account=request.account, confirmation_number=confirmation_number
     )
@@ -202,7 +202,7 @@ def _render_review(
     )
 
 
-def _return_form(request: HttpRequest, period: Period, *, amend_of: FuelTaxReturn | None) -> HttpResponse:
+def _return_form(request: AccountRequest, period: Period, *, amend_of: FuelTaxReturn | None) -> HttpResponse:
     """The three steps of the web form, for an original return or (amend_of given) an amendment."""
     if request.method == "GET":
         initial = ReturnLinesForm.initial_from(amend_of.lines.all()) if amend_of is not None else {}
@@ -286,7 +286,7 @@ def _confirmation_message(tax_return: FuelTaxReturn) -> str:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_http_methods(["GET", "POST"])
-def return_file(request: HttpRequest, period: Period) -> HttpResponse:
+def return_file(request: AccountRequest, period: Period) -> HttpResponse:
     existing = _original(request, period)
     if existing is not None:
         return _already_filed(request, existing)
@@ -299,7 +299,7 @@ def return_file(request: HttpRequest, period: Period) -> HttpResponse:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_http_methods(["GET", "POST"])
-def return_amend_file(request: HttpRequest, period: Period) -> HttpResponse:
+def return_amend_file(request: AccountRequest, period: Period) -> HttpResponse:
     latest = selectors.latest_version(account=request.account, period=period)
     if latest is None:
         return redirect("return_file", number=request.account.number, period=period)
@@ -309,7 +309,7 @@ def return_amend_file(request: HttpRequest, period: Period) -> HttpResponse:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_http_methods(["GET", "POST"])
-def return_nil_file(request: HttpRequest, period: Period) -> HttpResponse:
+def return_nil_file(request: AccountRequest, period: Period) -> HttpResponse:
     """A nil return (no activity in the month): one button on the list, then the certification."""
     existing = _original(request, period)
     if existing is not None:
@@ -348,7 +348,7 @@ def return_nil_file(request: HttpRequest, period: Period) -> HttpResponse:
 
 @account_view(Privilege.FILE_RETURNS, log_reads=False)
 @require_POST
-def return_live_totals(request: HttpRequest, period: Period) -> JsonResponse:
+def return_live_totals(request: AccountRequest, period: Period) -> JsonResponse:
     """The tax of each line and the total for the litres typed so far, computed by the same function as the
     service (return_preview). Lines with an error are reported, and left out of the running total."""
     lines_form = ReturnLinesForm(request.POST)
@@ -438,7 +438,7 @@ def xml_sample_download(request: HttpRequest) -> FileResponse:
 
 @account_view(Privilege.FILE_RETURNS)
 @require_GET
-def return_xml_sample(request: HttpRequest) -> HttpResponse:
+def return_xml_sample(request: AccountRequest) -> HttpResponse:
     """The published sample made out for this account and the next period it files: it uploads as it is."""
     period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
     if period is None:
@@ -451,7 +451,7 @@ def return_xml_sample(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _render_xml_upload(request: HttpRequest, form: XmlUploadForm, *, status: int = 200, **context) -> HttpResponse:
+def _render_xml_upload(request: AccountRequest, form: XmlUploadForm, *, status: int = 200, **context) -> HttpResponse:
     sample_period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
     return render(
         request,
@@ -481,7 +481,7 @@ def _content_length(request: HttpRequest) -> int:
 @_files_returns
 @csrf_exempt  # only so the size is checked before the body is read: _xml_upload_post checks the CSRF token
 @require_http_methods(["GET", "POST"])
-def return_xml_upload(request: HttpRequest) -> HttpResponse:
+def return_xml_upload(request: AccountRequest) -> HttpResponse:
     limit = _xml_upload_limit()
     if request.method == "GET":
         return _render_xml_upload(request, XmlUploadForm(limit=limit))
@@ -498,7 +498,7 @@ def return_xml_upload(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_protect
-def _xml_upload_post(request: HttpRequest, limit: int) -> HttpResponse:
+def _xml_upload_post(request: AccountRequest, limit: int) -> HttpResponse:
     form = XmlUploadForm(request.POST, request.FILES, limit=limit)
     mode = VALIDATE_ONLY if request.POST.get(MODE_FIELD) == VALIDATE_ONLY else UPLOAD_FOR_REVIEW
     if not form.is_valid():
@@ -523,7 +523,7 @@ def _xml_upload_post(request: HttpRequest, limit: int) -> HttpResponse:
     return redirect("return_xml_review", number=request.account.number)
 
 
-def _pending_xml_upload(request: HttpRequest) -> dict | None:
+def _pending_xml_upload(request: AccountRequest) -> dict | None:
     """The upload waiting for review in this session, or None (with a message) when there is none."""
     key = XML_UPLOAD_SESSION_KEY % request.account.number
     pending = request.session.get(key)
@@ -541,7 +541,7 @@ def _pending_xml_upload(request: HttpRequest) -> dict | None:
 @account_view(Privilege.FILE_RETURNS)
 @_files_returns
 @require_http_methods(["GET", "POST"])
-def return_xml_review(request: HttpRequest) -> HttpResponse:
+def return_xml_review(request: AccountRequest) -> HttpResponse:
     """What the uploaded file will file, computed by the service as for the web form; certify and submit."""
     pending = _pending_xml_upload(request)
     if pending is None:

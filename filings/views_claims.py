@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consent.access import account_view
+from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import claim_rules, claims, documents, selectors
 from filings.forms_claims import EXTRA_LINES, ClaimCertificationForm, claim_line_formset
@@ -172,7 +172,7 @@ def _render_review(request, kind, formset, token, computation, certification, *,
 
 @account_view(Privilege.FILE_RETURNS)
 @require_GET
-def claims_list(request: HttpRequest) -> HttpResponse:
+def claims_list(request: AccountRequest) -> HttpResponse:
     kinds = claims.claim_kinds_for(account=request.account)
     today = timezone.localdate()
     return render(
@@ -195,7 +195,7 @@ def claims_list(request: HttpRequest) -> HttpResponse:
 
 @account_view(Privilege.FILE_RETURNS)
 @require_http_methods(["GET", "POST"])
-def claim_file(request: HttpRequest, kind: str) -> HttpResponse:
+def claim_file(request: AccountRequest, kind: str) -> HttpResponse:
     try:
         claims.claim_kind_check(account=request.account, kind=kind)
     except ValidationError as error:
@@ -276,7 +276,7 @@ def claim_file(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _claim_or_404(request: HttpRequest, claim_number: str) -> Claim:
+def _claim_or_404(request: AccountRequest, claim_number: str) -> Claim:
     claim = selectors.claim_by_confirmation(account=request.account, confirmation_number=claim_number)
     if claim is None:
         raise Http404
@@ -285,7 +285,7 @@ def _claim_or_404(request: HttpRequest, claim_number: str) -> Claim:
 
 @account_view(Privilege.FILE_RETURNS)
 @require_GET
-def claim_confirmation(request: HttpRequest, claim_number: str) -> HttpResponse:
+def claim_confirmation(request: AccountRequest, claim_number: str) -> HttpResponse:
     claim = _claim_or_404(request, claim_number)
     return render(
         request, "filings/claim_confirmation.html", {"claim": claim, "lines": list(claim.lines.all())}
@@ -309,14 +309,14 @@ def _pdf_response(request: HttpRequest, *, kind: str, pk: int, number: str) -> H
 
 @account_view(Privilege.FILE_RETURNS)
 @require_GET
-def claim_confirmation_pdf(request: HttpRequest, claim_number: str) -> HttpResponse:
+def claim_confirmation_pdf(request: AccountRequest, claim_number: str) -> HttpResponse:
     claim = _claim_or_404(request, claim_number)
     return _pdf_response(request, kind=documents.CLAIM, pk=claim.pk, number=claim.confirmation_number)
 
 
 @account_view(Privilege.FILE_RETURNS)
 @require_GET
-def return_confirmation_pdf(request: HttpRequest, confirmation_number: str) -> HttpResponse:
+def return_confirmation_pdf(request: AccountRequest, confirmation_number: str) -> HttpResponse:
     tax_return = selectors.return_by_confirmation(
         account=request.account, confirmation_number=confirmation_number
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypedDict
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,13 @@ MONEY_DECIMAL_PLACES = 2
 # (max_digits=15, decimal_places=3) so a value that parses always fits in the database.
 MAX_LITRES = Decimal("999999999999.999")
 MAX_MONEY = Decimal("99999999999999.99")
+
+
+class DecimalColumn(TypedDict):
+    """A DecimalField's digits, spread into it with `**`: typed, so mypy still checks the field's other arguments."""
+
+    max_digits: int
+    decimal_places: int
 
 NOT_A_NUMBER = _("Enter a number, for example 1250 or 1,250.5.")
 NEGATIVE = _("Enter zero or more. A volume or amount cannot be negative.")

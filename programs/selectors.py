@@ -3,10 +3,13 @@ changes. Each returns what its page needs in a fixed number of queries."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
+from accounts.models import User
 from programs.models import (
     AccountChange,
     Address,
@@ -19,6 +22,9 @@ from programs.models import (
     MessageReply,
     ProgramAccount,
 )
+
+# Ids of program accounts: a collection, or a subquery of them (values_list("account_id")).
+AccountIds = Collection[int] | QuerySet[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def account_changes(*, account: ProgramAccount) -> QuerySet[AccountChange]:
 # --- Messages from TRA ------------------------------------------------------------------------------------
 
 
-def _read_since_last_from_tra(*, user) -> Exists:
+def _read_since_last_from_tra(*, user: User | int) -> Exists:
     """The person has read the thread since TRA last wrote in it."""
     return Exists(
         MessageRead.objects.filter(
@@ -70,7 +76,7 @@ def _read_since_last_from_tra(*, user) -> Exists:
     )
 
 
-def messages_for_account(*, account: ProgramAccount, user) -> QuerySet[Message]:
+def messages_for_account(*, account: ProgramAccount, user: User | int) -> QuerySet[Message]:
     """The account's messages, newest activity from TRA first, each with `is_unread` (for this person) and
     `reply_count`: one query whatever the number of messages."""
     return (
@@ -89,18 +95,18 @@ def message_for_account(*, account: ProgramAccount, message_id: int) -> Message 
     )
 
 
-def unread_messages(*, user, account_ids) -> QuerySet[Message]:
+def unread_messages(*, user: User | int, account_ids: AccountIds) -> QuerySet[Message]:
     """The threads of these accounts the person has not read since TRA last wrote in them (`account_ids` may
     be a subquery; `user` a User or its id)."""
     return Message.objects.filter(account_id__in=account_ids).filter(~_read_since_last_from_tra(user=user))
 
 
-def unread_message_count(*, user, account_ids) -> int:
+def unread_message_count(*, user: User | int, account_ids: AccountIds) -> int:
     """How many threads of these accounts the person has not read since TRA last wrote in them: one query."""
     return unread_messages(user=user, account_ids=account_ids).count()
 
 
-def unread_counts_by_account(*, user, account_ids) -> dict[int, int]:
+def unread_counts_by_account(*, user: User | int, account_ids: AccountIds) -> dict[int, int]:
     rows = (
         Message.objects.filter(account_id__in=account_ids)
         .filter(~_read_since_last_from_tra(user=user))

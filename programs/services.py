@@ -1,11 +1,15 @@
+from __future__ import annotations
+
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, overload
 
 import yaml
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.crypto import decrypt, encrypt
-from accounts.models import AccessLogEntry
+from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from programs import dates, documents, rates, validators
 from programs.models import (
@@ -38,6 +42,9 @@ from programs.models import (
 ACCOUNT_ALREADY_CLOSED = _("This account is already closed.")
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def reference_data_load(*, using: str = "default") -> None:
@@ -65,12 +72,12 @@ def reference_data_load(*, using: str = "default") -> None:
         Holiday.objects.using(using).bulk_create(Holiday(date=day, name=name) for day, name in dates.holidays().items())
 
 
-def _event(*, account: ProgramAccount, kind: str, actor, detail: str = "") -> None:
+def _event(*, account: ProgramAccount, kind: str, actor: User | None, detail: str = "") -> None:
     ProgramAccountEvent.objects.create(account=account, kind=kind, actor=actor, detail=detail)
 
 
 @transaction.atomic
-def taxpayer_create(*, legal_name: str, bin: str | None = None, kind: str = Taxpayer.Kind.BUSINESS, by=None) -> Taxpayer:  # noqa: A002
+def taxpayer_create(*, legal_name: str, bin: str | None = None, kind: str = Taxpayer.Kind.BUSINESS, by: User | None = None) -> Taxpayer:  # noqa: A002
     """A new taxpayer; a BIN is assigned when none is given (registration of a new business)."""
     taxpayer = Taxpayer(legal_name=legal_name, bin=bin or bin_allocate(), kind=kind)
     taxpayer.full_clean()
@@ -91,7 +98,7 @@ def bin_allocate() -> str:
 
 @transaction.atomic
 def account_open(
-    *, taxpayer: Taxpayer, program: Program, effective_date: date, by=None, trade_name: str = "", mailing_address: dict | None = None
+    *, taxpayer: Taxpayer, program: Program, effective_date: date, by: User | None = None, trade_name: str = "", mailing_address: dict[str, Any] | None = None
 ) -> ProgramAccount:
     last = ProgramAccount.objects.select_for_update().filter(taxpayer=taxpayer, program=program).order_by("-sequence").first()
     sequence = (last.sequence + 1) if last else 1
@@ -115,7 +122,7 @@ def account_open(
 
 
 @transaction.atomic
-def account_close(*, account: ProgramAccount, closed_on: date, by, reason: str = "") -> ProgramAccount:
+def account_close(*, account: ProgramAccount, closed_on: date, by: User, reason: str = "") -> ProgramAccount:
     if account.status == ProgramAccount.Status.CLOSED:
         raise ValidationError(ACCOUNT_ALREADY_CLOSED)
     account.status = ProgramAccount.Status.CLOSED
@@ -127,7 +134,7 @@ def account_close(*, account: ProgramAccount, closed_on: date, by, reason: str =
 
 
 @transaction.atomic
-def account_reopen(*, account: ProgramAccount, by) -> ProgramAccount:
+def account_reopen(*, account: ProgramAccount, by: User) -> ProgramAccount:
     account.status = ProgramAccount.Status.ACTIVE
     account.closed_on = None
     account.save(update_fields=["status", "closed_on"])
@@ -137,7 +144,7 @@ def account_reopen(*, account: ProgramAccount, by) -> ProgramAccount:
 
 
 @transaction.atomic
-def account_transfer(*, account: ProgramAccount, to_taxpayer: Taxpayer, by, reason: str = "") -> ProgramAccount:
+def account_transfer(*, account: ProgramAccount, to_taxpayer: Taxpayer, by: User, reason: str = "") -> ProgramAccount:
     """Move an account to another taxpayer (sale, amalgamation). The number stays: it names the account, and
     the BIN inside it is the BIN at opening (docs/account-numbers.md). Access is reset by the caller."""
     before = account.taxpayer
@@ -170,13 +177,14 @@ CAPACITY_WORDS = {
     "staff": _("TRA staff"),
 }
 
-ADDRESS_SUBJECT = {
+# Keyed by the stored value (a TextChoices member is its str): callers pass either.
+ADDRESS_SUBJECT: dict[str, str] = {
     Address.Kind.MAILING: AccountChange.Subject.MAILING_ADDRESS,
     Address.Kind.LOCATION: AccountChange.Subject.LOCATION_ADDRESS,
 }
 
 # What the owners' e-mail says happened: (subject, action) -> phrase. No values, only the kind of change.
-CHANGE_PHRASES = {
+CHANGE_PHRASES: dict[tuple[str, str], StrOrPromise] = {
     (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.ADDED): _("a mailing address was added"),
     (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.CHANGED): _("the mailing address was changed"),
     (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.REMOVED): _("the mailing address was removed"),
@@ -208,9 +216,9 @@ def _record_change(
     account: ProgramAccount,
     subject: str,
     action: str,
-    before: dict | None,
-    after: dict | None,
-    by,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    by: User,
     capacity: str,
     notify: Iterable[str],
     request: HttpRequest | None,
@@ -274,10 +282,10 @@ def _record_change(
 # --- Addresses ---
 
 
-def _address_values(*, line1: str, line2: str, city: str, province: str, postal_code: str) -> dict:
+def _address_values(*, line1: str, line2: str, city: str, province: str, postal_code: str) -> dict[str, Any]:
     """Normalized address values, or a ValidationError naming each field that is wrong."""
     values = {"line1": line1.strip(), "line2": line2.strip(), "city": city.strip(), "province": "", "postal_code": ""}
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     for name in ("line1", "city"):
         if not values[name]:
             errors[name] = [ValidationError(_("This field is required."), code="required")]
@@ -299,7 +307,7 @@ def _address_values(*, line1: str, line2: str, city: str, province: str, postal_
     return values
 
 
-def _address_snapshot(address: Address | None) -> dict | None:
+def _address_snapshot(address: Address | None) -> dict[str, Any] | None:
     if address is None:
         return None
     return {name: getattr(address, name) for name in ("line1", "line2", "city", "province", "postal_code")}
@@ -315,7 +323,7 @@ def address_update(
     city: str,
     province: str,
     postal_code: str,
-    by,
+    by: User,
     capacity: str = "",
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
@@ -349,14 +357,14 @@ def address_update(
     )
 
 
-def address_snapshots(*, account: ProgramAccount) -> dict[str, dict | None]:
+def address_snapshots(*, account: ProgramAccount) -> dict[str, dict[str, Any] | None]:
     """The account's addresses by kind, as history records them (for `staff_address_changes_record`)."""
     addresses = {address.kind: address for address in Address.objects.filter(account=account)}
     return {kind: _address_snapshot(addresses.get(kind)) for kind in Address.Kind.values}
 
 
 def staff_address_changes_record(
-    *, account: ProgramAccount, before: dict[str, dict | None], by, request: HttpRequest | None = None
+    *, account: ProgramAccount, before: dict[str, dict[str, Any] | None], by: User, request: HttpRequest | None = None
 ) -> list[AccountChange]:
     """Staff edit an account's addresses in Django admin, whose inline saves them (validated by
     programs.forms.AddressAdminForm). This keeps the same history as a change made in the portal, comparing
@@ -391,9 +399,9 @@ def staff_address_changes_record(
 # --- Contact persons ---
 
 
-def _contact_values(*, name: str, title: str, phone: str, email: str) -> dict:
+def _contact_values(*, name: str, title: str, phone: str, email: str) -> dict[str, Any]:
     values = {"name": name.strip(), "title": title.strip(), "phone": "", "phone_extension": "", "email": email.strip().lower()}
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if not values["name"]:
         errors["name"] = [ValidationError(_("This field is required."), code="required")]
     if phone.strip():
@@ -413,7 +421,7 @@ def _contact_values(*, name: str, title: str, phone: str, email: str) -> dict:
     return values
 
 
-def _contact_snapshot(contact: Contact) -> dict:
+def _contact_snapshot(contact: Contact) -> dict[str, Any]:
     return {
         name: getattr(contact, name) for name in ("name", "title", "phone", "phone_extension", "email", "is_primary")
     }
@@ -421,7 +429,10 @@ def _contact_snapshot(contact: Contact) -> dict:
 
 def _take_primary(*, account: ProgramAccount, contact: Contact | None = None) -> None:
     """One primary contact per account (a database constraint): the old one gives up the flag first."""
-    Contact.objects.filter(account=account, is_primary=True).exclude(pk=getattr(contact, "pk", None)).update(is_primary=False)
+    others = Contact.objects.filter(account=account, is_primary=True)
+    if contact is not None:
+        others = others.exclude(pk=contact.pk)
+    others.update(is_primary=False)
 
 
 @transaction.atomic
@@ -433,7 +444,7 @@ def contact_add(
     phone: str = "",
     email: str = "",
     is_primary: bool = False,
-    by,
+    by: User,
     capacity: str = "",
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
@@ -470,7 +481,7 @@ def contact_update(
     phone: str = "",
     email: str = "",
     is_primary: bool = False,
-    by,
+    by: User,
     capacity: str = "",
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
@@ -508,7 +519,7 @@ def contact_update(
 def contact_remove(
     *,
     contact: Contact,
-    by,
+    by: User,
     capacity: str = "",
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
@@ -541,9 +552,9 @@ def contact_remove(
 # --- Direct deposit ---
 
 
-def _deposit_values(*, institution_number: str, transit_number: str, account_number: str, holder_name: str) -> dict:
+def _deposit_values(*, institution_number: str, transit_number: str, account_number: str, holder_name: str) -> dict[str, Any]:
     values: dict[str, str] = {"holder_name": holder_name.strip()}
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     for field, typed, normalize in (
         ("institution_number", institution_number, validators.institution_number_normalize),
         ("transit_number", transit_number, validators.transit_number_normalize),
@@ -560,7 +571,15 @@ def _deposit_values(*, institution_number: str, transit_number: str, account_num
     return values
 
 
-def _deposit_snapshot(deposit: DirectDeposit | None) -> dict | None:
+@overload
+def _deposit_snapshot(deposit: DirectDeposit) -> dict[str, Any]: ...
+@overload
+def _deposit_snapshot(deposit: None) -> None: ...
+@overload
+def _deposit_snapshot(deposit: DirectDeposit | None) -> dict[str, Any] | None: ...
+
+
+def _deposit_snapshot(deposit: DirectDeposit | None) -> dict[str, Any] | None:
     """What history keeps of a bank account: never the account number, only its last four digits."""
     if deposit is None:
         return None
@@ -572,7 +591,7 @@ def _deposit_snapshot(deposit: DirectDeposit | None) -> dict | None:
     }
 
 
-def _fresh_two_factor(*, user, token: str, account: ProgramAccount, request: HttpRequest | None) -> None:
+def _fresh_two_factor(*, user: User, token: str, account: ProgramAccount, request: HttpRequest | None) -> None:
     """A sensitive change needs the code the person's authenticator shows now, even in a verified session:
     a session left open, or taken over, must not be enough to send refunds elsewhere.
 
@@ -607,7 +626,7 @@ def direct_deposit_set(
     account_number: str,
     holder_name: str,
     otp_token: str,
-    by,
+    by: User,
     capacity: str = "",
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
@@ -627,7 +646,15 @@ def direct_deposit_set(
 
 
 @transaction.atomic
-def _direct_deposit_write(*, account, values: dict, by, capacity, notify, request) -> AccountChange | None:
+def _direct_deposit_write(
+    *,
+    account: ProgramAccount,
+    values: dict[str, Any],
+    by: User,
+    capacity: str,
+    notify: Iterable[str],
+    request: HttpRequest | None,
+) -> AccountChange | None:
     account = _lock(account)
     deposit = DirectDeposit.objects.filter(account=account).first()
     before = _deposit_snapshot(deposit)
@@ -663,7 +690,7 @@ def direct_deposit_remove(
     *,
     account: ProgramAccount,
     otp_token: str,
-    by,
+    by: User,
     capacity: str = "",
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
@@ -677,7 +704,9 @@ def direct_deposit_remove(
 
 
 @transaction.atomic
-def _direct_deposit_delete(*, account, by, capacity, notify, request) -> AccountChange:
+def _direct_deposit_delete(
+    *, account: ProgramAccount, by: User, capacity: str, notify: Iterable[str], request: HttpRequest | None
+) -> AccountChange:
     account = _lock(account)
     deposit = DirectDeposit.objects.filter(account=account).first()
     if deposit is None:  # removed by someone else since the check above
@@ -717,7 +746,7 @@ REPLY_MAX_CHARS = 5_000
 
 def _message_values(*, subject: str, body: str) -> tuple[str, str]:
     subject, body = subject.strip(), body.strip()
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if not subject:
         errors["subject"] = [ValidationError(MESSAGE_SUBJECT_REQUIRED, code="required")]
     if not body:
@@ -751,7 +780,7 @@ def _message_notices(*, accounts_by_recipient: dict[str, list[ProgramAccount]]) 
         email_queue(to=[address], subject=str(subject), body=str(body), purpose="message-waiting")
 
 
-def _log_message(*, message: Message, by, action: str, capacity: str, request: HttpRequest | None) -> None:
+def _log_message(*, message: Message, by: User | None, action: str, capacity: str, request: HttpRequest | None) -> None:
     access_log_record(
         actor=by,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -770,7 +799,7 @@ def message_send(
     account: ProgramAccount,
     subject: str,
     body: str,
-    by,
+    by: User | None,
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> Message:
@@ -791,7 +820,7 @@ def message_send_to_program(
     program: Program,
     subject: str,
     body: str,
-    by,
+    by: User,
     notify_by_account: Mapping[int, Iterable[str]] | None = None,
     request: HttpRequest | None = None,
 ) -> list[Message]:
@@ -850,7 +879,7 @@ def _lock_message(message: Message) -> Message:
 
 @transaction.atomic
 def message_reply(
-    *, message: Message, body: str, by, capacity: str, request: HttpRequest | None = None
+    *, message: Message, body: str, by: User, capacity: str, request: HttpRequest | None = None
 ) -> MessageReply:
     """An answer from the account's people (the caller checked their access includes messages). Staff see
     the thread as awaiting an answer; the thread stays read for the person who answered."""
@@ -868,7 +897,7 @@ def message_reply(
 
 @transaction.atomic
 def message_answer(
-    *, message: Message, body: str, by, notify: Iterable[str] = (), request: HttpRequest | None = None
+    *, message: Message, body: str, by: User, notify: Iterable[str] = (), request: HttpRequest | None = None
 ) -> MessageReply:
     """Staff answer in a message's thread: the thread becomes unread again for the account's people, who
     are told by e-mail that a message is waiting."""
@@ -884,7 +913,7 @@ def message_answer(
     return reply
 
 
-def message_mark_read(*, message: Message, user, at=None) -> None:
+def message_mark_read(*, message: Message, user: User, at: datetime | None = None) -> None:
     """The person has read the thread as it stands now: one upsert, safe to repeat."""
     MessageRead.objects.bulk_create(
         [MessageRead(message=message, user=user, read_at=at or timezone.now())],
@@ -934,14 +963,17 @@ def _safe_file_name(name: str) -> str:
     return cleaned[-255:] or "file"
 
 
-def document_file_stage(*, account: ProgramAccount, uploaded, by, request: HttpRequest | None = None) -> dict:
+def document_file_stage(
+    *, account: ProgramAccount, uploaded: UploadedFile, by: User, request: HttpRequest | None = None
+) -> dict[str, Any]:
     """Check and scan one uploaded file and keep it under a temporary name until the wizard is submitted.
     Returns what the wizard keeps of it (in the session); a ValidationError names what is wrong.
 
     A threat found is refused and written to the access log as a security event (committed even though the
     upload fails); nothing of the file is kept."""
     name = _safe_file_name(uploaded.name or "")
-    checked = documents.check_file(uploaded, name=name, size=uploaded.size)
+    # Django sets the size of every file a request carries; one without a size is refused as empty.
+    checked = documents.check_file(uploaded, name=name, size=uploaded.size or 0)
     result = documents.scan_file(uploaded)
     if result.infected:
         with transaction.atomic():
@@ -969,7 +1001,7 @@ def document_file_stage(*, account: ProgramAccount, uploaded, by, request: HttpR
     }
 
 
-def document_files_discard(*, staged: Iterable[dict]) -> None:
+def document_files_discard(*, staged: Iterable[dict[str, Any]]) -> None:
     """Delete temporary files of a wizard (a file removed, the wizard cancelled)."""
     for item in staged:
         token = item.get("token", "")
@@ -978,7 +1010,7 @@ def document_files_discard(*, staged: Iterable[dict]) -> None:
 
 
 def _document_header_values(*, account: ProgramAccount, document_type: str, related_reference: str) -> tuple[str, str]:
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if document_type not in CLIENT_DOCUMENT_TYPES:
         errors["document_type"] = [ValidationError(DOCUMENT_TYPE_REQUIRED, code="required")]
     reference = related_reference.strip()
@@ -994,7 +1026,7 @@ def _document_header_values(*, account: ProgramAccount, document_type: str, rela
     return document_type, reference
 
 
-def document_details_check(*, account: ProgramAccount, document_type: str, related_reference: str) -> dict:
+def document_details_check(*, account: ProgramAccount, document_type: str, related_reference: str) -> dict[str, Any]:
     """Step 1 of the wizard: the type and, where the type needs one, the return's or claim's reference
     number, normalized; a ValidationError names the field that is wrong."""
     document_type, reference = _document_header_values(
@@ -1009,8 +1041,8 @@ def document_submit(
     document_type: str,
     related_reference: str = "",
     description: str = "",
-    staged: list[dict],
-    by,
+    staged: list[dict[str, Any]],
+    by: User,
     capacity: str = "",
     request: HttpRequest | None = None,
 ) -> Document:
@@ -1060,7 +1092,16 @@ def _document_number(*, day: date) -> str:
 
 @transaction.atomic
 def _document_write(
-    *, account, document_type, related_reference, description, staged, by, capacity, request, saved: list[str]
+    *,
+    account: ProgramAccount,
+    document_type: str,
+    related_reference: str,
+    description: str,
+    staged: list[dict[str, Any]],
+    by: User | None,
+    capacity: str,
+    request: HttpRequest | None,
+    saved: list[str],
 ) -> Document:
     received_at = timezone.now()
     actor = by if by is not None and by.is_authenticated else None
@@ -1142,7 +1183,7 @@ def document_issue(
     files: list[tuple[str, bytes]],
     document_type: str = Document.Type.TRA_LETTER,
     description: str = "",
-    by=None,
+    by: User | None = None,
     notify: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> Document:
