@@ -565,3 +565,16 @@ def test_carbon_levy_claim_filed(carbon_account, carbon_owner):
     assert claim.confirmation_number.startswith("CL-201906-")
     assert claim.total_refund == Decimal("4.62")  # 100 L x $0.0462
     assert claim.lines.get().fuel_label == "Propane"
+
+
+def test_five_clashing_confirmation_numbers_refuse_the_claim_and_store_nothing(account, owner, monkeypatch):
+    """As returns: with the draw fixed, a second claim of the same month clashes five times and is refused."""
+    monkeypatch.setattr("secrets.choice", lambda alphabet: alphabet[-1])
+    purchase = [line("clear_gasoline", "1000", "2024-05-10", reason="exported_bulk", document="BOL-7781")]
+    with time_machine.travel(edmonton(2024, 6, 1, 9, 30), tick=False):
+        first = file_claim(account=account, user=owner, lines=purchase)
+        assert first.confirmation_number == "FR-202406-ZZZZZZ"
+        other = ProgramAccountFactory(effective_date=date(2021, 1, 1))
+        with pytest.raises(RuntimeError, match="could not draw a free confirmation number"):
+            file_claim(account=other, user=owner, lines=purchase)
+    assert not Claim.objects.filter(account=other).exists()

@@ -349,3 +349,15 @@ def test_an_amendment_is_validated_like_a_return(account, owner):
     with pytest.raises(ReturnLinesInvalid):
         amend_return(original=original, user=owner, clear_gasoline__taxable="1.23456")
     assert FuelTaxReturn.objects.count() == 1
+
+
+def test_five_clashing_confirmation_numbers_refuse_the_return_and_store_nothing(account, owner, monkeypatch):
+    """Each clash draws again, five times at most: with the draw fixed (every character "Z"), a second return of
+    the same month clashes with the first each time and is refused whole, not stored under a duplicate."""
+    monkeypatch.setattr("secrets.choice", lambda alphabet: alphabet[-1])
+    first = file_return(account=account, period="2021-01", user=owner, clear_gasoline__taxable="0")
+    assert first.confirmation_number == "FT-202101-ZZZZZZ"
+    other = ProgramAccountFactory(effective_date=date(2021, 1, 1))
+    with pytest.raises(RuntimeError, match="could not draw a free confirmation number"):
+        file_return(account=other, period="2021-01", user=owner, clear_gasoline__taxable="0")
+    assert not FuelTaxReturn.objects.filter(account=other).exists()
