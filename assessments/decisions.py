@@ -321,15 +321,15 @@ def objection_decision_preview(
             latest_return = filing_selectors.latest_version(
                 account=objection.account, period=assessment.period
             )
-            preview = services.assessment_preview(
+            return_preview = services.assessment_preview(
                 tax_return=latest_return, reassess=True, adjustments=adjustments
             )
-            if preview.refusal:
-                return DecisionPreview(amount=None, effect="", refusal=preview.refusal)
+            if return_preview.refusal:
+                return DecisionPreview(amount=None, effect="", refusal=return_preview.refusal)
             return DecisionPreview(
-                amount=preview.change,
+                amount=return_preview.change,
                 effect=str(_("The return is reassessed: tax assessed %(tax)s."))
-                % {"tax": money.format_signed_money(preview.assessed_tax)},
+                % {"tax": money.format_signed_money(return_preview.assessed_tax)},
             )
         _vacate_check(objection=objection, assessment=assessment)
     except ValidationError as error:

@@ -110,7 +110,8 @@ class ReturnLinesForm(forms.Form):
                 rate = rate_on(fuel=fuel, day=period.start, tax=TAX)
             except RateNotFound:
                 rate = None
-            shown, others = [], []
+            shown: list[LineRow] = []
+            others: list[LineRow] = []
             for category in categories_for(fuel):
                 name = field_key(fuel, category)
                 row = LineRow(field=self[name], category_label=str(category.label))
