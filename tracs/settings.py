@@ -342,6 +342,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# What the worker prints is logged at this level: the console e-mail backend's messages (EMAIL_URL=consolemail://)
+# are information, not a warning for every e-mail sent (Celery's default level for it is WARNING).
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -368,9 +371,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "expected_refusal": {"()": "tracs.log_filters.ExpectedRefusalWithoutTraceback"},
+        "file_broker_hostname": {"()": "tracs.log_filters.FileBrokerHostname"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # An intended 403 is one line; 500s keep their traceback.
+        "django.request": {"filters": ["expected_refusal"]},
+        # kombu's hostname warning means nothing for the file transport, which has no host.
+        "kombu.connection": {"filters": ["file_broker_hostname"] if CELERY_BROKER_URL == "filesystem://" else []},
+    },
 }
 
 # --- Portal rules that are configuration rather than law.

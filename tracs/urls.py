@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # The demo's mail catcher: 404 unless TRACS_DEV_MAIL, which production refuses (tracs/dev_mail.py).
     path("dev/mail/", views.dev_mail_list, name="dev_mail"),
     path("dev/mail/<str:name>/", views.dev_mail_message, name="dev_mail_message"),

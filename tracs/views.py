@@ -1,8 +1,10 @@
-"""Pages of the project itself (not of one app): the demo's mail catcher."""
+"""Pages of the project itself (not of one app): the demo's mail catcher, the icon at /favicon.ico."""
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
 
 from tracs import dev_mail
 
@@ -26,3 +28,12 @@ def dev_mail_message(request, name):
     if message is None:
         raise Http404
     return render(request, "tracs/dev_mail_message.html", {"message": message})
+
+
+@require_GET
+def favicon(request):
+    """Browsers and tools ask for /favicon.ico where a page names no icon (admin, PDFs, files): the portal's icon,
+    by its hashed static name. Not a permanent redirect, since that name changes with the icon; cached a day."""
+    response = HttpResponseRedirect(static("img/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
