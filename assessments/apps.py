@@ -1,4 +1,3 @@
-from celery.schedules import crontab
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +7,6 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments, payments and refunds"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from assessments import rules
         from consent.privileges import Privilege
         from consent.selectors import MenuItem, account_menu_register
@@ -30,24 +27,4 @@ class AssessmentsConfig(AppConfig):
         # 100 File a Notice of Objection: the account's objections and waiver requests, and both wizards.
         account_menu_register(
             MenuItem(100, _("File a Notice of Objection"), "objections_list", Privilege.FILE_OBJECTIONS)
-        )
-        # The automatic assessment of clean returns, hourly. Registered here rather than in tracs/settings.py so
-        # the app brings its own job; Celery reads this same dict (config_from_object is lazy), so beat sees it.
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "assessments-assess-clean-returns",
-            {"task": "assessments.tasks.assess_clean_returns", "schedule": 3600.0},
-        )
-        # Claims: clean ones assessed hourly like returns; approved refunds issued (and their payment files
-        # closed) once a day, early in the morning, so each day's files go to the bank together.
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "assessments-assess-clean-claims",
-            {"task": "assessments.tasks.assess_clean_claims", "schedule": 3600.0},
-        )
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "assessments-refunds-prepare-missing",
-            {"task": "assessments.tasks.refunds_prepare_missing", "schedule": crontab(hour=5, minute=0)},
-        )
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "assessments-refunds-issue",
-            {"task": "assessments.tasks.refunds_issue", "schedule": crontab(hour=5, minute=30)},
         )

@@ -365,6 +365,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks_reminders.reminders_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The automatic assessment of clean returns and clean claims, hourly.
+    "assessments-assess-clean-returns": {"task": "assessments.tasks.assess_clean_returns", "schedule": 3600.0},
+    "assessments-assess-clean-claims": {"task": "assessments.tasks.assess_clean_claims", "schedule": 3600.0},
+    # Approved refunds issued (and their payment files closed) once a day, early in the morning, so each day's
+    # files go to the bank together.
+    "assessments-refunds-prepare-missing": {
+        "task": "assessments.tasks.refunds_prepare_missing",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "assessments-refunds-issue": {
+        "task": "assessments.tasks.refunds_issue",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 LOGGING = {
