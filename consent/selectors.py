@@ -14,7 +14,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessLogEntry, User
 from accounts.sql import SENTINEL_INT, CompiledQuery, page_of
@@ -185,7 +184,8 @@ class MenuItem:
     10 Account Information, 15 Messages, 20 Delegated Administration, 30 Manage Direct Deposit, 40 Payment Options,
     50 View Account Summary Balance, 60 View Assessment Status, 70 View Financial Transaction Details,
     80 View/Update Contact Information, 90 Submit Documents, 100 File a Notice of Objection,
-    110 File a Return, 120 reports. Later issues add their items with `account_menu_register`.
+    110 File a Return, 120 reports. The menu itself is `consent.menu.ACCOUNT_MENU` (an interface module, so it
+    names every app's functions directly).
 
     `applies` says which accounts have the function at all (None: every account), so a program without it is
     not offered a page that would only say so: a Carbon Levy Claimant account files no returns."""
@@ -198,32 +198,6 @@ class MenuItem:
     applies: Callable[[ProgramAccount], bool] | None = None
 
 
-ACCOUNT_MENU: list[MenuItem] = [
-    MenuItem(10, _("Account Information"), "account_detail", Privilege.VIEW_ACCOUNT),
-    MenuItem(20, _("Manage access"), "access_list", Privilege.MANAGE_ACCESS),
-    MenuItem(21, _("Representatives"), "access_list", Privilege.MANAGE_ACCESS, fragment="representatives"),
-    MenuItem(22, _("Access log"), "access_log", Privilege.MANAGE_ACCESS),
-    # Pages of the account's details kept by programs (consent/views_account_services.py, ADR 0004).
-    MenuItem(30, _("Manage Direct Deposit"), "direct_deposit", Privilege.MANAGE_DIRECT_DEPOSIT),
-    MenuItem(80, _("View/Update Contact Information"), "contact_information", Privilege.VIEW_ACCOUNT),
-    # Messages from TRA and Submit Documents (consent/views_messages_documents.py, ADR 0004). TRACS shows its
-    # messages apart from the menu; here they come right after Account Information, where people look first.
-    MenuItem(15, _("Messages"), "messages_list", Privilege.MESSAGES),
-    MenuItem(90, _("Submit Documents"), "documents_list", Privilege.SUBMIT_DOCUMENTS),
-]
-ACCOUNT_MENU.sort(key=lambda existing: existing.order)
-
-
-def account_menu_register(item: MenuItem) -> None:
-    """Add a function to the account menu (higher apps call this from their AppConfig.ready)."""
-    if any(
-        existing.url_name == item.url_name and existing.fragment == item.fragment for existing in ACCOUNT_MENU
-    ):
-        return
-    ACCOUNT_MENU.append(item)
-    ACCOUNT_MENU.sort(key=lambda existing: existing.order)
-
-
 @dataclass(frozen=True)
 class MenuLink:
     label: str
@@ -231,11 +205,11 @@ class MenuLink:
     current: bool
 
 
-def account_menu(*, access: Access, current_url_name: str = "") -> list[MenuLink]:
-    """The menu of one account for one person: only the functions of the account's program that their role
-    and privileges allow."""
+def account_menu(*, access: Access, items: Iterable[MenuItem], current_url_name: str = "") -> list[MenuLink]:
+    """The menu of one account for one person: only the functions among `items` (`consent.menu.ACCOUNT_MENU`)
+    of the account's program that their role and privileges allow, in menu order."""
     links = []
-    for item in sorted(ACCOUNT_MENU, key=lambda existing: existing.order):
+    for item in sorted(items, key=lambda existing: existing.order):
         if not access.has(item.privilege):
             continue
         if item.applies is not None and not item.applies(access.account):

@@ -2,7 +2,7 @@
 
 Domain modules (models, services, selectors, rules, tasks and every other module that is not an interface
 module) keep the one-way order assessments -> filings -> consent -> programs -> accounts; interface modules
-(views, urls, forms, admin, panels, template tags, context processors, middleware, apps, demo data, management
+(views, urls, forms, admin, panels, template tags, context processors, middleware, the menu, apps, demo data, management
 commands) may use any app's domain modules. Domain modules never import interface modules. Lazy imports inside
 functions count: they hide a dependency, they do not remove it.
 """
@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ("accounts", "programs", "consent", "filings", "assessments")  # ground floor first
 INTERFACE_NAME = re.compile(
-    r"^(?:\w+_)?(?:views|urls|forms|admin|panels|context_processors|middleware|apps|demo)(?:_\w+)?$"
+    r"^(?:\w+_)?(?:views|urls|forms|admin|panels|context_processors|middleware|apps|demo|menu)(?:_\w+)?$"
 )
 INTERFACE_PACKAGES = {"templatetags", "management", "migrations"}
 

@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consent.menu import ACCOUNT_MENU
 from consent.selectors import account_menu as account_menu_links
 
 register = template.Library()
@@ -20,7 +21,9 @@ def account_menu(context):
         return {"links": [], "account": None}
     match = getattr(request, "resolver_match", None)
     return {
-        "links": account_menu_links(access=access, current_url_name=match.url_name if match else ""),
+        "links": account_menu_links(
+            access=access, items=ACCOUNT_MENU, current_url_name=match.url_name if match else ""
+        ),
         "account": access.account,
     }
 

@@ -31,9 +31,9 @@ from playwright.sync_api import Page, expect
 
 from accounts import demo
 from accounts.models import Pin
+from consent.menu import ACCOUNT_MENU
 from consent.models import Consent, Grant
 from consent.privileges import ALL, Privilege
-from consent.selectors import ACCOUNT_MENU
 from programs import demo as programs_demo
 from programs.models import ProgramAccount, Taxpayer
 from tests.e2e.conftest import AXE_BLOCKING_IMPACTS, _format_violations, run_axe

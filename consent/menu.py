@@ -1,0 +1,40 @@
+"""The account menu: every function of an account page, in TRACS's own menu order (DOMAIN.md, "Menu"), each
+naming the one privilege it needs. An interface module (ADR 0013), so it names every app's pages and asks
+filings directly which accounts file returns or claims; `consent.selectors.account_menu` walks it for one
+person and account."""
+
+from django.utils.translation import gettext_lazy as _
+
+from consent.privileges import Privilege
+from consent.selectors import MenuItem
+from filings.claims import claim_kinds_for
+from filings.selectors import files_returns_in_tracs
+from programs.models import ProgramAccount
+
+
+def _files_claims(account: ProgramAccount) -> bool:
+    return bool(claim_kinds_for(account=account))
+
+
+ACCOUNT_MENU: tuple[MenuItem, ...] = (
+    MenuItem(10, _("Account Information"), "account_detail", Privilege.VIEW_ACCOUNT),
+    # TRACS shows its messages apart from the menu; here they come right after Account Information, where
+    # people look first.
+    MenuItem(15, _("Messages"), "messages_list", Privilege.MESSAGES),
+    MenuItem(20, _("Manage access"), "access_list", Privilege.MANAGE_ACCESS),
+    MenuItem(21, _("Representatives"), "access_list", Privilege.MANAGE_ACCESS, fragment="representatives"),
+    MenuItem(22, _("Access log"), "access_log", Privilege.MANAGE_ACCESS),
+    MenuItem(30, _("Manage Direct Deposit"), "direct_deposit", Privilege.MANAGE_DIRECT_DEPOSIT),
+    MenuItem(40, _("Payment Options"), "payment_options", Privilege.VIEW_ACCOUNT),
+    MenuItem(50, _("View Account Summary Balance"), "balances", Privilege.VIEW_ACCOUNT),
+    MenuItem(60, _("View Assessment Status"), "assessment_status", Privilege.VIEW_ASSESSMENTS),
+    MenuItem(70, _("View Financial Transaction Details"), "transactions", Privilege.VIEW_ACCOUNT),
+    MenuItem(80, _("View/Update Contact Information"), "contact_information", Privilege.VIEW_ACCOUNT),
+    MenuItem(90, _("Submit Documents"), "documents_list", Privilege.SUBMIT_DOCUMENTS),
+    # The account's objections and waiver requests, and both wizards.
+    MenuItem(100, _("File a Notice of Objection"), "objections_list", Privilege.FILE_OBJECTIONS),
+    # Only on the accounts whose program files returns (or claims) in TRACS: a Carbon Levy Claimant account
+    # files no returns.
+    MenuItem(110, _("File a Return"), "returns_owed", Privilege.FILE_RETURNS, applies=files_returns_in_tracs),
+    MenuItem(111, _("File a Claim"), "claims_list", Privilege.FILE_RETURNS, applies=_files_claims),
+)
