@@ -30,6 +30,8 @@ from accounts.services import access_log_record, two_factor_reset
 LETTER_NOT_AVAILABLE = _(
     "There is no letter to download for this PIN: it was already downloaded, or the PIN is no longer open. Issue a new enrolment PIN to print another letter."
 )
+# A filter's choice for rows whose value was left blank (e.g. the capacity of a sign-in security event).
+BLANK_VALUE = _("None recorded")
 RESET_OWN_TWO_FACTOR = _(
     "You cannot reset your own two-factor verification; another staff member must check your identity."
 )
@@ -353,6 +355,14 @@ class UserAdmin(DjangoUserAdmin):
 # --- The access log and the outbox -----------------------------------------------------------------------
 
 
+class RecordedValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's filter by every value recorded, with the blank value named instead of an empty, unnamed link."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": BLANK_VALUE} if choice["display"] == "" else choice
+
+
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     list_display = [
@@ -365,7 +375,7 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
         "action",
         "ip_address",
     ]
-    list_filter = ["kind", "capacity"]
+    list_filter = ["kind", ("capacity", RecordedValuesFilter)]
     search_fields = ["actor_email", "account_number", "action", "on_behalf_of"]
     date_hierarchy = "occurred_at"
 

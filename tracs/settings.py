@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",
     "django_otp",
     "tracs.apps.OTPTOTPConfig",
     "tracs.apps.OTPStaticConfig",
@@ -114,6 +115,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Widgets render through the project's templates, so templates/admin/widgets/ can label Django's split date and
+# time inputs (django.forms in INSTALLED_APPS supplies the default widget templates).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: one engine everywhere (PostgreSQL). Persistent connections: 6x faster pages here.
 if env.str("DATABASE_URL", default=""):

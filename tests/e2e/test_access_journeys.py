@@ -9,9 +9,8 @@ taxpayers use, axe-core on every page visited.
    arrives by e-mail -> the representative enrols with the taxpayer's BIN and sees every account of the
    taxpayer, with the consented privileges.
 
-Portal pages get the strict `axe_check`. Django admin pages get `_admin_axe_check`: just as strict, except
-for three serious findings in Django's own admin markup (KNOWN_ADMIN_VIOLATIONS), which are reported to be
-fixed in the admin (then the list is emptied).
+Portal pages get the strict `axe_check`, Django admin pages `_admin_axe_check`: just as strict (Django's own
+admin markup is fixed by templates/admin/ and static/css/tracs-admin.css, static/js/tracs-admin.js).
 
 Each person signs in once per test (django-otp refuses a TOTP code whose time step was already used). The
 Celery jobs (letter, e-mails) run eagerly in the live server's thread (tests/conftest.py).
@@ -36,7 +35,7 @@ from consent.models import Consent, Grant
 from consent.privileges import ALL, Privilege
 from programs import demo as programs_demo
 from programs.models import ProgramAccount, Taxpayer
-from tests.e2e.conftest import AXE_BLOCKING_IMPACTS, _format_violations, run_axe
+from tests.e2e.conftest import check_accessibility
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -44,36 +43,9 @@ PIN_PATTERN = re.compile(r"\b[2-9A-HJ-KMNP-Z]{4}-[2-9A-HJ-KMNP-Z]{4}-[2-9A-HJ-KM
 PRAIRIE_BIN = "123456789"  # Prairie Fuels Ltd. (programs/demo.py): a fuel tax and a TEFS account
 
 
-# (axe rule, a piece of the node's CSS selector): serious findings in Django admin's own markup.
-KNOWN_ADMIN_VIOLATIONS = [
-    # Django's admin CSS: white breadcrumb links in light-blue breadcrumb text, not underlined (flagged where
-    # the plain text outweighs the links, e.g. the letter download page).
-    ("link-in-text-block", ".breadcrumbs > a"),
-    # Django's autocomplete widget (select2 4.0, autocomplete_fields): a combobox and textbox without a name.
-    ("aria-input-field-name", "select2-"),
-    # Django's SelectFilter2 (filter_horizontal): aria-label on a span without a role.
-    ("aria-prohibited-attr", ".help-tooltip"),
-]
-
-
 def _admin_axe_check(page: Page) -> None:
-    """axe-core on a Django admin page: 0 serious or critical violations, except KNOWN_ADMIN_VIOLATIONS."""
-    blocking = []
-    for violation in run_axe(page):
-        if violation["impact"] not in AXE_BLOCKING_IMPACTS:
-            continue
-        nodes = [
-            node
-            for node in violation["nodes"]
-            if not any(
-                violation["id"] == rule and part in " ".join(node["target"])
-                for rule, part in KNOWN_ADMIN_VIOLATIONS
-            )
-        ]
-        if nodes:
-            blocking.append({**violation, "nodes": nodes})
-    if blocking:
-        pytest.fail(_format_violations(page.url, blocking), pytrace=False)
+    """axe-core on a Django admin page: as strict as on the portal (0 serious or critical violations)."""
+    check_accessibility(page)
 
 
 def _people_and_accounts() -> dict:
