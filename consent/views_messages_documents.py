@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods
 from consent import selectors as consent_selectors
 from consent.access import account_view
 from consent.privileges import Privilege
+from filings.status import in_process_reference_check
 from programs import documents, selectors, services
 from programs.forms_messages_documents import DocumentDetailsForm, DocumentFilesForm, ReplyForm
 from programs.models import Document, DocumentFile, ProgramAccount
@@ -105,6 +106,7 @@ def message_reply(request, message_id: int):
                 message=message,
                 body=form.cleaned_data["body"],
                 by=request.user,
+                reference_check=in_process_reference_check,
                 capacity=request.access.role,
                 request=request,
             )
@@ -212,6 +214,7 @@ def documents_submit(request):
                 account=request.account,
                 document_type=form.cleaned_data["document_type"],
                 related_reference=form.cleaned_data["related_reference"],
+                reference_check=in_process_reference_check,
             )
         except ValidationError as error:
             _errors_onto(form, error)
@@ -313,6 +316,7 @@ def documents_submit_review(request):
                 description=state.get("description", ""),
                 staged=state["files"],
                 by=request.user,
+                reference_check=in_process_reference_check,
                 capacity=request.access.role,
                 request=request,
             )

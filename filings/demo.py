@@ -24,6 +24,7 @@ from filings.claims import ClaimLineInput, claim_submit, submission_token_new
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.services import return_submit
+from filings.status import in_process_reference_check
 from filings.tax import LineInput
 from programs.models import Document, ProgramAccount
 from programs.services import document_file_stage, document_submit
@@ -173,5 +174,6 @@ def _supporting_document(*, account: ProgramAccount, owner, dates: Story) -> Non
         description=f"Bills of lading for the {EXPORTED_LITRES:,} L of clear diesel exported in {dates.late.label}",
         staged=[staged],
         by=owner,
+        reference_check=in_process_reference_check,
         capacity="owner",
     )

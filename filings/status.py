@@ -195,7 +195,7 @@ NOT_IN_PROCESS = _(
 
 def in_process_reference_check(account: ProgramAccount, reference: str) -> None:
     """Submit Documents asks for the reference number of the in-process return or claim the documents support
-    (programs.documents.related_reference_check_register: programs cannot see filings, so filings answers).
+    (the interface layer passes this check to programs' document services: programs cannot see filings).
     Raises ValidationError unless it is a confirmation number of one of the account's returns or claims still
     received or in review."""
     in_process = [Status.RECEIVED, Status.IN_REVIEW]

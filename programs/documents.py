@@ -16,9 +16,10 @@
   scanned: the scanner could not be reached", and a warning is logged, so staff treat it like any
   unscanned file. A threat found refuses the file.
 
-Also the hook for the reference number of an in-process return or claim: programs cannot see returns
-(filings sits above it), so it checks the number's format, and a higher app registers a check that the
-number names one of the account's returns or claims (`related_reference_check_register`).
+Also the reference number of an in-process return or claim: programs cannot see returns (filings sits above
+it), so it checks the number's format and calls the check it is given (the interface layer passes
+`filings.status.in_process_reference_check`) for whether the number names one of the account's returns or
+claims.
 """
 
 from __future__ import annotations
@@ -397,24 +398,16 @@ def refuse_infected(*, name: str, result: ScanResult) -> ValidationError:
 # filings writes them (`FT-202401-7K3M9Q`, filings.services.confirmation_number_generate).
 RELATED_REFERENCE_PATTERN = re.compile(r"^[A-Z]{2,4}-[0-9]{6}-[A-Z0-9]{6}$")
 
+# `check(account, reference)` raises a ValidationError unless `reference` names an in-process return or claim
+# of `account`. Programs cannot ask itself: returns live above it (ADR 0013), so the caller passes the check.
 RelatedReferenceCheck = Callable[[ProgramAccount, str], None]
-_related_reference_checks: list[RelatedReferenceCheck] = []
 
 
-def related_reference_check_register(check: RelatedReferenceCheck) -> None:
-    """Hook for a higher app (filings, from its AppConfig.ready): `check(account, reference)` raises a
-    ValidationError unless `reference` names an in-process return or claim of `account`. Programs cannot
-    ask itself: returns live above it (ARCHITECTURE.md, "dependencies point one way")."""
-    if check not in _related_reference_checks:
-        _related_reference_checks.append(check)
-
-
-def related_reference_normalize(*, account: ProgramAccount, value: str) -> str:
+def related_reference_normalize(*, account: ProgramAccount, value: str, check: RelatedReferenceCheck) -> str:
     reference = "".join(value.split()).upper()
     if not RELATED_REFERENCE_PATTERN.match(reference):
         raise ValidationError(RELATED_REFERENCE_FORMAT, code="reference_format")
-    for check in _related_reference_checks:
-        check(account, reference)
+    check(account, reference)
     return reference
 
 

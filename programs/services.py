@@ -1009,7 +1009,13 @@ def document_files_discard(*, staged: Iterable[dict[str, Any]]) -> None:
             default_storage.delete(token)
 
 
-def _document_header_values(*, account: ProgramAccount, document_type: str, related_reference: str) -> tuple[str, str]:
+def _document_header_values(
+    *,
+    account: ProgramAccount,
+    document_type: str,
+    related_reference: str,
+    reference_check: documents.RelatedReferenceCheck,
+) -> tuple[str, str]:
     errors: dict[str, list[ValidationError]] = {}
     if document_type not in CLIENT_DOCUMENT_TYPES:
         errors["document_type"] = [ValidationError(DOCUMENT_TYPE_REQUIRED, code="required")]
@@ -1018,7 +1024,9 @@ def _document_header_values(*, account: ProgramAccount, document_type: str, rela
         errors["related_reference"] = [ValidationError(DOCUMENT_REFERENCE_REQUIRED, code="required")]
     elif reference:
         try:
-            reference = documents.related_reference_normalize(account=account, value=reference)
+            reference = documents.related_reference_normalize(
+                account=account, value=reference, check=reference_check
+            )
         except ValidationError as error:
             errors["related_reference"] = error.error_list
     if errors:
@@ -1026,11 +1034,21 @@ def _document_header_values(*, account: ProgramAccount, document_type: str, rela
     return document_type, reference
 
 
-def document_details_check(*, account: ProgramAccount, document_type: str, related_reference: str) -> dict[str, Any]:
+def document_details_check(
+    *,
+    account: ProgramAccount,
+    document_type: str,
+    related_reference: str,
+    reference_check: documents.RelatedReferenceCheck,
+) -> dict[str, Any]:
     """Step 1 of the wizard: the type and, where the type needs one, the return's or claim's reference
-    number, normalized; a ValidationError names the field that is wrong."""
+    number, normalized and confirmed by `reference_check` (filings.status.in_process_reference_check, passed by
+    the interface layer); a ValidationError names the field that is wrong."""
     document_type, reference = _document_header_values(
-        account=account, document_type=document_type, related_reference=related_reference
+        account=account,
+        document_type=document_type,
+        related_reference=related_reference,
+        reference_check=reference_check,
     )
     return {"document_type": document_type, "related_reference": reference}
 
@@ -1043,6 +1061,7 @@ def document_submit(
     description: str = "",
     staged: list[dict[str, Any]],
     by: User,
+    reference_check: documents.RelatedReferenceCheck,
     capacity: str = "",
     request: HttpRequest | None = None,
 ) -> Document:
@@ -1050,7 +1069,10 @@ def document_submit(
     their final names, in one transaction; then the temporary files are deleted and the person who
     submitted gets a receipt by e-mail (the reference number and date, not the files' names)."""
     document_type, reference = _document_header_values(
-        account=account, document_type=document_type, related_reference=related_reference
+        account=account,
+        document_type=document_type,
+        related_reference=related_reference,
+        reference_check=reference_check,
     )
     if not staged:
         raise ValidationError({"files": [ValidationError(DOCUMENT_NO_FILES, code="required")]})

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccessLogEntry
+from filings.status import in_process_reference_check
 from programs import services
 from programs.models import DocumentFile
 from tests.accounts.factories import UserFactory
@@ -30,7 +31,12 @@ def _submitted(account, owner, *, scan_status):
     )
     staged["scan_status"] = scan_status
     return services.document_submit(
-        account=account, document_type="financial", staged=[staged], by=owner, capacity="owner"
+        account=account,
+        document_type="financial",
+        staged=[staged],
+        by=owner,
+        reference_check=in_process_reference_check,
+        capacity="owner",
     )
 
 

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 
+from filings.status import in_process_reference_check
 from programs import documents
 from tests.programs import documents_samples as samples
 
@@ -112,12 +113,15 @@ def test_a_pdf_that_mentions_encrypt_metadata_only_is_accepted():
 @pytest.mark.parametrize(
     "typed", ["FT-202401-7K3M9Q", " ft-202401-7k3m9q ", "FT-202401- 7K3M9Q", "CL-202312-ABCDEF"]
 )
-def test_reference_numbers_of_returns_and_claims_by_their_format(typed, db, monkeypatch):
+def test_reference_numbers_of_returns_and_claims_by_their_format(typed, db):
     from tests.consent.factories import ProgramAccountFactory
 
-    monkeypatch.setattr(documents, "_related_reference_checks", [])  # the format alone; filings' check aside
+    def format_alone(account, reference):  # filings' check aside
+        return None
 
-    reference = documents.related_reference_normalize(account=ProgramAccountFactory(), value=typed)
+    reference = documents.related_reference_normalize(
+        account=ProgramAccountFactory(), value=typed, check=format_alone
+    )
     assert reference == "".join(typed.split()).upper()
 
 
@@ -126,11 +130,13 @@ def test_malformed_reference_numbers_are_refused(typed, db):
     from tests.consent.factories import ProgramAccountFactory
 
     with pytest.raises(ValidationError) as refused:
-        documents.related_reference_normalize(account=ProgramAccountFactory(), value=typed)
+        documents.related_reference_normalize(
+            account=ProgramAccountFactory(), value=typed, check=in_process_reference_check
+        )
     assert refused.value.messages == [str(documents.RELATED_REFERENCE_FORMAT)]
 
 
-def test_a_higher_app_can_check_that_the_reference_is_one_of_the_accounts_returns(db, monkeypatch):
+def test_a_higher_app_can_check_that_the_reference_is_one_of_the_accounts_returns(db):
     from tests.consent.factories import ProgramAccountFactory
 
     seen = []
@@ -140,13 +146,11 @@ def test_a_higher_app_can_check_that_the_reference_is_one_of_the_accounts_return
         if reference != "FT-202401-7K3M9Q":
             raise ValidationError("No return of this account has that reference number.")
 
-    monkeypatch.setattr(documents, "_related_reference_checks", [])
-    documents.related_reference_check_register(only_known)
-    documents.related_reference_check_register(only_known)  # registered once
     account = ProgramAccountFactory()
     assert (
-        documents.related_reference_normalize(account=account, value="FT-202401-7K3M9Q") == "FT-202401-7K3M9Q"
+        documents.related_reference_normalize(account=account, value="FT-202401-7K3M9Q", check=only_known)
+        == "FT-202401-7K3M9Q"
     )
     with pytest.raises(ValidationError):
-        documents.related_reference_normalize(account=account, value="FT-202402-7K3M9Q")
+        documents.related_reference_normalize(account=account, value="FT-202402-7K3M9Q", check=only_known)
     assert len(seen) == 2

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AccessLogEntry
 from consent.privileges import Privilege
+from filings.status import in_process_reference_check
 from programs import services
 from programs.models import Document, DocumentFile
 from tests.accounts.factories import UserFactory
@@ -325,6 +326,7 @@ def test_a_file_named_in_the_session_outside_the_temporary_folder_is_refused(own
                 }
             ],
             by=owner,
+            reference_check=in_process_reference_check,
         )
     assert not Document.objects.exists()
 
