@@ -1,8 +1,8 @@
 """Django admin of the decisions on Notices of Objection (AT4762) and Requests for a Waiver of Penalties and
 Interest (AT4764): the queues and the staff actions that decide them.
 
-The filings are filings' rows (filings/models_objections.py), registered here because deciding them needs the
-assessments app (assessments/decisions.py; docs/adr/0008). They are read-only in admin: a filing is what the
+The filings are rows of assessments/models_objections.py, registered here beside their decisions
+(assessments/decisions.py; docs/adr/0008). They are read-only in admin: a filing is what the
 taxpayer sent. Each page shows the filing beside what it is about (the notice objected to, the return and every
 assessment of its period, the period's ledger; the charges asked to be waived with what became of them) and a
 decision form: confirm, vary (the litres to assess and the reason) or vacate; for an objection to a claim's
@@ -31,12 +31,11 @@ from django.views.decorators.http import require_POST
 from accounts.admin import ConfirmRow, StaffReadLoggedAdmin, confirm_first, error_text, is_confirmed
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
-from assessments import decisions, selectors
+from assessments import decisions, objection_filing, selectors
 from assessments.admin_refunds import adjustments_from
 from assessments.models import ClaimAssessment, LedgerTransaction
-from filings import objections as filing_objections
+from assessments.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
 from filings import selectors as filing_selectors
-from filings.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
 
 # No published service standard for deciding objections or waivers was found: the queue flags a filing still
 # undecided this many days after it was received, so staff see what has waited longest.
@@ -196,7 +195,7 @@ class DecisionAdmin(StaffReadLoggedAdmin):
             raise PermissionDenied
         started = 0
         for filing in queryset.filter(status=FiledRequest.Status.RECEIVED):
-            filing_objections.review_start(filing=filing, by=request.user, request=request)
+            objection_filing.review_start(filing=filing, by=request.user, request=request)
             started += 1
         self.message_user(
             request, gettext("%(count)s taken into review.") % {"count": started}, messages.SUCCESS

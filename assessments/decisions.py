@@ -1,8 +1,8 @@
 """TRA's decisions on Notices of Objection (AT4762) and waiver requests (AT4764), made by staff in admin
 (assessments/admin_decisions.py; docs/adr/0008-objections-and-waivers.md).
 
-Each decision is one transaction: the filing's row is locked (filings.objections, called down), the ledger work
-is done here, the decision is recorded on the filing (filings.objections), the access log is written, and the
+Each decision is one transaction: the filing's row is locked (assessments.objection_filing), the ledger work
+is done here, the decision is recorded on the filing (assessments.objection_filing), the access log is written, and the
 notice of decision is rendered by a Celery job once the transaction commits (`decision_notice_issue`, unique per
 filing through the notice's source reference "objection:<id>" / "waiver:<id>": safe to run twice). A refusal
 writes nothing.
@@ -46,12 +46,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from assessments import claims, notices, selectors, services
+from assessments import claims, notices, objection_filing, selectors, services
 from assessments.interest import WAIVER_SOURCE_PREFIX
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice
-from filings import objections as filing_objections
+from assessments.models_objections import Objection, WaiverRequest
 from filings import selectors as filing_selectors
-from filings.models_objections import Objection, WaiverRequest
 from filings.periods import Period
 from programs import money
 from programs.models import Address
@@ -255,7 +254,7 @@ def _objection_check(
     adjustments); the claim assessment objected to when the outcome reassesses a claim."""
     if outcome not in Outcome.values:
         raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
-    filing_objections.refuse_if_decided(filing=objection)
+    objection_filing.refuse_if_decided(filing=objection)
     if outcome == Outcome.CONFIRMED:
         return None
     claim_assessment = objected_claim_assessment(objection=objection)
@@ -351,7 +350,7 @@ def waiver_decision_preview(
     """What waiver_decide would do now: the charges reversed (a credit of their sum), or nothing for a refusal;
     the refusals waiver_decide would raise. Reads only."""
     try:
-        filing_objections.refuse_if_decided(filing=waiver)
+        objection_filing.refuse_if_decided(filing=waiver)
         if not grant:
             return DecisionPreview(amount=None, effect=str(_("Refused: nothing is waived.")))
         entries = _waivable(waiver=waiver, transaction_ids=transaction_ids)
@@ -386,7 +385,7 @@ def objection_decide(
     if outcome not in Outcome.values:
         raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
     reasons = _reasons(reasons)
-    objection = filing_objections.objection_lock(objection_id=objection_id)
+    objection = objection_filing.objection_lock(objection_id=objection_id)
     reassessment_id = claim_reassessment_id = None
     claim_assessment = _objection_check(
         objection=objection, outcome=outcome, adjustments=adjustments, claim_adjustments=claim_adjustments
@@ -415,7 +414,7 @@ def objection_decide(
     elif outcome == Outcome.VACATED:
         _vacate(objection=objection, assessment=_objected_assessment(objection), by=by, request=request)
     today = timezone.localdate()
-    decided = filing_objections.objection_decision_record(
+    decided = objection_filing.objection_decision_record(
         objection=objection,
         outcome=outcome,
         by=by,
@@ -481,8 +480,8 @@ def waiver_decide(
 ) -> WaiverRequest:
     """Grant (the charges in `transaction_ids`, all or some of those asked for) or refuse a waiver request."""
     reasons = _reasons(reasons)
-    waiver = filing_objections.waiver_request_lock(waiver_id=waiver_id)
-    filing_objections.refuse_if_decided(filing=waiver)
+    waiver = objection_filing.waiver_request_lock(waiver_id=waiver_id)
+    objection_filing.refuse_if_decided(filing=waiver)
     today = timezone.localdate()
     waived: list[LedgerTransaction] = []
     if grant:
@@ -509,7 +508,7 @@ def waiver_decide(
         outcome = WaiverOutcome.GRANTED
     else:
         outcome = WaiverOutcome.PARTLY_GRANTED
-    decided = filing_objections.waiver_decision_record(
+    decided = objection_filing.waiver_decision_record(
         waiver=waiver,
         outcome=outcome,
         by=by,
@@ -610,9 +609,9 @@ def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
     """Issue the notice of decision of a decided objection (`kind` "objection") or waiver request ("waiver").
     Safe twice: the filing's row is locked and a notice already issued for it is returned as is."""
     if kind == "objection":
-        filing: Objection | WaiverRequest = filing_objections.objection_lock(objection_id=filing_id)
+        filing: Objection | WaiverRequest = objection_filing.objection_lock(objection_id=filing_id)
     else:
-        filing = filing_objections.waiver_request_lock(waiver_id=filing_id)
+        filing = objection_filing.waiver_request_lock(waiver_id=filing_id)
     if not filing.is_decided:
         return None
     source = f"{kind}:{filing.pk}"

@@ -18,11 +18,11 @@ from django.utils import timezone
 from accounts.demo import as_of
 from assessments import claims, services
 from assessments.models import Assessment, LedgerTransaction, Payment
+from assessments.models_objections import WaiverRequest
+from assessments.objection_filing import Representative
 from assessments.objections import waiver_submit
 from filings.demo import EDMONTON, Story, story
 from filings.models import Claim, FuelTaxReturn
-from filings.models_objections import WaiverRequest
-from filings.objections import Representative
 from filings.periods import Period
 from programs.models import Message, ProgramAccount
 from programs.services import message_mark_read, message_send

@@ -1,5 +1,5 @@
 """Forms of the Notice of Objection and waiver request wizards. They read what people type; the services
-(assessments/objections.py, filings/objections.py) decide, and their errors are shown next to the field they
+(assessments/objections.py, assessments/objection_filing.py) decide, and their errors are shown next to the field they
 name. Native inputs (the design system's web components do not submit with a form)."""
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from assessments import objections
+from assessments import objection_filing, objections
 from assessments.forms import DateInput
-from filings import objections as filing_objections
-from filings.models_objections import FACTS_MAX_CHARS, Objection, WaiverRequest
+from assessments.models_objections import FACTS_MAX_CHARS, Objection, WaiverRequest
 from programs import documents, money
 
 
@@ -115,7 +114,7 @@ class StatementForm(WizardForm):
         widget=forms.Textarea(attrs={"rows": 10, "maxlength": FACTS_MAX_CHARS}),
         help_text=_("Up to 2,000 characters. Explain what you disagree with and why."),
         error_messages={
-            "required": filing_objections.FACTS_REQUIRED,
+            "required": objection_filing.FACTS_REQUIRED,
             "max_length": _("The statement may be at most 2,000 characters (it has %(show_value)s)."),
         },
     )
@@ -133,7 +132,7 @@ class StatementForm(WizardForm):
                 )
                 % {"days": extension_after_days},
                 error_messages={
-                    "required": filing_objections.EXTENSION_REASON_REQUIRED
+                    "required": objection_filing.EXTENSION_REASON_REQUIRED
                     % {"what": _("notice or letter"), "days": extension_after_days}
                 },
             )
@@ -159,7 +158,7 @@ class SupportingDocumentForm(WizardForm):
             "%(size)s, up to %(count)s documents."
         ) % {
             "size": filesizeformat(settings.TRACS_DOCUMENT_MAX_BYTES),
-            "count": filing_objections.MAX_DOCUMENTS,
+            "count": objection_filing.MAX_DOCUMENTS,
         }
 
 
@@ -177,14 +176,14 @@ class RepresentativeForm(WizardForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, what in filing_objections.REPRESENTATIVE_FIELDS.items():
-            self.fields[name].error_messages["required"] = filing_objections.REPRESENTATIVE_REQUIRED % {
+        for name, what in objection_filing.REPRESENTATIVE_FIELDS.items():
+            self.fields[name].error_messages["required"] = objection_filing.REPRESENTATIVE_REQUIRED % {
                 "what": what
             }
 
-    def representative(self) -> filing_objections.Representative:
+    def representative(self) -> objection_filing.Representative:
         data = self.cleaned_data
-        return filing_objections.Representative(
+        return objection_filing.Representative(
             name=data["representative_name"],
             position=data["representative_position"],
             address=data["representative_address"],

@@ -727,3 +727,7 @@ class Refund(models.Model):
         if self.method == self.Method.DIRECT_DEPOSIT:
             return f"direct deposit to the account ending in {self.bank_account_last4}"
         return "cheque to the address of record"
+
+
+# Notices of Objection and waiver requests: their own module, registered with the app by this import.
+from assessments.models_objections import Objection, SupportingDocument, WaiverRequest  # noqa: E402, F401

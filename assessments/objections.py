@@ -1,8 +1,8 @@
 """Filing a Notice of Objection (AT4762) or a Request for a Waiver of Penalties and Interest (AT4764): the part
 that needs the assessments app (docs/adr/0008-objections-and-waivers.md).
 
-The filings live in filings (filings/models_objections.py, filings/objections.py), which may not read notices,
-the ledger or the objection rules; the wizards do, so their checks live here and call filings' services down:
+The rows and their writes are assessments/models_objections.py and assessments/objection_filing.py; the
+wizards' checks against notices, the ledger and the objection rules live here and call those writes:
 
 - **What may be objected to**: the account's notices of assessment or reassessment and letters of assessment
   (a notice of decision on an objection or a waiver cannot itself be objected to: that goes to the courts), or a
@@ -30,10 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from assessments import rules
+from assessments import objection_filing, rules
 from assessments.models import LedgerTransaction, Notice
-from filings import objections as filing_objections
-from filings.models_objections import Objection, WaiverRequest
+from assessments.models_objections import Objection, WaiverRequest
 from filings.periods import Period
 from programs import money
 from programs.models import ProgramAccount
@@ -188,7 +187,7 @@ def objection_submit(
     account: ProgramAccount,
     state: dict,
     documents: Sequence[dict],
-    representative: filing_objections.Representative,
+    representative: objection_filing.Representative,
     by: User | None,
     capacity: str,
     request: HttpRequest | None = None,
@@ -204,7 +203,7 @@ def objection_submit(
         letter_dated_on=date.fromisoformat(state["dated_on"]) if state.get("dated_on") else None,
     )
     is_notice = subject["against"] == Objection.Against.NOTICE
-    return filing_objections.objection_file(
+    return objection_filing.objection_file(
         account=account,
         against=subject["against"],
         dated_on=date.fromisoformat(subject["dated_on"]),
@@ -255,13 +254,13 @@ def waiver_submit(
     account: ProgramAccount,
     state: dict,
     documents: Sequence[dict],
-    representative: filing_objections.Representative,
+    representative: objection_filing.Representative,
     by: User | None,
     capacity: str,
     request: HttpRequest | None = None,
 ) -> WaiverRequest:
     charges = waiver_charges_check(account=account, transaction_ids=state.get("transaction_ids", []))
-    return filing_objections.waiver_request_file(
+    return objection_filing.waiver_request_file(
         account=account,
         transaction_ids=[charge.pk for charge in charges],
         amount_requested=sum((charge.amount for charge in charges), start=money.cents(Decimal(0))),

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from assessments import objections
+from assessments import objection_filing, objections
 from assessments.forms_objections import (
     ObjectionSubjectForm,
     RepresentativeForm,
@@ -33,10 +33,9 @@ from assessments.forms_objections import (
     WaiverChargesForm,
 )
 from assessments.models import LedgerTransaction, Notice
+from assessments.models_objections import Objection, WaiverRequest
 from consent.access import account_view
 from consent.privileges import Privilege
-from filings import objections as filing_objections
-from filings.models_objections import Objection, WaiverRequest
 from programs import services as program_services
 
 FILE = Privilege.FILE_OBJECTIONS
@@ -165,8 +164,8 @@ def _step(
 @require_http_methods(["GET", "HEAD"])
 def objections_list(request):
     """The account's Notices of Objection and waiver requests, newest first, with their status and decision."""
-    filed = list(filing_objections.objections_for_account(account=request.account))
-    waivers = list(filing_objections.waiver_requests_for_account(account=request.account))
+    filed = list(objection_filing.objections_for_account(account=request.account))
+    waivers = list(objection_filing.waiver_requests_for_account(account=request.account))
     notices = _decision_notices(request, [*filed, *waivers])
     for filing in (*filed, *waivers):
         filing.decision_notice = notices.get(filing.decision_notice_reference)
@@ -250,7 +249,7 @@ def _statement(request, wizard: Wizard, url_name: str):
     )
 
     def apply(state, data):
-        state["facts"] = filing_objections.facts_check(facts=data["facts"])
+        state["facts"] = objection_filing.facts_check(facts=data["facts"])
         state["extension_reason"] = data.get("extension_reason", "").strip()
 
     return _step(request, wizard, url_name, form, apply=apply)
@@ -282,21 +281,21 @@ def _documents(request, wizard: Wizard, url_name: str):
         wizard,
         url_name,
         "assessments/objection_documents.html",
-        {"form": form, "state": state, "limit": filing_objections.MAX_DOCUMENTS},
+        {"form": form, "state": state, "limit": objection_filing.MAX_DOCUMENTS},
         invalid=bool(form.errors),
     )
 
 
 def _add_document(request, wizard: Wizard, state: dict, form: SupportingDocumentForm) -> None:
     uploaded, description = form.cleaned_data["file"], form.cleaned_data["description"].strip()
-    if len(state["documents"]) >= filing_objections.MAX_DOCUMENTS:
+    if len(state["documents"]) >= objection_filing.MAX_DOCUMENTS:
         form.add_error(
-            "file", filing_objections.TOO_MANY_DOCUMENTS % {"limit": filing_objections.MAX_DOCUMENTS}
+            "file", objection_filing.TOO_MANY_DOCUMENTS % {"limit": objection_filing.MAX_DOCUMENTS}
         )
     if not uploaded:
         form.add_error("file", DOCUMENT_FILE_REQUIRED)
     if not description:
-        form.add_error("description", filing_objections.DOCUMENT_DESCRIPTION_REQUIRED)
+        form.add_error("description", objection_filing.DOCUMENT_DESCRIPTION_REQUIRED)
     if form.errors:
         form.full_clean_aria()
         return
@@ -320,7 +319,7 @@ def _representative(request, wizard: Wizard, url_name: str):
     form = RepresentativeForm(request.POST or None, initial=state.get("representative", {}))
 
     def apply(state, data):
-        state["representative"] = filing_objections.representative_check(representative=form.representative())
+        state["representative"] = objection_filing.representative_check(representative=form.representative())
 
     return _step(request, wizard, url_name, form, apply=apply)
 
@@ -341,7 +340,7 @@ def _review(
         return redirect(wizard.steps[0][0], number=request.account.number)
     problems: list[str] = []
     if request.method == "POST":
-        representative = filing_objections.Representative(
+        representative = objection_filing.Representative(
             name=state["representative"]["representative_name"],
             position=state["representative"]["representative_position"],
             address=state["representative"]["representative_address"],

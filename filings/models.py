@@ -331,7 +331,3 @@ class ConfirmationDocument(models.Model):
     def __str__(self) -> str:
         filing = self.tax_return or self.claim
         return f"confirmation PDF {filing.confirmation_number if filing else ''}"
-
-
-# Notices of Objection and waiver requests: their own module, registered with the app by this import.
-from filings.models_objections import Objection, SupportingDocument, WaiverRequest  # noqa: E402, F401

@@ -12,15 +12,15 @@ from django.urls import reverse
 
 from assessments import refunds
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice, Payment, Refund
-from filings.models_objections import Objection
+from assessments.models_objections import Objection
 from programs import money
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import assess_claim, bank_account, june_claim, mailing_address
 from tests.assessments.factories import assess, june_2021
+from tests.assessments.objection_factories import assessed_fixture, objection_fixture, waiver_request  # noqa: F401 (fixtures)
 from tests.assessments.test_admin import text
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.factories import edmonton, file_return
-from tests.filings.objection_factories import assessed_fixture, objection_fixture, waiver_request  # noqa: F401 (fixtures)
 
 REFUNDS = reverse("admin:assessments_refund_changelist")
 RETURNS = reverse("admin:assessments_returntoassess_changelist")
@@ -335,7 +335,7 @@ def test_varying_an_objection_shows_the_reassessment_first(
     staff_client, objection, django_capture_on_commit_callbacks
 ):
     """June 2021 as assessed ($13,800.00 on 100,000 L of clear gasoline); varied to 90,000 L: $1,300.00 less."""
-    url = reverse("admin:filings_objection_decide", args=[objection.pk])
+    url = reverse("admin:assessments_objection_decide", args=[objection.pk])
     vary = {"outcome": "varied", "reasons": "Exported.", "adjustments": "clear_gasoline taxable 90,000"}
     response = staff_client.post(url, vary)
     [row] = confirm_rows(response)
@@ -353,7 +353,7 @@ def test_varying_an_objection_shows_the_reassessment_first(
 
 @time_machine.travel(DECIDED, tick=False)
 def test_vacating_shows_what_is_reversed(staff_client, objection, assessed):
-    url = reverse("admin:filings_objection_decide", args=[objection.pk])
+    url = reverse("admin:assessments_objection_decide", args=[objection.pk])
     [row] = confirm_rows(staff_client.post(url, {"outcome": "vacated", "reasons": "Not owed."}))
     posted = LedgerTransaction.objects.filter(source_reference=f"assessment:{assessed.pk}")
     reversed_total = -sum(entry.amount for entry in posted)
@@ -367,7 +367,7 @@ def test_granting_a_waiver_shows_the_charges_waived_first(
 ):
     penalty = LedgerTransaction.objects.get(account=account, kind="penalty")
     waiver = waiver_request(account=account, user=owner, transactions=[penalty])
-    url = reverse("admin:filings_waiverrequest_decide", args=[waiver.pk])
+    url = reverse("admin:assessments_waiverrequest_decide", args=[waiver.pk])
     grant = {"decision": "grant", "transactions": [penalty.pk], "reasons": "Flood."}
     response = staff_client.post(url, grant)
     [row] = confirm_rows(response)

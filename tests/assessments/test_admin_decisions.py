@@ -6,16 +6,16 @@ from django.urls import reverse
 
 from accounts.models import AccessLogEntry
 from assessments.models import LedgerTransaction, Notice
-from filings.models_objections import Objection, WaiverRequest
+from assessments.models_objections import Objection, WaiverRequest
+from tests.assessments.objection_factories import assessed_fixture, objection_fixture, waiver_request  # noqa: F401 (fixtures)
 from tests.filings.factories import edmonton
-from tests.filings.objection_factories import assessed_fixture, objection_fixture, waiver_request  # noqa: F401 (fixtures)
 
 NOW = edmonton(2021, 10, 5, 11)
 
 
 @time_machine.travel(NOW, tick=False)
 def test_objection_queue_and_page(staff_client, staff, objection, assessed):
-    changelist = reverse("admin:filings_objection_changelist")
+    changelist = reverse("admin:assessments_objection_changelist")
     page = staff_client.get(changelist)
     assert page.status_code == 200
     assert objection.reference_number in page.content.decode()
@@ -24,7 +24,9 @@ def test_objection_queue_and_page(staff_client, staff, objection, assessed):
     assert objection.reference_number not in staff_client.get(changelist + "?overdue=yes").content.decode()
     Objection.objects.filter(pk=objection.pk).update(received_at=edmonton(2021, 7, 6))  # 91 days undecided
     assert objection.reference_number in staff_client.get(changelist + "?overdue=yes").content.decode()
-    detail = staff_client.get(reverse("admin:filings_objection_change", args=[objection.pk])).content.decode()
+    detail = staff_client.get(
+        reverse("admin:assessments_objection_change", args=[objection.pk])
+    ).content.decode()
     assert assessed.notice.reference in detail
     assert assessed.tax_return.confirmation_number in detail
     assert "clear_gasoline" in detail  # the return's lines, to vary from
@@ -36,7 +38,7 @@ def test_objection_queue_and_page(staff_client, staff, objection, assessed):
 
 @time_machine.travel(NOW, tick=False)
 def test_vary_from_the_page(staff_client, objection, django_capture_on_commit_callbacks):
-    url = reverse("admin:filings_objection_decide", args=[objection.pk])
+    url = reverse("admin:assessments_objection_decide", args=[objection.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             url,
@@ -62,7 +64,7 @@ def test_vary_from_the_page(staff_client, objection, django_capture_on_commit_ca
 
 @time_machine.travel(NOW, tick=False)
 def test_bad_adjustments_and_missing_reasons_are_refused(staff_client, objection):
-    url = reverse("admin:filings_objection_decide", args=[objection.pk])
+    url = reverse("admin:assessments_objection_decide", args=[objection.pk])
     response = staff_client.post(
         url, {"outcome": "varied", "reasons": "x", "adjustments": "nonsense"}, follow=True
     )
@@ -75,7 +77,7 @@ def test_bad_adjustments_and_missing_reasons_are_refused(staff_client, objection
 @time_machine.travel(NOW, tick=False)
 def test_review_action(staff_client, objection):
     response = staff_client.post(
-        reverse("admin:filings_objection_changelist"),
+        reverse("admin:assessments_objection_changelist"),
         {"action": "review_start", "_selected_action": [objection.pk]},
         follow=True,
     )
@@ -90,12 +92,14 @@ def test_waiver_page_and_partial_grant(
     penalty = LedgerTransaction.objects.get(account=account, kind="penalty")
     charged = LedgerTransaction.objects.get(account=account, kind="interest")
     waiver = waiver_request(account=account, user=owner, transactions=[penalty, charged])
-    page = staff_client.get(reverse("admin:filings_waiverrequest_change", args=[waiver.pk])).content.decode()
+    page = staff_client.get(
+        reverse("admin:assessments_waiverrequest_change", args=[waiver.pk])
+    ).content.decode()
     assert "$690.00" in page
     assert "Grant the waiver" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            reverse("admin:filings_waiverrequest_decide", args=[waiver.pk]),
+            reverse("admin:assessments_waiverrequest_decide", args=[waiver.pk]),
             {"decision": "grant", "transactions": [penalty.pk], "reasons": "Flood.", "post": "yes"},
             follow=True,
         )
@@ -105,7 +109,9 @@ def test_waiver_page_and_partial_grant(
     assert (
         LedgerTransaction.objects.get(reverses=penalty).source_reference == f"waiver:{waiver.pk}:{penalty.pk}"
     )
-    page = staff_client.get(reverse("admin:filings_waiverrequest_change", args=[waiver.pk])).content.decode()
+    page = staff_client.get(
+        reverse("admin:assessments_waiverrequest_change", args=[waiver.pk])
+    ).content.decode()
     assert "reversed" in page
 
 
@@ -119,9 +125,9 @@ def test_staff_without_the_permission_cannot_decide(db, objection):
     clerk = UserFactory(is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_objection"))
     client = sign_in(Client(), clerk)
-    assert client.get(reverse("admin:filings_objection_change", args=[objection.pk])).status_code == 200
+    assert client.get(reverse("admin:assessments_objection_change", args=[objection.pk])).status_code == 200
     response = client.post(
-        reverse("admin:filings_objection_decide", args=[objection.pk]),
+        reverse("admin:assessments_objection_decide", args=[objection.pk]),
         {"outcome": "confirmed", "reasons": "x"},
     )
     assert response.status_code == 403
@@ -130,7 +136,7 @@ def test_staff_without_the_permission_cannot_decide(db, objection):
 
 @time_machine.travel(NOW, tick=False)
 def test_staff_download_a_supporting_document_logged(staff_client, staff, account, owner, assessed):
-    from tests.filings.objection_factories import notice_objection, staged_documents
+    from tests.assessments.objection_factories import notice_objection, staged_documents
     from tests.programs.documents_samples import PDF
 
     filed = notice_objection(
@@ -139,14 +145,14 @@ def test_staff_download_a_supporting_document_logged(staff_client, staff, accoun
         notice=assessed.notice,
         documents=staged_documents(account=account, user=owner, count=1),
     )
-    page = staff_client.get(reverse("admin:filings_objection_change", args=[filed.pk])).content.decode()
+    page = staff_client.get(reverse("admin:assessments_objection_change", args=[filed.pk])).content.decode()
     document = filed.documents.get()
-    url = reverse("admin:filings_objection_document", args=[filed.pk, document.pk])
+    url = reverse("admin:assessments_objection_document", args=[filed.pk, document.pk])
     assert url in page
     response = staff_client.get(url)
     assert b"".join(response.streaming_content) == PDF
     assert AccessLogEntry.objects.filter(
         actor=staff, action="supporting document downloaded in staff administration"
     ).exists()
-    other = reverse("admin:filings_objection_document", args=[filed.pk, document.pk + 1000])
+    other = reverse("admin:assessments_objection_document", args=[filed.pk, document.pk + 1000])
     assert staff_client.get(other).status_code == 404

@@ -14,15 +14,15 @@ from django.core.exceptions import ValidationError
 from accounts.models import AccessLogEntry
 from assessments import decisions, interest, selectors, services
 from assessments.models import Assessment, LedgerTransaction, Notice
-from filings.models_objections import Objection, WaiverRequest
-from tests.filings.factories import edmonton
-from tests.filings.objection_factories import (  # noqa: F401 (fixtures)
+from assessments.models_objections import Objection, WaiverRequest
+from tests.assessments.objection_factories import (  # noqa: F401 (fixtures)
     PERIOD_END,
     accrue,
     assessed_fixture,
     objection_fixture,
     waiver_request,
 )
+from tests.filings.factories import edmonton
 
 Kind = LedgerTransaction.Kind
 DECIDED = edmonton(2021, 10, 5, 11)
@@ -178,7 +178,7 @@ def test_a_letter_objection_cannot_be_varied_or_vacated(
     account, owner, staff, django_capture_on_commit_callbacks
 ):
     from assessments import objections
-    from tests.filings.objection_factories import REPRESENTATIVE
+    from tests.assessments.objection_factories import REPRESENTATIVE
 
     with time_machine.travel(edmonton(2021, 10, 1, 9), tick=False):
         state = objections.objection_subject_check(

@@ -20,10 +20,10 @@ from accounts.models import AccessLogEntry
 from assessments import decisions, objections
 from assessments.claims import LineAdjustment
 from assessments.models import ClaimAssessment, LedgerTransaction, Notice, Refund
-from filings.models_objections import Objection
+from assessments.models_objections import Objection
 from tests.assessments.claim_factories import assess_claim, june_claim, mailing_address
+from tests.assessments.objection_factories import REPRESENTATIVE
 from tests.filings.factories import edmonton
-from tests.filings.objection_factories import REPRESENTATIVE
 
 Kind = LedgerTransaction.Kind
 DECIDED = edmonton(2024, 7, 15, 11)
@@ -272,14 +272,16 @@ def test_a_return_adjustment_for_a_claim_letter_is_refused(
 def test_the_admin_page_shows_the_claim_lines_and_records_a_vary(
     staff_client, claim, line_id, letter, objection, django_capture_on_commit_callbacks
 ):
-    page = staff_client.get(reverse("admin:filings_objection_change", args=[objection.pk])).content.decode()
+    page = staff_client.get(
+        reverse("admin:assessments_objection_change", args=[objection.pk])
+    ).content.decode()
     assert letter.reference in page
     assert claim.confirmation_number in page
     assert f'name="litres_{line_id}"' in page
     assert f'name="reason_{line_id}"' in page
     assert "Allowed by the letter" in page
     assert 'name="adjustments"' not in page  # a return's litres do not apply
-    url = reverse("admin:filings_objection_decide", args=[objection.pk])
+    url = reverse("admin:assessments_objection_decide", args=[objection.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             url,

@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.models import User
 from assessments import notices, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice, Payment, Refund
+from assessments.models_objections import WaiverRequest
 from filings.models import Claim, FuelTaxReturn
-from filings.models_objections import WaiverRequest
 from filings.periods import Period
 from programs.models import Document, DocumentFile, Message, MessageRead, ProgramAccount
 from tests.conftest import sign_in

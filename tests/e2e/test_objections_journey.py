@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from assessments.models_objections import Objection, WaiverRequest
 from assessments.services import assessment_make
-from filings.models_objections import Objection, WaiverRequest
 from programs.models import Program
 from programs.services import account_open, taxpayer_create
 from tests.accounts.factories import PASSWORD, UserFactory

@@ -168,11 +168,11 @@ def _things_named_by_urls(world) -> dict:
     from django.core.files.base import ContentFile
 
     from assessments.models import LedgerTransaction
+    from assessments.models_objections import SupportingDocument
     from assessments.notices import notice_render
+    from assessments.objection_filing import Representative, objection_file, waiver_request_file
     from assessments.services import assessment_make, ledger_post
     from filings.claims import ClaimLineInput, claim_submit, submission_token_new
-    from filings.models_objections import SupportingDocument
-    from filings.objections import Representative, objection_file, waiver_request_file
     from filings.services import return_submit
     from programs.services import document_issue, message_send
 

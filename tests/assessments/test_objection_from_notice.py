@@ -11,10 +11,10 @@ from django.urls import reverse
 from assessments.models import Notice
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
+from tests.assessments.objection_factories import late_june_2021
 from tests.conftest import sign_in
 from tests.consent.factories import delegate_grant
 from tests.filings.factories import edmonton
-from tests.filings.objection_factories import late_june_2021
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_a_notice_of_another_account_is_not_chosen(account, notice):
 
 
 def test_the_filer_downloads_the_documents_filed_with_an_objection(account, owner, notice):
-    from tests.filings.objection_factories import notice_objection, staged_documents
+    from tests.assessments.objection_factories import notice_objection, staged_documents
 
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
         documents = staged_documents(account=account, user=owner, count=1)
@@ -85,7 +85,7 @@ def test_the_filer_downloads_the_documents_filed_with_an_objection(account, owne
 
 
 def test_a_document_of_another_filing_is_not_found(account, owner, notice):
-    from tests.filings.objection_factories import notice_objection, staged_documents
+    from tests.assessments.objection_factories import notice_objection, staged_documents
 
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
         first = notice_objection(

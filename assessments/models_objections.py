@@ -1,10 +1,10 @@
 """Notices of Objection (AT4762) and Requests for a Waiver of Penalties and Interest (AT4764).
 
-Both are filed by the account's people in TRACS and decided by TRA staff (docs/adr/0008). They live in filings
-(ARCHITECTURE.md) and know nothing of assessments: the notice objected to is named by its notice number (unique
-in assessments), the penalties and interest asked to be waived by the ids of their ledger transactions. The
-decision (outcome, who, when, reasons, the number of the notice of decision) is written here by
-`filings.objections`, called down by the assessments app's decision service in its own transaction.
+Both are filed by the account's people in TRACS and decided by TRA staff (docs/adr/0008). They are about
+assessments and charges, so they live in assessments (ARCHITECTURE.md, docs/adr/0013); their tables keep the
+names they had when they lived in filings (`db_table`), so the move changed no row. The decision (outcome, who,
+when, reasons, the number of the notice of decision) is written by `assessments.objection_filing`, called by the
+decision service (assessments/decisions.py) in its own transaction.
 """
 
 from __future__ import annotations
@@ -133,6 +133,7 @@ class Objection(FiledRequest):
         ordering = ["-received_at", "-id"]
         verbose_name = _("notice of objection")
         verbose_name_plural = _("notices of objection")
+        db_table = "filings_objection"  # kept from filings: the move changed no row
         indexes = [models.Index(fields=["account", "-received_at"], name="objection_account_received")]
         constraints = [
             models.CheckConstraint(
@@ -222,6 +223,7 @@ class WaiverRequest(FiledRequest):
         ordering = ["-received_at", "-id"]
         verbose_name = _("request for a waiver of penalties and interest")
         verbose_name_plural = _("requests for a waiver of penalties and interest")
+        db_table = "filings_waiverrequest"  # kept from filings: the move changed no row
         indexes = [models.Index(fields=["account", "-received_at"], name="waiver_account_received")]
         constraints = [
             models.CheckConstraint(
@@ -272,6 +274,7 @@ class SupportingDocument(models.Model):
     class Meta:
         ordering = ["objection", "waiver_request", "position"]
         verbose_name = _("supporting document")
+        db_table = "filings_supportingdocument"  # kept from filings: the move changed no row
         constraints = [
             models.CheckConstraint(
                 condition=Q(objection__isnull=False, waiver_request__isnull=True)

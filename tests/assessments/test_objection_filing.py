@@ -13,18 +13,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
 from accounts.models import AccessLogEntry
-from assessments import objections, rules
+from assessments import objection_filing, objections, rules
 from assessments.models import LedgerTransaction, Notice
-from filings import objections as filing_objections
-from filings.models_objections import Objection, SupportingDocument, WaiverRequest
-from tests.filings.factories import edmonton
-from tests.filings.objection_factories import (
+from assessments.models_objections import Objection, SupportingDocument, WaiverRequest
+from tests.assessments.objection_factories import (
     REPRESENTATIVE,
     late_june_2021,
     notice_objection,
     staged_documents,
     waiver_request,
 )
+from tests.filings.factories import edmonton
 
 LETTER_DATE = date(2024, 1, 10)
 
@@ -192,7 +191,7 @@ def test_objection_to_a_notice_is_counted_from_its_date(
             with pytest.raises(ValidationError) as refused:
                 notice_objection(account=account, user=owner, notice=notice)
             assert refused.value.message_dict["extension_reason"] == [
-                str(filing_objections.EXTENSION_REASON_REQUIRED % {"what": "notice", "days": 90})
+                str(objection_filing.EXTENSION_REASON_REQUIRED % {"what": "notice", "days": 90})
             ]
             assert not Objection.objects.exists()
             objection = notice_objection(
@@ -226,22 +225,22 @@ def test_another_accounts_notice_cannot_be_objected_to(account, owner, django_ca
 @pytest.mark.parametrize(("length", "ok"), [(1999, True), (2000, True), (2001, False)])
 def test_statement_of_facts_is_at_most_2000_characters(account, owner, length, ok):
     if ok:
-        assert len(filing_objections.facts_check(facts="x" * length)) == length
+        assert len(objection_filing.facts_check(facts="x" * length)) == length
         return
     with pytest.raises(ValidationError) as refused:
-        filing_objections.facts_check(facts="x" * length)
+        objection_filing.facts_check(facts="x" * length)
     assert refused.value.message_dict["facts"] == [
-        str(filing_objections.FACTS_TOO_LONG % {"length": "2,001"})
+        str(objection_filing.FACTS_TOO_LONG % {"length": "2,001"})
     ]
 
 
 def test_blank_statement_is_refused():
     with pytest.raises(ValidationError) as refused:
-        filing_objections.facts_check(facts="   ")
-    assert refused.value.message_dict["facts"] == [str(filing_objections.FACTS_REQUIRED)]
+        objection_filing.facts_check(facts="   ")
+    assert refused.value.message_dict["facts"] == [str(objection_filing.FACTS_REQUIRED)]
 
 
-@pytest.mark.parametrize("missing", list(filing_objections.REPRESENTATIVE_FIELDS))
+@pytest.mark.parametrize("missing", list(objection_filing.REPRESENTATIVE_FIELDS))
 def test_every_representative_field_is_required(missing):
     fields = {
         "name": REPRESENTATIVE.name,
@@ -251,7 +250,7 @@ def test_every_representative_field_is_required(missing):
     }
     fields[missing.removeprefix("representative_")] = "  "
     with pytest.raises(ValidationError) as refused:
-        filing_objections.representative_check(representative=filing_objections.Representative(**fields))
+        objection_filing.representative_check(representative=objection_filing.Representative(**fields))
     assert list(refused.value.message_dict) == [missing]
 
 
@@ -293,7 +292,7 @@ def test_eleven_documents_are_refused_and_nothing_is_written(account, owner):
     with pytest.raises(ValidationError) as refused:
         _letter_objection(account, owner, documents)
     assert refused.value.message_dict["documents"] == [
-        str(filing_objections.TOO_MANY_DOCUMENTS % {"limit": 10})
+        str(objection_filing.TOO_MANY_DOCUMENTS % {"limit": 10})
     ]
     assert not Objection.objects.exists()
     assert not SupportingDocument.objects.exists()
@@ -305,7 +304,7 @@ def test_a_document_without_description_is_refused(account, owner):
     documents[0]["description"] = " "
     with pytest.raises(ValidationError) as refused:
         _letter_objection(account, owner, documents)
-    assert refused.value.message_dict["documents"] == [str(filing_objections.DOCUMENT_DESCRIPTION_REQUIRED)]
+    assert refused.value.message_dict["documents"] == [str(objection_filing.DOCUMENT_DESCRIPTION_REQUIRED)]
     assert not Objection.objects.exists()
 
 
@@ -348,7 +347,7 @@ def test_filing_logs_and_sends_a_receipt_without_amounts(account, owner, django_
 def test_waiver_request_of_the_accounts_penalty_and_interest(
     account, owner, django_capture_on_commit_callbacks
 ):
-    from tests.filings.objection_factories import accrue
+    from tests.assessments.objection_factories import accrue
 
     late_june_2021(account=account, user=owner, capture=django_capture_on_commit_callbacks)
     charge = accrue(account=account, through=date(2021, 9, 30))
@@ -409,14 +408,14 @@ def test_a_twin_racing_past_the_check_is_stopped_by_the_database(account, owner,
 
     token = uuid.uuid4()
     first = _letter_objection(account, owner, [], submission_token=str(token))
-    real = filing_objections._already_filed
+    real = objection_filing._already_filed
     calls = []
 
     def not_seen_yet(model, *, account, token):
         calls.append(token)
         return None if len(calls) == 1 else real(model, account=account, token=token)
 
-    monkeypatch.setattr(filing_objections, "_already_filed", not_seen_yet)
+    monkeypatch.setattr(objection_filing, "_already_filed", not_seen_yet)
     documents = staged_documents(account=account, user=owner, count=1)
     again = _letter_objection(account, owner, documents, submission_token=str(token))
     assert again == first

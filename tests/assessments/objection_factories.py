@@ -9,14 +9,13 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments import interest, objections
-from filings import objections as filing_objections
+from assessments import interest, objection_filing, objections
 from programs import services as program_services
 from tests.assessments.factories import assess
 from tests.filings.factories import edmonton, file_return
 from tests.programs.documents_samples import PDF
 
-REPRESENTATIVE = filing_objections.Representative(
+REPRESENTATIVE = objection_filing.Representative(
     name="Rita Rep",
     position="Controller",
     address="10025 Jasper Avenue, Edmonton AB T5J 1S6",

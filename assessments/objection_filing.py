@@ -1,14 +1,14 @@
-"""Writes and reads of Notices of Objection (AT4762) and waiver requests (AT4764) in filings.
+"""Filing Notices of Objection (AT4762) and waiver requests (AT4764), and recording their review and decision.
 
-Filing: the assessments app's wizard (assessments/objections.py) checks what only it can see (the notice is the
-account's, its age against the dated objection rules, the transactions are the account's penalties and interest)
-and calls down `objection_file` / `waiver_request_file`, which validate the rest and write the filing, its
+Filing: the wizard's checks (assessments/objections.py: the notice is the account's, its age against the dated
+objection rules, the transactions are the account's penalties and interest) come first, then `objection_file` / `waiver_request_file`, which validate the rest and write the filing, its
 documents, the access log and the confirmation e-mail in one transaction: a failure leaves nothing, not even a
 copied file. Documents were checked and scanned as they were uploaded, by the same service as Submit Documents
 (programs.services.document_file_stage), and wait under temporary names until then.
 
 Deciding: assessments/decisions.py locks the filing (`objection_lock`), does the ledger work, and records the
 decision here (`objection_decision_record`, `waiver_decision_record`) in its own transaction.
+(Until issue 11 this module was filings/objections.py; see docs/adr/0013.)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
-from filings.models_objections import (
+from assessments.models_objections import (
     FACTS_MAX_CHARS,
     FiledRequest,
     Objection,

@@ -11,13 +11,13 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import LedgerTransaction
+from assessments.models_objections import Objection, SupportingDocument, WaiverRequest
 from consent.privileges import Privilege
-from filings.models_objections import Objection, SupportingDocument, WaiverRequest
 from tests.accounts.factories import UserFactory
+from tests.assessments.objection_factories import REPRESENTATIVE_FIELDS, accrue, late_june_2021, pdf_upload
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.filings.factories import edmonton
-from tests.filings.objection_factories import REPRESENTATIVE_FIELDS, accrue, late_june_2021, pdf_upload
 
 TODAY = edmonton(2021, 10, 1, 10)
 
@@ -225,7 +225,7 @@ def test_delegate_without_the_privilege_gets_403(account, assessed):
 
 @time_machine.travel(TODAY, tick=False)
 def test_another_accounts_objection_is_404(objector, account, assessed, owner):
-    from tests.filings.objection_factories import notice_objection
+    from tests.assessments.objection_factories import notice_objection
 
     objection = notice_objection(account=account, user=owner, notice=assessed.notice)
     other_account = ProgramAccountFactory()
