@@ -1,7 +1,7 @@
 """Notices of Objection (AT4762) and Requests for a Waiver of Penalties and Interest (AT4764).
 
 Both are filed by the account's people in TRACS and decided by TRA staff (docs/adr/0008). They are about
-assessments and charges, so they live in assessments (ARCHITECTURE.md, docs/adr/0013); their tables keep the
+assessments and charges, so they live in assessments (ARCHITECTURE.md, docs/adr/0014); their tables keep the
 names they had when they lived in filings (`db_table`), so the move changed no row. The decision (outcome, who,
 when, reasons, the number of the notice of decision) is written by `assessments.objection_filing`, called by the
 decision service (assessments/decisions.py) in its own transaction.

@@ -8,7 +8,7 @@ copied file. Documents were checked and scanned as they were uploaded, by the sa
 
 Deciding: assessments/decisions.py locks the filing (`objection_lock`), does the ledger work, and records the
 decision here (`objection_decision_record`, `waiver_decision_record`) in its own transaction.
-(Until issue 11 this module was filings/objections.py; see docs/adr/0013.)
+(Until issue 11 this module was filings/objections.py; see docs/adr/0014.)
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The account menu: every function of an account page, in TRACS's own menu order (DOMAIN.md, "Menu"), each
-naming the one privilege it needs. An interface module (ADR 0013), so it names every app's pages and asks
+naming the one privilege it needs. An interface module (ADR 0014), so it names every app's pages and asks
 filings directly which accounts file returns or claims; `consent.selectors.account_menu` walks it for one
 person and account."""
 

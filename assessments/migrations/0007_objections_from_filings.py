@@ -1,4 +1,4 @@
-"""Objections, waiver requests and their supporting documents move from filings to assessments (docs/adr/0013):
+"""Objections, waiver requests and their supporting documents move from filings to assessments (docs/adr/0014):
 state only. Their tables keep their names (`db_table`), so no row moves and nothing is locked; filings 0006
 takes them out of filings' state. Their content types move with them, so the staff groups' permissions on
 them (view_objection, ...) and the admin's history of them stay attached."""

@@ -1,4 +1,4 @@
-"""The move of objections, waiver requests and their documents from filings to assessments (docs/adr/0013) is
+"""The move of objections, waiver requests and their documents from filings to assessments (docs/adr/0014) is
 state only: run backwards and forwards over a database, their tables keep their rows and their content types
 (so the staff groups' permissions on them) follow them to the app they now belong to."""
 
