@@ -1,6 +1,6 @@
-"""What assessments shows on consent's pages (consent/panels.py): the balance panel of Account Information,
+"""What assessments shows on consent's pages (listed in consent/panels.py): the balance panel of Account Information,
 with the balance at each of the last 24 month ends drawn as a small server-rendered SVG chart, and the home
-banner "N period(s) with an outstanding balance". Registered when consent discovers this module (consent.panels.discover, from ConsentConfig.ready()).
+banner "N period(s) with an outstanding balance".
 
 Both read the append-only ledger with one aggregate query each (balances are never stored): the panel groups
 the account's transactions by the month they were processed in and runs the sum in Python; the banner groups
@@ -22,8 +22,6 @@ from django.utils.translation import ngettext
 from assessments import selectors
 from assessments.models import LedgerTransaction
 from assessments.templatetags.ledger_tags import credit_brackets
-from consent.panels import AccountPanel, account_panel_register, home_banner_register
-from consent.privileges import Privilege
 from programs.models import ProgramAccount
 
 MONTHS_SHOWN = 24
@@ -181,14 +179,3 @@ def owing_periods_banners(user, rows: list[dict]) -> list[dict]:
         for account_id, count in counts.items()
         if count
     ]
-
-
-def register() -> None:
-    # After the open returns (filings.panels, order 10): what the account owes.
-    account_panel_register(
-        AccountPanel(20, Privilege.VIEW_ACCOUNT, "consent/includes/panel_balance.html", balance_panel)
-    )
-    home_banner_register(owing_periods_banners, privileges=(Privilege.VIEW_ACCOUNT,), order=20)
-
-
-register()  # on import: consent.apps discovers every app's panels module (consent.panels.discover)

@@ -10,10 +10,6 @@ class ConsentConfig(AppConfig):
 
         sign_in_recovered.connect(_tell_owners, dispatch_uid="consent-recovery-notice")
 
-        from consent import panels
-
-        panels.discover()  # higher apps' panels.py register Account Information panels and home banners
-
 
 def _tell_owners(sender, user, how, **kwargs):
     from consent.services import recovery_notify_owners

@@ -1,11 +1,10 @@
-"""The panels of the Account Information page and the banners of home: registries that higher apps fill.
+"""The panels of the Account Information page, the banners of home and its "overdue first" order: one list
+each, naming every app's contribution directly.
 
-Consent owns both pages, but what they summarise belongs to apps above it (obligations to filings, the
-balance to assessments). As with the account menu (`consent.selectors.account_menu_register`), the higher app
-registers what it shows, and consent renders it without naming that app (ARCHITECTURE.md, "Dependencies point
-one way"). The registering code lives in the higher app's `panels.py`, which consent's AppConfig.ready() imports
-for every installed app that has one (`discover`, as Django's admin discovers `admin.py`): an app brings its
-panels by having the module, with no line to add elsewhere.
+Consent owns both pages, but what they summarise belongs to apps above it (obligations to filings, the balance to
+assessments). This is an interface module (ADR 0013): it may import the panel and banner functions of filings
+(`filings/panels.py`) and assessments (`assessments/panels.py`) directly, so each page is declared in one place,
+with the one privilege (or privileges, any of which shows it) each panel and banner needs.
 
 Cost rules, so neither page's query count grows with what it lists:
 - a panel's `context(account, user)` does a fixed number of queries (a count and a LIMITed list, never a list
@@ -13,7 +12,7 @@ Cost rules, so neither page's query count grows with what it lists:
 - a banner source is called once per home page with the ids of the accounts on that page (only those where the
   person holds one of its privileges), and answers with one aggregate query for all of them.
 
-The panels consent registers itself (below): unread messages (MESSAGES), documents (SUBMIT_DOCUMENTS),
+The panels consent contributes itself (below): unread messages (MESSAGES), documents (SUBMIT_DOCUMENTS),
 contact persons (VIEW_ACCOUNT), recent changes (owners only). Recent changes are the account's access-log
 CHANGE rows, naming who changed what: the access log itself is an owners' page (Manage access), so the panel is
 shown to owners alone rather than to everyone who may view the account.
@@ -21,28 +20,25 @@ shown to owners alone rather than to everyone who may view the account.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Window
-from django.utils.module_loading import autodiscover_modules
 
 from accounts.models import AccessLogEntry
+from assessments import panels as assessments_panels
 from consent import selectors
 from consent.access import Access, privileges_of
 from consent.models import Grant
 from consent.privileges import Privilege
+from consent.selectors import HomePriority
+from filings import panels as filings_panels
 from programs import selectors as program_selectors
 from programs.models import ProgramAccount
 
 PanelContext = Callable[[ProgramAccount, Any], dict]
 BannerSource = Callable[[Any, list[dict]], list[dict]]
-
-
-def discover() -> None:
-    """Import `<app>.panels` of every installed app (ConsentConfig.ready): each registers on import."""
-    autodiscover_modules("panels")
 
 
 # --- Panels of the Account Information page ---------------------------------------------------------------
@@ -63,18 +59,6 @@ class AccountPanel:
         return (self.privilege,) if isinstance(self.privilege, str) else tuple(self.privilege)
 
 
-ACCOUNT_PANELS: list[AccountPanel] = []
-
-
-def account_panel_register(panel: AccountPanel) -> None:
-    """Add a panel (higher apps call this from AppConfig.ready; registering the same template twice keeps the
-    first, so a second ready() in tests adds nothing)."""
-    if any(existing.template == panel.template for existing in ACCOUNT_PANELS):
-        return
-    ACCOUNT_PANELS.append(panel)
-    ACCOUNT_PANELS.sort(key=lambda existing: existing.order)
-
-
 @dataclass(frozen=True)
 class RenderedPanel:
     template: str
@@ -84,7 +68,7 @@ class RenderedPanel:
 def account_panels(*, access: Access, user) -> list[RenderedPanel]:
     """The panels this person may see on this account, each with its context, in order."""
     panels = []
-    for panel in ACCOUNT_PANELS:
+    for panel in sorted(ACCOUNT_PANELS, key=lambda panel: panel.order):
         if not any(access.has(privilege) for privilege in panel.privileges):
             continue
         panels.append(RenderedPanel(template=panel.template, context=panel.context(access.account, user)))
@@ -104,21 +88,6 @@ class HomeBanner:
     order: int
     privileges: tuple[str, ...]
     banners: BannerSource
-    key: str = field(default="")
-
-
-HOME_BANNERS: list[HomeBanner] = []
-
-
-def home_banner_register(
-    banners: BannerSource, *, privileges: Iterable[str] = (Privilege.VIEW_ACCOUNT,), order: int = 100
-) -> None:
-    """Add a source of home banners (higher apps call this from AppConfig.ready; once per function)."""
-    key = f"{banners.__module__}.{banners.__qualname__}"
-    if any(existing.key == key for existing in HOME_BANNERS):
-        return
-    HOME_BANNERS.append(HomeBanner(order=order, privileges=tuple(privileges), banners=banners, key=key))
-    HOME_BANNERS.sort(key=lambda existing: existing.order)
 
 
 def home_banners(*, user, rows: list[dict]) -> list[dict]:
@@ -135,7 +104,7 @@ def home_banners(*, user, rows: list[dict]) -> list[dict]:
     by_id = {row["account_id"]: row for row in rows}
     position = {row["account_id"]: index for index, row in enumerate(rows)}
     shown = []
-    for source in HOME_BANNERS:
+    for source in sorted(HOME_BANNERS, key=lambda source: source.order):
         held_rows = [
             row
             for row in rows
@@ -193,15 +162,31 @@ def recent_activity_panel(account: ProgramAccount, user) -> dict:
     return {"entries": entries}
 
 
-account_panel_register(
-    AccountPanel(40, Privilege.MESSAGES, "consent/includes/panel_messages.html", messages_panel)
+# --- What each page shows ---------------------------------------------------------------------------------
+
+# Account Information: open returns first, where people look; then what the account owes; then consent's own.
+ACCOUNT_PANELS: tuple[AccountPanel, ...] = (
+    AccountPanel(
+        10,
+        filings_panels.OBLIGATIONS_PRIVILEGES,
+        "consent/includes/panel_obligations.html",
+        filings_panels.obligations_panel,
+    ),
+    AccountPanel(
+        20, Privilege.VIEW_ACCOUNT, "consent/includes/panel_balance.html", assessments_panels.balance_panel
+    ),
+    AccountPanel(40, Privilege.MESSAGES, "consent/includes/panel_messages.html", messages_panel),
+    AccountPanel(50, Privilege.SUBMIT_DOCUMENTS, "consent/includes/panel_documents.html", documents_panel),
+    AccountPanel(60, Privilege.VIEW_ACCOUNT, "consent/includes/panel_contacts.html", contacts_panel),
+    AccountPanel(90, Privilege.MANAGE_ACCESS, "consent/includes/panel_activity.html", recent_activity_panel),
 )
-account_panel_register(
-    AccountPanel(50, Privilege.SUBMIT_DOCUMENTS, "consent/includes/panel_documents.html", documents_panel)
+
+# Home: "N return(s) outstanding" (filings), then "N period(s) with an outstanding balance" (assessments).
+HOME_BANNERS: tuple[HomeBanner, ...] = (
+    HomeBanner(10, filings_panels.OBLIGATIONS_PRIVILEGES, filings_panels.outstanding_returns_banners),
+    HomeBanner(20, (Privilege.VIEW_ACCOUNT,), assessments_panels.owing_periods_banners),
 )
-account_panel_register(
-    AccountPanel(60, Privilege.VIEW_ACCOUNT, "consent/includes/panel_contacts.html", contacts_panel)
-)
-account_panel_register(
-    AccountPanel(90, Privilege.MANAGE_ACCESS, "consent/includes/panel_activity.html", recent_activity_panel)
-)
+
+# Home's "overdue first" order (consent.selectors.accounts_for_user): the accounts with the most overdue returns
+# first; each row carries the count under the name, for the returns banner.
+HOME_PRIORITIES: dict[str, HomePriority] = {filings_panels.OVERDUE: filings_panels.home_overdue_first}

@@ -30,25 +30,26 @@ HOME_ORDERING = ("account__taxpayer__legal_name", "account__number")
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
-# "Overdue first": a higher app that knows what an account owes (filings: overdue returns) registers a named
-# expression of how overdue the grant's account is on a day (a number, 0 when nothing is overdue), worked out
-# by the database for every account of the list so the most overdue come first on page 1 of 1,000. Each row
-# of the page carries the value under that name (the home banners read it there: no second query).
+# "Overdue first": what an account owes is known to apps above consent (filings: overdue returns), so the
+# interface layer passes named expressions of how overdue the grant's account is on a day (a number, 0 when
+# nothing is overdue; consent.panels.HOME_PRIORITIES), worked out by the database for every account of the list
+# so the most overdue come first on page 1 of 1,000. Each row of the page carries the value under that name (the
+# home banners read it there: no second query).
 HomePriority = Callable[[date], Expression]
-HOME_PRIORITIES: dict[str, HomePriority] = {}
-
-
-def home_priority_register(name: str, priority: HomePriority) -> None:
-    """Add an "overdue first" expression over Grant rows (higher apps call this once, from AppConfig.ready)."""
-    HOME_PRIORITIES.setdefault(name, priority)
+HomePriorities = Mapping[str, HomePriority]
 
 
 def accounts_for_user(
-    *, user: User | int, search: str = "", program: str = "", today: date | None = None
+    *,
+    user: User | int,
+    priorities: HomePriorities,
+    search: str = "",
+    program: str = "",
+    today: date | None = None,
 ) -> QuerySet[Grant]:
     """The accounts `user` (a User or its id) can reach, one in-force grant per account, in the home list's
-    order: the most overdue first (HOME_PRIORITIES), then by taxpayer name and account number. Nothing is
-    joined but what the conditions and the order need.
+    order: the most overdue first (`priorities`, in their order), then by taxpayer name and account number.
+    Nothing is joined but what the conditions and the order need.
 
     `search` matches the taxpayer's legal name, the operating name, the BIN or the account number;
     `program` is a program code."""
@@ -67,9 +68,9 @@ def accounts_for_user(
         grants = grants.filter(condition)
     if program:
         grants = grants.filter(account__program__code=program)
-    if HOME_PRIORITIES:
-        grants = grants.annotate(**{name: priority(today) for name, priority in HOME_PRIORITIES.items()})
-    return grants.order_by(*(F(name).desc() for name in HOME_PRIORITIES), *HOME_ORDERING)
+    if priorities:
+        grants = grants.annotate(**{name: priority(today) for name, priority in priorities.items()})
+    return grants.order_by(*(F(name).desc() for name in priorities), *HOME_ORDERING)
 
 
 # What a row of the home list shows, read as plain values (no model instances): name -> lookup from Grant.
@@ -86,35 +87,45 @@ HOME_ROW_FIELDS = {
 }
 
 
-def _home_rows(grants: QuerySet[Grant]) -> QuerySet[Grant, tuple[Any, ...]]:
-    return grants.values_list(*HOME_ROW_FIELDS.values(), *HOME_PRIORITIES)
+def _home_rows(grants: QuerySet[Grant], priorities: Iterable[str]) -> QuerySet[Grant, tuple[Any, ...]]:
+    return grants.values_list(*HOME_ROW_FIELDS.values(), *priorities)
 
 
-# The unfiltered list, every request of every representative: compiled once a day (accounts.sql).
-HOME_PAGE = CompiledQuery(
-    lambda today, user_id: _home_rows(accounts_for_user(user=user_id, today=today)),
-    wrap=page_of,
-    user_id=SENTINEL_INT,
-)
+def _home_page(key: tuple[date, tuple[tuple[str, HomePriority], ...]], user_id: int) -> QuerySet[Grant, tuple[Any, ...]]:
+    today, priorities = key
+    listed = accounts_for_user(user=user_id, priorities=dict(priorities), today=today)
+    return _home_rows(listed, (name for name, _priority in priorities))
+
+
+# The unfiltered list, every request of every representative: compiled once a day (accounts.sql), keyed by the
+# day and the priorities it is ordered by (the same every request: consent.panels.HOME_PRIORITIES).
+HOME_PAGE = CompiledQuery(_home_page, wrap=page_of, user_id=SENTINEL_INT)
 
 
 def account_rows(
-    *, user: User, offset: int, limit: int, searched: QuerySet[Grant] | None = None
+    *,
+    user: User,
+    offset: int,
+    limit: int,
+    priorities: HomePriorities,
+    searched: QuerySet[Grant] | None = None,
 ) -> list[dict[str, Any]]:
     """One page of `accounts_for_user` (`limit` rows from `offset`; or `searched`, the page of a search already
     sliced), in one query, ready for the template: the role's label, what the holder may do and the link are
-    worked out here, once per distinct value, not per row in the template."""
+    worked out here, once per distinct value, not per row in the template. `priorities` are those the list
+    was ordered by (`accounts_for_user`); each row carries their values under their names."""
     values: Iterable[tuple[Any, ...]]
     if searched is not None:
-        values = _home_rows(searched)
+        values = _home_rows(searched, priorities)
     else:
-        values = HOME_PAGE.rows(timezone.localdate(), user_id=user.pk, tail=(limit, offset))
+        compiled_for = (timezone.localdate(), tuple(priorities.items()))
+        values = HOME_PAGE.rows(compiled_for, user_id=user.pk, tail=(limit, offset))
     # The account number is the only part of the link that changes from row to row.
     placeholder = "0"
     prefix, suffix = reverse("account_detail", kwargs={"number": placeholder}).rsplit(placeholder, 1)
     roles = {role.value: str(role.label) for role in Grant.Role}
     labels: dict[tuple[str, frozenset[str]], list[str]] = {}
-    names = [*HOME_ROW_FIELDS, *HOME_PRIORITIES]
+    names = [*HOME_ROW_FIELDS, *priorities]
     rows = []
     for value in values:
         row = dict(zip(names, value, strict=True))

@@ -69,7 +69,9 @@ def home(request):
         search = form.cleaned_data["q"]
         program = form.cleaned_data["program"]
     if search or program:
-        listed = selectors.accounts_for_user(user=request.user, search=search, program=program)
+        listed = selectors.accounts_for_user(
+            user=request.user, priorities=panels.HOME_PRIORITIES, search=search, program=program
+        )
     else:
         # The program filter's aggregate has counted every account already: the pages are numbered from that
         # count (account_rows reads the page itself), no second query and no queryset built for nothing.
@@ -79,6 +81,7 @@ def home(request):
         user=request.user,
         offset=page.start_index() - 1 if page.paginator.count else 0,
         limit=HOME_PAGE_SIZE,
+        priorities=panels.HOME_PRIORITIES,
         searched=page.object_list if search or program else None,
     )
     # Rows share a few sets of privileges: each set's list is rendered once, not once per row.
@@ -97,7 +100,7 @@ def home(request):
         "rows": rows,
         "filtered": bool(search or program),
         "query": query.urlencode(),
-        # Registered by filings and assessments (consent.panels): one aggregate query each for this page.
+        # From filings and assessments (consent.panels.HOME_BANNERS): one aggregate query each for this page.
         "banners": panels.home_banners(user=request.user, rows=rows),
     }
     return render(request, "consent/home.html", context)

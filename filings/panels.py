@@ -1,6 +1,5 @@
-"""What filings shows on consent's pages (consent/panels.py): the open obligations panel of Account Information
-and the home banner "N return(s) outstanding". Registered when consent discovers this module
-(consent.panels.discover, from ConsentConfig.ready()).
+"""What filings shows on consent's pages: the open obligations panel of Account Information, the home banner
+"N return(s) outstanding" and home's "overdue first" order. consent/panels.py lists them on its pages.
 
 Obligations are computed, not stored (filings/selectors.py): the panel reads the account's returns once
 (`obligations_for_account`, the months owed worked out in Python); the banner and the home list's "overdue
@@ -26,9 +25,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from consent.panels import AccountPanel, account_panel_register, home_banner_register
 from consent.privileges import Privilege
-from consent.selectors import home_priority_register
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.selectors import FUEL_TAX, Obligation, obligations_for_account
@@ -137,15 +134,3 @@ def outstanding_returns_banners(user, rows: list[dict]) -> list[dict]:
         }
         for account_id, count in counts.items()
     ]
-
-
-def register() -> None:
-    # After Account Information's own details: open returns first, where people look (consent.panels orders).
-    account_panel_register(
-        AccountPanel(10, OBLIGATIONS_PRIVILEGES, "consent/includes/panel_obligations.html", obligations_panel)
-    )
-    home_banner_register(outstanding_returns_banners, privileges=OBLIGATIONS_PRIVILEGES, order=10)
-    home_priority_register(OVERDUE, home_overdue_first)
-
-
-register()  # on import: consent.apps discovers every app's panels module (consent.panels.discover)

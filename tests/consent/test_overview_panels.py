@@ -56,9 +56,9 @@ def client_of(account, *privileges, owner=False):
 # --- Who sees which panel --------------------------------------------------------------------------------
 
 
-def test_the_registry_holds_filings_and_consent_panels():
-    templates = [panel.template for panel in panels.ACCOUNT_PANELS]
-    assert "consent/includes/panel_obligations.html" in templates  # registered by filings.panels
+def test_the_page_lists_filings_and_consent_panels():
+    templates = [panel.template for panel in sorted(panels.ACCOUNT_PANELS, key=lambda panel: panel.order)]
+    assert "consent/includes/panel_obligations.html" in templates  # filings.panels.obligations_panel
     assert templates.index("consent/includes/panel_obligations.html") < templates.index(
         "consent/includes/panel_messages.html"
     )
@@ -101,8 +101,8 @@ def test_an_owner_sees_every_panel_including_recent_changes():
         assert title in text
 
 
-def test_a_panel_is_shown_to_holders_of_any_of_its_privileges():
-    """The registry's own rule, with a panel needing FILE_RETURNS or REPORT_FUEL."""
+def test_a_panel_is_shown_to_holders_of_any_of_its_privileges(monkeypatch):
+    """The panels' own rule, with a panel needing FILE_RETURNS or REPORT_FUEL."""
     account = ProgramAccountFactory()
     panel = panels.AccountPanel(
         99, (Privilege.FILE_RETURNS, Privilege.REPORT_FUEL), "consent/includes/panel_x.html", lambda a, u: {}
@@ -111,17 +111,9 @@ def test_a_panel_is_shown_to_holders_of_any_of_its_privileges():
     viewer = delegate_grant(account=account, privileges=(Privilege.VIEW_ACCOUNT,))
     from consent.access import access_for
 
-    saved = list(panels.ACCOUNT_PANELS)
-    try:
-        panels.account_panel_register(panel)
-        panels.account_panel_register(panel)  # a second registration adds nothing
-        assert [p.template for p in panels.ACCOUNT_PANELS].count(panel.template) == 1
-        shown = panels.account_panels(
-            access=access_for(user=reporter.user, account=account), user=reporter.user
-        )
-        hidden = panels.account_panels(access=access_for(user=viewer.user, account=account), user=viewer.user)
-    finally:
-        panels.ACCOUNT_PANELS[:] = saved
+    monkeypatch.setattr(panels, "ACCOUNT_PANELS", (*panels.ACCOUNT_PANELS, panel))
+    shown = panels.account_panels(access=access_for(user=reporter.user, account=account), user=reporter.user)
+    hidden = panels.account_panels(access=access_for(user=viewer.user, account=account), user=viewer.user)
     assert panel.template in [p.template for p in shown]
     assert panel.template not in [p.template for p in hidden]
 
