@@ -169,11 +169,14 @@ ACCOUNT_PANELS: tuple[AccountPanel, ...] = (
     AccountPanel(
         10,
         filings_panels.OBLIGATIONS_PRIVILEGES,
-        "consent/includes/panel_obligations.html",
+        "filings/includes/panel_obligations.html",
         filings_panels.obligations_panel,
     ),
     AccountPanel(
-        20, Privilege.VIEW_ACCOUNT, "consent/includes/panel_balance.html", assessments_panels.balance_panel
+        20,
+        Privilege.VIEW_ACCOUNT,
+        "assessments/includes/panel_balance.html",
+        assessments_panels.balance_panel,
     ),
     AccountPanel(40, Privilege.MESSAGES, "consent/includes/panel_messages.html", messages_panel),
     AccountPanel(50, Privilege.SUBMIT_DOCUMENTS, "consent/includes/panel_documents.html", documents_panel),

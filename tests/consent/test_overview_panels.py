@@ -58,8 +58,8 @@ def client_of(account, *privileges, owner=False):
 
 def test_the_page_lists_filings_and_consent_panels():
     templates = [panel.template for panel in sorted(panels.ACCOUNT_PANELS, key=lambda panel: panel.order)]
-    assert "consent/includes/panel_obligations.html" in templates  # filings.panels.obligations_panel
-    assert templates.index("consent/includes/panel_obligations.html") < templates.index(
+    assert "filings/includes/panel_obligations.html" in templates  # filings.panels.obligations_panel
+    assert templates.index("filings/includes/panel_obligations.html") < templates.index(
         "consent/includes/panel_messages.html"
     )
 
