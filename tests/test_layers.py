@@ -9,6 +9,7 @@ functions count: they hide a dependency, they do not remove it.
 
 import ast
 import re
+import runpy
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,14 @@ def test_the_rule_catches_an_upward_import_and_a_domain_module_using_an_interfac
         "a lower floor's domain module uses a higher floor",
         "a domain module uses an interface module",
     ]
+
+
+def test_the_beat_schedule_is_the_one_tracs_settings_declares():
+    """No app adds jobs at start-up (ADR 0013): the schedule beat runs is exactly the settings file's."""
+    from django.conf import settings
+
+    from tracs.celery import app
+
+    declared = runpy.run_path(str(ROOT / "tracs" / "settings.py"))["CELERY_BEAT_SCHEDULE"]
+    assert settings.CELERY_BEAT_SCHEDULE == declared
+    assert app.conf.beat_schedule == declared
