@@ -52,7 +52,7 @@ def home_account_rows(rows: list[dict]):
     return format_html_join(
         "\n",
         "<tr><td>{}{}<br><span class=\"hint\">{} {}</span></td><td>{}{}</td>"
-        "<td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+        "<td class=\"value\"><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
         (
             (
                 row["legal_name"],

@@ -57,10 +57,10 @@ def test_returns_owed_lists_due_overdue_and_filed(account, owner):
     assert "3 returns outstanding · 2 overdue" in page  # April due; March and January overdue
     # January 2021 was due Monday 2021-03-01 (the 28th a Sunday); on 2021-05-03 it is 63 days late
     assert re.search(
-        r"January 2021</th> <td>2021-03-01</td> <td> <span class=\"badge badge--alert\">Overdue</span> 63 days late",
+        r"January 2021</th> <td class=\"value\">2021-03-01</td> <td> <span class=\"badge badge--alert\">Overdue</span> 63 days late",
         page,
     )
-    assert re.search(r"April 2021</th> <td>2021-05-28</td> <td> <span class=\"badge\">Due</span>", page)
+    assert re.search(r"April 2021</th> <td class=\"value\">2021-05-28</td> <td> <span class=\"badge\">Due</span>", page)
     # February was received 2021-04-02, due Monday 2021-03-29: filed 4 days late, with its confirmation number
     assert "(4 days late)" in page
     assert february.confirmation_number in page
