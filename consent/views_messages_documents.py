@@ -106,7 +106,6 @@ def message_reply(request, message_id: int):
                 message=message,
                 body=form.cleaned_data["body"],
                 by=request.user,
-                reference_check=in_process_reference_check,
                 capacity=request.access.role,
                 request=request,
             )
