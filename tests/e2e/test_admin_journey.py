@@ -26,9 +26,9 @@ from assessments import claims, objections
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import assess_claim, claimed_as, june_claim, mailing_address
 from tests.assessments.factories import june_2021
+from tests.assessments.objection_factories import REPRESENTATIVE
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.factories import edmonton
-from tests.filings.objection_factories import REPRESENTATIVE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -42,9 +42,7 @@ def _values_on_one_line(page: Page) -> int:
     return len(heights)
 
 
-def test_a_phone_shows_the_account_pages_without_sideways_scrolling(
-    page: Page, live_server, sign_in, axe_check
-):
+def test_a_phone_shows_the_account_pages_without_sideways_scrolling(page, live_server, sign_in, axe_check):
     account = ProgramAccountFactory(
         taxpayer__legal_name="Prairie Fuels Ltd.", effective_date=date(2025, 1, 1)
     )
