@@ -41,12 +41,14 @@ worker: setup
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Lint, types (mypy: the project at mypy's default, strict on the domain layer; pyproject.toml [tool.mypy]), then
 # the suite with branch coverage and the floor on the domain modules ([tool.coverage.report] fail_under).
 test: setup
 	scripts/ensure_services.sh
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report=

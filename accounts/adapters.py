@@ -24,9 +24,15 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         # allauth's e-mail templates greet with the site's name and domain: give them the portal's, not the
         # django.contrib.sites placeholder ("example.com") or nothing at all.
-        site = SimpleNamespace(name=str(PORTAL_NAME), domain=request.get_host() if request is not None else "")
-        message = self.render_mail(template_prefix, email, {"request": request, "email": email, "current_site": site, **context})
-        services.email_queue(to=message.to, subject=message.subject, body=message.body, purpose=template_prefix)
+        site = SimpleNamespace(
+            name=str(PORTAL_NAME), domain=request.get_host() if request is not None else ""
+        )
+        message = self.render_mail(
+            template_prefix, email, {"request": request, "email": email, "current_site": site, **context}
+        )
+        services.email_queue(
+            to=message.to, subject=message.subject, body=message.body, purpose=template_prefix
+        )
 
     def format_email_subject(self, subject):
         return EMAIL_SUBJECT_PREFIX + force_str(subject)

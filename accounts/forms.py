@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import FULL_NAME_MAX_LENGTH, FULL_NAME_REQUIRED, full_name_clean
 
-CODE_INVALID = _("That code is not correct, or it was already used. Enter the current 6-digit code from your authenticator app, or one of your backup codes.")
+CODE_INVALID = _(
+    "That code is not correct, or it was already used. Enter the current 6-digit code from your authenticator app, or one of your backup codes."
+)
 # A code django-otp's throttle kept from being checked (accounts.views._throttle_message).
 CODE_THROTTLED = _(
     "That code came too soon after a wrong one to be checked. Wait a moment and enter the next code your authenticator app shows."
@@ -12,7 +14,9 @@ CODE_THROTTLED = _(
 CODE_THROTTLED_LONGER = _(
     "Too many wrong codes in a row. For your security, wait %(minutes)s minute(s), then enter the code your authenticator app shows."
 )
-SETUP_CODE_INVALID = _("That code is not correct. Check that your device's clock is right and enter the 6-digit code the app shows now.")
+SETUP_CODE_INVALID = _(
+    "That code is not correct. Check that your device's clock is right and enter the 6-digit code the app shows now."
+)
 
 
 class TokenForm(forms.Form):
@@ -20,7 +24,9 @@ class TokenForm(forms.Form):
         label=_("Verification code"),
         max_length=16,
         help_text=_("The 6-digit code from your authenticator app, or a backup code."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )
 
     def clean_token(self):
@@ -34,11 +40,16 @@ class FullNameField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Full name"))
         kwargs.setdefault(
-            "help_text", _("Your name as on your identity document (a driver's licence or passport), e.g. Jeanne Marie Tremblay.")
+            "help_text",
+            _(
+                "Your name as on your identity document (a driver's licence or passport), e.g. Jeanne Marie Tremblay."
+            ),
         )
         kwargs.setdefault("error_messages", {"required": FULL_NAME_REQUIRED})
         # No max_length here: full_name_clean counts the name once its spaces are trimmed, with its own message.
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "name", "maxlength": FULL_NAME_MAX_LENGTH}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"autocomplete": "name", "maxlength": FULL_NAME_MAX_LENGTH})
+        )
         super().__init__(**kwargs)
 
     def clean(self, value):

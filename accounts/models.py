@@ -136,7 +136,9 @@ class OutboxEmail(models.Model):
         verbose_name_plural = _("outbox")
         constraints = [
             models.UniqueConstraint(
-                fields=["dedupe_key"], condition=models.Q(dedupe_key__isnull=False), name="outbox_dedupe_key_once"
+                fields=["dedupe_key"],
+                condition=models.Q(dedupe_key__isnull=False),
+                name="outbox_dedupe_key_once",
             )
         ]
 
@@ -162,10 +164,14 @@ class Pin(models.Model):
     intended_email = models.EmailField(blank=True)
     pin_hash = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     locked_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The enrolment letter (PDF with the PIN in clear), encrypted, kept only until staff download it for mailing.
@@ -208,7 +214,9 @@ class PinAttempt(models.Model):
         ordering = ["-occurred_at"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.account_number} {'ok' if self.succeeded else 'refused'}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.account_number} {'ok' if self.succeeded else 'refused'}"
+        )
 
 
 class PinFailureAlert(models.Model):

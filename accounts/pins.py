@@ -50,13 +50,24 @@ PIN_ALERT_BODY = _(
     "trouble, or the entries look like guessing, review them and reissue the PIN if needed:\n%(review)s\n\n"
     "You get one such e-mail per account number and day."
 )
-PIN_THROTTLED = _("Too many incorrect PIN entries. For your security, wait %(minutes)s minute(s) before trying again.")
+PIN_THROTTLED = _(
+    "Too many incorrect PIN entries. For your security, wait %(minutes)s minute(s) before trying again."
+)
 
 
 class PinRefused(Exception):
     """A PIN entry was refused. `pin_failure_record` must be called outside the rolled-back transaction."""
 
-    def __init__(self, message, *, user: User, number: str, detail: str, counts: bool = True, retry_after_minutes: int | None = None):
+    def __init__(
+        self,
+        message,
+        *,
+        user: User,
+        number: str,
+        detail: str,
+        counts: bool = True,
+        retry_after_minutes: int | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         self.user = user
@@ -126,8 +137,14 @@ def pins_cancel(*, reference: str) -> int:
 def _cool_off_remaining(user: User) -> int:
     """Minutes the person must still wait; 0 if they may try."""
     since = timezone.now() - FAILURE_WINDOW
-    last_success = PinAttempt.objects.filter(user=user, succeeded=True, occurred_at__gte=since).order_by("-occurred_at").first()
-    failures = PinAttempt.objects.filter(user=user, succeeded=False, occurred_at__gte=last_success.occurred_at if last_success else since)
+    last_success = (
+        PinAttempt.objects.filter(user=user, succeeded=True, occurred_at__gte=since)
+        .order_by("-occurred_at")
+        .first()
+    )
+    failures = PinAttempt.objects.filter(
+        user=user, succeeded=False, occurred_at__gte=last_success.occurred_at if last_success else since
+    )
     count = failures.count()
     if count < USER_FREE_FAILURES:
         return 0
@@ -147,7 +164,12 @@ def pin_redeem(*, user: User, account_number: str, typed_pin: str, request: Http
     wait = _cool_off_remaining(user)
     if wait:
         raise PinRefused(
-            PIN_THROTTLED % {"minutes": wait}, user=user, number=number, detail="refused during cool-off", counts=False, retry_after_minutes=wait
+            PIN_THROTTLED % {"minutes": wait},
+            user=user,
+            number=number,
+            detail="refused during cool-off",
+            counts=False,
+            retry_after_minutes=wait,
         )
     clear = pin_normalize(typed_pin)
     email = user.email.lower()
@@ -204,9 +226,16 @@ def pin_failure_record(*, refusal: PinRefused, request: HttpRequest | None = Non
     failures and lock its open PINs after TRACS_PIN_LOCK_FAILURES (see the settings)."""
     user, number = refusal.user, refusal.number
     if refusal.counts:
-        PinAttempt.objects.create(user=user, account_number=number, succeeded=False, ip_address=client_ip(request))
+        PinAttempt.objects.create(
+            user=user, account_number=number, succeeded=False, ip_address=client_ip(request)
+        )
     access_log_record(
-        actor=user, kind=AccessLogEntry.Kind.DENIED, action="PIN entry refused", account_number=number, detail=refusal.detail, request=request
+        actor=user,
+        kind=AccessLogEntry.Kind.DENIED,
+        action="PIN entry refused",
+        account_number=number,
+        detail=refusal.detail,
+        request=request,
     )
     if not refusal.counts:
         return
@@ -321,9 +350,9 @@ def pin_alerts_handle(*, alert_ids: Iterable[int], by: User) -> int:
 
 
 def pins_cancel_open(*, account_number: str, purpose: str) -> int:
-    return Pin.objects.filter(account_number=account_number, purpose=purpose, used_at__isnull=True, cancelled_at__isnull=True).update(
-        cancelled_at=timezone.now()
-    )
+    return Pin.objects.filter(
+        account_number=account_number, purpose=purpose, used_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now())
 
 
 def letter_store(*, pin: Pin, pdf: bytes) -> None:
@@ -346,6 +375,11 @@ def letter_take(*, pin: Pin, by: User, request: HttpRequest | None = None) -> by
     pin.letter_downloaded_at = timezone.now()
     pin.save(update_fields=["letter_pdf_encrypted", "letter_downloaded_at"])
     access_log_record(
-        actor=by, kind=AccessLogEntry.Kind.SECURITY, action="enrolment letter downloaded for mailing", account_number=pin.account_number, capacity="staff", request=request
+        actor=by,
+        kind=AccessLogEntry.Kind.SECURITY,
+        action="enrolment letter downloaded for mailing",
+        account_number=pin.account_number,
+        capacity="staff",
+        request=request,
     )
     return pdf

@@ -154,7 +154,9 @@ def outbox_send(*, email_id: int) -> bool:
 
 def outbox_pending_ids() -> list[int]:
     return list(
-        OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT).order_by("created_at").values_list("pk", flat=True)[:500]
+        OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
     )
 
 
@@ -167,7 +169,10 @@ def user_full_name_set(*, user: User, full_name: str) -> User:
     user.full_name = name
     user.save(update_fields=["full_name"])
     access_log_record(
-        actor=user, kind=AccessLogEntry.Kind.CHANGE, action="full name changed", detail=f"{previous!r} -> {name!r}"[:2000]
+        actor=user,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="full name changed",
+        detail=f"{previous!r} -> {name!r}"[:2000],
     )
     return user
 
@@ -186,18 +191,26 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, request: HttpRequest 
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action="two-factor device confirmed", request=request)
+    access_log_record(
+        actor=user, kind=AccessLogEntry.Kind.SECURITY, action="two-factor device confirmed", request=request
+    )
     return backup_codes_generate(user=user, request=request)
 
 
 @transaction.atomic
 def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> list[str]:
     """Replace the user's single-use backup codes; the old ones stop working."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="Backup codes", defaults={"confirmed": True}
+    )
     device.token_set.all().delete()
-    codes = ["".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(BACKUP_CODE_COUNT)]
+    codes = [
+        "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(BACKUP_CODE_COUNT)
+    ]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action="backup codes generated", request=request)
+    access_log_record(
+        actor=user, kind=AccessLogEntry.Kind.SECURITY, action="backup codes generated", request=request
+    )
     return codes
 
 
@@ -213,7 +226,9 @@ def backup_codes_remaining(*, user: User) -> int:
 @transaction.atomic
 def record_backup_code_recovery(*, user: User, request: HttpRequest | None = None) -> None:
     """A backup code stands in for a lost authenticator: logged, and the user is told by e-mail."""
-    access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action="signed in with a backup code", request=request)
+    access_log_record(
+        actor=user, kind=AccessLogEntry.Kind.SECURITY, action="signed in with a backup code", request=request
+    )
     email_queue(
         to=[user.email],
         subject="TRACS: a backup code was used to sign in",
@@ -233,7 +248,13 @@ def two_factor_reset(*, user: User, by: User, request: HttpRequest | None = None
     person sets up two-factor again at next sign-in. Logged, and the person and owners are told."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.SECURITY, action=f"two-factor reset by staff for {user.email}", capacity="staff", request=request)
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.SECURITY,
+        action=f"two-factor reset by staff for {user.email}",
+        capacity="staff",
+        request=request,
+    )
     email_queue(
         to=[user.email],
         subject="TRACS: your two-factor verification was reset",

@@ -75,7 +75,9 @@ def two_factor_setup(request):
     # enough to replace it); once verified, a person may replace a lost or changed one here.
     if not request.user.is_verified() and services.user_has_confirmed_device(user=request.user):
         next_url = _next_url(request, default="")
-        return redirect(reverse("two_factor_verify") + (f"?{urlencode({'next': next_url})}" if next_url else ""))
+        return redirect(
+            reverse("two_factor_verify") + (f"?{urlencode({'next': next_url})}" if next_url else "")
+        )
     device = services.totp_device_for_setup(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -93,7 +95,12 @@ def two_factor_setup(request):
         "secret": base64.b32encode(device.bin_key).decode(),
         "next": _next_url(request, default=""),
     }
-    return render(request, "accounts/two_factor_setup.html", context, status=200 if form.is_bound is False or form.is_valid() else 400)
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        context,
+        status=200 if form.is_bound is False or form.is_valid() else 400,
+    )
 
 
 @login_required
@@ -126,7 +133,12 @@ def two_factor_verify(request):
         )
         form.add_error("token", throttled or CODE_INVALID)
         status = 400
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request, default="")}, status=status)
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": _next_url(request, default="")},
+        status=status,
+    )
 
 
 @login_required
@@ -142,10 +154,16 @@ def two_factor_backup_codes(request):
 @require_http_methods(["GET", "POST"])
 def two_factor_manage(request):
     if request.method == "POST":
-        request.session["new_backup_codes"] = services.backup_codes_generate(user=request.user, request=request)
+        request.session["new_backup_codes"] = services.backup_codes_generate(
+            user=request.user, request=request
+        )
         request.session["after_backup_codes"] = "two_factor_manage"
         return redirect("two_factor_backup_codes")
-    return render(request, "accounts/two_factor_manage.html", {"remaining": services.backup_codes_remaining(user=request.user)})
+    return render(
+        request,
+        "accounts/two_factor_manage.html",
+        {"remaining": services.backup_codes_remaining(user=request.user)},
+    )
 
 
 NAME_SAVED = gettext_lazy("Your name is saved.")
@@ -166,7 +184,12 @@ def profile_name(request):
             messages.success(request, NAME_SAVED)
             return redirect(_next_url(request))
     status = 400 if form.errors else 200
-    return render(request, "accounts/profile_name.html", {"form": form, "next": _next_url(request, default="")}, status=status)
+    return render(
+        request,
+        "accounts/profile_name.html",
+        {"form": form, "next": _next_url(request, default="")},
+        status=status,
+    )
 
 
 def session_keepalive(request):

@@ -303,7 +303,12 @@ def _current(*, account: ProgramAccount, tax_return: FuelTaxReturn) -> FuelTaxRe
 
 
 def _assess_refusal(
-    *, current: FuelTaxReturn, account: ProgramAccount, allowed: tuple[str, ...], refusal: StrOrPromise, refusal_code: str
+    *,
+    current: FuelTaxReturn,
+    account: ProgramAccount,
+    allowed: tuple[str, ...],
+    refusal: StrOrPromise,
+    refusal_code: str,
 ) -> AssessmentRefused | None:
     """Why `current` cannot be (re)assessed now: its status, or a later version of its period."""
     if current.status not in allowed:

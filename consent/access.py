@@ -27,7 +27,9 @@ from consent.models import Consent, Grant
 from consent.privileges import ALL, Privilege
 from programs.models import ProgramAccount
 
-FUNCTION_NOT_GRANTED = _("Your access to account %(number)s does not include “%(privilege)s”. An owner of the account can grant it to you.")
+FUNCTION_NOT_GRANTED = _(
+    "Your access to account %(number)s does not include “%(privilege)s”. An owner of the account can grant it to you."
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,13 @@ def in_force_grants(*, today: date | None = None) -> Q:
     return (
         Q(status=Grant.Status.ACTIVE)
         & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        & (Q(consent__isnull=True) | (Q(consent__status=Consent.Status.ACTIVE) & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))))
+        & (
+            Q(consent__isnull=True)
+            | (
+                Q(consent__status=Consent.Status.ACTIVE)
+                & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
+            )
+        )
     )
 
 
@@ -83,7 +91,9 @@ def privileges_of(grant: Grant) -> frozenset[str]:
 def access_for(*, user: User | AnonymousUser, account: ProgramAccount) -> Access | None:
     if not user.is_authenticated:
         return None
-    grant = Grant.objects.filter(in_force_grants(), account=account, user=user).select_related("consent").first()
+    grant = (
+        Grant.objects.filter(in_force_grants(), account=account, user=user).select_related("consent").first()
+    )
     if grant is None:
         return None
     return Access(account=account, grant=grant, privileges=privileges_of(grant))
@@ -109,11 +119,17 @@ def account_view(
         @login_required
         def wrapped(request: AccountRequest, number: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             # Typed as what it becomes two lines before the view runs: login_required let only a signed-in user by.
-            account = ProgramAccount.objects.select_related("taxpayer", "program").filter(number=number).first()
+            account = (
+                ProgramAccount.objects.select_related("taxpayer", "program").filter(number=number).first()
+            )
             access = access_for(user=request.user, account=account) if account is not None else None
             if account is None or access is None:
                 access_log_record(
-                    actor=request.user, kind=AccessLogEntry.Kind.DENIED, action=f"no access: {view.__name__}", account_number=number, request=request
+                    actor=request.user,
+                    kind=AccessLogEntry.Kind.DENIED,
+                    action=f"no access: {view.__name__}",
+                    account_number=number,
+                    request=request,
                 )
                 raise Http404
             if not access.has(privilege):
@@ -126,7 +142,9 @@ def account_view(
                     on_behalf_of=_on_behalf_of(account),
                     request=request,
                 )
-                raise PermissionDenied(FUNCTION_NOT_GRANTED % {"number": number, "privilege": Privilege(privilege).label})
+                raise PermissionDenied(
+                    FUNCTION_NOT_GRANTED % {"number": number, "privilege": Privilege(privilege).label}
+                )
             request.account = account
             request.access = access
             if log_reads and request.method in ("GET", "HEAD"):

@@ -571,7 +571,9 @@ class RegistrationRejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Why TRA does not approve the registration. Shown in TRACS and e-mailed to the registrant."),
+        help_text=_(
+            "Why TRA does not approve the registration. Shown in TRACS and e-mailed to the registrant."
+        ),
     )
 
 
@@ -611,17 +613,46 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
     fieldsets = [
         (
             _("Registration"),
-            {"fields": ["reference_number", "program", "status", "registrant_email", "first_submitted_at", "submitted_at", "certified_name"]},
+            {
+                "fields": [
+                    "reference_number",
+                    "program",
+                    "status",
+                    "registrant_email",
+                    "first_submitted_at",
+                    "submitted_at",
+                    "certified_name",
+                ]
+            },
         ),
         (
             _("Business identity"),
-            {"fields": ["legal_name", "operating_name", "bin_check", "business_type", "start_date", "mailing_address_display"]},
+            {
+                "fields": [
+                    "legal_name",
+                    "operating_name",
+                    "bin_check",
+                    "business_type",
+                    "start_date",
+                    "mailing_address_display",
+                ]
+            },
         ),
         (_("Registration reasons"), {"fields": ["reasons_display", "accounts_to_open"]}),
         (_("Banking"), {"fields": ["banking_display"]}),
         (
             _("Review"),
-            {"fields": ["information_request", "decision_reason", "reviewed_by", "reviewed_at", "taxpayer_link", "accounts_display", "letter_issued_at"]},
+            {
+                "fields": [
+                    "information_request",
+                    "decision_reason",
+                    "reviewed_by",
+                    "reviewed_at",
+                    "taxpayer_link",
+                    "accounts_display",
+                    "letter_issued_at",
+                ]
+            },
         ),
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
@@ -660,7 +691,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
             return gettext("None given: approval allocates a new BIN.")
         taxpayer = program_registration.existing_taxpayer(obj)
         if taxpayer is None:
-            return gettext("%(bin)s: not known to TRACS; approval creates a taxpayer with this BIN. Check it was issued by TRA.") % {"bin": obj.bin}
+            return gettext(
+                "%(bin)s: not known to TRACS; approval creates a taxpayer with this BIN. Check it was issued by TRA."
+            ) % {"bin": obj.bin}
         return gettext(
             "%(bin)s belongs to %(taxpayer)s: approval opens the new accounts for this taxpayer. Check that the registrant may act for it."
         ) % {"bin": obj.bin, "taxpayer": taxpayer.legal_name}
@@ -672,7 +705,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
 
     @admin.display(description=_("reasons"))
     def reasons_display(self, obj) -> str:
-        items = format_html_join("", "<li>{}</li>", ((Registration.Reason(reason).label,) for reason in obj.reasons))
+        items = format_html_join(
+            "", "<li>{}</li>", ((Registration.Reason(reason).label,) for reason in obj.reasons)
+        )
         return format_html("<ul>{}</ul>", items) if obj.reasons else "—"
 
     @admin.display(description=_("accounts approval opens"))
@@ -686,7 +721,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
             return "—"
         if not obj.wants_direct_deposit:
             return gettext("By cheque to the mailing address")
-        return gettext("Direct deposit: institution %(institution)s, transit %(transit)s, account %(masked)s, holder %(holder)s") % {
+        return gettext(
+            "Direct deposit: institution %(institution)s, transit %(transit)s, account %(masked)s, holder %(holder)s"
+        ) % {
             "institution": obj.deposit_institution_number,
             "transit": obj.deposit_transit_number,
             "masked": obj.deposit_masked,
@@ -698,7 +735,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
         if obj.taxpayer_id is None:
             return "—"
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:programs_taxpayer_change", args=[obj.taxpayer_id]), obj.taxpayer
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_taxpayer_change", args=[obj.taxpayer_id]),
+            obj.taxpayer,
         )
 
     @admin.display(description=_("accounts opened"))
@@ -709,14 +748,19 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            ((reverse("admin:programs_programaccount_change", args=[account.pk]), account) for account in accounts),
+            (
+                (reverse("admin:programs_programaccount_change", args=[account.pk]), account)
+                for account in accounts
+            ),
         )
 
     @admin.action(description=_("Approve (open the accounts; the registrant becomes owner)"))
     def approve_registrations(self, request, queryset):
         for registration in queryset:
             try:
-                approved = services.registration_approve(registration=registration, by=request.user, request=request)
+                approved = services.registration_approve(
+                    registration=registration, by=request.user, request=request
+                )
             except ValidationError as error:
                 self.message_user(request, f"{registration}: {error_text(error)}", messages.ERROR)
                 continue
@@ -749,7 +793,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
                 else:
                     self.message_user(
                         request,
-                        gettext("Registration %(reference)s rejected; the reason was e-mailed to the registrant.")
+                        gettext(
+                            "Registration %(reference)s rejected; the reason was e-mailed to the registrant."
+                        )
                         % {"reference": registration.reference_number},
                         messages.SUCCESS,
                     )
@@ -761,7 +807,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
             action="reject_registrations",
             form_class=RegistrationRejectForm,
             title=gettext("Reject registrations"),
-            description=gettext("Only registrations pending review can be rejected. The reason is e-mailed to the registrant."),
+            description=gettext(
+                "Only registrations pending review can be rejected. The reason is e-mailed to the registrant."
+            ),
             submit_label=gettext("Reject"),
             apply=apply,
         )
@@ -779,7 +827,9 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
                 else:
                     self.message_user(
                         request,
-                        gettext("Registration %(reference)s sent back to the registrant for more information.")
+                        gettext(
+                            "Registration %(reference)s sent back to the registrant for more information."
+                        )
                         % {"reference": registration.reference_number},
                         messages.SUCCESS,
                     )
@@ -803,10 +853,14 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
         """Approval schedules the letter job after it commits; should the job not have run (the broker was
         down), this runs it now. A registration gets its letter once."""
         for registration in queryset:
-            if registration.status != Registration.Status.APPROVED or registration.letter_issued_at is not None:
+            if (
+                registration.status != Registration.Status.APPROVED
+                or registration.letter_issued_at is not None
+            ):
                 self.message_user(
                     request,
-                    gettext("%(registration)s: not approved, or its letter is already in the accounts.") % {"registration": registration},
+                    gettext("%(registration)s: not approved, or its letter is already in the accounts.")
+                    % {"registration": registration},
                     messages.WARNING,
                 )
                 continue

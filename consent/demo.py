@@ -10,8 +10,20 @@ from consent.models import Consent, Grant
 from consent.privileges import Privilege
 from programs.models import ProgramAccount, Taxpayer
 
-EMPLOYEE_PRIVILEGES = [Privilege.VIEW_ACCOUNT, Privilege.VIEW_ASSESSMENTS, Privilege.FILE_RETURNS, Privilege.REPORT_FUEL, Privilege.SUBMIT_DOCUMENTS]
-REPRESENTATIVE_PRIVILEGES = [Privilege.VIEW_ACCOUNT, Privilege.VIEW_ASSESSMENTS, Privilege.FILE_RETURNS, Privilege.SUBMIT_DOCUMENTS, Privilege.FILE_OBJECTIONS]
+EMPLOYEE_PRIVILEGES = [
+    Privilege.VIEW_ACCOUNT,
+    Privilege.VIEW_ASSESSMENTS,
+    Privilege.FILE_RETURNS,
+    Privilege.REPORT_FUEL,
+    Privilege.SUBMIT_DOCUMENTS,
+]
+REPRESENTATIVE_PRIVILEGES = [
+    Privilege.VIEW_ACCOUNT,
+    Privilege.VIEW_ASSESSMENTS,
+    Privilege.FILE_RETURNS,
+    Privilege.SUBMIT_DOCUMENTS,
+    Privilege.FILE_OBJECTIONS,
+]
 
 
 def _grant(*, account, user, role, privileges=(), consent=None):
@@ -31,7 +43,9 @@ def _grant(*, account, user, role, privileges=(), consent=None):
 
 
 def _consent(*, taxpayer, user, staff):
-    consent = Consent.objects.filter(taxpayer=taxpayer, representative_email=user.email, status=Consent.Status.ACTIVE).first()
+    consent = Consent.objects.filter(
+        taxpayer=taxpayer, representative_email=user.email, status=Consent.Status.ACTIVE
+    ).first()
     if consent is None:
         consent = Consent.objects.create(
             taxpayer=taxpayer,
@@ -49,9 +63,17 @@ def _consent(*, taxpayer, user, staff):
             representative=user,
             activated_at=timezone.now(),
         )
-        consent.signed_form.save("at4931-demo.pdf", ContentFile(b"%PDF-1.4\n% demo consent form\n"), save=True)
+        consent.signed_form.save(
+            "at4931-demo.pdf", ContentFile(b"%PDF-1.4\n% demo consent form\n"), save=True
+        )
     for account in ProgramAccount.objects.filter(taxpayer=taxpayer):
-        _grant(account=account, user=user, role=Grant.Role.REPRESENTATIVE, privileges=consent.privileges, consent=consent)
+        _grant(
+            account=account,
+            user=user,
+            role=Grant.Role.REPRESENTATIVE,
+            privileges=consent.privileges,
+            consent=consent,
+        )
 
 
 def seed(*, users) -> None:
@@ -61,4 +83,6 @@ def seed(*, users) -> None:
     fuel_tax = ProgramAccount.objects.get(taxpayer=prairie, program__code="fuel_tax")
     _grant(account=fuel_tax, user=users["employee"], role=Grant.Role.DELEGATE, privileges=EMPLOYEE_PRIVILEGES)
     _consent(taxpayer=prairie, user=users["representative"], staff=users["staff"])
-    _consent(taxpayer=Taxpayer.objects.get(bin="345678912"), user=users["representative"], staff=users["staff"])
+    _consent(
+        taxpayer=Taxpayer.objects.get(bin="345678912"), user=users["representative"], staff=users["staff"]
+    )

@@ -43,15 +43,23 @@ class Consent(models.Model):
     signed_form = models.FileField(upload_to="consents/%Y/%m/", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     received_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
     representative = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="consents_held"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consents_held",
     )
     activated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -67,7 +75,9 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"AT4931 {self.taxpayer.legal_name} -> {self.representative_name} ({self.get_status_display()})"
+        return (
+            f"AT4931 {self.taxpayer.legal_name} -> {self.representative_name} ({self.get_status_display()})"
+        )
 
 
 class Grant(models.Model):
@@ -87,31 +97,45 @@ class Grant(models.Model):
         REVOKED = "revoked", _("Revoked")
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="grants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
-    privileges = ArrayField(models.CharField(max_length=40, choices=PRIVILEGE_CHOICES), default=list, blank=True)
+    privileges = ArrayField(
+        models.CharField(max_length=40, choices=PRIVILEGE_CHOICES), default=list, blank=True
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
     ends_on = models.DateField(_("access ends on"), null=True, blank=True)
-    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
+    consent = models.ForeignKey(
+        Consent, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     activated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["account", "role", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "user"], condition=models.Q(status="active"), name="grant_one_active_per_person"
+                fields=["account", "user"],
+                condition=models.Q(status="active"),
+                name="grant_one_active_per_person",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="active") | models.Q(user__isnull=False), name="grant_active_has_user"
+                condition=~models.Q(status="active") | models.Q(user__isnull=False),
+                name="grant_active_has_user",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role="representative") | models.Q(consent__isnull=False), name="grant_representative_has_consent"
+                condition=~models.Q(role="representative") | models.Q(consent__isnull=False),
+                name="grant_representative_has_consent",
             ),
         ]
         indexes = [models.Index(fields=["user", "status"])]

@@ -91,7 +91,9 @@ def _home_rows(grants: QuerySet[Grant], priorities: Iterable[str]) -> QuerySet[G
     return grants.values_list(*HOME_ROW_FIELDS.values(), *priorities)
 
 
-def _home_page(key: tuple[date, tuple[tuple[str, HomePriority], ...]], user_id: int) -> QuerySet[Grant, tuple[Any, ...]]:
+def _home_page(
+    key: tuple[date, tuple[tuple[str, HomePriority], ...]], user_id: int
+) -> QuerySet[Grant, tuple[Any, ...]]:
     today, priorities = key
     listed = accounts_for_user(user=user_id, priorities=dict(priorities), today=today)
     return _home_rows(listed, (name for name, _priority in priorities))
@@ -350,7 +352,9 @@ def _reads_messages() -> Q:
     return Q(role=Grant.Role.OWNER) | Q(privileges__contains=[Privilege.MESSAGES.value])
 
 
-def message_account_ids(*, user: User | int, today: date | None = None) -> QuerySet[Grant, Mapping[str, object]]:
+def message_account_ids(
+    *, user: User | int, today: date | None = None
+) -> QuerySet[Grant, Mapping[str, object]]:
     """The accounts whose messages `user` (a User or its id) reads: a subquery of account ids, for the
     header's count."""
     return Grant.objects.filter(in_force_grants(today=today), _reads_messages(), user=user).values(

@@ -47,11 +47,21 @@ ACCOUNT_CLOSED = _("This account is closed; access cannot be added.")
 
 def _owners_emails(account: ProgramAccount) -> list[str]:
     return list(
-        Grant.objects.filter(account=account, role=Grant.Role.OWNER, status=Grant.Status.ACTIVE).values_list("user__email", flat=True)
+        Grant.objects.filter(account=account, role=Grant.Role.OWNER, status=Grant.Status.ACTIVE).values_list(
+            "user__email", flat=True
+        )
     )
 
 
-def _log_change(*, actor: User | None, account: ProgramAccount, action: str, detail: str = "", request: HttpRequest | None = None, capacity: str = "") -> None:
+def _log_change(
+    *,
+    actor: User | None,
+    account: ProgramAccount,
+    action: str,
+    detail: str = "",
+    request: HttpRequest | None = None,
+    capacity: str = "",
+) -> None:
     access_log_record(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -71,7 +81,9 @@ def _require_owner(*, by: User, account: ProgramAccount) -> None:
 
 
 def _check_caps(*, account: ProgramAccount, role: str, exclude: Grant | None = None) -> None:
-    open_grants = Grant.objects.filter(account=account, status__in=[Grant.Status.ACTIVE, Grant.Status.PENDING])
+    open_grants = Grant.objects.filter(
+        account=account, status__in=[Grant.Status.ACTIVE, Grant.Status.PENDING]
+    )
     if exclude is not None:
         open_grants = open_grants.exclude(pk=exclude.pk)
     if role == Grant.Role.OWNER:
@@ -95,7 +107,9 @@ def _check_privileges(*, by_privileges: frozenset[str], privileges: list[str]) -
         raise ValidationError(PRIVILEGE_UNKNOWN % {"privileges": ", ".join(unknown)})
     not_held = sorted(set(privileges) - set(by_privileges))
     if not_held:
-        raise ValidationError(PRIVILEGE_NOT_HELD % {"privileges": ", ".join(str(Privilege(p).label) for p in not_held)})
+        raise ValidationError(
+            PRIVILEGE_NOT_HELD % {"privileges": ", ".join(str(Privilege(p).label) for p in not_held)}
+        )
     return sorted(set(privileges))
 
 
@@ -115,7 +129,9 @@ def delegate_add(
     request: HttpRequest | None = None,
 ) -> tuple[Grant, pins.IssuedPin]:
     """An owner adds a co-owner or a delegate. Returns the pending grant and its one-time PIN (shown once)."""
-    ProgramAccount.objects.select_for_update().filter(pk=account.pk).first()  # serialize cap checks per account
+    ProgramAccount.objects.select_for_update().filter(
+        pk=account.pk
+    ).first()  # serialize cap checks per account
     _require_owner(by=by, account=account)
     email = email.strip().lower()
     if not account.is_active:
@@ -129,14 +145,25 @@ def delegate_add(
     if role == Grant.Role.DELEGATE:
         if not privileges:
             raise ValidationError({"privileges": NO_PRIVILEGES})
-        privileges = _check_privileges(by_privileges=_privileges_of(by=by, account=account), privileges=privileges)
+        privileges = _check_privileges(
+            by_privileges=_privileges_of(by=by, account=account), privileges=privileges
+        )
     else:
         privileges = []
-    if Grant.objects.filter(account=account, email__iexact=email, status__in=[Grant.Status.ACTIVE, Grant.Status.PENDING]).exists():
+    if Grant.objects.filter(
+        account=account, email__iexact=email, status__in=[Grant.Status.ACTIVE, Grant.Status.PENDING]
+    ).exists():
         raise ValidationError(ALREADY_HAS_ACCESS % {"email": email})
     _check_caps(account=account, role=role)
     grant = Grant.objects.create(
-        account=account, role=role, privileges=privileges, status=Grant.Status.PENDING, name=name.strip(), email=email, ends_on=ends_on, created_by=by
+        account=account,
+        role=role,
+        privileges=privileges,
+        status=Grant.Status.PENDING,
+        name=name.strip(),
+        email=email,
+        ends_on=ends_on,
+        created_by=by,
     )
     issued = pins.pin_issue(
         purpose=Pin.Purpose.DELEGATION,
@@ -146,7 +173,14 @@ def delegate_add(
         created_by=by,
         lifetime=timedelta(days=settings.TRACS_DELEGATION_PIN_DAYS),
     )
-    _log_change(actor=by, account=account, action=f"{grant.get_role_display()} added (pending)", detail=f"{name} <{email}>", request=request, capacity="owner")
+    _log_change(
+        actor=by,
+        account=account,
+        action=f"{grant.get_role_display()} added (pending)",
+        detail=f"{name} <{email}>",
+        request=request,
+        capacity="owner",
+    )
     email_queue(
         to=[email],
         subject=_("TRACS: access to a TRA account is waiting for you"),
@@ -185,7 +219,9 @@ def grant_update(
     if ends_on is not None and ends_on < timezone.localdate():
         raise ValidationError({"ends_on": END_DATE_PAST})
     before = sorted(grant.privileges)
-    grant.privileges = _check_privileges(by_privileges=_privileges_of(by=by, account=grant.account), privileges=privileges)
+    grant.privileges = _check_privileges(
+        by_privileges=_privileges_of(by=by, account=grant.account), privileges=privileges
+    )
     grant.ends_on = ends_on
     grant.save(update_fields=["privileges", "ends_on"])
     _log_change(
@@ -201,7 +237,12 @@ def grant_update(
 
 @transaction.atomic
 def grant_revoke(
-    *, grant: Grant, by: User, request: HttpRequest | None = None, by_staff: bool = False, all_access_ends: bool = False
+    *,
+    grant: Grant,
+    by: User,
+    request: HttpRequest | None = None,
+    by_staff: bool = False,
+    all_access_ends: bool = False,
 ) -> Grant:
     """An owner (or staff) removes a co-owner, delegate or representative. Effective on the next request.
 
@@ -213,8 +254,14 @@ def grant_revoke(
         _require_owner(by=by, account=account)
     if grant.status == Grant.Status.REVOKED:
         return grant
-    if grant.role == Grant.Role.OWNER and grant.status == Grant.Status.ACTIVE and not (by_staff and all_access_ends):
-        owners = Grant.objects.select_for_update().filter(account=account, role=Grant.Role.OWNER, status=Grant.Status.ACTIVE)
+    if (
+        grant.role == Grant.Role.OWNER
+        and grant.status == Grant.Status.ACTIVE
+        and not (by_staff and all_access_ends)
+    ):
+        owners = Grant.objects.select_for_update().filter(
+            account=account, role=Grant.Role.OWNER, status=Grant.Status.ACTIVE
+        )
         if owners.count() <= 1:
             raise ValidationError(LAST_OWNER)
     grant.status = Grant.Status.REVOKED
@@ -223,13 +270,19 @@ def grant_revoke(
     grant.save(update_fields=["status", "revoked_at", "revoked_by"])
     pins.pins_cancel(reference=f"grant:{grant.pk}")
     _log_change(
-        actor=by, account=account, action=f"{grant.get_role_display()} removed", detail=f"{grant.name} <{grant.email}>", request=request,
+        actor=by,
+        account=account,
+        action=f"{grant.get_role_display()} removed",
+        detail=f"{grant.name} <{grant.email}>",
+        request=request,
         capacity="staff" if by_staff else "owner",
     )
     email_queue(
         to=[grant.email, *_owners_emails(account)],
         subject=_("TRACS: access to account %(number)s was removed") % {"number": account.number},
-        body=_("%(name)s no longer has access to the TRACS account of %(taxpayer)s (account %(number)s). Removed by %(by)s on %(when)s.")
+        body=_(
+            "%(name)s no longer has access to the TRACS account of %(taxpayer)s (account %(number)s). Removed by %(by)s on %(when)s."
+        )
         % {
             "name": grant.name,
             "taxpayer": account.taxpayer.legal_name,
@@ -245,13 +298,17 @@ def grant_revoke(
 # --- Enrolment with a PIN -------------------------------------------------------------------------------
 
 
-def account_enrol(*, user: User, account_number: str, typed_pin: str, request: HttpRequest | None = None) -> list[Grant]:
+def account_enrol(
+    *, user: User, account_number: str, typed_pin: str, request: HttpRequest | None = None
+) -> list[Grant]:
     """Account Enrolment: account number (or BIN) + PIN -> the access the PIN stands for.
 
     Raises pins.PinRefused (one message whatever went wrong) or ValidationError (e.g. already has access)."""
     try:
         with transaction.atomic():
-            pin = pins.pin_redeem(user=user, account_number=account_number, typed_pin=typed_pin, request=request)
+            pin = pins.pin_redeem(
+                user=user, account_number=account_number, typed_pin=typed_pin, request=request
+            )
             if pin.purpose == Pin.Purpose.ENROLMENT:
                 return [_enrol_owner(user=user, pin=pin, request=request)]
             if pin.purpose == Pin.Purpose.DELEGATION:
@@ -263,7 +320,9 @@ def account_enrol(*, user: User, account_number: str, typed_pin: str, request: H
 
 
 def _enrol_owner(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
-    account = ProgramAccount.objects.select_for_update().select_related("taxpayer").get(number=pin.account_number)
+    account = (
+        ProgramAccount.objects.select_for_update().select_related("taxpayer").get(number=pin.account_number)
+    )
     existing = Grant.objects.filter(account=account, user=user, status=Grant.Status.ACTIVE).first()
     if existing is not None and existing.role == Grant.Role.OWNER:
         raise ValidationError(ALREADY_HAS_ACCESS % {"email": user.email})
@@ -282,41 +341,68 @@ def _enrol_owner(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
         created_by=pin.created_by,
         activated_at=timezone.now(),
     )
-    _log_change(actor=user, account=account, action="owner enrolled with enrolment PIN", request=request, capacity="owner")
+    _log_change(
+        actor=user,
+        account=account,
+        action="owner enrolled with enrolment PIN",
+        request=request,
+        capacity="owner",
+    )
     _notify_owners_of_new_access(grant=grant)
     return grant
 
 
 def _accept_delegation(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
-    grant = Grant.objects.select_for_update().select_related("account__taxpayer").get(pk=int(pin.reference.split(":")[1]))
+    grant = (
+        Grant.objects.select_for_update()
+        .select_related("account__taxpayer")
+        .get(pk=int(pin.reference.split(":")[1]))
+    )
     if grant.status != Grant.Status.PENDING:
-        raise pins.PinRefused(pins.PIN_REFUSED, user=user, number=pin.account_number, detail="grant no longer pending")
+        raise pins.PinRefused(
+            pins.PIN_REFUSED, user=user, number=pin.account_number, detail="grant no longer pending"
+        )
     if Grant.objects.filter(account=grant.account, user=user, status=Grant.Status.ACTIVE).exists():
         raise ValidationError(ALREADY_HAS_ACCESS % {"email": user.email})
     grant.user = user
     grant.status = Grant.Status.ACTIVE
     grant.activated_at = timezone.now()
     grant.save(update_fields=["user", "status", "activated_at"])
-    _log_change(actor=user, account=grant.account, action=f"{grant.get_role_display()} enrolled with one-time PIN", request=request, capacity=grant.role)
+    _log_change(
+        actor=user,
+        account=grant.account,
+        action=f"{grant.get_role_display()} enrolled with one-time PIN",
+        request=request,
+        capacity=grant.role,
+    )
     _notify_owners_of_new_access(grant=grant)
     return grant
 
 
 def _activate_consent(*, user: User, pin: Pin, request: HttpRequest | None) -> list[Grant]:
-    consent = Consent.objects.select_for_update().select_related("taxpayer").get(pk=int(pin.reference.split(":")[1]))
+    consent = (
+        Consent.objects.select_for_update()
+        .select_related("taxpayer")
+        .get(pk=int(pin.reference.split(":")[1]))
+    )
     if consent.status != Consent.Status.APPROVED:
-        raise pins.PinRefused(pins.PIN_REFUSED, user=user, number=pin.account_number, detail="consent not approved")
+        raise pins.PinRefused(
+            pins.PIN_REFUSED, user=user, number=pin.account_number, detail="consent not approved"
+        )
     consent.status = Consent.Status.ACTIVE
     consent.representative = user
     consent.activated_at = timezone.now()
     consent.save(update_fields=["status", "representative", "activated_at"])
     grants = [
-        _representative_grant(consent=consent, account=account, user=user, request=request) for account in consent_covered_accounts(consent=consent)
+        _representative_grant(consent=consent, account=account, user=user, request=request)
+        for account in consent_covered_accounts(consent=consent)
     ]
     return [grant for grant in grants if grant is not None]
 
 
-def _representative_grant(*, consent: Consent, account: ProgramAccount, user: User, request: HttpRequest | None = None) -> Grant | None:
+def _representative_grant(
+    *, consent: Consent, account: ProgramAccount, user: User, request: HttpRequest | None = None
+) -> Grant | None:
     if Grant.objects.filter(account=account, user=user, status=Grant.Status.ACTIVE).exists():
         return None  # already reaches it (e.g. as owner); the consent adds nothing there
     grant = Grant.objects.create(
@@ -331,7 +417,13 @@ def _representative_grant(*, consent: Consent, account: ProgramAccount, user: Us
         consent=consent,
         activated_at=timezone.now(),
     )
-    _log_change(actor=user, account=account, action="representative activated consent PIN (AT4931)", request=request, capacity="representative")
+    _log_change(
+        actor=user,
+        account=account,
+        action="representative activated consent PIN (AT4931)",
+        request=request,
+        capacity="representative",
+    )
     _notify_owners_of_new_access(grant=grant)
     return grant
 
@@ -343,9 +435,17 @@ def _notify_owners_of_new_access(*, grant: Grant) -> None:
         return
     email_queue(
         to=recipients,
-        subject=_("TRACS: %(name)s now has access to account %(number)s") % {"name": grant.name, "number": account.number},
-        body=_("%(name)s enrolled as %(role)s on the TRACS account of %(taxpayer)s (account %(number)s). Owners can review and remove access under Manage access.")
-        % {"name": grant.name, "role": grant.get_role_display().lower(), "taxpayer": account.taxpayer.legal_name, "number": account.number},
+        subject=_("TRACS: %(name)s now has access to account %(number)s")
+        % {"name": grant.name, "number": account.number},
+        body=_(
+            "%(name)s enrolled as %(role)s on the TRACS account of %(taxpayer)s (account %(number)s). Owners can review and remove access under Manage access."
+        )
+        % {
+            "name": grant.name,
+            "role": grant.get_role_display().lower(),
+            "taxpayer": account.taxpayer.legal_name,
+            "number": account.number,
+        },
         purpose="access-added",
     )
 
@@ -379,7 +479,11 @@ def consent_approve(*, consent: Consent, by: User, request: HttpRequest | None =
     consent.reviewed_by = by
     consent.reviewed_at = timezone.now()
     consent.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    numbers = [consent.taxpayer.bin] if consent.all_accounts else list(consent.accounts.values_list("number", flat=True))
+    numbers = (
+        [consent.taxpayer.bin]
+        if consent.all_accounts
+        else list(consent.accounts.values_list("number", flat=True))
+    )
     issued = pins.pin_issue(
         purpose=Pin.Purpose.CONSENT,
         account_number=numbers[0],
@@ -396,7 +500,8 @@ def consent_approve(*, consent: Consent, by: User, request: HttpRequest | None =
     )
     email_queue(
         to=[consent.representative_email],
-        subject=_("TRACS: your PIN for online access to %(taxpayer)s") % {"taxpayer": consent.taxpayer.legal_name},
+        subject=_("TRACS: your PIN for online access to %(taxpayer)s")
+        % {"taxpayer": consent.taxpayer.legal_name},
         body=_(
             "Tax and Revenue Administration reviewed the Alberta Consent Form (AT4931) signed by %(signer)s for %(taxpayer)s.\n\n"
             "Sign in to TRACS with this e-mail address, choose Account Enrolment, and enter %(what)s with this PIN:\n\n    %(pin)s\n\n"
@@ -413,7 +518,14 @@ def consent_approve(*, consent: Consent, by: User, request: HttpRequest | None =
         purpose="consent-pin",
     )
     for account in consent_covered_accounts(consent=consent):
-        _log_change(actor=by, account=account, action="consent (AT4931) approved; PIN e-mailed", detail=consent.representative_name, request=request, capacity="staff")
+        _log_change(
+            actor=by,
+            account=account,
+            action="consent (AT4931) approved; PIN e-mailed",
+            detail=consent.representative_name,
+            request=request,
+            capacity="staff",
+        )
     return issued
 
 
@@ -428,17 +540,28 @@ def consent_reject(*, consent: Consent, by: User, reason: str, request: HttpRequ
     consent.reviewed_by = by
     consent.reviewed_at = timezone.now()
     consent.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.CHANGE, action="consent rejected", detail=f"{consent}: {reason}", capacity="staff", request=request)
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="consent rejected",
+        detail=f"{consent}: {reason}",
+        capacity="staff",
+        request=request,
+    )
     return consent
 
 
 @transaction.atomic
-def consent_revoke(*, consent: Consent, by: User, by_staff: bool = False, request: HttpRequest | None = None) -> Consent:
+def consent_revoke(
+    *, consent: Consent, by: User, by_staff: bool = False, request: HttpRequest | None = None
+) -> Consent:
     """The taxpayer's owner or staff revoke a consent: every access it gave ends on the next request."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if not by_staff:
         accounts = list(consent_covered_accounts(consent=consent))
-        if not any((a := access_for(user=by, account=account)) is not None and a.is_owner for account in accounts):
+        if not any(
+            (a := access_for(user=by, account=account)) is not None and a.is_owner for account in accounts
+        ):
             raise ValidationError(OWNERS_ONLY)
     consent.status = Consent.Status.REVOKED
     consent.revoked_at = timezone.now()
@@ -450,11 +573,21 @@ def consent_revoke(*, consent: Consent, by: User, by_staff: bool = False, reques
         grant.revoked_at = consent.revoked_at
         grant.revoked_by = by
         grant.save(update_fields=["status", "revoked_at", "revoked_by"])
-        _log_change(actor=by, account=grant.account, action="consent (AT4931) revoked", detail=consent.representative_name, request=request, capacity="staff" if by_staff else "owner")
+        _log_change(
+            actor=by,
+            account=grant.account,
+            action="consent (AT4931) revoked",
+            detail=consent.representative_name,
+            request=request,
+            capacity="staff" if by_staff else "owner",
+        )
     email_queue(
         to=[consent.representative_email],
-        subject=_("TRACS: your online access to %(taxpayer)s has ended") % {"taxpayer": consent.taxpayer.legal_name},
-        body=_("The consent that gave you online access to the accounts of %(taxpayer)s was revoked on %(when)s.")
+        subject=_("TRACS: your online access to %(taxpayer)s has ended")
+        % {"taxpayer": consent.taxpayer.legal_name},
+        body=_(
+            "The consent that gave you online access to the accounts of %(taxpayer)s was revoked on %(when)s."
+        )
         % {"taxpayer": consent.taxpayer.legal_name, "when": timezone.localdate().isoformat()},
         purpose="consent-revoked",
     )
@@ -465,8 +598,15 @@ def consent_revoke(*, consent: Consent, by: User, by_staff: bool = False, reques
 def consent_cover_new_account(*, account: ProgramAccount) -> list[Grant]:
     """A new account of a taxpayer joins every active all-accounts consent that covers accounts opened later."""
     grants = []
-    for consent in Consent.objects.filter(taxpayer=account.taxpayer, status=Consent.Status.ACTIVE, all_accounts=True, covers_future_accounts=True):
-        if consent.representative is None:  # the representative's sign-in was deleted (SET_NULL): no one to grant
+    for consent in Consent.objects.filter(
+        taxpayer=account.taxpayer,
+        status=Consent.Status.ACTIVE,
+        all_accounts=True,
+        covers_future_accounts=True,
+    ):
+        if (
+            consent.representative is None
+        ):  # the representative's sign-in was deleted (SET_NULL): no one to grant
             continue
         grant = _representative_grant(consent=consent, account=account, user=consent.representative)
         if grant is not None:
@@ -486,8 +626,15 @@ def enrolment_pin_issue(*, account: ProgramAccount, by: User) -> Pin:
     from consent.letters import enrolment_letter_pdf
 
     pins.pins_cancel_open(account_number=account.number, purpose=Pin.Purpose.ENROLMENT)
-    issued = pins.pin_issue(purpose=Pin.Purpose.ENROLMENT, account_number=account.number, reference=f"account:{account.pk}", created_by=by)
-    pdf = enrolment_letter_pdf(account=account, clear_pin=pins.pin_format(issued.clear), expires_at=issued.pin.expires_at)
+    issued = pins.pin_issue(
+        purpose=Pin.Purpose.ENROLMENT,
+        account_number=account.number,
+        reference=f"account:{account.pk}",
+        created_by=by,
+    )
+    pdf = enrolment_letter_pdf(
+        account=account, clear_pin=pins.pin_format(issued.clear), expires_at=issued.pin.expires_at
+    )
     pins.letter_store(pin=issued.pin, pdf=pdf)
     _log_change(actor=by, account=account, action="enrolment PIN issued; letter prepared", capacity="staff")
     return issued.pin
@@ -500,21 +647,36 @@ def recovery_notify_owners(*, user: User, how: str) -> None:
     grants = Grant.objects.filter(user=user, status=Grant.Status.ACTIVE).select_related("account__taxpayer")
     for grant in grants:
         recipients = [email for email in _owners_emails(grant.account) if email != user.email]
-        access_log_record(actor=user, kind=AccessLogEntry.Kind.SECURITY, action=f"sign-in recovered ({how})", account_number=grant.account.number)
+        access_log_record(
+            actor=user,
+            kind=AccessLogEntry.Kind.SECURITY,
+            action=f"sign-in recovered ({how})",
+            account_number=grant.account.number,
+        )
         if recipients:
             email_queue(
                 to=recipients,
                 subject=_("TRACS: %(name)s recovered access to their profile") % {"name": user.display_name},
-                body=_("%(name)s, who can reach account %(number)s, recovered sign-in to TRACS (%(how)s) on %(when)s. If you did not expect this, remove their access under Manage access and contact TRA.")
-                % {"name": user.display_name, "number": grant.account.number, "how": how, "when": timezone.localdate().isoformat()},
+                body=_(
+                    "%(name)s, who can reach account %(number)s, recovered sign-in to TRACS (%(how)s) on %(when)s. If you did not expect this, remove their access under Manage access and contact TRA."
+                )
+                % {
+                    "name": user.display_name,
+                    "number": grant.account.number,
+                    "how": how,
+                    "when": timezone.localdate().isoformat(),
+                },
                 purpose="recovery-notice",
             )
 
 
 def grants_for_display(*, account: ProgramAccount) -> QuerySet[Grant]:
-    return Grant.objects.filter(account=account).exclude(status=Grant.Status.REVOKED).select_related("user", "consent").order_by("role", "name")
-
-
+    return (
+        Grant.objects.filter(account=account)
+        .exclude(status=Grant.Status.REVOKED)
+        .select_related("user", "consent")
+        .order_by("role", "name")
+    )
 
 
 # --- Online registration: approval (issue 4, part 6) --------------------------------------------------------
@@ -529,14 +691,22 @@ REGISTRATION_LETTER_NOT_APPROVED = _("Only an approved registration has an appro
 
 
 @transaction.atomic
-def registration_approve(*, registration: Registration, by: User, request: HttpRequest | None = None) -> Registration:
+def registration_approve(
+    *, registration: Registration, by: User, request: HttpRequest | None = None
+) -> Registration:
     """Approve a pending registration in one transaction: taxpayer and BIN (if new), program account(s),
     BFLO numbers, the registrant as owner; then the letter job is scheduled. Approving an approved
     registration again changes nothing (no second account), so a double click or a retried job is safe."""
-    registration = Registration.objects.select_for_update(of=("self",)).select_related("program", "registrant").get(pk=registration.pk)
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("program", "registrant")
+        .get(pk=registration.pk)
+    )
     if registration.status == Registration.Status.APPROVED:
         return registration
-    accounts = programs_registration.registration_accounts_open(registration=registration, by=by, request=request)
+    accounts = programs_registration.registration_accounts_open(
+        registration=registration, by=by, request=request
+    )
     registrant = registration.registrant
     for account in accounts:
         _check_caps(account=account, role=Grant.Role.OWNER)
@@ -569,7 +739,10 @@ def _schedule_registration_letter(registration_id: int) -> None:
 
     try:
         registration_letter_issue_job.delay(registration_id)
-    except (OSError, OperationalError):  # the broker is down: the approval stands; staff place the letter later
+    except (
+        OSError,
+        OperationalError,
+    ):  # the broker is down: the approval stands; staff place the letter later
         logger.exception("registration %s: could not schedule the approval letter", registration_id)
 
 
@@ -578,7 +751,11 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
     """Render the approval letter and place it in every account the registration opened, then tell the
     accounts' owners by e-mail that it is available (seed 004, "Step 4: Once approved"). Safe to run twice:
     a registration gets its letter once."""
-    registration = Registration.objects.select_for_update(of=("self",)).select_related("program", "taxpayer", "registrant").get(pk=registration_id)
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("program", "taxpayer", "registrant")
+        .get(pk=registration_id)
+    )
     if registration.status != Registration.Status.APPROVED:
         raise ValidationError(REGISTRATION_LETTER_NOT_APPROVED)
     if registration.letter_issued_at is not None:
@@ -593,7 +770,8 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
             account=account,
             files=[(f"approval-letter-{registration.reference_number}.pdf", pdf)],
             document_type=Document.Type.TRA_LETTER,
-            description=_("Approval letter, registration %(reference)s") % {"reference": registration.reference_number},
+            description=_("Approval letter, registration %(reference)s")
+            % {"reference": registration.reference_number},
             by=registration.reviewed_by,
         )
         for account in accounts
@@ -602,7 +780,8 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
     recipients = sorted({email for account in accounts for email in _owners_emails(account)})
     email_queue(
         to=recipients,
-        subject=_("TRACS: your %(program)s approval letter is available") % {"program": registration.program.name},
+        subject=_("TRACS: your %(program)s approval letter is available")
+        % {"program": registration.program.name},
         body=_(
             "Tax and Revenue Administration approved the %(program)s registration %(reference)s of %(taxpayer)s.\n\n"
             "Your approval letter is available in your TRACS account. Business Identification Number (BIN): %(bin)s. "

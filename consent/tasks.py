@@ -8,7 +8,9 @@ from programs.models import ProgramAccount
 @shared_task(acks_late=True)
 def enrolment_letter_prepare(account_id: int, staff_id: int) -> int:
     """Generate, hash and print an enrolment PIN into its letter, in one job (the PIN never leaves it)."""
-    pin = services.enrolment_pin_issue(account=ProgramAccount.objects.get(pk=account_id), by=User.objects.get(pk=staff_id))
+    pin = services.enrolment_pin_issue(
+        account=ProgramAccount.objects.get(pk=account_id), by=User.objects.get(pk=staff_id)
+    )
     return pin.pk
 
 

@@ -42,7 +42,9 @@ urlpatterns = [
         views_account_services.contact_remove,
         name="contact_remove",
     ),
-    path("accounts/<str:number>/direct-deposit/", views_account_services.direct_deposit, name="direct_deposit"),
+    path(
+        "accounts/<str:number>/direct-deposit/", views_account_services.direct_deposit, name="direct_deposit"
+    ),
     path(
         "accounts/<str:number>/direct-deposit/change/",
         views_account_services.direct_deposit_change,
@@ -104,11 +106,29 @@ urlpatterns += [
     path("registration/", views_registration.registration_list, name="registration_list"),
     path("registration/new/", views_registration.registration_start, name="registration_start"),
     path("registration/<int:pk>/", views_registration.registration_detail, name="registration_detail"),
-    path("registration/<int:pk>/business/", views_registration.registration_business, name="registration_business"),
-    path("registration/<int:pk>/reasons/", views_registration.registration_reasons, name="registration_reasons"),
-    path("registration/<int:pk>/locations/", views_registration.registration_locations, name="registration_locations"),
-    path("registration/<int:pk>/contacts/", views_registration.registration_contacts, name="registration_contacts"),
-    path("registration/<int:pk>/banking/", views_registration.registration_banking, name="registration_banking"),
+    path(
+        "registration/<int:pk>/business/",
+        views_registration.registration_business,
+        name="registration_business",
+    ),
+    path(
+        "registration/<int:pk>/reasons/", views_registration.registration_reasons, name="registration_reasons"
+    ),
+    path(
+        "registration/<int:pk>/locations/",
+        views_registration.registration_locations,
+        name="registration_locations",
+    ),
+    path(
+        "registration/<int:pk>/contacts/",
+        views_registration.registration_contacts,
+        name="registration_contacts",
+    ),
+    path(
+        "registration/<int:pk>/banking/", views_registration.registration_banking, name="registration_banking"
+    ),
     path("registration/<int:pk>/review/", views_registration.registration_review, name="registration_review"),
-    path("registration/<int:pk>/delete/", views_registration.registration_discard, name="registration_discard"),
+    path(
+        "registration/<int:pk>/delete/", views_registration.registration_discard, name="registration_discard"
+    ),
 ]

@@ -42,7 +42,9 @@ from programs.registration_forms import (
     SubmitForm,
 )
 
-DRAFT_SAVED = _("Your draft registration is saved. Continue it any time from Online Registration on your home page.")
+DRAFT_SAVED = _(
+    "Your draft registration is saved. Continue it any time from Online Registration on your home page."
+)
 
 
 def registrant_view(view):
@@ -139,7 +141,11 @@ def editable_registration(view):
 @registrant_view
 @require_http_methods(["GET", "HEAD"])
 def registration_list(request):
-    return render(request, "programs/registration_list.html", {"registrations": services.registrations_for_user(user=request.user)})
+    return render(
+        request,
+        "programs/registration_list.html",
+        {"registrations": services.registrations_for_user(user=request.user)},
+    )
 
 
 @registrant_view
@@ -157,7 +163,10 @@ def registration_start(request):
             return redirect("registration_business", pk=registration.pk)
     offline = [choice for choice in services.registration_programs() if not choice.online]
     return render(
-        request, "programs/registration_start.html", {"form": form, "offline": offline}, status=400 if form.errors else 200
+        request,
+        "programs/registration_start.html",
+        {"form": form, "offline": offline},
+        status=400 if form.errors else 200,
     )
 
 
@@ -171,13 +180,20 @@ def registration_business(request, registration):
     form = BusinessForm(_posted(request), initial=BusinessForm.initial_from(registration))
     if request.method == "POST" and form.is_valid():
         try:
-            services.registration_business_save(registration=registration, by=request.user, request=request, **form.cleaned_data)
+            services.registration_business_save(
+                registration=registration, by=request.user, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             _errors_onto(form, error)
         else:
             return _after_save(request, registration, "business")
     return _render_step(
-        request, registration, "business", "programs/registration_business.html", {"form": form}, invalid=bool(form.errors)
+        request,
+        registration,
+        "business",
+        "programs/registration_business.html",
+        {"form": form},
+        invalid=bool(form.errors),
     )
 
 
@@ -189,18 +205,28 @@ def registration_reasons(request, registration):
     if request.method == "POST" and form.is_valid():
         try:
             services.registration_reasons_save(
-                registration=registration, by=request.user, reasons=form.cleaned_data["reasons"], request=request
+                registration=registration,
+                by=request.user,
+                reasons=form.cleaned_data["reasons"],
+                request=request,
             )
         except ValidationError as error:
             _errors_onto(form, error)
         else:
             return _after_save(request, registration, "reasons")
     return _render_step(
-        request, registration, "reasons", "programs/registration_reasons.html", {"form": form}, invalid=bool(form.errors)
+        request,
+        registration,
+        "reasons",
+        "programs/registration_reasons.html",
+        {"form": form},
+        invalid=bool(form.errors),
     )
 
 
-def _rows_step(request, registration, *, step, formset_class, row_form, saved_rows, save, template, prefix, min_rows):
+def _rows_step(
+    request, registration, *, step, formset_class, row_form, saved_rows, save, template, prefix, min_rows
+):
     """A part made of repeatable rows (locations, contacts). "Add another" and "Remove" (submit buttons, no
     JavaScript needed) show the page again with what was typed, one row more or less, saving nothing."""
     errors: list[str] = []
@@ -218,7 +244,9 @@ def _rows_step(request, registration, *, step, formset_class, row_form, saved_ro
             else:
                 rows.append({})
             formset = formset_class(initial=rows or [{}], prefix=prefix)
-            return _render_step(request, registration, step, template, {"formset": formset, "errors": []}, invalid=False)
+            return _render_step(
+                request, registration, step, template, {"formset": formset, "errors": []}, invalid=False
+            )
         if bound.is_valid():
             try:
                 save(registration=registration, by=request.user, request=request, rows=bound.cleaned_rows())
@@ -233,7 +261,9 @@ def _rows_step(request, registration, *, step, formset_class, row_form, saved_ro
         initial = [row_form.initial_from(row) for row in saved_rows] or ([{}] * min_rows)
         formset = formset_class(initial=initial, prefix=prefix)
     invalid = bool(errors) or (formset.is_bound and not formset.is_valid())
-    return _render_step(request, registration, step, template, {"formset": formset, "errors": errors}, invalid=invalid)
+    return _render_step(
+        request, registration, step, template, {"formset": formset, "errors": errors}, invalid=invalid
+    )
 
 
 @registrant_view
@@ -338,7 +368,11 @@ def registration_review(request, registration):
             )
             return redirect("registration_detail", pk=registration.pk)
     missing = [
-        {"label": services.step_label(slug), "message": services.PART_MISSING[slug], "url": reverse(f"registration_{slug}", kwargs={"pk": registration.pk})}
+        {
+            "label": services.step_label(slug),
+            "message": services.PART_MISSING[slug],
+            "url": reverse(f"registration_{slug}", kwargs={"pk": registration.pk}),
+        }
         for slug in services.registration_missing_parts(registration)
     ]
     context = {
@@ -348,7 +382,12 @@ def registration_review(request, registration):
         "reason_labels": [Registration.Reason(reason).label for reason in registration.reasons],
     }
     return _render_step(
-        request, registration, "review", "programs/registration_review.html", context, invalid=bool(form.errors)
+        request,
+        registration,
+        "review",
+        "programs/registration_review.html",
+        context,
+        invalid=bool(form.errors),
     )
 
 

@@ -62,7 +62,9 @@ class Story:
 
     def received_at(self, period: Period) -> datetime:
         late = period == self.late
-        day = period.due_on + timedelta(days=DAYS_LATE) if late else period.due_on - timedelta(days=DAYS_EARLY)
+        day = (
+            period.due_on + timedelta(days=DAYS_LATE) if late else period.due_on - timedelta(days=DAYS_EARLY)
+        )
         return datetime.combine(day, time(10, 30), tzinfo=EDMONTON)
 
 

@@ -251,7 +251,12 @@ class FilingStatus:
 
 
 def _status_row(
-    filing: FuelTaxReturn | Claim, *, program: str, is_return: bool, description: str, is_amendment: bool = False
+    filing: FuelTaxReturn | Claim,
+    *,
+    program: str,
+    is_return: bool,
+    description: str,
+    is_amendment: bool = False,
 ) -> StatusRow:
     return StatusRow(
         filing=filing,

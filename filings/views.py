@@ -387,7 +387,9 @@ XML_UPLOAD_SESSION_KEY = "filings.xml_upload.%s"  # one pending upload per accou
 XML_UPLOAD_LIFETIME = timedelta(hours=1)
 MULTIPART_ALLOWANCE = 64 * 1024  # the form's other fields and the part headers, around the file itself
 NO_PENDING_UPLOAD = _("No uploaded return is waiting for review: upload the file again.")
-UPLOAD_EXPIRED = _("The uploaded return was not submitted within an hour, so it was discarded: upload the file again.")
+UPLOAD_EXPIRED = _(
+    "The uploaded return was not submitted within an hour, so it was discarded: upload the file again."
+)
 UPLOAD_REPLACED = _(
     "Another file was uploaded for this account since this page was shown. Check the return below before you submit it."
 )
@@ -421,7 +423,9 @@ def xml_help(request: HttpRequest) -> HttpResponse:
 
 
 def _download(path, filename: str) -> FileResponse:
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/xml")
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=filename, content_type="application/xml"
+    )
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -451,7 +455,9 @@ def return_xml_sample(request: AccountRequest) -> HttpResponse:
     return response
 
 
-def _render_xml_upload(request: AccountRequest, form: XmlUploadForm, *, status: int = 200, **context) -> HttpResponse:
+def _render_xml_upload(
+    request: AccountRequest, form: XmlUploadForm, *, status: int = 200, **context
+) -> HttpResponse:
     sample_period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
     return render(
         request,
@@ -548,12 +554,16 @@ def return_xml_review(request: AccountRequest) -> HttpResponse:
         return redirect("return_xml_upload", number=request.account.number)
     period = Period.from_key(pending["period"])
     existing = _original(request, period)
-    if existing is not None:  # filed meanwhile, or this very upload submitted twice (double click, back button)
+    if (
+        existing is not None
+    ):  # filed meanwhile, or this very upload submitted twice (double click, back button)
         return _already_filed(request, existing)
     if "submitted" in pending:  # pragma: no cover - a filed return is never deleted
         del request.session[XML_UPLOAD_SESSION_KEY % request.account.number]
         return redirect("return_xml_upload", number=request.account.number)
-    lines = [LineInput(fuel=fuel, category=category, litres=litres) for fuel, category, litres in pending["lines"]]
+    lines = [
+        LineInput(fuel=fuel, category=category, litres=litres) for fuel, category, litres in pending["lines"]
+    ]
     try:
         computation = services.return_preview(account=request.account, period=period, lines=lines)
     except ValidationError as error:  # the rates or the account changed since the upload
@@ -594,7 +604,9 @@ def return_xml_review(request: AccountRequest) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 certification.add_error(field if field in certification.fields else None, errors)
             return review(certification, status=400)
-        return _unavailable(request, period, error.messages[0])  # pragma: no cover - the preview above refused it
+        return _unavailable(
+            request, period, error.messages[0]
+        )  # pragma: no cover - the preview above refused it
     # Kept as a marker, so this page sent again (double click, back button) lands on the filed return.
     request.session[XML_UPLOAD_SESSION_KEY % request.account.number] = {
         "token": pending["token"],
@@ -604,5 +616,7 @@ def return_xml_review(request: AccountRequest) -> HttpResponse:
     }
     messages.success(request, _confirmation_message(tax_return))
     return redirect(
-        "return_confirmation", number=request.account.number, confirmation_number=tax_return.confirmation_number
+        "return_confirmation",
+        number=request.account.number,
+        confirmation_number=tax_return.confirmation_number,
     )

@@ -287,8 +287,13 @@ CHANGE_VALUE_ORDER = [
 def _change_values(values: dict | None) -> str:
     if not values:
         return "—"
-    ordered = sorted(values.items(), key=lambda item: CHANGE_VALUE_ORDER.index(item[0]) if item[0] in CHANGE_VALUE_ORDER else 99)
-    return "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in ordered if value not in ("", None))
+    ordered = sorted(
+        values.items(),
+        key=lambda item: CHANGE_VALUE_ORDER.index(item[0]) if item[0] in CHANGE_VALUE_ORDER else 99,
+    )
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {value}" for name, value in ordered if value not in ("", None)
+    )
 
 
 class AccountChangeInline(ReadOnlyInline):
@@ -496,13 +501,25 @@ class AccountChangeAdmin(StaffReadLoggedAdmin):
     search_fields = ["account__number", "account__taxpayer__legal_name", "actor_email"]
     list_select_related = ["account__taxpayer"]
     date_hierarchy = "occurred_at"
-    fields = ["occurred_at", "account_link", "subject", "action", "actor", "actor_email", "capacity", "before_values", "after_values"]
+    fields = [
+        "occurred_at",
+        "account_link",
+        "subject",
+        "action",
+        "actor",
+        "actor_email",
+        "capacity",
+        "before_values",
+        "after_values",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("account"), ordering="account__number")
     def account_link(self, obj) -> str:
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:programs_programaccount_change", args=[obj.account_id]), obj.account.number
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
+            obj.account.number,
         )
 
     @admin.display(description=_("before"))
@@ -524,7 +541,6 @@ class AccountChangeAdmin(StaffReadLoggedAdmin):
 
     def staff_read_target(self, obj):
         return obj.account.number, _on_behalf_of(obj.account.taxpayer)
-
 
 
 # --- Messages to accounts (issue 4, part 4) -----------------------------------------------------------------
@@ -559,7 +575,9 @@ class MessageAddForm(forms.ModelForm):
         return cleaned
 
 
-MESSAGE_ONE_ACCOUNT_OR_PROGRAM = _("Choose one account, or a program to write to all of its accounts (not both).")
+MESSAGE_ONE_ACCOUNT_OR_PROGRAM = _(
+    "Choose one account, or a program to write to all of its accounts (not both)."
+)
 
 
 class MessageAnswerForm(forms.ModelForm):
@@ -610,8 +628,21 @@ class MessageAdmin(StaffReadLoggedAdmin):
     answer. Whom to tell is the access layer's knowledge: consent/admin.py fills `message_recipients` and
     `program_recipients` (programs knows no grants)."""
 
-    list_display = ["subject", "account_link", "holder", "program_wide", "sent_at", "last_from_client_at", "awaiting"]
-    list_filter = [AwaitingAnswerFilter, "account__program", "program_wide", ("sent_at", admin.DateFieldListFilter)]
+    list_display = [
+        "subject",
+        "account_link",
+        "holder",
+        "program_wide",
+        "sent_at",
+        "last_from_client_at",
+        "awaiting",
+    ]
+    list_filter = [
+        AwaitingAnswerFilter,
+        "account__program",
+        "program_wide",
+        ("sent_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["subject", "account__number", "account__taxpayer__legal_name", "account__taxpayer__bin"]
     list_select_related = ["account__taxpayer", "program_wide"]
     autocomplete_fields = ["account"]
@@ -631,7 +662,9 @@ class MessageAdmin(StaffReadLoggedAdmin):
     @admin.display(description=_("account"), ordering="account__number")
     def account_link(self, obj) -> str:
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:programs_programaccount_change", args=[obj.account_id]), obj.account.number
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
+            obj.account.number,
         )
 
     @admin.display(description=_("holder"), ordering="account__taxpayer__legal_name")
@@ -668,7 +701,11 @@ class MessageAdmin(StaffReadLoggedAdmin):
             answer = form.cleaned_data.get("answer", "").strip()
             if answer:
                 services.message_answer(
-                    message=obj, body=answer, by=request.user, notify=self.message_recipients(account=obj.account), request=request
+                    message=obj,
+                    body=answer,
+                    by=request.user,
+                    notify=self.message_recipients(account=obj.account),
+                    request=request,
                 )
                 self.message_user(request, gettext("Your answer was added to the thread."), messages.SUCCESS)
             return
@@ -702,7 +739,8 @@ class MessageAdmin(StaffReadLoggedAdmin):
             program, count = sent
             self.message_user(
                 request,
-                gettext("The message was sent to the %(count)s active accounts of %(program)s.") % {"count": count, "program": program},
+                gettext("The message was sent to the %(count)s active accounts of %(program)s.")
+                % {"count": count, "program": program},
                 messages.SUCCESS,
             )
             changelist = reverse("admin:programs_message_changelist")
@@ -735,7 +773,9 @@ class NotScannedFilter(admin.SimpleListFilter):
         return [("not_scanned", _("Has files not scanned")), ("scanned", _("All files scanned, clean"))]
 
     def queryset(self, request, queryset):
-        unscanned = DocumentFile.objects.filter(document=OuterRef("pk")).exclude(scan_status=DocumentFile.ScanStatus.CLEAN)
+        unscanned = DocumentFile.objects.filter(document=OuterRef("pk")).exclude(
+            scan_status=DocumentFile.ScanStatus.CLEAN
+        )
         if self.value() == "not_scanned":
             return queryset.filter(Exists(unscanned))
         if self.value() == "scanned":
@@ -749,9 +789,30 @@ class DocumentAdmin(StaffReadLoggedAdmin):
     download a file through admin (each download is written to the access log); the scan column shows
     documents with files no scanner looked at."""
 
-    list_display = ["reference_number", "account_link", "document_type", "related_reference", "received_at", "origin", "file_count", "scan"]
-    list_filter = [NotScannedFilter, "origin", "document_type", "account__program", ("received_at", admin.DateFieldListFilter)]
-    search_fields = ["reference_number", "related_reference", "account__number", "account__taxpayer__legal_name", "submitted_by_email"]
+    list_display = [
+        "reference_number",
+        "account_link",
+        "document_type",
+        "related_reference",
+        "received_at",
+        "origin",
+        "file_count",
+        "scan",
+    ]
+    list_filter = [
+        NotScannedFilter,
+        "origin",
+        "document_type",
+        "account__program",
+        ("received_at", admin.DateFieldListFilter),
+    ]
+    search_fields = [
+        "reference_number",
+        "related_reference",
+        "account__number",
+        "account__taxpayer__legal_name",
+        "submitted_by_email",
+    ]
     list_select_related = ["account__taxpayer"]
     date_hierarchy = "received_at"
     fields = [
@@ -762,7 +823,9 @@ class DocumentAdmin(StaffReadLoggedAdmin):
     inlines = [DocumentFileInline]
 
     def get_queryset(self, request):
-        unscanned = DocumentFile.objects.filter(document=OuterRef("pk")).exclude(scan_status=DocumentFile.ScanStatus.CLEAN)
+        unscanned = DocumentFile.objects.filter(document=OuterRef("pk")).exclude(
+            scan_status=DocumentFile.ScanStatus.CLEAN
+        )
         return (
             super()
             .get_queryset(request)
@@ -772,7 +835,9 @@ class DocumentAdmin(StaffReadLoggedAdmin):
     @admin.display(description=_("account"), ordering="account__number")
     def account_link(self, obj) -> str:
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:programs_programaccount_change", args=[obj.account_id]), obj.account.number
+            '<a href="{}">{}</a>',
+            reverse("admin:programs_programaccount_change", args=[obj.account_id]),
+            obj.account.number,
         )
 
     @admin.display(description=_("files"), ordering="files_count")
@@ -814,7 +879,12 @@ class DocumentAdmin(StaffReadLoggedAdmin):
             handle = document_file.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
-        return FileResponse(handle, as_attachment=True, filename=document_file.original_name, content_type=document_file.content_type)
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=document_file.original_name,
+            content_type=document_file.content_type,
+        )
 
     def has_add_permission(self, request):
         return False

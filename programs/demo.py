@@ -20,7 +20,11 @@ def prairie_opened_on(today: date) -> date:
 TAXPAYERS = [
     ("123456789", "Prairie Fuels Ltd.", [("fuel_tax", None), ("tefs", None)]),
     ("234567891", "Foothills Cardlock Co-op", [("fuel_tax", date(2022, 1, 1))]),
-    ("345678912", "Peace Country Farm Supply Inc.", [("tefs", date(2020, 6, 1)), ("carbon_levy", date(2018, 1, 1))]),
+    (
+        "345678912",
+        "Peace Country Farm Supply Inc.",
+        [("tefs", date(2020, 6, 1)), ("carbon_levy", date(2018, 1, 1))],
+    ),
 ]
 MAILING = {"line1": "10020 100 Street NW", "city": "Edmonton", "province": "AB", "postal_code": "T5J 0N3"}
 
@@ -33,9 +37,16 @@ def seed(*, users) -> None:
             account = ProgramAccount.objects.filter(taxpayer=taxpayer, program=program).first()
             if account is None:
                 effective = effective or prairie_opened_on(timezone.localdate())
-                account = account_open(taxpayer=taxpayer, program=program, effective_date=effective, mailing_address=MAILING)
+                account = account_open(
+                    taxpayer=taxpayer, program=program, effective_date=effective, mailing_address=MAILING
+                )
             Address.objects.get_or_create(account=account, kind=Address.Kind.MAILING, defaults=MAILING)
             if code == "tefs":
                 BulkFuelLocation.objects.get_or_create(
-                    number=f"B{bin_[-6:]}", defaults={"account": account, "name": f"{name} bulk plant", "address": "Highway 2, Leduc County AB"}
+                    number=f"B{bin_[-6:]}",
+                    defaults={
+                        "account": account,
+                        "name": f"{name} bulk plant",
+                        "address": "Highway 2, Leduc County AB",
+                    },
                 )

@@ -88,4 +88,3 @@ class DocumentFilesForm(forms.Form):
             "size": filesizeformat(max_bytes),
             "count": services.DOCUMENT_MAX_FILES,
         }
-

@@ -9,7 +9,9 @@ class Program(models.Model):
     """A TRA program (Fuel Tax, TEFS, ...). Reference data from programs/reference/programs.yaml."""
 
     code = models.SlugField(unique=True)
-    number = models.CharField(max_length=2, unique=True, help_text=_("Two-digit program part of account numbers"))
+    number = models.CharField(
+        max_length=2, unique=True, help_text=_("Two-digit program part of account numbers")
+    )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     files_returns = models.BooleanField(default=False)
@@ -29,12 +31,20 @@ class TaxRate(models.Model):
     tax = models.CharField(max_length=40)
     fuel = models.CharField(max_length=40)
     effective_from = models.DateField()
-    value = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True, help_text=_("Dollars per litre; empty: not in force"))
+    value = models.DecimalField(
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Dollars per litre; empty: not in force"),
+    )
     source = models.TextField()
 
     class Meta:
         ordering = ["tax", "fuel", "effective_from"]
-        constraints = [models.UniqueConstraint(fields=["tax", "fuel", "effective_from"], name="taxrate_unique_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["tax", "fuel", "effective_from"], name="taxrate_unique_per_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.tax} {self.fuel} from {self.effective_from}: {self.value}"
@@ -93,13 +103,19 @@ class ProgramAccount(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_on = models.DateField(null=True, blank=True)
     max_owners = models.PositiveSmallIntegerField(default=5, help_text=_("Cap on owners of this account"))
-    max_delegates = models.PositiveSmallIntegerField(default=25, help_text=_("Cap on delegates and representatives"))
+    max_delegates = models.PositiveSmallIntegerField(
+        default=25, help_text=_("Cap on delegates and representatives")
+    )
 
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["taxpayer", "program", "sequence"], name="account_unique_sequence"),
-            models.CheckConstraint(condition=models.Q(sequence__gte=1, sequence__lte=999), name="account_sequence_range"),
+            models.UniqueConstraint(
+                fields=["taxpayer", "program", "sequence"], name="account_unique_sequence"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1, sequence__lte=999), name="account_sequence_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,7 +154,9 @@ class Address(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "kind"], name="address_one_per_kind")]
 
     def __str__(self) -> str:
-        return ", ".join(part for part in [self.line1, self.line2, self.city, self.province, self.postal_code] if part)
+        return ", ".join(
+            part for part in [self.line1, self.line2, self.city, self.province, self.postal_code] if part
+        )
 
 
 class BulkFuelLocation(models.Model):
@@ -163,7 +181,9 @@ class ProgramAccountEvent(models.Model):
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="events")
     occurred_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=30)
     detail = models.TextField(blank=True)
 
@@ -191,11 +211,14 @@ class Contact(models.Model):
         ordering = ["-is_primary", "name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account"], condition=models.Q(is_primary=True), name="contact_one_primary_per_account"
+                fields=["account"],
+                condition=models.Q(is_primary=True),
+                name="contact_one_primary_per_account",
             ),
             models.CheckConstraint(condition=~models.Q(phone="", email=""), name="contact_phone_or_email"),
             models.CheckConstraint(
-                condition=models.Q(phone="") | models.Q(phone__regex=r"^[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}$"),
+                condition=models.Q(phone="")
+                | models.Q(phone__regex=r"^[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}$"),
                 name="contact_phone_nanp",
             ),
             models.CheckConstraint(
@@ -209,7 +232,9 @@ class Contact(models.Model):
 
     @property
     def phone_display(self) -> str:
-        return f"{self.phone} ext. {self.phone_extension}" if self.phone and self.phone_extension else self.phone
+        return (
+            f"{self.phone} ext. {self.phone_extension}" if self.phone and self.phone_extension else self.phone
+        )
 
 
 class DirectDeposit(models.Model):
@@ -232,9 +257,16 @@ class DirectDeposit(models.Model):
         verbose_name = _("direct deposit")
         verbose_name_plural = _("direct deposits")
         constraints = [
-            models.CheckConstraint(condition=models.Q(institution_number__regex=r"^[0-9]{3}$"), name="deposit_institution_3_digits"),
-            models.CheckConstraint(condition=models.Q(transit_number__regex=r"^[0-9]{5}$"), name="deposit_transit_5_digits"),
-            models.CheckConstraint(condition=models.Q(account_number_last4__regex=r"^[0-9]{4}$"), name="deposit_last4_digits"),
+            models.CheckConstraint(
+                condition=models.Q(institution_number__regex=r"^[0-9]{3}$"),
+                name="deposit_institution_3_digits",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(transit_number__regex=r"^[0-9]{5}$"), name="deposit_transit_5_digits"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(account_number_last4__regex=r"^[0-9]{4}$"), name="deposit_last4_digits"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -263,7 +295,9 @@ class AccountChange(models.Model):
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.CASCADE, related_name="changes")
     occurred_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_email = models.CharField(max_length=254, blank=True)
     capacity = models.CharField(max_length=40, blank=True)  # owner, delegate, representative, staff
     subject = models.CharField(max_length=20, choices=Subject.choices)
@@ -361,7 +395,9 @@ class MessageRead(models.Model):
     read_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["message", "user"], name="message_read_once_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="message_read_once_per_person")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.message_id} at {self.read_at:%Y-%m-%d %H:%M}"
@@ -499,32 +535,50 @@ class Registration(models.Model):
         designation of refiners and large wholesalers as full direct remitters (seed 004, "Overview")."""
 
         REFINE = "refine", _("Produce or refine fuel, including renewable fuel (refiner)")
-        TERMINAL = "terminal", _("Operate a terminal, or act as a position holder within a terminal operated by another person")
-        REMOVE_FROM_TERMINAL = "remove_from_terminal", _("Sell fuel, or remove your own fuel, from a refinery or terminal")
+        TERMINAL = (
+            "terminal",
+            _("Operate a terminal, or act as a position holder within a terminal operated by another person"),
+        )
+        REMOVE_FROM_TERMINAL = (
+            "remove_from_terminal",
+            _("Sell fuel, or remove your own fuel, from a refinery or terminal"),
+        )
         IMPORT_FOR_RESALE = "import_for_resale", _("Import fuel into Alberta for resale")
         IMPORT_BULK_CONSUMER = "import_bulk_consumer", _("Import fuel in bulk as a consumer")
         SELL_AVIATION = "sell_aviation", _("Sell aviation fuel")
         SELL_MARKED = "sell_marked", _("Sell fuel exempt from tax, including marked fuel")
         MARK_FUEL = "mark_fuel", _("Mark (dye) fuel")
-        REBRAND = "rebrand", _("Rebrand fuel (reclassify it, change it to another fuel or a non-taxable product, or back)")
+        REBRAND = (
+            "rebrand",
+            _("Rebrand fuel (reclassify it, change it to another fuel or a non-taxable product, or back)"),
+        )
         EXPORT_BULK = "export_bulk", _("Export fuel from Alberta in bulk")
-        SELL_BULK_NON_MOTIVE = "sell_bulk_non_motive", _("Sell kerosene, bunker fuel, methanol or condensate in bulk")
+        SELL_BULK_NON_MOTIVE = (
+            "sell_bulk_non_motive",
+            _("Sell kerosene, bunker fuel, methanol or condensate in bulk"),
+        )
         LOCOMOTIVE = "locomotive", _("Use locomotive fuel in Alberta")
         SELL_DYE = "sell_dye", _("Sell fuel dye for use in Alberta")
         PROPANE = "propane", _("Produce or distribute propane, or sell propane to motive consumers")
         REFUND = "refund", _("Apply for a refund or rebate of fuel tax")
         FULL_DIRECT_REMITTER = "full_direct_remitter", _("Be designated a full direct remitter (FDR)")
 
-    registrant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
+    registrant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations"
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(max_length=28, choices=Status.choices, default=Status.DRAFT)
-    reference_number = models.CharField(_("reference number"), max_length=20, unique=True, null=True, blank=True)
+    reference_number = models.CharField(
+        _("reference number"), max_length=20, unique=True, null=True, blank=True
+    )
 
     # Business identity
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     operating_name = models.CharField(_("operating name"), max_length=200, blank=True)
     bin = models.CharField(_("BIN"), max_length=9, blank=True, validators=[BIN_VALIDATOR])
-    business_type = models.CharField(_("type of business"), max_length=24, choices=BusinessType.choices, blank=True)
+    business_type = models.CharField(
+        _("type of business"), max_length=24, choices=BusinessType.choices, blank=True
+    )
     start_date = models.DateField(_("date the activities start"), null=True, blank=True)
     line1 = models.CharField(_("address line 1"), max_length=200, blank=True)
     line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
@@ -552,9 +606,13 @@ class Registration(models.Model):
     # TRA's side
     information_request = models.TextField(_("information TRA asked for"), blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    taxpayer = models.ForeignKey(Taxpayer, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations")
+    taxpayer = models.ForeignKey(
+        Taxpayer, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
+    )
     accounts = models.ManyToManyField(ProgramAccount, blank=True, related_name="registrations")
     letter_issued_at = models.DateTimeField(_("approval letter issued"), null=True, blank=True)
 
@@ -566,19 +624,24 @@ class Registration(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(reference_number__isnull=True) | models.Q(reference_number__regex=REGISTRATION_REFERENCE_PATTERN),
+                condition=models.Q(reference_number__isnull=True)
+                | models.Q(reference_number__regex=REGISTRATION_REFERENCE_PATTERN),
                 name="registration_reference_format",
             ),
             # Sent to TRA once: it has a reference number for good, whatever happens next.
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(reference_number__isnull=False, first_submitted_at__isnull=False),
+                condition=models.Q(status="draft")
+                | models.Q(reference_number__isnull=False, first_submitted_at__isnull=False),
                 name="registration_sent_has_reference",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="approved") | models.Q(taxpayer__isnull=False),
                 name="registration_approved_has_taxpayer",
             ),
-            models.CheckConstraint(condition=models.Q(bin="") | models.Q(bin__regex=r"^[0-9]{9}$"), name="registration_bin_9_digits"),
+            models.CheckConstraint(
+                condition=models.Q(bin="") | models.Q(bin__regex=r"^[0-9]{9}$"),
+                name="registration_bin_9_digits",
+            ),
         ]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
@@ -611,13 +674,23 @@ class RegistrationLocation(models.Model):
     province = models.CharField(max_length=2, default="AB")
     postal_code = models.CharField(max_length=7, blank=True)
     capacity_litres = models.DecimalField(_("storage capacity in litres"), max_digits=15, decimal_places=0)
-    bflo = models.OneToOneField(BulkFuelLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="registration_location")
+    bflo = models.OneToOneField(
+        BulkFuelLocation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration_location",
+    )
 
     class Meta:
         ordering = ["registration", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["registration", "position"], name="registration_location_position"),
-            models.CheckConstraint(condition=models.Q(capacity_litres__gt=0), name="registration_location_capacity_positive"),
+            models.UniqueConstraint(
+                fields=["registration", "position"], name="registration_location_position"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity_litres__gt=0), name="registration_location_capacity_positive"
+            ),
         ]
         verbose_name = _("bulk fuel location in a registration")
 
@@ -643,8 +716,12 @@ class RegistrationContact(models.Model):
     class Meta:
         ordering = ["registration", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["registration", "position"], name="registration_contact_position"),
-            models.CheckConstraint(condition=~models.Q(phone="", email=""), name="registration_contact_phone_or_email"),
+            models.UniqueConstraint(
+                fields=["registration", "position"], name="registration_contact_position"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(phone="", email=""), name="registration_contact_phone_or_email"
+            ),
         ]
         verbose_name = _("contact person in a registration")
 
@@ -653,7 +730,9 @@ class RegistrationContact(models.Model):
 
     @property
     def phone_display(self) -> str:
-        return f"{self.phone} ext. {self.phone_extension}" if self.phone and self.phone_extension else self.phone
+        return (
+            f"{self.phone} ext. {self.phone_extension}" if self.phone and self.phone_extension else self.phone
+        )
 
 
 class RegistrationEvent(models.Model):
@@ -671,7 +750,9 @@ class RegistrationEvent(models.Model):
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="events")
     occurred_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     from_tra = models.BooleanField(default=False)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     message = models.TextField(blank=True)

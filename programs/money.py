@@ -36,6 +36,7 @@ class DecimalColumn(TypedDict):
     max_digits: int
     decimal_places: int
 
+
 NOT_A_NUMBER = _("Enter a number, for example 1250 or 1,250.5.")
 NEGATIVE = _("Enter zero or more. A volume or amount cannot be negative.")
 TOO_MANY_DECIMALS = _("Enter at most %(places)d decimal places.")

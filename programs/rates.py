@@ -62,20 +62,34 @@ def _parse(path: Path) -> Schedule:
             if not isinstance(effective, date):
                 raise RateDataError(f"{path.name}: {fuel}: 'from' must be a date, got {effective!r}")
             if item.get("source") not in references:
-                raise RateDataError(f"{path.name}: {fuel} {effective}: source {item.get('source')!r} is not in references")
+                raise RateDataError(
+                    f"{path.name}: {fuel} {effective}: source {item.get('source')!r} is not in references"
+                )
             raw = item.get("value")
             if raw is None:
                 value = None
             else:
                 if not isinstance(raw, str):
-                    raise RateDataError(f"{path.name}: {fuel} {effective}: write values as quoted decimals, got {raw!r}")
+                    raise RateDataError(
+                        f"{path.name}: {fuel} {effective}: write values as quoted decimals, got {raw!r}"
+                    )
                 try:
                     value = Decimal(raw)
                 except InvalidOperation as error:
-                    raise RateDataError(f"{path.name}: {fuel} {effective}: {raw!r} is not a number") from error
+                    raise RateDataError(
+                        f"{path.name}: {fuel} {effective}: {raw!r} is not a number"
+                    ) from error
                 if value < 0:
                     raise RateDataError(f"{path.name}: {fuel} {effective}: a rate cannot be negative")
-            rows.append(Rate(tax=tax, fuel=fuel, effective_from=effective, value=value, source=references[item["source"]]))
+            rows.append(
+                Rate(
+                    tax=tax,
+                    fuel=fuel,
+                    effective_from=effective,
+                    value=value,
+                    source=references[item["source"]],
+                )
+            )
         dates = [row.effective_from for row in rows]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise RateDataError(f"{path.name}: {fuel}: dates must be strictly increasing")

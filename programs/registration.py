@@ -122,7 +122,9 @@ BANKING_UNANSWERED = _("Choose whether refunds go by direct deposit or by cheque
 CERTIFICATION_REQUIRED = _("Tick the declaration to certify the registration.")
 CERTIFIED_NAME_REQUIRED = _("Enter your full name to sign the declaration.")
 INCOMPLETE = _("Some parts are not complete yet: %(parts)s. Complete them, then send the registration.")
-NOT_PENDING = _("Only a registration pending review can be approved, rejected or sent back for more information.")
+NOT_PENDING = _(
+    "Only a registration pending review can be approved, rejected or sent back for more information."
+)
 REJECTION_REASON_REQUIRED = _("Give the reason for the rejection; it is e-mailed to the registrant.")
 INFORMATION_REQUEST_REQUIRED = _("Say what information TRA needs; the registrant reads it in TRACS.")
 
@@ -151,7 +153,9 @@ def registration_programs() -> list[ProgramChoice]:
         ProgramChoice(
             program=program,
             online=program.code in ONLINE_PROGRAMS,
-            how="" if program.code in ONLINE_PROGRAMS else str(OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)),
+            how=""
+            if program.code in ONLINE_PROGRAMS
+            else str(OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)),
         )
         for program in Program.objects.order_by("number")
     ]
@@ -234,7 +238,9 @@ def _on_behalf_of(registration: Registration) -> str:
     return f"{name} (registration {registration.reference_number})" if registration.reference_number else name
 
 
-def _log(*, registration: Registration, actor, action: str, capacity: str, detail: str = "", request=None) -> None:
+def _log(
+    *, registration: Registration, actor, action: str, capacity: str, detail: str = "", request=None
+) -> None:
     access_log_record(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -246,14 +252,20 @@ def _log(*, registration: Registration, actor, action: str, capacity: str, detai
     )
 
 
-def _event(*, registration: Registration, kind: str, actor, from_tra: bool = False, message: str = "") -> RegistrationEvent:
+def _event(
+    *, registration: Registration, kind: str, actor, from_tra: bool = False, message: str = ""
+) -> RegistrationEvent:
     return RegistrationEvent.objects.create(
         registration=registration, kind=kind, actor=actor, from_tra=from_tra, message=message
     )
 
 
 def _lock(registration: Registration) -> Registration:
-    return Registration.objects.select_for_update(of=("self",)).select_related("program", "registrant").get(pk=registration.pk)
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("program", "registrant")
+        .get(pk=registration.pk)
+    )
 
 
 def _lock_editable(*, registration: Registration, by) -> Registration:
@@ -287,14 +299,23 @@ def _address_errors(values: dict, errors: dict, *, postal_code_required: bool = 
             return
         if values["province"]:
             try:
-                validators.postal_code_in_province(postal_code=values["postal_code"], province=values["province"])
+                validators.postal_code_in_province(
+                    postal_code=values["postal_code"], province=values["province"]
+                )
             except ValidationError as error:
                 errors.setdefault("postal_code", []).extend(error.error_list)
 
 
 def _draft_saved(*, registration: Registration, by, step: str, request) -> None:
     registration.save()
-    _log(registration=registration, actor=by, action="registration part saved", capacity="registrant", detail=step, request=request)
+    _log(
+        registration=registration,
+        actor=by,
+        action="registration part saved",
+        capacity="registrant",
+        detail=step,
+        request=request,
+    )
 
 
 # --- The registrant's side ----------------------------------------------------------------------------------------
@@ -305,10 +326,18 @@ def registration_start(*, registrant, program: Program, request: HttpRequest | N
     """A new draft registration for `program`, kept until it is sent or deleted."""
     if program.code not in ONLINE_PROGRAMS:
         how = OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)
-        raise ValidationError({"program": [ValidationError(PROGRAM_NOT_ONLINE % {"program": program.name, "how": how})]})
+        raise ValidationError(
+            {"program": [ValidationError(PROGRAM_NOT_ONLINE % {"program": program.name, "how": how})]}
+        )
     registration = Registration.objects.create(registrant=registrant, program=program)
     _event(registration=registration, kind=RegistrationEvent.Kind.STARTED, actor=registrant)
-    _log(registration=registration, actor=registrant, action="registration started", capacity="registrant", request=request)
+    _log(
+        registration=registration,
+        actor=registrant,
+        action="registration started",
+        capacity="registrant",
+        request=request,
+    )
     return registration
 
 
@@ -395,7 +424,12 @@ def _location_values(item: dict) -> dict:
     except (InvalidOperation, ValueError):
         capacity = None
     values["capacity_litres"] = capacity
-    if capacity is None or not capacity.is_finite() or capacity <= 0 or capacity != capacity.to_integral_value():
+    if (
+        capacity is None
+        or not capacity.is_finite()
+        or capacity <= 0
+        or capacity != capacity.to_integral_value()
+    ):
         errors["capacity_litres"] = [ValidationError(CAPACITY_POSITIVE, code="capacity")]
     if errors:
         raise ValidationError(errors)
@@ -415,7 +449,8 @@ def registration_locations_save(
             rows.append(_location_values(item))
         except ValidationError as error:
             raise ValidationError(
-                _("Location %(position)s: %(problems)s") % {"position": position, "problems": " ".join(error.messages)}
+                _("Location %(position)s: %(problems)s")
+                % {"position": position, "problems": " ".join(error.messages)}
             ) from error
     registration = _lock_editable(registration=registration, by=by)
     if not rows and needs_locations(registration):
@@ -472,7 +507,8 @@ def registration_contacts_save(
             rows.append(_contact_values(item))
         except ValidationError as error:
             raise ValidationError(
-                _("Contact %(position)s: %(problems)s") % {"position": position, "problems": " ".join(error.messages)}
+                _("Contact %(position)s: %(problems)s")
+                % {"position": position, "problems": " ".join(error.messages)}
             ) from error
     registration = _lock_editable(registration=registration, by=by)
     registration.contacts.all().delete()
@@ -502,7 +538,9 @@ def registration_banking_save(
     The bank account number is stored encrypted and never shown again, only its last four digits; with
     `keep_saved_account` the account saved earlier stays (the person need not type it again)."""
     if wants_direct_deposit is None:
-        raise ValidationError({"wants_direct_deposit": [ValidationError(BANKING_UNANSWERED, code="required")]})
+        raise ValidationError(
+            {"wants_direct_deposit": [ValidationError(BANKING_UNANSWERED, code="required")]}
+        )
     registration = _lock_editable(registration=registration, by=by)
     if not wants_direct_deposit:
         registration.wants_direct_deposit = False
@@ -539,7 +577,12 @@ def registration_banking_save(
 
 @transaction.atomic
 def registration_submit(
-    *, registration: Registration, by, certified: bool, certified_name: str, request: HttpRequest | None = None
+    *,
+    registration: Registration,
+    by,
+    certified: bool,
+    certified_name: str,
+    request: HttpRequest | None = None,
 ) -> Registration:
     """Send the registration to TRA: it becomes *pending* with a reference number (kept if TRA sends it
     back and it is sent again), and the registrant gets it by e-mail."""
@@ -552,7 +595,9 @@ def registration_submit(
     missing = registration_missing_parts(registration)
     if missing:
         parts = ", ".join(step_label(slug) for slug in missing)
-        errors.setdefault("__all__", []).append(ValidationError(INCOMPLETE % {"parts": parts}, code="incomplete"))
+        errors.setdefault("__all__", []).append(
+            ValidationError(INCOMPLETE % {"parts": parts}, code="incomplete")
+        )
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -581,7 +626,8 @@ def registration_submit(
     email_queue(
         to=[by.email],
         subject=str(
-            _("TRACS: registration %(reference)s received, pending review") % {"reference": registration.reference_number}
+            _("TRACS: registration %(reference)s received, pending review")
+            % {"reference": registration.reference_number}
         ),
         body=str(
             _(
@@ -620,7 +666,13 @@ def registration_discard(*, registration: Registration, by, request: HttpRequest
     locked = _lock(registration)
     if locked.registrant_id != by.pk or locked.status != Registration.Status.DRAFT:
         raise ValidationError(NOT_A_DRAFT)
-    _log(registration=locked, actor=by, action="registration draft deleted", capacity="registrant", request=request)
+    _log(
+        registration=locked,
+        actor=by,
+        action="registration draft deleted",
+        capacity="registrant",
+        request=request,
+    )
     locked.delete()
 
 
@@ -652,9 +704,23 @@ def registration_request_information(
     registration = _lock_pending(registration)
     _decided(registration=registration, by=by, status=Registration.Status.MORE_INFORMATION_REQUESTED)
     registration.information_request = message
-    registration.save(update_fields=["status", "reviewed_by", "reviewed_at", "information_request", "updated_at"])
-    _event(registration=registration, kind=RegistrationEvent.Kind.INFORMATION_REQUESTED, actor=by, from_tra=True, message=message)
-    _log(registration=registration, actor=by, action="registration: more information requested", capacity="staff", request=request)
+    registration.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "information_request", "updated_at"]
+    )
+    _event(
+        registration=registration,
+        kind=RegistrationEvent.Kind.INFORMATION_REQUESTED,
+        actor=by,
+        from_tra=True,
+        message=message,
+    )
+    _log(
+        registration=registration,
+        actor=by,
+        action="registration: more information requested",
+        capacity="staff",
+        request=request,
+    )
     email_queue(
         to=[registration.registrant.email],
         subject=str(
@@ -676,7 +742,9 @@ def registration_request_information(
 
 
 @transaction.atomic
-def registration_reject(*, registration: Registration, by, reason: str, request: HttpRequest | None = None) -> Registration:
+def registration_reject(
+    *, registration: Registration, by, reason: str, request: HttpRequest | None = None
+) -> Registration:
     """Staff refuse a pending registration; the reason is kept, shown in TRACS and e-mailed."""
     reason = reason.strip()
     if not reason:
@@ -685,11 +753,27 @@ def registration_reject(*, registration: Registration, by, reason: str, request:
     _decided(registration=registration, by=by, status=Registration.Status.REJECTED)
     registration.decision_reason = reason
     registration.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason", "updated_at"])
-    _event(registration=registration, kind=RegistrationEvent.Kind.REJECTED, actor=by, from_tra=True, message=reason)
-    _log(registration=registration, actor=by, action="registration rejected", capacity="staff", detail=f"{registration.reference_number}: {reason}"[:500], request=request)
+    _event(
+        registration=registration,
+        kind=RegistrationEvent.Kind.REJECTED,
+        actor=by,
+        from_tra=True,
+        message=reason,
+    )
+    _log(
+        registration=registration,
+        actor=by,
+        action="registration rejected",
+        capacity="staff",
+        detail=f"{registration.reference_number}: {reason}"[:500],
+        request=request,
+    )
     email_queue(
         to=[registration.registrant.email],
-        subject=str(_("TRACS: registration %(reference)s was not approved") % {"reference": registration.reference_number}),
+        subject=str(
+            _("TRACS: registration %(reference)s was not approved")
+            % {"reference": registration.reference_number}
+        ),
         body=str(
             _(
                 "Tax and Revenue Administration did not approve your %(program)s registration %(reference)s.\n\n"
@@ -697,7 +781,11 @@ def registration_reject(*, registration: Registration, by, reason: str, request:
                 "If you have questions, contact TRA at 780-427-3044 (toll-free in Alberta: dial 310-0000 first) or "
                 "TRA.Revenue@gov.ab.ca, quoting the reference number."
             )
-            % {"program": registration.program.name, "reference": registration.reference_number, "reason": reason}
+            % {
+                "program": registration.program.name,
+                "reference": registration.reference_number,
+                "reason": reason,
+            }
         ),
         purpose="registration-rejected",
     )
@@ -712,7 +800,9 @@ def _bflo_allocate() -> str:
     return f"B{value:07d}"
 
 
-def registration_accounts_open(*, registration: Registration, by, request: HttpRequest | None = None) -> list[ProgramAccount]:
+def registration_accounts_open(
+    *, registration: Registration, by, request: HttpRequest | None = None
+) -> list[ProgramAccount]:
     """What approval opens in programs, for a pending registration the caller has locked, inside the
     caller's transaction (consent.services.registration_approve): the taxpayer (with a new BIN when the
     registrant gave none), one account per program (`programs_opened_by`) with the mailing address, the
@@ -729,7 +819,9 @@ def registration_accounts_open(*, registration: Registration, by, request: HttpR
             if registration.business_type == Registration.BusinessType.SOLE_PROPRIETORSHIP
             else Taxpayer.Kind.BUSINESS
         )
-        taxpayer = taxpayer_create(legal_name=registration.legal_name, bin=registration.bin or None, kind=kind, by=by)
+        taxpayer = taxpayer_create(
+            legal_name=registration.legal_name, bin=registration.bin or None, kind=kind, by=by
+        )
     accounts = []
     for code in programs_opened_by(registration):
         account = account_open(
@@ -781,7 +873,9 @@ def registration_accounts_open(*, registration: Registration, by, request: HttpR
         accounts.append(account)
     bflo_account = next((a for a in accounts if a.program.code == "tefs"), accounts[0])
     for location in registration.locations.order_by("position"):
-        bflo = BulkFuelLocation(account=bflo_account, number=_bflo_allocate(), name=location.name, address=location.address)
+        bflo = BulkFuelLocation(
+            account=bflo_account, number=_bflo_allocate(), name=location.name, address=location.address
+        )
         bflo.full_clean()
         bflo.save()
         location.bflo = bflo

@@ -16,7 +16,9 @@ from programs import validators
 from programs.forms import NeverRenderedInput
 from programs.models import BIN_VALIDATOR, Program, Registration
 
-BANK_ACCOUNTS_DIFFER = _("The two account numbers are not the same. Type the account number again in both boxes.")
+BANK_ACCOUNTS_DIFFER = _(
+    "The two account numbers are not the same. Type the account number again in both boxes."
+)
 RETYPE_ACCOUNT_NUMBER = _("For your security the account number is not shown again: type it in both boxes.")
 YES_NO_DEPOSIT = [
     ("yes", _("By direct deposit to a bank account")),
@@ -64,7 +66,10 @@ class ProgramChoiceForm(forms.Form):
         queryset=Program.objects.filter(code__in=services.ONLINE_PROGRAMS).order_by("number"),
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": _("Choose the program to register for."), "invalid_choice": _("Choose the program to register for.")},
+        error_messages={
+            "required": _("Choose the program to register for."),
+            "invalid_choice": _("Choose the program to register for."),
+        },
     )
 
 
@@ -72,23 +77,33 @@ class BusinessForm(forms.Form):
     legal_name = forms.CharField(
         label=_("Legal name of the business"),
         max_length=200,
-        help_text=_("As registered with Alberta Corporate Registry, or your own name for a sole proprietorship"),
+        help_text=_(
+            "As registered with Alberta Corporate Registry, or your own name for a sole proprietorship"
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     operating_name = forms.CharField(
-        label=_("Operating name"), max_length=200, required=False, help_text=_("If it trades under another name")
+        label=_("Operating name"),
+        max_length=200,
+        required=False,
+        help_text=_("If it trades under another name"),
     )
     bin = forms.CharField(
         label=_("Business Identification Number (BIN)"),
         max_length=11,
         required=False,
-        help_text=_("9 digits, if TRA already gave the business one for another program. Leave empty if not: TRA assigns one."),
+        help_text=_(
+            "9 digits, if TRA already gave the business one for another program. Leave empty if not: TRA assigns one."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 11}),
     )
     business_type = forms.ChoiceField(
         label=_("Type of business"),
         choices=[("", _("Choose…")), *Registration.BusinessType.choices],
-        error_messages={"required": services.BUSINESS_TYPE_REQUIRED, "invalid_choice": services.BUSINESS_TYPE_REQUIRED},
+        error_messages={
+            "required": services.BUSINESS_TYPE_REQUIRED,
+            "invalid_choice": services.BUSINESS_TYPE_REQUIRED,
+        },
     )
     start_date = forms.DateField(
         label=_("Date the activities start (or started)"),
@@ -110,14 +125,18 @@ class BusinessForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
     city = forms.CharField(
-        label=_("City or town"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+        label=_("City or town"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     province = _province_field()
     postal_code = _postal_code_field()
 
     @classmethod
     def initial_from(cls, registration: Registration) -> dict:
-        initial = {name: getattr(registration, name) for name in cls.base_fields if hasattr(registration, name)}
+        initial = {
+            name: getattr(registration, name) for name in cls.base_fields if hasattr(registration, name)
+        }
         initial["province"] = registration.province or "AB"
         return initial
 
@@ -141,7 +160,9 @@ class ReasonsForm(forms.Form):
         label=_("Why does the business register? Choose every activity that applies."),
         choices=Registration.Reason.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("From TRA's list “When to register”. Selling marked fuel also opens a Tax Exempt Fuel Sales account."),
+        help_text=_(
+            "From TRA's list “When to register”. Selling marked fuel also opens a Tax Exempt Fuel Sales account."
+        ),
         error_messages={"required": services.NO_REASONS, "invalid_choice": services.REASON_UNKNOWN},
     )
 
@@ -177,7 +198,9 @@ class LitresField(forms.DecimalField):
 class LocationForm(RowForm):
     defaults = ("province",)
 
-    name = forms.CharField(label=_("Location name"), max_length=200, help_text=_("For example Leduc bulk plant"))
+    name = forms.CharField(
+        label=_("Location name"), max_length=200, help_text=_("For example Leduc bulk plant")
+    )
     line1 = forms.CharField(label=_("Address or legal land description"), max_length=200)
     city = forms.CharField(label=_("City, town or county"), max_length=100)
     province = _province_field()
@@ -222,7 +245,10 @@ class LocationForm(RowForm):
 class ContactForm(RowForm):
     name = forms.CharField(label=_("Full name"), max_length=200)
     title = forms.CharField(
-        label=_("Role or title"), max_length=120, required=False, help_text=_("For example Controller, or Bookkeeper")
+        label=_("Role or title"),
+        max_length=120,
+        required=False,
+        help_text=_("For example Controller, or Bookkeeper"),
     )
     phone = forms.CharField(
         label=_("Phone"),
@@ -248,7 +274,12 @@ class ContactForm(RowForm):
 
     @staticmethod
     def initial_from(contact) -> dict:
-        return {"name": contact.name, "title": contact.title, "phone": contact.phone_display, "email": contact.email}
+        return {
+            "name": contact.name,
+            "title": contact.title,
+            "phone": contact.phone_display,
+            "email": contact.email,
+        }
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -261,10 +292,18 @@ class RowFormSet(forms.BaseFormSet):
 
 
 LocationFormSet = forms.formset_factory(
-    LocationForm, formset=RowFormSet, extra=0, max_num=services.MAX_LOCATIONS, absolute_max=services.MAX_LOCATIONS
+    LocationForm,
+    formset=RowFormSet,
+    extra=0,
+    max_num=services.MAX_LOCATIONS,
+    absolute_max=services.MAX_LOCATIONS,
 )
 ContactFormSet = forms.formset_factory(
-    ContactForm, formset=RowFormSet, extra=0, max_num=services.MAX_CONTACTS, absolute_max=services.MAX_CONTACTS
+    ContactForm,
+    formset=RowFormSet,
+    extra=0,
+    max_num=services.MAX_CONTACTS,
+    absolute_max=services.MAX_CONTACTS,
 )
 
 
@@ -273,7 +312,10 @@ class BankingForm(forms.Form):
         label=_("How should TRA pay refunds?"),
         choices=YES_NO_DEPOSIT,
         widget=forms.RadioSelect,
-        error_messages={"required": services.BANKING_UNANSWERED, "invalid_choice": services.BANKING_UNANSWERED},
+        error_messages={
+            "required": services.BANKING_UNANSWERED,
+            "invalid_choice": services.BANKING_UNANSWERED,
+        },
     )
     institution_number = forms.CharField(
         label=_("Institution number"),
@@ -294,14 +336,18 @@ class BankingForm(forms.Form):
         max_length=20,
         required=False,
         help_text=_("7 to 12 digits"),
-        widget=NeverRenderedInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        widget=NeverRenderedInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     account_number_again = forms.CharField(
         label=_("Account number again"),
         max_length=20,
         required=False,
         help_text=_("To catch a typing mistake: refunds go to this account."),
-        widget=NeverRenderedInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        widget=NeverRenderedInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     holder_name = forms.CharField(
         label=_("Name of the account holder"),
@@ -310,7 +356,13 @@ class BankingForm(forms.Form):
         help_text=_("As the bank knows it, usually the business's legal name"),
     )
 
-    BANK_FIELDS = ("institution_number", "transit_number", "account_number", "account_number_again", "holder_name")
+    BANK_FIELDS = (
+        "institution_number",
+        "transit_number",
+        "account_number",
+        "account_number_again",
+        "holder_name",
+    )
 
     def __init__(self, *args, saved_last4: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -318,7 +370,9 @@ class BankingForm(forms.Form):
         # The bank fields are needed for direct deposit only (and the account number not when one is saved).
         by_deposit = not self.is_bound or self.data.get("wants_direct_deposit") == "yes"
         for name in self.BANK_FIELDS:
-            self.fields[name].required = by_deposit and not (saved_last4 and name.startswith("account_number"))
+            self.fields[name].required = by_deposit and not (
+                saved_last4 and name.startswith("account_number")
+            )
         if saved_last4:
             self.fields["account_number"].help_text = _(
                 "7 to 12 digits. Leave both account number boxes empty to keep the bank account ending in %(last4)s."
@@ -357,7 +411,11 @@ class BankingForm(forms.Form):
                 self.add_error(field, error)
         if not self.has_error("holder_name") and not cleaned.get("holder_name", "").strip():
             self.add_error("holder_name", services.REQUIRED)
-        if not cleaned["keep_saved_account"] and not self.has_error("account_number") and not self.has_error("account_number_again"):
+        if (
+            not cleaned["keep_saved_account"]
+            and not self.has_error("account_number")
+            and not self.has_error("account_number_again")
+        ):
             if cleaned["account_number"] != again.replace(" ", "").replace("-", ""):
                 self.add_error("account_number_again", BANK_ACCOUNTS_DIFFER)
         return cleaned

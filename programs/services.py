@@ -69,7 +69,9 @@ def reference_data_load(*, using: str = "default") -> None:
             for r in fuel_rows
         )
         Holiday.objects.using(using).all().delete()
-        Holiday.objects.using(using).bulk_create(Holiday(date=day, name=name) for day, name in dates.holidays().items())
+        Holiday.objects.using(using).bulk_create(
+            Holiday(date=day, name=name) for day, name in dates.holidays().items()
+        )
 
 
 def _event(*, account: ProgramAccount, kind: str, actor: User | None, detail: str = "") -> None:
@@ -77,12 +79,19 @@ def _event(*, account: ProgramAccount, kind: str, actor: User | None, detail: st
 
 
 @transaction.atomic
-def taxpayer_create(*, legal_name: str, bin: str | None = None, kind: str = Taxpayer.Kind.BUSINESS, by: User | None = None) -> Taxpayer:  # noqa: A002
+def taxpayer_create(
+    *, legal_name: str, bin: str | None = None, kind: str = Taxpayer.Kind.BUSINESS, by: User | None = None
+) -> Taxpayer:  # noqa: A002
     """A new taxpayer; a BIN is assigned when none is given (registration of a new business)."""
     taxpayer = Taxpayer(legal_name=legal_name, bin=bin or bin_allocate(), kind=kind)
     taxpayer.full_clean()
     taxpayer.save()
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.CHANGE, action="taxpayer created", detail=f"{legal_name} BIN {taxpayer.bin}")
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="taxpayer created",
+        detail=f"{legal_name} BIN {taxpayer.bin}",
+    )
     return taxpayer
 
 
@@ -98,15 +107,28 @@ def bin_allocate() -> str:
 
 @transaction.atomic
 def account_open(
-    *, taxpayer: Taxpayer, program: Program, effective_date: date, by: User | None = None, trade_name: str = "", mailing_address: dict[str, Any] | None = None
+    *,
+    taxpayer: Taxpayer,
+    program: Program,
+    effective_date: date,
+    by: User | None = None,
+    trade_name: str = "",
+    mailing_address: dict[str, Any] | None = None,
 ) -> ProgramAccount:
-    last = ProgramAccount.objects.select_for_update().filter(taxpayer=taxpayer, program=program).order_by("-sequence").first()
+    last = (
+        ProgramAccount.objects.select_for_update()
+        .filter(taxpayer=taxpayer, program=program)
+        .order_by("-sequence")
+        .first()
+    )
     sequence = (last.sequence + 1) if last else 1
     account = ProgramAccount(
         taxpayer=taxpayer,
         program=program,
         sequence=sequence,
-        number=ProgramAccount.compose_number(bin=taxpayer.bin, program_number=program.number, sequence=sequence),
+        number=ProgramAccount.compose_number(
+            bin=taxpayer.bin, program_number=program.number, sequence=sequence
+        ),
         trade_name=trade_name,
         effective_date=effective_date,
     )
@@ -117,7 +139,13 @@ def account_open(
         address.full_clean()
         address.save()
     _event(account=account, kind="opened", actor=by, detail=f"effective {effective_date.isoformat()}")
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.CHANGE, action="account opened", account_number=account.number, capacity="staff" if by else "")
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="account opened",
+        account_number=account.number,
+        capacity="staff" if by else "",
+    )
     return account
 
 
@@ -128,8 +156,19 @@ def account_close(*, account: ProgramAccount, closed_on: date, by: User, reason:
     account.status = ProgramAccount.Status.CLOSED
     account.closed_on = closed_on
     account.save(update_fields=["status", "closed_on"])
-    _event(account=account, kind="closed", actor=by, detail=f"closed on {closed_on.isoformat()}. {reason}".strip())
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.CHANGE, action="account closed", account_number=account.number, capacity="staff")
+    _event(
+        account=account,
+        kind="closed",
+        actor=by,
+        detail=f"closed on {closed_on.isoformat()}. {reason}".strip(),
+    )
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="account closed",
+        account_number=account.number,
+        capacity="staff",
+    )
     return account
 
 
@@ -139,19 +178,38 @@ def account_reopen(*, account: ProgramAccount, by: User) -> ProgramAccount:
     account.closed_on = None
     account.save(update_fields=["status", "closed_on"])
     _event(account=account, kind="reopened", actor=by)
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.CHANGE, action="account reopened", account_number=account.number, capacity="staff")
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="account reopened",
+        account_number=account.number,
+        capacity="staff",
+    )
     return account
 
 
 @transaction.atomic
-def account_transfer(*, account: ProgramAccount, to_taxpayer: Taxpayer, by: User, reason: str = "") -> ProgramAccount:
+def account_transfer(
+    *, account: ProgramAccount, to_taxpayer: Taxpayer, by: User, reason: str = ""
+) -> ProgramAccount:
     """Move an account to another taxpayer (sale, amalgamation). The number stays: it names the account, and
     the BIN inside it is the BIN at opening (docs/account-numbers.md). Access is reset by the caller."""
     before = account.taxpayer
     account.taxpayer = to_taxpayer
     account.save(update_fields=["taxpayer"])
-    _event(account=account, kind="transferred", actor=by, detail=f"from {before} to {to_taxpayer}. {reason}".strip())
-    access_log_record(actor=by, kind=AccessLogEntry.Kind.CHANGE, action="account transferred", account_number=account.number, capacity="staff")
+    _event(
+        account=account,
+        kind="transferred",
+        actor=by,
+        detail=f"from {before} to {to_taxpayer}. {reason}".strip(),
+    )
+    access_log_record(
+        actor=by,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="account transferred",
+        account_number=account.number,
+        capacity="staff",
+    )
     return account
 
 
@@ -165,9 +223,15 @@ def account_transfer(*, account: ProgramAccount, to_taxpayer: Taxpayer, by: User
 ADDRESS_KIND_UNKNOWN = _("Choose the mailing address or the business location.")
 CONTACT_NEEDS_PHONE_OR_EMAIL = _("Give a phone number or an e-mail address, so TRA can reach this person.")
 NO_DIRECT_DEPOSIT = _("This account has no direct deposit to remove.")
-TWO_FACTOR_REFUSED = _("That code is not correct, or it was already used. Enter the 6-digit code your authenticator app shows now.")
-TWO_FACTOR_NO_DEVICE = _("Set up an authenticator app under Two-factor verification first: a change of direct deposit needs its code.")
-TWO_FACTOR_WAIT = _("Too many wrong codes in a row. Wait a minute, then enter the code your authenticator app shows then.")
+TWO_FACTOR_REFUSED = _(
+    "That code is not correct, or it was already used. Enter the 6-digit code your authenticator app shows now."
+)
+TWO_FACTOR_NO_DEVICE = _(
+    "Set up an authenticator app under Two-factor verification first: a change of direct deposit needs its code."
+)
+TWO_FACTOR_WAIT = _(
+    "Too many wrong codes in a row. Wait a minute, then enter the code your authenticator app shows then."
+)
 OTP_FIELD = "otp_token"
 
 CAPACITY_WORDS = {
@@ -186,16 +250,30 @@ ADDRESS_SUBJECT: dict[str, str] = {
 # What the owners' e-mail says happened: (subject, action) -> phrase. No values, only the kind of change.
 CHANGE_PHRASES: dict[tuple[str, str], StrOrPromise] = {
     (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.ADDED): _("a mailing address was added"),
-    (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.CHANGED): _("the mailing address was changed"),
-    (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.REMOVED): _("the mailing address was removed"),
-    (AccountChange.Subject.LOCATION_ADDRESS, AccountChange.Action.ADDED): _("a business location address was added"),
-    (AccountChange.Subject.LOCATION_ADDRESS, AccountChange.Action.CHANGED): _("the business location address was changed"),
-    (AccountChange.Subject.LOCATION_ADDRESS, AccountChange.Action.REMOVED): _("the business location address was removed"),
+    (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.CHANGED): _(
+        "the mailing address was changed"
+    ),
+    (AccountChange.Subject.MAILING_ADDRESS, AccountChange.Action.REMOVED): _(
+        "the mailing address was removed"
+    ),
+    (AccountChange.Subject.LOCATION_ADDRESS, AccountChange.Action.ADDED): _(
+        "a business location address was added"
+    ),
+    (AccountChange.Subject.LOCATION_ADDRESS, AccountChange.Action.CHANGED): _(
+        "the business location address was changed"
+    ),
+    (AccountChange.Subject.LOCATION_ADDRESS, AccountChange.Action.REMOVED): _(
+        "the business location address was removed"
+    ),
     (AccountChange.Subject.CONTACT, AccountChange.Action.ADDED): _("a contact person was added"),
-    (AccountChange.Subject.CONTACT, AccountChange.Action.CHANGED): _("a contact person's details were changed"),
+    (AccountChange.Subject.CONTACT, AccountChange.Action.CHANGED): _(
+        "a contact person's details were changed"
+    ),
     (AccountChange.Subject.CONTACT, AccountChange.Action.REMOVED): _("a contact person was removed"),
     (AccountChange.Subject.DIRECT_DEPOSIT, AccountChange.Action.ADDED): _("direct deposit was set up"),
-    (AccountChange.Subject.DIRECT_DEPOSIT, AccountChange.Action.CHANGED): _("the direct deposit bank account was changed"),
+    (AccountChange.Subject.DIRECT_DEPOSIT, AccountChange.Action.CHANGED): _(
+        "the direct deposit bank account was changed"
+    ),
     (AccountChange.Subject.DIRECT_DEPOSIT, AccountChange.Action.REMOVED): _(
         "direct deposit was removed; refunds will go by cheque to the mailing address of record"
     ),
@@ -255,7 +333,9 @@ def _record_change(
         role = CAPACITY_WORDS.get(capacity)
         email_queue(
             to=recipients,
-            subject=str(_("TRACS: account %(number)s: %(what)s") % {"number": account.number, "what": phrase}),
+            subject=str(
+                _("TRACS: account %(number)s: %(what)s") % {"number": account.number, "what": phrase}
+            ),
             body=str(
                 _(
                     "In TRACS, %(what)s for account %(number)s (%(program)s) on %(day)s at %(time)s Alberta time, by %(who)s%(role)s.\n\n"
@@ -284,7 +364,13 @@ def _record_change(
 
 def _address_values(*, line1: str, line2: str, city: str, province: str, postal_code: str) -> dict[str, Any]:
     """Normalized address values, or a ValidationError naming each field that is wrong."""
-    values = {"line1": line1.strip(), "line2": line2.strip(), "city": city.strip(), "province": "", "postal_code": ""}
+    values = {
+        "line1": line1.strip(),
+        "line2": line2.strip(),
+        "city": city.strip(),
+        "province": "",
+        "postal_code": "",
+    }
     errors: dict[str, list[ValidationError]] = {}
     for name in ("line1", "city"):
         if not values[name]:
@@ -364,7 +450,11 @@ def address_snapshots(*, account: ProgramAccount) -> dict[str, dict[str, Any] | 
 
 
 def staff_address_changes_record(
-    *, account: ProgramAccount, before: dict[str, dict[str, Any] | None], by: User, request: HttpRequest | None = None
+    *,
+    account: ProgramAccount,
+    before: dict[str, dict[str, Any] | None],
+    by: User,
+    request: HttpRequest | None = None,
 ) -> list[AccountChange]:
     """Staff edit an account's addresses in Django admin, whose inline saves them (validated by
     programs.forms.AddressAdminForm). This keeps the same history as a change made in the portal, comparing
@@ -400,7 +490,13 @@ def staff_address_changes_record(
 
 
 def _contact_values(*, name: str, title: str, phone: str, email: str) -> dict[str, Any]:
-    values = {"name": name.strip(), "title": title.strip(), "phone": "", "phone_extension": "", "email": email.strip().lower()}
+    values = {
+        "name": name.strip(),
+        "title": title.strip(),
+        "phone": "",
+        "phone_extension": "",
+        "email": email.strip().lower(),
+    }
     errors: dict[str, list[ValidationError]] = {}
     if not values["name"]:
         errors["name"] = [ValidationError(_("This field is required."), code="required")]
@@ -423,7 +519,8 @@ def _contact_values(*, name: str, title: str, phone: str, email: str) -> dict[st
 
 def _contact_snapshot(contact: Contact) -> dict[str, Any]:
     return {
-        name: getattr(contact, name) for name in ("name", "title", "phone", "phone_extension", "email", "is_primary")
+        name: getattr(contact, name)
+        for name in ("name", "title", "phone", "phone_extension", "email", "is_primary")
     }
 
 
@@ -552,7 +649,9 @@ def contact_remove(
 # --- Direct deposit ---
 
 
-def _deposit_values(*, institution_number: str, transit_number: str, account_number: str, holder_name: str) -> dict[str, Any]:
+def _deposit_values(
+    *, institution_number: str, transit_number: str, account_number: str, holder_name: str
+) -> dict[str, Any]:
     values: dict[str, str] = {"holder_name": holder_name.strip()}
     errors: dict[str, list[ValidationError]] = {}
     for field, typed, normalize in (
@@ -591,7 +690,9 @@ def _deposit_snapshot(deposit: DirectDeposit | None) -> dict[str, Any] | None:
     }
 
 
-def _fresh_two_factor(*, user: User, token: str, account: ProgramAccount, request: HttpRequest | None) -> None:
+def _fresh_two_factor(
+    *, user: User, token: str, account: ProgramAccount, request: HttpRequest | None
+) -> None:
     """A sensitive change needs the code the person's authenticator shows now, even in a verified session:
     a session left open, or taken over, must not be enough to send refunds elsewhere.
 
@@ -642,7 +743,9 @@ def direct_deposit_set(
         holder_name=holder_name,
     )
     _fresh_two_factor(user=by, token=otp_token, account=account, request=request)
-    return _direct_deposit_write(account=account, values=values, by=by, capacity=capacity, notify=notify, request=request)
+    return _direct_deposit_write(
+        account=account, values=values, by=by, capacity=capacity, notify=notify, request=request
+    )
 
 
 @transaction.atomic
@@ -658,9 +761,14 @@ def _direct_deposit_write(
     account = _lock(account)
     deposit = DirectDeposit.objects.filter(account=account).first()
     before = _deposit_snapshot(deposit)
-    if deposit is not None and all(
-        getattr(deposit, name) == values[name] for name in ("institution_number", "transit_number", "holder_name")
-    ) and decrypt(deposit.account_number_encrypted) == values["account_number"]:
+    if (
+        deposit is not None
+        and all(
+            getattr(deposit, name) == values[name]
+            for name in ("institution_number", "transit_number", "holder_name")
+        )
+        and decrypt(deposit.account_number_encrypted) == values["account_number"]
+    ):
         return None
     if deposit is None:
         deposit = DirectDeposit(account=account)
@@ -765,10 +873,17 @@ def _message_notices(*, accounts_by_recipient: dict[str, list[ProgramAccount]]) 
         numbers = sorted({account.number for account in accounts})
         if len(numbers) == 1:
             account = accounts[0]
-            subject = _("TRACS: a message from TRA is waiting for account %(number)s") % {"number": account.number}
-            where = _("for account %(number)s (%(program)s)") % {"number": account.number, "program": account.program.name}
+            subject = _("TRACS: a message from TRA is waiting for account %(number)s") % {
+                "number": account.number
+            }
+            where = _("for account %(number)s (%(program)s)") % {
+                "number": account.number,
+                "program": account.program.name,
+            }
         else:
-            subject = _("TRACS: messages from TRA are waiting for %(count)s of your accounts") % {"count": len(numbers)}
+            subject = _("TRACS: messages from TRA are waiting for %(count)s of your accounts") % {
+                "count": len(numbers)
+            }
             where = _("for accounts %(numbers)s") % {"numbers": ", ".join(numbers)}
         body = _(
             "A message from Tax and Revenue Administration is waiting for you in TRACS %(where)s.\n\n"
@@ -780,7 +895,9 @@ def _message_notices(*, accounts_by_recipient: dict[str, list[ProgramAccount]]) 
         email_queue(to=[address], subject=str(subject), body=str(body), purpose="message-waiting")
 
 
-def _log_message(*, message: Message, by: User | None, action: str, capacity: str, request: HttpRequest | None) -> None:
+def _log_message(
+    *, message: Message, by: User | None, action: str, capacity: str, request: HttpRequest | None
+) -> None:
     access_log_record(
         actor=by,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -806,7 +923,9 @@ def message_send(
     """A message from TRA to one account; `notify`: whom to tell that it is waiting (one e-mail each)."""
     subject, body = _message_values(subject=subject, body=body)
     now = timezone.now()
-    message = Message(account=account, subject=subject, body=body, sent_at=now, sent_by=by, last_from_tra_at=now)
+    message = Message(
+        account=account, subject=subject, body=body, sent_at=now, sent_by=by, last_from_tra_at=now
+    )
     message.full_clean()
     message.save()
     _log_message(message=message, by=by, action="message from TRA sent", capacity="staff", request=request)
@@ -853,7 +972,11 @@ def message_send_to_program(
     for message, account in zip(messages, accounts, strict=True):
         message.account = account
         _log_message(
-            message=message, by=by, action="message from TRA sent to every account of the program", capacity="staff", request=request
+            message=message,
+            by=by,
+            action="message from TRA sent to every account of the program",
+            capacity="staff",
+            request=request,
         )
         for address in notify_by_account.get(account.pk, ()):
             if address:
@@ -868,13 +991,24 @@ def _reply_body(body: str) -> str:
         raise ValidationError({"body": [ValidationError(REPLY_BODY_REQUIRED, code="required")]})
     if len(body) > REPLY_MAX_CHARS:
         raise ValidationError(
-            {"body": [ValidationError(REPLY_TOO_LONG % {"limit": f"{REPLY_MAX_CHARS:,}", "length": f"{len(body):,}"}, code="max_length")]}
+            {
+                "body": [
+                    ValidationError(
+                        REPLY_TOO_LONG % {"limit": f"{REPLY_MAX_CHARS:,}", "length": f"{len(body):,}"},
+                        code="max_length",
+                    )
+                ]
+            }
         )
     return body
 
 
 def _lock_message(message: Message) -> Message:
-    return Message.objects.select_for_update().select_related("account__taxpayer", "account__program").get(pk=message.pk)
+    return (
+        Message.objects.select_for_update()
+        .select_related("account__taxpayer", "account__program")
+        .get(pk=message.pk)
+    )
 
 
 @transaction.atomic
@@ -891,7 +1025,9 @@ def message_reply(
     message.last_from_client_at = reply.created_at
     message.save(update_fields=["last_from_client_at"])
     message_mark_read(message=message, user=by, at=reply.created_at)
-    _log_message(message=message, by=by, action="answer to a message from TRA sent", capacity=capacity, request=request)
+    _log_message(
+        message=message, by=by, action="answer to a message from TRA sent", capacity=capacity, request=request
+    )
     return reply
 
 
@@ -904,7 +1040,12 @@ def message_answer(
     body = _reply_body(body)
     message = _lock_message(message)
     reply = MessageReply.objects.create(
-        message=message, body=body, author=by, author_name=str(_("Tax and Revenue Administration")), from_tra=True, capacity="staff"
+        message=message,
+        body=body,
+        author=by,
+        author_name=str(_("Tax and Revenue Administration")),
+        from_tra=True,
+        capacity="staff",
     )
     message.last_from_tra_at = reply.created_at
     message.save(update_fields=["last_from_tra_at"])
@@ -937,12 +1078,16 @@ DOCUMENT_REFERENCE_REQUIRED = _(
     "Enter the reference number of the return or claim these documents support (see View Assessment Status)."
 )
 DOCUMENT_NO_FILES = _("Add at least one file.")
-DOCUMENT_TOO_MANY_FILES = _("A submission can have at most %(limit)s files. Remove some, or submit them separately.")
+DOCUMENT_TOO_MANY_FILES = _(
+    "A submission can have at most %(limit)s files. Remove some, or submit them separately."
+)
 DOCUMENT_FILES_EXPIRED = _(
     "Your uploaded files are no longer available (the submission was left unfinished too long). Add them again."
 )
 DOCUMENT_MAX_FILES = 10
-DOCUMENT_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone without doubt
+DOCUMENT_REFERENCE_ALPHABET = (
+    "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone without doubt
+)
 INCOMING_PREFIX = "documents/incoming/"
 # Types a person may choose in the wizard (TRA's own letters are placed by TRA), and those that belong to an
 # in-process return or claim, whose reference number is then required.
@@ -1078,7 +1223,11 @@ def document_submit(
         raise ValidationError({"files": [ValidationError(DOCUMENT_NO_FILES, code="required")]})
     if len(staged) > DOCUMENT_MAX_FILES:
         raise ValidationError(
-            {"files": [ValidationError(DOCUMENT_TOO_MANY_FILES % {"limit": DOCUMENT_MAX_FILES}, code="too_many")]}
+            {
+                "files": [
+                    ValidationError(DOCUMENT_TOO_MANY_FILES % {"limit": DOCUMENT_MAX_FILES}, code="too_many")
+                ]
+            }
         )
     for item in staged:
         token = item.get("token", "")
@@ -1145,7 +1294,8 @@ def _document_write(
         kind = documents.KINDS[item["kind"]]
         with default_storage.open(item["token"], "rb") as temporary:
             name = default_storage.save(
-                f"documents/{account.number}/{document.reference_number}/{position}{kind.extensions[0]}", temporary
+                f"documents/{account.number}/{document.reference_number}/{position}{kind.extensions[0]}",
+                temporary,
             )
         saved.append(name)
         DocumentFile.objects.create(
@@ -1174,7 +1324,10 @@ def _document_write(
         when = timezone.localtime(received_at)
         email_queue(
             to=[actor.email],
-            subject=str(_("TRACS: documents received, reference %(reference)s") % {"reference": document.reference_number}),
+            subject=str(
+                _("TRACS: documents received, reference %(reference)s")
+                % {"reference": document.reference_number}
+            ),
             body=str(
                 _(
                     "Tax and Revenue Administration received the documents you submitted in TRACS for account "
@@ -1232,7 +1385,8 @@ def document_issue(
             buffer = documents.as_file(content)
             checked = documents.check_file(buffer, name=_safe_file_name(name), size=len(content))
             stored = default_storage.save(
-                f"documents/{account.number}/{document.reference_number}/{position}{checked.kind.extensions[0]}", buffer
+                f"documents/{account.number}/{document.reference_number}/{position}{checked.kind.extensions[0]}",
+                buffer,
             )
             saved.append(stored)
             DocumentFile.objects.create(
@@ -1259,13 +1413,20 @@ def document_issue(
         for address in sorted(set(notify)):
             email_queue(
                 to=[address],
-                subject=str(_("TRACS: a document from TRA is available for account %(number)s") % {"number": account.number}),
+                subject=str(
+                    _("TRACS: a document from TRA is available for account %(number)s")
+                    % {"number": account.number}
+                ),
                 body=str(
                     _(
                         "Tax and Revenue Administration placed a document (%(type)s) in TRACS for account %(number)s "
                         "(%(program)s). Sign in to TRACS and open Submit Documents to see it."
                     )
-                    % {"type": document.get_document_type_display(), "number": account.number, "program": account.program.name}
+                    % {
+                        "type": document.get_document_type_display(),
+                        "number": account.number,
+                        "program": account.program.name,
+                    }
                 ),
                 purpose="document-issued",
             )

@@ -27,7 +27,10 @@ def main() -> int:
     for name, text in (("web-components.css", css), ("web-components.js", js)):
         leftover = EXTERNAL_URL.findall(text)
         if leftover:
-            print(f"build_assets: {name} still calls outside hosts: {sorted(set(leftover))[:5]}", file=sys.stderr)
+            print(
+                f"build_assets: {name} still calls outside hosts: {sorted(set(leftover))[:5]}",
+                file=sys.stderr,
+            )
             return 1
         (TARGET / name).write_text(text)
     (ROOT / "static" / "vendor" / ".built").touch()

@@ -71,8 +71,10 @@ def main() -> None:
     ]
     for year in range(2015, 2036):
         for day, name in sorted(holidays(year)):
-            lines.append(f"  - {{date: {day.isoformat()}, name: \"{name}\"}}")
-    Path(__file__).resolve().parent.parent.joinpath("programs/reference/holidays.yaml").write_text("\n".join(lines) + "\n")
+            lines.append(f'  - {{date: {day.isoformat()}, name: "{name}"}}')
+    Path(__file__).resolve().parent.parent.joinpath("programs/reference/holidays.yaml").write_text(
+        "\n".join(lines) + "\n"
+    )
 
 
 if __name__ == "__main__":

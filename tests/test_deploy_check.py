@@ -101,7 +101,20 @@ def test_production_settings_are_hardened_even_if_debug_is_asked_for():
     )
     result = manage("shell", "--no-imports", "-c", code, DEBUG="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-12:] == ["False", "True", "True", "True", "31536000", "True", "True", "True", "DENY", "True", "True", "900"]
+    assert result.stdout.split()[-12:] == [
+        "False",
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "True",
+        "DENY",
+        "True",
+        "True",
+        "900",
+    ]
 
 
 @pytest.mark.django_db
@@ -138,7 +151,9 @@ def test_production_refuses_an_email_url_that_delivers_nothing(email_url):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("cache_url", ["locmemcache://", "dummycache://", "filecache:///tmp/tracs-cache", "dbcache://cache"])
+@pytest.mark.parametrize(
+    "cache_url", ["locmemcache://", "dummycache://", "filecache:///tmp/tracs-cache", "dbcache://cache"]
+)
 def test_production_refuses_a_cache_the_web_processes_do_not_share(cache_url):
     """Rate limits counted per worker process multiply by the number of workers: a shared cache only."""
     line = refusal(manage("check", CACHE_URL=cache_url))

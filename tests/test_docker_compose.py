@@ -158,9 +158,13 @@ def test_portal_environment_is_production_with_the_broker_cache_and_database(ser
     assert env["ALLOWED_HOSTS"] == "tracs.alberta.ca"
     assert env["DATABASE_URL"] == "postgres://tracs:s3cret-for-the-test@db:5432/tracs"
     assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
-    assert env["CACHE_URL"] == "redis://redis:6379/1"  # allauth's rate limits, shared by every gunicorn worker
+    assert (
+        env["CACHE_URL"] == "redis://redis:6379/1"
+    )  # allauth's rate limits, shared by every gunicorn worker
     assert env["EMAIL_URL"].startswith("smtp")
-    assert env["OUTBOX_KEY"] == values["OUTBOX_KEY"]  # the operator's own key, never one derived from SECRET_KEY
+    assert (
+        env["OUTBOX_KEY"] == values["OUTBOX_KEY"]
+    )  # the operator's own key, never one derived from SECRET_KEY
     assert env["MEDIA_ROOT"] == "/data/media"
     assert "DEBUG" not in env
 
@@ -184,7 +188,11 @@ def test_every_variable_given_to_the_portal_is_one_the_settings_read():
 
 
 def test_compose_environment_passes_check_deploy():
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(environment("web", deployment_values()))
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -211,13 +219,19 @@ def test_the_web_command_serves_and_its_health_check_passes_under_production_set
     database, then the web service's own health check against it; and shows a plain-HTTP probe without the
     proxy's header would be redirected, which is why the check sends it."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(environment("web", deployment_values()))
     # The machine's Redis (scripts/ensure_services.sh) for compose's: production takes only a shared cache.
-    env.update(DATABASE_URL=database_url(), CACHE_URL="redis://127.0.0.1:6379/14", CELERY_BROKER_URL="memory://")
+    env.update(
+        DATABASE_URL=database_url(), CACHE_URL="redis://127.0.0.1:6379/14", CELERY_BROKER_URL="memory://"
+    )
     cmd = [arg if not arg.startswith("--bind=") else f"--bind=127.0.0.1:{port}" for arg in command("web")]
     cmd = [str(Path(sys.executable).with_name("gunicorn")), *cmd[1:], "--workers=1"]
-    server = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        cmd, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -231,21 +245,33 @@ def test_the_web_command_serves_and_its_health_check_passes_under_production_set
         # gunicorn listens before its worker has loaded the portal, which takes longer than the check's 5 s on a
         # loaded machine (compose gives the check a start_period for this): one request first, with time to spare.
         warm_up = urllib.request.Request(
-            f"http://127.0.0.1:{port}/healthz", headers={"Host": "tracs.alberta.ca", "X-Forwarded-Proto": "https"}
+            f"http://127.0.0.1:{port}/healthz",
+            headers={"Host": "tracs.alberta.ca", "X-Forwarded-Proto": "https"},
         )
         try:
             urllib.request.urlopen(warm_up, timeout=60).close()  # noqa: S310 - the test's own local server
         except urllib.error.HTTPError:
             pass  # answered: the worker is up, and the check below says what is wrong
         check = SERVICES["web"]["healthcheck"]["test"][3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-        result = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=30, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=30, check=False
+        )
         if result.returncode != 0:
             server.terminate()
-            pytest.fail(f"health check failed: {result.stderr[-500:]}\nserver: {server.communicate(timeout=30)[1][-3000:]}")
+            pytest.fail(
+                f"health check failed: {result.stderr[-500:]}\nserver: {server.communicate(timeout=30)[1][-3000:]}"
+            )
 
         without_proxy_header = check.replace(", 'X-Forwarded-Proto': 'https'", "")
         assert without_proxy_header != check
-        result = subprocess.run([sys.executable, "-c", without_proxy_header], env=env, capture_output=True, text=True, timeout=30, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", without_proxy_header],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         assert result.returncode != 0  # redirected to https://, which nothing answers here
     finally:
         server.terminate()

@@ -89,7 +89,9 @@ def test_post_with_the_csrf_token_of_the_page_works():
     client = Client(enforce_csrf_checks=True)
     client.get("/auth/login/")
     token = client.cookies["csrftoken"].value
-    response = client.post("/auth/login/", {"login": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/auth/login/", {"login": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
 
 

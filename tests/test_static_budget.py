@@ -37,7 +37,12 @@ class AssetFinder(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "link" and attributes.get("href") and set((attributes.get("rel") or "").split()) & {"stylesheet", "icon", "preload", "modulepreload"}:
+        if (
+            tag == "link"
+            and attributes.get("href")
+            and set((attributes.get("rel") or "").split())
+            & {"stylesheet", "icon", "preload", "modulepreload"}
+        ):
             self.urls.append(attributes["href"])
         elif tag in {"script", "img", "source"} and attributes.get("src"):
             self.urls.append(attributes["src"])
@@ -100,8 +105,12 @@ def test_first_visit_transfers_at_most_500_kb(sign_in_page, static_root):
     html_size = len(response.content)  # HTML is sent as is (no gzip middleware: BREACH)
     assets = {url: compressed_size(static_root, url) for url in set(urls)}
     total = html_size + sum(assets.values())
-    report = ", ".join(f"{url.rsplit('/', 1)[-1]} {size / 1024:.1f} KB" for url, size in sorted(assets.items()))
-    assert total <= FIRST_VISIT_BUDGET, f"first visit {total / 1024:.1f} KB > 500 KB: HTML {html_size / 1024:.1f} KB, {report}"
+    report = ", ".join(
+        f"{url.rsplit('/', 1)[-1]} {size / 1024:.1f} KB" for url, size in sorted(assets.items())
+    )
+    assert total <= FIRST_VISIT_BUDGET, (
+        f"first visit {total / 1024:.1f} KB > 500 KB: HTML {html_size / 1024:.1f} KB, {report}"
+    )
 
 
 @pytest.mark.django_db
@@ -148,7 +157,10 @@ def test_the_project_settings_use_the_manifest_storage_and_a_year_of_caching():
     from tracs import settings as project  # as configured, before tests/conftest.py swaps the storage
 
     assert project.WHITENOISE_MAX_AGE == ONE_YEAR  # for the few files without a hash in their name
-    assert project.STORAGES["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert (
+        project.STORAGES["staticfiles"]["BACKEND"]
+        == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
 
 
 @pytest.mark.django_db

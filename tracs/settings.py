@@ -40,7 +40,9 @@ def _development_secret_key() -> str:
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
-        raise environ.ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters when TRACS_PRODUCTION=1")
+        raise environ.ImproperlyConfigured(
+            "SECRET_KEY must be a random string of 50 or more characters when TRACS_PRODUCTION=1"
+        )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
@@ -371,7 +373,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     # The automatic assessment of clean returns and clean claims, hourly.
-    "assessments-assess-clean-returns": {"task": "assessments.tasks.assess_clean_returns", "schedule": 3600.0},
+    "assessments-assess-clean-returns": {
+        "task": "assessments.tasks.assess_clean_returns",
+        "schedule": 3600.0,
+    },
     "assessments-assess-clean-claims": {"task": "assessments.tasks.assess_clean_claims", "schedule": 3600.0},
     # Approved refunds issued (and their payment files closed) once a day, early in the morning, so each day's
     # files go to the bank together.
@@ -402,7 +407,9 @@ LOGGING = {
         # An intended 403 is one line; 500s keep their traceback.
         "django.request": {"filters": ["expected_refusal"]},
         # kombu's hostname warning means nothing for the file transport, which has no host.
-        "kombu.connection": {"filters": ["file_broker_hostname"] if CELERY_BROKER_URL == "filesystem://" else []},
+        "kombu.connection": {
+            "filters": ["file_broker_hostname"] if CELERY_BROKER_URL == "filesystem://" else []
+        },
     },
 }
 
@@ -424,7 +431,9 @@ TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
 TRACS_RETURN_REMINDER_DAYS = env.int("TRACS_RETURN_REMINDER_DAYS", default=7)
 TRACS_NOTICE_REMINDER_DAYS = env.int("TRACS_NOTICE_REMINDER_DAYS", default=7)
 # Refunds above this amount (dollars) need a second approval by another member of staff (assessments/refunds.py).
-TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(env.str("TRACS_REFUND_SECOND_APPROVAL_ABOVE", default="10000.00"))
+TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(
+    env.str("TRACS_REFUND_SECOND_APPROVAL_ABOVE", default="10000.00")
+)
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 

@@ -4,19 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_pin_pinattempt'),
+        ("accounts", "0002_pin_pinattempt"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxemail',
-            name='dedupe_key',
+            model_name="outboxemail",
+            name="dedupe_key",
             field=models.CharField(blank=True, editable=False, max_length=200, null=True),
         ),
         migrations.AddConstraint(
-            model_name='outboxemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('dedupe_key__isnull', False)), fields=('dedupe_key',), name='outbox_dedupe_key_once'),
+            model_name="outboxemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dedupe_key__isnull", False)),
+                fields=("dedupe_key",),
+                name="outbox_dedupe_key_once",
+            ),
         ),
     ]

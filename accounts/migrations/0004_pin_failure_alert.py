@@ -6,30 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_outbox_dedupe_key'),
+        ("accounts", "0003_outbox_dedupe_key"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PinFailureAlert',
+            name="PinFailureAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_number', models.CharField(db_index=True, max_length=20, verbose_name='account number')),
-                ('day', models.DateField(verbose_name='day (Alberta time)')),
-                ('failures', models.PositiveIntegerField(verbose_name='wrong entries that day')),
-                ('people', models.PositiveIntegerField(verbose_name='profiles that made them')),
-                ('raised_at', models.DateTimeField(auto_now_add=True, verbose_name='raised at')),
-                ('last_failure_at', models.DateTimeField(verbose_name='last wrong entry')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='handled at')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "account_number",
+                    models.CharField(db_index=True, max_length=20, verbose_name="account number"),
+                ),
+                ("day", models.DateField(verbose_name="day (Alberta time)")),
+                ("failures", models.PositiveIntegerField(verbose_name="wrong entries that day")),
+                ("people", models.PositiveIntegerField(verbose_name="profiles that made them")),
+                ("raised_at", models.DateTimeField(auto_now_add=True, verbose_name="raised at")),
+                ("last_failure_at", models.DateTimeField(verbose_name="last wrong entry")),
+                ("handled_at", models.DateTimeField(blank=True, null=True, verbose_name="handled at")),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handled by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'repeated wrong PIN entries alert',
-                'verbose_name_plural': 'repeated wrong PIN entries alerts',
-                'ordering': [models.OrderBy(models.F('handled_at'), descending=True, nulls_first=True), '-day', '-raised_at'],
-                'constraints': [models.UniqueConstraint(fields=('account_number', 'day'), name='pin_failure_alert_once_a_day')],
+                "verbose_name": "repeated wrong PIN entries alert",
+                "verbose_name_plural": "repeated wrong PIN entries alerts",
+                "ordering": [
+                    models.OrderBy(models.F("handled_at"), descending=True, nulls_first=True),
+                    "-day",
+                    "-raised_at",
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account_number", "day"), name="pin_failure_alert_once_a_day"
+                    )
+                ],
             },
         ),
     ]

@@ -7,216 +7,545 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('filings', '0001_initial'),
-        ('programs', '0002_taxpayer_programaccount_bulkfuellocation_and_more'),
+        ("filings", "0001_initial"),
+        ("programs", "0002_taxpayer_programaccount_bulkfuellocation_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReturnToAssess',
-            fields=[
-            ],
+            name="ReturnToAssess",
+            fields=[],
             options={
-                'verbose_name': 'return to assess',
-                'verbose_name_plural': 'returns to assess (assessment queue)',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "return to assess",
+                "verbose_name_plural": "returns to assess (assessment queue)",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('filings.fueltaxreturn',),
+            bases=("filings.fueltaxreturn",),
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField(verbose_name='period start')),
-                ('period_end', models.DateField(verbose_name='period end')),
-                ('sequence', models.PositiveSmallIntegerField(verbose_name='sequence in the period')),
-                ('kind', models.CharField(choices=[('assessment', 'Assessment'), ('reassessment', 'Reassessment')], max_length=12)),
-                ('assessed_at', models.DateTimeField(verbose_name='assessed')),
-                ('assessed_on', models.DateField(help_text='The date of the notice (in Alberta)', verbose_name='date of assessment')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('reported_tax', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='tax reported')),
-                ('recomputed_tax', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='tax recomputed')),
-                ('difference', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='difference (recomputed less reported)')),
-                ('tolerance', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='tolerance applied')),
-                ('tolerance_effective_from', models.DateField(verbose_name='tolerance in force from')),
-                ('tolerance_source', models.CharField(max_length=500, verbose_name='tolerance source')),
-                ('tolerance_applied', models.BooleanField(help_text='The difference was within the tolerance: neither collected nor refunded', verbose_name='within tolerance')),
-                ('assessed_tax', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='tax assessed')),
-                ('previously_assessed_tax', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='tax assessed before')),
-                ('change', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='change posted to the ledger')),
-                ('payment_due_on', models.DateField(verbose_name='payment due date')),
-                ('objection_deadline', models.DateField(verbose_name='object by')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='programs.programaccount')),
-                ('assessed_by', models.ForeignKey(blank=True, help_text='Empty: assessed automatically (a clean return)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tax_return', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='filings.fueltaxreturn')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period start")),
+                ("period_end", models.DateField(verbose_name="period end")),
+                ("sequence", models.PositiveSmallIntegerField(verbose_name="sequence in the period")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("assessment", "Assessment"), ("reassessment", "Reassessment")],
+                        max_length=12,
+                    ),
+                ),
+                ("assessed_at", models.DateTimeField(verbose_name="assessed")),
+                (
+                    "assessed_on",
+                    models.DateField(
+                        help_text="The date of the notice (in Alberta)", verbose_name="date of assessment"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "reported_tax",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="tax reported"),
+                ),
+                (
+                    "recomputed_tax",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="tax recomputed"),
+                ),
+                (
+                    "difference",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, verbose_name="difference (recomputed less reported)"
+                    ),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(decimal_places=2, max_digits=10, verbose_name="tolerance applied"),
+                ),
+                ("tolerance_effective_from", models.DateField(verbose_name="tolerance in force from")),
+                ("tolerance_source", models.CharField(max_length=500, verbose_name="tolerance source")),
+                (
+                    "tolerance_applied",
+                    models.BooleanField(
+                        help_text="The difference was within the tolerance: neither collected nor refunded",
+                        verbose_name="within tolerance",
+                    ),
+                ),
+                (
+                    "assessed_tax",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="tax assessed"),
+                ),
+                (
+                    "previously_assessed_tax",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="tax assessed before"),
+                ),
+                (
+                    "change",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, verbose_name="change posted to the ledger"
+                    ),
+                ),
+                ("payment_due_on", models.DateField(verbose_name="payment due date")),
+                ("objection_deadline", models.DateField(verbose_name="object by")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: assessed automatically (a clean return)",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tax_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="filings.fueltaxreturn",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assessment',
-                'ordering': ['-period_start', '-sequence'],
+                "verbose_name": "assessment",
+                "ordering": ["-period_start", "-sequence"],
             },
         ),
         migrations.CreateModel(
-            name='AssessmentLine',
+            name="AssessmentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fuel', models.CharField(max_length=40)),
-                ('category', models.CharField(choices=[('taxable', 'Taxable sales and removals'), ('fdr_to_fdr', 'Sold to another full direct remitter (FDR)'), ('import_for_fdr', "Imported for delivery to an FDR's terminal or refinery"), ('exempt_consumer', 'Sold to an exempt consumer with evidence of eligibility (FT-4)'), ('railway', 'Sold to a registered railway for use in a locomotive'), ('export_bulk', 'Sold for direct export from Alberta in bulk (FT-11)'), ('on_reserve', 'Sold to an eligible consumer on reserve (AITE)'), ('foreign_carrier', 'Sold to a foreign commercial carrier on an international flight from Alberta')], max_length=20)),
-                ('litres_reported', models.DecimalField(decimal_places=3, max_digits=15, verbose_name='litres reported')),
-                ('litres_assessed', models.DecimalField(decimal_places=3, max_digits=15, verbose_name='litres assessed')),
-                ('rate_value', models.DecimalField(blank=True, decimal_places=6, help_text='Empty: not in force', max_digits=10, null=True, verbose_name='rate ($/L)')),
-                ('rate_effective_from', models.DateField(verbose_name='rate in force from')),
-                ('rate_source', models.CharField(max_length=500, verbose_name='rate source')),
-                ('tax_reported', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='tax reported')),
-                ('tax_assessed', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='tax assessed')),
-                ('difference', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='difference')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason for the difference')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='assessments.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fuel", models.CharField(max_length=40)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("taxable", "Taxable sales and removals"),
+                            ("fdr_to_fdr", "Sold to another full direct remitter (FDR)"),
+                            ("import_for_fdr", "Imported for delivery to an FDR's terminal or refinery"),
+                            (
+                                "exempt_consumer",
+                                "Sold to an exempt consumer with evidence of eligibility (FT-4)",
+                            ),
+                            ("railway", "Sold to a registered railway for use in a locomotive"),
+                            ("export_bulk", "Sold for direct export from Alberta in bulk (FT-11)"),
+                            ("on_reserve", "Sold to an eligible consumer on reserve (AITE)"),
+                            (
+                                "foreign_carrier",
+                                "Sold to a foreign commercial carrier on an international flight from Alberta",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "litres_reported",
+                    models.DecimalField(decimal_places=3, max_digits=15, verbose_name="litres reported"),
+                ),
+                (
+                    "litres_assessed",
+                    models.DecimalField(decimal_places=3, max_digits=15, verbose_name="litres assessed"),
+                ),
+                (
+                    "rate_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Empty: not in force",
+                        max_digits=10,
+                        null=True,
+                        verbose_name="rate ($/L)",
+                    ),
+                ),
+                ("rate_effective_from", models.DateField(verbose_name="rate in force from")),
+                ("rate_source", models.CharField(max_length=500, verbose_name="rate source")),
+                (
+                    "tax_reported",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="tax reported"),
+                ),
+                (
+                    "tax_assessed",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="tax assessed"),
+                ),
+                (
+                    "difference",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="difference"),
+                ),
+                (
+                    "reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason for the difference"),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="assessments.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', 'id'],
+                "ordering": ["assessment", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LedgerTransaction',
+            name="LedgerTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_end', models.DateField(verbose_name='period end')),
-                ('kind', models.CharField(choices=[('assessed_tax', 'Assessed tax'), ('claim_credit', 'Refund or credit claimed'), ('penalty', 'Penalty'), ('interest', 'Interest'), ('payment', 'Payment'), ('refund_issued', 'Refund issued'), ('transfer', 'Transfer'), ('write_off', 'Write-off'), ('reversal', 'Reversal or correction')], max_length=16)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Debit (owing more) positive, credit (owing less) negative', max_digits=16, verbose_name='amount')),
-                ('processed_on', models.DateField(verbose_name='processed date')),
-                ('effective_on', models.DateField(help_text='The day the amount counts from (for interest)', verbose_name='effective date')),
-                ('description', models.CharField(max_length=300, verbose_name='description')),
-                ('source_reference', models.CharField(blank=True, max_length=120, verbose_name='source reference')),
-                ('posted_at', models.DateTimeField(verbose_name='posted')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ledger_transactions', to='programs.programaccount')),
-                ('posted_by', models.ForeignKey(blank=True, help_text='Empty: posted by the system', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='assessments.ledgertransaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_end", models.DateField(verbose_name="period end")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assessed_tax", "Assessed tax"),
+                            ("claim_credit", "Refund or credit claimed"),
+                            ("penalty", "Penalty"),
+                            ("interest", "Interest"),
+                            ("payment", "Payment"),
+                            ("refund_issued", "Refund issued"),
+                            ("transfer", "Transfer"),
+                            ("write_off", "Write-off"),
+                            ("reversal", "Reversal or correction"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Debit (owing more) positive, credit (owing less) negative",
+                        max_digits=16,
+                        verbose_name="amount",
+                    ),
+                ),
+                ("processed_on", models.DateField(verbose_name="processed date")),
+                (
+                    "effective_on",
+                    models.DateField(
+                        help_text="The day the amount counts from (for interest)",
+                        verbose_name="effective date",
+                    ),
+                ),
+                ("description", models.CharField(max_length=300, verbose_name="description")),
+                (
+                    "source_reference",
+                    models.CharField(blank=True, max_length=120, verbose_name="source reference"),
+                ),
+                ("posted_at", models.DateTimeField(verbose_name="posted")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger_transactions",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: posted by the system",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="assessments.ledgertransaction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ledger transaction',
-                'ordering': ['-processed_on', '-id'],
+                "verbose_name": "ledger transaction",
+                "ordering": ["-processed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField(verbose_name='period start')),
-                ('period_end', models.DateField(verbose_name='period end')),
-                ('kind', models.CharField(choices=[('assessment', 'Assessment'), ('reassessment', 'Reassessment')], max_length=12)),
-                ('reference', models.CharField(max_length=40, unique=True, verbose_name='notice number')),
-                ('issued_on', models.DateField(verbose_name='date of notice')),
-                ('pdf', models.FileField(max_length=300, upload_to='', verbose_name='PDF')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the PDF')),
-                ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
-                ('rendered_at', models.DateTimeField(verbose_name='rendered')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='programs.programaccount')),
-                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='notice', to='assessments.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period start")),
+                ("period_end", models.DateField(verbose_name="period end")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("assessment", "Assessment"), ("reassessment", "Reassessment")],
+                        max_length=12,
+                    ),
+                ),
+                ("reference", models.CharField(max_length=40, unique=True, verbose_name="notice number")),
+                ("issued_on", models.DateField(verbose_name="date of notice")),
+                ("pdf", models.FileField(max_length=300, upload_to="", verbose_name="PDF")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the PDF")),
+                ("size", models.PositiveIntegerField(verbose_name="size (bytes)")),
+                ("rendered_at", models.DateTimeField(verbose_name="rendered")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notice",
+                        to="assessments.assessment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice',
-                'ordering': ['-issued_on', '-id'],
+                "verbose_name": "notice",
+                "ordering": ["-issued_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='NoticeRead',
+            name="NoticeRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.CharField(max_length=16)),
-                ('opened_at', models.DateTimeField(verbose_name='first opened')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reads', to='assessments.notice')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("capacity", models.CharField(max_length=16)),
+                ("opened_at", models.DateTimeField(verbose_name="first opened")),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reads",
+                        to="assessments.notice",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice read',
-                'ordering': ['notice', 'opened_at'],
+                "verbose_name": "notice read",
+                "ordering": ["notice", "opened_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['account', '-assessed_at'], name='assessments_account_d4aee2_idx'),
+            model_name="assessment",
+            index=models.Index(fields=["account", "-assessed_at"], name="assessments_account_d4aee2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('account', 'period_start', 'sequence'), name='assessment_unique_sequence_per_period'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("account", "period_start", "sequence"), name="assessment_unique_sequence_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'assessment'), ('sequence', 1)), models.Q(('kind', 'reassessment'), ('sequence__gt', 1)), _connector='OR'), name='assessment_kind_matches_sequence'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "assessment"), ("sequence", 1)),
+                    models.Q(("kind", "reassessment"), ("sequence__gt", 1)),
+                    _connector="OR",
+                ),
+                name="assessment_kind_matches_sequence",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('difference', django.db.models.expressions.CombinedExpression(models.F('recomputed_tax'), '-', models.F('reported_tax')))), name='assessment_difference_is_recomputed_less_reported'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "difference",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("recomputed_tax"), "-", models.F("reported_tax")
+                        ),
+                    )
+                ),
+                name="assessment_difference_is_recomputed_less_reported",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('assessed_tax', models.F('reported_tax')), ('tolerance_applied', True)), models.Q(('assessed_tax', models.F('recomputed_tax')), ('tolerance_applied', False)), _connector='OR'), name='assessment_assessed_tax_follows_tolerance'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("assessed_tax", models.F("reported_tax")), ("tolerance_applied", True)),
+                    models.Q(("assessed_tax", models.F("recomputed_tax")), ("tolerance_applied", False)),
+                    _connector="OR",
+                ),
+                name="assessment_assessed_tax_follows_tolerance",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('change', django.db.models.expressions.CombinedExpression(models.F('assessed_tax'), '-', models.F('previously_assessed_tax')))), name='assessment_change_is_assessed_less_before'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "change",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("assessed_tax"), "-", models.F("previously_assessed_tax")
+                        ),
+                    )
+                ),
+                name="assessment_change_is_assessed_less_before",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('recomputed_tax__gte', 0), ('reported_tax__gte', 0), ('tolerance__gte', 0)), name='assessment_amounts_not_negative'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("recomputed_tax__gte", 0), ("reported_tax__gte", 0), ("tolerance__gte", 0)
+                ),
+                name="assessment_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessmentline',
-            constraint=models.UniqueConstraint(fields=('assessment', 'fuel', 'category'), name='assessment_line_one_per_fuel_and_category'),
+            model_name="assessmentline",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "fuel", "category"), name="assessment_line_one_per_fuel_and_category"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessmentline',
-            constraint=models.CheckConstraint(condition=models.Q(('difference', django.db.models.expressions.CombinedExpression(models.F('tax_assessed'), '-', models.F('tax_reported')))), name='assessment_line_difference'),
+            model_name="assessmentline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "difference",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("tax_assessed"), "-", models.F("tax_reported")
+                        ),
+                    )
+                ),
+                name="assessment_line_difference",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessmentline',
-            constraint=models.CheckConstraint(condition=models.Q(('litres_assessed__gte', 0), ('litres_reported__gte', 0), ('tax_assessed__gte', 0)), name='assessment_line_not_negative'),
+            model_name="assessmentline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("litres_assessed__gte", 0), ("litres_reported__gte", 0), ("tax_assessed__gte", 0)
+                ),
+                name="assessment_line_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgertransaction',
-            index=models.Index(fields=['account', '-processed_on', '-id'], name='ledger_account_processed'),
+            model_name="ledgertransaction",
+            index=models.Index(fields=["account", "-processed_on", "-id"], name="ledger_account_processed"),
         ),
         migrations.AddIndex(
-            model_name='ledgertransaction',
-            index=models.Index(fields=['account', 'period_end'], include=('amount',), name='ledger_account_period'),
+            model_name="ledgertransaction",
+            index=models.Index(
+                fields=["account", "period_end"], include=("amount",), name="ledger_account_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgertransaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_reference', ''), _negated=True), fields=('kind', 'source_reference'), name='ledger_one_posting_per_source'),
+            model_name="ledgertransaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_reference", ""), _negated=True),
+                fields=("kind", "source_reference"),
+                name="ledger_one_posting_per_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgertransaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reversal'), ('reverses__isnull', False)), models.Q(models.Q(('kind', 'reversal'), _negated=True), ('reverses__isnull', True)), _connector='OR'), name='ledger_reversal_names_what_it_reverses'),
+            model_name="ledgertransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "reversal"), ("reverses__isnull", False)),
+                    models.Q(models.Q(("kind", "reversal"), _negated=True), ("reverses__isnull", True)),
+                    _connector="OR",
+                ),
+                name="ledger_reversal_names_what_it_reverses",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgertransaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'payment'), _negated=True), ('amount__lt', 0), _connector='OR'), name='ledger_payment_is_credit'),
+            model_name="ledgertransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "payment"), _negated=True), ("amount__lt", 0), _connector="OR"
+                ),
+                name="ledger_payment_is_credit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgertransaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'claim_credit'), _negated=True), ('amount__lt', 0), _connector='OR'), name='ledger_claim_is_credit'),
+            model_name="ledgertransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "claim_credit"), _negated=True), ("amount__lt", 0), _connector="OR"
+                ),
+                name="ledger_claim_is_credit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgertransaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'refund_issued'), _negated=True), ('amount__gt', 0), _connector='OR'), name='ledger_refund_issued_is_debit'),
+            model_name="ledgertransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "refund_issued"), _negated=True), ("amount__gt", 0), _connector="OR"
+                ),
+                name="ledger_refund_issued_is_debit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgertransaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'penalty'), _negated=True), ('amount__gt', 0), _connector='OR'), name='ledger_penalty_is_debit'),
+            model_name="ledgertransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "penalty"), _negated=True), ("amount__gt", 0), _connector="OR"
+                ),
+                name="ledger_penalty_is_debit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(fields=['account', '-issued_on', '-id'], name='notice_account_issued'),
+            model_name="notice",
+            index=models.Index(fields=["account", "-issued_on", "-id"], name="notice_account_issued"),
         ),
         migrations.AddConstraint(
-            model_name='noticeread',
-            constraint=models.UniqueConstraint(fields=('notice', 'user'), name='notice_read_once_per_person'),
+            model_name="noticeread",
+            constraint=models.UniqueConstraint(fields=("notice", "user"), name="notice_read_once_per_person"),
         ),
     ]

@@ -6,49 +6,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0002_append_only'),
-        ('programs', '0006_registrations'),
+        ("assessments", "0002_append_only"),
+        ("programs", "0006_registrations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PaymentImport',
+            name="PaymentImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200, verbose_name='file name')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the file')),
-                ('rows', models.PositiveIntegerField(verbose_name='rows')),
-                ('recorded', models.PositiveIntegerField(verbose_name='payments recorded')),
-                ('already_recorded', models.PositiveIntegerField(verbose_name='rows already recorded (skipped)')),
-                ('imported_at', models.DateTimeField(verbose_name='imported')),
-                ('imported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, verbose_name="file name")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the file")),
+                ("rows", models.PositiveIntegerField(verbose_name="rows")),
+                ("recorded", models.PositiveIntegerField(verbose_name="payments recorded")),
+                (
+                    "already_recorded",
+                    models.PositiveIntegerField(verbose_name="rows already recorded (skipped)"),
+                ),
+                ("imported_at", models.DateTimeField(verbose_name="imported")),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment file import',
-                'ordering': ['-imported_at'],
+                "verbose_name": "payment file import",
+                "ordering": ["-imported_at"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='amount')),
-                ('received_on', models.DateField(verbose_name='received date')),
-                ('method', models.CharField(choices=[('online_banking', 'Online banking'), ('cheque', 'Cheque'), ('wire', 'Wire transfer'), ('eft', 'Electronic funds transfer'), ('other', 'Other')], max_length=16, verbose_name='method')),
-                ('reference', models.CharField(max_length=60, unique=True, verbose_name='reference')),
-                ('recorded_at', models.DateTimeField(verbose_name='recorded')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='programs.programaccount')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('payment_import', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='assessments.paymentimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=16, verbose_name="amount")),
+                ("received_on", models.DateField(verbose_name="received date")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("online_banking", "Online banking"),
+                            ("cheque", "Cheque"),
+                            ("wire", "Wire transfer"),
+                            ("eft", "Electronic funds transfer"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="method",
+                    ),
+                ),
+                ("reference", models.CharField(max_length=60, unique=True, verbose_name="reference")),
+                ("recorded_at", models.DateTimeField(verbose_name="recorded")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "payment_import",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="assessments.paymentimport",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment received',
-                'verbose_name_plural': 'payments received',
-                'ordering': ['-received_on', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive')],
+                "verbose_name": "payment received",
+                "verbose_name_plural": "payments received",
+                "ordering": ["-received_on", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"
+                    )
+                ],
             },
         ),
     ]

@@ -5,44 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0003_payments'),
-        ('programs', '0006_registrations'),
+        ("assessments", "0003_payments"),
+        ("programs", "0006_registrations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notice',
-            name='amount',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='amount'),
+            model_name="notice",
+            name="amount",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="amount"
+            ),
         ),
         migrations.AddField(
-            model_name='notice',
-            name='objection_deadline',
-            field=models.DateField(blank=True, null=True, verbose_name='object by'),
+            model_name="notice",
+            name="objection_deadline",
+            field=models.DateField(blank=True, null=True, verbose_name="object by"),
         ),
         migrations.AddField(
-            model_name='notice',
-            name='source_reference',
-            field=models.CharField(blank=True, max_length=120, verbose_name='issued for'),
+            model_name="notice",
+            name="source_reference",
+            field=models.CharField(blank=True, max_length=120, verbose_name="issued for"),
         ),
         migrations.AlterField(
-            model_name='notice',
-            name='assessment',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notice', to='assessments.assessment'),
+            model_name="notice",
+            name="assessment",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notice",
+                to="assessments.assessment",
+            ),
         ),
         migrations.AlterField(
-            model_name='notice',
-            name='kind',
-            field=models.CharField(choices=[('assessment', 'Notice of assessment'), ('reassessment', 'Notice of reassessment'), ('claim_letter', 'Letter of assessment'), ('objection', 'Notice of decision (objection)'), ('waiver', 'Decision on a waiver request')], max_length=12),
+            model_name="notice",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("assessment", "Notice of assessment"),
+                    ("reassessment", "Notice of reassessment"),
+                    ("claim_letter", "Letter of assessment"),
+                    ("objection", "Notice of decision (objection)"),
+                    ("waiver", "Decision on a waiver request"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_reference', ''), _negated=True), fields=('source_reference',), name='notice_one_per_source'),
+            model_name="notice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_reference", ""), _negated=True),
+                fields=("source_reference",),
+                name="notice_one_per_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('assessment__isnull', False), ('kind__in', ['assessment', 'reassessment'])), models.Q(models.Q(('kind__in', ['assessment', 'reassessment']), _negated=True), ('assessment__isnull', True), models.Q(('source_reference', ''), _negated=True)), _connector='OR'), name='notice_of_an_assessment_or_of_a_source'),
+            model_name="notice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("assessment__isnull", False), ("kind__in", ["assessment", "reassessment"])),
+                    models.Q(
+                        models.Q(("kind__in", ["assessment", "reassessment"]), _negated=True),
+                        ("assessment__isnull", True),
+                        models.Q(("source_reference", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="notice_of_an_assessment_or_of_a_source",
+            ),
         ),
     ]

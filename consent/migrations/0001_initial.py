@@ -7,88 +7,296 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programs', '0002_taxpayer_programaccount_bulkfuellocation_and_more'),
+        ("programs", "0002_taxpayer_programaccount_bulkfuellocation_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('representative_name', models.CharField(max_length=200, verbose_name="representative's full name")),
-                ('representative_email', models.EmailField(max_length=254, verbose_name="representative's e-mail")),
-                ('signer_name', models.CharField(max_length=200, verbose_name='signed by')),
-                ('signer_capacity', models.CharField(choices=[('owner', 'Owner'), ('partner', 'Partner'), ('director', 'Corporate director'), ('trustee', 'Trustee of an estate'), ('delegated_authority', 'Individual with delegated authority')], max_length=24)),
-                ('signed_on', models.DateField()),
-                ('privileges', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('view_account', 'View account information, balances and transactions'), ('view_assessments', 'View assessment status and notices'), ('file_returns', 'File returns and claims'), ('report_fuel', 'Report fuel transactions'), ('submit_documents', 'Submit documents'), ('file_objections', 'File objections and waiver requests'), ('update_address', 'Update address and contacts'), ('manage_direct_deposit', 'Manage direct deposit'), ('messages', 'Read and reply to messages')], max_length=40), default=list, size=None)),
-                ('all_accounts', models.BooleanField(default=False, verbose_name="all of the taxpayer's program accounts")),
-                ('covers_future_accounts', models.BooleanField(default=False, verbose_name='also accounts opened later')),
-                ('expires_on', models.DateField(blank=True, null=True)),
-                ('signed_form', models.FileField(blank=True, upload_to='consents/%Y/%m/')),
-                ('status', models.CharField(choices=[('received', 'Received, in review'), ('approved', 'Approved, PIN sent'), ('active', 'Active'), ('rejected', 'Rejected'), ('revoked', 'Revoked')], default='received', max_length=10)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.TextField(blank=True)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accounts', models.ManyToManyField(blank=True, related_name='consents', to='programs.programaccount')),
-                ('representative', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='consents_held', to=settings.AUTH_USER_MODEL)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('taxpayer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='programs.taxpayer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "representative_name",
+                    models.CharField(max_length=200, verbose_name="representative's full name"),
+                ),
+                (
+                    "representative_email",
+                    models.EmailField(max_length=254, verbose_name="representative's e-mail"),
+                ),
+                ("signer_name", models.CharField(max_length=200, verbose_name="signed by")),
+                (
+                    "signer_capacity",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("partner", "Partner"),
+                            ("director", "Corporate director"),
+                            ("trustee", "Trustee of an estate"),
+                            ("delegated_authority", "Individual with delegated authority"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("signed_on", models.DateField()),
+                (
+                    "privileges",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("view_account", "View account information, balances and transactions"),
+                                ("view_assessments", "View assessment status and notices"),
+                                ("file_returns", "File returns and claims"),
+                                ("report_fuel", "Report fuel transactions"),
+                                ("submit_documents", "Submit documents"),
+                                ("file_objections", "File objections and waiver requests"),
+                                ("update_address", "Update address and contacts"),
+                                ("manage_direct_deposit", "Manage direct deposit"),
+                                ("messages", "Read and reply to messages"),
+                            ],
+                            max_length=40,
+                        ),
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "all_accounts",
+                    models.BooleanField(default=False, verbose_name="all of the taxpayer's program accounts"),
+                ),
+                (
+                    "covers_future_accounts",
+                    models.BooleanField(default=False, verbose_name="also accounts opened later"),
+                ),
+                ("expires_on", models.DateField(blank=True, null=True)),
+                ("signed_form", models.FileField(blank=True, upload_to="consents/%Y/%m/")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, in review"),
+                            ("approved", "Approved, PIN sent"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.TextField(blank=True)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accounts",
+                    models.ManyToManyField(blank=True, related_name="consents", to="programs.programaccount"),
+                ),
+                (
+                    "representative",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="consents_held",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "taxpayer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="programs.taxpayer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent (AT4931)',
-                'verbose_name_plural': 'consents (AT4931)',
-                'ordering': ['-received_at'],
+                "verbose_name": "consent (AT4931)",
+                "verbose_name_plural": "consents (AT4931)",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Account owner'), ('delegate', 'Delegate'), ('representative', 'Representative')], max_length=16)),
-                ('privileges', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('view_account', 'View account information, balances and transactions'), ('view_assessments', 'View assessment status and notices'), ('file_returns', 'File returns and claims'), ('report_fuel', 'Report fuel transactions'), ('submit_documents', 'Submit documents'), ('file_objections', 'File objections and waiver requests'), ('update_address', 'Update address and contacts'), ('manage_direct_deposit', 'Manage direct deposit'), ('messages', 'Read and reply to messages')], max_length=40), blank=True, default=list, size=None)),
-                ('status', models.CharField(choices=[('pending', 'Pending enrolment'), ('active', 'Active'), ('revoked', 'Revoked')], default='pending', max_length=10)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='access ends on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='programs.programaccount')),
-                ('consent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='consent.consent')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Account owner"),
+                            ("delegate", "Delegate"),
+                            ("representative", "Representative"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "privileges",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("view_account", "View account information, balances and transactions"),
+                                ("view_assessments", "View assessment status and notices"),
+                                ("file_returns", "File returns and claims"),
+                                ("report_fuel", "Report fuel transactions"),
+                                ("submit_documents", "Submit documents"),
+                                ("file_objections", "File objections and waiver requests"),
+                                ("update_address", "Update address and contacts"),
+                                ("manage_direct_deposit", "Manage direct deposit"),
+                                ("messages", "Read and reply to messages"),
+                            ],
+                            max_length=40,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending enrolment"),
+                            ("active", "Active"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="access ends on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="consent.consent",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['account', 'role', 'name'],
+                "ordering": ["account", "role", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['received', 'approved', 'active'])), fields=('taxpayer', 'representative_email'), name='consent_one_open_per_individual'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["received", "approved", "active"])),
+                fields=("taxpayer", "representative_email"),
+                name="consent_one_open_per_individual",
+            ),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['user', 'status'], name='consent_gra_user_id_f42be5_idx'),
+            model_name="grant",
+            index=models.Index(fields=["user", "status"], name="consent_gra_user_id_f42be5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('account', 'user'), name='grant_one_active_per_person'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("account", "user"),
+                name="grant_one_active_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), _negated=True), ('user__isnull', False), _connector='OR'), name='grant_active_has_user'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "active"), _negated=True), ("user__isnull", False), _connector="OR"
+                ),
+                name="grant_active_has_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'representative'), _negated=True), ('consent__isnull', False), _connector='OR'), name='grant_representative_has_consent'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "representative"), _negated=True),
+                    ("consent__isnull", False),
+                    _connector="OR",
+                ),
+                name="grant_representative_has_consent",
+            ),
         ),
     ]

@@ -51,12 +51,14 @@ def home_account_rows(rows: list[dict]):
     every_function = gettext("Every function, including managing access")
     return format_html_join(
         "\n",
-        "<tr><td>{}{}<br><span class=\"hint\">{} {}</span></td><td>{}{}</td>"
-        "<td class=\"value\"><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+        '<tr><td>{}{}<br><span class="hint">{} {}</span></td><td>{}{}</td>'
+        '<td class="value"><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
         (
             (
                 row["legal_name"],
-                format_html('<br><span class="hint">{}</span>', row["trade_name"]) if row["trade_name"] else "",
+                format_html('<br><span class="hint">{}</span>', row["trade_name"])
+                if row["trade_name"]
+                else "",
                 bin_label,
                 row["bin"],
                 row["program_name"],

@@ -7,119 +7,302 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('filings', '0001_initial'),
-        ('programs', '0005_messages_documents'),
+        ("filings", "0001_initial"),
+        ("programs", "0005_messages_documents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fueltaxreturn',
-            name='processed_at',
-            field=models.DateTimeField(blank=True, help_text='When it was assessed or reassessed', null=True, verbose_name='processed'),
+            model_name="fueltaxreturn",
+            name="processed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When it was assessed or reassessed",
+                null=True,
+                verbose_name="processed",
+            ),
         ),
         migrations.AddField(
-            model_name='fueltaxreturn',
-            name='status_changed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='status changed'),
+            model_name="fueltaxreturn",
+            name="status_changed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="status changed"),
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('fuel_tax_refund', 'Fuel tax refund claim'), ('carbon_levy_vendor', 'Carbon levy refund claim, fuel vendor (AT5135)'), ('carbon_levy_indian', 'Carbon levy refund claim, Indian or Indian band (AT5133)'), ('inventory_declaration', 'Fuel tax inventory declaration')], max_length=24)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('in_review', 'In review'), ('assessed', 'Assessed'), ('reassessed', 'Reassessed')], db_index=True, default='received', max_length=12)),
-                ('received_at', models.DateTimeField(verbose_name='received')),
-                ('confirmation_number', models.CharField(max_length=20, verbose_name='confirmation number')),
-                ('submission_token', models.UUIDField(help_text='Drawn when the form was opened: the same form stores one claim', verbose_name='submission token')),
-                ('inventory_date', models.DateField(blank=True, help_text='Inventory declarations: the day of the rate change', null=True, verbose_name='inventory held on')),
-                ('refund_method', models.CharField(choices=[('direct_deposit', 'Direct deposit'), ('cheque', 'Cheque')], max_length=16, verbose_name='refund by')),
-                ('total_refund', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='total refund claimed')),
-                ('filed_by_email', models.EmailField(max_length=254, verbose_name='filed by (e-mail)')),
-                ('filed_in_capacity', models.CharField(choices=[('owner', 'Account owner'), ('delegate', 'Delegate'), ('representative', 'Representative')], max_length=16, verbose_name='filed as')),
-                ('certified_name', models.CharField(max_length=200, verbose_name='certified by')),
-                ('certified_capacity', models.CharField(max_length=200, verbose_name='position or title of the certifier')),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='status changed')),
-                ('processed_at', models.DateTimeField(blank=True, help_text='When it was assessed or reassessed', null=True, verbose_name='processed')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='programs.programaccount')),
-                ('filed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fuel_tax_refund", "Fuel tax refund claim"),
+                            ("carbon_levy_vendor", "Carbon levy refund claim, fuel vendor (AT5135)"),
+                            (
+                                "carbon_levy_indian",
+                                "Carbon levy refund claim, Indian or Indian band (AT5133)",
+                            ),
+                            ("inventory_declaration", "Fuel tax inventory declaration"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("in_review", "In review"),
+                            ("assessed", "Assessed"),
+                            ("reassessed", "Reassessed"),
+                        ],
+                        db_index=True,
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="received")),
+                ("confirmation_number", models.CharField(max_length=20, verbose_name="confirmation number")),
+                (
+                    "submission_token",
+                    models.UUIDField(
+                        help_text="Drawn when the form was opened: the same form stores one claim",
+                        verbose_name="submission token",
+                    ),
+                ),
+                (
+                    "inventory_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="Inventory declarations: the day of the rate change",
+                        null=True,
+                        verbose_name="inventory held on",
+                    ),
+                ),
+                (
+                    "refund_method",
+                    models.CharField(
+                        choices=[("direct_deposit", "Direct deposit"), ("cheque", "Cheque")],
+                        max_length=16,
+                        verbose_name="refund by",
+                    ),
+                ),
+                (
+                    "total_refund",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="total refund claimed"),
+                ),
+                ("filed_by_email", models.EmailField(max_length=254, verbose_name="filed by (e-mail)")),
+                (
+                    "filed_in_capacity",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Account owner"),
+                            ("delegate", "Delegate"),
+                            ("representative", "Representative"),
+                        ],
+                        max_length=16,
+                        verbose_name="filed as",
+                    ),
+                ),
+                ("certified_name", models.CharField(max_length=200, verbose_name="certified by")),
+                (
+                    "certified_capacity",
+                    models.CharField(max_length=200, verbose_name="position or title of the certifier"),
+                ),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status changed"),
+                ),
+                (
+                    "processed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When it was assessed or reassessed",
+                        null=True,
+                        verbose_name="processed",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'claim',
-                'ordering': ['-received_at'],
+                "verbose_name": "claim",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='ClaimLine',
+            name="ClaimLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=24, verbose_name='reason')),
-                ('fuel', models.CharField(max_length=40, verbose_name='fuel')),
-                ('rebranded_to', models.CharField(blank=True, max_length=40, verbose_name='rebranded to')),
-                ('purchase_date', models.DateField(verbose_name='date of purchase')),
-                ('event_date', models.DateField(blank=True, help_text='Theft, destruction, contamination or bad debt', null=True, verbose_name='event date')),
-                ('document_number', models.CharField(blank=True, max_length=40, verbose_name='invoice or document number')),
-                ('litres', models.DecimalField(decimal_places=3, max_digits=15)),
-                ('rate_value', models.DecimalField(decimal_places=6, max_digits=10, verbose_name='refund per litre ($/L)')),
-                ('rate_effective_from', models.DateField(verbose_name='rate in force from')),
-                ('refund', models.DecimalField(decimal_places=2, max_digits=16)),
-                ('deadline', models.DateField(verbose_name='to be received no later than')),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='filings.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=24, verbose_name="reason")),
+                ("fuel", models.CharField(max_length=40, verbose_name="fuel")),
+                ("rebranded_to", models.CharField(blank=True, max_length=40, verbose_name="rebranded to")),
+                ("purchase_date", models.DateField(verbose_name="date of purchase")),
+                (
+                    "event_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="Theft, destruction, contamination or bad debt",
+                        null=True,
+                        verbose_name="event date",
+                    ),
+                ),
+                (
+                    "document_number",
+                    models.CharField(blank=True, max_length=40, verbose_name="invoice or document number"),
+                ),
+                ("litres", models.DecimalField(decimal_places=3, max_digits=15)),
+                (
+                    "rate_value",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=10, verbose_name="refund per litre ($/L)"
+                    ),
+                ),
+                ("rate_effective_from", models.DateField(verbose_name="rate in force from")),
+                ("refund", models.DecimalField(decimal_places=2, max_digits=16)),
+                ("deadline", models.DateField(verbose_name="to be received no later than")),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="filings.claim"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['claim', 'id'],
+                "ordering": ["claim", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ConfirmationDocument',
+            name="ConfirmationDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pdf', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claim', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='confirmation_document', to='filings.claim')),
-                ('tax_return', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='confirmation_document', to='filings.fueltaxreturn')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pdf", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "claim",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="confirmation_document",
+                        to="filings.claim",
+                    ),
+                ),
+                (
+                    "tax_return",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="confirmation_document",
+                        to="filings.fueltaxreturn",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['account', 'received_at'], name='filings_cla_account_b9d0c2_idx'),
+            model_name="claim",
+            index=models.Index(fields=["account", "received_at"], name="filings_cla_account_b9d0c2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(fields=('confirmation_number',), name='claim_unique_confirmation_number'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                fields=("confirmation_number",), name="claim_unique_confirmation_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(fields=('account', 'submission_token'), name='claim_one_per_submission'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                fields=("account", "submission_token"), name="claim_one_per_submission"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'inventory_declaration')), fields=('account', 'inventory_date'), name='claim_one_inventory_declaration_per_rate_change'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "inventory_declaration")),
+                fields=("account", "inventory_date"),
+                name="claim_one_inventory_declaration_per_rate_change",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('inventory_date__isnull', False), ('kind', 'inventory_declaration')), models.Q(models.Q(('kind', 'inventory_declaration'), _negated=True), ('inventory_date__isnull', True)), _connector='OR'), name='claim_inventory_date_only_on_declarations'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("inventory_date__isnull", False), ("kind", "inventory_declaration")),
+                    models.Q(
+                        models.Q(("kind", "inventory_declaration"), _negated=True),
+                        ("inventory_date__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="claim_inventory_date_only_on_declarations",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('total_refund__gte', 0)), name='claim_total_not_negative'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total_refund__gte", 0)), name="claim_total_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claimline',
-            constraint=models.CheckConstraint(condition=models.Q(('litres__gt', 0)), name='claim_line_litres_positive'),
+            model_name="claimline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("litres__gt", 0)), name="claim_line_litres_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claimline',
-            constraint=models.CheckConstraint(condition=models.Q(('refund__gte', 0)), name='claim_line_refund_not_negative'),
+            model_name="claimline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refund__gte", 0)), name="claim_line_refund_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claimline',
-            constraint=models.CheckConstraint(condition=models.Q(('rate_value__gt', 0)), name='claim_line_rate_positive'),
+            model_name="claimline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rate_value__gt", 0)), name="claim_line_rate_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='confirmationdocument',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('claim__isnull', True), ('tax_return__isnull', False)), models.Q(('claim__isnull', False), ('tax_return__isnull', True)), _connector='OR'), name='confirmation_document_of_one_filing'),
+            model_name="confirmationdocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("claim__isnull", True), ("tax_return__isnull", False)),
+                    models.Q(("claim__isnull", False), ("tax_return__isnull", True)),
+                    _connector="OR",
+                ),
+                name="confirmation_document_of_one_filing",
+            ),
         ),
     ]

@@ -454,7 +454,10 @@ class ReturnReader:
             for entry in schema.error_log:
                 at = _detail_path(element, path, entry.path)
                 message = schema_message(entry.message, parent=_parent_name(at))
-                if (at, message) not in reported:  # libxml2 says an empty value breaks both minLength and pattern
+                if (
+                    at,
+                    message,
+                ) not in reported:  # libxml2 says an empty value breaks both minLength and pattern
                     reported.add((at, message))
                     self.errors.add(entry.line, at, message)
         element.clear(keep_tail=False)

@@ -4,51 +4,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True)),
-                ('name', models.CharField(max_length=80)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True)),
+                ("name", models.CharField(max_length=80)),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('number', models.CharField(help_text='Two-digit program part of account numbers', max_length=2, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('files_returns', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True)),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="Two-digit program part of account numbers", max_length=2, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                ("files_returns", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='TaxRate',
+            name="TaxRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tax', models.CharField(max_length=40)),
-                ('fuel', models.CharField(max_length=40)),
-                ('effective_from', models.DateField()),
-                ('value', models.DecimalField(blank=True, decimal_places=6, help_text='Dollars per litre; empty: not in force', max_digits=10, null=True)),
-                ('source', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tax", models.CharField(max_length=40)),
+                ("fuel", models.CharField(max_length=40)),
+                ("effective_from", models.DateField()),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Dollars per litre; empty: not in force",
+                        max_digits=10,
+                        null=True,
+                    ),
+                ),
+                ("source", models.TextField()),
             ],
             options={
-                'ordering': ['tax', 'fuel', 'effective_from'],
-                'constraints': [models.UniqueConstraint(fields=('tax', 'fuel', 'effective_from'), name='taxrate_unique_per_day')],
+                "ordering": ["tax", "fuel", "effective_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tax", "fuel", "effective_from"), name="taxrate_unique_per_day"
+                    )
+                ],
             },
         ),
     ]

@@ -7,98 +7,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0001_initial'),
+        ("programs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Taxpayer',
+            name="Taxpayer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('legal_name', models.CharField(max_length=200, verbose_name='legal name')),
-                ('bin', models.CharField(max_length=9, unique=True, validators=[django.core.validators.RegexValidator('^\\d{9}$', 'A BIN is 9 digits.')], verbose_name='BIN')),
-                ('kind', models.CharField(choices=[('business', 'Business'), ('individual', 'Individual')], default='business', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("legal_name", models.CharField(max_length=200, verbose_name="legal name")),
+                (
+                    "bin",
+                    models.CharField(
+                        max_length=9,
+                        unique=True,
+                        validators=[django.core.validators.RegexValidator("^\\d{9}$", "A BIN is 9 digits.")],
+                        verbose_name="BIN",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("business", "Business"), ("individual", "Individual")],
+                        default="business",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['legal_name'],
+                "ordering": ["legal_name"],
             },
         ),
         migrations.CreateModel(
-            name='ProgramAccount',
+            name="ProgramAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveSmallIntegerField(default=1)),
-                ('number', models.CharField(editable=False, max_length=20, unique=True, verbose_name='account number')),
-                ('trade_name', models.CharField(blank=True, max_length=200, verbose_name='operating name')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('closed', 'Closed')], default='active', max_length=10)),
-                ('effective_date', models.DateField(help_text='First day the account owes returns', verbose_name='effective date')),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('max_owners', models.PositiveSmallIntegerField(default=5, help_text='Cap on owners of this account')),
-                ('max_delegates', models.PositiveSmallIntegerField(default=25, help_text='Cap on delegates and representatives')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='programs.program')),
-                ('taxpayer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='programs.taxpayer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "number",
+                    models.CharField(
+                        editable=False, max_length=20, unique=True, verbose_name="account number"
+                    ),
+                ),
+                ("trade_name", models.CharField(blank=True, max_length=200, verbose_name="operating name")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("closed", "Closed")], default="active", max_length=10
+                    ),
+                ),
+                (
+                    "effective_date",
+                    models.DateField(
+                        help_text="First day the account owes returns", verbose_name="effective date"
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                (
+                    "max_owners",
+                    models.PositiveSmallIntegerField(default=5, help_text="Cap on owners of this account"),
+                ),
+                (
+                    "max_delegates",
+                    models.PositiveSmallIntegerField(
+                        default=25, help_text="Cap on delegates and representatives"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "taxpayer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="programs.taxpayer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='BulkFuelLocation',
+            name="BulkFuelLocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=12, unique=True, verbose_name='BFLO number')),
-                ('name', models.CharField(max_length=200)),
-                ('address', models.CharField(max_length=300)),
-                ('active', models.BooleanField(default=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bulk_fuel_locations', to='programs.programaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=12, unique=True, verbose_name="BFLO number")),
+                ("name", models.CharField(max_length=200)),
+                ("address", models.CharField(max_length=300)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bulk_fuel_locations",
+                        to="programs.programaccount",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bulk fuel location (BFLO)',
-                'ordering': ['number'],
+                "verbose_name": "bulk fuel location (BFLO)",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='ProgramAccountEvent',
+            name="ProgramAccountEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(max_length=30)),
-                ('detail', models.TextField(blank=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='programs.programaccount')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                ("kind", models.CharField(max_length=30)),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('mailing', 'Mailing address'), ('location', 'Business location')], max_length=10)),
-                ('line1', models.CharField(max_length=200, verbose_name='address line 1')),
-                ('line2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('city', models.CharField(max_length=100, verbose_name='city or town')),
-                ('province', models.CharField(default='AB', max_length=2)),
-                ('postal_code', models.CharField(max_length=7)),
-                ('country', models.CharField(default='CA', max_length=2)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='programs.programaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("mailing", "Mailing address"), ("location", "Business location")],
+                        max_length=10,
+                    ),
+                ),
+                ("line1", models.CharField(max_length=200, verbose_name="address line 1")),
+                ("line2", models.CharField(blank=True, max_length=200, verbose_name="address line 2")),
+                ("city", models.CharField(max_length=100, verbose_name="city or town")),
+                ("province", models.CharField(default="AB", max_length=2)),
+                ("postal_code", models.CharField(max_length=7)),
+                ("country", models.CharField(default="CA", max_length=2)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="programs.programaccount",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('account', 'kind'), name='address_one_per_kind')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("account", "kind"), name="address_one_per_kind")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='programaccount',
-            constraint=models.UniqueConstraint(fields=('taxpayer', 'program', 'sequence'), name='account_unique_sequence'),
+            model_name="programaccount",
+            constraint=models.UniqueConstraint(
+                fields=("taxpayer", "program", "sequence"), name="account_unique_sequence"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('sequence__gte', 1), ('sequence__lte', 999)), name='account_sequence_range'),
+            model_name="programaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sequence__gte", 1), ("sequence__lte", 999)),
+                name="account_sequence_range",
+            ),
         ),
     ]

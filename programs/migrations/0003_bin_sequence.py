@@ -4,9 +4,8 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_taxpayer_programaccount_bulkfuellocation_and_more'),
+        ("programs", "0002_taxpayer_programaccount_bulkfuellocation_and_more"),
     ]
 
     operations = [

@@ -6,70 +6,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0003_bin_sequence'),
+        ("programs", "0003_bin_sequence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountChange',
+            name="AccountChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('capacity', models.CharField(blank=True, max_length=40)),
-                ('subject', models.CharField(choices=[('mailing_address', 'Mailing address'), ('location_address', 'Business location'), ('contact', 'Contact person'), ('direct_deposit', 'Direct deposit')], max_length=20)),
-                ('action', models.CharField(choices=[('added', 'Added'), ('changed', 'Changed'), ('removed', 'Removed')], max_length=10)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='programs.programaccount')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                ("capacity", models.CharField(blank=True, max_length=40)),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("mailing_address", "Mailing address"),
+                            ("location_address", "Business location"),
+                            ("contact", "Contact person"),
+                            ("direct_deposit", "Direct deposit"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("added", "Added"), ("changed", "Changed"), ("removed", "Removed")],
+                        max_length=10,
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account change',
-                'verbose_name_plural': 'account changes (addresses, contacts, direct deposit)',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['account', '-occurred_at'], name='accountchange_account_time')],
+                "verbose_name": "account change",
+                "verbose_name_plural": "account changes (addresses, contacts, direct deposit)",
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["account", "-occurred_at"], name="accountchange_account_time")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='full name')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='role or title')),
-                ('phone', models.CharField(blank=True, help_text='NNN-NNN-NNNN', max_length=12, verbose_name='phone')),
-                ('phone_extension', models.CharField(blank=True, max_length=6, verbose_name='extension')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary contact')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='programs.programaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="full name")),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="role or title")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, help_text="NNN-NNN-NNNN", max_length=12, verbose_name="phone"
+                    ),
+                ),
+                ("phone_extension", models.CharField(blank=True, max_length=6, verbose_name="extension")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail address")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary contact")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="programs.programaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'name', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('account',), name='contact_one_primary_per_account'), models.CheckConstraint(condition=models.Q(('email', ''), ('phone', ''), _negated=True), name='contact_phone_or_email'), models.CheckConstraint(condition=models.Q(('phone', ''), ('phone__regex', '^[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}$'), _connector='OR'), name='contact_phone_nanp'), models.CheckConstraint(condition=models.Q(('phone_extension', ''), ('phone_extension__regex', '^[0-9]{1,6}$'), _connector='OR'), name='contact_phone_extension_digits')],
+                "ordering": ["-is_primary", "name", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_primary", True)),
+                        fields=("account",),
+                        name="contact_one_primary_per_account",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("email", ""), ("phone", ""), _negated=True),
+                        name="contact_phone_or_email",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("phone", ""),
+                            ("phone__regex", "^[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}$"),
+                            _connector="OR",
+                        ),
+                        name="contact_phone_nanp",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("phone_extension", ""),
+                            ("phone_extension__regex", "^[0-9]{1,6}$"),
+                            _connector="OR",
+                        ),
+                        name="contact_phone_extension_digits",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DirectDeposit',
+            name="DirectDeposit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('institution_number', models.CharField(max_length=3, verbose_name='institution number')),
-                ('transit_number', models.CharField(max_length=5, verbose_name='transit number')),
-                ('account_number_encrypted', models.BinaryField()),
-                ('account_number_last4', models.CharField(max_length=4, verbose_name='account number ends in')),
-                ('holder_name', models.CharField(max_length=200, verbose_name="account holder's name")),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='direct_deposit', to='programs.programaccount')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("institution_number", models.CharField(max_length=3, verbose_name="institution number")),
+                ("transit_number", models.CharField(max_length=5, verbose_name="transit number")),
+                ("account_number_encrypted", models.BinaryField()),
+                (
+                    "account_number_last4",
+                    models.CharField(max_length=4, verbose_name="account number ends in"),
+                ),
+                ("holder_name", models.CharField(max_length=200, verbose_name="account holder's name")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="direct_deposit",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'direct deposit',
-                'verbose_name_plural': 'direct deposits',
-                'constraints': [models.CheckConstraint(condition=models.Q(('institution_number__regex', '^[0-9]{3}$')), name='deposit_institution_3_digits'), models.CheckConstraint(condition=models.Q(('transit_number__regex', '^[0-9]{5}$')), name='deposit_transit_5_digits'), models.CheckConstraint(condition=models.Q(('account_number_last4__regex', '^[0-9]{4}$')), name='deposit_last4_digits')],
+                "verbose_name": "direct deposit",
+                "verbose_name_plural": "direct deposits",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("institution_number__regex", "^[0-9]{3}$")),
+                        name="deposit_institution_3_digits",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("transit_number__regex", "^[0-9]{5}$")),
+                        name="deposit_transit_5_digits",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("account_number_last4__regex", "^[0-9]{4}$")),
+                        name="deposit_last4_digits",
+                    ),
+                ],
             },
         ),
     ]

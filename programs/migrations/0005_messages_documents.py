@@ -6,123 +6,281 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0004_contact_directdeposit_accountchange'),
+        ("programs", "0004_contact_directdeposit_accountchange"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference_number', models.CharField(max_length=20, unique=True, verbose_name='reference number')),
-                ('document_type', models.CharField(choices=[('return_support', 'Supporting documents for a return'), ('claim_support', 'Supporting documents for a refund claim'), ('requested', 'Documents TRA asked for'), ('financial', 'Financial statements or records'), ('banking', 'Void cheque or direct deposit form'), ('registration', 'Business registration or corporate documents'), ('correspondence', 'Letter to TRA'), ('other', 'Other'), ('tra_letter', 'Letter from TRA')], max_length=20, verbose_name='type of document')),
-                ('related_reference', models.CharField(blank=True, max_length=20, verbose_name='reference number of the return or claim')),
-                ('description', models.CharField(blank=True, max_length=500, verbose_name='description')),
-                ('origin', models.CharField(choices=[('client', 'Submitted to TRA'), ('tra', 'Issued by TRA')], default='client', max_length=6)),
-                ('received_at', models.DateTimeField(verbose_name='received')),
-                ('submitted_by_email', models.CharField(blank=True, max_length=254)),
-                ('capacity', models.CharField(blank=True, max_length=40)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='programs.programaccount')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference_number",
+                    models.CharField(max_length=20, unique=True, verbose_name="reference number"),
+                ),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("return_support", "Supporting documents for a return"),
+                            ("claim_support", "Supporting documents for a refund claim"),
+                            ("requested", "Documents TRA asked for"),
+                            ("financial", "Financial statements or records"),
+                            ("banking", "Void cheque or direct deposit form"),
+                            ("registration", "Business registration or corporate documents"),
+                            ("correspondence", "Letter to TRA"),
+                            ("other", "Other"),
+                            ("tra_letter", "Letter from TRA"),
+                        ],
+                        max_length=20,
+                        verbose_name="type of document",
+                    ),
+                ),
+                (
+                    "related_reference",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="reference number of the return or claim"
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=500, verbose_name="description")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("client", "Submitted to TRA"), ("tra", "Issued by TRA")],
+                        default="client",
+                        max_length=6,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="received")),
+                ("submitted_by_email", models.CharField(blank=True, max_length=254)),
+                ("capacity", models.CharField(blank=True, max_length=40)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'verbose_name_plural': 'documents',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentFile',
+            name="DocumentFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('file', models.FileField(max_length=300, upload_to='')),
-                ('original_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=120)),
-                ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
-                ('sha256', models.CharField(max_length=64)),
-                ('scan_status', models.CharField(choices=[('clean', 'Scanned: no threat found'), ('not_scanned', 'Not scanned: no malware scanner is configured'), ('unavailable', 'Not scanned: the malware scanner could not be reached')], max_length=12, verbose_name='malware scan')),
-                ('scan_detail', models.CharField(blank=True, max_length=200)),
-                ('scanned_at', models.DateTimeField(blank=True, null=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='programs.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("file", models.FileField(max_length=300, upload_to="")),
+                ("original_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=120)),
+                ("size", models.PositiveBigIntegerField(verbose_name="size in bytes")),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "scan_status",
+                    models.CharField(
+                        choices=[
+                            ("clean", "Scanned: no threat found"),
+                            ("not_scanned", "Not scanned: no malware scanner is configured"),
+                            ("unavailable", "Not scanned: the malware scanner could not be reached"),
+                        ],
+                        max_length=12,
+                        verbose_name="malware scan",
+                    ),
+                ),
+                ("scan_detail", models.CharField(blank=True, max_length=200)),
+                ("scanned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="programs.document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'file',
-                'verbose_name_plural': 'files',
-                'ordering': ['document', 'position', 'id'],
+                "verbose_name": "file",
+                "verbose_name_plural": "files",
+                "ordering": ["document", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('body', models.TextField(max_length=10000, verbose_name='message')),
-                ('sent_at', models.DateTimeField(verbose_name='sent')),
-                ('last_from_tra_at', models.DateTimeField(verbose_name='last from TRA')),
-                ('last_from_client_at', models.DateTimeField(blank=True, null=True, verbose_name='last answer from the account')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='programs.programaccount')),
-                ('program_wide', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.program', verbose_name='sent to every account of')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                ("body", models.TextField(max_length=10000, verbose_name="message")),
+                ("sent_at", models.DateTimeField(verbose_name="sent")),
+                ("last_from_tra_at", models.DateTimeField(verbose_name="last from TRA")),
+                (
+                    "last_from_client_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last answer from the account"),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="programs.programaccount",
+                    ),
+                ),
+                (
+                    "program_wide",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.program",
+                        verbose_name="sent to every account of",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages to accounts',
-                'ordering': ['-last_from_tra_at', '-id'],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages to accounts",
+                "ordering": ["-last_from_tra_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MessageRead',
+            name="MessageRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_at', models.DateTimeField()),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='programs.message')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("read_at", models.DateTimeField()),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reads",
+                        to="programs.message",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MessageReply',
+            name="MessageReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=5000, verbose_name='answer')),
-                ('author_name', models.CharField(max_length=200, verbose_name='written by')),
-                ('from_tra', models.BooleanField(default=False, verbose_name='from TRA')),
-                ('capacity', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='written')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='programs.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=5000, verbose_name="answer")),
+                ("author_name", models.CharField(max_length=200, verbose_name="written by")),
+                ("from_tra", models.BooleanField(default=False, verbose_name="from TRA")),
+                ("capacity", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="written")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="programs.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'answer',
-                'verbose_name_plural': 'thread',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "answer",
+                "verbose_name_plural": "thread",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['account', '-received_at'], name='document_account_time'),
+            model_name="document",
+            index=models.Index(fields=["account", "-received_at"], name="document_account_time"),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('reference_number__regex', '^DOC-[0-9]{8}-[A-Z0-9]{6}$')), name='document_reference_format'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reference_number__regex", "^DOC-[0-9]{8}-[A-Z0-9]{6}$")),
+                name="document_reference_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentfile',
-            constraint=models.UniqueConstraint(fields=('document', 'position'), name='document_file_position_unique'),
+            model_name="documentfile",
+            constraint=models.UniqueConstraint(
+                fields=("document", "position"), name="document_file_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentfile',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='document_file_not_empty'),
+            model_name="documentfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("size__gt", 0)), name="document_file_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['account', '-last_from_tra_at'], name='message_account_time'),
+            model_name="message",
+            index=models.Index(fields=["account", "-last_from_tra_at"], name="message_account_time"),
         ),
         migrations.AddConstraint(
-            model_name='messageread',
-            constraint=models.UniqueConstraint(fields=('message', 'user'), name='message_read_once_per_person'),
+            model_name="messageread",
+            constraint=models.UniqueConstraint(
+                fields=("message", "user"), name="message_read_once_per_person"
+            ),
         ),
     ]

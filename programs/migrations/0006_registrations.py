@@ -8,149 +8,410 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0005_messages_documents'),
+        ("programs", "0005_messages_documents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Registration',
+            name="Registration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft (not sent to TRA)'), ('pending', 'Pending review by TRA'), ('more_information_requested', 'More information requested'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='draft', max_length=28)),
-                ('reference_number', models.CharField(blank=True, max_length=20, null=True, unique=True, verbose_name='reference number')),
-                ('legal_name', models.CharField(blank=True, max_length=200, verbose_name='legal name')),
-                ('operating_name', models.CharField(blank=True, max_length=200, verbose_name='operating name')),
-                ('bin', models.CharField(blank=True, max_length=9, validators=[django.core.validators.RegexValidator('^\\d{9}$', 'A BIN is 9 digits.')], verbose_name='BIN')),
-                ('business_type', models.CharField(blank=True, choices=[('corporation', 'Corporation'), ('partnership', 'Partnership'), ('sole_proprietorship', 'Sole proprietorship'), ('cooperative', 'Co-operative'), ('society', 'Society or non-profit organization'), ('first_nation', 'First Nation or band'), ('government', 'Government or Crown corporation'), ('trust', 'Trust or estate'), ('other', 'Other')], max_length=24, verbose_name='type of business')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='date the activities start')),
-                ('line1', models.CharField(blank=True, max_length=200, verbose_name='address line 1')),
-                ('line2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city or town')),
-                ('province', models.CharField(blank=True, max_length=2)),
-                ('postal_code', models.CharField(blank=True, max_length=7)),
-                ('reasons', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('refine', 'Produce or refine fuel, including renewable fuel (refiner)'), ('terminal', 'Operate a terminal, or act as a position holder within a terminal operated by another person'), ('remove_from_terminal', 'Sell fuel, or remove your own fuel, from a refinery or terminal'), ('import_for_resale', 'Import fuel into Alberta for resale'), ('import_bulk_consumer', 'Import fuel in bulk as a consumer'), ('sell_aviation', 'Sell aviation fuel'), ('sell_marked', 'Sell fuel exempt from tax, including marked fuel'), ('mark_fuel', 'Mark (dye) fuel'), ('rebrand', 'Rebrand fuel (reclassify it, change it to another fuel or a non-taxable product, or back)'), ('export_bulk', 'Export fuel from Alberta in bulk'), ('sell_bulk_non_motive', 'Sell kerosene, bunker fuel, methanol or condensate in bulk'), ('locomotive', 'Use locomotive fuel in Alberta'), ('sell_dye', 'Sell fuel dye for use in Alberta'), ('propane', 'Produce or distribute propane, or sell propane to motive consumers'), ('refund', 'Apply for a refund or rebate of fuel tax'), ('full_direct_remitter', 'Be designated a full direct remitter (FDR)')], max_length=30), blank=True, default=list, size=None)),
-                ('wants_direct_deposit', models.BooleanField(blank=True, null=True)),
-                ('deposit_institution_number', models.CharField(blank=True, max_length=3, verbose_name='institution number')),
-                ('deposit_transit_number', models.CharField(blank=True, max_length=5, verbose_name='transit number')),
-                ('deposit_account_number_encrypted', models.BinaryField(blank=True, null=True)),
-                ('deposit_account_number_last4', models.CharField(blank=True, max_length=4, verbose_name='account number ends in')),
-                ('deposit_holder_name', models.CharField(blank=True, max_length=200, verbose_name="account holder's name")),
-                ('certified_name', models.CharField(blank=True, max_length=200, verbose_name='certified by')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('first_submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='first submitted')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted')),
-                ('information_request', models.TextField(blank=True, verbose_name='information TRA asked for')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='reason for the decision')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('letter_issued_at', models.DateTimeField(blank=True, null=True, verbose_name='approval letter issued')),
-                ('accounts', models.ManyToManyField(blank=True, related_name='registrations', to='programs.programaccount')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='programs.program')),
-                ('registrant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to=settings.AUTH_USER_MODEL)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('taxpayer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='programs.taxpayer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft (not sent to TRA)"),
+                            ("pending", "Pending review by TRA"),
+                            ("more_information_requested", "More information requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="draft",
+                        max_length=28,
+                    ),
+                ),
+                (
+                    "reference_number",
+                    models.CharField(
+                        blank=True, max_length=20, null=True, unique=True, verbose_name="reference number"
+                    ),
+                ),
+                ("legal_name", models.CharField(blank=True, max_length=200, verbose_name="legal name")),
+                (
+                    "operating_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="operating name"),
+                ),
+                (
+                    "bin",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        validators=[django.core.validators.RegexValidator("^\\d{9}$", "A BIN is 9 digits.")],
+                        verbose_name="BIN",
+                    ),
+                ),
+                (
+                    "business_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("corporation", "Corporation"),
+                            ("partnership", "Partnership"),
+                            ("sole_proprietorship", "Sole proprietorship"),
+                            ("cooperative", "Co-operative"),
+                            ("society", "Society or non-profit organization"),
+                            ("first_nation", "First Nation or band"),
+                            ("government", "Government or Crown corporation"),
+                            ("trust", "Trust or estate"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                        verbose_name="type of business",
+                    ),
+                ),
+                (
+                    "start_date",
+                    models.DateField(blank=True, null=True, verbose_name="date the activities start"),
+                ),
+                ("line1", models.CharField(blank=True, max_length=200, verbose_name="address line 1")),
+                ("line2", models.CharField(blank=True, max_length=200, verbose_name="address line 2")),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city or town")),
+                ("province", models.CharField(blank=True, max_length=2)),
+                ("postal_code", models.CharField(blank=True, max_length=7)),
+                (
+                    "reasons",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("refine", "Produce or refine fuel, including renewable fuel (refiner)"),
+                                (
+                                    "terminal",
+                                    "Operate a terminal, or act as a position holder within a terminal operated by another person",
+                                ),
+                                (
+                                    "remove_from_terminal",
+                                    "Sell fuel, or remove your own fuel, from a refinery or terminal",
+                                ),
+                                ("import_for_resale", "Import fuel into Alberta for resale"),
+                                ("import_bulk_consumer", "Import fuel in bulk as a consumer"),
+                                ("sell_aviation", "Sell aviation fuel"),
+                                ("sell_marked", "Sell fuel exempt from tax, including marked fuel"),
+                                ("mark_fuel", "Mark (dye) fuel"),
+                                (
+                                    "rebrand",
+                                    "Rebrand fuel (reclassify it, change it to another fuel or a non-taxable product, or back)",
+                                ),
+                                ("export_bulk", "Export fuel from Alberta in bulk"),
+                                (
+                                    "sell_bulk_non_motive",
+                                    "Sell kerosene, bunker fuel, methanol or condensate in bulk",
+                                ),
+                                ("locomotive", "Use locomotive fuel in Alberta"),
+                                ("sell_dye", "Sell fuel dye for use in Alberta"),
+                                (
+                                    "propane",
+                                    "Produce or distribute propane, or sell propane to motive consumers",
+                                ),
+                                ("refund", "Apply for a refund or rebate of fuel tax"),
+                                ("full_direct_remitter", "Be designated a full direct remitter (FDR)"),
+                            ],
+                            max_length=30,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("wants_direct_deposit", models.BooleanField(blank=True, null=True)),
+                (
+                    "deposit_institution_number",
+                    models.CharField(blank=True, max_length=3, verbose_name="institution number"),
+                ),
+                (
+                    "deposit_transit_number",
+                    models.CharField(blank=True, max_length=5, verbose_name="transit number"),
+                ),
+                ("deposit_account_number_encrypted", models.BinaryField(blank=True, null=True)),
+                (
+                    "deposit_account_number_last4",
+                    models.CharField(blank=True, max_length=4, verbose_name="account number ends in"),
+                ),
+                (
+                    "deposit_holder_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="account holder's name"),
+                ),
+                ("certified_name", models.CharField(blank=True, max_length=200, verbose_name="certified by")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "first_submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first submitted"),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted")),
+                (
+                    "information_request",
+                    models.TextField(blank=True, verbose_name="information TRA asked for"),
+                ),
+                ("decision_reason", models.TextField(blank=True, verbose_name="reason for the decision")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "letter_issued_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approval letter issued"),
+                ),
+                (
+                    "accounts",
+                    models.ManyToManyField(
+                        blank=True, related_name="registrations", to="programs.programaccount"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "registrant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "taxpayer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="programs.taxpayer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'registration',
-                'verbose_name_plural': 'registrations',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "registration",
+                "verbose_name_plural": "registrations",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RegistrationContact',
+            name="RegistrationContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('name', models.CharField(max_length=200, verbose_name='full name')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='role or title')),
-                ('phone', models.CharField(blank=True, max_length=12, verbose_name='phone')),
-                ('phone_extension', models.CharField(blank=True, max_length=6, verbose_name='extension')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='programs.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("name", models.CharField(max_length=200, verbose_name="full name")),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="role or title")),
+                ("phone", models.CharField(blank=True, max_length=12, verbose_name="phone")),
+                ("phone_extension", models.CharField(blank=True, max_length=6, verbose_name="extension")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail address")),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="programs.registration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact person in a registration',
-                'ordering': ['registration', 'position', 'id'],
+                "verbose_name": "contact person in a registration",
+                "ordering": ["registration", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RegistrationEvent',
+            name="RegistrationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('from_tra', models.BooleanField(default=False)),
-                ('kind', models.CharField(choices=[('started', 'Started'), ('submitted', 'Sent to TRA'), ('resubmitted', 'Sent to TRA again with more information'), ('information_requested', 'TRA asked for more information'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('letter_issued', 'Approval letter placed in the account')], max_length=24)),
-                ('message', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='programs.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                ("from_tra", models.BooleanField(default=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("started", "Started"),
+                            ("submitted", "Sent to TRA"),
+                            ("resubmitted", "Sent to TRA again with more information"),
+                            ("information_requested", "TRA asked for more information"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("letter_issued", "Approval letter placed in the account"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="programs.registration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'registration history',
-                'verbose_name_plural': 'registration history',
-                'ordering': ['occurred_at', 'id'],
+                "verbose_name": "registration history",
+                "verbose_name_plural": "registration history",
+                "ordering": ["occurred_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RegistrationLocation',
+            name="RegistrationLocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('name', models.CharField(max_length=200, verbose_name='location name')),
-                ('line1', models.CharField(max_length=200, verbose_name='address or legal land description')),
-                ('city', models.CharField(max_length=100, verbose_name='city, town or county')),
-                ('province', models.CharField(default='AB', max_length=2)),
-                ('postal_code', models.CharField(blank=True, max_length=7)),
-                ('capacity_litres', models.DecimalField(decimal_places=0, max_digits=15, verbose_name='storage capacity in litres')),
-                ('bflo', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='registration_location', to='programs.bulkfuellocation')),
-                ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='locations', to='programs.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("name", models.CharField(max_length=200, verbose_name="location name")),
+                ("line1", models.CharField(max_length=200, verbose_name="address or legal land description")),
+                ("city", models.CharField(max_length=100, verbose_name="city, town or county")),
+                ("province", models.CharField(default="AB", max_length=2)),
+                ("postal_code", models.CharField(blank=True, max_length=7)),
+                (
+                    "capacity_litres",
+                    models.DecimalField(
+                        decimal_places=0, max_digits=15, verbose_name="storage capacity in litres"
+                    ),
+                ),
+                (
+                    "bflo",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="registration_location",
+                        to="programs.bulkfuellocation",
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="locations",
+                        to="programs.registration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bulk fuel location in a registration',
-                'ordering': ['registration', 'position', 'id'],
+                "verbose_name": "bulk fuel location in a registration",
+                "ordering": ["registration", "position", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['registrant', '-created_at'], name='registration_registrant_time'),
+            model_name="registration",
+            index=models.Index(fields=["registrant", "-created_at"], name="registration_registrant_time"),
         ),
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['status', 'submitted_at'], name='registration_queue'),
+            model_name="registration",
+            index=models.Index(fields=["status", "submitted_at"], name="registration_queue"),
         ),
         migrations.AddConstraint(
-            model_name='registration',
-            constraint=models.CheckConstraint(condition=models.Q(('reference_number__isnull', True), ('reference_number__regex', '^REG-[0-9]{4}-[0-9]{6,9}$'), _connector='OR'), name='registration_reference_format'),
+            model_name="registration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reference_number__isnull", True),
+                    ("reference_number__regex", "^REG-[0-9]{4}-[0-9]{6,9}$"),
+                    _connector="OR",
+                ),
+                name="registration_reference_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registration',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), models.Q(('first_submitted_at__isnull', False), ('reference_number__isnull', False)), _connector='OR'), name='registration_sent_has_reference'),
+            model_name="registration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"),
+                    models.Q(("first_submitted_at__isnull", False), ("reference_number__isnull", False)),
+                    _connector="OR",
+                ),
+                name="registration_sent_has_reference",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registration',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), ('taxpayer__isnull', False), _connector='OR'), name='registration_approved_has_taxpayer'),
+            model_name="registration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "approved"), _negated=True),
+                    ("taxpayer__isnull", False),
+                    _connector="OR",
+                ),
+                name="registration_approved_has_taxpayer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registration',
-            constraint=models.CheckConstraint(condition=models.Q(('bin', ''), ('bin__regex', '^[0-9]{9}$'), _connector='OR'), name='registration_bin_9_digits'),
+            model_name="registration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("bin", ""), ("bin__regex", "^[0-9]{9}$"), _connector="OR"),
+                name="registration_bin_9_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registrationcontact',
-            constraint=models.UniqueConstraint(fields=('registration', 'position'), name='registration_contact_position'),
+            model_name="registrationcontact",
+            constraint=models.UniqueConstraint(
+                fields=("registration", "position"), name="registration_contact_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registrationcontact',
-            constraint=models.CheckConstraint(condition=models.Q(('email', ''), ('phone', ''), _negated=True), name='registration_contact_phone_or_email'),
+            model_name="registrationcontact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("email", ""), ("phone", ""), _negated=True),
+                name="registration_contact_phone_or_email",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registrationlocation',
-            constraint=models.UniqueConstraint(fields=('registration', 'position'), name='registration_location_position'),
+            model_name="registrationlocation",
+            constraint=models.UniqueConstraint(
+                fields=("registration", "position"), name="registration_location_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registrationlocation',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity_litres__gt', 0)), name='registration_location_capacity_positive'),
+            model_name="registrationlocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity_litres__gt", 0)), name="registration_location_capacity_positive"
+            ),
         ),
         # Reference numbers of registrations (REG-YYYY-NNNNNN) and BFLO numbers of the bulk fuel locations that
         # approval registers (B + 7 digits: never meets the 6-digit BFLO numbers issued before TRACS).

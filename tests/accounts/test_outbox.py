@@ -67,7 +67,9 @@ def test_email_is_sent_when_the_transaction_commits(django_capture_on_commit_cal
 
 
 @pytest.mark.django_db
-def test_email_is_not_queued_or_sent_if_the_callers_transaction_rolls_back(django_capture_on_commit_callbacks):
+def test_email_is_not_queued_or_sent_if_the_callers_transaction_rolls_back(
+    django_capture_on_commit_callbacks,
+):
     @transaction.atomic
     def change_that_fails():
         queue()
@@ -92,7 +94,9 @@ def test_sent_email_has_its_subject_and_body_erased(django_capture_on_commit_cal
 
 
 @pytest.mark.django_db
-def test_smtp_down_keeps_the_email_with_the_error_and_the_request_does_not_fail(settings, django_capture_on_commit_callbacks):
+def test_smtp_down_keeps_the_email_with_the_error_and_the_request_does_not_fail(
+    settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = SMTP_DOWN
     with django_capture_on_commit_callbacks(execute=True):
         email = queue()  # the Celery job fails (and retries); the caller never sees the error
@@ -119,7 +123,9 @@ def test_sending_directly_records_each_failed_attempt(settings):
 
 
 @pytest.mark.django_db
-def test_the_periodic_sweep_sends_what_failed_once_the_mail_server_is_back(settings, django_capture_on_commit_callbacks):
+def test_the_periodic_sweep_sends_what_failed_once_the_mail_server_is_back(
+    settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = SMTP_DOWN
     with django_capture_on_commit_callbacks(execute=True):
         failed = queue(to=["first@example.ca"])

@@ -61,7 +61,9 @@ def test_signup_queues_a_verification_email_through_the_outbox(client, django_ca
 @pytest.mark.django_db
 def test_verification_email_arrives_and_the_link_verifies_the_address(client, send_on_commit):
     response = send_on_commit(lambda: sign_up(client, "new.filer@example.ca"))
-    assert "We have sent an email to you for verification" in client.get(response["Location"]).content.decode()
+    assert (
+        "We have sent an email to you for verification" in client.get(response["Location"]).content.decode()
+    )
     user = User.objects.get(email="new.filer@example.ca")
     assert not EmailAddress.objects.get(user=user).verified
 
@@ -147,7 +149,9 @@ def test_password_reset_email_link_sets_a_new_password(client, send_on_commit):
     message = mail.outbox[0]
     assert message.to == [user.email]
     assert message.subject.startswith("TRACS: ")
-    assert OutboxEmail.objects.get(purpose="account/email/password_reset_key").status == OutboxEmail.Status.SENT
+    assert (
+        OutboxEmail.objects.get(purpose="account/email/password_reset_key").status == OutboxEmail.Status.SENT
+    )
 
     response = client.get(link_in(message))
     assert response.status_code == 302  # allauth moves the key out of the URL into the session

@@ -57,7 +57,10 @@ def html(response):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/", "/admin/", "/two-factor/", "/two-factor/backup-codes/", "/auth/email/", "/auth/password/change/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/admin/", "/two-factor/", "/two-factor/backup-codes/", "/auth/email/", "/auth/password/change/"],
+)
 def test_a_person_without_a_confirmed_device_is_sent_to_set_up_from_every_page(client, path):
     user = UserFactory(two_factor=False)
     password_sign_in(client, user)
@@ -131,7 +134,9 @@ def test_wrong_code_at_setup_shows_an_error_next_to_the_field(client, frozen):
     response = client.post("/two-factor/setup/", {"token": wrong})
     assert response.status_code == 400
     page = html(response)
-    assert f'<p class="field-error" id="id_token_error">{SETUP_CODE_INVALID}</p>' in page.replace("&#x27;", "'")
+    assert f'<p class="field-error" id="id_token_error">{SETUP_CODE_INVALID}</p>' in page.replace(
+        "&#x27;", "'"
+    )
     assert "There is a problem" in page
     assert base64.b32encode(device.bin_key).decode() in page  # the QR and key are still there to try again
     device.refresh_from_db()
@@ -281,7 +286,12 @@ def test_a_backup_code_works_once_is_logged_and_emailed(client, frozen, django_c
     assert response.status_code == 302
     assert client.get("/").status_code == 200
 
-    assert AccessLogEntry.objects.filter(actor=user, kind="security", action="signed in with a backup code").count() == 1
+    assert (
+        AccessLogEntry.objects.filter(
+            actor=user, kind="security", action="signed in with a backup code"
+        ).count()
+        == 1
+    )
     queued = OutboxEmail.objects.get(purpose="two-factor-recovery")
     assert queued.to == [user.email]
     assert queued.status == OutboxEmail.Status.SENT

@@ -114,7 +114,9 @@ def test_bulk_assess_action(staff_client, account, owner, django_capture_on_comm
     tax_return = june_2021(account=account, user=owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            QUEUE, {"action": "assess_selected", "_selected_action": [tax_return.pk], "post": "yes"}, follow=True
+            QUEUE,
+            {"action": "assess_selected", "_selected_action": [tax_return.pk], "post": "yes"},
+            follow=True,
         )
     assert f"Assessed (notices being issued): {tax_return.confirmation_number}." in text(response)
     tax_return.refresh_from_db()

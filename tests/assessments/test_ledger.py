@@ -172,7 +172,9 @@ def test_balances_per_period_and_for_the_account(account):
     post(account, "1300.00", period_end=JULY)
     post(account, "25.00", kind=Kind.PENALTY, period_end=JULY)
     post(account, "-200.00", kind=Kind.CLAIM_CREDIT, period_end=AUGUST)
-    balances = {row.period_end: (row.balance, row.transactions) for row in selectors.period_balances(account=account)}
+    balances = {
+        row.period_end: (row.balance, row.transactions) for row in selectors.period_balances(account=account)
+    }
     assert balances == {
         JUNE: (Decimal("0.00"), 2),
         JULY: (Decimal("1325.00"), 2),

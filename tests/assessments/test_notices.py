@@ -238,7 +238,9 @@ def test_notice_ledger_rows_are_the_assessments_posting(notice):
     assert posting.amount == Decimal("13800.00")
 
 
-def test_a_penalty_posted_with_the_assessment_is_on_its_notice(account, owner, django_capture_on_commit_callbacks):
+def test_a_penalty_posted_with_the_assessment_is_on_its_notice(
+    account, owner, django_capture_on_commit_callbacks
+):
     """A rule of assessment (a late-filing penalty, issue 6 item 5) posts in the assessment's transaction under
     its source reference: the notice, rendered once that transaction commits, shows it."""
     from django.db import transaction

@@ -229,9 +229,7 @@ def test_statement_of_facts_is_at_most_2000_characters(account, owner, length, o
         return
     with pytest.raises(ValidationError) as refused:
         objection_filing.facts_check(facts="x" * length)
-    assert refused.value.message_dict["facts"] == [
-        str(objection_filing.FACTS_TOO_LONG % {"length": "2,001"})
-    ]
+    assert refused.value.message_dict["facts"] == [str(objection_filing.FACTS_TOO_LONG % {"length": "2,001"})]
 
 
 def test_blank_statement_is_refused():

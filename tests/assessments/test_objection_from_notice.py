@@ -37,7 +37,7 @@ def _reader(account, *privileges):
 
 def test_a_notice_open_to_objection_links_to_the_wizard_with_it_chosen(account, notice):
     client = _reader(account, Privilege.FILE_OBJECTIONS)
-    link = f'{url("objection_new", account)}?notice={notice.pk}'
+    link = f"{url('objection_new', account)}?notice={notice.pk}"
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
         listed = client.get(url("notice_list", account)).content.decode()
         assert link in listed
@@ -49,7 +49,9 @@ def test_a_notice_open_to_objection_links_to_the_wizard_with_it_chosen(account, 
 
 def test_no_link_once_the_objection_period_is_over_or_without_the_privilege(account, notice):
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
-        assert "Object to this notice" not in _reader(account).get(url("notice_list", account)).content.decode()
+        assert (
+            "Object to this notice" not in _reader(account).get(url("notice_list", account)).content.decode()
+        )
     with time_machine.travel(edmonton(2022, 1, 1, 10), tick=False):  # more than 90 days after 2021-08-20
         client = _reader(account, Privilege.FILE_OBJECTIONS)
         assert "Object to this notice" not in client.get(url("notice_list", account)).content.decode()
@@ -60,10 +62,12 @@ def test_a_notice_of_another_account_is_not_chosen(account, notice):
 
     other = ProgramAccountFactory()
     user = UserFactory()
-    delegate_grant(account=other, user=user, privileges=(Privilege.FILE_OBJECTIONS, Privilege.VIEW_ASSESSMENTS))
+    delegate_grant(
+        account=other, user=user, privileges=(Privilege.FILE_OBJECTIONS, Privilege.VIEW_ASSESSMENTS)
+    )
     client = sign_in(Client(), user)
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
-        wizard = client.get(f'{url("objection_new", other)}?notice={notice.pk}').content.decode()
+        wizard = client.get(f"{url('objection_new', other)}?notice={notice.pk}").content.decode()
     assert f'value="{notice.pk}"' not in wizard
 
 
@@ -89,10 +93,15 @@ def test_a_document_of_another_filing_is_not_found(account, owner, notice):
 
     with time_machine.travel(edmonton(2021, 10, 1, 10), tick=False):
         first = notice_objection(
-            account=account, user=owner, notice=notice, documents=staged_documents(account=account, user=owner, count=1)
+            account=account,
+            user=owner,
+            notice=notice,
+            documents=staged_documents(account=account, user=owner, count=1),
         )
         second = notice_objection(account=account, user=owner, notice=notice, facts="Another objection.")
         client = sign_in(Client(), owner)
         document = first.documents.get()
-        response = client.get(url("objection_document", account, objection_id=second.pk, document_id=document.pk))
+        response = client.get(
+            url("objection_document", account, objection_id=second.pk, document_id=document.pk)
+        )
     assert response.status_code == 404

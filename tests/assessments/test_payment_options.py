@@ -57,7 +57,11 @@ def test_a_credit_says_there_is_nothing_to_pay(account):
     owner_grant(account=account, user=owner)
     _post(account, date(2024, 1, 31), "-40.00", kind=LedgerTransaction.Kind.PAYMENT)
 
-    html = sign_in(Client(), owner).get(reverse("payment_options", kwargs={"number": account.number})).content.decode()
+    html = (
+        sign_in(Client(), owner)
+        .get(reverse("payment_options", kwargs={"number": account.number}))
+        .content.decode()
+    )
 
     assert "($40.00)" in html
     assert "credit: nothing to pay" in html

@@ -32,12 +32,20 @@ def test_a_value_applies_from_its_date(tmp_path):
     (tmp_path / "a.yaml").write_text(GOOD)
     loaded = rules.load(tmp_path)["tolerance"]
     by_day = {row.effective_from: row.value for row in loaded.values}
-    assert by_day == {date(2015, 4, 1): Decimal("20.00"), date(2030, 1, 1): Decimal("25.00"), date(2031, 1, 1): None}
+    assert by_day == {
+        date(2015, 4, 1): Decimal("20.00"),
+        date(2030, 1, 1): Decimal("25.00"),
+        date(2031, 1, 1): None,
+    }
 
 
 @pytest.mark.parametrize(
     ("day", "expected"),
-    [(date(2029, 12, 31), Decimal("20.00")), (date(2030, 1, 1), Decimal("25.00")), (date(2030, 1, 2), Decimal("25.00"))],
+    [
+        (date(2029, 12, 31), Decimal("20.00")),
+        (date(2030, 1, 1), Decimal("25.00")),
+        (date(2030, 1, 2), Decimal("25.00")),
+    ],
 )
 def test_rule_on_the_day_before_on_and_after_a_change(tmp_path, day, expected):
     (tmp_path / "a.yaml").write_text(GOOD)
@@ -52,7 +60,10 @@ def test_rule_on_the_day_before_on_and_after_a_change(tmp_path, day, expected):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace("source: src}\n      - {from: 2030", "source: nowhere}\n      - {from: 2030"), "is not in references"),
+        (
+            GOOD.replace("source: src}\n      - {from: 2030", "source: nowhere}\n      - {from: 2030"),
+            "is not in references",
+        ),
         (GOOD.replace('"20.00"', "20.00"), "quoted decimals"),
         (GOOD.replace('"20.00"', '"-1"'), "cannot be negative"),
         (GOOD.replace('"20.00"', '"twenty"'), "is not a number"),

@@ -84,7 +84,7 @@ def test_the_latest_25_newest_first_by_default(account, owner_client):
     assert descriptions(response) == [f"Transaction {n:03d}" for n in range(30, 5, -1)]
     page = text(response)
     assert "The latest 25 transactions." in page
-    assert "<td class=\"value\">2021-01-30</td>" in page
+    assert '<td class="value">2021-01-30</td>' in page
 
 
 def test_sorted_oldest_first_on_request(account, owner_client):

@@ -168,7 +168,12 @@ def test_staff_open_an_account_through_the_service(staff_client, staff):
 def test_the_taxpayer_is_chosen_by_searching_name_or_bin(staff_client, account):
     response = staff_client.get(
         reverse("admin:autocomplete"),
-        {"app_label": "programs", "model_name": "programaccount", "field_name": "taxpayer", "term": account.taxpayer.bin},
+        {
+            "app_label": "programs",
+            "model_name": "programaccount",
+            "field_name": "taxpayer",
+            "term": account.taxpayer.bin,
+        },
     )
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["results"]] == [str(account.taxpayer.pk)]

@@ -69,11 +69,14 @@ def test_the_queue_filters_by_status_program_and_submitted_date(staff_client, re
     fuel_tax = Program.objects.get(code="fuel_tax")
 
     by_status = staff_client.get(reverse(CHANGELIST), {"status__exact": "pending"})
-    by_program = staff_client.get(reverse(CHANGELIST), {"program__id__exact": fuel_tax.pk, "status__exact": "rejected"})
+    by_program = staff_client.get(
+        reverse(CHANGELIST), {"program__id__exact": fuel_tax.pk, "status__exact": "rejected"}
+    )
     # The admin's "Today" link: from midnight in Alberta to the next midnight.
     midnight = timezone.localtime(pending.submitted_at).replace(hour=0, minute=0, second=0, microsecond=0)
     by_date = staff_client.get(
-        reverse(CHANGELIST), {"submitted_at__gte": str(midnight), "submitted_at__lt": str(midnight + timedelta(days=1))}
+        reverse(CHANGELIST),
+        {"submitted_at__gte": str(midnight), "submitted_at__lt": str(midnight + timedelta(days=1))},
     )
     by_search = staff_client.get(reverse(CHANGELIST), {"q": rejected.reference_number})
 
@@ -120,7 +123,9 @@ def test_approve_action(staff_client, registrant, django_capture_on_commit_callb
     assert registration.status == Registration.Status.APPROVED
     numbers = sorted(registration.accounts.values_list("number", flat=True))
     (message,) = messages_of(response)
-    assert f"Registration {registration.reference_number} approved: BIN {registration.taxpayer.bin}" in message
+    assert (
+        f"Registration {registration.reference_number} approved: BIN {registration.taxpayer.bin}" in message
+    )
     assert ", ".join(numbers) in message
     assert Grant.objects.filter(user=registrant, role=Grant.Role.OWNER).count() == 2
     assert Document.objects.count() == 2
@@ -142,7 +147,9 @@ def test_approve_action_refuses_a_registration_not_pending(staff_client, registr
     assert not ProgramAccount.objects.exists()
 
 
-def test_reject_action_asks_for_the_reason_first(staff_client, registrant, django_capture_on_commit_callbacks):
+def test_reject_action_asks_for_the_reason_first(
+    staff_client, registrant, django_capture_on_commit_callbacks
+):
     registration = registration_pending(registrant=registrant)
     mail.outbox.clear()
 
@@ -159,7 +166,13 @@ def test_reject_action_asks_for_the_reason_first(staff_client, registrant, djang
     assert registration.status == Registration.Status.PENDING
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = run(staff_client, "reject_registrations", [registration], apply="1", reason="The business sells no fuel.")
+        done = run(
+            staff_client,
+            "reject_registrations",
+            [registration],
+            apply="1",
+            reason="The business sells no fuel.",
+        )
     registration.refresh_from_db()
     assert (registration.status, registration.decision_reason) == ("rejected", "The business sells no fuel.")
     assert any("rejected; the reason was e-mailed" in m for m in messages_of(done))
@@ -176,7 +189,9 @@ def test_request_information_action(staff_client, registrant, django_capture_on_
     assert 'name="message"' in form.text
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = run(staff_client, "request_information", [registration], apply="1", message="Send the tank lease.")
+        done = run(
+            staff_client, "request_information", [registration], apply="1", message="Send the tank lease."
+        )
 
     registration.refresh_from_db()
     assert registration.status == Registration.Status.MORE_INFORMATION_REQUESTED
@@ -192,7 +207,9 @@ def test_the_letter_can_be_placed_again_when_its_job_did_not_run(
     from consent import tasks
 
     original = tasks.registration_letter_issue_job.delay
-    monkeypatch.setattr(tasks.registration_letter_issue_job, "delay", lambda *a, **k: (_ for _ in ()).throw(ConnectionError()))
+    monkeypatch.setattr(
+        tasks.registration_letter_issue_job, "delay", lambda *a, **k: (_ for _ in ()).throw(ConnectionError())
+    )
     registration = registration_pending(registrant=registrant)
     with django_capture_on_commit_callbacks(execute=True):
         run(staff_client, "approve_registrations", [registration])

@@ -59,7 +59,9 @@ def _approve(registration, staff, capture):
     return approved
 
 
-def test_approval_opens_everything_and_places_the_letter(registrant, staff, django_capture_on_commit_callbacks):
+def test_approval_opens_everything_and_places_the_letter(
+    registrant, staff, django_capture_on_commit_callbacks
+):
     registration = registration_pending(registrant=registrant)
     mail.outbox.clear()
 
@@ -85,7 +87,11 @@ def test_approval_opens_everything_and_places_the_letter(registrant, staff, djan
             (CONTACTS[1]["name"], False),
         ]
         deposit = DirectDeposit.objects.get(account=account)
-        assert (deposit.institution_number, deposit.transit_number, deposit.account_number_last4) == ("001", "12345", "4321")
+        assert (deposit.institution_number, deposit.transit_number, deposit.account_number_last4) == (
+            "001",
+            "12345",
+            "4321",
+        )
         assert decrypt(deposit.account_number_encrypted) == BANK["account_number"]
     # BFLO numbers, on the TEFS account (its monthly reports name them).
     bflos = list(BulkFuelLocation.objects.filter(account=accounts[1]).order_by("number"))
@@ -117,11 +123,20 @@ def test_approval_opens_everything_and_places_the_letter(registrant, staff, djan
     assert accounts[0].number in email.body
     assert BANK["account_number"] not in email.body
     assert AccessLogEntry.objects.filter(actor=staff, action="registration approved").exists()
-    assert AccessLogEntry.objects.filter(actor=staff, action="registrant made owner on approval of the registration").count() == 2
+    assert (
+        AccessLogEntry.objects.filter(
+            actor=staff, action="registrant made owner on approval of the registration"
+        ).count()
+        == 2
+    )
 
 
-def test_the_letter_names_the_bin_accounts_and_bflo_numbers(registrant, staff, django_capture_on_commit_callbacks):
-    registration = _approve(registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks)
+def test_the_letter_names_the_bin_accounts_and_bflo_numbers(
+    registrant, staff, django_capture_on_commit_callbacks
+):
+    registration = _approve(
+        registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks
+    )
 
     html = programs_registration.registration_letter_html(registration=registration)
 
@@ -134,7 +149,9 @@ def test_the_letter_names_the_bin_accounts_and_bflo_numbers(registrant, staff, d
     assert programs_registration.registration_letter_pdf(registration=registration).startswith(b"%PDF")
 
 
-def test_fuel_tax_only_without_marked_fuel_or_direct_deposit(registrant, staff, django_capture_on_commit_callbacks):
+def test_fuel_tax_only_without_marked_fuel_or_direct_deposit(
+    registrant, staff, django_capture_on_commit_callbacks
+):
     registration = registration_pending(
         registrant=registrant, reasons=["import_for_resale"], locations=[], direct_deposit=False
     )
@@ -148,7 +165,9 @@ def test_fuel_tax_only_without_marked_fuel_or_direct_deposit(registrant, staff, 
     assert Document.objects.filter(account=account).count() == 1
 
 
-def test_bulk_locations_without_tefs_get_their_bflo_on_the_fuel_tax_account(registrant, staff, django_capture_on_commit_callbacks):
+def test_bulk_locations_without_tefs_get_their_bflo_on_the_fuel_tax_account(
+    registrant, staff, django_capture_on_commit_callbacks
+):
     registration = registration_pending(registrant=registrant, reasons=["mark_fuel"], locations=LOCATIONS[:1])
 
     registration = _approve(registration, staff, django_capture_on_commit_callbacks)
@@ -157,10 +176,16 @@ def test_bulk_locations_without_tefs_get_their_bflo_on_the_fuel_tax_account(regi
     assert BulkFuelLocation.objects.get(account=account).name == LOCATIONS[0]["name"]
 
 
-def test_a_known_bin_opens_the_accounts_for_that_taxpayer(registrant, staff, django_capture_on_commit_callbacks):
-    existing = ProgramAccountFactory(taxpayer=TaxpayerFactory(bin="456789123", legal_name="Chinook Bulk Fuels Ltd."))
+def test_a_known_bin_opens_the_accounts_for_that_taxpayer(
+    registrant, staff, django_capture_on_commit_callbacks
+):
+    existing = ProgramAccountFactory(
+        taxpayer=TaxpayerFactory(bin="456789123", legal_name="Chinook Bulk Fuels Ltd.")
+    )
     consent = ConsentFactory(taxpayer=existing.taxpayer, all_accounts=True, covers_future_accounts=True)
-    registration = registration_pending(registrant=registrant, business={"bin": "456789123"}, reasons=["import_for_resale"], locations=[])
+    registration = registration_pending(
+        registrant=registrant, business={"bin": "456789123"}, reasons=["import_for_resale"], locations=[]
+    )
 
     registration = _approve(registration, staff, django_capture_on_commit_callbacks)
 
@@ -207,7 +232,9 @@ def test_only_a_pending_registration_is_approved(registrant, staff, state):
         if state == "rejected":
             programs_registration.registration_reject(registration=registration, by=staff, reason="No.")
         else:
-            programs_registration.registration_request_information(registration=registration, by=staff, message="More.")
+            programs_registration.registration_request_information(
+                registration=registration, by=staff, message="More."
+            )
 
     with pytest.raises(ValidationError) as caught:
         services.registration_approve(registration=registration, by=staff)
@@ -224,22 +251,30 @@ def test_no_letter_before_approval(registrant):
         services.registration_letter_issue(registration_id=registration.pk)
 
 
-def test_approval_stands_when_the_letter_job_cannot_be_scheduled(registrant, staff, django_capture_on_commit_callbacks, monkeypatch):
+def test_approval_stands_when_the_letter_job_cannot_be_scheduled(
+    registrant, staff, django_capture_on_commit_callbacks, monkeypatch
+):
     from consent import tasks
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.registration_letter_issue_job, "delay", broker_down)
-    registration = _approve(registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks)
+    registration = _approve(
+        registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks
+    )
 
     assert registration.status == Registration.Status.APPROVED
     assert registration.letter_issued_at is None
     assert not Document.objects.exists()
 
 
-def test_after_approval_the_account_is_on_home_with_role_owner(client, registrant, staff, django_capture_on_commit_callbacks):
-    registration = _approve(registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks)
+def test_after_approval_the_account_is_on_home_with_role_owner(
+    client, registrant, staff, django_capture_on_commit_callbacks
+):
+    registration = _approve(
+        registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks
+    )
     sign_in(client, registrant)
 
     home = client.get(reverse("home"))

@@ -48,12 +48,20 @@ LOCATION = {
     "postal_code": "T4P 3R2",
     "capacity_litres": "250,000",
 }
-CONTACT = {"name": "Casey Controller", "title": "Controller", "phone": "(403) 555-0142", "email": "casey@example.ca"}
+CONTACT = {
+    "name": "Casey Controller",
+    "title": "Controller",
+    "phone": "(403) 555-0142",
+    "email": "casey@example.ca",
+}
 
 
 def field_errors(response, field: str) -> list[str]:
     """The error messages shown next to one field (templates/includes/field.html)."""
-    return [unescape(m) for m in re.findall(rf'<p class="field-error" id="id_{field}_error">([^<]*)</p>', response.text)]
+    return [
+        unescape(m)
+        for m in re.findall(rf'<p class="field-error" id="id_{field}_error">([^<]*)</p>', response.text)
+    ]
 
 
 def _url(name: str, registration=None) -> str:
@@ -97,12 +105,23 @@ def test_a_person_without_two_factor_this_session_is_sent_to_verify(client, regi
 def test_someone_else_s_registration_is_not_found(registrant, draft):
     stranger = sign_in(Client(), UserFactory())
 
-    for name in ("registration_detail", "registration_business", "registration_locations", "registration_review", "registration_discard"):
+    for name in (
+        "registration_detail",
+        "registration_business",
+        "registration_locations",
+        "registration_review",
+        "registration_discard",
+    ):
         assert stranger.get(_url(name, draft)).status_code == 404, name
     assert stranger.post(_url("registration_business", draft), BUSINESS_POST).status_code == 404
     assert stranger.post(_url("registration_discard", draft)).status_code == 404
     assert Registration.objects.filter(pk=draft.pk, legal_name="").exists()
-    assert sign_in(Client(), UserFactory()).get(reverse("registration_detail", kwargs={"pk": 999999})).status_code == 404
+    assert (
+        sign_in(Client(), UserFactory())
+        .get(reverse("registration_detail", kwargs={"pk": 999999}))
+        .status_code
+        == 404
+    )
 
 
 # --- Home, the list and the Program Name menu ---
@@ -172,7 +191,9 @@ def test_business_identity_saved_then_reasons(browser, draft):
 
 
 def test_save_and_come_back_later(browser, draft):
-    response = browser.post(_url("registration_business", draft), {**BUSINESS_POST, "save_exit": ""}, follow=True)
+    response = browser.post(
+        _url("registration_business", draft), {**BUSINESS_POST, "save_exit": ""}, follow=True
+    )
 
     assert response.redirect_chain[-1][0] == _url("registration_detail", draft)
     assert str(services.NOT_EDITABLE) not in response.text
@@ -203,7 +224,9 @@ def test_a_postal_code_of_another_province(browser, draft):
     response = browser.post(_url("registration_business", draft), {**BUSINESS_POST, "postal_code": "V6B 1A1"})
 
     assert response.status_code == 400
-    assert field_errors(response, "postal_code") == ["Postal codes in Alberta start with T. Check the postal code or the province."]
+    assert field_errors(response, "postal_code") == [
+        "Postal codes in Alberta start with T. Check the postal code or the province."
+    ]
 
 
 # --- Part 2: reasons ---
@@ -215,7 +238,9 @@ def test_reasons_at_least_one(browser, draft):
     assert response.status_code == 400
     assert str(services.NO_REASONS) in response.text
 
-    response = browser.post(_url("registration_reasons", draft), {"reasons": ["sell_marked", "import_for_resale"]})
+    response = browser.post(
+        _url("registration_reasons", draft), {"reasons": ["sell_marked", "import_for_resale"]}
+    )
     assert response.status_code == 302
     assert response.url == _url("registration_locations", draft)
     draft.refresh_from_db()
@@ -225,7 +250,14 @@ def test_reasons_at_least_one(browser, draft):
 def test_the_reasons_page_lists_the_seed_page_s_reasons(browser, draft):
     page = browser.get(_url("registration_reasons", draft))
 
-    for label in ("Import fuel into Alberta for resale", "Sell fuel exempt from tax, including marked fuel", "Export fuel from Alberta in bulk", "Produce or refine fuel", "Operate a terminal", "full direct remitter (FDR)"):
+    for label in (
+        "Import fuel into Alberta for resale",
+        "Sell fuel exempt from tax, including marked fuel",
+        "Export fuel from Alberta in bulk",
+        "Produce or refine fuel",
+        "Operate a terminal",
+        "full direct remitter (FDR)",
+    ):
         assert label in page.text
 
 
@@ -254,7 +286,9 @@ def test_add_another_location_keeps_what_was_typed_and_saves_nothing(browser, dr
 def test_remove_a_location_row(browser, draft):
     second = {**LOCATION, "name": "Innisfail tanks"}
 
-    response = browser.post(_url("registration_locations", draft), _rows("locations", [LOCATION, second], remove_row="0"))
+    response = browser.post(
+        _url("registration_locations", draft), _rows("locations", [LOCATION, second], remove_row="0")
+    )
 
     assert response.status_code == 200
     assert 'value="Innisfail tanks"' in response.text
@@ -265,12 +299,18 @@ def test_remove_a_location_row(browser, draft):
 def test_locations_are_saved(browser, draft):
     empty_row = {name: "" for name in LOCATION} | {"province": "AB"}
 
-    response = browser.post(_url("registration_locations", draft), _rows("locations", [LOCATION, empty_row], next=""))
+    response = browser.post(
+        _url("registration_locations", draft), _rows("locations", [LOCATION, empty_row], next="")
+    )
 
     assert response.status_code == 302
     assert response.url == _url("registration_contacts", draft)
     (location,) = draft.locations.all()
-    assert (location.name, location.capacity_litres, location.postal_code) == ("Red Deer bulk plant", 250000, "T4P 3R2")
+    assert (location.name, location.capacity_litres, location.postal_code) == (
+        "Red Deer bulk plant",
+        250000,
+        "T4P 3R2",
+    )
 
 
 def test_a_location_error_is_next_to_its_field_and_no_location_is_saved(browser, draft):
@@ -287,7 +327,9 @@ def test_a_location_error_is_next_to_its_field_and_no_location_is_saved(browser,
 
 
 def test_selling_marked_fuel_needs_a_location(browser, registrant):
-    registration = registration_draft(registrant=registrant, locations=None, contacts=None, direct_deposit=None)
+    registration = registration_draft(
+        registrant=registrant, locations=None, contacts=None, direct_deposit=None
+    )
     empty_row = {name: "" for name in LOCATION} | {"province": "AB"}
 
     response = browser.post(_url("registration_locations", registration), _rows("locations", [empty_row]))
@@ -308,7 +350,9 @@ def test_contacts_saved_with_the_phone_normalized(browser, draft):
 
 
 def test_a_contact_with_a_bad_phone_number(browser, draft):
-    response = browser.post(_url("registration_contacts", draft), _rows("contacts", [{**CONTACT, "phone": "555-0142"}]))
+    response = browser.post(
+        _url("registration_contacts", draft), _rows("contacts", [{**CONTACT, "phone": "555-0142"}])
+    )
 
     assert response.status_code == 400
     assert field_errors(response, "contacts-0-phone") == [str(validators.PHONE_FORMAT)]
@@ -317,7 +361,10 @@ def test_a_contact_with_a_bad_phone_number(browser, draft):
 
 
 def test_at_least_one_contact(browser, draft):
-    response = browser.post(_url("registration_contacts", draft), _rows("contacts", [{"name": "", "title": "", "phone": "", "email": ""}]))
+    response = browser.post(
+        _url("registration_contacts", draft),
+        _rows("contacts", [{"name": "", "title": "", "phone": "", "email": ""}]),
+    )
 
     assert response.status_code == 400
     assert str(services.NO_CONTACTS) in response.text
@@ -348,7 +395,9 @@ def test_direct_deposit_saved_and_the_account_number_never_shown_again(browser, 
     assert page["Cache-Control"].startswith("max-age=0")
 
     # Kept when the account number boxes are left empty.
-    response = browser.post(_url("registration_banking", draft), {**data, "account_number": "", "account_number_again": ""})
+    response = browser.post(
+        _url("registration_banking", draft), {**data, "account_number": "", "account_number_again": ""}
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.deposit_account_number_last4 == "4321"
@@ -404,14 +453,18 @@ def test_review_lists_what_is_missing_and_refuses_to_send(browser, registrant):
     assert "Not complete yet" in page.text
     assert _url("registration_contacts", registration) in page.text
 
-    response = browser.post(_url("registration_review", registration), {"certified_name": "Riley Registrant", "certified": "on"})
+    response = browser.post(
+        _url("registration_review", registration), {"certified_name": "Riley Registrant", "certified": "on"}
+    )
     assert response.status_code == 400
     assert "Some parts are not complete yet: Contacts, Banking." in response.text
     registration.refresh_from_db()
     assert registration.status == Registration.Status.DRAFT
 
 
-def test_sending_shows_and_e_mails_the_reference_number(browser, registrant, django_capture_on_commit_callbacks):
+def test_sending_shows_and_e_mails_the_reference_number(
+    browser, registrant, django_capture_on_commit_callbacks
+):
     registration = registration_draft(registrant=registrant)
     page = browser.get(_url("registration_review", registration))
     assert "Chinook Bulk Fuels Ltd." in page.text
@@ -424,7 +477,9 @@ def test_sending_shows_and_e_mails_the_reference_number(browser, registrant, dja
 
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(
-            _url("registration_review", registration), {"certified_name": "Riley Registrant", "certified": "on"}, follow=True
+            _url("registration_review", registration),
+            {"certified_name": "Riley Registrant", "certified": "on"},
+            follow=True,
         )
 
     registration.refresh_from_db()
@@ -443,7 +498,9 @@ def test_a_sent_registration_cannot_be_edited(browser, registrant):
 
     assert response.redirect_chain[-1][0] == _url("registration_detail", registration)
     assert str(services.NOT_EDITABLE) in unescape(response.text)
-    response = browser.post(_url("registration_business", registration), {**BUSINESS_POST, "legal_name": "Changed"})
+    response = browser.post(
+        _url("registration_business", registration), {**BUSINESS_POST, "legal_name": "Changed"}
+    )
     assert response.status_code == 302
     registration.refresh_from_db()
     assert registration.legal_name == "Chinook Bulk Fuels Ltd."
@@ -456,7 +513,9 @@ def test_a_draft_survives_sign_out(browser, registrant):
     browser.post(_url("registration_start"), {"program": Program.objects.get(code="fuel_tax").pk})
     registration = Registration.objects.get(registrant=registrant)
     browser.post(_url("registration_business", registration), {**BUSINESS_POST, "save_exit": ""})
-    browser.post(_url("registration_reasons", registration), {"reasons": ["import_for_resale"], "save_exit": ""})
+    browser.post(
+        _url("registration_reasons", registration), {"reasons": ["import_for_resale"], "save_exit": ""}
+    )
 
     browser.post(reverse("account_logout"))
     assert browser.get(_url("registration_list")).status_code == 302  # signed out
@@ -490,7 +549,9 @@ def test_a_draft_can_be_deleted(browser, draft):
 def test_more_information_then_sent_again(browser, registrant, django_capture_on_commit_callbacks):
     staff = UserFactory(is_staff=True)
     registration = registration_pending(registrant=registrant)
-    services.registration_request_information(registration=registration, by=staff, message="Which tank farm is at Innisfail?")
+    services.registration_request_information(
+        registration=registration, by=staff, message="Which tank farm is at Innisfail?"
+    )
 
     detail = browser.get(_url("registration_detail", registration))
     assert "TRA needs more information" in detail.text
@@ -501,7 +562,8 @@ def test_more_information_then_sent_again(browser, registrant, django_capture_on
 
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(
-            _url("registration_review", registration), {"certified_name": "Riley Registrant", "certified": "on"}
+            _url("registration_review", registration),
+            {"certified_name": "Riley Registrant", "certified": "on"},
         )
 
     assert response.status_code == 302
@@ -513,7 +575,9 @@ def test_more_information_then_sent_again(browser, registrant, django_capture_on
 
 def test_a_rejected_registration_shows_the_reason(browser, registrant):
     registration = registration_pending(registrant=registrant)
-    services.registration_reject(registration=registration, by=UserFactory(is_staff=True), reason="Not a fuel seller.")
+    services.registration_reject(
+        registration=registration, by=UserFactory(is_staff=True), reason="Not a fuel seller."
+    )
 
     page = browser.get(_url("registration_detail", registration))
 

@@ -72,7 +72,9 @@ def test_the_accounts_most_overdue_come_first_then_by_name(signed_in, user):
     today = timezone.localdate()
     recent = today.replace(day=1) - timedelta(days=400)  # about 13 months owed
     for index in range(30):
-        account = ProgramAccountFactory(taxpayer__legal_name=f"Aardvark {index:02d} Ltd.", effective_date=today)
+        account = ProgramAccountFactory(
+            taxpayer__legal_name=f"Aardvark {index:02d} Ltd.", effective_date=today
+        )
         owner_grant(account=account, user=user)
     most = ProgramAccountFactory(taxpayer__legal_name="Zephyr Fuels Ltd.", effective_date=date(2022, 1, 1))
     owner_grant(account=most, user=user)
@@ -88,7 +90,11 @@ def test_the_accounts_most_overdue_come_first_then_by_name(signed_in, user):
     text = signed_in.get(reverse("home")).text
     listed = text[text.index("<table") :]
 
-    assert listed.index("Zephyr Fuels Ltd.") < listed.index("Yarrow Fuels Ltd.") < listed.index("Aardvark 00 Ltd.")
+    assert (
+        listed.index("Zephyr Fuels Ltd.")
+        < listed.index("Yarrow Fuels Ltd.")
+        < listed.index("Aardvark 00 Ltd.")
+    )
     assert "Xenon Fuels Ltd." not in listed  # nothing overdue: by name, after the 24 Aardvarks on page 1
     page_2 = signed_in.get(reverse("home"), {"page": 2}).text
     assert page_2.index("Aardvark 23 Ltd.") < page_2.index("Xenon Fuels Ltd.")

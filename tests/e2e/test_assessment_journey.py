@@ -36,10 +36,14 @@ TODAY = edmonton(2026, 11, 24, 10)
 
 @pytest.fixture
 def people(db):
-    account = ProgramAccountFactory(taxpayer__legal_name="Prairie Fuels Ltd.", effective_date=date(2026, 10, 1))
+    account = ProgramAccountFactory(
+        taxpayer__legal_name="Prairie Fuels Ltd.", effective_date=date(2026, 10, 1)
+    )
     owner = _person(key=OWNER_KEY, full_name="Olivia Owner", email="olivia@example.ca")
     owner_grant(account=account, user=owner)
-    staff = _person(key=STAFF_KEY, full_name="Sam Staff", email="sam@gov.ab.ca", is_staff=True, is_superuser=True)
+    staff = _person(
+        key=STAFF_KEY, full_name="Sam Staff", email="sam@gov.ab.ca", is_staff=True, is_superuser=True
+    )
     return {"account": account, "owner": owner, "staff": staff}
 
 
@@ -70,7 +74,9 @@ def test_return_filed_assessed_notice_downloaded_payment_recorded_balance_zero(
         _admin_axe_check(staff)
         with staff.expect_navigation():
             staff.get_by_role("link", name=tax_return.confirmation_number).click()
-        expect(staff.locator("#content")).to_contain_text("Clean: every line recomputes to what was reported.")
+        expect(staff.locator("#content")).to_contain_text(
+            "Clean: every line recomputes to what was reported."
+        )
         _admin_axe_check(staff)
         with staff.expect_navigation():
             staff.get_by_role("button", name="Assess this return").click()

@@ -41,7 +41,9 @@ def test_file_a_return_with_live_totals(page: Page, live_server, account, owner_
     # the other categories of a fuel behind its "Other categories".
     expect(page.get_by_label("Clear gasoline: Taxable sales and removals")).to_be_visible()
     expect(page.get_by_label("Marked diesel: Taxable sales and removals")).to_be_hidden()
-    expect(page.get_by_label("Clear diesel: Sold for direct export from Alberta in bulk (FT-11)")).to_be_hidden()
+    expect(
+        page.get_by_label("Clear diesel: Sold for direct export from Alberta in bulk (FT-11)")
+    ).to_be_hidden()
 
     # June 2021: 100,000 L clear gasoline x $0.13 = $13,000.00; 20,000 L marked diesel x $0.04 = $800.00
     page.get_by_label("Clear gasoline: Taxable sales and removals").fill("100,000")

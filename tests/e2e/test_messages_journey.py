@@ -46,10 +46,17 @@ def people(db):
     account = ProgramAccountFactory(taxpayer__legal_name="Prairie Fuels Ltd.")
     owner = _person(key=OWNER_KEY, full_name="Olivia Owner", email="olivia@example.ca")
     owner_grant(account=account, user=owner)
-    staff = _person(key=STAFF_KEY, full_name="Sam Staff", email="sam@gov.ab.ca", is_staff=True, is_superuser=True)
+    staff = _person(
+        key=STAFF_KEY, full_name="Sam Staff", email="sam@gov.ab.ca", is_staff=True, is_superuser=True
+    )
     filed = return_submit(
-        account=account, period_end=date(2024, 1, 31), lines=[], certified_name="Olivia Owner",
-        certified_capacity="Owner", submitted_by=owner, capacity="owner",
+        account=account,
+        period_end=date(2024, 1, 31),
+        lines=[],
+        certified_name="Olivia Owner",
+        certified_capacity="Owner",
+        submitted_by=owner,
+        capacity="owner",
     )
     mail.outbox.clear()  # the return's confirmation e-mail; the journey counts the message notices
     return {"account": account, "owner": owner, "staff": staff, "reference": filed.confirmation_number}
@@ -146,13 +153,17 @@ def test_staff_write_a_message_the_owner_reads_and_answers_it_staff_answer_back(
     axe_check(owner)
 
 
-def test_the_owner_submits_documents_through_the_wizard(page, live_server, sign_in, axe_check, people, tmp_path):
+def test_the_owner_submits_documents_through_the_wizard(
+    page, live_server, sign_in, axe_check, people, tmp_path
+):
     account, number = people["account"], people["account"].number
     owner = page
     sign_in(owner, live_server, people["owner"].email, PASSWORD, OWNER_KEY, axe=False)
     owner.goto(f"/accounts/{number}/")
     with owner.expect_navigation():
-        owner.get_by_role("navigation", name="Account menu").get_by_role("link", name="Submit Documents").click()
+        owner.get_by_role("navigation", name="Account menu").get_by_role(
+            "link", name="Submit Documents"
+        ).click()
     expect(owner.get_by_test_id("no-documents")).to_be_visible()
     axe_check(owner)
 
@@ -192,7 +203,9 @@ def test_the_owner_submits_documents_through_the_wizard(page, live_server, sign_
         owner.get_by_role("button", name="Submit the documents").click()
 
     document = Document.objects.get(account=account)
-    assert re.fullmatch(rf"/accounts/{number}/documents/{document.pk}/", owner.url.split(live_server.url, 1)[1])
+    assert re.fullmatch(
+        rf"/accounts/{number}/documents/{document.pk}/", owner.url.split(live_server.url, 1)[1]
+    )
     expect(owner.get_by_test_id("document-reference")).to_have_text(document.reference_number)
     expect(owner.get_by_role("status")).to_contain_text(document.reference_number)
     axe_check(owner)

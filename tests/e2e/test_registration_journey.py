@@ -174,9 +174,13 @@ def test_register_for_fuel_tax_staff_approve_registrant_sees_account_and_letter(
     bin_ = registration.taxpayer.bin
     numbers = sorted(registration.accounts.values_list("number", flat=True))
     assert numbers == [f"{bin_}-01-001", f"{bin_}-02-001"]
-    bflos = sorted(BulkFuelLocation.objects.filter(account__number=numbers[1]).values_list("number", flat=True))
+    bflos = sorted(
+        BulkFuelLocation.objects.filter(account__number=numbers[1]).values_list("number", flat=True)
+    )
     assert len(bflos) == 2
-    letter_mail = [m for m in mail.outbox if m.to == [person.email] and "approval letter is available" in m.subject]
+    letter_mail = [
+        m for m in mail.outbox if m.to == [person.email] and "approval letter is available" in m.subject
+    ]
     assert len(letter_mail) == 1
     assert bin_ in letter_mail[0].body
 

@@ -1,4 +1,4 @@
-""""Overdue first" (issue 3 #7): the database's count of each account's overdue returns, which orders the home
+""" "Overdue first" (issue 3 #7): the database's count of each account's overdue returns, which orders the home
 list of 1,000 accounts and counts the home banners, agrees with the obligations the Account Information panel
 works out in Python from filings.periods (filings.selectors.obligations_for_account) for any account, any
 returns filed and any day."""
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def overdue_by_account(*, today: date) -> dict[int, int]:
     rows = Grant.objects.annotate(overdue=overdue_returns_expression(account="account", today=today))
-    return {account_id: overdue for account_id, overdue in rows.values_list("account_id", "overdue") if overdue}
+    return {
+        account_id: overdue for account_id, overdue in rows.values_list("account_id", "overdue") if overdue
+    }
 
 
 @pytest.mark.parametrize(
@@ -58,11 +60,17 @@ def test_the_database_counts_overdue_returns_as_the_rules_do(effective, closed_a
     month = Period.of(effective)
     last_filable = Period.of(date.today()).previous()
     for offset in range(24):
-        if offset in filed and month <= last_filable and (account.closed_on is None or month.start <= account.closed_on):
+        if (
+            offset in filed
+            and month <= last_filable
+            and (account.closed_on is None or month.start <= account.closed_on)
+        ):
             file_return(account=account, period=month.key, user=owner)
         month = month.next()
     account.refresh_from_db()
-    overdue = sum(1 for o in obligations_for_account(account=account, today=today) if o.is_overdue and not o.is_filed)
+    overdue = sum(
+        1 for o in obligations_for_account(account=account, today=today) if o.is_overdue and not o.is_filed
+    )
     expected = {account.pk: overdue} if overdue else {}
     assert overdue_by_account(today=today) == expected
     Grant.objects.filter(account=account).delete()

@@ -60,7 +60,9 @@ def test_returns_owed_lists_due_overdue_and_filed(account, owner):
         r"January 2021</th> <td class=\"value\">2021-03-01</td> <td> <span class=\"badge badge--alert\">Overdue</span> 63 days late",
         page,
     )
-    assert re.search(r"April 2021</th> <td class=\"value\">2021-05-28</td> <td> <span class=\"badge\">Due</span>", page)
+    assert re.search(
+        r"April 2021</th> <td class=\"value\">2021-05-28</td> <td> <span class=\"badge\">Due</span>", page
+    )
     # February was received 2021-04-02, due Monday 2021-03-29: filed 4 days late, with its confirmation number
     assert "(4 days late)" in page
     assert february.confirmation_number in page

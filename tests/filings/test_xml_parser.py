@@ -105,7 +105,9 @@ def test_every_error_of_every_record_with_its_line_and_path():
     messages = [message for _line, _path, message in errors]
     assert messages[0].startswith("Litres: “1,000” is not a number of litres")
     assert messages[1] == (
-        "Fuel: “kerosene” is not one of the allowed values: " + ", ".join(code for code, _label in fuels()) + "."
+        "Fuel: “kerosene” is not one of the allowed values: "
+        + ", ".join(code for code, _label in fuels())
+        + "."
     )
     assert NAMESPACE not in " ".join(messages)
     assert messages[2] == "Date: “2024-06-31” is not a date: YYYY-MM-DD, e.g. 2024-06-30."

@@ -39,7 +39,12 @@ LOCATIONS = [
     },
 ]
 CONTACTS = [
-    {"name": "Casey Controller", "title": "Controller", "phone": "403-555-0142", "email": "casey@chinook.example.ca"},
+    {
+        "name": "Casey Controller",
+        "title": "Controller",
+        "phone": "403-555-0142",
+        "email": "casey@chinook.example.ca",
+    },
     {"name": "Bo Bookkeeper", "title": "Bookkeeper", "phone": "", "email": "bo@chinook.example.ca"},
 ]
 BANK = {
@@ -61,18 +66,29 @@ def registration_draft(
     direct_deposit: bool | None = True,
 ) -> Registration:
     """A draft with every part filled in (a part given as None is left out)."""
-    registration = services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+    registration = services.registration_start(
+        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+    )
     if business is not False:
-        services.registration_business_save(registration=registration, by=registrant, **{**BUSINESS, **(business or {})})
+        services.registration_business_save(
+            registration=registration, by=registrant, **{**BUSINESS, **(business or {})}
+        )
     if reasons:
         services.registration_reasons_save(registration=registration, by=registrant, reasons=list(reasons))
     if locations is not None:
-        services.registration_locations_save(registration=registration, by=registrant, locations=[dict(row) for row in locations])
+        services.registration_locations_save(
+            registration=registration, by=registrant, locations=[dict(row) for row in locations]
+        )
     if contacts:
-        services.registration_contacts_save(registration=registration, by=registrant, contacts=[dict(row) for row in contacts])
+        services.registration_contacts_save(
+            registration=registration, by=registrant, contacts=[dict(row) for row in contacts]
+        )
     if direct_deposit is not None:
         services.registration_banking_save(
-            registration=registration, by=registrant, wants_direct_deposit=direct_deposit, **(BANK if direct_deposit else {})
+            registration=registration,
+            by=registrant,
+            wants_direct_deposit=direct_deposit,
+            **(BANK if direct_deposit else {}),
         )
     registration.refresh_from_db()
     return registration

@@ -182,7 +182,9 @@ def test_supporting_documents_of_a_return_need_its_reference_number(owner_client
 
 
 def test_a_reference_number_that_names_no_return_in_process_is_refused(owner_client, account):
-    response = _step1(owner_client, account, document_type="return_support", related_reference="FT-202401-7K3M9Q")
+    response = _step1(
+        owner_client, account, document_type="return_support", related_reference="FT-202401-7K3M9Q"
+    )
     assert response.status_code == 400
     assert field_errors(response, "related_reference") == [
         "No return or claim of this account in process has the reference number FT-202401-7K3M9Q. Check the "

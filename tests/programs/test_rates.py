@@ -79,9 +79,18 @@ def test_rate_table_is_loaded_on_migrate_and_matches_the_yaml(db):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: 0.13, source: a}]}}", "quoted decimals"),
-        ("tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: '1', source: b}]}}", "not in references"),
-        ("tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: '-1', source: a}]}}", "negative"),
+        (
+            "tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: 0.13, source: a}]}}",
+            "quoted decimals",
+        ),
+        (
+            "tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: '1', source: b}]}}",
+            "not in references",
+        ),
+        (
+            "tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: '-1', source: a}]}}",
+            "negative",
+        ),
         (
             "tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2021-01-01, value: '1', source: a}, {from: 2020-01-01, value: '1', source: a}]}}",
             "increasing",

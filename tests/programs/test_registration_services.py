@@ -42,7 +42,11 @@ def staff(db):
 def _sent(registration, django_capture_on_commit_callbacks, **kwargs):
     with django_capture_on_commit_callbacks(execute=True):
         return services.registration_submit(
-            registration=registration, by=registration.registrant, certified=True, certified_name="Riley Registrant", **kwargs
+            registration=registration,
+            by=registration.registrant,
+            certified=True,
+            certified_name="Riley Registrant",
+            **kwargs,
         )
 
 
@@ -69,9 +73,15 @@ def test_a_program_that_registers_on_paper_cannot_be_started_online(registrant):
 
 
 def test_starting_makes_a_draft_of_the_registrant(registrant):
-    registration = services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+    registration = services.registration_start(
+        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+    )
 
-    assert (registration.status, registration.reference_number, registration.registrant) == ("draft", None, registrant)
+    assert (registration.status, registration.reference_number, registration.registrant) == (
+        "draft",
+        None,
+        registrant,
+    )
     assert registration.events.get().kind == RegistrationEvent.Kind.STARTED
     assert AccessLogEntry.objects.filter(actor=registrant, action="registration started").exists()
 
@@ -80,7 +90,9 @@ def test_starting_makes_a_draft_of_the_registrant(registrant):
 
 
 def test_business_identity_is_normalized(registrant):
-    registration = registration_draft(registrant=registrant, business={"postal_code": "t4n4a1", "bin": "123 456 789"})
+    registration = registration_draft(
+        registrant=registrant, business={"postal_code": "t4n4a1", "bin": "123 456 789"}
+    )
 
     assert registration.postal_code == "T4N 4A1"
     assert registration.bin == "123456789"
@@ -94,16 +106,29 @@ def test_business_identity_is_normalized(registrant):
         ("business_type", "", services.BUSINESS_TYPE_REQUIRED),
         ("start_date", None, services.START_DATE_REQUIRED),
         ("postal_code", "T4N 4A", validators.POSTAL_CODE_FORMAT),
-        ("postal_code", "V6B 1A1", "Postal codes in Alberta start with T. Check the postal code or the province."),
+        (
+            "postal_code",
+            "V6B 1A1",
+            "Postal codes in Alberta start with T. Check the postal code or the province.",
+        ),
         ("province", "XX", validators.PROVINCE_UNKNOWN),
         ("bin", "12345", "A BIN is 9 digits."),
     ],
 )
 def test_business_identity_with_an_error_saves_nothing(registrant, field, value, message):
-    registration = registration_draft(registrant=registrant, business=False, reasons=None, locations=None, contacts=None, direct_deposit=None)
+    registration = registration_draft(
+        registrant=registrant,
+        business=False,
+        reasons=None,
+        locations=None,
+        contacts=None,
+        direct_deposit=None,
+    )
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_business_save(registration=registration, by=registrant, **{**BUSINESS, field: value})
+        services.registration_business_save(
+            registration=registration, by=registrant, **{**BUSINESS, field: value}
+        )
 
     assert caught.value.message_dict[field] == [str(message)]
     registration.refresh_from_db()
@@ -112,7 +137,9 @@ def test_business_identity_with_an_error_saves_nothing(registrant, field, value,
 
 
 def test_reasons_are_required_and_from_the_list(registrant):
-    registration = registration_draft(registrant=registrant, reasons=None, locations=None, contacts=None, direct_deposit=None)
+    registration = registration_draft(
+        registrant=registrant, reasons=None, locations=None, contacts=None, direct_deposit=None
+    )
 
     with pytest.raises(ValidationError) as caught:
         services.registration_reasons_save(registration=registration, by=registrant, reasons=[])
@@ -120,13 +147,17 @@ def test_reasons_are_required_and_from_the_list(registrant):
     with pytest.raises(ValidationError):
         services.registration_reasons_save(registration=registration, by=registrant, reasons=["smuggle"])
 
-    services.registration_reasons_save(registration=registration, by=registrant, reasons=["export_bulk", "refine"])
+    services.registration_reasons_save(
+        registration=registration, by=registrant, reasons=["export_bulk", "refine"]
+    )
     registration.refresh_from_db()
     assert registration.reasons == ["refine", "export_bulk"]  # kept in the seed page's order
 
 
 def test_selling_marked_fuel_needs_a_bulk_location(registrant):
-    registration = registration_draft(registrant=registrant, locations=None, contacts=None, direct_deposit=None)
+    registration = registration_draft(
+        registrant=registrant, locations=None, contacts=None, direct_deposit=None
+    )
 
     with pytest.raises(ValidationError) as caught:
         services.registration_locations_save(registration=registration, by=registrant, locations=[])
@@ -148,11 +179,15 @@ def test_a_location_with_an_error_saves_none_of_the_locations(registrant):
 
 @pytest.mark.parametrize("capacity", ["0", "-5", "12.5", "lots", None])
 def test_a_location_needs_a_whole_positive_capacity(registrant, capacity):
-    registration = registration_draft(registrant=registrant, locations=None, contacts=None, direct_deposit=None)
+    registration = registration_draft(
+        registrant=registrant, locations=None, contacts=None, direct_deposit=None
+    )
 
     with pytest.raises(ValidationError) as caught:
         services.registration_locations_save(
-            registration=registration, by=registrant, locations=[{**LOCATIONS[0], "capacity_litres": capacity}]
+            registration=registration,
+            by=registrant,
+            locations=[{**LOCATIONS[0], "capacity_litres": capacity}],
         )
 
     assert str(services.CAPACITY_POSITIVE) in caught.value.messages[0]
@@ -165,7 +200,9 @@ def test_contacts_replace_the_list_and_need_a_way_to_reach_them(registrant):
 
     with pytest.raises(ValidationError) as caught:
         services.registration_contacts_save(
-            registration=registration, by=registrant, contacts=[{"name": "No Way", "title": "", "phone": "", "email": ""}]
+            registration=registration,
+            by=registrant,
+            contacts=[{"name": "No Way", "title": "", "phone": "", "email": ""}],
         )
     assert caught.value.messages == [f"Contact 1: {services.CONTACT_NEEDS_PHONE_OR_EMAIL}"]
     with pytest.raises(ValidationError) as caught:
@@ -184,14 +221,22 @@ def test_the_bank_account_number_is_kept_encrypted_and_shown_by_its_last_four_di
     assert BANK["account_number"].encode() not in bytes(registration.deposit_account_number_encrypted)
 
     services.registration_banking_save(
-        registration=registration, by=registrant, wants_direct_deposit=True, keep_saved_account=True, **{**BANK, "account_number": ""}
+        registration=registration,
+        by=registrant,
+        wants_direct_deposit=True,
+        keep_saved_account=True,
+        **{**BANK, "account_number": ""},
     )
     registration.refresh_from_db()
     assert registration.deposit_account_number_last4 == "4321"
 
     services.registration_banking_save(registration=registration, by=registrant, wants_direct_deposit=False)
     registration.refresh_from_db()
-    assert (registration.wants_direct_deposit, registration.deposit_account_number_encrypted, registration.deposit_masked) == (False, None, "")
+    assert (
+        registration.wants_direct_deposit,
+        registration.deposit_account_number_encrypted,
+        registration.deposit_masked,
+    ) == (False, None, "")
 
 
 def test_bank_numbers_of_the_wrong_length_are_refused(registrant):
@@ -208,7 +253,12 @@ def test_bank_numbers_of_the_wrong_length_are_refused(registrant):
             holder_name="",
         )
 
-    assert set(caught.value.message_dict) == {"institution_number", "transit_number", "account_number", "holder_name"}
+    assert set(caught.value.message_dict) == {
+        "institution_number",
+        "transit_number",
+        "account_number",
+        "holder_name",
+    }
     registration.refresh_from_db()
     assert registration.wants_direct_deposit is None
 
@@ -216,7 +266,9 @@ def test_bank_numbers_of_the_wrong_length_are_refused(registrant):
 # --- Sending it to TRA ---
 
 
-def test_sending_makes_it_pending_with_a_reference_number_e_mailed(registrant, django_capture_on_commit_callbacks):
+def test_sending_makes_it_pending_with_a_reference_number_e_mailed(
+    registrant, django_capture_on_commit_callbacks
+):
     registration = registration_draft(registrant=registrant)
 
     registration = _sent(registration, django_capture_on_commit_callbacks)
@@ -224,14 +276,18 @@ def test_sending_makes_it_pending_with_a_reference_number_e_mailed(registrant, d
     assert registration.status == Registration.Status.PENDING
     assert REFERENCE.fullmatch(registration.reference_number)
     # The year it was first sent in Alberta: on New Year's Eve after 17:00 the UTC year is already the next one.
-    assert registration.reference_number.startswith(f"REG-{timezone.localtime(registration.first_submitted_at):%Y}-")
+    assert registration.reference_number.startswith(
+        f"REG-{timezone.localtime(registration.first_submitted_at):%Y}-"
+    )
     assert registration.certified_name == "Riley Registrant"
     assert [e.kind for e in registration.events.all()] == ["started", "submitted"]
     (email,) = [m for m in mail.outbox if m.to == [registrant.email]]
     assert registration.reference_number in email.subject
     assert "pending" in email.body
     assert BANK["account_number"] not in email.body
-    assert AccessLogEntry.objects.filter(actor=registrant, action="registration sent to TRA", detail=registration.reference_number).exists()
+    assert AccessLogEntry.objects.filter(
+        actor=registrant, action="registration sent to TRA", detail=registration.reference_number
+    ).exists()
 
 
 def test_reference_numbers_are_unique(registrant):
@@ -246,7 +302,9 @@ def test_an_incomplete_registration_is_not_sent(registrant):
     registration = registration_draft(registrant=registrant, contacts=None, direct_deposit=None)
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_submit(registration=registration, by=registrant, certified=False, certified_name="")
+        services.registration_submit(
+            registration=registration, by=registrant, certified=False, certified_name=""
+        )
 
     errors = caught.value.message_dict
     assert errors["certified"] == [str(services.CERTIFICATION_REQUIRED)]
@@ -264,7 +322,9 @@ def test_a_sent_registration_cannot_be_changed_or_deleted(registrant):
         services.registration_reasons_save(registration=registration, by=registrant, reasons=["refund"])
     assert caught.value.messages == [str(services.NOT_EDITABLE)]
     with pytest.raises(ValidationError):
-        services.registration_submit(registration=registration, by=registrant, certified=True, certified_name="R")
+        services.registration_submit(
+            registration=registration, by=registrant, certified=True, certified_name="R"
+        )
     with pytest.raises(ValidationError):
         services.registration_discard(registration=registration, by=registrant)
     assert Registration.objects.filter(pk=registration.pk, status="pending").exists()
@@ -292,7 +352,9 @@ def test_a_draft_can_be_deleted(registrant):
 # --- TRA asks for more information; the registrant sends it again ---
 
 
-def test_more_information_loop_keeps_the_reference_number(registrant, staff, django_capture_on_commit_callbacks):
+def test_more_information_loop_keeps_the_reference_number(
+    registrant, staff, django_capture_on_commit_callbacks
+):
     registration = registration_pending(registrant=registrant)
     reference = registration.reference_number
     mail.outbox.clear()
@@ -309,13 +371,23 @@ def test_more_information_loop_keeps_the_reference_number(registrant, staff, dja
     assert reference in email.subject
     assert "Innisfail" not in email.body  # the message stays behind the sign-in
 
-    services.registration_locations_save(registration=registration, by=registrant, locations=[dict(LOCATIONS[0])])
+    services.registration_locations_save(
+        registration=registration, by=registrant, locations=[dict(LOCATIONS[0])]
+    )
     registration = _sent(registration, django_capture_on_commit_callbacks)
 
     assert registration.status == Registration.Status.PENDING
     assert registration.reference_number == reference
-    assert [e.kind for e in registration.events.all()] == ["started", "submitted", "information_requested", "resubmitted"]
-    assert registration.events.get(kind="information_requested").message == "Send the lease of the Innisfail tank site."
+    assert [e.kind for e in registration.events.all()] == [
+        "started",
+        "submitted",
+        "information_requested",
+        "resubmitted",
+    ]
+    assert (
+        registration.events.get(kind="information_requested").message
+        == "Send the lease of the Innisfail tank site."
+    )
     assert "with the information TRA asked for" in mail.outbox[-1].body
 
 
@@ -324,7 +396,9 @@ def test_rejection_keeps_and_e_mails_the_reason(registrant, staff, django_captur
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_reject(registration=registration, by=staff, reason="The business is not in Alberta.")
+        services.registration_reject(
+            registration=registration, by=staff, reason="The business is not in Alberta."
+        )
 
     registration.refresh_from_db()
     assert (registration.status, registration.decision_reason, registration.reviewed_by) == (
@@ -355,7 +429,9 @@ def test_staff_decisions_need_a_reason_and_a_pending_registration(registrant, st
 
 
 def test_missing_parts_of_a_fresh_draft(registrant):
-    registration = services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+    registration = services.registration_start(
+        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+    )
 
     assert services.registration_missing_parts(registration) == ["business", "reasons", "contacts", "banking"]
     assert services.programs_opened_by(registration) == ["fuel_tax"]

@@ -49,7 +49,11 @@ def _walk(patterns, prefix=""):
 
 def account_patterns() -> list[tuple[str, URLPattern]]:
     return sorted(
-        ((route, entry) for route, entry in _walk(get_resolver().url_patterns) if "<number>" in route or "<str:number>" in route),
+        (
+            (route, entry)
+            for route, entry in _walk(get_resolver().url_patterns)
+            if "<number>" in route or "<str:number>" in route
+        ),
         key=lambda item: item[0],
     )
 
@@ -70,16 +74,33 @@ def test_every_account_pattern_is_guarded(route, entry):
 
 def _grant(account, user, role, privileges=(), consent=None, status=Grant.Status.ACTIVE, ends_on=None):
     return Grant.objects.create(
-        account=account, user=user, role=role, privileges=list(privileges), status=status, name=user.display_name, email=user.email,
-        consent=consent, ends_on=ends_on, activated_at=timezone.now(),
+        account=account,
+        user=user,
+        role=role,
+        privileges=list(privileges),
+        status=status,
+        name=user.display_name,
+        email=user.email,
+        consent=consent,
+        ends_on=ends_on,
+        activated_at=timezone.now(),
     )
 
 
 def _consent(taxpayer, user, privileges, *, expires_on=None):
     return Consent.objects.create(
-        taxpayer=taxpayer, representative_name=user.display_name, representative_email=user.email, signer_name="Signer",
-        signer_capacity=Consent.SignerCapacity.OWNER, signed_on=date(2026, 1, 1), privileges=list(privileges), all_accounts=True,
-        status=Consent.Status.ACTIVE, representative=user, expires_on=expires_on, reviewed_at=timezone.now(),
+        taxpayer=taxpayer,
+        representative_name=user.display_name,
+        representative_email=user.email,
+        signer_name="Signer",
+        signer_capacity=Consent.SignerCapacity.OWNER,
+        signed_on=date(2026, 1, 1),
+        privileges=list(privileges),
+        all_accounts=True,
+        status=Consent.Status.ACTIVE,
+        representative=user,
+        expires_on=expires_on,
+        reviewed_at=timezone.now(),
     )
 
 
@@ -95,10 +116,20 @@ def _build_world() -> dict:
     owner = UserFactory()
     _grant(account, owner, Grant.Role.OWNER)
     target = Grant.objects.create(
-        account=account, role=Grant.Role.DELEGATE, privileges=[Privilege.VIEW_ACCOUNT], status=Grant.Status.PENDING,
-        name="Target Person", email="target@example.ca",
+        account=account,
+        role=Grant.Role.DELEGATE,
+        privileges=[Privilege.VIEW_ACCOUNT],
+        status=Grant.Status.PENDING,
+        name="Target Person",
+        email="target@example.ca",
     )
-    world = {"account": account, "other_account": other_account, "owner": owner, "target": target, "taxpayer": taxpayer}
+    world = {
+        "account": account,
+        "other_account": other_account,
+        "owner": owner,
+        "target": target,
+        "taxpayer": taxpayer,
+    }
     world["ids"] = _things_named_by_urls(world)
     return world
 
@@ -109,8 +140,15 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     inside it (pytest-django's `db`), so what a cell changes (a grant revoked, a contact deleted) is undone
     before the next cell. Building it per cell rendered a notice PDF ~130 times."""
     media_root = str(tmp_path_factory.mktemp("matrix-media"))
-    storages = {**django_settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
-    with django_db_blocker.unblock(), transaction.atomic(), override_settings(MEDIA_ROOT=media_root, STORAGES=storages):
+    storages = {
+        **django_settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(MEDIA_ROOT=media_root, STORAGES=storages),
+    ):
         yield {**_build_world(), "media_root": media_root}
         transaction.set_rollback(True)
 
@@ -139,11 +177,19 @@ def _person(role: str, privilege: str, world) -> object | None:
         consent = _consent(world["other_account"].taxpayer, user, list(GRANTABLE))
         _grant(world["other_account"], user, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
     elif role == "revoked_delegate":
-        _grant(account, user, Grant.Role.DELEGATE, [privilege] if grantable else list(GRANTABLE), status=Grant.Status.REVOKED)
+        _grant(
+            account,
+            user,
+            Grant.Role.DELEGATE,
+            [privilege] if grantable else list(GRANTABLE),
+            status=Grant.Status.REVOKED,
+        )
     elif role == "expired_representative":
         yesterday = timezone.localdate() - timedelta(days=1)
         consent = _consent(world["taxpayer"], user, list(GRANTABLE), expires_on=yesterday)
-        _grant(account, user, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent, ends_on=yesterday)
+        _grant(
+            account, user, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent, ends_on=yesterday
+        )
     elif role == "owner":
         user = world["owner"]
     return user
@@ -152,7 +198,13 @@ def _person(role: str, privilege: str, world) -> object | None:
 def expected(role: str, privilege: str) -> str:
     if role == "anonymous":
         return "sign-in"
-    if role in ("outsider", "representative_out_of_scope", "revoked_delegate", "expired_representative", "staff"):
+    if role in (
+        "outsider",
+        "representative_out_of_scope",
+        "revoked_delegate",
+        "expired_representative",
+        "staff",
+    ):
         return "404"
     if role == "owner":
         return "allowed"
@@ -180,34 +232,70 @@ def _things_named_by_urls(world) -> dict:
     rep = UserFactory()
     consent = _consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
     _grant(account, rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
-    signed = {"certified_name": "Owner", "certified_capacity": "Owner", "submitted_by": owner, "capacity": Grant.Role.OWNER}
+    signed = {
+        "certified_name": "Owner",
+        "certified_capacity": "Owner",
+        "submitted_by": owner,
+        "capacity": Grant.Role.OWNER,
+    }
     filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], **signed)
     nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], **signed)
     notice = notice_render(assessment_id=assessment_make(tax_return=nil).pk)
     message = message_send(account=account, subject="Matrix notice", body="A notice.", by=None)
-    document = document_issue(account=account, files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")])
+    document = document_issue(
+        account=account, files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")]
+    )
     bought = timezone.localdate() - timedelta(days=30)
     claim = claim_submit(
-        account=account, kind="fuel_tax_refund", lines=[ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")],
-        submission_token=submission_token_new(), **signed,
+        account=account,
+        kind="fuel_tax_refund",
+        lines=[
+            ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")
+        ],
+        submission_token=submission_token_new(),
+        **signed,
     )
-    signer = {"representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
-              "documents": [], "by": owner, "capacity": Grant.Role.OWNER}
+    signer = {
+        "representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
+        "documents": [],
+        "by": owner,
+        "capacity": Grant.Role.OWNER,
+    }
     objection = objection_file(
-        account=account, against="letter", letter_kind="refusal", dated_on=timezone.localdate(), facts="Matrix objection.", **signer,
+        account=account,
+        against="letter",
+        letter_kind="refusal",
+        dated_on=timezone.localdate(),
+        facts="Matrix objection.",
+        **signer,
     )
     penalty = ledger_post(
-        account=account, period_end=date(2024, 1, 31), kind="penalty", amount=Decimal("25.00"), description="Matrix penalty",
+        account=account,
+        period_end=date(2024, 1, 31),
+        kind="penalty",
+        amount=Decimal("25.00"),
+        description="Matrix penalty",
     )
     waiver = waiver_request_file(
-        account=account, transaction_ids=[penalty.pk], amount_requested=penalty.amount, period_ends=[penalty.period_end],
-        grounds=["hardship"], facts="Matrix waiver.", **signer,
+        account=account,
+        transaction_ids=[penalty.pk],
+        amount_requested=penalty.amount,
+        period_ends=[penalty.period_end],
+        grounds=["hardship"],
+        facts="Matrix waiver.",
+        **signer,
     )
     supporting = {}
     for key, filing in (("objection", {"objection": objection}), ("waiver", {"waiver_request": waiver})):
         filed_document = SupportingDocument(
-            **filing, position=1, description="Matrix invoice", original_name="invoice.pdf",
-            content_type="application/pdf", size=5, sha256="0" * 64, scan_status="not_scanned",
+            **filing,
+            position=1,
+            description="Matrix invoice",
+            original_name="invoice.pdf",
+            content_type="application/pdf",
+            size=5,
+            sha256="0" * 64,
+            scan_status="not_scanned",
         )
         filed_document.file.save(f"matrix-invoice-{key}.pdf", ContentFile(b"%PDF-"), save=False)
         filed_document.save()
@@ -282,7 +370,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("route", "entry", "role", "method"), CASES, ids=[f"{route}|{role}|{method}" for route, _, role, method in CASES]
+    ("route", "entry", "role", "method"),
+    CASES,
+    ids=[f"{route}|{role}|{method}" for route, _, role, method in CASES],
 )
 def test_matrix_cell(client, world, route, entry, role, method):
     privilege = entry.callback.required_privilege
@@ -292,7 +382,9 @@ def test_matrix_cell(client, world, route, entry, role, method):
         sign_in(client, person)
     response = getattr(client, method)(url)
     outcome = expected(role, privilege)
-    content = b"".join(response.streaming_content) if response.streaming else response.content  # downloads stream
+    content = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )  # downloads stream
     body = content.decode(errors="replace")
     if outcome == "sign-in":
         assert response.status_code == 302
@@ -301,7 +393,9 @@ def test_matrix_cell(client, world, route, entry, role, method):
         assert response.status_code == 404
         assert world["taxpayer"].legal_name not in body
         assert world["account"].number not in body
-        made_up = getattr(client, method)(reverse(entry.name, kwargs={**_kwargs(route, world), "number": "000000000-01-001"}))
+        made_up = getattr(client, method)(
+            reverse(entry.name, kwargs={**_kwargs(route, world), "number": "000000000-01-001"})
+        )
         assert made_up.status_code == 404
     elif outcome == "403":
         assert response.status_code == 403

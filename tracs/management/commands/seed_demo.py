@@ -26,5 +26,9 @@ class Command(BaseCommand):
                 module.seed(users=users)
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {people.DEMO_PASSWORD})"))
         for person in people.PEOPLE:
-            self.stdout.write(f"  {person.role:<48} {person.email:<26} TOTP secret {people.totp_secret_base32(person.email)}")
-        self.stdout.write("  Add a secret to an authenticator app, or print the current code: .venv/bin/python manage.py totp_code EMAIL")
+            self.stdout.write(
+                f"  {person.role:<48} {person.email:<26} TOTP secret {people.totp_secret_base32(person.email)}"
+            )
+        self.stdout.write(
+            "  Add a secret to an authenticator app, or print the current code: .venv/bin/python manage.py totp_code EMAIL"
+        )

@@ -7,7 +7,9 @@ from accounts.demo import PEOPLE, totp_key_hex
 
 
 class Command(BaseCommand):
-    help = "Print the current TOTP code of a demo person (for trying the portal without an authenticator app)."
+    help = (
+        "Print the current TOTP code of a demo person (for trying the portal without an authenticator app)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
