@@ -96,6 +96,8 @@ class AccessLogEntry(models.Model):
     detail = models.TextField(blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=500, blank=True)
+    # web, admin, file, sftp, job (accounts.actors.Door); blank on rows written before doors were recorded
+    door = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

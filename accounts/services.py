@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ipware.ip import get_client_ip as ipware_client_ip
 
+from accounts.actors import Actor
 from accounts.crypto import decrypt, encrypt
 from accounts.models import AccessLogEntry, OutboxEmail, User, full_name_clean
 from accounts.signals import sign_in_recovered
@@ -51,7 +52,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def access_log_record(
     *,
-    actor: User | None,
+    actor: Actor | User | None,
     kind: str,
     action: str,
     account_number: str = "",
@@ -60,8 +61,23 @@ def access_log_record(
     detail: str = "",
     request: HttpRequest | None = None,
 ) -> AccessLogEntry:
-    """Append one row to the access log. Callers run it inside their own transaction."""
-    real_actor = actor if actor is not None and actor.is_authenticated else None
+    """Append one row to the access log. Callers run it inside their own transaction.
+
+    `actor` is an Actor (accounts/actors.py); its capacity and on-behalf-of fill what the caller leaves
+    blank. A bare user with `request` is the older calling form, kept while services move to actors."""
+    if isinstance(actor, Actor):
+        person = actor.user
+        door = str(actor.door)
+        ip_address = actor.ip_address
+        path = actor.path
+        capacity = capacity or actor.capacity
+        on_behalf_of = on_behalf_of or actor.on_behalf_of
+    else:
+        person = actor
+        door = ""
+        ip_address = client_ip(request)
+        path = request.get_full_path()[:500] if request is not None else ""
+    real_actor = person if person is not None and person.is_authenticated else None
     return AccessLogEntry.objects.create(
         actor=real_actor,
         actor_email=real_actor.email if real_actor else "",
@@ -71,8 +87,9 @@ def access_log_record(
         on_behalf_of=on_behalf_of,
         capacity=capacity,
         detail=detail,
-        ip_address=client_ip(request),
-        path=(request.get_full_path()[:500] if request is not None else ""),
+        ip_address=ip_address,
+        path=path,
+        door=door,
     )
 
 

@@ -82,6 +82,11 @@ class Taxpayer(models.Model):
         ordering = ["legal_name"]
 
     def __str__(self) -> str:
+        return self.on_behalf_of
+
+    @property
+    def on_behalf_of(self) -> str:
+        """How the access log names the taxpayer acted for."""
         return f"{self.legal_name} (BIN {self.bin})"
 
 
@@ -128,6 +133,11 @@ class ProgramAccount(models.Model):
     @property
     def display_name(self) -> str:
         return self.trade_name or self.taxpayer.legal_name
+
+    @property
+    def on_behalf_of(self) -> str:
+        """How the access log names the taxpayer acted for (select the taxpayer with the account)."""
+        return self.taxpayer.on_behalf_of
 
     @property
     def is_active(self) -> bool:

@@ -24,6 +24,36 @@ def administers_system(user) -> bool:
     return user.is_active and user.is_superuser
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record staff read but never add, change or delete here: history, logs, filed documents. Changes to
+    them go through a service (an admin action or a decision page) that keeps the record of who did what."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The same for rows shown under their parent."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SystemAdminMixin:
     """A system table's admin: hidden from the index and refused (403) to staff who do not run the system."""
 
