@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import full_name_clean
+from tracs.actors import client_ip
 
 PORTAL_NAME = _("TRACS, Alberta Tax and Revenue Administration")
 EMAIL_SUBJECT_PREFIX = "TRACS: "
@@ -39,7 +40,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request):
         """Rate limits by "ip" count per client behind the proxy too (PROXY_COUNT), as django-axes does."""
-        address = services.client_ip(request)
+        address = client_ip(request)
         if not address:
             raise PermissionDenied(CLIENT_ADDRESS_UNKNOWN)
         return address

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import pins
 from accounts.models import AccessLogEntry, OutboxEmail, Pin, PinAttempt, PinFailureAlert, User
 from accounts.services import access_log_record, two_factor_reset
+from tracs.actors import actor_from_request
 
 LETTER_NOT_AVAILABLE = _(
     "There is no letter to download for this PIN: it was already downloaded, or the PIN is no longer open. Issue a new enrolment PIN to print another letter."
@@ -54,14 +55,13 @@ class StaffReadLoggedAdmin(admin.ModelAdmin):
             if obj is not None and self.has_view_or_change_permission(request, obj):
                 number, on_behalf_of = self.staff_read_target(obj)
                 access_log_record(
-                    actor=request.user,
+                    actor=actor_from_request(request),
                     kind=AccessLogEntry.Kind.READ,
                     action=f"{self.opts.verbose_name} opened in staff administration",
                     account_number=number,
                     on_behalf_of=on_behalf_of,
                     capacity="staff",
                     detail=str(obj),
-                    request=request,
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -310,19 +310,19 @@ class UserAdmin(DjangoUserAdmin):
         every account the person reaches are told (accounts.signals.sign_in_recovered)."""
 
         def apply(data):
+            actor = actor_from_request(request)
             done = 0
             for person in queryset:
                 if person.pk == request.user.pk:
                     self.message_user(request, RESET_OWN_TWO_FACTOR, messages.ERROR)
                     continue
-                two_factor_reset(user=person, by=request.user, request=request)
+                two_factor_reset(user=person, actor=actor)
                 access_log_record(
-                    actor=request.user,
+                    actor=actor,
                     kind=AccessLogEntry.Kind.SECURITY,
                     action="identity checked before two-factor reset",
                     capacity="staff",
                     detail=f"{person.email}: {data['how']}",
-                    request=request,
                 )
                 done += 1
             if done:
@@ -505,7 +505,7 @@ class PinAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(changelist)
         if request.method == "POST":
             try:
-                pdf = pins.letter_take(pin=pin, by=request.user, request=request)
+                pdf = pins.letter_take(pin=pin, actor=actor_from_request(request))
             except LookupError:
                 self.message_user(request, LETTER_NOT_AVAILABLE, messages.ERROR)
                 return HttpResponseRedirect(changelist)
@@ -527,6 +527,7 @@ class PinAdmin(ReadOnlyAdmin):
     def cancel_pins(self, request, queryset):
         """Cancel the selected PINs (with every row of the same PIN: a consent PIN has one per account
         number). Already used PINs are left as they are."""
+        actor = actor_from_request(request)
         cancelled = 0
         with transaction.atomic():
             for pin in queryset.filter(used_at__isnull=True, cancelled_at__isnull=True):
@@ -539,13 +540,12 @@ class PinAdmin(ReadOnlyAdmin):
                 if count:
                     cancelled += 1
                     access_log_record(
-                        actor=request.user,
+                        actor=actor,
                         kind=AccessLogEntry.Kind.SECURITY,
                         action="PIN cancelled by staff",
                         account_number=pin.account_number,
                         capacity="staff",
                         detail=f"{pin.get_purpose_display()} PIN {pin.reference}".strip(),
-                        request=request,
                     )
         self.message_user(
             request,
@@ -631,7 +631,11 @@ class PinFailureAlertAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark handled"), permissions=["change"])
     def mark_handled(self, request, queryset):
-        handled = pins.pin_alerts_handle(alert_ids=queryset.values_list("pk", flat=True), by=request.user)
+        handled = pins.pin_alerts_handle(
+            alert_ids=queryset.values_list("pk", flat=True),
+            by=request.user,
+            actor=actor_from_request(request),
+        )
         self.message_user(
             request,
             gettext("%(count)s alert(s) marked handled.") % {"count": handled},

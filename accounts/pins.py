@@ -22,13 +22,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, Pin, PinAttempt, PinFailureAlert, User
-from accounts.services import access_log_record, client_ip, email_queue
+from accounts.services import access_log_record, email_queue
 
 PIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PIN_LENGTH = 12
@@ -154,11 +154,12 @@ def _cool_off_remaining(user: User) -> int:
     return max(0, math.ceil(remaining.total_seconds() / 60))
 
 
-def pin_redeem(*, user: User, account_number: str, typed_pin: str, request: HttpRequest | None = None) -> Pin:
+def pin_redeem(*, user: User, account_number: str, typed_pin: str, actor: Actor) -> Pin:
     """Find the open PIN matching (account number, PIN) for this person and mark it used, or raise PinRefused.
 
     Run inside the caller's transaction, which activates what the PIN refers to. On refusal the caller
-    rolls back, then calls `pin_failure_record(refusal=..., request=...)` so the evidence is kept.
+    rolls back, then calls `pin_failure_record(refusal=..., actor=...)` so the evidence is kept. The attempt
+    records the actor's address.
     """
     number = normalize_account_number(account_number)
     wait = _cool_off_remaining(user)
@@ -198,7 +199,7 @@ def pin_redeem(*, user: User, account_number: str, typed_pin: str, request: Http
     matched.save(update_fields=["used_at", "used_by"])
     if matched.reference:
         pins_cancel(reference=matched.reference)
-    PinAttempt.objects.create(user=user, account_number=number, succeeded=True, ip_address=client_ip(request))
+    PinAttempt.objects.create(user=user, account_number=number, succeeded=True, ip_address=actor.ip_address)
     return matched
 
 
@@ -221,30 +222,29 @@ def _pin_matching(clear: str, candidates: list[Pin]) -> Pin | None:
 
 
 @transaction.atomic
-def pin_failure_record(*, refusal: PinRefused, request: HttpRequest | None = None) -> None:
+def pin_failure_record(*, refusal: PinRefused, actor: Actor) -> None:
     """Log a refused PIN entry, at the moment it happened; alert staff of an account number's repeated
     failures and lock its open PINs after TRACS_PIN_LOCK_FAILURES (see the settings)."""
     user, number = refusal.user, refusal.number
     if refusal.counts:
         PinAttempt.objects.create(
-            user=user, account_number=number, succeeded=False, ip_address=client_ip(request)
+            user=user, account_number=number, succeeded=False, ip_address=actor.ip_address
         )
     access_log_record(
-        actor=user,
+        actor=actor,
         kind=AccessLogEntry.Kind.DENIED,
         action="PIN entry refused",
         account_number=number,
         detail=refusal.detail,
-        request=request,
     )
     if not refusal.counts:
         return
     # Both run for every number, a PIN open or not, so that neither the work nor an alert tells the guesser.
-    _staff_alert_on_repeated_failures(number=number, user=user, request=request)
-    _lock_after_repeated_failures(number=number, user=user, request=request)
+    _staff_alert_on_repeated_failures(number=number, actor=actor)
+    _lock_after_repeated_failures(number=number, actor=actor)
 
 
-def _staff_alert_on_repeated_failures(*, number: str, user: User, request: HttpRequest | None) -> None:
+def _staff_alert_on_repeated_failures(*, number: str, actor: Actor) -> None:
     """At the TRACS_PIN_ALERT_FAILURES-th wrong entry of an Alberta day naming `number`: a row in the staff queue
     and one e-mail to TRACS_SECURITY_ALERT_EMAIL; later failures that day update the row, and send nothing."""
     now = timezone.now()
@@ -262,12 +262,11 @@ def _staff_alert_on_repeated_failures(*, number: str, user: User, request: HttpR
         PinFailureAlert.objects.filter(pk=alert.pk).update(**counts, last_failure_at=now)
         return
     access_log_record(
-        actor=user,
+        actor=actor,
         kind=AccessLogEntry.Kind.SECURITY,
         action="staff alerted: repeated wrong PIN entries",
         account_number=number,
         detail=f"{counts['failures']} wrong entries today by {counts['people']} people",
-        request=request,
     )
     if not settings.TRACS_SECURITY_ALERT_EMAIL:
         return  # set empty: the admin queue only
@@ -291,7 +290,7 @@ def _staff_alert_on_repeated_failures(*, number: str, user: User, request: HttpR
     )
 
 
-def _lock_after_repeated_failures(*, number: str, user: User, request: HttpRequest | None) -> None:
+def _lock_after_repeated_failures(*, number: str, actor: Actor) -> None:
     """Lock each open PIN of `number` that TRACS_PIN_LOCK_FAILURES wrong entries naming it followed since it was
     issued (NIST SP 800-63B 5.2.2: at most 100 consecutive failures). Counted from each PIN's issue, whatever
     the days they took, so a reissued PIN starts afresh; staff reissue a locked one."""
@@ -318,17 +317,16 @@ def _lock_after_repeated_failures(*, number: str, user: User, request: HttpReque
         return
     Pin.objects.filter(pk__in=due).update(locked_at=timezone.now())
     access_log_record(
-        actor=user,
+        actor=actor,
         kind=AccessLogEntry.Kind.SECURITY,
         action="open PINs locked after repeated failures",
         account_number=number,
         detail=f"{max(due.values())} wrong entries since the PIN was issued; staff must reissue",
-        request=request,
     )
 
 
 @transaction.atomic
-def pin_alerts_handle(*, alert_ids: Iterable[int], by: User) -> int:
+def pin_alerts_handle(*, alert_ids: Iterable[int], by: User, actor: Actor) -> int:
     """Staff mark alerts of repeated wrong PIN entries handled (the ones not handled yet); returns how many."""
     alerts = list(
         PinFailureAlert.objects.select_for_update().filter(pk__in=list(alert_ids), handled_at__isnull=True)
@@ -339,7 +337,7 @@ def pin_alerts_handle(*, alert_ids: Iterable[int], by: User) -> int:
         alert.handled_by = by
         alert.save(update_fields=["handled_at", "handled_by"])
         access_log_record(
-            actor=by,
+            actor=actor,
             kind=AccessLogEntry.Kind.SECURITY,
             action="PIN failure alert handled",
             account_number=alert.account_number,
@@ -363,8 +361,8 @@ def letter_store(*, pin: Pin, pdf: bytes) -> None:
 
 
 @transaction.atomic
-def letter_take(*, pin: Pin, by: User, request: HttpRequest | None = None) -> bytes:
-    """Staff download the enrolment letter for mailing: returned once, then deleted from the database."""
+def letter_take(*, pin: Pin, actor: Actor) -> bytes:
+    """Staff (the actor) download the enrolment letter for mailing: returned once, then deleted from the database."""
     from accounts.crypto import decrypt_bytes
 
     pin = Pin.objects.select_for_update().get(pk=pin.pk)
@@ -375,11 +373,10 @@ def letter_take(*, pin: Pin, by: User, request: HttpRequest | None = None) -> by
     pin.letter_downloaded_at = timezone.now()
     pin.save(update_fields=["letter_pdf_encrypted", "letter_downloaded_at"])
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.SECURITY,
         action="enrolment letter downloaded for mailing",
         account_number=pin.account_number,
         capacity="staff",
-        request=request,
     )
     return pdf

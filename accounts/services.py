@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from ipware.ip import get_client_ip as ipware_client_ip
 
 from accounts.actors import Actor
 from accounts.crypto import decrypt, encrypt
@@ -24,30 +23,6 @@ logger = logging.getLogger(__name__)
 
 BACKUP_CODE_COUNT = 10
 BACKUP_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read off paper without doubt
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The address of the person's client: the one answer for django-axes, allauth's rate limits, the access log
-    and PIN attempts.
-
-    Each of the TRACS_PROXY_COUNT trusted proxies in front of the portal appends the address it received the
-    request from to X-Forwarded-For, so the client is the TRACS_PROXY_COUNT-th entry from the right; entries to
-    its left were written by the client and are never believed. With no proxy trusted, headers are ignored and
-    the connection's own address is the client. django-ipware counts only the proxies listed in the header
-    (the last one is the connection itself), hence one fewer; not strict, so a client-written prefix does not
-    void the chain. A request without the header (a health check from inside the network) or with one too short
-    or unreadable is known by its connection."""
-    if request is None:
-        return None
-    proxies = settings.TRACS_PROXY_COUNT
-    if proxies:
-        address, _routable = ipware_client_ip(
-            request, proxy_count=proxies - 1, request_header_order=["HTTP_X_FORWARDED_FOR"], strict=False
-        )
-        if address:
-            return address
-    address, _routable = ipware_client_ip(request, request_header_order=["REMOTE_ADDR"])
-    return address
 
 
 def access_log_record(
@@ -73,6 +48,9 @@ def access_log_record(
         capacity = capacity or actor.capacity
         on_behalf_of = on_behalf_of or actor.on_behalf_of
     else:
+        # The older form reads the address as the interface layer does; it goes when the last caller moves.
+        from tracs.actors import client_ip
+
         person = actor
         door = ""
         ip_address = client_ip(request)
@@ -178,7 +156,7 @@ def outbox_pending_ids() -> list[int]:
 
 
 @transaction.atomic
-def user_full_name_set(*, user: User, full_name: str) -> User:
+def user_full_name_set(*, user: User, full_name: str, actor: Actor) -> User:
     """The person's name as on their identity document, trimmed (accounts.models.full_name_clean): it greets
     them and fills the certification of their returns."""
     name = full_name_clean(full_name)
@@ -186,7 +164,7 @@ def user_full_name_set(*, user: User, full_name: str) -> User:
     user.full_name = name
     user.save(update_fields=["full_name"])
     access_log_record(
-        actor=user,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="full name changed",
         detail=f"{previous!r} -> {name!r}"[:2000],
@@ -203,19 +181,17 @@ def totp_device_for_setup(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_device_confirm(*, user: User, device: TOTPDevice, request: HttpRequest | None = None) -> list[str]:
+def totp_device_confirm(*, user: User, device: TOTPDevice, actor: Actor) -> list[str]:
     """Confirm the authenticator after a correct code; returns a fresh set of backup codes (shown once)."""
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    access_log_record(
-        actor=user, kind=AccessLogEntry.Kind.SECURITY, action="two-factor device confirmed", request=request
-    )
-    return backup_codes_generate(user=user, request=request)
+    access_log_record(actor=actor, kind=AccessLogEntry.Kind.SECURITY, action="two-factor device confirmed")
+    return backup_codes_generate(user=user, actor=actor)
 
 
 @transaction.atomic
-def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+def backup_codes_generate(*, user: User, actor: Actor) -> list[str]:
     """Replace the user's single-use backup codes; the old ones stop working."""
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name="Backup codes", defaults={"confirmed": True}
@@ -225,9 +201,7 @@ def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> 
         "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(BACKUP_CODE_COUNT)
     ]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    access_log_record(
-        actor=user, kind=AccessLogEntry.Kind.SECURITY, action="backup codes generated", request=request
-    )
+    access_log_record(actor=actor, kind=AccessLogEntry.Kind.SECURITY, action="backup codes generated")
     return codes
 
 
@@ -241,11 +215,9 @@ def backup_codes_remaining(*, user: User) -> int:
 
 
 @transaction.atomic
-def record_backup_code_recovery(*, user: User, request: HttpRequest | None = None) -> None:
+def record_backup_code_recovery(*, user: User, actor: Actor) -> None:
     """A backup code stands in for a lost authenticator: logged, and the user is told by e-mail."""
-    access_log_record(
-        actor=user, kind=AccessLogEntry.Kind.SECURITY, action="signed in with a backup code", request=request
-    )
+    access_log_record(actor=actor, kind=AccessLogEntry.Kind.SECURITY, action="signed in with a backup code")
     email_queue(
         to=[user.email],
         subject="TRACS: a backup code was used to sign in",
@@ -256,21 +228,20 @@ def record_backup_code_recovery(*, user: User, request: HttpRequest | None = Non
         ),
         purpose="two-factor-recovery",
     )
-    sign_in_recovered.send(sender=User, user=user, how="backup code")
+    sign_in_recovered.send(sender=User, user=user, how="backup code", actor=actor)
 
 
 @transaction.atomic
-def two_factor_reset(*, user: User, by: User, request: HttpRequest | None = None) -> None:
-    """Staff, after checking the person's identity, remove a lost authenticator and backup codes; the
-    person sets up two-factor again at next sign-in. Logged, and the person and owners are told."""
+def two_factor_reset(*, user: User, actor: Actor) -> None:
+    """Staff (the actor), after checking the person's identity, remove a lost authenticator and backup codes;
+    the person sets up two-factor again at next sign-in. Logged, and the person and owners are told."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.SECURITY,
         action=f"two-factor reset by staff for {user.email}",
         capacity="staff",
-        request=request,
     )
     email_queue(
         to=[user.email],
@@ -278,4 +249,4 @@ def two_factor_reset(*, user: User, by: User, request: HttpRequest | None = None
         body="TRA staff reset the two-factor verification of your TRACS profile at your request. At your next sign-in you will set up an authenticator app again. If you did not ask for this, contact TRA at once.",
         purpose="two-factor-reset",
     )
-    sign_in_recovered.send(sender=User, user=user, how="two-factor reset by TRA staff")
+    sign_in_recovered.send(sender=User, user=user, how="two-factor reset by TRA staff", actor=actor)

@@ -30,6 +30,7 @@ from accounts.forms import (
     TokenForm,
 )
 from accounts.models import AccessLogEntry
+from tracs.actors import actor_from_request
 
 
 def _next_url(request, default="home"):
@@ -83,7 +84,9 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         throttled = _throttle_message([device])  # asked before the attempt, which throttles anew if refused
         if device.verify_token(form.cleaned_data["token"]):
-            codes = services.totp_device_confirm(user=request.user, device=device, request=request)
+            codes = services.totp_device_confirm(
+                user=request.user, device=device, actor=actor_from_request(request)
+            )
             _two_factor_login(request, device)
             request.session["new_backup_codes"] = codes
             request.session["after_backup_codes"] = _next_url(request)
@@ -122,14 +125,13 @@ def two_factor_verify(request):
         if device is not None:
             _two_factor_login(request, device)
             if isinstance(device, StaticDevice):
-                services.record_backup_code_recovery(user=request.user, request=request)
+                services.record_backup_code_recovery(user=request.user, actor=actor_from_request(request))
             return redirect(_next_url(request))
         services.access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.SECURITY,
             action="two-factor code refused",
             detail="entered while throttled after a wrong code" if throttled else "",
-            request=request,
         )
         form.add_error("token", throttled or CODE_INVALID)
         status = 400
@@ -155,7 +157,7 @@ def two_factor_backup_codes(request):
 def two_factor_manage(request):
     if request.method == "POST":
         request.session["new_backup_codes"] = services.backup_codes_generate(
-            user=request.user, request=request
+            user=request.user, actor=actor_from_request(request)
         )
         request.session["after_backup_codes"] = "two_factor_manage"
         return redirect("two_factor_backup_codes")
@@ -177,7 +179,9 @@ def profile_name(request):
     form = FullNameForm(request.POST or None, initial={"full_name": request.user.full_name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_full_name_set(user=request.user, full_name=form.cleaned_data["full_name"])
+            services.user_full_name_set(
+                user=request.user, full_name=form.cleaned_data["full_name"], actor=actor_from_request(request)
+            )
         except ValidationError as error:
             form.add_error("full_name", error)
         else:

@@ -2,7 +2,10 @@
 
 No access to the account at all -> 404, the same as a made-up account number. Access to the account but
 not to this function -> 403 naming the privilege. Staff reach accounts through Django admin, not here.
-Every read of an account page and every denial is written to the access log.
+Every read of an account page and every denial is written to the access log, by the Actor the decorator
+builds (tracs.actors.actor_from_request, acting in the caller's role for the account's taxpayer); the view gets
+the same Actor as `request.actor` to pass to the services it calls. This module takes a request because it is
+the chokepoint the views go through; the services below it never do.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record
 from consent.models import Consent, Grant
 from consent.privileges import ALL, Privilege
 from programs.models import ProgramAccount
+from tracs.actors import actor_from_request
 
 FUNCTION_NOT_GRANTED = _(
     "Your access to account %(number)s does not include “%(privilege)s”. An owner of the account can grant it to you."
@@ -51,11 +56,13 @@ class Access:
 
 
 class AccountRequest(HttpRequest):
-    """What a view behind `account_view` receives: the request with the account and the caller's access on it."""
+    """What a view behind `account_view` receives: the request with the account, the caller's access on it,
+    and the Actor (in that role, for the account's taxpayer) for the services the view calls."""
 
     user: User
     account: ProgramAccount
     access: Access
+    actor: Actor
 
 
 class AccountView(Protocol):
@@ -104,15 +111,11 @@ def can(user: User | AnonymousUser, account: ProgramAccount, privilege: str) -> 
     return access is not None and access.has(privilege)
 
 
-def _on_behalf_of(account: ProgramAccount) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
 def account_view(
     privilege: str, *, log_reads: bool = True
 ) -> Callable[[Callable[..., HttpResponseBase]], AccountView]:
     """Decorate a view taking `number` (the account number): resolves the account, checks the privilege,
-    logs the read, and puts `request.account` and `request.access` in place."""
+    logs the read, and puts `request.account`, `request.access` and `request.actor` in place."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> AccountView:
         @functools.wraps(view)
@@ -125,37 +128,34 @@ def account_view(
             access = access_for(user=request.user, account=account) if account is not None else None
             if account is None or access is None:
                 access_log_record(
-                    actor=request.user,
+                    actor=actor_from_request(request),
                     kind=AccessLogEntry.Kind.DENIED,
                     action=f"no access: {view.__name__}",
                     account_number=number,
-                    request=request,
                 )
                 raise Http404
+            actor = actor_from_request(request).acting_for(
+                capacity=access.role, on_behalf_of=account.on_behalf_of
+            )
             if not access.has(privilege):
                 access_log_record(
-                    actor=request.user,
+                    actor=actor,
                     kind=AccessLogEntry.Kind.DENIED,
                     action=f"privilege missing ({privilege}): {view.__name__}",
                     account_number=number,
-                    capacity=access.role,
-                    on_behalf_of=_on_behalf_of(account),
-                    request=request,
                 )
                 raise PermissionDenied(
                     FUNCTION_NOT_GRANTED % {"number": number, "privilege": Privilege(privilege).label}
                 )
             request.account = account
             request.access = access
+            request.actor = actor
             if log_reads and request.method in ("GET", "HEAD"):
                 access_log_record(
-                    actor=request.user,
+                    actor=actor,
                     kind=AccessLogEntry.Kind.READ,
                     action=view.__name__.replace("_", " "),
                     account_number=number,
-                    capacity=access.role,
-                    on_behalf_of=_on_behalf_of(account),
-                    request=request,
                 )
             return view(request, *args, **kwargs)
 

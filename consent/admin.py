@@ -39,6 +39,7 @@ from programs.models import (
     RegistrationLocation,
     Taxpayer,
 )
+from tracs.actors import actor_from_request
 
 TRANSFER_SAME_TAXPAYER = _("Account %(number)s already belongs to this taxpayer.")
 NO_SUCH_BIN = _("No taxpayer has this BIN.")
@@ -104,7 +105,7 @@ class AccessProgramAccountAdmin(ProgramAccountAdmin):
     change_inlines = [*ProgramAccountAdmin.change_inlines, GrantInline]
 
     def account_opened(self, request, account):
-        services.consent_cover_new_account(account=account)
+        services.consent_cover_new_account(account=account, actor=actor_from_request(request))
 
     @admin.action(description=_("Issue enrolment PIN (letter to mail)"))
     def issue_enrolment_pin(self, request, queryset):
@@ -145,6 +146,7 @@ class AccessProgramAccountAdmin(ProgramAccountAdmin):
         taxpayer's people enrol: staff issue an enrolment PIN to the new holder."""
 
         def apply(data):
+            actor = actor_from_request(request)
             to_taxpayer = data["to_bin"]
             for account in queryset.select_related("taxpayer"):
                 if account.taxpayer_id == to_taxpayer.pk:
@@ -172,7 +174,7 @@ class AccessProgramAccountAdmin(ProgramAccountAdmin):
                     revoked = 0
                     for grant in open_grants:
                         services.grant_revoke(
-                            grant=grant, by=request.user, by_staff=True, all_access_ends=True, request=request
+                            grant=grant, by=request.user, actor=actor, by_staff=True, all_access_ends=True
                         )
                         revoked += 1
                     pins.pins_cancel_open(account_number=account.number, purpose=Pin.Purpose.ENROLMENT)
@@ -296,10 +298,11 @@ class GrantAdmin(StaffReadLoggedAdmin):
 
     @admin.action(description=_("Revoke the selected access"))
     def revoke_grants(self, request, queryset):
+        actor = actor_from_request(request)
         revoked = 0
         for grant in queryset.exclude(status=Grant.Status.REVOKED):
             try:
-                services.grant_revoke(grant=grant, by=request.user, by_staff=True, request=request)
+                services.grant_revoke(grant=grant, by=request.user, actor=actor, by_staff=True)
             except ValidationError as error:
                 self.message_user(request, f"{grant}: {error_text(error)}", messages.ERROR)
             else:
@@ -452,21 +455,21 @@ class ConsentAdmin(StaffReadLoggedAdmin):
     def save_model(self, request, obj, form, change):
         obj.save()
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.CHANGE,
             action="consent (AT4931) changed in review" if change else "consent (AT4931) recorded",
             on_behalf_of=_on_behalf_of(obj.taxpayer),
             capacity="staff",
             detail=f"{obj.representative_name} <{obj.representative_email}>"
             + (f": {', '.join(form.changed_data)}" if change else ""),
-            request=request,
         )
 
     @admin.action(description=_("Approve (e-mail the PIN to the representative)"))
     def approve_consents(self, request, queryset):
+        actor = actor_from_request(request)
         for consent in queryset:
             try:
-                services.consent_approve(consent=consent, by=request.user, request=request)
+                services.consent_approve(consent=consent, by=request.user, actor=actor)
             except ValidationError as error:
                 self.message_user(request, f"{consent}: {error_text(error)}", messages.ERROR)
             else:
@@ -480,10 +483,11 @@ class ConsentAdmin(StaffReadLoggedAdmin):
     @admin.action(description=_("Reject (with a reason)"))
     def reject_consents(self, request, queryset):
         def apply(data):
+            actor = actor_from_request(request)
             for consent in queryset:
                 try:
                     services.consent_reject(
-                        consent=consent, by=request.user, reason=data["reason"], request=request
+                        consent=consent, by=request.user, reason=data["reason"], actor=actor
                     )
                 except ValidationError as error:
                     self.message_user(request, f"{consent}: {error_text(error)}", messages.ERROR)
@@ -510,11 +514,12 @@ class ConsentAdmin(StaffReadLoggedAdmin):
 
     @admin.action(description=_("Revoke (ends the representative's access)"))
     def revoke_consents(self, request, queryset):
+        actor = actor_from_request(request)
         for consent in queryset:
             if consent.status not in (Consent.Status.APPROVED, Consent.Status.ACTIVE):
                 self.message_user(request, f"{consent}: {CONSENT_NOT_IN_FORCE}", messages.ERROR)
                 continue
-            services.consent_revoke(consent=consent, by=request.user, by_staff=True, request=request)
+            services.consent_revoke(consent=consent, by=request.user, actor=actor, by_staff=True)
             self.message_user(
                 request,
                 gettext("Consent for %(name)s revoked; every access it gave has ended.")
@@ -759,7 +764,10 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
         for registration in queryset:
             try:
                 approved = services.registration_approve(
-                    registration=registration, by=request.user, request=request
+                    registration=registration,
+                    by=request.user,
+                    actor=actor_from_request(request),
+                    request=request,
                 )
             except ValidationError as error:
                 self.message_user(request, f"{registration}: {error_text(error)}", messages.ERROR)

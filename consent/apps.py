@@ -11,7 +11,7 @@ class ConsentConfig(AppConfig):
         sign_in_recovered.connect(_tell_owners, dispatch_uid="consent-recovery-notice")
 
 
-def _tell_owners(sender, user, how, **kwargs):
+def _tell_owners(sender, user, how, actor, **kwargs):
     from consent.services import recovery_notify_owners
 
-    recovery_notify_owners(user=user, how=how)
+    recovery_notify_owners(user=user, how=how, actor=actor)

@@ -13,12 +13,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest  # only until programs' registration_accounts_open takes an actor
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from accounts import pins
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, Pin, User
 from accounts.services import access_log_record, email_queue
 from consent.access import access_for
@@ -54,24 +55,26 @@ def _owners_emails(account: ProgramAccount) -> list[str]:
 
 
 def _log_change(
-    *,
-    actor: User | None,
-    account: ProgramAccount,
-    action: str,
-    detail: str = "",
-    request: HttpRequest | None = None,
-    capacity: str = "",
+    *, actor: Actor, account: ProgramAccount, action: str, detail: str = "", capacity: str = ""
 ) -> None:
     access_log_record(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
         account_number=account.number,
-        on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
+        on_behalf_of=account.on_behalf_of,
         capacity=capacity,
         detail=detail,
-        request=request,
     )
+
+
+def _in_the_name_of(actor: Actor, user: User) -> Actor:
+    """The actor as the access log names `user` for a change made to their access: the actor itself when it is
+    that person; otherwise the person, with no address or path, through the actor's door, because someone else
+    (staff opening an account, staff resetting two-factor) sent the request that caused it."""
+    if actor.user is not None and actor.user.pk == user.pk:
+        return actor
+    return Actor(user=user, door=actor.door)
 
 
 def _require_owner(*, by: User, account: ProgramAccount) -> None:
@@ -126,7 +129,7 @@ def delegate_add(
     role: str,
     privileges: list[str],
     ends_on: date | None = None,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> tuple[Grant, pins.IssuedPin]:
     """An owner adds a co-owner or a delegate. Returns the pending grant and its one-time PIN (shown once)."""
     ProgramAccount.objects.select_for_update().filter(
@@ -174,11 +177,10 @@ def delegate_add(
         lifetime=timedelta(days=settings.TRACS_DELEGATION_PIN_DAYS),
     )
     _log_change(
-        actor=by,
+        actor=actor,
         account=account,
         action=f"{grant.get_role_display()} added (pending)",
         detail=f"{name} <{email}>",
-        request=request,
         capacity="owner",
     )
     email_queue(
@@ -206,7 +208,7 @@ def delegate_add(
 
 @transaction.atomic
 def grant_update(
-    *, grant: Grant, by: User, privileges: list[str], ends_on: date | None, request: HttpRequest | None = None
+    *, grant: Grant, by: User, privileges: list[str], ends_on: date | None, actor: Actor
 ) -> Grant:
     """An owner changes a delegate's privileges or end date."""
     _require_owner(by=by, account=grant.account)
@@ -225,11 +227,10 @@ def grant_update(
     grant.ends_on = ends_on
     grant.save(update_fields=["privileges", "ends_on"])
     _log_change(
-        actor=by,
+        actor=actor,
         account=grant.account,
         action="delegate privileges changed",
         detail=f"{grant.name}: {', '.join(before)} -> {', '.join(grant.privileges)}; ends {ends_on or 'never'}",
-        request=request,
         capacity="owner",
     )
     return grant
@@ -240,7 +241,7 @@ def grant_revoke(
     *,
     grant: Grant,
     by: User,
-    request: HttpRequest | None = None,
+    actor: Actor,
     by_staff: bool = False,
     all_access_ends: bool = False,
 ) -> Grant:
@@ -270,11 +271,10 @@ def grant_revoke(
     grant.save(update_fields=["status", "revoked_at", "revoked_by"])
     pins.pins_cancel(reference=f"grant:{grant.pk}")
     _log_change(
-        actor=by,
+        actor=actor,
         account=account,
         action=f"{grant.get_role_display()} removed",
         detail=f"{grant.name} <{grant.email}>",
-        request=request,
         capacity="staff" if by_staff else "owner",
     )
     email_queue(
@@ -298,28 +298,24 @@ def grant_revoke(
 # --- Enrolment with a PIN -------------------------------------------------------------------------------
 
 
-def account_enrol(
-    *, user: User, account_number: str, typed_pin: str, request: HttpRequest | None = None
-) -> list[Grant]:
+def account_enrol(*, user: User, account_number: str, typed_pin: str, actor: Actor) -> list[Grant]:
     """Account Enrolment: account number (or BIN) + PIN -> the access the PIN stands for.
 
     Raises pins.PinRefused (one message whatever went wrong) or ValidationError (e.g. already has access)."""
     try:
         with transaction.atomic():
-            pin = pins.pin_redeem(
-                user=user, account_number=account_number, typed_pin=typed_pin, request=request
-            )
+            pin = pins.pin_redeem(user=user, account_number=account_number, typed_pin=typed_pin, actor=actor)
             if pin.purpose == Pin.Purpose.ENROLMENT:
-                return [_enrol_owner(user=user, pin=pin, request=request)]
+                return [_enrol_owner(user=user, pin=pin, actor=actor)]
             if pin.purpose == Pin.Purpose.DELEGATION:
-                return [_accept_delegation(user=user, pin=pin, request=request)]
-            return _activate_consent(user=user, pin=pin, request=request)
+                return [_accept_delegation(user=user, pin=pin, actor=actor)]
+            return _activate_consent(user=user, pin=pin, actor=actor)
     except pins.PinRefused as refusal:
-        pins.pin_failure_record(refusal=refusal, request=request)
+        pins.pin_failure_record(refusal=refusal, actor=actor)
         raise
 
 
-def _enrol_owner(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
+def _enrol_owner(*, user: User, pin: Pin, actor: Actor) -> Grant:
     account = (
         ProgramAccount.objects.select_for_update().select_related("taxpayer").get(number=pin.account_number)
     )
@@ -341,18 +337,12 @@ def _enrol_owner(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
         created_by=pin.created_by,
         activated_at=timezone.now(),
     )
-    _log_change(
-        actor=user,
-        account=account,
-        action="owner enrolled with enrolment PIN",
-        request=request,
-        capacity="owner",
-    )
+    _log_change(actor=actor, account=account, action="owner enrolled with enrolment PIN", capacity="owner")
     _notify_owners_of_new_access(grant=grant)
     return grant
 
 
-def _accept_delegation(*, user: User, pin: Pin, request: HttpRequest | None) -> Grant:
+def _accept_delegation(*, user: User, pin: Pin, actor: Actor) -> Grant:
     grant = (
         Grant.objects.select_for_update()
         .select_related("account__taxpayer")
@@ -369,17 +359,16 @@ def _accept_delegation(*, user: User, pin: Pin, request: HttpRequest | None) -> 
     grant.activated_at = timezone.now()
     grant.save(update_fields=["user", "status", "activated_at"])
     _log_change(
-        actor=user,
+        actor=actor,
         account=grant.account,
         action=f"{grant.get_role_display()} enrolled with one-time PIN",
-        request=request,
         capacity=grant.role,
     )
     _notify_owners_of_new_access(grant=grant)
     return grant
 
 
-def _activate_consent(*, user: User, pin: Pin, request: HttpRequest | None) -> list[Grant]:
+def _activate_consent(*, user: User, pin: Pin, actor: Actor) -> list[Grant]:
     consent = (
         Consent.objects.select_for_update()
         .select_related("taxpayer")
@@ -394,14 +383,14 @@ def _activate_consent(*, user: User, pin: Pin, request: HttpRequest | None) -> l
     consent.activated_at = timezone.now()
     consent.save(update_fields=["status", "representative", "activated_at"])
     grants = [
-        _representative_grant(consent=consent, account=account, user=user, request=request)
+        _representative_grant(consent=consent, account=account, user=user, actor=actor)
         for account in consent_covered_accounts(consent=consent)
     ]
     return [grant for grant in grants if grant is not None]
 
 
 def _representative_grant(
-    *, consent: Consent, account: ProgramAccount, user: User, request: HttpRequest | None = None
+    *, consent: Consent, account: ProgramAccount, user: User, actor: Actor
 ) -> Grant | None:
     if Grant.objects.filter(account=account, user=user, status=Grant.Status.ACTIVE).exists():
         return None  # already reaches it (e.g. as owner); the consent adds nothing there
@@ -418,10 +407,9 @@ def _representative_grant(
         activated_at=timezone.now(),
     )
     _log_change(
-        actor=user,
+        actor=_in_the_name_of(actor, user),
         account=account,
         action="representative activated consent PIN (AT4931)",
-        request=request,
         capacity="representative",
     )
     _notify_owners_of_new_access(grant=grant)
@@ -464,7 +452,7 @@ def consent_covered_accounts(*, consent: Consent) -> QuerySet[ProgramAccount]:
 
 
 @transaction.atomic
-def consent_approve(*, consent: Consent, by: User, request: HttpRequest | None = None) -> pins.IssuedPin:
+def consent_approve(*, consent: Consent, by: User, actor: Actor) -> pins.IssuedPin:
     """Staff approve a complete consent: the representative is e-mailed a PIN (secure e-mail via the outbox)."""
     consent = Consent.objects.select_for_update().select_related("taxpayer").get(pk=consent.pk)
     if consent.status != Consent.Status.RECEIVED:
@@ -519,18 +507,17 @@ def consent_approve(*, consent: Consent, by: User, request: HttpRequest | None =
     )
     for account in consent_covered_accounts(consent=consent):
         _log_change(
-            actor=by,
+            actor=actor,
             account=account,
             action="consent (AT4931) approved; PIN e-mailed",
             detail=consent.representative_name,
-            request=request,
             capacity="staff",
         )
     return issued
 
 
 @transaction.atomic
-def consent_reject(*, consent: Consent, by: User, reason: str, request: HttpRequest | None = None) -> Consent:
+def consent_reject(*, consent: Consent, by: User, reason: str, actor: Actor) -> Consent:
     if consent.status != Consent.Status.RECEIVED:
         raise ValidationError(CONSENT_NOT_IN_REVIEW)
     if not reason.strip():
@@ -541,20 +528,17 @@ def consent_reject(*, consent: Consent, by: User, reason: str, request: HttpRequ
     consent.reviewed_at = timezone.now()
     consent.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="consent rejected",
         detail=f"{consent}: {reason}",
         capacity="staff",
-        request=request,
     )
     return consent
 
 
 @transaction.atomic
-def consent_revoke(
-    *, consent: Consent, by: User, by_staff: bool = False, request: HttpRequest | None = None
-) -> Consent:
+def consent_revoke(*, consent: Consent, by: User, actor: Actor, by_staff: bool = False) -> Consent:
     """The taxpayer's owner or staff revoke a consent: every access it gave ends on the next request."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if not by_staff:
@@ -574,11 +558,10 @@ def consent_revoke(
         grant.revoked_by = by
         grant.save(update_fields=["status", "revoked_at", "revoked_by"])
         _log_change(
-            actor=by,
+            actor=actor,
             account=grant.account,
             action="consent (AT4931) revoked",
             detail=consent.representative_name,
-            request=request,
             capacity="staff" if by_staff else "owner",
         )
     email_queue(
@@ -595,8 +578,9 @@ def consent_revoke(
 
 
 @transaction.atomic
-def consent_cover_new_account(*, account: ProgramAccount) -> list[Grant]:
-    """A new account of a taxpayer joins every active all-accounts consent that covers accounts opened later."""
+def consent_cover_new_account(*, account: ProgramAccount, actor: Actor) -> list[Grant]:
+    """A new account of a taxpayer joins every active all-accounts consent that covers accounts opened later.
+    `actor` opened the account; the access log names each representative for their new access."""
     grants = []
     for consent in Consent.objects.filter(
         taxpayer=account.taxpayer,
@@ -608,7 +592,9 @@ def consent_cover_new_account(*, account: ProgramAccount) -> list[Grant]:
             consent.representative is None
         ):  # the representative's sign-in was deleted (SET_NULL): no one to grant
             continue
-        grant = _representative_grant(consent=consent, account=account, user=consent.representative)
+        grant = _representative_grant(
+            consent=consent, account=account, user=consent.representative, actor=actor
+        )
         if grant is not None:
             grants.append(grant)
     return grants
@@ -618,7 +604,7 @@ def consent_cover_new_account(*, account: ProgramAccount) -> list[Grant]:
 
 
 @transaction.atomic
-def enrolment_pin_issue(*, account: ProgramAccount, by: User) -> Pin:
+def enrolment_pin_issue(*, account: ProgramAccount, by: User, actor: Actor) -> Pin:
     """Generate an owner enrolment PIN, hash it, and put it into the enrolment letter PDF in one step.
 
     The clear PIN exists only in this function and in the letter, which is kept encrypted until staff
@@ -636,19 +622,21 @@ def enrolment_pin_issue(*, account: ProgramAccount, by: User) -> Pin:
         account=account, clear_pin=pins.pin_format(issued.clear), expires_at=issued.pin.expires_at
     )
     pins.letter_store(pin=issued.pin, pdf=pdf)
-    _log_change(actor=by, account=account, action="enrolment PIN issued; letter prepared", capacity="staff")
+    _log_change(
+        actor=actor, account=account, action="enrolment PIN issued; letter prepared", capacity="staff"
+    )
     return issued.pin
 
 
 @transaction.atomic
-def recovery_notify_owners(*, user: User, how: str) -> None:
-    """A user recovered sign-in (backup code, or staff reset after identity checks): tell the owners of
-    every account that user can reach, so a takeover cannot go unnoticed."""
+def recovery_notify_owners(*, user: User, how: str, actor: Actor) -> None:
+    """A user recovered sign-in (backup code, or staff reset after identity checks, by `actor`): tell the owners
+    of every account that user can reach, so a takeover cannot go unnoticed."""
     grants = Grant.objects.filter(user=user, status=Grant.Status.ACTIVE).select_related("account__taxpayer")
     for grant in grants:
         recipients = [email for email in _owners_emails(grant.account) if email != user.email]
         access_log_record(
-            actor=user,
+            actor=_in_the_name_of(actor, user),
             kind=AccessLogEntry.Kind.SECURITY,
             action=f"sign-in recovered ({how})",
             account_number=grant.account.number,
@@ -692,7 +680,7 @@ REGISTRATION_LETTER_NOT_APPROVED = _("Only an approved registration has an appro
 
 @transaction.atomic
 def registration_approve(
-    *, registration: Registration, by: User, request: HttpRequest | None = None
+    *, registration: Registration, by: User, actor: Actor, request: HttpRequest | None = None
 ) -> Registration:
     """Approve a pending registration in one transaction: taxpayer and BIN (if new), program account(s),
     BFLO numbers, the registrant as owner; then the letter job is scheduled. Approving an approved
@@ -721,14 +709,13 @@ def registration_approve(
             activated_at=timezone.now(),
         )
         _log_change(
-            actor=by,
+            actor=actor,
             account=account,
             action="registrant made owner on approval of the registration",
             detail=f"{registration.reference_number}: {registrant.email}",
-            request=request,
             capacity="staff",
         )
-        consent_cover_new_account(account=account)
+        consent_cover_new_account(account=account, actor=actor)
     registration_id = registration.pk
     transaction.on_commit(lambda: _schedule_registration_letter(registration_id))
     return registration

@@ -33,6 +33,7 @@ from consent.forms import (
 )
 from consent.models import Grant
 from consent.privileges import Privilege
+from tracs.actors import actor_from_request
 
 HOME_PAGE_SIZE = 25
 ACCESS_LOG_PAGE_SIZE = 50
@@ -119,7 +120,7 @@ def account_enrol(request):
                 user=request.user,
                 account_number=form.cleaned_data["account_number"],
                 typed_pin=form.cleaned_data["pin"],
-                request=request,
+                actor=actor_from_request(request),
             )
         except pins.PinRefused as refusal:
             form.add_error(None, str(refusal.message))
@@ -213,7 +214,7 @@ def access_add(request):
                 role=data["role"],
                 privileges=data["privileges"] if data["role"] == Grant.Role.DELEGATE else [],
                 ends_on=data["ends_on"],
-                request=request,
+                actor=request.actor,
             )
         except ValidationError as error:
             email = data["email"].strip().lower()
@@ -272,7 +273,7 @@ def access_edit(request, grant_id: int):
                 by=request.user,
                 privileges=form.cleaned_data["privileges"],
                 ends_on=form.cleaned_data["ends_on"],
-                request=request,
+                actor=request.actor,
             )
         except ValidationError as error:
             _form_errors_from(form, error)
@@ -296,7 +297,7 @@ def access_revoke(request, grant_id: int):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.grant_revoke(grant=grant, by=request.user, request=request)
+            services.grant_revoke(grant=grant, by=request.user, actor=request.actor)
         except ValidationError as error:
             errors = error.messages
         else:
@@ -317,7 +318,7 @@ def consent_revoke(request, consent_id: int):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.consent_revoke(consent=consent, by=request.user, request=request)
+            services.consent_revoke(consent=consent, by=request.user, actor=request.actor)
         except ValidationError as error:
             errors = error.messages
         else:

@@ -213,8 +213,8 @@ AXES_USERNAME_CALLABLE = "accounts.adapters.axes_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# The client's address (accounts.services.client_ip) for lockouts, rate limits, the access log and PIN attempts.
-AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
+# The client's address (tracs.actors.client_ip) for lockouts, rate limits, the access log and PIN attempts.
+AXES_CLIENT_IP_CALLABLE = "tracs.actors.client_ip"
 
 OTP_TOTP_ISSUER = "TRACS"
 OTP_TOTP_THROTTLE_FACTOR = 1

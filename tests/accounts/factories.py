@@ -3,6 +3,7 @@ from allauth.account.models import EmailAddress
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.actors import Actor, Door
 from accounts.models import User
 
 PASSWORD = "Correct-horse-battery-9"
@@ -27,3 +28,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def current_code(device: TOTPDevice, offset: int = 0) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
+
+
+def actor_for(user, door=Door.WEB):
+    """The Actor a page would pass to a service for `user` (tracs.actors.actor_from_request), for tests that
+    call services directly."""
+    return Actor(user=user, door=door)

@@ -1,4 +1,4 @@
-"""The client's address behind a reverse proxy (accounts.services.client_ip): the one function that django-axes,
+"""The client's address behind a reverse proxy (tracs.actors.client_ip): the one function that django-axes,
 allauth's rate limits, the access log and PIN attempts all use.
 
 The proxies in front of the portal are trusted by number (PROXY_COUNT): each appends the address it received the
@@ -10,12 +10,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import AccessLogEntry, PinAttempt
-from accounts.services import client_ip
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.accounts.test_sign_in import LOCKOUT_TITLE
 from tests.accounts.test_signup_and_reset import TOO_MANY, sign_up
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory
+from tracs.actors import client_ip
 
 LOAD_BALANCER = "10.0.0.2"  # REMOTE_ADDR of every request that came through the proxy
 ALICE = "203.0.113.7"

@@ -19,7 +19,7 @@ from accounts.models import AccessLogEntry, OutboxEmail, Pin, PinAttempt, PinFai
 from consent import services
 from consent.models import Grant
 from consent.privileges import Privilege
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def wrong_pin(clear: str) -> str:
 
 def refused(user, number, typed) -> pins.PinRefused:
     with pytest.raises(pins.PinRefused) as caught:
-        services.account_enrol(user=user, account_number=number, typed_pin=typed)
+        services.account_enrol(user=user, account_number=number, typed_pin=typed, actor=actor_for(user))
     return caught.value
 
 
@@ -105,7 +105,10 @@ def test_a_pin_works_once(account, staff):
     first, second = UserFactory(), UserFactory()
 
     [grant] = services.account_enrol(
-        user=first, account_number=account.number, typed_pin=pins.pin_format(issued.clear).lower()
+        user=first,
+        account_number=account.number,
+        typed_pin=pins.pin_format(issued.clear).lower(),
+        actor=actor_for(first),
     )
 
     assert grant.role == Grant.Role.OWNER
@@ -120,7 +123,10 @@ def test_a_pin_works_until_its_expiry_and_not_after(account, staff):
     with time_machine.travel(issued_at, tick=False):
         early = enrolment_pin(account, staff, lifetime=timedelta(days=90))
     with time_machine.travel(issued_at + timedelta(days=90, seconds=-1), tick=False):
-        services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=early.clear)
+        person = UserFactory()
+        services.account_enrol(
+            user=person, account_number=account.number, typed_pin=early.clear, actor=actor_for(person)
+        )
 
     other = ProgramAccountFactory()
     with time_machine.travel(issued_at, tick=False):
@@ -146,7 +152,10 @@ def test_the_message_never_tells_whether_the_account_number_exists(account, staf
     elif case == "wrong PIN":
         typed = wrong_pin(issued.clear)
     elif case == "used PIN":
-        services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=issued.clear)
+        person = UserFactory()
+        services.account_enrol(
+            user=person, account_number=account.number, typed_pin=issued.clear, actor=actor_for(person)
+        )
     elif case == "cancelled PIN":
         pins.pins_cancel(reference=f"account:{account.pk}")
     else:
@@ -201,6 +210,7 @@ def open_delegation_pins(account, count):
             email=f"delegate{n}@example.ca",
             role=Grant.Role.DELEGATE,
             privileges=[Privilege.VIEW_ACCOUNT],
+            actor=actor_for(owner),
         )[1]
         for n in range(count)
     ]
@@ -246,7 +256,9 @@ def test_the_right_pin_costs_the_same_hashing_as_a_wrong_one(account, staff, has
     open_delegation_pins(account, 1)
     person = UserFactory()
     hash_work.clear()
-    [grant] = services.account_enrol(user=person, account_number=account.number, typed_pin=issued.clear)
+    [grant] = services.account_enrol(
+        user=person, account_number=account.number, typed_pin=issued.clear, actor=actor_for(person)
+    )
     assert grant.role == Grant.Role.OWNER
     assert len(hash_work) == pins.PIN_HASH_CHECKS
 
@@ -257,8 +269,9 @@ def test_a_persons_own_pin_is_checked_first_however_many_others_are_open(account
     enrolment_pin(account, staff)
     first, *others = open_delegation_pins(account, pins.PIN_HASH_CHECKS + 2)
     assert len(others) > pins.PIN_HASH_CHECKS
+    person = UserFactory(email="delegate0@example.ca")
     [grant] = services.account_enrol(
-        user=UserFactory(email="delegate0@example.ca"), account_number=account.number, typed_pin=first.clear
+        user=person, account_number=account.number, typed_pin=first.clear, actor=actor_for(person)
     )
     assert grant.status == Grant.Status.ACTIVE
     assert grant.email == "delegate0@example.ca"
@@ -296,6 +309,7 @@ def test_a_refusal_after_the_pin_matched_rolls_back_the_redemption_but_keeps_the
         email="evan@example.ca",
         role=Grant.Role.DELEGATE,
         privileges=[Privilege.VIEW_ACCOUNT],
+        actor=actor_for(owner),
     )
     Grant.objects.filter(pk=grant.pk).update(
         status=Grant.Status.REVOKED
@@ -323,6 +337,7 @@ def test_a_pin_meant_for_another_email_is_refused_with_the_same_message(account)
         email="evan@example.ca",
         role=Grant.Role.DELEGATE,
         privileges=[Privilege.VIEW_ACCOUNT],
+        actor=actor_for(owner),
     )
     intruder = UserFactory(email="mallory@example.ca")
 
@@ -336,8 +351,9 @@ def test_a_pin_meant_for_another_email_is_refused_with_the_same_message(account)
         == "PIN issued to another e-mail"
     )
     # The person it was meant for can still use it.
+    person = UserFactory(email="evan@example.ca")
     [accepted] = services.account_enrol(
-        user=UserFactory(email="evan@example.ca"), account_number=account.number, typed_pin=issued.clear
+        user=person, account_number=account.number, typed_pin=issued.clear, actor=actor_for(person)
     )
     assert accepted.pk == grant.pk
     assert accepted.status == Grant.Status.ACTIVE
@@ -369,7 +385,9 @@ def test_after_five_failures_the_person_waits_longer_each_time(account, staff):
         assert refused(person, account.number, issued.clear).retry_after_minutes == 4
 
         clock.shift(timedelta(minutes=4))
-        [grant] = services.account_enrol(user=person, account_number=account.number, typed_pin=issued.clear)
+        [grant] = services.account_enrol(
+            user=person, account_number=account.number, typed_pin=issued.clear, actor=actor_for(person)
+        )
     assert grant.role == Grant.Role.OWNER
 
 
@@ -395,8 +413,9 @@ def test_the_cool_off_is_per_person(account, staff):
         for _ in range(5):
             refused(guesser, account.number, wrong_pin(issued.clear))
         assert refused(guesser, account.number, issued.clear).retry_after_minutes == 1
+        person = UserFactory()
         [grant] = services.account_enrol(
-            user=UserFactory(), account_number=account.number, typed_pin=issued.clear
+            user=person, account_number=account.number, typed_pin=issued.clear, actor=actor_for(person)
         )
     assert grant.status == Grant.Status.ACTIVE
 
@@ -425,7 +444,9 @@ def test_ten_wrong_entries_by_ten_throwaway_profiles_no_longer_lock_the_owner_ou
         refused(UserFactory(), account.number, wrong_pin(issued.clear))
     assert Pin.objects.get(pk=issued.pin.pk).state == "open"
     owner = UserFactory()
-    [grant] = services.account_enrol(user=owner, account_number=account.number, typed_pin=issued.clear)
+    [grant] = services.account_enrol(
+        user=owner, account_number=account.number, typed_pin=issued.clear, actor=actor_for(owner)
+    )
     assert grant.role == Grant.Role.OWNER
 
 
@@ -456,12 +477,14 @@ def test_the_100th_wrong_entry_since_a_pin_was_issued_locks_it_until_staff_reiss
 
         # Staff reissue: a new letter (the old PIN is cancelled); the 100 old failures do not lock the new one.
         clock.shift(timedelta(minutes=5))
-        new_pin = services.enrolment_pin_issue(account=account, by=staff)
+        new_pin = services.enrolment_pin_issue(account=account, by=staff, actor=actor_for(staff))
         reissued = _clear_of(new_pin)
         assert Pin.objects.get(pk=issued.pin.pk).state == "cancelled"
         refused(UserFactory(), account.number, wrong_pin(reissued))
         assert Pin.objects.get(pk=new_pin.pk).state == "open"
-        [grant] = services.account_enrol(user=owner, account_number=account.number, typed_pin=reissued)
+        [grant] = services.account_enrol(
+            user=owner, account_number=account.number, typed_pin=reissued, actor=actor_for(owner)
+        )
     assert grant.role == Grant.Role.OWNER
     assert grant.user == owner
 

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.forms import CODE_INVALID, CODE_THROTTLED, CODE_THROTTLED_LONGER, SETUP_CODE_INVALID
 from accounts.models import AccessLogEntry, OutboxEmail
-from tests.accounts.factories import PASSWORD, UserFactory, current_code
+from tests.accounts.factories import PASSWORD, UserFactory, actor_for, current_code
 from tests.conftest import sign_in
 from tracs.admin import ADMIN_STAFF_ONLY
 
@@ -278,7 +278,7 @@ def test_a_code_from_a_finished_time_step_is_refused_once_a_later_one_was_used(c
 @pytest.mark.django_db
 def test_a_backup_code_works_once_is_logged_and_emailed(client, frozen, django_capture_on_commit_callbacks):
     user = UserFactory()
-    codes = services.backup_codes_generate(user=user)
+    codes = services.backup_codes_generate(user=user, actor=actor_for(user))
     password_sign_in(client, user)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -313,7 +313,7 @@ def test_a_backup_code_works_once_is_logged_and_emailed(client, frozen, django_c
 @pytest.mark.django_db
 def test_backup_codes_with_spaces_are_accepted(client):
     user = UserFactory()
-    code = services.backup_codes_generate(user=user)[0]
+    code = services.backup_codes_generate(user=user, actor=actor_for(user))[0]
     password_sign_in(client, user)
     assert verify(client, f" {code[:5]} {code[5:]} ").status_code == 302
 
@@ -321,7 +321,7 @@ def test_backup_codes_with_spaces_are_accepted(client):
 @pytest.mark.django_db
 def test_new_backup_codes_replace_the_old_ones(client):
     user = UserFactory()
-    old = services.backup_codes_generate(user=user)
+    old = services.backup_codes_generate(user=user, actor=actor_for(user))
     sign_in(client, user)
     assert "Backup codes left" in html(client.get("/two-factor/"))
     response = client.post("/two-factor/")

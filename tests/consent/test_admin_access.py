@@ -13,7 +13,7 @@ from accounts.services import backup_codes_generate
 from consent import services
 from consent.access import access_for
 from consent.models import Grant
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 
@@ -183,7 +183,7 @@ def test_staff_reset_a_persons_two_factor_after_an_identity_check(
     owner_grant(account=account, user=UserFactory(email="olivia@example.ca"))
     evan = UserFactory(email="evan@example.ca", full_name="Evan Employee")
     delegate_grant(account=account, user=evan)
-    backup_codes_generate(user=evan)
+    backup_codes_generate(user=evan, actor=actor_for(evan))
     changelist = reverse("admin:accounts_user_changelist")
 
     page = staff_client.post(

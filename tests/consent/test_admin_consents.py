@@ -16,7 +16,7 @@ from consent import services
 from consent.admin import ACCOUNT_OF_ANOTHER_TAXPAYER, CONSENT_NOT_IN_FORCE, FUTURE_NEEDS_ALL
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import (
     ConsentFactory,
@@ -212,7 +212,9 @@ def test_staff_approve_and_the_pin_is_e_mailed(
     # The representative activates with the BIN and the PIN from the e-mail.
     typed = next(line.strip() for line in email.body.splitlines() if line.startswith("    "))
     rita = UserFactory(email="rita@example.ca")
-    grants = services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=typed)
+    grants = services.account_enrol(
+        user=rita, account_number=taxpayer.bin, typed_pin=typed, actor=actor_for(rita)
+    )
     assert {g.account for g in grants} == set(accounts)
 
 
@@ -255,7 +257,8 @@ def test_rejecting_asks_for_the_reason(staff_client, staff, taxpayer):
 
 def test_an_approved_consent_cannot_be_rejected(staff_client, taxpayer, accounts):
     consent = in_review(taxpayer)
-    services.consent_approve(consent=consent, by=UserFactory(is_staff=True))
+    staff_member = UserFactory(is_staff=True)
+    services.consent_approve(consent=consent, by=staff_member, actor=actor_for(staff_member))
     consent.refresh_from_db()
     response = apply(staff_client, "reject_consents", [consent], reason="Too late")
     assert f"{consent}: {services.CONSENT_NOT_IN_REVIEW}" in messages_of(response)
@@ -297,9 +300,11 @@ def test_a_consent_in_review_is_rejected_not_revoked(staff_client, taxpayer):
 
 def test_revoking_before_activation_cancels_the_pin(staff_client, taxpayer, accounts):
     consent = in_review(taxpayer)
-    issued = services.consent_approve(consent=consent, by=UserFactory(is_staff=True))
+    staff_member = UserFactory(is_staff=True)
+    issued = services.consent_approve(consent=consent, by=staff_member, actor=actor_for(staff_member))
     run(staff_client, "revoke_consents", [consent])
+    person = UserFactory(email="rita@example.ca")
     with pytest.raises(pins.PinRefused):
         services.account_enrol(
-            user=UserFactory(email="rita@example.ca"), account_number=taxpayer.bin, typed_pin=issued.clear
+            user=person, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(person)
         )

@@ -10,7 +10,7 @@ from accounts.admin import LETTER_NOT_AVAILABLE
 from accounts.models import AccessLogEntry, Pin, PinAttempt
 from consent import services
 from consent.models import Grant
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory
 
@@ -113,8 +113,9 @@ def test_staff_issue_a_pin_download_the_letter_once_and_it_is_gone(
     assert "Download letter" not in staff_client.get(reverse("admin:accounts_pin_changelist")).text
 
     # The PIN in the letter works: the person enrols as owner.
+    person = UserFactory()
     [grant] = services.account_enrol(
-        user=UserFactory(), account_number=account.number, typed_pin=generated[pin.pk]
+        user=person, account_number=account.number, typed_pin=generated[pin.pk], actor=actor_for(person)
     )
     assert grant.role == Grant.Role.OWNER
 
@@ -172,11 +173,13 @@ def test_staff_reissue_a_pin_locked_after_repeated_failures(
     issue_from_admin(staff_client, account, django_capture_on_commit_callbacks)
     locked = Pin.objects.get(account_number=account.number)
     for n in range(3):
+        person = UserFactory(email=f"guess{n}@example.ca")
         with pytest.raises(pins.PinRefused):
             services.account_enrol(
-                user=UserFactory(email=f"guess{n}@example.ca"),
+                user=person,
                 account_number=account.number,
                 typed_pin="2222-2222-2222",
+                actor=actor_for(person),
             )
     locked.refresh_from_db()
     assert locked.state == "locked"
@@ -189,8 +192,9 @@ def test_staff_reissue_a_pin_locked_after_repeated_failures(
     issue_from_admin(staff_client, account, django_capture_on_commit_callbacks)
 
     new = Pin.objects.get(account_number=account.number, cancelled_at__isnull=True)
+    person = UserFactory()
     [grant] = services.account_enrol(
-        user=UserFactory(), account_number=account.number, typed_pin=generated[new.pk]
+        user=person, account_number=account.number, typed_pin=generated[new.pk], actor=actor_for(person)
     )
     assert grant.role == Grant.Role.OWNER
 

@@ -25,7 +25,7 @@ from programs.models import (
     Registration,
     Taxpayer,
 )
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import ConsentFactory, ProgramAccountFactory, TaxpayerFactory
 from tests.programs.registration_factories import (
@@ -54,7 +54,7 @@ def staff(db):
 
 def _approve(registration, staff, capture):
     with capture(execute=True):
-        approved = services.registration_approve(registration=registration, by=staff)
+        approved = services.registration_approve(registration=registration, by=staff, actor=actor_for(staff))
     approved.refresh_from_db()
     return approved
 
@@ -237,7 +237,7 @@ def test_only_a_pending_registration_is_approved(registrant, staff, state):
             )
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_approve(registration=registration, by=staff)
+        services.registration_approve(registration=registration, by=staff, actor=actor_for(staff))
 
     assert caught.value.messages == [str(programs_registration.NOT_PENDING)]
     assert not ProgramAccount.objects.exists()

@@ -18,7 +18,7 @@ from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
 from programs.models import Program
 from programs.services import account_open
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, TaxpayerFactory, delegate_grant, owner_grant
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def open_account(taxpayer, code: str):
     account = account_open(
         taxpayer=taxpayer, program=Program.objects.get(code=code), effective_date=date(2026, 3, 1)
     )
-    services.consent_cover_new_account(account=account)
+    services.consent_cover_new_account(account=account, actor=actor_for(None))
     return account
 
 
@@ -83,7 +83,7 @@ def test_approval_requires_the_signed_form(taxpayer, accounts, staff):
     consent = received_consent(taxpayer, signed=False, all_accounts=True)
 
     with pytest.raises(ValidationError) as caught:
-        services.consent_approve(consent=consent, by=staff)
+        services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
 
     assert caught.value.messages == [services.CONSENT_INCOMPLETE]
     consent.refresh_from_db()
@@ -102,15 +102,15 @@ def test_approval_requires_the_signed_form(taxpayer, accounts, staff):
 def test_approval_requires_privileges_and_accounts(taxpayer, accounts, staff, fields, message):
     consent = received_consent(taxpayer, **{"all_accounts": True, **fields})
     with pytest.raises(ValidationError) as caught:
-        services.consent_approve(consent=consent, by=staff)
+        services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
     assert caught.value.messages == [message]
 
 
 def test_only_a_consent_in_review_is_approved_once(taxpayer, accounts, staff):
     consent = received_consent(taxpayer, all_accounts=True)
-    services.consent_approve(consent=consent, by=staff)
+    services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
     with pytest.raises(ValidationError) as caught:
-        services.consent_approve(consent=consent, by=staff)
+        services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
     assert caught.value.messages == [services.CONSENT_NOT_IN_REVIEW]
     assert Pin.objects.filter(purpose=Pin.Purpose.CONSENT).count() == 1
 
@@ -120,7 +120,7 @@ def test_approval_e_mails_the_pin_to_the_named_individual(
 ):
     consent = received_consent(taxpayer, all_accounts=True)
     with django_capture_on_commit_callbacks(execute=True):
-        issued = services.consent_approve(consent=consent, by=staff)
+        issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
     [email] = mail.outbox
     assert email.to == ["rita@example.ca"]
     assert pins.pin_format(issued.clear) in email.body
@@ -132,8 +132,8 @@ def test_approval_e_mails_the_pin_to_the_named_individual(
 def test_rejection_needs_a_reason(taxpayer, accounts, staff):
     consent = received_consent(taxpayer, all_accounts=True)
     with pytest.raises(ValidationError):
-        services.consent_reject(consent=consent, by=staff, reason="  ")
-    services.consent_reject(consent=consent, by=staff, reason="Part 4 is not signed.")
+        services.consent_reject(consent=consent, by=staff, reason="  ", actor=actor_for(staff))
+    services.consent_reject(consent=consent, by=staff, reason="Part 4 is not signed.", actor=actor_for(staff))
     consent.refresh_from_db()
     assert (consent.status, consent.rejection_reason, consent.reviewed_by) == (
         Consent.Status.REJECTED,
@@ -150,10 +150,10 @@ def test_an_all_accounts_consent_gives_exactly_its_privileges_on_exactly_the_tax
 ):
     elsewhere = ProgramAccountFactory()  # another taxpayer's account
     consent = received_consent(taxpayer, all_accounts=True)
-    issued = services.consent_approve(consent=consent, by=staff)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
 
     grants = services.account_enrol(
-        user=rita, account_number=taxpayer.bin, typed_pin=pins.pin_format(issued.clear)
+        user=rita, account_number=taxpayer.bin, typed_pin=pins.pin_format(issued.clear), actor=actor_for(rita)
     )
 
     assert sorted(g.account.number for g in grants) == sorted(a.number for a in accounts)
@@ -169,7 +169,9 @@ def test_an_all_accounts_consent_gives_exactly_its_privileges_on_exactly_the_tax
     assert (consent.status, consent.representative) == (Consent.Status.ACTIVE, rita)
     # One PIN, one activation: it is spent.
     with pytest.raises(pins.PinRefused):
-        services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+        services.account_enrol(
+            user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+        )
 
 
 def test_a_consent_for_some_accounts_works_with_any_of_their_numbers_and_covers_only_them(
@@ -177,9 +179,11 @@ def test_a_consent_for_some_accounts_works_with_any_of_their_numbers_and_covers_
 ):
     fuel_tax, tefs, carbon = accounts
     consent = received_consent(taxpayer, accounts=[fuel_tax, tefs])
-    issued = services.consent_approve(consent=consent, by=staff)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
 
-    grants = services.account_enrol(user=rita, account_number=tefs.number, typed_pin=issued.clear)
+    grants = services.account_enrol(
+        user=rita, account_number=tefs.number, typed_pin=issued.clear, actor=actor_for(rita)
+    )
 
     assert {g.account for g in grants} == {fuel_tax, tefs}
     assert can(rita, fuel_tax, Privilege.FILE_RETURNS)
@@ -194,18 +198,21 @@ def test_a_consent_for_some_accounts_works_with_any_of_their_numbers_and_covers_
 
 def test_the_consent_pin_works_only_for_the_named_individual(taxpayer, accounts, staff):
     consent = received_consent(taxpayer, all_accounts=True)
-    issued = services.consent_approve(consent=consent, by=staff)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
+    person = UserFactory(email="someone@example.ca")
     with pytest.raises(pins.PinRefused) as caught:
         services.account_enrol(
-            user=UserFactory(email="someone@example.ca"), account_number=taxpayer.bin, typed_pin=issued.clear
+            user=person, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(person)
         )
     assert str(caught.value) == str(pins.PIN_REFUSED)
 
 
 def test_accounts_opened_later_are_not_covered_by_default(taxpayer, accounts, staff, rita):
     consent = received_consent(taxpayer, all_accounts=True, covers_future_accounts=False)
-    issued = services.consent_approve(consent=consent, by=staff)
-    services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
+    services.account_enrol(
+        user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+    )
 
     later = open_account(taxpayer, "aite")
 
@@ -217,17 +224,21 @@ def test_an_account_opened_between_approval_and_activation_is_not_covered_by_def
     taxpayer, accounts, staff, rita
 ):
     consent = received_consent(taxpayer, all_accounts=True)
-    issued = services.consent_approve(consent=consent, by=staff)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
     later = open_account(taxpayer, "aite")
-    services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+    services.account_enrol(
+        user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+    )
     assert access_for(user=rita, account=later) is None
     assert all(access_for(user=rita, account=a) is not None for a in accounts)
 
 
 def test_a_consent_covering_later_accounts_reaches_them_when_opened(taxpayer, accounts, staff, rita):
     consent = received_consent(taxpayer, all_accounts=True, covers_future_accounts=True)
-    issued = services.consent_approve(consent=consent, by=staff)
-    services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
+    services.account_enrol(
+        user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+    )
 
     later = open_account(taxpayer, "aite")
 
@@ -242,8 +253,10 @@ def test_a_representative_who_already_reaches_an_account_keeps_the_one_grant(tax
     fuel_tax = accounts[0]
     delegate_grant(account=fuel_tax, user=rita, privileges=[Privilege.VIEW_ACCOUNT])
     consent = received_consent(taxpayer, all_accounts=True)
-    issued = services.consent_approve(consent=consent, by=staff)
-    grants = services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
+    grants = services.account_enrol(
+        user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+    )
     assert {g.account for g in grants} == set(accounts[1:])
     assert Grant.objects.filter(account=fuel_tax, user=rita, status=Grant.Status.ACTIVE).count() == 1
 
@@ -255,8 +268,10 @@ def test_a_representative_who_already_reaches_an_account_keeps_the_one_grant(tax
 def active_consent(taxpayer, accounts, staff, rita):
     def make(**fields):
         consent = received_consent(taxpayer, all_accounts=True, **fields)
-        issued = services.consent_approve(consent=consent, by=staff)
-        services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+        issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
+        services.account_enrol(
+            user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+        )
         consent.refresh_from_db()
         return consent
 
@@ -271,9 +286,9 @@ def test_revoking_a_consent_ends_every_access_it_gave(active_consent, accounts, 
     assert all(can(rita, account, Privilege.VIEW_ACCOUNT) for account in accounts)
 
     if by == "staff":
-        services.consent_revoke(consent=consent, by=staff, by_staff=True)
+        services.consent_revoke(consent=consent, by=staff, by_staff=True, actor=actor_for(staff))
     else:
-        services.consent_revoke(consent=consent, by=olivia)
+        services.consent_revoke(consent=consent, by=olivia, actor=actor_for(olivia))
 
     assert all(access_for(user=rita, account=account) is None for account in accounts)
     consent.refresh_from_db()
@@ -283,18 +298,21 @@ def test_revoking_a_consent_ends_every_access_it_gave(active_consent, accounts, 
 
 def test_someone_who_is_not_an_owner_cannot_revoke_a_consent(active_consent, accounts):
     consent = active_consent()
+    someone = UserFactory()
     with pytest.raises(ValidationError):
-        services.consent_revoke(consent=consent, by=UserFactory())
+        services.consent_revoke(consent=consent, by=someone, actor=actor_for(someone))
     consent.refresh_from_db()
     assert consent.status == Consent.Status.ACTIVE
 
 
 def test_revoking_an_approved_consent_before_activation_cancels_its_pin(taxpayer, accounts, staff, rita):
     consent = received_consent(taxpayer, all_accounts=True)
-    issued = services.consent_approve(consent=consent, by=staff)
-    services.consent_revoke(consent=consent, by=staff, by_staff=True)
+    issued = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
+    services.consent_revoke(consent=consent, by=staff, by_staff=True, actor=actor_for(staff))
     with pytest.raises(pins.PinRefused):
-        services.account_enrol(user=rita, account_number=taxpayer.bin, typed_pin=issued.clear)
+        services.account_enrol(
+            user=rita, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(rita)
+        )
     assert Pin.objects.get(pk=issued.pin.pk).state == "cancelled"
 
 

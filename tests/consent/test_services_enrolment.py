@@ -9,7 +9,7 @@ from consent import services
 from consent.access import access_for, can
 from consent.models import Grant
 from consent.privileges import ALL, Privilege
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def letter_pin(monkeypatch):
     monkeypatch.setattr(pins, "pin_issue", issue)
 
     def make(account, staff) -> str:
-        pin = services.enrolment_pin_issue(account=account, by=staff)
+        pin = services.enrolment_pin_issue(account=account, by=staff, actor=actor_for(staff))
         return captured[pin.pk]
 
     return make
@@ -51,7 +51,7 @@ def test_enrolment_with_a_staff_issued_pin_makes_an_owner(account, staff, letter
     person = UserFactory(full_name="Olivia Owner")
 
     [grant] = services.account_enrol(
-        user=person, account_number=account.number, typed_pin=pins.pin_format(clear)
+        user=person, account_number=account.number, typed_pin=pins.pin_format(clear), actor=actor_for(person)
     )
 
     assert (grant.role, grant.status, grant.user) == (Grant.Role.OWNER, Grant.Status.ACTIVE, person)
@@ -78,9 +78,15 @@ def test_the_letter_is_prepared_with_the_pin_and_a_new_letter_cancels_the_old_pi
 
     old.refresh_from_db()
     assert old.state == "cancelled"
+    person = UserFactory()
     with pytest.raises(pins.PinRefused):
-        services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=first)
-    services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=second)
+        services.account_enrol(
+            user=person, account_number=account.number, typed_pin=first, actor=actor_for(person)
+        )
+    person = UserFactory()
+    services.account_enrol(
+        user=person, account_number=account.number, typed_pin=second, actor=actor_for(person)
+    )
 
 
 def test_other_owners_are_told_when_someone_enrols(
@@ -91,8 +97,9 @@ def test_other_owners_are_told_when_someone_enrols(
     owner_grant(account=account, user=UserFactory(email="olivia@example.ca"))
     clear = letter_pin(account, staff)
     with django_capture_on_commit_callbacks(execute=True):
+        person = UserFactory(full_name="Norm Newowner")
         services.account_enrol(
-            user=UserFactory(full_name="Norm Newowner"), account_number=account.number, typed_pin=clear
+            user=person, account_number=account.number, typed_pin=clear, actor=actor_for(person)
         )
     assert [m.to for m in mail.outbox] == [["olivia@example.ca"]]
     assert "Norm Newowner" in mail.outbox[0].subject
@@ -103,7 +110,9 @@ def test_a_delegate_who_enrols_as_owner_keeps_one_grant(account, staff, letter_p
     delegate = delegate_grant(account=account, user=person)
     clear = letter_pin(account, staff)
 
-    [grant] = services.account_enrol(user=person, account_number=account.number, typed_pin=clear)
+    [grant] = services.account_enrol(
+        user=person, account_number=account.number, typed_pin=clear, actor=actor_for(person)
+    )
 
     delegate.refresh_from_db()
     assert delegate.status == Grant.Status.REVOKED
@@ -116,7 +125,9 @@ def test_an_owner_cannot_enrol_again(account, staff, letter_pin):
     owner_grant(account=account, user=person)
     clear = letter_pin(account, staff)
     with pytest.raises(ValidationError) as caught:
-        services.account_enrol(user=person, account_number=account.number, typed_pin=clear)
+        services.account_enrol(
+            user=person, account_number=account.number, typed_pin=clear, actor=actor_for(person)
+        )
     assert caught.value.messages == [services.ALREADY_HAS_ACCESS % {"email": person.email}]
     assert (
         Pin.objects.get(account_number=account.number, cancelled_at__isnull=True).used_at is None
@@ -133,8 +144,11 @@ def test_the_owner_cap_refuses_one_more_owner_and_leaves_the_pin_usable(account,
     owner_grant(account=account)
     clear = letter_pin(account, staff)
 
+    person = UserFactory()
     with pytest.raises(ValidationError) as caught:
-        services.account_enrol(user=UserFactory(), account_number=account.number, typed_pin=clear)
+        services.account_enrol(
+            user=person, account_number=account.number, typed_pin=clear, actor=actor_for(person)
+        )
 
     assert caught.value.messages == [services.OWNER_CAP % {"cap": 2}]
     assert Grant.objects.filter(account=account, role=Grant.Role.OWNER).count() == 2
@@ -153,6 +167,7 @@ def test_the_owner_cap_counts_pending_invitations(account):
         email="co@example.ca",
         role=Grant.Role.OWNER,
         privileges=[],
+        actor=actor_for(olivia),
     )
     with pytest.raises(ValidationError) as caught:
         services.delegate_add(
@@ -162,6 +177,7 @@ def test_the_owner_cap_counts_pending_invitations(account):
             email="third@example.ca",
             role=Grant.Role.OWNER,
             privileges=[],
+            actor=actor_for(olivia),
         )
     assert caught.value.messages == [services.OWNER_CAP % {"cap": 2}]
 
@@ -179,6 +195,7 @@ def test_the_delegate_cap_counts_delegates_and_representatives(account):
         email="evan@example.ca",
         role=Grant.Role.DELEGATE,
         privileges=[Privilege.VIEW_ACCOUNT],
+        actor=actor_for(olivia),
     )
 
     with pytest.raises(ValidationError) as caught:
@@ -189,6 +206,7 @@ def test_the_delegate_cap_counts_delegates_and_representatives(account):
             email="ed@example.ca",
             role=Grant.Role.DELEGATE,
             privileges=[Privilege.VIEW_ACCOUNT],
+            actor=actor_for(olivia),
         )
 
     assert caught.value.messages == [services.DELEGATE_CAP % {"cap": 2}]
@@ -200,6 +218,7 @@ def test_the_delegate_cap_counts_delegates_and_representatives(account):
         email="co@example.ca",
         role=Grant.Role.OWNER,
         privileges=[],
+        actor=actor_for(olivia),
     )
 
 
@@ -211,11 +230,11 @@ def test_an_account_never_loses_its_last_owner(account, staff):
     first = owner_grant(account=account, user=olivia)
     second = owner_grant(account=account, user=oscar)
 
-    services.grant_revoke(grant=second, by=olivia)  # an owner removes a co-owner
+    services.grant_revoke(grant=second, by=olivia, actor=actor_for(olivia))  # an owner removes a co-owner
     with pytest.raises(ValidationError) as by_owner:
-        services.grant_revoke(grant=first, by=olivia)
+        services.grant_revoke(grant=first, by=olivia, actor=actor_for(olivia))
     with pytest.raises(ValidationError) as by_staff:
-        services.grant_revoke(grant=first, by=staff, by_staff=True)
+        services.grant_revoke(grant=first, by=staff, by_staff=True, actor=actor_for(staff))
 
     assert by_owner.value.messages == by_staff.value.messages == [services.LAST_OWNER]
     first.refresh_from_db()
@@ -227,7 +246,7 @@ def test_an_account_never_loses_its_last_owner(account, staff):
 def test_staff_remove_an_owner_when_another_remains(account, staff):
     first = owner_grant(account=account)
     second = owner_grant(account=account)
-    services.grant_revoke(grant=first, by=staff, by_staff=True)
+    services.grant_revoke(grant=first, by=staff, by_staff=True, actor=actor_for(staff))
     first.refresh_from_db()
     assert first.status == Grant.Status.REVOKED
     assert first.revoked_by == staff
@@ -242,9 +261,9 @@ def test_only_staff_ending_all_access_may_remove_the_last_owner(account, staff):
     olivia = UserFactory()
     only = owner_grant(account=account, user=olivia)
     with pytest.raises(ValidationError):
-        services.grant_revoke(grant=only, by=olivia, all_access_ends=True)
+        services.grant_revoke(grant=only, by=olivia, all_access_ends=True, actor=actor_for(olivia))
 
-    services.grant_revoke(grant=only, by=staff, by_staff=True, all_access_ends=True)
+    services.grant_revoke(grant=only, by=staff, by_staff=True, all_access_ends=True, actor=actor_for(staff))
 
     assert access_for(user=olivia, account=account) is None
 
@@ -254,5 +273,5 @@ def test_a_delegate_cannot_manage_access(account):
     delegate_grant(account=account, user=evan, privileges=list(Privilege))
     other = delegate_grant(account=account)
     with pytest.raises(ValidationError) as caught:
-        services.grant_revoke(grant=other, by=evan)
+        services.grant_revoke(grant=other, by=evan, actor=actor_for(evan))
     assert caught.value.messages == [services.OWNERS_ONLY]

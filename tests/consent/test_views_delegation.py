@@ -15,7 +15,7 @@ from consent.access import FUNCTION_NOT_GRANTED
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
 from consent.views import PIN_SHOWN_ONCE
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.conftest import page_without_tokens
 from tests.consent.factories import (
     ConsentFactory,
@@ -301,13 +301,15 @@ def test_an_owner_may_step_down_when_another_owner_remains(owner_client, account
 
 
 def test_cancelling_a_pending_invitation_stops_its_pin(owner_client, account, client_for):
+    owner_user = Grant.objects.get(account=account, role=Grant.Role.OWNER).user
     _, issued = services.delegate_add(
         account=account,
-        by=Grant.objects.get(account=account, role=Grant.Role.OWNER).user,
+        by=owner_user,
         name="Evan",
         email="evan@example.ca",
         role=Grant.Role.DELEGATE,
         privileges=[Privilege.VIEW_ACCOUNT],
+        actor=actor_for(owner_user),
     )
     grant = Grant.objects.get(email="evan@example.ca")
 

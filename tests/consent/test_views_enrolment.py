@@ -9,7 +9,7 @@ from accounts.models import AccessLogEntry, Pin
 from consent import services
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ConsentFactory, ProgramAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,7 @@ def test_an_invitation_meant_for_another_email_is_refused_and_nothing_changes(cl
         email="evan@example.ca",
         role=Grant.Role.DELEGATE,
         privileges=[Privilege.VIEW_ACCOUNT],
+        actor=actor_for(owner),
     )
     stranger = UserFactory(email="mallory@example.ca")
 
@@ -159,7 +160,8 @@ def test_representative_enrols_with_the_bin_for_an_all_accounts_consent(signed_i
         activated_at=None,
         signed_form=ContentFile(b"%PDF-1.4 signed", name="at4931.pdf"),
     )
-    issued = services.consent_approve(consent=consent, by=UserFactory(is_staff=True))
+    staff_member = UserFactory(is_staff=True)
+    issued = services.consent_approve(consent=consent, by=staff_member, actor=actor_for(staff_member))
 
     response = _enrol(signed_in, fuel_tax.taxpayer.bin, pins.pin_format(issued.clear))
 
@@ -181,6 +183,7 @@ def test_a_delegate_without_account_information_lands_on_home(client_for, accoun
         email="filer@example.ca",
         role=Grant.Role.DELEGATE,
         privileges=[Privilege.FILE_RETURNS],
+        actor=actor_for(owner),
     )
     filer = client_for(UserFactory(email="filer@example.ca"))
 

@@ -11,7 +11,7 @@ from accounts import pins
 from accounts.models import PinFailureAlert
 from consent import services
 from programs.models import ProgramAccount
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.e2e.test_access_journeys import PRAIRIE_BIN, _admin_axe_check, _people_and_accounts, _sign_in_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,9 @@ def test_staff_see_repeated_wrong_pin_entries_and_mark_them_handled(page, live_s
         if n % pins.USER_FREE_FAILURES == 0:
             guesser = UserFactory()
         with pytest.raises(pins.PinRefused):
-            services.account_enrol(user=guesser, account_number=number, typed_pin="2222-3333-4444")
+            services.account_enrol(
+                user=guesser, account_number=number, typed_pin="2222-3333-4444", actor=actor_for(guesser)
+            )
     alert = PinFailureAlert.objects.get(account_number=number)
 
     staff = page

@@ -15,7 +15,7 @@ from django.urls import reverse
 from consent.services import registration_approve
 from filings.models import FuelTaxReturn
 from programs.models import Registration
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.filings.factories import file_return
 from tests.programs.registration_factories import registration_pending
@@ -115,7 +115,8 @@ def test_an_account_sees_the_fuels_its_registration_names_open(db):
     """Approved for aviation fuel only, nothing filed yet: the aviation fuels are open, not gasoline and diesel."""
     registrant = UserFactory(full_name="Riley Registrant")
     registration = registration_pending(registrant=registrant, reasons=[Registration.Reason.SELL_AVIATION])
-    registration_approve(registration=registration, by=UserFactory(is_staff=True))
+    staff_member = UserFactory(is_staff=True)
+    registration_approve(registration=registration, by=staff_member, actor=actor_for(staff_member))
     account = registration.accounts.get()
     account.effective_date = date(2021, 1, 1)
     account.save()

@@ -21,7 +21,7 @@ from consent import services
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
 from consent.tasks import enrolment_letter_prepare
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, TaxpayerFactory, owner_grant
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,7 @@ def test_no_pin_is_stored_or_logged_in_clear(caplog, captured_pins, django_captu
                 email="evan@example.ca",
                 role=Grant.Role.DELEGATE,
                 privileges=[Privilege.VIEW_ACCOUNT],
+                actor=actor_for(owner),
             )
 
         # Consent: staff approve an AT4931; the PIN goes out by secure e-mail, through the outbox.
@@ -107,7 +108,7 @@ def test_no_pin_is_stored_or_logged_in_clear(caplog, captured_pins, django_captu
         )
         consent.signed_form.save("at4931.pdf", ContentFile(b"%PDF-1.4 signed form"), save=True)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            consent_pin = services.consent_approve(consent=consent, by=staff)
+            consent_pin = services.consent_approve(consent=consent, by=staff, actor=actor_for(staff))
         queued = OutboxEmail.objects.get(purpose="consent-pin")
         body = bytes(queued.body_encrypted)
         assert not any(form.encode() in body for form in spellings(consent_pin.clear))
@@ -159,11 +160,11 @@ def test_the_letter_leaves_the_database_once_downloaded(captured_pins):
     account = ProgramAccountFactory()
     pin = Pin.objects.get(pk=enrolment_letter_prepare.delay(account.pk, staff.pk).get())
 
-    pdf = pins.letter_take(pin=pin, by=staff)
+    pdf = pins.letter_take(pin=pin, actor=actor_for(staff))
 
     assert pdf.startswith(b"%PDF")
     pin.refresh_from_db()
     assert pin.letter_pdf_encrypted is None
     assert pin.letter_downloaded_at is not None
     with pytest.raises(LookupError):
-        pins.letter_take(pin=pin, by=staff)
+        pins.letter_take(pin=pin, actor=actor_for(staff))
