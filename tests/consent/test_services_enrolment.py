@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts import pins
+from accounts.actors import Actor, Door
 from accounts.models import AccessLogEntry, Pin
 from consent import services
 from consent.access import access_for, can
@@ -275,3 +276,30 @@ def test_a_delegate_cannot_manage_access(account):
     with pytest.raises(ValidationError) as caught:
         services.grant_revoke(grant=other, by=evan, actor=actor_for(evan))
     assert caught.value.messages == [services.OWNERS_ONLY]
+
+
+# --- Recovered sign-in ---------------------------------------------------------------------------------
+
+
+def test_a_recovery_is_logged_in_the_persons_name_with_their_address_only_when_they_sent_it(account, staff):
+    """A backup code: the person's own request, so their address. A staff reset: the row still names the person
+    whose sign-in was recovered, but not staff's address or page, which the person never used."""
+    evan = UserFactory()
+    delegate_grant(account=account, user=evan)
+
+    services.recovery_notify_owners(
+        user=evan,
+        how="backup code",
+        actor=Actor(user=evan, door=Door.WEB, ip_address="203.0.113.7", path="/two-factor/verify/"),
+    )
+    services.recovery_notify_owners(
+        user=evan,
+        how="two-factor reset by TRA staff",
+        actor=Actor(user=staff, door=Door.ADMIN, ip_address="10.0.0.5", path="/admin/accounts/user/"),
+    )
+
+    rows = AccessLogEntry.objects.filter(action__startswith="sign-in recovered").order_by("pk")
+    assert [(row.actor, row.ip_address, row.path, row.door) for row in rows] == [
+        (evan, "203.0.113.7", "/two-factor/verify/", "web"),
+        (evan, None, "", "admin"),
+    ]

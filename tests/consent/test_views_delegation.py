@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import pins
+from accounts.models import AccessLogEntry
 from consent import services
 from consent.access import FUNCTION_NOT_GRANTED
 from consent.models import Consent, Grant
@@ -138,6 +139,34 @@ def test_owner_adds_a_co_owner(owner_client, account):
     assert response.status_code == 302
     assert grant.role == Grant.Role.OWNER
     assert PIN_ON_PAGE.search(owner_client.get(response.url).text)
+
+
+def test_the_change_is_logged_by_the_actor_the_access_check_built(owner_client, account, owner, settings):
+    """The access decorator hands the view its Actor (request.actor): the service's log row names the owner,
+    their address and the page, the portal's door, their role and the taxpayer acted for."""
+    settings.TRACS_PROXY_COUNT = 0
+    owner_client.post(
+        _url("access_add", account),
+        {
+            "name": "Evan",
+            "email": "evan@example.ca",
+            "role": "delegate",
+            "privileges": [Privilege.VIEW_ACCOUNT],
+        },
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    entry = AccessLogEntry.objects.get(action="Delegate added (pending)")
+    assert (entry.actor, entry.ip_address, entry.path, entry.door) == (
+        owner,
+        "203.0.113.7",
+        _url("access_add", account),
+        "web",
+    )
+    assert (entry.capacity, entry.on_behalf_of) == (
+        "owner",
+        f"Prairie Fuels Ltd. (BIN {account.taxpayer.bin})",
+    )
 
 
 def test_revoked_delegate_is_out_on_the_next_request(owner_client, account, client_for):
