@@ -660,6 +660,13 @@ class Registration(models.Model):
         return f"{self.reference_number or _('draft')} {self.legal_name or self.program.name}".strip()
 
     @property
+    def on_behalf_of(self) -> str:
+        """How the access log names the business registered: there is no account (nor, for a new business,
+        a taxpayer) yet, so the name given and, once sent, the registration's reference number."""
+        name = self.legal_name or str(_("(business not named yet)"))
+        return f"{name} (registration {self.reference_number})" if self.reference_number else name
+
+    @property
     def is_editable(self) -> bool:
         """The registrant may change it: a draft, or one TRA sent back for more information."""
         return self.status in (self.Status.DRAFT, self.Status.MORE_INFORMATION_REQUESTED)

@@ -233,11 +233,6 @@ def existing_taxpayer(registration: Registration) -> Taxpayer | None:
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-def _on_behalf_of(registration: Registration) -> str:
-    name = registration.legal_name or str(_("(business not named yet)"))
-    return f"{name} (registration {registration.reference_number})" if registration.reference_number else name
-
-
 def _log(
     *, registration: Registration, actor, action: str, capacity: str, detail: str = "", request=None
 ) -> None:
@@ -245,7 +240,7 @@ def _log(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
-        on_behalf_of=_on_behalf_of(registration),
+        on_behalf_of=registration.on_behalf_of,
         capacity=capacity,
         detail=detail or (registration.reference_number or f"draft {registration.pk}"),
         request=request,

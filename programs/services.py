@@ -280,10 +280,6 @@ CHANGE_PHRASES: dict[tuple[str, str], StrOrPromise] = {
 }
 
 
-def _on_behalf_of(account: ProgramAccount) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
 def _lock(account: ProgramAccount) -> ProgramAccount:
     """Changes to one account's details queue up behind each other, so each one's `before` is true."""
     return ProgramAccount.objects.select_for_update().select_related("taxpayer", "program").get(pk=account.pk)
@@ -321,7 +317,7 @@ def _record_change(
         kind=AccessLogEntry.Kind.CHANGE,
         action=logged_action,
         account_number=account.number,
-        on_behalf_of=_on_behalf_of(account),
+        on_behalf_of=account.on_behalf_of,
         capacity=capacity,
         detail=detail,
         request=request,
@@ -712,7 +708,7 @@ def _fresh_two_factor(
             kind=AccessLogEntry.Kind.SECURITY,
             action="two-factor code refused for a direct deposit change",
             account_number=account.number,
-            on_behalf_of=_on_behalf_of(account),
+            on_behalf_of=account.on_behalf_of,
             request=request,
         )
     message = TWO_FACTOR_REFUSED if allowed else TWO_FACTOR_WAIT
@@ -903,7 +899,7 @@ def _log_message(
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
         account_number=message.account.number,
-        on_behalf_of=_on_behalf_of(message.account),
+        on_behalf_of=message.account.on_behalf_of,
         capacity=capacity,
         detail=f"message {message.pk}",
         request=request,
@@ -1127,7 +1123,7 @@ def document_file_stage(
                 kind=AccessLogEntry.Kind.SECURITY,
                 action="uploaded file refused: malware found",
                 account_number=account.number,
-                on_behalf_of=_on_behalf_of(account),
+                on_behalf_of=account.on_behalf_of,
                 detail=f"{result.detail}; sha256 {checked.sha256}"[:500],
                 request=request,
             )
@@ -1315,7 +1311,7 @@ def _document_write(
         kind=AccessLogEntry.Kind.CHANGE,
         action="documents submitted",
         account_number=account.number,
-        on_behalf_of=_on_behalf_of(account),
+        on_behalf_of=account.on_behalf_of,
         capacity=capacity,
         detail=f"{document.reference_number}: {len(staged)} file(s)",
         request=request,
@@ -1405,7 +1401,7 @@ def document_issue(
             kind=AccessLogEntry.Kind.CHANGE,
             action="document issued by TRA",
             account_number=account.number,
-            on_behalf_of=_on_behalf_of(account),
+            on_behalf_of=account.on_behalf_of,
             capacity="staff" if by is not None else "",
             detail=document.reference_number,
             request=request,
