@@ -25,7 +25,7 @@ from filings.demo import EDMONTON, Story, story
 from filings.models import Claim, FuelTaxReturn
 from filings.periods import Period
 from programs.models import Message, ProgramAccount
-from programs.services import message_mark_read, message_send
+from programs.services.messages import message_mark_read, message_send
 
 CLAIM_ASSESSED_AFTER = timedelta(days=14)  # after the claim was filed
 WAIVER_REQUESTED_AFTER = timedelta(days=7)  # after the late return was received

@@ -4,7 +4,7 @@ Filing: the wizard's checks (assessments/objections.py: the notice is the accoun
 objection rules, the transactions are the account's penalties and interest) come first, then `objection_file` / `waiver_request_file`, which validate the rest and write the filing, its
 documents, the access log and the confirmation e-mail in one transaction: a failure leaves nothing, not even a
 copied file. Documents were checked and scanned as they were uploaded, by the same service as Submit Documents
-(programs.services.document_file_stage), and wait under temporary names until then.
+(programs.services.documents.document_file_stage), and wait under temporary names until then.
 
 Deciding: assessments/decisions.py locks the filing (`objection_lock`), does the ledger work, and records the
 decision here (`objection_decision_record`, `waiver_decision_record`) in its own transaction.
@@ -38,8 +38,8 @@ from assessments.models_objections import (
     WaiverRequest,
 )
 from programs import documents
-from programs import services as program_services
 from programs.models import ProgramAccount
+from programs.services import documents as document_services
 
 MAX_DOCUMENTS = 10
 FACTS_REQUIRED = _("Give the facts and reasons (up to 2,000 characters).")
@@ -117,15 +117,15 @@ def documents_check(*, staged: Sequence[dict]) -> None:
                 {"documents": [ValidationError(DOCUMENT_DESCRIPTION_REQUIRED, code="description_required")]}
             )
         token = item.get("token", "")
-        if not token.startswith(program_services.INCOMING_PREFIX) or not default_storage.exists(token):
+        if not token.startswith(document_services.INCOMING_PREFIX) or not default_storage.exists(token):
             raise ValidationError(
-                {"documents": [ValidationError(program_services.DOCUMENT_FILES_EXPIRED, code="expired")]}
+                {"documents": [ValidationError(document_services.DOCUMENT_FILES_EXPIRED, code="expired")]}
             )
 
 
 def _reference(prefix: str, model, day: date) -> str:
     for _attempt in range(10):
-        suffix = "".join(secrets.choice(program_services.DOCUMENT_REFERENCE_ALPHABET) for _ in range(6))
+        suffix = "".join(secrets.choice(document_services.DOCUMENT_REFERENCE_ALPHABET) for _ in range(6))
         reference = f"{prefix}-{day:%Y%m%d}-{suffix}"
         if not model.objects.filter(reference_number=reference).exists():
             return reference
@@ -208,7 +208,7 @@ def _file(*, filing: FiledRequest, staged: Sequence[dict], title: str, request: 
             )
             _confirm_by_email(filing=filing, title=title, actor=filing.filed_by)
             tokens = [{"token": item["token"]} for item in staged]
-            transaction.on_commit(lambda: program_services.document_files_discard(staged=tokens))
+            transaction.on_commit(lambda: document_services.document_files_discard(staged=tokens))
     except BaseException:
         for name in saved:  # rolled back: no filing, so no files either
             default_storage.delete(name)

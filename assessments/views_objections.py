@@ -36,7 +36,7 @@ from assessments.models import LedgerTransaction, Notice
 from assessments.models_objections import Objection, WaiverRequest
 from consent.access import account_view
 from consent.privileges import Privilege
-from programs import services as program_services
+from programs.services import documents as document_services
 
 FILE = Privilege.FILE_OBJECTIONS
 DOCUMENT_FILE_REQUIRED = gettext_lazy("Choose a file to add.")
@@ -101,7 +101,7 @@ def _save(request, wizard: Wizard, state: dict) -> None:
 def _end(request, wizard: Wizard, *, discard_files: bool) -> None:
     state = request.session.pop(_key(request, wizard), None)
     if state and discard_files:
-        program_services.document_files_discard(staged=state.get("documents", []))
+        document_services.document_files_discard(staged=state.get("documents", []))
 
 
 def _errors_onto(form, error: ValidationError) -> None:
@@ -266,7 +266,7 @@ def _documents(request, wizard: Wizard, url_name: str):
         remove = request.POST.get("remove", "")
         if remove.isdigit() and int(remove) < len(staged):
             removed = staged.pop(int(remove))
-            program_services.document_files_discard(staged=[removed])
+            document_services.document_files_discard(staged=[removed])
             _save(request, wizard, state)
             messages.info(request, _("%(name)s was removed.") % {"name": removed["name"]})
             return redirect(url_name, number=request.account.number)
@@ -300,7 +300,7 @@ def _add_document(request, wizard: Wizard, state: dict, form: SupportingDocument
         form.full_clean_aria()
         return
     try:
-        staged = program_services.document_file_stage(
+        staged = document_services.document_file_stage(
             account=request.account, uploaded=uploaded, by=request.user, request=request
         )
     except ValidationError as error:

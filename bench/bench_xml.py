@@ -95,7 +95,7 @@ def upload_path(path: Path) -> float:
     from filings.periods import Period
     from filings.xml.validator import xml_return_check
     from programs.models import Program
-    from programs.services import account_open, taxpayer_create
+    from programs.services.accounts import account_open, taxpayer_create
 
     with transaction.atomic():
         taxpayer = taxpayer_create(legal_name="Bench XML Fuels Ltd.", bin=BIN)

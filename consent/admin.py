@@ -26,8 +26,8 @@ from consent import selectors, services
 from consent.models import PRIVILEGE_CHOICES, Consent, Grant
 from consent.privileges import Privilege
 from consent.tasks import enrolment_letter_prepare, registration_letter_issue_job
-from programs import registration as program_registration
-from programs import services as program_services
+from programs import registration_rules
+from programs import selectors as program_selectors
 from programs.admin import MessageAdmin, ProgramAccountAdmin
 from programs.models import (
     Message,
@@ -39,6 +39,8 @@ from programs.models import (
     RegistrationLocation,
     Taxpayer,
 )
+from programs.services import accounts as account_services
+from programs.services import registration_review
 from tracs.actors import actor_from_request
 
 TRANSFER_SAME_TAXPAYER = _("Account %(number)s already belongs to this taxpayer.")
@@ -155,7 +157,7 @@ class AccessProgramAccountAdmin(ProgramAccountAdmin):
                     )
                     continue
                 with transaction.atomic():
-                    program_services.account_transfer(
+                    account_services.account_transfer(
                         account=account, to_taxpayer=to_taxpayer, by=request.user, reason=data["reason"]
                     )
                     open_grants = (
@@ -694,7 +696,7 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
     def bin_check(self, obj) -> str:
         if not obj.bin:
             return gettext("None given: approval allocates a new BIN.")
-        taxpayer = program_registration.existing_taxpayer(obj)
+        taxpayer = program_selectors.existing_taxpayer(obj)
         if taxpayer is None:
             return gettext(
                 "%(bin)s: not known to TRACS; approval creates a taxpayer with this BIN. Check it was issued by TRA."
@@ -718,7 +720,7 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
     @admin.display(description=_("accounts approval opens"))
     def accounts_to_open(self, obj) -> str:
         names = dict(Program.objects.values_list("code", "name"))
-        return ", ".join(names.get(code, code) for code in program_registration.programs_opened_by(obj))
+        return ", ".join(names.get(code, code) for code in registration_rules.programs_opened_by(obj))
 
     @admin.display(description=_("refunds"))
     def banking_display(self, obj) -> str:
@@ -793,7 +795,7 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
         def apply(data):
             for registration in queryset:
                 try:
-                    program_registration.registration_reject(
+                    registration_review.registration_reject(
                         registration=registration, by=request.user, reason=data["reason"], request=request
                     )
                 except ValidationError as error:
@@ -827,7 +829,7 @@ class RegistrationAdmin(StaffReadLoggedAdmin):
         def apply(data):
             for registration in queryset:
                 try:
-                    program_registration.registration_request_information(
+                    registration_review.registration_request_information(
                         registration=registration, by=request.user, message=data["message"], request=request
                     )
                 except ValidationError as error:

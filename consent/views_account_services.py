@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from consent import selectors as consent_selectors
 from consent.access import account_view
 from consent.privileges import Privilege
-from programs import selectors, services
+from programs import selectors
 from programs.forms import (
     RETYPE_ACCOUNT_NUMBER,
     AddressForm,
@@ -30,6 +30,9 @@ from programs.forms import (
     DirectDepositRemoveForm,
 )
 from programs.models import Address, Contact
+from programs.services import addresses as address_services
+from programs.services import banking as banking_services
+from programs.services import contacts as contact_services
 
 OWNERS_TOLD = gettext_lazy("The account's owners were told by e-mail.")
 
@@ -85,7 +88,7 @@ def address_edit(request, kind: str):
     form = AddressForm(request.POST or None, kind=kind, initial=AddressForm.initial_from(address))
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.address_update(
+            change = address_services.address_update(
                 account=request.account, kind=kind, **form.cleaned_data, **_acting(request)
             )
         except ValidationError as error:
@@ -108,7 +111,9 @@ def contact_add(request):
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.contact_add(account=request.account, **form.cleaned_data, **_acting(request))
+            change = contact_services.contact_add(
+                account=request.account, **form.cleaned_data, **_acting(request)
+            )
         except ValidationError as error:
             _errors_onto(form, error)
         else:
@@ -131,7 +136,7 @@ def contact_edit(request, contact_id: int):
     form = ContactForm(request.POST or None, contact=contact, initial=ContactForm.initial_from(contact))
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.contact_update(contact=contact, **form.cleaned_data, **_acting(request))
+            change = contact_services.contact_update(contact=contact, **form.cleaned_data, **_acting(request))
         except ValidationError as error:
             _errors_onto(form, error)
         else:
@@ -154,7 +159,7 @@ def contact_edit(request, contact_id: int):
 def contact_remove(request, contact_id: int):
     contact = _contact(request, contact_id)
     if request.method == "POST":
-        services.contact_remove(contact=contact, **_acting(request))
+        contact_services.contact_remove(contact=contact, **_acting(request))
         _done(
             request,
             True,
@@ -188,7 +193,7 @@ def direct_deposit_change(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            change = services.direct_deposit_set(
+            change = banking_services.direct_deposit_set(
                 account=request.account,
                 institution_number=data["institution_number"],
                 transit_number=data["transit_number"],
@@ -217,12 +222,12 @@ def direct_deposit_change(request):
 def direct_deposit_remove(request):
     deposit = selectors.direct_deposit_for_account(account=request.account)
     if deposit is None:
-        messages.info(request, str(services.NO_DIRECT_DEPOSIT))
+        messages.info(request, str(banking_services.NO_DIRECT_DEPOSIT))
         return redirect("direct_deposit", number=request.account.number)
     form = DirectDepositRemoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.direct_deposit_remove(
+            banking_services.direct_deposit_remove(
                 account=request.account, otp_token=form.cleaned_data["otp_token"], **_acting(request)
             )
         except ValidationError as error:

@@ -33,9 +33,11 @@ from consent import selectors as consent_selectors
 from consent.access import account_view
 from consent.privileges import Privilege
 from filings.status import in_process_reference_check
-from programs import documents, selectors, services
+from programs import documents, selectors
 from programs.forms_messages_documents import DocumentDetailsForm, DocumentFilesForm, ReplyForm
 from programs.models import Document, DocumentFile, ProgramAccount
+from programs.services import documents as document_services
+from programs.services import messages as message_services
 
 
 def _errors_onto(form, error: ValidationError) -> None:
@@ -89,7 +91,7 @@ def _message(request, message_id: int):
 def message_detail(request, message_id: int):
     message = _message(request, message_id)
     if request.method == "GET":
-        services.message_mark_read(message=message, user=request.user)
+        message_services.message_mark_read(message=message, user=request.user)
     form = ReplyForm()
     return render(request, "programs/messages_detail.html", {"message": message, "form": form})
 
@@ -102,7 +104,7 @@ def message_reply(request, message_id: int):
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.message_reply(
+            message_services.message_reply(
                 message=message,
                 body=form.cleaned_data["body"],
                 by=request.user,
@@ -192,7 +194,7 @@ def _wizard_save(request, state: dict) -> None:
 def _wizard_end(request, *, discard_files: bool) -> None:
     state = request.session.pop(_wizard_key(request), None)
     if state and discard_files:
-        services.document_files_discard(staged=state.get("files", []))
+        document_services.document_files_discard(staged=state.get("files", []))
 
 
 def _steps_context(step: int) -> dict:
@@ -209,7 +211,7 @@ def documents_submit(request):
     form = DocumentDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            details = services.document_details_check(
+            details = document_services.document_details_check(
                 account=request.account,
                 document_type=form.cleaned_data["document_type"],
                 related_reference=form.cleaned_data["related_reference"],
@@ -246,7 +248,7 @@ def documents_submit_files(request):
         remove = request.POST.get("remove", "")
         if remove.isdigit() and int(remove) < len(state["files"]):
             removed = state["files"].pop(int(remove))
-            services.document_files_discard(staged=[removed])
+            document_services.document_files_discard(staged=[removed])
             _wizard_save(request, state)
             messages.info(request, _("%(name)s was removed.") % {"name": removed["name"]})
             return redirect("documents_submit_files", number=request.account.number)
@@ -255,7 +257,7 @@ def documents_submit_files(request):
             if not form.errors and request.POST.get("action") == "continue":
                 if state["files"]:
                     return redirect("documents_submit_review", number=request.account.number)
-                form.add_error("files", services.DOCUMENT_NO_FILES)
+                form.add_error("files", document_services.DOCUMENT_NO_FILES)
             elif not form.errors:
                 return redirect("documents_submit_files", number=request.account.number)
     context = {
@@ -272,13 +274,16 @@ def documents_submit_files(request):
 
 def _add_files(request, state: dict, form: DocumentFilesForm) -> None:
     uploads = form.cleaned_data["files"]
-    if len(state["files"]) + len(uploads) > services.DOCUMENT_MAX_FILES:
-        form.add_error("files", services.DOCUMENT_TOO_MANY_FILES % {"limit": services.DOCUMENT_MAX_FILES})
+    if len(state["files"]) + len(uploads) > document_services.DOCUMENT_MAX_FILES:
+        form.add_error(
+            "files",
+            document_services.DOCUMENT_TOO_MANY_FILES % {"limit": document_services.DOCUMENT_MAX_FILES},
+        )
         return
     added = []
     for uploaded in uploads:
         try:
-            staged = services.document_file_stage(
+            staged = document_services.document_file_stage(
                 account=request.account, uploaded=uploaded, by=request.user, request=request
             )
         except ValidationError as error:
@@ -308,7 +313,7 @@ def documents_submit_review(request):
     problem = None
     if request.method == "POST":
         try:
-            document = services.document_submit(
+            document = document_services.document_submit(
                 account=request.account,
                 document_type=state["document_type"],
                 related_reference=state.get("related_reference", ""),
@@ -322,7 +327,7 @@ def documents_submit_review(request):
         except ValidationError as error:
             problem = error
             if _files_expired(error):  # ask for all the files again rather than keep pointing at gone ones
-                services.document_files_discard(staged=state["files"])
+                document_services.document_files_discard(staged=state["files"])
                 state["files"] = []
                 _wizard_save(request, state)
         else:

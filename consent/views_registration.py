@@ -2,9 +2,9 @@
 
 Not account-scoped: any signed-in person who passed two-factor verification may register a business (there
 is no account yet). Each registration is reachable only by the person who started it; anyone else's, or a
-made-up number, is a 404. The data, rules and services live in programs (programs/registration.py,
-programs/registration_forms.py); the views live here, next to the account pages they lead to once approved
-(ADR 0004), and the approval that makes the registrant an owner is consent.services.registration_approve.
+made-up number, is a 404. The data, rules and services live in programs (programs/registration_rules.py,
+programs/services/registration.py, programs/registration_forms.py); the views live here, next to the account
+pages they lead to once approved (ADR 0004), and the approval that makes the registrant an owner is consent.services.registration_approve.
 
 Views are thin: a form validates, one service saves, post/redirect/get. Each part is saved to the draft as
 soon as it is valid; a part with errors is shown again with the errors next to the fields and what was
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.services import user_has_confirmed_device
 from consent.access import access_for
-from programs import registration as services
+from programs import registration_rules, selectors
 from programs.models import Registration
 from programs.registration_forms import (
     RETYPE_ACCOUNT_NUMBER,
@@ -41,6 +41,7 @@ from programs.registration_forms import (
     ReasonsForm,
     SubmitForm,
 )
+from programs.services import registration as registration_services
 
 DRAFT_SAVED = _(
     "Your draft registration is saved. Continue it any time from Online Registration on your home page."
@@ -68,7 +69,7 @@ def _posted(request):
 
 
 def _own(request, pk: int) -> Registration:
-    registration = services.registration_for_user(user=request.user, pk=pk)
+    registration = selectors.registration_for_user(user=request.user, pk=pk)
     if registration is None:
         raise Http404
     return registration
@@ -84,7 +85,7 @@ def _errors_onto(form, error: ValidationError) -> None:
 
 
 def _step_links(registration: Registration, current: str) -> list[dict]:
-    missing = set(services.registration_missing_parts(registration))
+    missing = set(registration_rules.registration_missing_parts(registration))
     # Locations are optional unless a reason needs them: done once given, or once the reasons say none are needed.
     if not registration.reasons and not registration.locations.exists():
         missing.add("locations")
@@ -97,7 +98,7 @@ def _step_links(registration: Registration, current: str) -> list[dict]:
             "current": step.slug == current,
             "done": step.slug != "review" and step.slug not in missing,
         }
-        for index, step in enumerate(services.STEPS, start=1)
+        for index, step in enumerate(registration_rules.STEPS, start=1)
     ]
 
 
@@ -105,9 +106,9 @@ def _render_step(request, registration, step: str, template: str, context: dict,
     context = {
         "registration": registration,
         "steps": _step_links(registration, step),
-        "step_number": services.STEP_SLUGS.index(step) + 1,
-        "step_count": len(services.STEPS),
-        "step_label": services.step_label(step),
+        "step_number": registration_rules.STEP_SLUGS.index(step) + 1,
+        "step_count": len(registration_rules.STEPS),
+        "step_label": registration_rules.step_label(step),
         **context,
     }
     return render(request, template, context, status=400 if invalid else 200)
@@ -117,7 +118,7 @@ def _after_save(request, registration, step: str):
     if "save_exit" in request.POST:
         messages.success(request, DRAFT_SAVED)
         return redirect("registration_detail", pk=registration.pk)
-    following = services.STEP_SLUGS[services.STEP_SLUGS.index(step) + 1]
+    following = registration_rules.STEP_SLUGS[registration_rules.STEP_SLUGS.index(step) + 1]
     return redirect(f"registration_{following}", pk=registration.pk)
 
 
@@ -128,7 +129,7 @@ def editable_registration(view):
     def wrapper(request, pk: int, *args, **kwargs):
         registration = _own(request, pk)
         if not registration.is_editable:
-            messages.info(request, str(services.NOT_EDITABLE))
+            messages.info(request, str(registration_services.NOT_EDITABLE))
             return redirect("registration_detail", pk=registration.pk)
         return view(request, registration, *args, **kwargs)
 
@@ -144,7 +145,7 @@ def registration_list(request):
     return render(
         request,
         "programs/registration_list.html",
-        {"registrations": services.registrations_for_user(user=request.user)},
+        {"registrations": selectors.registrations_for_user(user=request.user)},
     )
 
 
@@ -154,14 +155,14 @@ def registration_start(request):
     form = ProgramChoiceForm(_posted(request), initial={"program": None})
     if request.method == "POST" and form.is_valid():
         try:
-            registration = services.registration_start(
+            registration = registration_services.registration_start(
                 registrant=request.user, program=form.cleaned_data["program"], request=request
             )
         except ValidationError as error:
             _errors_onto(form, error)
         else:
             return redirect("registration_business", pk=registration.pk)
-    offline = [choice for choice in services.registration_programs() if not choice.online]
+    offline = [choice for choice in selectors.registration_programs() if not choice.online]
     return render(
         request,
         "programs/registration_start.html",
@@ -180,7 +181,7 @@ def registration_business(request, registration):
     form = BusinessForm(_posted(request), initial=BusinessForm.initial_from(registration))
     if request.method == "POST" and form.is_valid():
         try:
-            services.registration_business_save(
+            registration_services.registration_business_save(
                 registration=registration, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
@@ -204,7 +205,7 @@ def registration_reasons(request, registration):
     form = ReasonsForm(_posted(request), initial={"reasons": registration.reasons})
     if request.method == "POST" and form.is_valid():
         try:
-            services.registration_reasons_save(
+            registration_services.registration_reasons_save(
                 registration=registration,
                 by=request.user,
                 reasons=form.cleaned_data["reasons"],
@@ -277,7 +278,9 @@ def registration_locations(request, registration):
         formset_class=LocationFormSet,
         row_form=LocationForm,
         saved_rows=registration.locations.all(),
-        save=lambda *, rows, **kwargs: services.registration_locations_save(locations=rows, **kwargs),
+        save=lambda *, rows, **kwargs: registration_services.registration_locations_save(
+            locations=rows, **kwargs
+        ),
         template="programs/registration_locations.html",
         prefix="locations",
         min_rows=1,
@@ -295,7 +298,9 @@ def registration_contacts(request, registration):
         formset_class=ContactFormSet,
         row_form=ContactForm,
         saved_rows=registration.contacts.all(),
-        save=lambda *, rows, **kwargs: services.registration_contacts_save(contacts=rows, **kwargs),
+        save=lambda *, rows, **kwargs: registration_services.registration_contacts_save(
+            contacts=rows, **kwargs
+        ),
         template="programs/registration_contacts.html",
         prefix="contacts",
         min_rows=1,
@@ -315,7 +320,7 @@ def registration_banking(request, registration):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.registration_banking_save(
+            registration_services.registration_banking_save(
                 registration=registration,
                 by=request.user,
                 wants_direct_deposit=data["wants_direct_deposit"] == "yes",
@@ -348,7 +353,7 @@ def registration_review(request, registration):
     form = SubmitForm(_posted(request), initial={"certified_name": request.user.display_name})
     if request.method == "POST" and form.is_valid():
         try:
-            registration = services.registration_submit(
+            registration = registration_services.registration_submit(
                 registration=registration,
                 by=request.user,
                 certified=form.cleaned_data["certified"],
@@ -369,16 +374,16 @@ def registration_review(request, registration):
             return redirect("registration_detail", pk=registration.pk)
     missing = [
         {
-            "label": services.step_label(slug),
-            "message": services.PART_MISSING[slug],
+            "label": registration_rules.step_label(slug),
+            "message": registration_services.PART_MISSING[slug],
             "url": reverse(f"registration_{slug}", kwargs={"pk": registration.pk}),
         }
-        for slug in services.registration_missing_parts(registration)
+        for slug in registration_rules.registration_missing_parts(registration)
     ]
     context = {
         "form": form,
         "missing": missing,
-        "opens": services.programs_opened_by(registration),
+        "opens": registration_rules.programs_opened_by(registration),
         "reason_labels": [Registration.Reason(reason).label for reason in registration.reasons],
     }
     return _render_step(
@@ -410,7 +415,9 @@ def registration_detail(request, pk: int):
         "steps": _step_links(registration, "") if registration.is_editable else [],
         "accounts": accounts,
         "reason_labels": [Registration.Reason(reason).label for reason in registration.reasons],
-        "missing": services.registration_missing_parts(registration) if registration.is_editable else [],
+        "missing": registration_rules.registration_missing_parts(registration)
+        if registration.is_editable
+        else [],
     }
     return render(request, "programs/registration_detail.html", context)
 
@@ -420,10 +427,12 @@ def registration_detail(request, pk: int):
 def registration_discard(request, pk: int):
     registration = _own(request, pk)
     if registration.status != Registration.Status.DRAFT:
-        messages.info(request, str(services.NOT_A_DRAFT))
+        messages.info(request, str(registration_services.NOT_A_DRAFT))
         return redirect("registration_detail", pk=registration.pk)
     if request.method == "POST":
-        services.registration_discard(registration=registration, by=request.user, request=request)
+        registration_services.registration_discard(
+            registration=registration, by=request.user, request=request
+        )
         messages.success(request, _("The draft registration was deleted."))
         return redirect("registration_list")
     return render(request, "programs/registration_discard.html", {"registration": registration})

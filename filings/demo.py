@@ -27,7 +27,7 @@ from filings.services import return_submit
 from filings.status import in_process_reference_check
 from filings.tax import LineInput
 from programs.models import Document, ProgramAccount
-from programs.services import document_file_stage, document_submit
+from programs.services.documents import document_file_stage, document_submit
 
 EDMONTON = ZoneInfo("America/Edmonton")
 DAYS_EARLY = 3  # an on-time return is received this many days before its due date

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import StaffReadLoggedAdmin, action_with_form, error_text
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
-from programs import services
 from programs.forms import AddressAdminForm
 from programs.models import (
     AccountChange,
@@ -39,6 +38,9 @@ from programs.models import (
     Taxpayer,
     TaxRate,
 )
+from programs.services import accounts as account_services
+from programs.services import addresses as address_services
+from programs.services import messages as message_services
 
 
 @admin.register(Program)
@@ -138,7 +140,7 @@ class TaxpayerAdmin(StaffReadLoggedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            created = services.taxpayer_create(
+            created = account_services.taxpayer_create(
                 legal_name=form.cleaned_data["legal_name"],
                 bin=form.cleaned_data.get("bin") or None,
                 kind=form.cleaned_data["kind"],
@@ -169,7 +171,7 @@ def _copy_saved(saved, *, into) -> None:
 
 
 class ProgramAccountOpenForm(forms.ModelForm):
-    """Open a program account (programs.services.account_open): the number is composed from the BIN."""
+    """Open a program account (programs.services.accounts.account_open): the number is composed from the BIN."""
 
     line1 = forms.CharField(label=_("Mailing address line 1"), max_length=200, required=False)
     line2 = forms.CharField(label=_("Mailing address line 2"), max_length=200, required=False)
@@ -391,7 +393,7 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            account = services.account_open(
+            account = account_services.account_open(
                 taxpayer=form.cleaned_data["taxpayer"],
                 program=form.cleaned_data["program"],
                 effective_date=form.cleaned_data["effective_date"],
@@ -408,11 +410,11 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
 
     def save_formset(self, request, form, formset, change):
         addresses_before = (
-            services.address_snapshots(account=form.instance) if formset.model is Address else None
+            address_services.address_snapshots(account=form.instance) if formset.model is Address else None
         )
         super().save_formset(request, form, formset, change)
         if addresses_before is not None:  # staff's address edits keep the same history as the portal's
-            services.staff_address_changes_record(
+            address_services.staff_address_changes_record(
                 account=form.instance, before=addresses_before, by=request.user, request=request
             )
         if formset.has_changed():
@@ -441,7 +443,7 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
         def apply(data):
             for account in queryset:
                 try:
-                    services.account_close(
+                    account_services.account_close(
                         account=account, closed_on=data["closed_on"], by=request.user, reason=data["reason"]
                     )
                 except ValidationError as error:
@@ -480,7 +482,7 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
                     messages.WARNING,
                 )
                 continue
-            services.account_reopen(account=account, by=request.user)
+            account_services.account_reopen(account=account, by=request.user)
             reopened += 1
         if reopened:
             self.message_user(
@@ -571,7 +573,9 @@ class MessageAddForm(forms.ModelForm):
         if bool(cleaned.get("account")) == bool(program):
             raise ValidationError(MESSAGE_ONE_ACCOUNT_OR_PROGRAM)
         if program and not program.accounts.filter(status=ProgramAccount.Status.ACTIVE).exists():
-            self.add_error("send_to_program", services.NO_ACCOUNTS_IN_PROGRAM % {"program": program.name})
+            self.add_error(
+                "send_to_program", message_services.NO_ACCOUNTS_IN_PROGRAM % {"program": program.name}
+            )
         return cleaned
 
 
@@ -584,7 +588,7 @@ class MessageAnswerForm(forms.ModelForm):
     answer = forms.CharField(
         label=_("Answer from TRA"),
         required=False,
-        max_length=services.REPLY_MAX_CHARS,
+        max_length=message_services.REPLY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
         help_text=_(
             "Added to the thread; the account's people are told by e-mail that a message is waiting (never its text)."
@@ -700,7 +704,7 @@ class MessageAdmin(StaffReadLoggedAdmin):
         if change:
             answer = form.cleaned_data.get("answer", "").strip()
             if answer:
-                services.message_answer(
+                message_services.message_answer(
                     message=obj,
                     body=answer,
                     by=request.user,
@@ -712,7 +716,7 @@ class MessageAdmin(StaffReadLoggedAdmin):
         data = form.cleaned_data
         if data.get("send_to_program"):
             program = data["send_to_program"]
-            sent = services.message_send_to_program(
+            sent = message_services.message_send_to_program(
                 program=program,
                 subject=data["subject"],
                 body=data["body"],
@@ -723,7 +727,7 @@ class MessageAdmin(StaffReadLoggedAdmin):
             request._messages_sent_to_program = (program, len(sent))
             _copy_saved(sent[0], into=obj)
             return
-        message = services.message_send(
+        message = message_services.message_send(
             account=data["account"],
             subject=data["subject"],
             body=data["body"],

@@ -14,6 +14,6 @@ class ProgramsConfig(AppConfig):
 
 
 def _load_reference_data(sender, using="default", **kwargs):
-    from programs import services
+    from programs.services import reference
 
-    services.reference_data_load(using=using)
+    reference.reference_data_load(using=using)

@@ -5,7 +5,7 @@ from datetime import date
 from django.utils import timezone
 
 from programs.models import Address, BulkFuelLocation, Program, ProgramAccount, Taxpayer
-from programs.services import account_open
+from programs.services.accounts import account_open
 
 PRAIRIE_HISTORY_MONTHS = 17
 

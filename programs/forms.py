@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs import validators
 from programs.models import Address, Contact
-from programs.services import CONTACT_NEEDS_PHONE_OR_EMAIL
+from programs.services.contacts import CONTACT_NEEDS_PHONE_OR_EMAIL
 
 BANK_ACCOUNTS_DIFFER = _(
     "The two account numbers are not the same. Type the account number again in both boxes."

@@ -6,16 +6,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from programs import documents, services
+from programs import documents
+from programs.services import documents as document_services
+from programs.services import messages as message_services
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your answer"),
-        max_length=services.REPLY_MAX_CHARS,
+        max_length=message_services.REPLY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Up to 5,000 characters. TRA answers here; you are told by e-mail when it does."),
-        error_messages={"required": services.REPLY_BODY_REQUIRED},
+        error_messages={"required": message_services.REPLY_BODY_REQUIRED},
     )
 
 
@@ -24,11 +26,11 @@ class DocumentDetailsForm(forms.Form):
 
     document_type = forms.ChoiceField(
         label=_("Type of document"),
-        choices=[(t.value, t.label) for t in services.CLIENT_DOCUMENT_TYPES],
+        choices=[(t.value, t.label) for t in document_services.CLIENT_DOCUMENT_TYPES],
         widget=forms.RadioSelect,
         error_messages={
-            "required": services.DOCUMENT_TYPE_REQUIRED,
-            "invalid_choice": services.DOCUMENT_TYPE_REQUIRED,
+            "required": document_services.DOCUMENT_TYPE_REQUIRED,
+            "invalid_choice": document_services.DOCUMENT_TYPE_REQUIRED,
         },
     )
     related_reference = forms.CharField(
@@ -86,5 +88,5 @@ class DocumentFilesForm(forms.Form):
 
         self.fields["files"].help_text = self.fields["files"].help_text % {
             "size": filesizeformat(max_bytes),
-            "count": services.DOCUMENT_MAX_FILES,
+            "count": document_services.DOCUMENT_MAX_FILES,
         }

@@ -333,7 +333,7 @@ class Message(models.Model):
     answer it (MessageReply) and staff answer them in Django admin.
 
     A message to every account of a program is fanned out into one Message per account, in one transaction
-    (`programs.services.message_send_to_program`), so each account keeps its own thread and its own read
+    (`programs.services.messages.message_send_to_program`), so each account keeps its own thread and its own read
     state; `program_wide` remembers which program the copy was sent to. An account opened later does not
     receive earlier notices.
 

@@ -1,4 +1,4 @@
-"""Forms of the online registration (programs/registration.py), one per part.
+"""Forms of the online registration (programs/services/registration.py), one per part.
 
 Each field normalizes what was typed with programs.validators, so an error shows next to its field and the
 rest of what was typed stays on the page; the services check again. Locations and contacts are repeatable
@@ -11,10 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from programs import registration as services
-from programs import validators
+from programs import registration_rules, validators
 from programs.forms import NeverRenderedInput
 from programs.models import BIN_VALIDATOR, Program, Registration
+from programs.services import registration as registration_services
 
 BANK_ACCOUNTS_DIFFER = _(
     "The two account numbers are not the same. Type the account number again in both boxes."
@@ -63,7 +63,7 @@ class ProgramChoiceForm(forms.Form):
 
     program = forms.ModelChoiceField(
         label=_("Program name"),
-        queryset=Program.objects.filter(code__in=services.ONLINE_PROGRAMS).order_by("number"),
+        queryset=Program.objects.filter(code__in=registration_rules.ONLINE_PROGRAMS).order_by("number"),
         widget=forms.RadioSelect,
         empty_label=None,
         error_messages={
@@ -101,15 +101,18 @@ class BusinessForm(forms.Form):
         label=_("Type of business"),
         choices=[("", _("Choose…")), *Registration.BusinessType.choices],
         error_messages={
-            "required": services.BUSINESS_TYPE_REQUIRED,
-            "invalid_choice": services.BUSINESS_TYPE_REQUIRED,
+            "required": registration_services.BUSINESS_TYPE_REQUIRED,
+            "invalid_choice": registration_services.BUSINESS_TYPE_REQUIRED,
         },
     )
     start_date = forms.DateField(
         label=_("Date the activities start (or started)"),
         help_text=_("The first month a return may be due. For example 2026-01-31"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": services.START_DATE_REQUIRED, "invalid": services.START_DATE_REQUIRED},
+        error_messages={
+            "required": registration_services.START_DATE_REQUIRED,
+            "invalid": registration_services.START_DATE_REQUIRED,
+        },
     )
     line1 = forms.CharField(
         label=_("Mailing address line 1"),
@@ -163,7 +166,10 @@ class ReasonsForm(forms.Form):
         help_text=_(
             "From TRA's list “When to register”. Selling marked fuel also opens a Tax Exempt Fuel Sales account."
         ),
-        error_messages={"required": services.NO_REASONS, "invalid_choice": services.REASON_UNKNOWN},
+        error_messages={
+            "required": registration_services.NO_REASONS,
+            "invalid_choice": registration_services.REASON_UNKNOWN,
+        },
     )
 
 
@@ -213,11 +219,11 @@ class LocationForm(RowForm):
         help_text=_("All tanks at the location together, in whole litres"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 12}),
         error_messages={
-            "invalid": services.CAPACITY_POSITIVE,
-            "min_value": services.CAPACITY_POSITIVE,
-            "max_decimal_places": services.CAPACITY_POSITIVE,
-            "max_digits": services.CAPACITY_POSITIVE,
-            "max_whole_digits": services.CAPACITY_POSITIVE,
+            "invalid": registration_services.CAPACITY_POSITIVE,
+            "min_value": registration_services.CAPACITY_POSITIVE,
+            "max_decimal_places": registration_services.CAPACITY_POSITIVE,
+            "max_digits": registration_services.CAPACITY_POSITIVE,
+            "max_whole_digits": registration_services.CAPACITY_POSITIVE,
         },
     )
 
@@ -269,7 +275,7 @@ class ContactForm(RowForm):
         cleaned = super().clean()
         if not self.has_error("phone") and not self.has_error("email"):
             if not cleaned.get("phone") and not cleaned.get("email"):
-                self.add_error("phone", services.CONTACT_NEEDS_PHONE_OR_EMAIL)
+                self.add_error("phone", registration_services.CONTACT_NEEDS_PHONE_OR_EMAIL)
         return cleaned
 
     @staticmethod
@@ -295,15 +301,15 @@ LocationFormSet = forms.formset_factory(
     LocationForm,
     formset=RowFormSet,
     extra=0,
-    max_num=services.MAX_LOCATIONS,
-    absolute_max=services.MAX_LOCATIONS,
+    max_num=registration_rules.MAX_LOCATIONS,
+    absolute_max=registration_rules.MAX_LOCATIONS,
 )
 ContactFormSet = forms.formset_factory(
     ContactForm,
     formset=RowFormSet,
     extra=0,
-    max_num=services.MAX_CONTACTS,
-    absolute_max=services.MAX_CONTACTS,
+    max_num=registration_rules.MAX_CONTACTS,
+    absolute_max=registration_rules.MAX_CONTACTS,
 )
 
 
@@ -313,8 +319,8 @@ class BankingForm(forms.Form):
         choices=YES_NO_DEPOSIT,
         widget=forms.RadioSelect,
         error_messages={
-            "required": services.BANKING_UNANSWERED,
-            "invalid_choice": services.BANKING_UNANSWERED,
+            "required": registration_services.BANKING_UNANSWERED,
+            "invalid_choice": registration_services.BANKING_UNANSWERED,
         },
     )
     institution_number = forms.CharField(
@@ -410,7 +416,7 @@ class BankingForm(forms.Form):
             except ValidationError as error:
                 self.add_error(field, error)
         if not self.has_error("holder_name") and not cleaned.get("holder_name", "").strip():
-            self.add_error("holder_name", services.REQUIRED)
+            self.add_error("holder_name", registration_services.REQUIRED)
         if (
             not cleaned["keep_saved_account"]
             and not self.has_error("account_number")
@@ -425,7 +431,7 @@ class SubmitForm(forms.Form):
     certified_name = forms.CharField(
         label=_("Your full name"),
         max_length=200,
-        error_messages={"required": services.CERTIFIED_NAME_REQUIRED},
+        error_messages={"required": registration_services.CERTIFIED_NAME_REQUIRED},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     certified = forms.BooleanField(
@@ -433,5 +439,5 @@ class SubmitForm(forms.Form):
             "I certify that the information given in this registration is true, correct and complete, and that I am "
             "authorized to register this business with Tax and Revenue Administration."
         ),
-        error_messages={"required": services.CERTIFICATION_REQUIRED},
+        error_messages={"required": registration_services.CERTIFICATION_REQUIRED},
     )

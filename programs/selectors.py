@@ -20,8 +20,13 @@ from programs.models import (
     Message,
     MessageRead,
     MessageReply,
+    Program,
     ProgramAccount,
+    Registration,
+    RegistrationEvent,
+    Taxpayer,
 )
+from programs.registration_rules import OFFLINE_DEFAULT, OFFLINE_HOW, ONLINE_PROGRAMS
 
 # Ids of program accounts: a collection, or a subquery of them (values_list("account_id")).
 AccountIds = Collection[int] | QuerySet[Any, Any]
@@ -141,3 +146,58 @@ def document_file_for_account(
         .select_related("document")
         .first()
     )
+
+
+# --- Online registration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgramChoice:
+    program: Program
+    online: bool
+    how: str
+
+
+def registration_programs() -> list[ProgramChoice]:
+    """The Program Name menu: every program, those that register online first, with how the others do."""
+    choices = [
+        ProgramChoice(
+            program=program,
+            online=program.code in ONLINE_PROGRAMS,
+            how=""
+            if program.code in ONLINE_PROGRAMS
+            else str(OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)),
+        )
+        for program in Program.objects.order_by("number")
+    ]
+    return sorted(choices, key=lambda choice: not choice.online)
+
+
+def registrations_for_user(*, user: User) -> QuerySet[Registration]:
+    """The person's registrations, newest first, with what the list shows joined (a fixed number of queries)."""
+    return (
+        Registration.objects.filter(registrant=user)
+        .select_related("program", "taxpayer")
+        .prefetch_related(Prefetch("accounts", queryset=ProgramAccount.objects.select_related("program")))
+        .order_by("-created_at", "-id")
+    )
+
+
+def registration_for_user(*, user: User, pk: int) -> Registration | None:
+    """One of the person's own registrations, or None (someone else's is as unknown as a made-up one)."""
+    return (
+        Registration.objects.filter(registrant=user, pk=pk)
+        .select_related("program", "taxpayer")
+        .prefetch_related(
+            "locations__bflo",
+            "contacts",
+            Prefetch("events", queryset=RegistrationEvent.objects.order_by("occurred_at", "id")),
+            Prefetch("accounts", queryset=ProgramAccount.objects.select_related("program", "taxpayer")),
+        )
+        .first()
+    )
+
+
+def existing_taxpayer(registration: Registration) -> Taxpayer | None:
+    """The taxpayer whose BIN the registrant gave, if TRACS knows it (staff check it is theirs)."""
+    return Taxpayer.objects.filter(bin=registration.bin).first() if registration.bin else None

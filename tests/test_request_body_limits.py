@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from assessments import payments
-from programs.services import DOCUMENT_MAX_FILES
+from programs.services.documents import DOCUMENT_MAX_FILES
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, owner_grant

@@ -46,7 +46,7 @@ def _payment_file_max_bytes() -> int:
 
 
 def _documents_per_submission() -> int:
-    from programs.services import DOCUMENT_MAX_FILES
+    from programs.services.documents import DOCUMENT_MAX_FILES
 
     return DOCUMENT_MAX_FILES
 

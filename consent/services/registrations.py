@@ -1,6 +1,6 @@
 """Online registration: approval (issue 4, part 6).
 
-Programs open what they keep (programs.registration.registration_accounts_open); the access layer adds what only
+Programs open what they keep (programs.services.registration_review.registration_accounts_open); the access layer adds what only
 it may: the registrant becomes an owner of each new account, and the taxpayer's all-accounts consents that cover
 later accounts reach them. The approval letter is a PDF, so a Celery job renders it after the approval commits
 and places it in the accounts' documents (ARCHITECTURE.md: PDFs are jobs)."""
@@ -23,9 +23,9 @@ from accounts.services import email_queue
 from consent.models import Grant
 from consent.services.consents import consent_cover_new_account
 from consent.services.grants import check_caps, log_change, owners_emails
-from programs import registration as programs_registration
-from programs import services as program_services
 from programs.models import Document, Registration
+from programs.services import documents as document_services
+from programs.services import registration_review
 
 logger = logging.getLogger(__name__)
 REGISTRATION_LETTER_NOT_APPROVED = _("Only an approved registration has an approval letter.")
@@ -45,7 +45,7 @@ def registration_approve(
     )
     if registration.status == Registration.Status.APPROVED:
         return registration
-    accounts = programs_registration.registration_accounts_open(
+    accounts = registration_review.registration_accounts_open(
         registration=registration, by=by, request=request
     )
     registrant = registration.registrant
@@ -103,10 +103,10 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
     taxpayer = registration.taxpayer
     if taxpayer is None:  # approval creates the taxpayer (or names the existing one) in the same transaction
         raise ValidationError(REGISTRATION_LETTER_NOT_APPROVED)
-    pdf = programs_registration.registration_letter_pdf(registration=registration)
+    pdf = registration_review.registration_letter_pdf(registration=registration)
     accounts = list(registration.accounts.select_related("program", "taxpayer").order_by("number"))
     documents = [
-        program_services.document_issue(
+        document_services.document_issue(
             account=account,
             files=[(f"approval-letter-{registration.reference_number}.pdf", pdf)],
             document_type=Document.Type.TRA_LETTER,
@@ -116,7 +116,7 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
         )
         for account in accounts
     ]
-    programs_registration.registration_letter_record(registration=registration)
+    registration_review.registration_letter_record(registration=registration)
     recipients = sorted({email for account in accounts for email in owners_emails(account)})
     email_queue(
         to=recipients,

@@ -10,7 +10,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments import interest, objection_filing, objections
-from programs import services as program_services
+from programs.services import documents as document_services
 from tests.assessments.factories import assess
 from tests.filings.factories import edmonton, file_return
 from tests.programs.documents_samples import PDF
@@ -56,7 +56,7 @@ def staged_documents(*, account, user, count: int) -> list[dict]:
     """`count` documents checked and waiting under temporary names, each described, as the wizard keeps them."""
     return [
         {
-            **program_services.document_file_stage(
+            **document_services.document_file_stage(
                 account=account, uploaded=pdf_upload(f"doc{n}.pdf"), by=user
             ),
             "description": f"Invoice {n}",

@@ -1,6 +1,6 @@
 """Factories for taxpayers, program accounts, grants and consents (AT4931).
 
-Accounts are opened through `programs.services.account_open`, so their numbers follow `BIN-PP-SSS`.
+Accounts are opened through `programs.services.accounts.account_open`, so their numbers follow `BIN-PP-SSS`.
 Grants are made directly (an in-force grant, as after enrolment); tests of enrolment itself go through
 `consent.services`."""
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
 from programs.models import Program, ProgramAccount, Taxpayer
-from programs.services import account_open
+from programs.services.accounts import account_open
 from tests.accounts.factories import UserFactory
 
 MAILING = {"line1": "10020 100 Street NW", "city": "Edmonton", "province": "AB", "postal_code": "T5J 0N3"}

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AccessLogEntry
 from consent.models import Grant
 from programs.models import Document, Program, ProgramAccount, Registration
-from programs.registration import registration_reject
+from programs.services.registration_review import registration_reject
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import TaxpayerFactory

@@ -14,7 +14,6 @@ from accounts.crypto import decrypt
 from accounts.models import AccessLogEntry
 from consent import services
 from consent.models import Grant
-from programs import registration as programs_registration
 from programs.models import (
     Address,
     BulkFuelLocation,
@@ -25,6 +24,7 @@ from programs.models import (
     Registration,
     Taxpayer,
 )
+from programs.services import registration_review
 from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import ConsentFactory, ProgramAccountFactory, TaxpayerFactory
@@ -138,7 +138,7 @@ def test_the_letter_names_the_bin_accounts_and_bflo_numbers(
         registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks
     )
 
-    html = programs_registration.registration_letter_html(registration=registration)
+    html = registration_review.registration_letter_html(registration=registration)
 
     assert registration.taxpayer.bin in html
     assert registration.reference_number in html
@@ -146,7 +146,7 @@ def test_the_letter_names_the_bin_accounts_and_bflo_numbers(
         assert account.number in html
     for location in registration.locations.all():
         assert location.bflo.number in html
-    assert programs_registration.registration_letter_pdf(registration=registration).startswith(b"%PDF")
+    assert registration_review.registration_letter_pdf(registration=registration).startswith(b"%PDF")
 
 
 def test_fuel_tax_only_without_marked_fuel_or_direct_deposit(
@@ -230,16 +230,16 @@ def test_only_a_pending_registration_is_approved(registrant, staff, state):
     else:
         registration = registration_pending(registrant=registrant)
         if state == "rejected":
-            programs_registration.registration_reject(registration=registration, by=staff, reason="No.")
+            registration_review.registration_reject(registration=registration, by=staff, reason="No.")
         else:
-            programs_registration.registration_request_information(
+            registration_review.registration_request_information(
                 registration=registration, by=staff, message="More."
             )
 
     with pytest.raises(ValidationError) as caught:
         services.registration_approve(registration=registration, by=staff, actor=actor_for(staff))
 
-    assert caught.value.messages == [str(programs_registration.NOT_PENDING)]
+    assert caught.value.messages == [str(registration_review.NOT_PENDING)]
     assert not ProgramAccount.objects.exists()
     assert not Taxpayer.objects.exists()
 

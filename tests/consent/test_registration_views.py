@@ -10,9 +10,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from programs import registration as services
 from programs import validators
 from programs.models import Program, Registration
+from programs.services import registration as registration_services
+from programs.services import registration_review
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.programs.registration_factories import registration_draft, registration_pending
@@ -80,7 +81,9 @@ def browser(client, registrant):
 
 @pytest.fixture
 def draft(registrant):
-    return services.registration_start(registrant=registrant, program=Program.objects.get(code="fuel_tax"))
+    return registration_services.registration_start(
+        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+    )
 
 
 # --- Who may use the pages ---
@@ -196,7 +199,7 @@ def test_save_and_come_back_later(browser, draft):
     )
 
     assert response.redirect_chain[-1][0] == _url("registration_detail", draft)
-    assert str(services.NOT_EDITABLE) not in response.text
+    assert str(registration_services.NOT_EDITABLE) not in response.text
     assert "Your draft registration is saved." in response.text
     assert "Chinook Bulk Fuels Ltd." in response.text
 
@@ -208,7 +211,7 @@ def test_business_identity_errors_are_next_to_their_fields_and_nothing_is_saved(
 
     assert response.status_code == 400
     assert field_errors(response, "legal_name") == ["This field is required."]
-    assert field_errors(response, "business_type") == [str(services.BUSINESS_TYPE_REQUIRED)]
+    assert field_errors(response, "business_type") == [str(registration_services.BUSINESS_TYPE_REQUIRED)]
     assert field_errors(response, "postal_code") == [str(validators.POSTAL_CODE_FORMAT)]
     assert field_errors(response, "bin") == ["A BIN is 9 digits."]
     assert 'class="error-summary"' in response.text
@@ -236,7 +239,7 @@ def test_reasons_at_least_one(browser, draft):
     response = browser.post(_url("registration_reasons", draft), {})
 
     assert response.status_code == 400
-    assert str(services.NO_REASONS) in response.text
+    assert str(registration_services.NO_REASONS) in response.text
 
     response = browser.post(
         _url("registration_reasons", draft), {"reasons": ["sell_marked", "import_for_resale"]}
@@ -320,7 +323,9 @@ def test_a_location_error_is_next_to_its_field_and_no_location_is_saved(browser,
 
     assert response.status_code == 400
     assert field_errors(response, "locations-1-postal_code") == [str(validators.POSTAL_CODE_FORMAT)]
-    assert field_errors(response, "locations-1-capacity_litres") == [str(services.CAPACITY_POSITIVE)]
+    assert field_errors(response, "locations-1-capacity_litres") == [
+        str(registration_services.CAPACITY_POSITIVE)
+    ]
     assert 'href="#id_locations-1-postal_code"' in response.text
     assert 'value="Red Deer bulk plant"' in response.text
     assert not draft.locations.exists()
@@ -335,7 +340,7 @@ def test_selling_marked_fuel_needs_a_location(browser, registrant):
     response = browser.post(_url("registration_locations", registration), _rows("locations", [empty_row]))
 
     assert response.status_code == 400
-    assert str(services.LOCATIONS_REQUIRED) in unescape(response.text)
+    assert str(registration_services.LOCATIONS_REQUIRED) in unescape(response.text)
 
 
 # --- Part 4: contacts ---
@@ -367,7 +372,7 @@ def test_at_least_one_contact(browser, draft):
     )
 
     assert response.status_code == 400
-    assert str(services.NO_CONTACTS) in response.text
+    assert str(registration_services.NO_CONTACTS) in response.text
 
 
 # --- Part 5: banking ---
@@ -439,7 +444,7 @@ def test_banking_must_be_answered(browser, draft):
     response = browser.post(_url("registration_banking", draft), {})
 
     assert response.status_code == 400
-    assert str(services.BANKING_UNANSWERED) in response.text
+    assert str(registration_services.BANKING_UNANSWERED) in response.text
 
 
 # --- Review and send ---
@@ -473,7 +478,7 @@ def test_sending_shows_and_e_mails_the_reference_number(
 
     response = browser.post(_url("registration_review", registration), {"certified_name": "Riley Registrant"})
     assert response.status_code == 400
-    assert field_errors(response, "certified") == [str(services.CERTIFICATION_REQUIRED)]
+    assert field_errors(response, "certified") == [str(registration_services.CERTIFICATION_REQUIRED)]
 
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(
@@ -497,7 +502,7 @@ def test_a_sent_registration_cannot_be_edited(browser, registrant):
     response = browser.get(_url("registration_business", registration), follow=True)
 
     assert response.redirect_chain[-1][0] == _url("registration_detail", registration)
-    assert str(services.NOT_EDITABLE) in unescape(response.text)
+    assert str(registration_services.NOT_EDITABLE) in unescape(response.text)
     response = browser.post(
         _url("registration_business", registration), {**BUSINESS_POST, "legal_name": "Changed"}
     )
@@ -549,7 +554,7 @@ def test_a_draft_can_be_deleted(browser, draft):
 def test_more_information_then_sent_again(browser, registrant, django_capture_on_commit_callbacks):
     staff = UserFactory(is_staff=True)
     registration = registration_pending(registrant=registrant)
-    services.registration_request_information(
+    registration_review.registration_request_information(
         registration=registration, by=staff, message="Which tank farm is at Innisfail?"
     )
 
@@ -575,7 +580,7 @@ def test_more_information_then_sent_again(browser, registrant, django_capture_on
 
 def test_a_rejected_registration_shows_the_reason(browser, registrant):
     registration = registration_pending(registrant=registrant)
-    services.registration_reject(
+    registration_review.registration_reject(
         registration=registration, by=UserFactory(is_staff=True), reason="Not a fuel seller."
     )
 

@@ -17,7 +17,7 @@ from consent.access import access_for, can
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
 from programs.models import Program
-from programs.services import account_open
+from programs.services.accounts import account_open
 from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, TaxpayerFactory, delegate_grant, owner_grant
 

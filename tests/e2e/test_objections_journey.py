@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from assessments.models_objections import Objection, WaiverRequest
 from assessments.services import assessment_make
 from programs.models import Program
-from programs.services import account_open, taxpayer_create
+from programs.services.accounts import account_open, taxpayer_create
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.consent.factories import owner_grant
 from tests.filings.factories import file_return

@@ -1,12 +1,12 @@
-"""Registrations built through the services a registrant uses (programs/registration.py), part by part."""
+"""Registrations built through the services a registrant uses (programs/services/registration.py), part by part."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from programs import registration as services
 from programs.models import Program, Registration
+from programs.services import registration as registration_services
 
 BUSINESS = {
     "legal_name": "Chinook Bulk Fuels Ltd.",
@@ -66,25 +66,27 @@ def registration_draft(
     direct_deposit: bool | None = True,
 ) -> Registration:
     """A draft with every part filled in (a part given as None is left out)."""
-    registration = services.registration_start(
+    registration = registration_services.registration_start(
         registrant=registrant, program=Program.objects.get(code="fuel_tax")
     )
     if business is not False:
-        services.registration_business_save(
+        registration_services.registration_business_save(
             registration=registration, by=registrant, **{**BUSINESS, **(business or {})}
         )
     if reasons:
-        services.registration_reasons_save(registration=registration, by=registrant, reasons=list(reasons))
+        registration_services.registration_reasons_save(
+            registration=registration, by=registrant, reasons=list(reasons)
+        )
     if locations is not None:
-        services.registration_locations_save(
+        registration_services.registration_locations_save(
             registration=registration, by=registrant, locations=[dict(row) for row in locations]
         )
     if contacts:
-        services.registration_contacts_save(
+        registration_services.registration_contacts_save(
             registration=registration, by=registrant, contacts=[dict(row) for row in contacts]
         )
     if direct_deposit is not None:
-        services.registration_banking_save(
+        registration_services.registration_banking_save(
             registration=registration,
             by=registrant,
             wants_direct_deposit=direct_deposit,
@@ -96,6 +98,6 @@ def registration_draft(
 
 def registration_pending(*, registrant, **kwargs) -> Registration:
     registration = registration_draft(registrant=registrant, **kwargs)
-    return services.registration_submit(
+    return registration_services.registration_submit(
         registration=registration, by=registrant, certified=True, certified_name=registrant.display_name
     )

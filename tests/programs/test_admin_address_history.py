@@ -7,8 +7,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccessLogEntry
-from programs import services, validators
+from programs import validators
 from programs.models import AccountChange, Address
+from programs.services import addresses as address_services
+from programs.services import banking as banking_services
+from programs.services import contacts as contact_services
 from tests.accounts.factories import UserFactory, current_code
 from tests.conftest import sign_in
 
@@ -27,10 +30,10 @@ def staff_client(client, staff):
 
 @pytest.fixture
 def account_with_details(account, owner):
-    services.contact_add(
+    contact_services.contact_add(
         account=account, name="Carla Controller", phone="780-555-0123 x12", by=owner, capacity="owner"
     )
-    services.address_update(
+    address_services.address_update(
         account=account,
         kind="location",
         line1="4410 50 Avenue",
@@ -40,7 +43,7 @@ def account_with_details(account, owner):
         by=owner,
         capacity="owner",
     )
-    services.direct_deposit_set(
+    banking_services.direct_deposit_set(
         account=account,
         institution_number="001",
         transit_number="12345",

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from accounts.models import AccessLogEntry
 from filings.status import in_process_reference_check
-from programs import services
 from programs.models import DocumentFile
+from programs.services import documents as document_services
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.programs import documents_samples as samples
@@ -26,11 +26,11 @@ def staff_client(client, staff):
 
 
 def _submitted(account, owner, *, scan_status):
-    staged = services.document_file_stage(
+    staged = document_services.document_file_stage(
         account=account, uploaded=samples.upload("bills.pdf", samples.PDF), by=owner
     )
     staged["scan_status"] = scan_status
-    return services.document_submit(
+    return document_services.document_submit(
         account=account,
         document_type="financial",
         staged=[staged],

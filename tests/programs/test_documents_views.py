@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -18,8 +19,8 @@ from django.utils import timezone
 from accounts.models import AccessLogEntry
 from consent.privileges import Privilege
 from filings.status import in_process_reference_check
-from programs import services
 from programs.models import Document, DocumentFile
+from programs.services import documents as document_services
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import ProgramAccountFactory, delegate_grant
 from tests.programs import documents_samples as samples
@@ -168,7 +169,7 @@ def test_step_one_needs_a_type(owner_client, account):
     response = owner_client.post(_url("documents_submit", account), {"description": "Kept text"})
     assert response.status_code == 400
     assert field_errors(response, "document_type") == []  # the radio group shows its errors in its fieldset
-    assert str(services.DOCUMENT_TYPE_REQUIRED) in response.text
+    assert str(document_services.DOCUMENT_TYPE_REQUIRED) in response.text
     assert "Kept text" in response.text
     assert _state(owner_client, account) is None
 
@@ -176,7 +177,7 @@ def test_step_one_needs_a_type(owner_client, account):
 def test_supporting_documents_of_a_return_need_its_reference_number(owner_client, account):
     response = _step1(owner_client, account, document_type="claim_support", description="Kept text")
     assert response.status_code == 400
-    assert field_errors(response, "related_reference") == [str(services.DOCUMENT_REFERENCE_REQUIRED)]
+    assert field_errors(response, "related_reference") == [str(document_services.DOCUMENT_REFERENCE_REQUIRED)]
     assert "Kept text" in response.text
     assert _state(owner_client, account) is None
 
@@ -238,7 +239,7 @@ def test_continuing_without_files_is_refused(owner_client, account):
     _step1(owner_client, account)
     response = _upload(owner_client, account, action="continue")
     assert response.status_code == 400
-    assert field_errors(response, "files") == [str(services.DOCUMENT_NO_FILES)]
+    assert field_errors(response, "files") == [str(document_services.DOCUMENT_NO_FILES)]
 
 
 def test_at_most_ten_files(owner_client, account, settings):
@@ -307,14 +308,14 @@ def test_files_gone_from_the_temporary_folder_are_asked_for_again(owner_client, 
     default_storage.delete(_state(owner_client, account)["files"][0]["token"])
     response = owner_client.post(_url("documents_submit_review", account))
     assert response.status_code == 400
-    assert str(services.DOCUMENT_FILES_EXPIRED) in response.text
+    assert str(document_services.DOCUMENT_FILES_EXPIRED) in response.text
     assert not Document.objects.exists()
     assert _state(owner_client, account)["files"] == []
 
 
 def test_a_file_named_in_the_session_outside_the_temporary_folder_is_refused(owner, account):
-    with pytest.raises(services.ValidationError):
-        services.document_submit(
+    with pytest.raises(ValidationError):
+        document_services.document_submit(
             account=account,
             document_type="financial",
             staged=[
@@ -337,7 +338,7 @@ def test_a_file_named_in_the_session_outside_the_temporary_folder_is_refused(own
 
 
 def test_a_delegate_without_submit_documents_sees_no_document(account, owner, client_for):
-    document = services.document_issue(account=account, files=[("letter.pdf", samples.PDF)])
+    document = document_services.document_issue(account=account, files=[("letter.pdf", samples.PDF)])
     vic = UserFactory()
     delegate_grant(account=account, user=vic, privileges=[Privilege.VIEW_ACCOUNT])
     browser = client_for(vic)
@@ -354,7 +355,7 @@ def test_a_delegate_without_submit_documents_sees_no_document(account, owner, cl
 
 def test_a_document_of_another_account_is_not_found(owner_client, account):
     elsewhere = ProgramAccountFactory()
-    document = services.document_issue(account=elsewhere, files=[("letter.pdf", samples.PDF)])
+    document = document_services.document_issue(account=elsewhere, files=[("letter.pdf", samples.PDF)])
     file_id = document.files.get().pk
     assert owner_client.get(_url("document_detail", account, document_id=document.pk)).status_code == 404
     assert (
@@ -363,7 +364,7 @@ def test_a_document_of_another_account_is_not_found(owner_client, account):
         ).status_code
         == 404
     )
-    own = services.document_issue(account=account, files=[("mine.pdf", samples.PDF)])
+    own = document_services.document_issue(account=account, files=[("mine.pdf", samples.PDF)])
     assert (
         owner_client.get(
             _url("document_file_download", account, document_id=own.pk, file_id=file_id)
@@ -373,7 +374,7 @@ def test_a_document_of_another_account_is_not_found(owner_client, account):
 
 
 def test_a_file_missing_from_storage_is_not_found(owner_client, account):
-    document = services.document_issue(account=account, files=[("letter.pdf", samples.PDF)])
+    document = document_services.document_issue(account=account, files=[("letter.pdf", samples.PDF)])
     stored = document.files.get()
     default_storage.delete(stored.file.name)
     assert (
@@ -389,7 +390,7 @@ def test_a_file_missing_from_storage_is_not_found(owner_client, account):
 
 def test_a_letter_from_tra_is_listed_and_announced(owner_client, account, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        document = services.document_issue(
+        document = document_services.document_issue(
             account=account,
             files=[("approval-letter.pdf", samples.PDF)],
             description="Approval letter",
@@ -406,8 +407,8 @@ def test_a_letter_from_tra_is_listed_and_announced(owner_client, account, django
 
 
 def test_a_letter_that_is_no_pdf_is_not_issued(account, settings):
-    with pytest.raises(services.ValidationError):
-        services.document_issue(
+    with pytest.raises(ValidationError):
+        document_services.document_issue(
             account=account, files=[("letter.pdf", samples.PDF), ("bad.pdf", b"not a pdf")]
         )
     assert not Document.objects.exists()
@@ -421,11 +422,13 @@ def test_the_list_takes_the_same_queries_for_5_and_for_50_documents(owner_client
         return len(captured)
 
     for _n in range(5):
-        services.document_issue(account=account, files=[("a.pdf", samples.PDF), ("b.png", samples.PNG)])
+        document_services.document_issue(
+            account=account, files=[("a.pdf", samples.PDF), ("b.png", samples.PNG)]
+        )
     queries()
     five = queries()
     for _n in range(45):
-        services.document_issue(account=account, files=[("a.pdf", samples.PDF)])
+        document_services.document_issue(account=account, files=[("a.pdf", samples.PDF)])
     assert queries() == five
 
 
@@ -441,4 +444,4 @@ def test_temporary_uploads_left_for_a_day_are_swept(settings):
     assert documents_incoming_sweep.delay().get() == 1
     assert not default_storage.exists(old)
     assert default_storage.exists(new)
-    assert services.documents_incoming_sweep() == 0
+    assert document_services.documents_incoming_sweep() == 0

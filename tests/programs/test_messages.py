@@ -14,8 +14,9 @@ from accounts.models import AccessLogEntry, OutboxEmail
 from consent import selectors as consent_selectors
 from consent.models import Grant
 from consent.privileges import Privilege
-from programs import selectors, services
+from programs import selectors
 from programs.models import Message, MessageRead, MessageReply, Program
+from programs.services import messages as message_services
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import (
     ConsentFactory,
@@ -70,7 +71,7 @@ def readers(account, owner, co_owner):
 
 
 def _send(account, staff, **kwargs):
-    return services.message_send(
+    return message_services.message_send(
         account=account,
         subject=kwargs.get("subject", SUBJECT),
         body=kwargs.get("body", BODY),
@@ -104,7 +105,7 @@ def test_a_message_is_announced_to_each_reader_alone_and_never_by_its_content(
 
 def test_a_message_needs_a_subject_and_a_text(account, staff):
     with pytest.raises(ValidationError) as refused:
-        services.message_send(account=account, subject="  ", body="", by=staff)
+        message_services.message_send(account=account, subject="  ", body="", by=staff)
     assert set(refused.value.error_dict) == {"subject", "body"}
     assert not Message.objects.exists()
     assert not OutboxEmail.objects.exists()
@@ -120,7 +121,7 @@ def test_a_program_wide_message_is_one_copy_per_active_account_and_one_email_per
     program = account.program
 
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.message_send_to_program(
+        sent = message_services.message_send_to_program(
             program=program,
             subject="Fuel tax rates change on April 1",
             body="The rate for clear diesel changes.",
@@ -143,7 +144,7 @@ def test_a_program_wide_message_is_one_copy_per_active_account_and_one_email_per
 def test_a_program_without_active_accounts_gets_no_message(staff):
     program = Program.objects.get(code="aite")
     with pytest.raises(ValidationError):
-        services.message_send_to_program(program=program, subject="S", body="B", by=staff)
+        message_services.message_send_to_program(program=program, subject="S", body="B", by=staff)
     assert not Message.objects.exists()
 
 
@@ -156,9 +157,9 @@ def test_a_program_wide_message_is_all_or_nothing(account, staff, monkeypatch):
         if len(calls) == 2:
             raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "access_log_record", failing_log)
+    monkeypatch.setattr(message_services, "access_log_record", failing_log)
     with pytest.raises(RuntimeError):
-        services.message_send_to_program(program=account.program, subject="S", body="B", by=staff)
+        message_services.message_send_to_program(program=account.program, subject="S", body="B", by=staff)
     assert not Message.objects.exists()
 
 
@@ -263,7 +264,7 @@ def test_an_answer_from_tra_makes_the_thread_unread_again_and_is_announced(
     assert selectors.unread_message_count(user=owner, account_ids=[account.pk]) == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_answer(
+        message_services.message_answer(
             message=message,
             body="We also need the May invoices.",
             by=staff,
@@ -339,7 +340,7 @@ def test_an_empty_answer_is_refused_next_to_the_field_and_nothing_is_saved(accou
     olivia = client_for(owner)
     response = olivia.post(_url("message_reply", account, message_id=message.pk), {"body": "   "})
     assert response.status_code == 400
-    assert field_errors(response, "body") == [str(services.REPLY_BODY_REQUIRED)]
+    assert field_errors(response, "body") == [str(message_services.REPLY_BODY_REQUIRED)]
     assert "There is a problem" in response.text
     assert not MessageReply.objects.exists()
     message.refresh_from_db()
@@ -348,7 +349,7 @@ def test_an_empty_answer_is_refused_next_to_the_field_and_nothing_is_saved(accou
 
 def test_a_too_long_answer_keeps_what_was_typed(account, owner, staff, client_for):
     message = _send(account, staff)
-    typed = "x" * (services.REPLY_MAX_CHARS + 1)
+    typed = "x" * (message_services.REPLY_MAX_CHARS + 1)
     response = client_for(owner).post(_url("message_reply", account, message_id=message.pk), {"body": typed})
     assert response.status_code == 400
     assert field_errors(response, "body")

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from accounts.models import AccessLogEntry
 from consent.privileges import Privilege
-from programs import services
 from programs.models import Message, MessageReply, Program
+from programs.services import messages as message_services
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
@@ -114,8 +114,12 @@ def test_a_program_without_active_accounts_is_refused_in_the_form(staff_client):
 def test_staff_see_the_thread_and_answer_it(
     staff_client, staff, account, owner, co_owner, django_capture_on_commit_callbacks
 ):
-    message = services.message_send(account=account, subject="Audit notice", body="Please call us.", by=staff)
-    services.message_reply(message=message, body="Which invoices do you need?", by=owner, capacity="owner")
+    message = message_services.message_send(
+        account=account, subject="Audit notice", body="Please call us.", by=staff
+    )
+    message_services.message_reply(
+        message=message, body="Which invoices do you need?", by=owner, capacity="owner"
+    )
 
     queue = staff_client.get(reverse("admin:programs_message_changelist") + "?awaiting=yes")
     assert "Audit notice" in queue.text
@@ -148,7 +152,9 @@ def test_staff_see_the_thread_and_answer_it(
 
 
 def test_saving_without_an_answer_changes_nothing(staff_client, staff, account):
-    message = services.message_send(account=account, subject="Audit notice", body="Please call us.", by=staff)
+    message = message_services.message_send(
+        account=account, subject="Audit notice", body="Please call us.", by=staff
+    )
     change = reverse("admin:programs_message_change", args=[message.pk])
     response = staff_client.post(change, {"answer": "", "replies-TOTAL_FORMS": 0, "replies-INITIAL_FORMS": 0})
     assert response.status_code == 302
@@ -156,5 +162,7 @@ def test_saving_without_an_answer_changes_nothing(staff_client, staff, account):
 
 
 def test_sent_messages_are_never_deleted(staff_client, staff, account):
-    message = services.message_send(account=account, subject="Audit notice", body="Please call us.", by=staff)
+    message = message_services.message_send(
+        account=account, subject="Audit notice", body="Please call us.", by=staff
+    )
     assert staff_client.get(reverse("admin:programs_message_delete", args=[message.pk])).status_code == 403

@@ -1,6 +1,6 @@
-"""Online registration, the registrant's side (programs/registration.py): a draft saved part by part, each
-part checked before anything of it is saved, then sent to TRA: pending, with a reference number e-mailed.
-Staff's reject and request-for-more-information loop (the approval is in tests/consent)."""
+"""Online registration, the registrant's side (programs/services/registration.py): a draft saved part by
+part, each part checked before anything of it is saved, then sent to TRA: pending, with a reference number
+e-mailed. Staff's reject and request-for-more-information loop (the approval is in tests/consent)."""
 
 import re
 
@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts.crypto import decrypt
 from accounts.models import AccessLogEntry
-from programs import registration as services
-from programs import validators
+from programs import registration_rules, selectors, validators
 from programs.models import Program, Registration, RegistrationEvent
+from programs.services import registration as registration_services
+from programs.services import registration_review
 from tests.accounts.factories import UserFactory
 from tests.programs.registration_factories import (
     BANK,
@@ -41,7 +42,7 @@ def staff(db):
 
 def _sent(registration, django_capture_on_commit_callbacks, **kwargs):
     with django_capture_on_commit_callbacks(execute=True):
-        return services.registration_submit(
+        return registration_services.registration_submit(
             registration=registration,
             by=registration.registrant,
             certified=True,
@@ -54,7 +55,7 @@ def _sent(registration, django_capture_on_commit_callbacks, **kwargs):
 
 
 def test_fuel_tax_registers_online_and_the_menu_says_how_the_others_register(db):
-    choices = services.registration_programs()
+    choices = selectors.registration_programs()
 
     assert [c.program.code for c in choices if c.online] == ["fuel_tax"]
     offline = {c.program.code: c.how for c in choices if not c.online}
@@ -66,14 +67,16 @@ def test_fuel_tax_registers_online_and_the_menu_says_how_the_others_register(db)
 
 def test_a_program_that_registers_on_paper_cannot_be_started_online(registrant):
     with pytest.raises(ValidationError) as caught:
-        services.registration_start(registrant=registrant, program=Program.objects.get(code="aite"))
+        registration_services.registration_start(
+            registrant=registrant, program=Program.objects.get(code="aite")
+        )
 
     assert "does not register online" in caught.value.message_dict["program"][0]
     assert not Registration.objects.exists()
 
 
 def test_starting_makes_a_draft_of_the_registrant(registrant):
-    registration = services.registration_start(
+    registration = registration_services.registration_start(
         registrant=registrant, program=Program.objects.get(code="fuel_tax")
     )
 
@@ -102,9 +105,9 @@ def test_business_identity_is_normalized(registrant):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("legal_name", "  ", services.REQUIRED),
-        ("business_type", "", services.BUSINESS_TYPE_REQUIRED),
-        ("start_date", None, services.START_DATE_REQUIRED),
+        ("legal_name", "  ", registration_services.REQUIRED),
+        ("business_type", "", registration_services.BUSINESS_TYPE_REQUIRED),
+        ("start_date", None, registration_services.START_DATE_REQUIRED),
         ("postal_code", "T4N 4A", validators.POSTAL_CODE_FORMAT),
         (
             "postal_code",
@@ -126,7 +129,7 @@ def test_business_identity_with_an_error_saves_nothing(registrant, field, value,
     )
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_business_save(
+        registration_services.registration_business_save(
             registration=registration, by=registrant, **{**BUSINESS, field: value}
         )
 
@@ -142,12 +145,14 @@ def test_reasons_are_required_and_from_the_list(registrant):
     )
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_reasons_save(registration=registration, by=registrant, reasons=[])
-    assert caught.value.message_dict["reasons"] == [str(services.NO_REASONS)]
+        registration_services.registration_reasons_save(registration=registration, by=registrant, reasons=[])
+    assert caught.value.message_dict["reasons"] == [str(registration_services.NO_REASONS)]
     with pytest.raises(ValidationError):
-        services.registration_reasons_save(registration=registration, by=registrant, reasons=["smuggle"])
+        registration_services.registration_reasons_save(
+            registration=registration, by=registrant, reasons=["smuggle"]
+        )
 
-    services.registration_reasons_save(
+    registration_services.registration_reasons_save(
         registration=registration, by=registrant, reasons=["export_bulk", "refine"]
     )
     registration.refresh_from_db()
@@ -160,10 +165,12 @@ def test_selling_marked_fuel_needs_a_bulk_location(registrant):
     )
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_locations_save(registration=registration, by=registrant, locations=[])
+        registration_services.registration_locations_save(
+            registration=registration, by=registrant, locations=[]
+        )
 
-    assert caught.value.messages == [str(services.LOCATIONS_REQUIRED)]
-    assert services.registration_missing_parts(registration) == ["locations", "contacts", "banking"]
+    assert caught.value.messages == [str(registration_services.LOCATIONS_REQUIRED)]
+    assert registration_rules.registration_missing_parts(registration) == ["locations", "contacts", "banking"]
 
 
 def test_a_location_with_an_error_saves_none_of_the_locations(registrant):
@@ -171,7 +178,9 @@ def test_a_location_with_an_error_saves_none_of_the_locations(registrant):
     rows = [dict(row) for row in LOCATIONS] + [{**LOCATIONS[0], "name": "Third", "postal_code": "Z1Z 1Z1"}]
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_locations_save(registration=registration, by=registrant, locations=rows)
+        registration_services.registration_locations_save(
+            registration=registration, by=registrant, locations=rows
+        )
 
     assert caught.value.messages[0].startswith("Location 3:")
     assert list(registration.locations.values_list("name", flat=True)) == [row["name"] for row in LOCATIONS]
@@ -184,13 +193,13 @@ def test_a_location_needs_a_whole_positive_capacity(registrant, capacity):
     )
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_locations_save(
+        registration_services.registration_locations_save(
             registration=registration,
             by=registrant,
             locations=[{**LOCATIONS[0], "capacity_litres": capacity}],
         )
 
-    assert str(services.CAPACITY_POSITIVE) in caught.value.messages[0]
+    assert str(registration_services.CAPACITY_POSITIVE) in caught.value.messages[0]
     assert not registration.locations.exists()
 
 
@@ -199,15 +208,17 @@ def test_contacts_replace_the_list_and_need_a_way_to_reach_them(registrant):
     assert [c.phone for c in registration.contacts.all()] == ["403-555-0142", ""]
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_contacts_save(
+        registration_services.registration_contacts_save(
             registration=registration,
             by=registrant,
             contacts=[{"name": "No Way", "title": "", "phone": "", "email": ""}],
         )
-    assert caught.value.messages == [f"Contact 1: {services.CONTACT_NEEDS_PHONE_OR_EMAIL}"]
+    assert caught.value.messages == [f"Contact 1: {registration_services.CONTACT_NEEDS_PHONE_OR_EMAIL}"]
     with pytest.raises(ValidationError) as caught:
-        services.registration_contacts_save(registration=registration, by=registrant, contacts=[])
-    assert caught.value.messages == [str(services.NO_CONTACTS)]
+        registration_services.registration_contacts_save(
+            registration=registration, by=registrant, contacts=[]
+        )
+    assert caught.value.messages == [str(registration_services.NO_CONTACTS)]
     assert registration.contacts.count() == len(CONTACTS)
 
 
@@ -220,7 +231,7 @@ def test_the_bank_account_number_is_kept_encrypted_and_shown_by_its_last_four_di
     assert decrypt(registration.deposit_account_number_encrypted) == BANK["account_number"]
     assert BANK["account_number"].encode() not in bytes(registration.deposit_account_number_encrypted)
 
-    services.registration_banking_save(
+    registration_services.registration_banking_save(
         registration=registration,
         by=registrant,
         wants_direct_deposit=True,
@@ -230,7 +241,9 @@ def test_the_bank_account_number_is_kept_encrypted_and_shown_by_its_last_four_di
     registration.refresh_from_db()
     assert registration.deposit_account_number_last4 == "4321"
 
-    services.registration_banking_save(registration=registration, by=registrant, wants_direct_deposit=False)
+    registration_services.registration_banking_save(
+        registration=registration, by=registrant, wants_direct_deposit=False
+    )
     registration.refresh_from_db()
     assert (
         registration.wants_direct_deposit,
@@ -243,7 +256,7 @@ def test_bank_numbers_of_the_wrong_length_are_refused(registrant):
     registration = registration_draft(registrant=registrant, direct_deposit=None)
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_banking_save(
+        registration_services.registration_banking_save(
             registration=registration,
             by=registrant,
             wants_direct_deposit=True,
@@ -302,14 +315,14 @@ def test_an_incomplete_registration_is_not_sent(registrant):
     registration = registration_draft(registrant=registrant, contacts=None, direct_deposit=None)
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_submit(
+        registration_services.registration_submit(
             registration=registration, by=registrant, certified=False, certified_name=""
         )
 
     errors = caught.value.message_dict
-    assert errors["certified"] == [str(services.CERTIFICATION_REQUIRED)]
-    assert errors["certified_name"] == [str(services.CERTIFIED_NAME_REQUIRED)]
-    assert errors["__all__"] == [services.INCOMPLETE % {"parts": "Contacts, Banking"}]
+    assert errors["certified"] == [str(registration_services.CERTIFICATION_REQUIRED)]
+    assert errors["certified_name"] == [str(registration_services.CERTIFIED_NAME_REQUIRED)]
+    assert errors["__all__"] == [registration_services.INCOMPLETE % {"parts": "Contacts, Banking"}]
     registration.refresh_from_db()
     assert (registration.status, registration.reference_number) == ("draft", None)
     assert mail.outbox == []
@@ -319,14 +332,16 @@ def test_a_sent_registration_cannot_be_changed_or_deleted(registrant):
     registration = registration_pending(registrant=registrant)
 
     with pytest.raises(ValidationError) as caught:
-        services.registration_reasons_save(registration=registration, by=registrant, reasons=["refund"])
-    assert caught.value.messages == [str(services.NOT_EDITABLE)]
+        registration_services.registration_reasons_save(
+            registration=registration, by=registrant, reasons=["refund"]
+        )
+    assert caught.value.messages == [str(registration_services.NOT_EDITABLE)]
     with pytest.raises(ValidationError):
-        services.registration_submit(
+        registration_services.registration_submit(
             registration=registration, by=registrant, certified=True, certified_name="R"
         )
     with pytest.raises(ValidationError):
-        services.registration_discard(registration=registration, by=registrant)
+        registration_services.registration_discard(registration=registration, by=registrant)
     assert Registration.objects.filter(pk=registration.pk, status="pending").exists()
 
 
@@ -335,15 +350,17 @@ def test_only_the_registrant_changes_a_draft(registrant):
     other = UserFactory()
 
     with pytest.raises(ValidationError):
-        services.registration_reasons_save(registration=registration, by=other, reasons=["refund"])
+        registration_services.registration_reasons_save(
+            registration=registration, by=other, reasons=["refund"]
+        )
     with pytest.raises(ValidationError):
-        services.registration_discard(registration=registration, by=other)
+        registration_services.registration_discard(registration=registration, by=other)
 
 
 def test_a_draft_can_be_deleted(registrant):
     registration = registration_draft(registrant=registrant)
 
-    services.registration_discard(registration=registration, by=registrant)
+    registration_services.registration_discard(registration=registration, by=registrant)
 
     assert not Registration.objects.exists()
     assert AccessLogEntry.objects.filter(action="registration draft deleted").exists()
@@ -360,7 +377,7 @@ def test_more_information_loop_keeps_the_reference_number(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_request_information(
+        registration_review.registration_request_information(
             registration=registration, by=staff, message="Send the lease of the Innisfail tank site."
         )
     registration.refresh_from_db()
@@ -371,7 +388,7 @@ def test_more_information_loop_keeps_the_reference_number(
     assert reference in email.subject
     assert "Innisfail" not in email.body  # the message stays behind the sign-in
 
-    services.registration_locations_save(
+    registration_services.registration_locations_save(
         registration=registration, by=registrant, locations=[dict(LOCATIONS[0])]
     )
     registration = _sent(registration, django_capture_on_commit_callbacks)
@@ -396,7 +413,7 @@ def test_rejection_keeps_and_e_mails_the_reason(registrant, staff, django_captur
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_reject(
+        registration_review.registration_reject(
             registration=registration, by=staff, reason="The business is not in Alberta."
         )
 
@@ -416,8 +433,10 @@ def test_rejection_keeps_and_e_mails_the_reason(registrant, staff, django_captur
 def test_staff_decisions_need_a_reason_and_a_pending_registration(registrant, staff, action):
     registration = registration_pending(registrant=registrant)
     call = {
-        "reject": lambda **kw: services.registration_reject(reason=kw.pop("text"), **kw),
-        "request": lambda **kw: services.registration_request_information(message=kw.pop("text"), **kw),
+        "reject": lambda **kw: registration_review.registration_reject(reason=kw.pop("text"), **kw),
+        "request": lambda **kw: registration_review.registration_request_information(
+            message=kw.pop("text"), **kw
+        ),
     }[action]
 
     with pytest.raises(ValidationError):
@@ -425,15 +444,20 @@ def test_staff_decisions_need_a_reason_and_a_pending_registration(registrant, st
     draft = registration_draft(registrant=registrant)
     with pytest.raises(ValidationError) as caught:
         call(registration=draft, by=staff, text="Why")
-    assert caught.value.messages == [str(services.NOT_PENDING)]
+    assert caught.value.messages == [str(registration_review.NOT_PENDING)]
 
 
 def test_missing_parts_of_a_fresh_draft(registrant):
-    registration = services.registration_start(
+    registration = registration_services.registration_start(
         registrant=registrant, program=Program.objects.get(code="fuel_tax")
     )
 
-    assert services.registration_missing_parts(registration) == ["business", "reasons", "contacts", "banking"]
-    assert services.programs_opened_by(registration) == ["fuel_tax"]
+    assert registration_rules.registration_missing_parts(registration) == [
+        "business",
+        "reasons",
+        "contacts",
+        "banking",
+    ]
+    assert registration_rules.programs_opened_by(registration) == ["fuel_tax"]
     registration.reasons = ["sell_marked"]
-    assert services.programs_opened_by(registration) == ["fuel_tax", "tefs"]
+    assert registration_rules.programs_opened_by(registration) == ["fuel_tax", "tefs"]

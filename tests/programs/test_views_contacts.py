@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from accounts.models import AccessLogEntry, OutboxEmail
 from consent.privileges import Privilege
-from programs import services, validators
+from programs import validators
 from programs.models import AccountChange, Contact
+from programs.services import contacts as contact_services
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.programs.conftest import field_errors
@@ -39,7 +40,7 @@ def _contact(account, **kwargs):
         "is_primary": False,
     }
     values.update(kwargs)
-    services.contact_add(account=account, by=None, **values)
+    contact_services.contact_add(account=account, by=None, **values)
     return Contact.objects.get(account=account, name=values["name"])
 
 
@@ -184,7 +185,7 @@ def test_removing_the_primary_contact_makes_the_longest_standing_one_primary(
         ({"phone": "555-0123"}, "phone", validators.PHONE_FORMAT),
         ({"phone": "180-555-0123"}, "phone", validators.PHONE_NOT_NANP),
         ({"phone": "780-555-0123 ext. 1234567"}, "phone", validators.PHONE_EXTENSION),
-        ({"phone": "", "email": ""}, "phone", services.CONTACT_NEEDS_PHONE_OR_EMAIL),
+        ({"phone": "", "email": ""}, "phone", contact_services.CONTACT_NEEDS_PHONE_OR_EMAIL),
         ({"email": "carla@"}, "email", "Enter a valid email address."),
         ({"name": ""}, "name", "This field is required."),
     ],
@@ -205,7 +206,7 @@ def test_bad_contact_input_is_shown_next_to_its_field_and_nothing_is_saved(
 
 def test_the_service_checks_again_whatever_the_caller(account):
     with pytest.raises(ValidationError) as raised:
-        services.contact_add(account=account, name=" ", phone="12", email="x", by=None)
+        contact_services.contact_add(account=account, name=" ", phone="12", email="x", by=None)
     assert set(raised.value.message_dict) == {"name", "phone", "email"}
 
 

@@ -15,8 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.crypto import decrypt
 from accounts.models import AccessLogEntry, OutboxEmail
 from consent.privileges import Privilege
-from programs import forms, services, validators
+from programs import forms, validators
 from programs.models import AccountChange, DirectDeposit
+from programs.services import banking as banking_services
 from tests.accounts.factories import UserFactory, current_code
 from tests.consent.factories import delegate_grant
 from tests.programs.conftest import field_errors
@@ -163,7 +164,7 @@ def test_a_wrong_code_is_refused_next_to_its_field_and_nothing_is_saved(owner_cl
     response = owner_client.post(_url("direct_deposit_change", account), {**BANK, "otp_token": wrong})
 
     assert response.status_code == 400
-    assert field_errors(response, "otp_token") == [str(services.TWO_FACTOR_REFUSED)]
+    assert field_errors(response, "otp_token") == [str(banking_services.TWO_FACTOR_REFUSED)]
     assert 'value="001"' in response.text  # what was typed stays, except the account number and the code
     assert "9876543210" not in response.text
     assert wrong not in response.text
@@ -188,7 +189,7 @@ def test_a_code_already_used_is_refused(owner_client, owner, account):
     )
 
     assert again.status_code == 400
-    assert field_errors(again, "otp_token") == [str(services.TWO_FACTOR_REFUSED)]
+    assert field_errors(again, "otp_token") == [str(banking_services.TWO_FACTOR_REFUSED)]
     assert DirectDeposit.objects.get(account=account).account_number_last4 == "3210"
 
 
@@ -197,7 +198,7 @@ def test_after_a_wrong_code_the_next_one_waits_for_the_throttle(owner_client, ow
         owner_client.post(_url("direct_deposit_change", account), {**BANK, "otp_token": "000000"})
         response = _post(owner_client, account, owner)
 
-    assert field_errors(response, "otp_token") == [str(services.TWO_FACTOR_WAIT)]
+    assert field_errors(response, "otp_token") == [str(banking_services.TWO_FACTOR_WAIT)]
     assert not DirectDeposit.objects.exists()
 
 
@@ -247,7 +248,7 @@ def test_bad_bank_numbers_are_shown_next_to_their_field_and_the_code_is_not_used
 def test_the_service_refuses_bank_numbers_before_it_looks_at_the_code(account, owner):
     device = _device(owner)
     with pytest.raises(ValidationError) as raised:
-        services.direct_deposit_set(
+        banking_services.direct_deposit_set(
             account=account,
             institution_number="1",
             transit_number="2",
@@ -269,13 +270,13 @@ def test_the_service_refuses_bank_numbers_before_it_looks_at_the_code(account, o
 def test_someone_without_an_authenticator_cannot_change_direct_deposit(account):
     person = UserFactory(two_factor=False)
     with pytest.raises(ValidationError) as raised:
-        services.direct_deposit_set(
+        banking_services.direct_deposit_set(
             by=person,
             account=account,
             otp_token="123456",
             **{k: v for k, v in BANK.items() if k != "account_number_again"},
         )
-    assert raised.value.message_dict == {"otp_token": [str(services.TWO_FACTOR_NO_DEVICE)]}
+    assert raised.value.message_dict == {"otp_token": [str(banking_services.TWO_FACTOR_NO_DEVICE)]}
 
 
 def test_owner_removes_direct_deposit_with_a_fresh_code(
@@ -310,7 +311,7 @@ def test_owner_removes_direct_deposit_with_a_fresh_code(
 
 def test_removing_when_there_is_none_says_so(owner_client, account):
     response = owner_client.post(_url("direct_deposit_remove", account), {"otp_token": "123456"}, follow=True)
-    assert str(services.NO_DIRECT_DEPOSIT) in response.text
+    assert str(banking_services.NO_DIRECT_DEPOSIT) in response.text
 
 
 def test_a_delegate_with_the_privilege_changes_it_and_every_owner_is_told(

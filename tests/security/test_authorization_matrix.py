@@ -21,7 +21,7 @@ from django.utils import timezone
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
 from programs.models import Contact, Program
-from programs.services import account_open, taxpayer_create
+from programs.services.accounts import account_open, taxpayer_create
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 
@@ -226,7 +226,8 @@ def _things_named_by_urls(world) -> dict:
     from assessments.services import assessment_make, ledger_post
     from filings.claims import ClaimLineInput, claim_submit, submission_token_new
     from filings.services import return_submit
-    from programs.services import document_issue, message_send
+    from programs.services.documents import document_issue
+    from programs.services.messages import message_send
 
     account, owner = world["account"], world["owner"]
     rep = UserFactory()

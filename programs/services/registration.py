@@ -1,101 +1,52 @@
-"""Online program registration (issue 4, part 6; seed 004, "How to register"): services and selectors.
+"""Online program registration, the registrant's side (issue 4, part 6; seed 004, "How to register").
 
 A signed-in person chooses Online Registration and a program, fills in the parts of the form (business
 identity, registration reasons, bulk fuel locations, contacts, banking), each saved to a draft in the
 database as soon as it is valid (so the draft survives sign-out), then sends it: the registration is
-*pending* and gets a reference number, shown and e-mailed. TRA staff review it in Django admin: approve,
-reject with a reason, or ask for more information (the registrant then changes it and sends it again).
-
-Approval is split along the layers (ARCHITECTURE.md): `registration_accounts_open` here opens what programs
-keep (taxpayer and BIN, program accounts, addresses, contacts, direct deposit, BFLO numbers);
-`consent.services.registration_approve` calls it and adds what only the access layer may: the registrant
-becomes an owner of the new accounts; then the approval letter goes into the accounts' documents.
+*pending* and gets a reference number, shown and e-mailed. TRA staff review it in Django admin
+(programs.services.registration_review): approve, reject with a reason, or ask for more information (the
+registrant then changes it and sends it again). What registration is (programs, parts, reasons) is in
+programs.registration_rules.
 
 Every function checks its own rules (views are thin), runs in one transaction, writes the access log and
 queues its e-mails through the outbox. Nothing is saved half: a part with an error changes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import encrypt
-from accounts.models import AccessLogEntry
+from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from programs import validators
 from programs.models import (
     BIN_VALIDATOR,
-    AccountChange,
-    BulkFuelLocation,
-    Contact,
-    DirectDeposit,
     Program,
-    ProgramAccount,
     Registration,
     RegistrationContact,
     RegistrationEvent,
     RegistrationLocation,
-    Taxpayer,
 )
-from programs.services import account_open, taxpayer_create
-
-# --- Which programs register online, and what the others do -------------------------------------------------
-
-# Seed 004: "Select 'Fuel Tax' from the Program Name menu". The other programs' seed pages send people to a
-# paper form; selling marked fuel (TEFS) is one of the Fuel Tax registration's reasons (seed 002, "How to
-# apply to sell marked fuel": the Fuel Tax Registration AT4905).
-ONLINE_PROGRAMS = ("fuel_tax",)
-OFFLINE_HOW = {
-    "tefs": _(
-        "Part of the Fuel Tax registration: choose Fuel Tax, then the reason “Sell fuel exempt from tax, "
-        "including marked fuel”. Approval opens the Tax Exempt Fuel Sales account too."
-    ),
-    "carbon_levy": _(
-        "On paper: Carbon Levy Claimant Registration – Fuel Vendor (AT5135), or – Indian or Indian Band (AT5133)."
-    ),
-    "aite": _(
-        "On paper: AITE Retailer Registration (AT4804) with a copy of the Band Council Resolution and the "
-        "Application for Direct Deposit (AT4812)."
-    ),
-}
-OFFLINE_DEFAULT = _("On paper: contact TRA for the registration form of this program.")
-
-# A reason that needs another program account besides the one registered for (seed 002: sellers of marked
-# fuel report their sales and movements in Tax Exempt Fuel Sales).
-REASON_PROGRAMS = {Registration.Reason.SELL_MARKED: "tefs"}
-# Reasons whose approval letter gives Bulk Fuel Location (BFLO) numbers (seed 002, "How to apply to sell
-# marked fuel" and "How to apply to dye fuel", step 3): at least one bulk location is needed.
-LOCATION_REASONS = {Registration.Reason.SELL_MARKED, Registration.Reason.MARK_FUEL}
-
-MAX_LOCATIONS = 50
-MAX_CONTACTS = 10
-
-
-@dataclass(frozen=True)
-class Step:
-    slug: str
-    label: str
-
-
-STEPS = [
-    Step("business", _("Business identity")),
-    Step("reasons", _("Registration reasons")),
-    Step("locations", _("Bulk fuel locations")),
-    Step("contacts", _("Contacts")),
-    Step("banking", _("Banking")),
-    Step("review", _("Review and send")),
-]
-STEP_SLUGS = [step.slug for step in STEPS]
+from programs.registration_rules import (
+    MAX_CONTACTS,
+    MAX_LOCATIONS,
+    OFFLINE_DEFAULT,
+    OFFLINE_HOW,
+    ONLINE_PROGRAMS,
+    needs_locations,
+    registration_missing_parts,
+    step_label,
+)
 
 # --- Messages (tests assert on them) ---------------------------------------------------------------------------
 
@@ -122,11 +73,6 @@ BANKING_UNANSWERED = _("Choose whether refunds go by direct deposit or by cheque
 CERTIFICATION_REQUIRED = _("Tick the declaration to certify the registration.")
 CERTIFIED_NAME_REQUIRED = _("Enter your full name to sign the declaration.")
 INCOMPLETE = _("Some parts are not complete yet: %(parts)s. Complete them, then send the registration.")
-NOT_PENDING = _(
-    "Only a registration pending review can be approved, rejected or sent back for more information."
-)
-REJECTION_REASON_REQUIRED = _("Give the reason for the rejection; it is e-mailed to the registrant.")
-INFORMATION_REQUEST_REQUIRED = _("Say what information TRA needs; the registrant reads it in TRACS.")
 
 PART_MISSING = {
     "business": _("Enter the business's legal name, type, start date and mailing address."),
@@ -137,105 +83,23 @@ PART_MISSING = {
 }
 
 
-# --- Selectors --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgramChoice:
-    program: Program
-    online: bool
-    how: str
-
-
-def registration_programs() -> list[ProgramChoice]:
-    """The Program Name menu: every program, those that register online first, with how the others do."""
-    choices = [
-        ProgramChoice(
-            program=program,
-            online=program.code in ONLINE_PROGRAMS,
-            how=""
-            if program.code in ONLINE_PROGRAMS
-            else str(OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)),
-        )
-        for program in Program.objects.order_by("number")
-    ]
-    return sorted(choices, key=lambda choice: not choice.online)
-
-
-def registrations_for_user(*, user) -> QuerySet[Registration]:
-    """The person's registrations, newest first, with what the list shows joined (a fixed number of queries)."""
-    return (
-        Registration.objects.filter(registrant=user)
-        .select_related("program", "taxpayer")
-        .prefetch_related(Prefetch("accounts", queryset=ProgramAccount.objects.select_related("program")))
-        .order_by("-created_at", "-id")
-    )
-
-
-def registration_for_user(*, user, pk: int) -> Registration | None:
-    """One of the person's own registrations, or None (someone else's is as unknown as a made-up one)."""
-    return (
-        Registration.objects.filter(registrant=user, pk=pk)
-        .select_related("program", "taxpayer")
-        .prefetch_related(
-            "locations__bflo",
-            "contacts",
-            Prefetch("events", queryset=RegistrationEvent.objects.order_by("occurred_at", "id")),
-            Prefetch("accounts", queryset=ProgramAccount.objects.select_related("program", "taxpayer")),
-        )
-        .first()
-    )
-
-
-def programs_opened_by(registration: Registration) -> list[str]:
-    """Codes of the programs whose accounts approval opens: the one registered for, and those its reasons
-    need (selling marked fuel: Tax Exempt Fuel Sales)."""
-    codes = [registration.program.code]
-    for reason in registration.reasons:
-        code = REASON_PROGRAMS.get(reason)
-        if code and code not in codes:
-            codes.append(code)
-    return codes
-
-
-def needs_locations(registration: Registration) -> bool:
-    return bool(LOCATION_REASONS & set(registration.reasons))
-
-
-def registration_missing_parts(registration: Registration) -> list[str]:
-    """The parts (step slugs, in order) not complete enough to send the registration."""
-    missing = []
-    business = [registration.legal_name, registration.business_type, registration.line1, registration.city]
-    if not all(business) or registration.start_date is None or not registration.postal_code:
-        missing.append("business")
-    if not registration.reasons:
-        missing.append("reasons")
-    if needs_locations(registration) and not registration.locations.exists():
-        missing.append("locations")
-    if not registration.contacts.exists():
-        missing.append("contacts")
-    if registration.wants_direct_deposit is None or (
-        registration.wants_direct_deposit and not registration.deposit_account_number_last4
-    ):
-        missing.append("banking")
-    return missing
-
-
-def step_label(slug: str) -> str:
-    return str(next(step.label for step in STEPS if step.slug == slug))
-
-
-def existing_taxpayer(registration: Registration) -> Taxpayer | None:
-    """The taxpayer whose BIN the registrant gave, if TRACS knows it (staff check it is theirs)."""
-    return Taxpayer.objects.filter(bin=registration.bin).first() if registration.bin else None
+# Errors by field, as a ValidationError takes them.
+Errors = dict[str, list[ValidationError]]
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-def _log(
-    *, registration: Registration, actor, action: str, capacity: str, detail: str = "", request=None
+def registration_log(
+    *,
+    registration: Registration,
+    actor: User | None,
+    action: str,
+    capacity: str,
+    detail: str = "",
+    request: HttpRequest | None = None,
 ) -> None:
+    """The access-log row of a step (shared with programs.services.registration_review)."""
     access_log_record(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
@@ -247,15 +111,17 @@ def _log(
     )
 
 
-def _event(
-    *, registration: Registration, kind: str, actor, from_tra: bool = False, message: str = ""
+def registration_event_add(
+    *, registration: Registration, kind: str, actor: User | None, from_tra: bool = False, message: str = ""
 ) -> RegistrationEvent:
+    """What the registrant sees in the registration's history (shared with registration_review)."""
     return RegistrationEvent.objects.create(
         registration=registration, kind=kind, actor=actor, from_tra=from_tra, message=message
     )
 
 
-def _lock(registration: Registration) -> Registration:
+def registration_lock(registration: Registration) -> Registration:
+    """The registration, locked for the step that changes it (shared with registration_review)."""
     return (
         Registration.objects.select_for_update(of=("self",))
         .select_related("program", "registrant")
@@ -263,9 +129,9 @@ def _lock(registration: Registration) -> Registration:
     )
 
 
-def _lock_editable(*, registration: Registration, by) -> Registration:
+def _lock_editable(*, registration: Registration, by: User) -> Registration:
     """The registrant's own registration, locked, while they may still change it."""
-    locked = _lock(registration)
+    locked = registration_lock(registration)
     if locked.registrant_id != by.pk:
         raise ValidationError(NOT_EDITABLE)  # views never get here: another's registration is a 404
     if not locked.is_editable:
@@ -273,13 +139,13 @@ def _lock_editable(*, registration: Registration, by) -> Registration:
     return locked
 
 
-def _required(values: dict, names, errors: dict) -> None:
+def _required(values: Mapping[str, Any], names: Iterable[str], errors: Errors) -> None:
     for name in names:
         if not values[name]:
             errors.setdefault(name, []).append(ValidationError(REQUIRED, code="required"))
 
 
-def _address_errors(values: dict, errors: dict, *, postal_code_required: bool = True) -> None:
+def _address_errors(values: dict[str, Any], errors: Errors, *, postal_code_required: bool = True) -> None:
     """Normalize province and postal code in `values`, adding errors per field."""
     try:
         values["province"] = validators.province_normalize(values["province"])
@@ -301,9 +167,9 @@ def _address_errors(values: dict, errors: dict, *, postal_code_required: bool = 
                 errors.setdefault("postal_code", []).extend(error.error_list)
 
 
-def _draft_saved(*, registration: Registration, by, step: str, request) -> None:
+def _draft_saved(*, registration: Registration, by: User, step: str, request: HttpRequest | None) -> None:
     registration.save()
-    _log(
+    registration_log(
         registration=registration,
         actor=by,
         action="registration part saved",
@@ -317,7 +183,9 @@ def _draft_saved(*, registration: Registration, by, step: str, request) -> None:
 
 
 @transaction.atomic
-def registration_start(*, registrant, program: Program, request: HttpRequest | None = None) -> Registration:
+def registration_start(
+    *, registrant: User, program: Program, request: HttpRequest | None = None
+) -> Registration:
     """A new draft registration for `program`, kept until it is sent or deleted."""
     if program.code not in ONLINE_PROGRAMS:
         how = OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)
@@ -325,8 +193,8 @@ def registration_start(*, registrant, program: Program, request: HttpRequest | N
             {"program": [ValidationError(PROGRAM_NOT_ONLINE % {"program": program.name, "how": how})]}
         )
     registration = Registration.objects.create(registrant=registrant, program=program)
-    _event(registration=registration, kind=RegistrationEvent.Kind.STARTED, actor=registrant)
-    _log(
+    registration_event_add(registration=registration, kind=RegistrationEvent.Kind.STARTED, actor=registrant)
+    registration_log(
         registration=registration,
         actor=registrant,
         action="registration started",
@@ -340,7 +208,7 @@ def registration_start(*, registrant, program: Program, request: HttpRequest | N
 def registration_business_save(
     *,
     registration: Registration,
-    by,
+    by: User,
     legal_name: str,
     operating_name: str = "",
     bin: str = "",  # noqa: A002 - the domain's word
@@ -365,7 +233,7 @@ def registration_business_save(
         "province": province,
         "postal_code": postal_code,
     }
-    errors: dict[str, list] = {}
+    errors: Errors = {}
     _required(values, ("legal_name", "line1", "city"), errors)
     if business_type not in Registration.BusinessType.values:
         errors["business_type"] = [ValidationError(BUSINESS_TYPE_REQUIRED, code="required")]
@@ -389,7 +257,7 @@ def registration_business_save(
 
 @transaction.atomic
 def registration_reasons_save(
-    *, registration: Registration, by, reasons: list[str], request: HttpRequest | None = None
+    *, registration: Registration, by: User, reasons: list[str], request: HttpRequest | None = None
 ) -> Registration:
     """Part 2: why the business must register (seed 004, "When to register")."""
     if not reasons:
@@ -402,7 +270,7 @@ def registration_reasons_save(
     return registration
 
 
-def _location_values(item: dict) -> dict:
+def _location_values(item: Mapping[str, Any]) -> dict[str, Any]:
     values = {
         "name": (item.get("name") or "").strip(),
         "line1": (item.get("line1") or "").strip(),
@@ -411,7 +279,7 @@ def _location_values(item: dict) -> dict:
         "postal_code": item.get("postal_code") or "",
         "capacity_litres": item.get("capacity_litres"),
     }
-    errors: dict[str, list] = {}
+    errors: Errors = {}
     _required(values, ("name", "line1", "city"), errors)
     _address_errors(values, errors, postal_code_required=False)
     try:
@@ -433,7 +301,11 @@ def _location_values(item: dict) -> dict:
 
 @transaction.atomic
 def registration_locations_save(
-    *, registration: Registration, by, locations: list[dict], request: HttpRequest | None = None
+    *,
+    registration: Registration,
+    by: User,
+    locations: list[Mapping[str, Any]],
+    request: HttpRequest | None = None,
 ) -> Registration:
     """Part 3: the bulk fuel storage locations (each gets a BFLO number on approval). Replaces the list."""
     if len(locations) > MAX_LOCATIONS:
@@ -459,7 +331,7 @@ def registration_locations_save(
     return registration
 
 
-def _contact_values(item: dict) -> dict:
+def _contact_values(item: Mapping[str, Any]) -> dict[str, Any]:
     values = {
         "name": (item.get("name") or "").strip(),
         "title": (item.get("title") or "").strip(),
@@ -467,7 +339,7 @@ def _contact_values(item: dict) -> dict:
         "phone_extension": "",
         "email": (item.get("email") or "").strip().lower(),
     }
-    errors: dict[str, list] = {}
+    errors: Errors = {}
     _required(values, ("name",), errors)
     phone = (item.get("phone") or "").strip()
     if phone:
@@ -489,7 +361,11 @@ def _contact_values(item: dict) -> dict:
 
 @transaction.atomic
 def registration_contacts_save(
-    *, registration: Registration, by, contacts: list[dict], request: HttpRequest | None = None
+    *,
+    registration: Registration,
+    by: User,
+    contacts: list[Mapping[str, Any]],
+    request: HttpRequest | None = None,
 ) -> Registration:
     """Part 4: the people TRA contacts about the accounts (the first is the primary contact)."""
     if not contacts:
@@ -519,7 +395,7 @@ def registration_contacts_save(
 def registration_banking_save(
     *,
     registration: Registration,
-    by,
+    by: User,
     wants_direct_deposit: bool | None,
     institution_number: str = "",
     transit_number: str = "",
@@ -546,7 +422,7 @@ def registration_banking_save(
         registration.wants_direct_deposit = True
     else:
         values: dict[str, str] = {"holder_name": holder_name.strip()}
-        errors: dict[str, list] = {}
+        errors: Errors = {}
         for field, typed, normalize in (
             ("institution_number", institution_number, validators.institution_number_normalize),
             ("transit_number", transit_number, validators.transit_number_normalize),
@@ -574,14 +450,14 @@ def registration_banking_save(
 def registration_submit(
     *,
     registration: Registration,
-    by,
+    by: User,
     certified: bool,
     certified_name: str,
     request: HttpRequest | None = None,
 ) -> Registration:
     """Send the registration to TRA: it becomes *pending* with a reference number (kept if TRA sends it
     back and it is sent again), and the registrant gets it by e-mail."""
-    errors: dict[str, list] = {}
+    errors: Errors = {}
     if not certified:
         errors["certified"] = [ValidationError(CERTIFICATION_REQUIRED, code="required")]
     if not certified_name.strip():
@@ -605,12 +481,12 @@ def registration_submit(
     registration.certified_name = certified_name.strip()
     registration.full_clean(exclude=["registrant", "program", "taxpayer", "reviewed_by"])
     registration.save()
-    _event(
+    registration_event_add(
         registration=registration,
         kind=RegistrationEvent.Kind.RESUBMITTED if again else RegistrationEvent.Kind.SUBMITTED,
         actor=by,
     )
-    _log(
+    registration_log(
         registration=registration,
         actor=by,
         action="registration sent to TRA again" if again else "registration sent to TRA",
@@ -656,12 +532,12 @@ def _reference_allocate(*, day: date) -> str:
 
 
 @transaction.atomic
-def registration_discard(*, registration: Registration, by, request: HttpRequest | None = None) -> None:
+def registration_discard(*, registration: Registration, by: User, request: HttpRequest | None = None) -> None:
     """Delete a draft never sent to TRA (a sent registration stays on record)."""
-    locked = _lock(registration)
+    locked = registration_lock(registration)
     if locked.registrant_id != by.pk or locked.status != Registration.Status.DRAFT:
         raise ValidationError(NOT_A_DRAFT)
-    _log(
+    registration_log(
         registration=locked,
         actor=by,
         action="registration draft deleted",
@@ -669,257 +545,3 @@ def registration_discard(*, registration: Registration, by, request: HttpRequest
         request=request,
     )
     locked.delete()
-
-
-# --- TRA's side (Django admin) -------------------------------------------------------------------------------------
-
-
-def _lock_pending(registration: Registration) -> Registration:
-    locked = _lock(registration)
-    if locked.status != Registration.Status.PENDING:
-        raise ValidationError(NOT_PENDING)
-    return locked
-
-
-def _decided(*, registration: Registration, by, status: str) -> None:
-    registration.status = status
-    registration.reviewed_by = by
-    registration.reviewed_at = timezone.now()
-
-
-@transaction.atomic
-def registration_request_information(
-    *, registration: Registration, by, message: str, request: HttpRequest | None = None
-) -> Registration:
-    """Staff send a pending registration back: the registrant reads TRA's message in TRACS, changes the
-    registration and sends it again (same reference number). The e-mail says only that TRA is waiting."""
-    message = message.strip()
-    if not message:
-        raise ValidationError({"message": [ValidationError(INFORMATION_REQUEST_REQUIRED, code="required")]})
-    registration = _lock_pending(registration)
-    _decided(registration=registration, by=by, status=Registration.Status.MORE_INFORMATION_REQUESTED)
-    registration.information_request = message
-    registration.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "information_request", "updated_at"]
-    )
-    _event(
-        registration=registration,
-        kind=RegistrationEvent.Kind.INFORMATION_REQUESTED,
-        actor=by,
-        from_tra=True,
-        message=message,
-    )
-    _log(
-        registration=registration,
-        actor=by,
-        action="registration: more information requested",
-        capacity="staff",
-        request=request,
-    )
-    email_queue(
-        to=[registration.registrant.email],
-        subject=str(
-            _("TRACS: TRA needs more information about registration %(reference)s")
-            % {"reference": registration.reference_number}
-        ),
-        body=str(
-            _(
-                "Tax and Revenue Administration needs more information before it can decide on your %(program)s "
-                "registration %(reference)s.\n\n"
-                "Sign in to TRACS and choose Online Registration to read TRA's message, update the registration and "
-                "send it again. For your security this e-mail does not repeat the message."
-            )
-            % {"program": registration.program.name, "reference": registration.reference_number}
-        ),
-        purpose="registration-information-requested",
-    )
-    return registration
-
-
-@transaction.atomic
-def registration_reject(
-    *, registration: Registration, by, reason: str, request: HttpRequest | None = None
-) -> Registration:
-    """Staff refuse a pending registration; the reason is kept, shown in TRACS and e-mailed."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": [ValidationError(REJECTION_REASON_REQUIRED, code="required")]})
-    registration = _lock_pending(registration)
-    _decided(registration=registration, by=by, status=Registration.Status.REJECTED)
-    registration.decision_reason = reason
-    registration.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason", "updated_at"])
-    _event(
-        registration=registration,
-        kind=RegistrationEvent.Kind.REJECTED,
-        actor=by,
-        from_tra=True,
-        message=reason,
-    )
-    _log(
-        registration=registration,
-        actor=by,
-        action="registration rejected",
-        capacity="staff",
-        detail=f"{registration.reference_number}: {reason}"[:500],
-        request=request,
-    )
-    email_queue(
-        to=[registration.registrant.email],
-        subject=str(
-            _("TRACS: registration %(reference)s was not approved")
-            % {"reference": registration.reference_number}
-        ),
-        body=str(
-            _(
-                "Tax and Revenue Administration did not approve your %(program)s registration %(reference)s.\n\n"
-                "Reason: %(reason)s\n\n"
-                "If you have questions, contact TRA at 780-427-3044 (toll-free in Alberta: dial 310-0000 first) or "
-                "TRA.Revenue@gov.ab.ca, quoting the reference number."
-            )
-            % {
-                "program": registration.program.name,
-                "reference": registration.reference_number,
-                "reason": reason,
-            }
-        ),
-        purpose="registration-rejected",
-    )
-    return registration
-
-
-def _bflo_allocate() -> str:
-    """The next BFLO number (`B` and 7 digits) from a PostgreSQL sequence."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('programs_bflo_seq')")
-        value = cursor.fetchone()[0]
-    return f"B{value:07d}"
-
-
-def registration_accounts_open(
-    *, registration: Registration, by, request: HttpRequest | None = None
-) -> list[ProgramAccount]:
-    """What approval opens in programs, for a pending registration the caller has locked, inside the
-    caller's transaction (consent.services.registration_approve): the taxpayer (with a new BIN when the
-    registrant gave none), one account per program (`programs_opened_by`) with the mailing address, the
-    contacts and the direct deposit, and a BFLO number for each bulk fuel location (on the Tax Exempt Fuel
-    Sales account when there is one: its monthly reports name the BFLOs). The registration becomes approved."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("registration_accounts_open runs inside the approval's transaction")
-    if registration.status != Registration.Status.PENDING:
-        raise ValidationError(NOT_PENDING)
-    taxpayer = existing_taxpayer(registration)
-    if taxpayer is None:
-        kind = (
-            Taxpayer.Kind.INDIVIDUAL
-            if registration.business_type == Registration.BusinessType.SOLE_PROPRIETORSHIP
-            else Taxpayer.Kind.BUSINESS
-        )
-        taxpayer = taxpayer_create(
-            legal_name=registration.legal_name, bin=registration.bin or None, kind=kind, by=by
-        )
-    accounts = []
-    for code in programs_opened_by(registration):
-        account = account_open(
-            taxpayer=taxpayer,
-            program=Program.objects.get(code=code),
-            effective_date=registration.start_date,
-            by=by,
-            trade_name=registration.operating_name,
-            mailing_address=registration.mailing_address,
-        )
-        for contact in registration.contacts.order_by("position"):
-            row = Contact(
-                account=account,
-                name=contact.name,
-                title=contact.title,
-                phone=contact.phone,
-                phone_extension=contact.phone_extension,
-                email=contact.email,
-                is_primary=contact.position == 1,
-            )
-            row.full_clean()
-            row.save()
-        if registration.wants_direct_deposit:
-            deposit = DirectDeposit(
-                account=account,
-                institution_number=registration.deposit_institution_number,
-                transit_number=registration.deposit_transit_number,
-                account_number_encrypted=bytes(registration.deposit_account_number_encrypted),
-                account_number_last4=registration.deposit_account_number_last4,
-                holder_name=registration.deposit_holder_name,
-                updated_by=registration.registrant,
-            )
-            deposit.full_clean()
-            deposit.save()
-            AccountChange.objects.create(
-                account=account,
-                actor=registration.registrant,
-                actor_email=registration.registrant.email,
-                capacity="registrant",
-                subject=AccountChange.Subject.DIRECT_DEPOSIT,
-                action=AccountChange.Action.ADDED,
-                after={
-                    "institution_number": deposit.institution_number,
-                    "transit_number": deposit.transit_number,
-                    "account_number": deposit.masked,
-                    "holder_name": deposit.holder_name,
-                },
-            )
-        accounts.append(account)
-    bflo_account = next((a for a in accounts if a.program.code == "tefs"), accounts[0])
-    for location in registration.locations.order_by("position"):
-        bflo = BulkFuelLocation(
-            account=bflo_account, number=_bflo_allocate(), name=location.name, address=location.address
-        )
-        bflo.full_clean()
-        bflo.save()
-        location.bflo = bflo
-        location.save(update_fields=["bflo"])
-    _decided(registration=registration, by=by, status=Registration.Status.APPROVED)
-    registration.taxpayer = taxpayer
-    registration.save(update_fields=["status", "reviewed_by", "reviewed_at", "taxpayer", "updated_at"])
-    registration.accounts.set(accounts)
-    _event(
-        registration=registration,
-        kind=RegistrationEvent.Kind.APPROVED,
-        actor=by,
-        from_tra=True,
-        message=", ".join(account.number for account in accounts),
-    )
-    _log(
-        registration=registration,
-        actor=by,
-        action="registration approved",
-        capacity="staff",
-        detail=f"{registration.reference_number}: BIN {taxpayer.bin}; accounts {', '.join(a.number for a in accounts)}",
-        request=request,
-    )
-    return accounts
-
-
-def registration_letter_html(*, registration: Registration) -> str:
-    """The approval letter (seed 002, step 3: "a letter advising of your BIN and BFLO numbers"), as HTML."""
-    return render_to_string(
-        "programs/registration_approval_letter.html",
-        {
-            "registration": registration,
-            "taxpayer": registration.taxpayer,
-            "accounts": list(registration.accounts.select_related("program").order_by("number")),
-            "locations": list(registration.locations.select_related("bflo").order_by("position")),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-def registration_letter_pdf(*, registration: Registration) -> bytes:
-    from weasyprint import HTML  # slow to import; only the letter job needs it
-
-    return HTML(string=registration_letter_html(registration=registration)).write_pdf()
-
-
-@transaction.atomic
-def registration_letter_record(*, registration: Registration) -> None:
-    """The letter is in the accounts' documents (called by the job that placed it, in its transaction)."""
-    registration.letter_issued_at = timezone.now()
-    registration.save(update_fields=["letter_issued_at", "updated_at"])
-    _event(registration=registration, kind=RegistrationEvent.Kind.LETTER_ISSUED, actor=None, from_tra=True)

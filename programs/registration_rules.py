@@ -1,0 +1,104 @@
+"""What online program registration is (issue 4, part 6; seed 004, "How to register"): which programs register
+online and how the others do, the parts of the form in order, which reasons open another program's account or
+need bulk fuel locations, and when a registration is complete enough to send.
+
+The writes are in programs.services.registration (the registrant's side) and
+programs.services.registration_review (TRA's side); the reads in programs.selectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+from programs.models import Registration
+
+# --- Which programs register online, and what the others do -------------------------------------------------
+
+# Seed 004: "Select 'Fuel Tax' from the Program Name menu". The other programs' seed pages send people to a
+# paper form; selling marked fuel (TEFS) is one of the Fuel Tax registration's reasons (seed 002, "How to
+# apply to sell marked fuel": the Fuel Tax Registration AT4905).
+ONLINE_PROGRAMS = ("fuel_tax",)
+OFFLINE_HOW = {
+    "tefs": _(
+        "Part of the Fuel Tax registration: choose Fuel Tax, then the reason “Sell fuel exempt from tax, "
+        "including marked fuel”. Approval opens the Tax Exempt Fuel Sales account too."
+    ),
+    "carbon_levy": _(
+        "On paper: Carbon Levy Claimant Registration – Fuel Vendor (AT5135), or – Indian or Indian Band (AT5133)."
+    ),
+    "aite": _(
+        "On paper: AITE Retailer Registration (AT4804) with a copy of the Band Council Resolution and the "
+        "Application for Direct Deposit (AT4812)."
+    ),
+}
+OFFLINE_DEFAULT = _("On paper: contact TRA for the registration form of this program.")
+
+# A reason that needs another program account besides the one registered for (seed 002: sellers of marked
+# fuel report their sales and movements in Tax Exempt Fuel Sales).
+REASON_PROGRAMS: dict[str, str] = {Registration.Reason.SELL_MARKED: "tefs"}
+# Reasons whose approval letter gives Bulk Fuel Location (BFLO) numbers (seed 002, "How to apply to sell
+# marked fuel" and "How to apply to dye fuel", step 3): at least one bulk location is needed.
+LOCATION_REASONS: set[str] = {Registration.Reason.SELL_MARKED, Registration.Reason.MARK_FUEL}
+
+MAX_LOCATIONS = 50
+MAX_CONTACTS = 10
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    label: StrOrPromise
+
+
+STEPS = [
+    Step("business", _("Business identity")),
+    Step("reasons", _("Registration reasons")),
+    Step("locations", _("Bulk fuel locations")),
+    Step("contacts", _("Contacts")),
+    Step("banking", _("Banking")),
+    Step("review", _("Review and send")),
+]
+STEP_SLUGS = [step.slug for step in STEPS]
+
+
+def programs_opened_by(registration: Registration) -> list[str]:
+    """Codes of the programs whose accounts approval opens: the one registered for, and those its reasons
+    need (selling marked fuel: Tax Exempt Fuel Sales)."""
+    codes = [registration.program.code]
+    for reason in registration.reasons:
+        code = REASON_PROGRAMS.get(reason)
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def needs_locations(registration: Registration) -> bool:
+    return bool(LOCATION_REASONS & set(registration.reasons))
+
+
+def registration_missing_parts(registration: Registration) -> list[str]:
+    """The parts (step slugs, in order) not complete enough to send the registration."""
+    missing = []
+    business = [registration.legal_name, registration.business_type, registration.line1, registration.city]
+    if not all(business) or registration.start_date is None or not registration.postal_code:
+        missing.append("business")
+    if not registration.reasons:
+        missing.append("reasons")
+    if needs_locations(registration) and not registration.locations.exists():
+        missing.append("locations")
+    if not registration.contacts.exists():
+        missing.append("contacts")
+    if registration.wants_direct_deposit is None or (
+        registration.wants_direct_deposit and not registration.deposit_account_number_last4
+    ):
+        missing.append("banking")
+    return missing
+
+
+def step_label(slug: str) -> str:
+    return str(next(step.label for step in STEPS if step.slug == slug))
