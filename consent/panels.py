@@ -1,10 +1,11 @@
 """The panels of the Account Information page, the banners of home and its "overdue first" order: one list
 each, naming every app's contribution directly.
 
-Consent owns both pages, but what they summarise belongs to apps above it (obligations to filings, the balance to
-assessments). This is an interface module (ADR 0013): it may import the panel and banner functions of filings
-(`filings/panels.py`) and assessments (`assessments/panels.py`) directly, so each page is declared in one place,
-with the one privilege (or privileges, any of which shows it) each panel and banner needs.
+Consent owns both pages, but most of what they summarise belongs to other apps (obligations to filings, the balance
+to assessments, messages, documents and contact persons to programs). This is an interface module (ADR 0013): it
+imports the panel and banner functions of filings (`filings/panels.py`), assessments (`assessments/panels.py`) and
+programs (`programs/panels.py`) directly, so each page is declared in one place, with the one privilege (or
+privileges, any of which shows it) each panel and banner needs.
 
 Cost rules, so neither page's query count grows with what it lists:
 - a panel's `context(account, user)` does a fixed number of queries (a count and a LIMITed list, never a list
@@ -12,8 +13,7 @@ Cost rules, so neither page's query count grows with what it lists:
 - a banner source is called once per home page with the ids of the accounts on that page (only those where the
   person holds one of its privileges), and answers with one aggregate query for all of them.
 
-The panels consent contributes itself (below): unread messages (MESSAGES), documents (SUBMIT_DOCUMENTS),
-contact persons (VIEW_ACCOUNT), recent changes (owners only). Recent changes are the account's access-log
+The panel consent contributes itself (below) is recent changes (owners only): they are the account's access-log
 CHANGE rows, naming who changed what: the access log itself is an owners' page (Manage access), so the panel is
 shown to owners alone rather than to everyone who may view the account.
 """
@@ -24,8 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Window
-
 from accounts.models import AccessLogEntry
 from assessments import panels as assessments_panels
 from consent import selectors
@@ -34,7 +32,7 @@ from consent.models import Grant
 from consent.privileges import Privilege
 from consent.selectors import HomePriority
 from filings import panels as filings_panels
-from programs import selectors as program_selectors
+from programs import panels as programs_panels
 from programs.models import ProgramAccount
 
 PanelContext = Callable[[ProgramAccount, Any], dict]
@@ -121,37 +119,9 @@ def home_banners(*, user, rows: list[dict]) -> list[dict]:
     return shown
 
 
-# --- The panels consent shows itself (programs' details: consent may import programs) ---------------------
+# --- The panel consent shows itself ---------------------------------------------------------------------
 
-LATEST_MESSAGES = 3
-CONTACTS_SHOWN = 5
 RECENT_CHANGES = 10
-
-
-def messages_panel(account: ProgramAccount, user) -> dict:
-    """Unread threads for this person and the latest three subjects: two queries."""
-    unread = program_selectors.unread_counts_by_account(user=user, account_ids=[account.pk]).get(
-        account.pk, 0
-    )
-    latest = list(program_selectors.messages_for_account(account=account, user=user)[:LATEST_MESSAGES])
-    return {"unread": unread, "latest": latest}
-
-
-def documents_panel(account: ProgramAccount, user) -> dict:
-    """How many documents the account has (submitted, and placed by TRA): one query."""
-    return {"count": program_selectors.documents_for_account(account=account).count()}
-
-
-def contacts_panel(account: ProgramAccount, user) -> dict:
-    """The first contact persons (primary first) and how many there are: one query (the count is a window over
-    every contact, computed before the LIMIT)."""
-    shown = list(
-        program_selectors.contacts_for_account(account=account).annotate(total=Window(Count("id")))[
-            :CONTACTS_SHOWN
-        ]
-    )
-    count = shown[0].total if shown else 0
-    return {"contacts": shown, "count": count, "more": count - len(shown)}
 
 
 def recent_activity_panel(account: ProgramAccount, user) -> dict:
@@ -164,7 +134,8 @@ def recent_activity_panel(account: ProgramAccount, user) -> dict:
 
 # --- What each page shows ---------------------------------------------------------------------------------
 
-# Account Information: open returns first, where people look; then what the account owes; then consent's own.
+# Account Information: open returns first, where people look; then what the account owes; then programs' details
+# (messages, documents, contact persons); then consent's own.
 ACCOUNT_PANELS: tuple[AccountPanel, ...] = (
     AccountPanel(
         10,
@@ -178,9 +149,18 @@ ACCOUNT_PANELS: tuple[AccountPanel, ...] = (
         "assessments/includes/panel_balance.html",
         assessments_panels.balance_panel,
     ),
-    AccountPanel(40, Privilege.MESSAGES, "consent/includes/panel_messages.html", messages_panel),
-    AccountPanel(50, Privilege.SUBMIT_DOCUMENTS, "consent/includes/panel_documents.html", documents_panel),
-    AccountPanel(60, Privilege.VIEW_ACCOUNT, "consent/includes/panel_contacts.html", contacts_panel),
+    AccountPanel(
+        40, Privilege.MESSAGES, "programs/includes/panel_messages.html", programs_panels.messages_panel
+    ),
+    AccountPanel(
+        50,
+        Privilege.SUBMIT_DOCUMENTS,
+        "programs/includes/panel_documents.html",
+        programs_panels.documents_panel,
+    ),
+    AccountPanel(
+        60, Privilege.VIEW_ACCOUNT, "programs/includes/panel_contacts.html", programs_panels.contacts_panel
+    ),
     AccountPanel(90, Privilege.MANAGE_ACCESS, "consent/includes/panel_activity.html", recent_activity_panel),
 )
 

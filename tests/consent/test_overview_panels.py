@@ -60,7 +60,7 @@ def test_the_page_lists_filings_and_consent_panels():
     templates = [panel.template for panel in sorted(panels.ACCOUNT_PANELS, key=lambda panel: panel.order)]
     assert "filings/includes/panel_obligations.html" in templates  # filings.panels.obligations_panel
     assert templates.index("filings/includes/panel_obligations.html") < templates.index(
-        "consent/includes/panel_messages.html"
+        "programs/includes/panel_messages.html"
     )
 
 

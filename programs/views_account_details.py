@@ -1,11 +1,10 @@
 """Account pages for the details programs keep about an account: View/Update Contact Information (mailing
 address of record, business location, contact persons) and Manage Direct Deposit.
 
-The data, its rules and its history live in programs (models, services, selectors, forms); programs may not
-import the access policy, which sits above it. So the thin account-scoped views that put the two together
-live here, next to the one access chokepoint (docs/adr/0004-account-pages-live-above-the-access-policy.md).
-The view says in which capacity the person acts and whom to tell (the account's owners); programs' services
-do the rest in one transaction."""
+The data, its rules and its history live in programs (models, services, selectors, forms), and so do these
+thin account-scoped views: a view is an interface module and may use the access decorator of consent/access.py
+(docs/adr/0013-layers-domain-and-interface.md). The view says in which capacity the person acts and whom to
+tell (the account's owners, a consent selector); programs' services do the rest in one transaction."""
 
 from __future__ import annotations
 

@@ -3,8 +3,9 @@
 Not account-scoped: any signed-in person who passed two-factor verification may register a business (there
 is no account yet). Each registration is reachable only by the person who started it; anyone else's, or a
 made-up number, is a 404. The data, rules and services live in programs (programs/registration_rules.py,
-programs/services/registration.py, programs/registration_forms.py); the views live here, next to the account
-pages they lead to once approved (ADR 0004), and the approval that makes the registrant an owner is consent.services.registration_approve.
+programs/services/registration.py, programs/registration_forms.py), and so do these views (ADR 0013); the
+approval that makes the registrant an owner is consent.services.registration_approve, called from staff
+administration.
 
 Views are thin: a form validates, one service saves, post/redirect/get. Each part is saved to the draft as
 soon as it is valid; a part with errors is shown again with the errors next to the fields and what was

@@ -1,4 +1,4 @@
-"""Online Registration pages (consent/views_registration.py): the Program Name menu, each part of the form,
+"""Online Registration pages (programs/views_registration.py): the Program Name menu, each part of the form,
 bad input shown next to its field with what was typed kept and nothing saved, rows added and removed
 without JavaScript, a draft that survives sign-out, sending it, and TRA's request for more information."""
 

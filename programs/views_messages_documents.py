@@ -1,9 +1,9 @@
 """Account pages for Messages from TRA and Submit Documents.
 
-Messages and documents belong to a program account, so their models, rules and services live in programs;
-the thin account-scoped views that put them behind the one access chokepoint live here
-(docs/adr/0004-account-pages-live-above-the-access-policy.md). The view says in which capacity the person
-acts; programs' services do the rest in one transaction.
+Messages and documents belong to a program account, so their models, rules, services and these thin
+account-scoped views live in programs; the views go through the one access chokepoint, consent/access.py
+(docs/adr/0013-layers-domain-and-interface.md). The view says in which capacity the person acts; programs'
+services do the rest in one transaction.
 
 - Messages need the MESSAGES privilege (read, answer). Opening a message marks it read for that person
   only. `/messages/` (not account-scoped) lists the accounts whose messages the person reads, with their
