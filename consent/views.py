@@ -34,6 +34,7 @@ from consent.forms import (
 from consent.models import Grant
 from consent.privileges import Privilege
 from tracs.actors import actor_from_request
+from tracs.forms import errors_onto
 
 HOME_PAGE_SIZE = 25
 ACCESS_LOG_PAGE_SIZE = 50
@@ -44,17 +45,6 @@ PIN_SHOWN_ONCE = gettext_lazy(
 
 def _pin_session_key(grant_id: int) -> str:
     return f"consent:one-time-pin:{grant_id}"
-
-
-def _form_errors_from(form, error: ValidationError, *, field_for: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError on the form: per field where the service named one (or where
-    `field_for` maps the message to a field), otherwise at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    for message in error.messages:
-        form.add_error((field_for or {}).get(message), message)
 
 
 # --- Home ------------------------------------------------------------------------------------------------
@@ -125,7 +115,7 @@ def account_enrol(request):
         except pins.PinRefused as refusal:
             form.add_error(None, str(refusal.message))
         except ValidationError as error:
-            _form_errors_from(form, error)
+            errors_onto(form, error)
         else:
             return _after_enrolment(request, grants)
     return render(request, "consent/enrol.html", {"form": form}, status=400 if form.errors else 200)
@@ -218,7 +208,7 @@ def access_add(request):
             )
         except ValidationError as error:
             email = data["email"].strip().lower()
-            _form_errors_from(
+            errors_onto(
                 form,
                 error,
                 field_for={
@@ -276,7 +266,7 @@ def access_edit(request, grant_id: int):
                 actor=request.actor,
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            errors_onto(form, error)
         else:
             messages.success(request, _("The access of %(name)s was changed.") % {"name": grant.name})
             return redirect("access_list", number=request.account.number)

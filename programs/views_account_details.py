@@ -32,6 +32,7 @@ from programs.models import Address, Contact
 from programs.services import addresses as address_services
 from programs.services import banking as banking_services
 from programs.services import contacts as contact_services
+from tracs.forms import errors_onto
 
 OWNERS_TOLD = gettext_lazy("The account's owners were told by e-mail.")
 
@@ -44,15 +45,6 @@ def _acting(request) -> dict:
         "notify": consent_selectors.account_owner_emails(account=request.account),
         "request": request,
     }
-
-
-def _errors_onto(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: next to the field it names, otherwise at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _done(request, change, message: str) -> None:
@@ -91,7 +83,7 @@ def address_edit(request, kind: str):
                 account=request.account, kind=kind, **form.cleaned_data, **_acting(request)
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             label = Address.Kind(kind).label
             _done(request, change, _("%(what)s saved.") % {"what": label})
@@ -114,7 +106,7 @@ def contact_add(request):
                 account=request.account, **form.cleaned_data, **_acting(request)
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             _done(
                 request, change, _("%(name)s was added as a contact person.") % {"name": change.after["name"]}
@@ -137,7 +129,7 @@ def contact_edit(request, contact_id: int):
         try:
             change = contact_services.contact_update(contact=contact, **form.cleaned_data, **_acting(request))
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             _done(
                 request,
@@ -202,7 +194,7 @@ def direct_deposit_change(request):
                 **_acting(request),
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             masked = f"ending in {data['account_number'][-4:]}"
             _done(
@@ -230,7 +222,7 @@ def direct_deposit_remove(request):
                 account=request.account, otp_token=form.cleaned_data["otp_token"], **_acting(request)
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             _done(
                 request,

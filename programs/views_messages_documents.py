@@ -38,16 +38,7 @@ from programs.forms_messages_documents import DocumentDetailsForm, DocumentFiles
 from programs.models import Document, DocumentFile, ProgramAccount
 from programs.services import documents as document_services
 from programs.services import messages as message_services
-
-
-def _errors_onto(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: next to the field it names, otherwise at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
+from tracs.forms import errors_onto
 
 # --- Messages -------------------------------------------------------------------------------------------------
 
@@ -112,7 +103,7 @@ def message_reply(request, message_id: int):
                 request=request,
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             messages.success(request, _("Your answer was sent to TRA."))
             return redirect("message_detail", number=request.account.number, message_id=message.pk)
@@ -218,7 +209,7 @@ def documents_submit(request):
                 reference_check=in_process_reference_check,
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             state.update(details, description=form.cleaned_data["description"].strip())
             state.setdefault("files", [])

@@ -43,6 +43,7 @@ from programs.registration_forms import (
     SubmitForm,
 )
 from programs.services import registration as registration_services
+from tracs.forms import errors_onto
 
 DRAFT_SAVED = _(
     "Your draft registration is saved. Continue it any time from Online Registration on your home page."
@@ -74,15 +75,6 @@ def _own(request, pk: int) -> Registration:
     if registration is None:
         raise Http404
     return registration
-
-
-def _errors_onto(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: next to the field it names, otherwise at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _step_links(registration: Registration, current: str) -> list[dict]:
@@ -160,7 +152,7 @@ def registration_start(request):
                 registrant=request.user, program=form.cleaned_data["program"], request=request
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             return redirect("registration_business", pk=registration.pk)
     offline = [choice for choice in selectors.registration_programs() if not choice.online]
@@ -186,7 +178,7 @@ def registration_business(request, registration):
                 registration=registration, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             return _after_save(request, registration, "business")
     return _render_step(
@@ -213,7 +205,7 @@ def registration_reasons(request, registration):
                 request=request,
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             return _after_save(request, registration, "reasons")
     return _render_step(
@@ -333,7 +325,7 @@ def registration_banking(request, registration):
                 request=request,
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             return _after_save(request, registration, "banking")
     retype = RETYPE_ACCOUNT_NUMBER if form.errors and request.POST.get("account_number") else ""
@@ -362,7 +354,7 @@ def registration_review(request, registration):
                 request=request,
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             messages.success(
                 request,
