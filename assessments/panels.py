@@ -21,8 +21,8 @@ from django.utils.translation import ngettext
 
 from assessments import selectors
 from assessments.models import LedgerTransaction
-from assessments.templatetags.ledger_tags import credit_brackets
 from programs.models import ProgramAccount
+from programs.templatetags.amounts import credit_brackets
 
 MONTHS_SHOWN = 24
 ZERO = Decimal("0.00")

@@ -4,7 +4,7 @@ Django admin prints a DecimalField as a bare number (`3400.90`); staff read the 
 on notices and in payment files as `$3,400.90`, credits in brackets. Every ModelAdmin and inline the TRACS
 admin site registers gets `PortalDisplayMixin` (tracs.admin.TracsAdminSite.register), which shows each
 decimal column of a list and each read-only decimal of a record's page with the portal's own filters
-(assessments/templatetags/ledger_tags.py). Which filter is told by the field's decimal places, the way the
+(programs/templatetags/amounts.py). Which filter is told by the field's decimal places, the way the
 models declare them: 2 is money (MONEY), 3 is litres (LITRES), 6 is a rate in dollars per litre. Editable
 inputs stay plain numbers (programs.money parses what staff type). Dates are the format module's
 (tracs/formats).
@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.db import models
 
-from assessments.templatetags.ledger_tags import credit_brackets, litres, rate
+from programs.templatetags.amounts import credit_brackets, litres, per_litre
 
-FILTER_BY_DECIMAL_PLACES: dict[int, Callable[[object], str]] = {2: credit_brackets, 3: litres, 6: rate}
+FILTER_BY_DECIMAL_PLACES: dict[int, Callable[[Any], str]] = {
+    2: credit_brackets,
+    3: litres,
+    6: lambda value: per_litre(value, "–"),
+}
 
 
 class PortalColumn:
