@@ -53,23 +53,9 @@ from assessments.models import (
 from filings import selectors as filing_selectors
 from filings.models import FuelTaxReturn
 from programs import money
+from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
 
 Status = FuelTaxReturn.Status
-
-
-def _on_behalf_of(account) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- The assessment queue ---------------------------------------------------------------------------------
@@ -121,7 +107,7 @@ class ReassessForm(forms.Form):
 
 
 @admin.register(ReturnToAssess)
-class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     change_form_template = "admin/assessments/returntoassess/change_form.html"
     list_display = [
         "confirmation_number",
@@ -157,7 +143,7 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         )
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     def _recomputation(self, obj) -> computation.Recomputation | None:
         if not hasattr(obj, "_recomputation"):
@@ -404,9 +390,8 @@ class ReturnToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
 # --- Assessments, notices, the ledger (read-only) ---------------------------------------------------------
 
 
-class AssessmentLineInline(ReadOnlyMixin, admin.TabularInline):
+class AssessmentLineInline(ReadOnlyInline):
     model = AssessmentLine
-    extra = 0
     fields = [
         "fuel",
         "category",
@@ -423,7 +408,7 @@ class AssessmentLineInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class AssessmentAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_display = [
         "__str__",
         "kind",
@@ -444,7 +429,7 @@ class AssessmentAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     readonly_fields = [field.name for field in Assessment._meta.fields] + ["notice_link"]
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     @admin.display(description=_("notice"))
     def notice_link(self, obj):
@@ -456,15 +441,14 @@ class AssessmentAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         )
 
 
-class NoticeReadInline(ReadOnlyMixin, admin.TabularInline):
+class NoticeReadInline(ReadOnlyInline):
     model = NoticeRead
-    extra = 0
     fields = ["user", "capacity", "opened_at"]
     readonly_fields = fields
 
 
 @admin.register(Notice)
-class NoticeAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class NoticeAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_display = ["reference", "kind", "account", "period_end", "issued_on", "size", "pdf_link"]
     list_filter = ["kind"]
     search_fields = ["reference", "account__number", "account__taxpayer__legal_name"]
@@ -474,7 +458,7 @@ class NoticeAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     readonly_fields = [field.name for field in Notice._meta.fields] + ["pdf_link"]
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     @admin.display(description=_("PDF"))
     def pdf_link(self, obj):
@@ -501,7 +485,7 @@ class NoticeAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
             kind=AccessLogEntry.Kind.READ,
             action="notice PDF opened in staff administration",
             account_number=notice.account.number,
-            on_behalf_of=_on_behalf_of(notice.account),
+            on_behalf_of=notice.account.on_behalf_of,
             capacity="staff",
             detail=notice.reference,
             request=request,
@@ -516,7 +500,7 @@ class NoticeAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     """The ledger as it is: nothing here can be changed or deleted (a correction is a new transaction, posted
     by the service that decides it)."""
 
@@ -538,7 +522,7 @@ class LedgerTransactionAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     readonly_fields = [field.name for field in LedgerTransaction._meta.fields]
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
 
 # --- Payments received ------------------------------------------------------------------------------------
@@ -615,7 +599,7 @@ class PaymentAdmin(StaffReadLoggedAdmin):
         return False
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     def add_view(self, request, form_url="", extra_context=None):
         """A payment is recorded only from its confirmation page: the first valid POST of the form shows the

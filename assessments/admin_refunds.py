@@ -38,7 +38,7 @@ from accounts.admin import (
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import claims, refund_files, refunds
-from assessments.admin import QueueFilter, ReadOnlyMixin, _on_behalf_of
+from assessments.admin import QueueFilter
 from assessments.models import (
     ClaimAssessment,
     ClaimAssessmentLine,
@@ -48,6 +48,7 @@ from assessments.models import (
     RefundPaymentFile,
 )
 from programs import money
+from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
 
 Status = ClaimToAssess.Status
 
@@ -75,7 +76,7 @@ def adjustments_from(post, *, claim) -> dict[int, claims.LineAdjustment]:
 
 
 @admin.register(ClaimToAssess)
-class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class ClaimToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     change_form_template = "admin/assessments/claimtoassess/change_form.html"
     list_display = [
         "confirmation_number",
@@ -105,7 +106,7 @@ class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         )
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     def _recomputation(self, obj) -> claims.ClaimRecomputation:
         if not hasattr(obj, "_recomputation"):
@@ -304,9 +305,8 @@ class ClaimToAssessAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
 
-class ClaimAssessmentLineInline(ReadOnlyMixin, admin.TabularInline):
+class ClaimAssessmentLineInline(ReadOnlyInline):
     model = ClaimAssessmentLine
-    extra = 0
     fields = [
         "fuel",
         "purchase_date",
@@ -325,7 +325,7 @@ class ClaimAssessmentLineInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(ClaimAssessment)
-class ClaimAssessmentAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class ClaimAssessmentAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_display = [
         "__str__",
         "kind",
@@ -343,7 +343,7 @@ class ClaimAssessmentAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
     readonly_fields = [field.name for field in ClaimAssessment._meta.fields]
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
 
 # --- Refunds -----------------------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ class CancelForm(forms.Form):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_display = [
         "id",
         "account",
@@ -388,7 +388,7 @@ class RefundAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
         ]
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     @admin.display(description=_("paid to"))
     def payee(self, obj):
@@ -527,7 +527,7 @@ def refund_method(refund: Refund) -> str:
 
 
 @admin.register(RefundPaymentFile)
-class RefundPaymentFileAdmin(ReadOnlyMixin, StaffReadLoggedAdmin):
+class RefundPaymentFileAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_display = ["reference", "kind", "opened_at", "closed_at", "count", "total", "download"]
     list_filter = ["kind"]
     exclude = ["content_encrypted"]

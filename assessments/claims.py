@@ -404,7 +404,7 @@ def _assess(
         kind=AccessLogEntry.Kind.CHANGE,
         action=f"claim {what}",
         account_number=account.number,
-        on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
+        on_behalf_of=account.on_behalf_of,
         capacity="staff" if by is not None and by.is_staff else "",
         detail=(
             f"{current.confirmation_number} sequence {sequence}: claimed {money.format_money(assessment.claimed)}, "

@@ -200,7 +200,7 @@ def notice_issue(
             kind=AccessLogEntry.Kind.CHANGE,
             action="notice issued",
             account_number=account.number,
-            on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
+            on_behalf_of=account.on_behalf_of,
             detail=f"{notice.title} {reference} period {notice.period.key}",
         )
         _announce(notice=notice)

@@ -80,17 +80,13 @@ def threshold() -> Decimal:
     return money.cents(Decimal(str(settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE)))
 
 
-def _on_behalf_of(account: ProgramAccount) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
 def _log(*, refund: Refund, by: User | None, action: str, detail: str, request: HttpRequest | None) -> None:
     access_log_record(
         actor=by,
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
         account_number=refund.account.number,
-        on_behalf_of=_on_behalf_of(refund.account),
+        on_behalf_of=refund.account.on_behalf_of,
         capacity="staff" if by is not None and by.is_staff else "",
         detail=f"refund {refund.pk} {money.format_money(refund.amount)} {refund.get_method_display()}: {detail}",
         request=request,

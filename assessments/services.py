@@ -109,10 +109,6 @@ def ledger_lock(*, account: ProgramAccount) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LEDGER_LOCK_NAMESPACE, account.pk])
 
 
-def _on_behalf_of(account: ProgramAccount) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
 def _violated_constraint(error: IntegrityError) -> str:
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", "") or ""
@@ -220,7 +216,7 @@ def ledger_post(
         kind=AccessLogEntry.Kind.CHANGE,
         action="ledger transaction posted",
         account_number=account.number,
-        on_behalf_of=_on_behalf_of(account),
+        on_behalf_of=account.on_behalf_of,
         capacity="staff" if posted_by is not None and posted_by.is_staff else "",
         detail=(
             f"{entry.pk} {entry.get_kind_display()} {money.format_money(amount)} period {period_end.isoformat()}"
@@ -476,7 +472,7 @@ def _assess(
         kind=AccessLogEntry.Kind.CHANGE,
         action=f"return {what.lower()}",
         account_number=account.number,
-        on_behalf_of=_on_behalf_of(account),
+        on_behalf_of=account.on_behalf_of,
         capacity="staff" if by is not None and by.is_staff else "",
         detail=(
             f"{current.confirmation_number} period {current.period.key} sequence {sequence}: reported "
