@@ -40,7 +40,7 @@ from accounts.admin import (
 )
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
-from assessments import computation, selectors, services
+from assessments import computation, selectors
 from assessments.models import (
     Assessment,
     AssessmentLine,
@@ -50,9 +50,11 @@ from assessments.models import (
     Payment,
     ReturnToAssess,
 )
+from assessments.services import returns
 from filings import selectors as filing_selectors
 from filings.models import FuelTaxReturn
 from programs import money
+from tracs.actors import actor_from_request
 from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
 
 Status = FuelTaxReturn.Status
@@ -199,7 +201,7 @@ class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             done, refused = [], []
             for tax_return in queryset:
                 try:
-                    services.assessment_make(tax_return=tax_return, by=request.user, request=request)
+                    returns.assessment_make(tax_return=tax_return, actor=actor_from_request(request))
                 except ValidationError as error:
                     refused.append(f"{tax_return.confirmation_number}: {error_text(error)}")
                     continue
@@ -227,20 +229,20 @@ class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             method_label=gettext("Notice"),
         )
 
-    def _assessment_row(self, tax_return, *, reassess: bool) -> ConfirmRow:
+    def _assessment_row(self, tax_return, *, reassess: bool, reason: str = "") -> ConfirmRow:
         """A return on the confirmation page: whose, which notice, the change posted to the ledger."""
-        preview = services.assessment_preview(tax_return=tax_return, reassess=reassess)
+        preview = returns.assessment_preview(tax_return=tax_return, reassess=reassess, reason=reason)
         account = tax_return.account
         if preview.refusal:
             outcome = preview.refusal
         else:
             outcome = gettext("Tax assessed %(tax)s; %(change)s posted to the ledger.") % {
-                "tax": money.format_signed_money(preview.assessed_tax),
+                "tax": money.format_signed_money(preview.assessed),
                 "change": money.format_signed_money(preview.change),
             }
-            if preview.penalty:
+            if preview.rule_postings:
                 outcome += " " + gettext("A late-filing penalty of %(penalty)s is posted with it.") % {
-                    "penalty": money.format_money(preview.penalty)
+                    "penalty": money.format_money(preview.rule_postings)
                 }
         return ConfirmRow(
             subject=gettext("Return %(number)s, %(period)s")
@@ -252,7 +254,7 @@ class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             method=gettext("Notice of reassessment")
             if preview.kind == Assessment.Kind.REASSESSMENT
             else gettext("Notice of assessment"),
-            amount=None if preview.refusal else preview.change + preview.penalty,
+            amount=None if preview.refusal else preview.change + preview.rule_postings,
             outcome=outcome,
             refused=bool(preview.refusal),
         )
@@ -283,11 +285,11 @@ class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     def _back(self, obj):
         return HttpResponseRedirect(reverse("admin:assessments_returntoassess_change", args=[obj.pk]))
 
-    def _confirm(self, request, obj, *, reassess: bool):
+    def _confirm(self, request, obj, *, reassess: bool, reason: str = ""):
         """The confirmation page (None on the confirming POST); a refusal goes back to the return's page."""
         if is_confirmed(request):
             return None
-        row = self._assessment_row(obj, reassess=reassess)
+        row = self._assessment_row(obj, reassess=reassess, reason=reason)
         if row.refused:
             self.message_user(request, row.outcome, messages.ERROR)
             return self._back(obj)
@@ -311,8 +313,8 @@ class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         if page is not None:
             return page
         try:
-            assessment = services.assessment_make(
-                tax_return=obj, by=request.user, reason=request.POST.get("reason", ""), request=request
+            assessment = returns.assessment_make(
+                tax_return=obj, actor=actor_from_request(request), reason=request.POST.get("reason", "")
             )
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
@@ -333,14 +335,14 @@ class ReturnToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         obj = self._object_or_404(request, object_id)
         form = ReassessForm(request.POST)
         if not form.is_valid():
-            self.message_user(request, services.REASON_REQUIRED, messages.ERROR)
+            self.message_user(request, returns.REASON_REQUIRED, messages.ERROR)
             return self._back(obj)
-        page = self._confirm(request, obj, reassess=True)
+        page = self._confirm(request, obj, reassess=True, reason=form.cleaned_data["reason"])
         if page is not None:
             return page
         try:
-            assessment = services.reassessment_make(
-                tax_return=obj, by=request.user, reason=form.cleaned_data["reason"], request=request
+            assessment = returns.reassessment_make(
+                tax_return=obj, actor=actor_from_request(request), reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
@@ -481,14 +483,13 @@ class NoticeAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         if notice is None or not self.has_view_permission(request, notice):
             raise Http404
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.READ,
             action="notice PDF opened in staff administration",
             account_number=notice.account.number,
             on_behalf_of=notice.account.on_behalf_of,
             capacity="staff",
             detail=notice.reference,
-            request=request,
         )
         response = FileResponse(
             default_storage.open(notice.pdf.name, "rb"),
@@ -643,8 +644,7 @@ class PaymentAdmin(StaffReadLoggedAdmin):
             received_on=obj.received_on,
             method=obj.method,
             reference=obj.reference,
-            by=request.user,
-            request=request,
+            actor=actor_from_request(request),
         )
         obj.pk = payment.pk
         obj.recorded_at, obj.recorded_by = payment.recorded_at, payment.recorded_by
@@ -758,8 +758,7 @@ class PaymentAdmin(StaffReadLoggedAdmin):
             content=content,
             filename=request.POST.get("filename", ""),
             method=method,
-            by=request.user,
-            request=request,
+            actor=actor_from_request(request),
         )
         cache.delete(key)
         if not result.ok:

@@ -47,7 +47,9 @@ from assessments.models import (
     Refund,
     RefundPaymentFile,
 )
+from assessments.skeleton import AssessmentPreview
 from programs import money
+from tracs.actors import actor_from_request
 from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
 
 Status = ClaimToAssess.Status
@@ -153,7 +155,7 @@ class ClaimToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             done = []
             for claim in queryset:
                 try:
-                    claims.claim_assessment_make(claim=claim, by=request.user, request=request)
+                    claims.claim_assessment_make(claim=claim, actor=actor_from_request(request))
                 except ValidationError as error:
                     self.message_user(
                         request, f"{claim.confirmation_number}: {error_text(error)}", messages.ERROR
@@ -184,7 +186,7 @@ class ClaimToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         )
 
     @staticmethod
-    def _assessment_row(claim, preview: claims.ClaimAssessmentPreview) -> ConfirmRow:
+    def _assessment_row(claim, preview: AssessmentPreview) -> ConfirmRow:
         """A claim on the confirmation page: whose, how its refund is paid, the change posted to the ledger."""
         account = claim.account
         reassessment = preview.kind == ClaimAssessment.Kind.REASSESSMENT
@@ -202,7 +204,7 @@ class ClaimToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
                 )
             )
             % {
-                "allowed": money.format_money(preview.allowed),
+                "allowed": money.format_money(preview.assessed),
                 "change": money.format_signed_money(-preview.change),
             },
             refused=bool(preview.refusal),
@@ -254,11 +256,11 @@ class ClaimToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             adjustments = adjustments_from(request.POST, claim=claim)
             if claim.status in (Status.ASSESSED, Status.REASSESSED):
                 made = claims.claim_reassessment_make(
-                    claim=claim, by=request.user, reason=reason, adjustments=adjustments, request=request
+                    claim=claim, actor=actor_from_request(request), reason=reason, adjustments=adjustments
                 )
             else:
                 made = claims.claim_assessment_make(
-                    claim=claim, by=request.user, reason=reason, adjustments=adjustments, request=request
+                    claim=claim, actor=actor_from_request(request), reason=reason, adjustments=adjustments
                 )
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
@@ -416,7 +418,7 @@ class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         def apply(_data):
             for refund in selected:
                 try:
-                    approved = refunds.refund_approve(refund=refund, by=request.user, request=request)
+                    approved = refunds.refund_approve(refund=refund, actor=actor_from_request(request))
                 except ValidationError as error:
                     self.message_user(request, error_text(error), messages.ERROR)
                     continue
@@ -461,7 +463,7 @@ class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             for refund in selected:
                 try:
                     refunds.refund_cancel(
-                        refund=refund, by=request.user, reason=data["reason"], request=request
+                        refund=refund, actor=actor_from_request(request), reason=data["reason"]
                     )
                 except ValidationError as error:
                     self.message_user(request, error_text(error), messages.ERROR)
@@ -558,12 +560,11 @@ class RefundPaymentFileAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         if payment_file is None or not self.has_view_permission(request, payment_file):
             raise Http404
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.READ,
             action="refund payment file downloaded in staff administration",
             capacity="staff",
             detail=f"{payment_file.reference}: {payment_file.count} refund(s), {money.format_money(payment_file.total)}",
-            request=request,
         )
         response = HttpResponse(
             refund_files.payment_file_content(payment_file), content_type="text/csv; charset=utf-8"

@@ -10,7 +10,8 @@ nothing (the admin queue shows it, the automatic job uses it to find clean retur
   (fuel, category) to the litres assessed; a line the return did not report is added.
 - Tolerance (assessments/rules/assessment.yaml, `assessment_tolerance`, by the period end): when the
   recomputed tax differs from the reported tax by the tolerance or less, the difference is neither collected
-  nor refunded: the tax assessed is the tax reported. Beyond it, the tax assessed is the recomputed tax.
+  nor refunded: the tax assessed is the tax reported. Beyond it, the tax assessed is the recomputed tax
+  (assessments.skeleton.Comparison, the one comparison every program's assessment makes).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from assessments import rules
+from assessments.skeleton import Comparison
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.tax import TAX, LineCategory, is_allowed
@@ -70,31 +72,25 @@ class LineResult:
 
 
 @dataclass(frozen=True)
-class Recomputation:
+class Recomputation(Comparison):
+    """A return recomputed: the tax reported (`filed`) against the tax recomputed from its lines, with the
+    tolerance of its period end (assessments.skeleton.Comparison decides which stands)."""
+
     period: Period
     lines: tuple[LineResult, ...]
-    reported_tax: Decimal
-    recomputed_tax: Decimal
-    tolerance: rules.RuleValue
     adjusted: bool
 
     @property
-    def difference(self) -> Decimal:
-        return self.recomputed_tax - self.reported_tax
+    def reported_tax(self) -> Decimal:
+        return self.filed
 
     @property
-    def tolerance_amount(self) -> Decimal:
-        return self.tolerance.value if self.tolerance.value is not None else ZERO
-
-    @property
-    def within_tolerance(self) -> bool:
-        """A difference, but of the tolerance or less: neither collected nor refunded ($20.00 is within, $20.01
-        is not)."""
-        return self.difference != 0 and abs(self.difference) <= self.tolerance_amount
+    def recomputed_tax(self) -> Decimal:
+        return self.recomputed
 
     @property
     def assessed_tax(self) -> Decimal:
-        return self.reported_tax if self.within_tolerance else self.recomputed_tax
+        return self.assessed
 
     @property
     def is_clean(self) -> bool:
@@ -213,10 +209,10 @@ def recompute(
         )
     recomputed = sum((line.tax_assessed for line in results), start=ZERO)
     return Recomputation(
+        filed=tax_return.total_tax,
+        recomputed=recomputed,
+        tolerance=rules.rule_on(rule=rules.ASSESSMENT_TOLERANCE, day=period.end),
         period=period,
         lines=tuple(results),
-        reported_tax=tax_return.total_tax,
-        recomputed_tax=recomputed,
-        tolerance=rules.rule_on(rule=rules.ASSESSMENT_TOLERANCE, day=period.end),
         adjusted=any(line.litres_assessed != line.litres_reported for line in results),
     )

@@ -8,14 +8,14 @@ filing through the notice's source reference "objection:<id>" / "waiver:<id>": s
 writes nothing.
 
 - **Confirm**: the assessment stands; nothing is posted.
-- **Vary**: the period is reassessed (services.reassessment_make, from the latest version of its return, with
+- **Vary**: the period is reassessed (services.returns.reassessment_make, from the latest version of its return, with
   the litres staff adjust and the reason): a new assessment, its change posted, its own notice of reassessment.
 - **Vacate**: the assessment is cancelled, as if it had never been made: every transaction it posted (its change
   in tax, a late-filing penalty imposed with it) is reversed by a new transaction counting from the same date,
   so the period stands as it did before the assessment and interest on the vacated amounts is recomputed away by
   the next interest run. Only the latest assessment of a period can be vacated (a later reassessment was made
   on top of it: vary that one). The assessment itself stays, as every assessment does; a later reassessment
-  starts from the tax that stands on the ledger (services._assess).
+  starts from the tax that stands on the ledger (assessments/skeleton.py).
 - **An objection to a claim's letter of assessment** (its notice's source reference "claim_assessment:<id>")
   is decided on the claim (assessments/claims.py): varied, the claim is reassessed with the staff's decision per
   line (litres allowed, or disallowed, each with a reason); vacated, the claim is allowed as filed: reassessed
@@ -45,11 +45,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor, Door
 from accounts.models import User
-from assessments import claims, notices, objection_filing, selectors, services
+from assessments import claims, notices, objection_filing, selectors
 from assessments.interest import WAIVER_SOURCE_PREFIX
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice
 from assessments.models_objections import Objection, WaiverRequest
+from assessments.services import ledger, returns
 from filings import selectors as filing_selectors
 from filings.periods import Period
 from programs import money
@@ -91,6 +93,17 @@ REFERENCE_PREFIX = {"objection": "ND", "waiver": "WD"}
 def decision_notice_reference(*, kind: str, filing_id: int, day: date) -> str:
     """`ND-202611-0000012` (WD for a waiver): the kind, the month of the decision, the filing."""
     return f"{REFERENCE_PREFIX[kind]}-{day:%Y%m}-{filing_id:07d}"
+
+
+def _actor(*, by: User, request: HttpRequest | None) -> Actor:
+    """The Actor the assessments services take, from this module's `by` and `request` (until its own services
+    take an Actor: issue 11, item 6)."""
+    if request is None:
+        return Actor(user=by, door=Door.ADMIN)
+    # The older calling form reads the request as the interface layer does (as accounts.services does for it).
+    from tracs.actors import actor_from_request
+
+    return actor_from_request(request).as_user(by)
 
 
 def _reasons(reasons: str) -> str:
@@ -169,12 +182,11 @@ def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: 
         reversed_by__isnull=True,
     ).exclude(amount=0)
     for entry in posted.order_by("id"):
-        services.ledger_reverse(
+        ledger.ledger_reverse(
             original=entry,
             description=f"Objection {objection.reference_number} allowed: {entry.kind_label.lower()} of the "
             f"vacated assessment cancelled",
-            posted_by=by,
-            request=request,
+            actor=_actor(by=by, request=request),
         )
 
 
@@ -215,7 +227,10 @@ def _claim_decide(
         claim_adjustments = None
         reason = f"Objection {objection.reference_number} allowed, the claim allowed as filed: {reasons}"
     return claims.claim_reassessment_make(
-        claim=claim_assessment.claim, by=by, reason=reason, adjustments=claim_adjustments, request=request
+        claim=claim_assessment.claim,
+        actor=_actor(by=by, request=request),
+        reason=reason,
+        adjustments=claim_adjustments,
     )
 
 
@@ -313,22 +328,25 @@ def objection_decision_preview(
             return DecisionPreview(
                 amount=-preview.change,
                 effect=str(_("The claim is reassessed: refund allowed %(allowed)s."))
-                % {"allowed": money.format_money(preview.allowed)},
+                % {"allowed": money.format_money(preview.assessed)},
             )
         assessment = _objected_assessment(objection)
         if outcome == Outcome.VARIED:
             latest_return = filing_selectors.latest_version(
                 account=objection.account, period=assessment.period
             )
-            return_preview = services.assessment_preview(
-                tax_return=latest_return, reassess=True, adjustments=adjustments
+            return_preview = returns.assessment_preview(
+                tax_return=latest_return,
+                reassess=True,
+                reason=f"Objection {objection.reference_number}: {reasons}",
+                adjustments=adjustments,
             )
             if return_preview.refusal:
                 return DecisionPreview(amount=None, effect="", refusal=return_preview.refusal)
             return DecisionPreview(
                 amount=return_preview.change,
                 effect=str(_("The return is reassessed: tax assessed %(tax)s."))
-                % {"tax": money.format_signed_money(return_preview.assessed_tax)},
+                % {"tax": money.format_signed_money(return_preview.assessed)},
             )
         _vacate_check(objection=objection, assessment=assessment)
     except ValidationError as error:
@@ -403,12 +421,11 @@ def objection_decide(
     elif outcome == Outcome.VARIED:
         assessment = _objected_assessment(objection)
         latest_return = filing_selectors.latest_version(account=objection.account, period=assessment.period)
-        reassessment = services.reassessment_make(
+        reassessment = returns.reassessment_make(
             tax_return=latest_return,
-            by=by,
+            actor=_actor(by=by, request=request),
             reason=f"Objection {objection.reference_number}: {reasons}",
             adjustments=adjustments,
-            request=request,
         )
         reassessment_id = reassessment.pk
     elif outcome == Outcome.VACATED:
@@ -487,7 +504,7 @@ def waiver_decide(
     if grant:
         entries = _waivable(waiver=waiver, transaction_ids=transaction_ids)
         for entry in entries:
-            services.ledger_post(
+            ledger.ledger_post(
                 account=waiver.account,
                 period_end=entry.period_end,
                 kind=Kind.REVERSAL,
@@ -498,8 +515,7 @@ def waiver_decide(
                 effective_on=today,
                 source_reference=waiver_source(waiver=waiver, entry=entry),
                 reverses=entry,
-                posted_by=by,
-                request=request,
+                actor=_actor(by=by, request=request),
             )
             waived.append(entry)
     if not waived:
@@ -629,4 +645,6 @@ def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
         issued_on=content.issued_on,
         amount=content.amount,
         html=html,
+        # The job acts as itself (until this module takes an Actor from its task: issue 11, item 6).
+        actor=Actor.job("decision_notice_issue"),
     )

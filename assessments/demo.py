@@ -15,12 +15,14 @@ from functools import partial
 
 from django.utils import timezone
 
+from accounts.actors import Actor, Door
 from accounts.demo import as_of
-from assessments import claims, services
+from assessments import claims
 from assessments.models import Assessment, LedgerTransaction, Payment
 from assessments.models_objections import WaiverRequest
 from assessments.objection_filing import Representative
 from assessments.objections import waiver_submit
+from assessments.services import returns
 from filings.demo import EDMONTON, Story, story
 from filings.models import Claim, FuelTaxReturn
 from filings.periods import Period
@@ -37,16 +39,18 @@ def seed(*, users) -> None:
     if Assessment.objects.filter(account=account).exists():
         return
     owner, staff, dates = users["owner"], users["staff"], story()
+    # The demo's staff member assesses and records payments as in Django admin.
+    by = Actor(user=staff, door=Door.ADMIN)
     events: list[tuple[datetime, Callable[[], object]]] = []
     for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start"):
         assessed = dates.received_at(tax_return.period) + timedelta(days=1)
-        events.append((assessed, partial(services.assessment_make, tax_return=tax_return, by=staff)))
+        events.append((assessed, partial(returns.assessment_make, tax_return=tax_return, actor=by)))
         # The late one is left owing: tax, penalty and, from the worker's daily job, interest.
         if tax_return.period != dates.late:
             paid = datetime.combine(tax_return.due_on, time(15, 0), tzinfo=EDMONTON)
-            events.append((paid, partial(_pay, tax_return=tax_return, by=staff)))
+            events.append((paid, partial(_pay, tax_return=tax_return, by=by)))
     claim_assessed = dates.claim_filed + CLAIM_ASSESSED_AFTER
-    events.append((claim_assessed, partial(_assess_claims, account=account, by=staff)))
+    events.append((claim_assessed, partial(_assess_claims, account=account, by=by)))
     late, late_received = dates.late, dates.received_at(dates.late).date()
     requested = late_received + WAIVER_REQUESTED_AFTER
     overdue_sent = datetime.combine(late.due_on + timedelta(days=1), time(9, 0), tzinfo=EDMONTON)
@@ -71,7 +75,7 @@ def seed(*, users) -> None:
             event()
 
 
-def _pay(*, tax_return: FuelTaxReturn, by) -> None:
+def _pay(*, tax_return: FuelTaxReturn, by: Actor) -> None:
     from assessments.payments import payment_record
 
     payment_record(
@@ -80,13 +84,13 @@ def _pay(*, tax_return: FuelTaxReturn, by) -> None:
         received_on=tax_return.due_on,
         method=Payment.Method.ONLINE_BANKING,
         reference=f"DEMO-{tax_return.account.number}-{tax_return.period.key}",
-        by=by,
+        actor=by,
     )
 
 
-def _assess_claims(*, account: ProgramAccount, by) -> None:
+def _assess_claims(*, account: ProgramAccount, by: Actor) -> None:
     for claim in Claim.objects.filter(account=account, status=Claim.Status.RECEIVED):
-        claims.claim_assessment_make(claim=claim, by=by)
+        claims.claim_assessment_make(claim=claim, actor=by)
 
 
 def _request_waiver(*, account: ProgramAccount, owner, dates: Story) -> None:

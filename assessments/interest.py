@@ -26,8 +26,10 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from accounts.actors import Actor
 from assessments import rules
 from assessments.models import LedgerTransaction
+from assessments.services import ledger
 from programs import money
 from programs.models import ProgramAccount
 
@@ -177,19 +179,22 @@ def interest_source(*, account: ProgramAccount, period_end: date, through: date)
 
 @transaction.atomic
 def interest_accrue(
-    *, account: ProgramAccount, period_end: date, through: date, processed_on: date | None = None
+    *,
+    account: ProgramAccount,
+    period_end: date,
+    through: date,
+    actor: Actor,
+    processed_on: date | None = None,
 ) -> LedgerTransaction | None:
     """Post the period's interest not yet posted, through `through` (one transaction, or None when nothing is
     due). Safe to run twice: the second run finds nothing left to post (or the same source already posted)."""
-    from assessments import services
-
-    services.ledger_lock(account=account)
+    ledger.ledger_lock(account=account)
     result = accrual(account=account, period_end=period_end, through=through)
     if result is None or result.to_post == 0:
         return None
     rates = ", ".join(dict.fromkeys(f"{segment.rate.normalize()}%" for segment in result.segments))
     try:
-        return services.ledger_post(
+        return ledger.ledger_post(
             account=account,
             period_end=period_end,
             kind=Kind.INTEREST,
@@ -201,12 +206,13 @@ def interest_accrue(
             processed_on=processed_on or timezone.localdate(),
             effective_on=through,
             source_reference=interest_source(account=account, period_end=period_end, through=through),
+            actor=actor,
         )
-    except services.AlreadyPosted as already:
+    except ledger.AlreadyPosted as already:
         return already.existing
 
 
-def interest_accrue_all(*, through: date | None = None) -> int:
+def interest_accrue_all(*, actor: Actor, through: date | None = None) -> int:
     """The daily job: accrue every assessed period's interest through `through` (default yesterday, in
     Alberta). Each period in its own transaction. Returns how many transactions were posted."""
     through = through or timezone.localdate() - timedelta(days=1)
@@ -225,6 +231,6 @@ def interest_accrue_all(*, through: date | None = None) -> int:
             account = accounts[account_id] = ProgramAccount.objects.select_related("taxpayer").get(
                 pk=account_id
             )
-        if interest_accrue(account=account, period_end=period_end, through=through) is not None:
+        if interest_accrue(account=account, period_end=period_end, through=through, actor=actor) is not None:
             posted += 1
     return posted

@@ -1,13 +1,15 @@
 """Notices: of assessment and reassessment (and, through `notice_issue`, every other kind): rendered once as a PDF (WeasyPrint) by a Celery job, kept in Django's
 default storage, announced by e-mail to the people who may read them.
 
-`notice_render(assessment_id=...)` is safe to run twice and concurrently: it locks the assessment's row, and a
-notice already issued for it is returned as is (a notice is unique per assessment and never re-rendered: an
-issued notice never changes). Everything the notice shows is fixed when the assessment is made: the lines with
-the rates they copied, the amounts, the payment due date and the objection deadline stored on the assessment,
-and the period's transactions up to the last posting the assessment made (its tax, and whatever a rule of
-assessment posted with it under the same source reference, e.g. a late-filing penalty), so penalties and interest
-posted later appear on a later notice, never on this one.
+The notice of an assessment is issued once by assessments.skeleton.notice_issue_once (safe to run twice and
+concurrently: it locks the assessment's row, and a notice already issued for it is returned as is; a notice is
+unique per assessment and never re-rendered: an issued notice never changes); the return's notice content is
+here (`notice_content`, `notice_html`), the claim's letter in assessments/claims.py. Everything the notice shows
+is fixed when the assessment is made: the lines with the rates they copied, the amounts, the payment due date
+and the objection deadline stored on the assessment, and the period's transactions up to the last posting the
+assessment made (its tax, and whatever a rule of assessment posted with it under the same source reference,
+e.g. a late-filing penalty), so penalties and interest posted later appear on a later notice, never on this
+one.
 
 The e-mail names the account, the period and the kind of notice, never its content: an e-mail may be read by
 anyone with the mailbox; the figures stay behind the sign-in.
@@ -24,16 +26,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from weasyprint import HTML
 
-from accounts.models import AccessLogEntry
+from accounts.actors import Actor
+from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from assessments import rules, selectors
-from assessments.models import Assessment, LedgerTransaction, Notice
+from assessments.models import Assessment, LedgerTransaction, Notice, NoticeRead
 from filings import status as filing_status
 from programs.models import Address, ProgramAccount
 
@@ -136,29 +138,6 @@ def pdf_from_html(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-@transaction.atomic
-def notice_render(*, assessment_id: int) -> Notice:
-    """Issue the notice of one assessment: render, store, record, announce. Returns the notice already issued
-    when there is one (the job ran twice)."""
-    Assessment.objects.select_for_update().filter(pk=assessment_id).values_list("pk", flat=True).get()
-    existing = Notice.objects.filter(assessment_id=assessment_id).first()
-    if existing is not None:
-        return existing
-    assessment = selectors.assessment_for_notice(assessment_id=assessment_id)
-    return notice_issue(
-        account=assessment.account,
-        kind=assessment.kind,
-        assessment=assessment,
-        reference=notice_reference(assessment),
-        period_start=assessment.period_start,
-        period_end=assessment.period_end,
-        issued_on=assessment.assessed_on,
-        amount=assessment.assessed_tax,
-        objection_deadline=assessment.objection_deadline,
-        html=notice_html(assessment=assessment),
-    )
-
-
 def notice_issue(
     *,
     account: ProgramAccount,
@@ -172,6 +151,7 @@ def notice_issue(
     objection_deadline: date | None = None,
     assessment: Assessment | None = None,
     source_reference: str = "",
+    actor: Actor,
 ) -> Notice:
     """Render `html` to PDF, store it, record the notice, log it and e-mail everyone who may read it: the one
     way every kind of notice is issued (the caller holds a lock or a unique source reference that makes its
@@ -196,7 +176,7 @@ def notice_issue(
             rendered_at=timezone.now(),
         )
         access_log_record(
-            actor=None,
+            actor=actor,
             kind=AccessLogEntry.Kind.CHANGE,
             action="notice issued",
             account_number=account.number,
@@ -230,3 +210,12 @@ def _announce(*, notice: Notice) -> None:
             body=body,
             purpose="notice-issued",
         )
+
+
+def notice_read_record(*, notice: Notice, user: User, capacity: str) -> None:
+    """Remember that `user` opened `notice` (the first time only: one row per person and notice; every
+    download is in the access log as well)."""
+    NoticeRead.objects.bulk_create(
+        [NoticeRead(notice=notice, user=user, capacity=capacity, opened_at=timezone.now())],
+        ignore_conflicts=True,
+    )

@@ -23,13 +23,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import User
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import LedgerTransaction, Payment, PaymentImport
+from assessments.services import ledger
 from programs import money
 from programs.models import ProgramAccount
 
@@ -129,11 +130,11 @@ def _allocation(*, account: ProgramAccount, amount: Decimal, received_on: date) 
     return parts
 
 
-def _post(payment: Payment, *, by: User, request: HttpRequest | None) -> None:
+def _post(payment: Payment, *, actor: Actor) -> None:
     for period_end, part in _allocation(
         account=payment.account, amount=payment.amount, received_on=payment.received_on
     ):
-        services.ledger_post(
+        ledger.ledger_post(
             account=payment.account,
             period_end=period_end,
             kind=LedgerTransaction.Kind.PAYMENT,
@@ -142,8 +143,7 @@ def _post(payment: Payment, *, by: User, request: HttpRequest | None) -> None:
             processed_on=timezone.localdate(),
             effective_on=payment.received_on,
             source_reference=f"payment:{payment.pk}:{period_end.isoformat()}",
-            posted_by=by,
-            request=request,
+            actor=actor,
         )
 
 
@@ -155,11 +155,10 @@ def payment_record(
     received_on: date,
     method: str,
     reference: str,
-    by: User,
+    actor: Actor,
     payment_import: PaymentImport | None = None,
-    request: HttpRequest | None = None,
 ) -> Payment:
-    """Record one payment received and post it to the ledger. Refused (PaymentRefused, nothing written): see
+    """Record one payment received by `actor` (a member of staff) and post it to the ledger. Refused (PaymentRefused, nothing written): see
     the module docstring."""
     reference = (reference or "").strip()
     problems = _check(account=account, amount=amount, received_on=received_on, reference=reference)
@@ -171,7 +170,7 @@ def payment_record(
         )
     if problems:
         raise PaymentRefused(problems, code="payment_refused")
-    services.ledger_lock(account=account)
+    ledger.ledger_lock(account=account)
     payment = Payment(
         account=account,
         amount=amount,
@@ -180,7 +179,7 @@ def payment_record(
         reference=reference,
         payment_import=payment_import,
         recorded_at=timezone.now(),
-        recorded_by=by,
+        recorded_by=_recorder(actor),
     )
     try:
         with transaction.atomic():
@@ -190,8 +189,15 @@ def payment_record(
             _("A payment with reference %(reference)s was already recorded.") % {"reference": reference},
             code="payment_refused",
         ) from error
-    _post(payment, by=by, request=request)
+    _post(payment, actor=actor)
     return payment
+
+
+def _recorder(actor: Actor) -> User:
+    """The member of staff who records a payment: always a person (no job records payments)."""
+    if actor.user is None:
+        raise ValueError("A payment is recorded by a member of staff, not by a job.")
+    return actor.user
 
 
 def _parse_date(value: str) -> date | None:
@@ -269,9 +275,7 @@ def payment_file_read(content: bytes) -> tuple[list[PaymentRow], list[str], list
     return rows, errors, skipped
 
 
-def payment_file_import(
-    *, content: bytes, filename: str, method: str, by: User, request: HttpRequest | None = None
-) -> ImportResult:
+def payment_file_import(*, content: bytes, filename: str, method: str, actor: Actor) -> ImportResult:
     """Validate every row of a payment file, then record all its new payments in one transaction, or none."""
     rows, errors, skipped = payment_file_read(content)
     result = ImportResult(errors=errors, already_recorded=skipped)
@@ -286,7 +290,7 @@ def payment_file_import(
                 recorded=len(rows),
                 already_recorded=len(skipped),
                 imported_at=timezone.now(),
-                imported_by=by,
+                imported_by=_recorder(actor),
             )
             for row in rows:
                 result.recorded.append(
@@ -296,9 +300,8 @@ def payment_file_import(
                         received_on=row.received_on,
                         method=method,
                         reference=row.reference,
-                        by=by,
+                        actor=actor,
                         payment_import=result.payment_import,
-                        request=request,
                     )
                 )
     except PaymentRefused as error:  # raced by another import: nothing of this file was written

@@ -29,15 +29,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import ClaimAssessment, LedgerTransaction, Refund, RefundPaymentFile
+from assessments.services import ledger
 from filings import status as filing_status
 from filings.models import Claim
 from programs import money
@@ -80,16 +81,15 @@ def threshold() -> Decimal:
     return money.cents(Decimal(str(settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE)))
 
 
-def _log(*, refund: Refund, by: User | None, action: str, detail: str, request: HttpRequest | None) -> None:
+def _log(*, refund: Refund, actor: Actor, action: str, detail: str) -> None:
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
         account_number=refund.account.number,
         on_behalf_of=refund.account.on_behalf_of,
-        capacity="staff" if by is not None and by.is_staff else "",
+        capacity=ledger.staff_capacity(actor),
         detail=f"refund {refund.pk} {money.format_money(refund.amount)} {refund.get_method_display()}: {detail}",
-        request=request,
     )
 
 
@@ -143,7 +143,7 @@ def _already_refunded(assessment: ClaimAssessment, existing: Refund) -> RefundRe
 
 
 @transaction.atomic
-def refund_prepare(*, claim_assessment: ClaimAssessment, request: HttpRequest | None = None) -> Refund:
+def refund_prepare(*, claim_assessment: ClaimAssessment, actor: Actor) -> Refund:
     """Prepare the refund of the credit `claim_assessment` added (see the module docstring). Refused
     (RefundRefused, nothing written): no credit added, none left on the account, a live refund of this credit
     already, a cheque without a mailing address."""
@@ -151,7 +151,7 @@ def refund_prepare(*, claim_assessment: ClaimAssessment, request: HttpRequest | 
         pk=claim_assessment.pk
     )
     account = assessment.account
-    services.ledger_lock(account=account)
+    ledger.ledger_lock(account=account)
     existing = Refund.objects.filter(claim_assessment=assessment).exclude(status=Status.CANCELLED).first()
     if existing is not None:
         raise _already_refunded(assessment, existing)
@@ -193,10 +193,9 @@ def refund_prepare(*, claim_assessment: ClaimAssessment, request: HttpRequest | 
         raise _already_refunded(assessment, existing) from error
     _log(
         refund=refund,
-        by=None,
+        actor=actor,
         action="refund prepared",
         detail=f"claim {number}{', needs two approvals' if refund.needs_second_approval else ''}",
-        request=request,
     )
     return refund
 
@@ -205,12 +204,12 @@ def _locked(refund: Refund) -> Refund:
     return Refund.objects.select_for_update().select_related("account__taxpayer").get(pk=refund.pk)
 
 
-def _staff_check(by: User) -> None:
+def _staff_check(by: User | None) -> None:
     if by is None or not by.is_active or not by.is_staff:
         raise RefundRefused(NOT_STAFF, code="not_staff")
 
 
-def refund_approve_refusal(*, refund: Refund, by: User) -> RefundRefused | None:
+def refund_approve_refusal(*, refund: Refund, by: User | None) -> RefundRefused | None:
     """Why `by` may not approve `refund` as it stands, or None (the confirmation page asks before
     refund_approve, which asks again on the locked row)."""
     if by is None or not by.is_active or not by.is_staff:
@@ -232,7 +231,7 @@ def refund_approve_refusal(*, refund: Refund, by: User) -> RefundRefused | None:
     return None
 
 
-def refund_cancel_refusal(*, refund: Refund, by: User) -> RefundRefused | None:
+def refund_cancel_refusal(*, refund: Refund, by: User | None) -> RefundRefused | None:
     """Why `by` may not cancel `refund` as it stands, or None."""
     if by is None or not by.is_active or not by.is_staff:
         return RefundRefused(NOT_STAFF, code="not_staff")
@@ -244,9 +243,10 @@ def refund_cancel_refusal(*, refund: Refund, by: User) -> RefundRefused | None:
 
 
 @transaction.atomic
-def refund_approve(*, refund: Refund, by: User, request: HttpRequest | None = None) -> Refund:
-    """Approve a refund awaiting approval: the first approval (enough at or below the threshold), or the second
-    by another member of staff. Refused: not staff, not awaiting approval, the same person twice."""
+def refund_approve(*, refund: Refund, actor: Actor) -> Refund:
+    """Approve a refund awaiting approval: `actor`'s the first approval (enough at or below the threshold), or
+    the second by another member of staff. Refused: not staff, not awaiting approval, the same person twice."""
+    by = actor.user
     _staff_check(by)
     refund = _locked(refund)
     refusal = refund_approve_refusal(refund=refund, by=by)
@@ -263,13 +263,15 @@ def refund_approve(*, refund: Refund, by: User, request: HttpRequest | None = No
         refund.status = Status.APPROVED
     refund.full_clean(validate_unique=False, validate_constraints=False)
     refund.save()
-    _log(refund=refund, by=by, action="refund approved", detail=step, request=request)
+    _log(refund=refund, actor=actor, action="refund approved", detail=step)
     return refund
 
 
 @transaction.atomic
-def refund_cancel(*, refund: Refund, by: User, reason: str, request: HttpRequest | None = None) -> Refund:
-    """Cancel a refund not yet issued, with a reason (the credit stays on the account)."""
+def refund_cancel(*, refund: Refund, actor: Actor, reason: str) -> Refund:
+    """Cancel a refund not yet issued (`actor`: a member of staff), with a reason (the credit stays on the
+    account)."""
+    by = actor.user
     _staff_check(by)
     if not reason.strip():
         raise RefundRefused(CANCEL_REASON_REQUIRED, code="reason_required")
@@ -281,11 +283,11 @@ def refund_cancel(*, refund: Refund, by: User, reason: str, request: HttpRequest
     refund.cancelled_at, refund.cancelled_by, refund.cancel_reason = timezone.now(), by, reason.strip()
     refund.full_clean(validate_unique=False, validate_constraints=False)
     refund.save()
-    _log(refund=refund, by=by, action="refund cancelled", detail=refund.cancel_reason, request=request)
+    _log(refund=refund, actor=actor, action="refund cancelled", detail=refund.cancel_reason)
     return refund
 
 
-def refunds_prepare_missing() -> list[int]:
+def refunds_prepare_missing(*, actor: Actor) -> list[int]:
     """The daily catch-up: prepare the refund of every claim (re)assessment that added credit and has no
     refund at all (its job was lost, or it was refused then: no mailing address yet, the credit owed
     elsewhere). A cancelled refund is not prepared again here: staff cancelled it on purpose. Each in its own
@@ -294,7 +296,7 @@ def refunds_prepare_missing() -> list[int]:
     waiting = ClaimAssessment.objects.filter(change__gt=0, refunds__isnull=True).order_by("id")
     for assessment in waiting:
         try:
-            prepared.append(refund_prepare(claim_assessment=assessment).pk)
+            prepared.append(refund_prepare(claim_assessment=assessment, actor=actor).pk)
         except RefundRefused:
             continue
     return prepared
@@ -329,19 +331,19 @@ def _open_file(kind: str) -> RefundPaymentFile:
 
 
 @transaction.atomic
-def refund_issue(*, refund_id: int) -> str:
+def refund_issue(*, refund_id: int, actor: Actor) -> str:
     """Issue one approved refund (in one transaction: posting, status, payment file). Returns "issued", "held"
     (its credit is no longer on the account) or "skipped" (not approved: issued or cancelled meanwhile)."""
     refund = Refund.objects.select_for_update().select_related("account__taxpayer").get(pk=refund_id)
     if refund.status != Status.APPROVED:
         return "skipped"
     account = refund.account
-    services.ledger_lock(account=account)
+    ledger.ledger_lock(account=account)
     if -selectors.account_balance(account=account) < refund.amount:
         return "held"
     payment_file = _open_file(FILE_KIND[refund.method])
     now = timezone.now()
-    posting = services.ledger_post(
+    posting = ledger.ledger_post(
         account=account,
         period_end=refund.period_end,
         kind=LedgerTransaction.Kind.REFUND_ISSUED,
@@ -349,13 +351,12 @@ def refund_issue(*, refund_id: int) -> str:
         description=f"Refund issued: {refund.payee_masked}",
         processed_on=timezone.localdate(now),
         source_reference=refund.source_reference,
+        actor=actor,
     )
     refund.status = Status.ISSUED
     refund.issued_at, refund.payment_file, refund.ledger_transaction = now, payment_file, posting
     refund.save(update_fields=["status", "issued_at", "payment_file", "ledger_transaction"])
-    _log(
-        refund=refund, by=None, action="refund issued", detail=f"payment file {payment_file.pk}", request=None
-    )
+    _log(refund=refund, actor=actor, action="refund issued", detail=f"payment file {payment_file.pk}")
     _announce(refund=refund)
     return "issued"
 
@@ -382,7 +383,7 @@ def _announce(*, refund: Refund) -> None:
         )
 
 
-def refunds_issue() -> IssueRun:
+def refunds_issue(*, actor: Actor) -> IssueRun:
     """The beat job: issue every approved refund (oldest first), then close the run's payment files (and any
     a killed run left open). Safe to run twice and after a crash (see the module docstring)."""
     from assessments import refund_files
@@ -390,7 +391,7 @@ def refunds_issue() -> IssueRun:
     run = IssueRun()
     ids = Refund.objects.filter(status=Status.APPROVED).order_by("id").values_list("id", flat=True)
     for refund_id in list(ids):
-        outcome = refund_issue(refund_id=refund_id)
+        outcome = refund_issue(refund_id=refund_id, actor=actor)
         if outcome == "issued":
             run.issued.append(refund_id)
         elif outcome == "held":

@@ -171,13 +171,3 @@ def objection_extended_deadline(*, assessed_on: date) -> date:
     objection period (`objection_days`): 455 days, or 456 when that year holds a 29 February."""
     years = int(rule_on(rule=OBJECTION_EXTENSION_YEARS, day=assessed_on).value or 0)
     return years_after(assessed_on, years) + timedelta(days=days_on(rule=OBJECTION_DAYS, day=assessed_on))
-
-
-def tolerance_fields(recomputation) -> dict:
-    """The assessment tolerance a (claim) recomputation applied, as Assessment and ClaimAssessment copy it."""
-    return {
-        "tolerance": recomputation.tolerance_amount,
-        "tolerance_effective_from": recomputation.tolerance.effective_from,
-        "tolerance_source": recomputation.tolerance.source[:500],
-        "tolerance_applied": recomputation.within_tolerance,
-    }

@@ -1,10 +1,12 @@
-"""Celery jobs of assessments: thin, taking ids, safe to run twice."""
+"""Celery jobs of assessments: thin, taking ids, safe to run twice. Each acts as itself (Actor.job, named after
+the job) in the access log and on what it posts."""
 
 import logging
 
 from celery import shared_task
 
-from assessments import notices, services
+from accounts.actors import Actor
+from assessments.services import returns
 
 logger = logging.getLogger(__name__)
 
@@ -12,13 +14,13 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True)
 def notice_render(assessment_id: int) -> int:
     """Render and issue the notice of one assessment (unique per assessment: a second run finds it issued)."""
-    return notices.notice_render(assessment_id=assessment_id).pk
+    return returns.notice_render(assessment_id=assessment_id, actor=Actor.job("notice_render")).pk
 
 
 @shared_task(acks_late=True)
 def assess_clean_returns() -> int:
     """Beat job: assess the clean returns of the queue automatically (staff assess the others in admin)."""
-    made = services.clean_returns_assess()
+    made = returns.clean_returns_assess(actor=Actor.job("assess_clean_returns"))
     if made:
         logger.info("assessed %d clean return(s) automatically", len(made))
     return len(made)
@@ -30,7 +32,7 @@ def accrue_interest() -> int:
     and to miss a day: the next run catches up)."""
     from assessments import interest
 
-    posted = interest.interest_accrue_all()
+    posted = interest.interest_accrue_all(actor=Actor.job("accrue_interest"))
     if posted:
         logger.info("posted interest on %d period(s)", posted)
     return posted
@@ -41,7 +43,7 @@ def assess_clean_claims() -> int:
     """Beat job: assess the clean refund claims automatically (staff assess the others in admin)."""
     from assessments import claims
 
-    made = claims.clean_claims_assess()
+    made = claims.clean_claims_assess(actor=Actor.job("assess_clean_claims"))
     if made:
         logger.info("assessed %d clean claim(s) automatically", len(made))
     return len(made)
@@ -52,7 +54,9 @@ def claim_letter_issue(claim_assessment_id: int) -> int:
     """Issue the letter of assessment of a claim TRA changed (unique per claim assessment: safe twice)."""
     from assessments import claims
 
-    return claims.claim_letter_issue(claim_assessment_id=claim_assessment_id).pk
+    return claims.claim_letter_issue(
+        claim_assessment_id=claim_assessment_id, actor=Actor.job("claim_letter_issue")
+    ).pk
 
 
 @shared_task(acks_late=True)
@@ -63,7 +67,9 @@ def refund_prepare(claim_assessment_id: int) -> int | None:
     from assessments.models import ClaimAssessment
 
     try:
-        return refunds.refund_prepare(claim_assessment=ClaimAssessment(pk=claim_assessment_id)).pk
+        return refunds.refund_prepare(
+            claim_assessment=ClaimAssessment(pk=claim_assessment_id), actor=Actor.job("refund_prepare")
+        ).pk
     except refunds.RefundRefused as error:
         logger.info("no refund for claim assessment %s: %s", claim_assessment_id, " ".join(error.messages))
         return None
@@ -75,7 +81,7 @@ def refunds_prepare_missing() -> int:
     per credit)."""
     from assessments import refunds
 
-    prepared = refunds.refunds_prepare_missing()
+    prepared = refunds.refunds_prepare_missing(actor=Actor.job("refunds_prepare_missing"))
     if prepared:
         logger.info("prepared %d refund(s) left unprepared", len(prepared))
     return len(prepared)
@@ -86,7 +92,7 @@ def refunds_issue() -> int:
     """Beat job: issue every approved refund exactly once and close the run's payment files."""
     from assessments import refunds
 
-    run = refunds.refunds_issue()
+    run = refunds.refunds_issue(actor=Actor.job("refunds_issue"))
     if run.issued or run.held:
         logger.info(
             "issued %d refund(s), held %d, closed %d file(s)", len(run.issued), len(run.held), len(run.files)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from assessments import selectors, services
+from assessments import notices, selectors
 from assessments.forms import SHOW_LATEST, SHOW_PERIOD, SHOW_RANGE, TransactionFilterForm
 from assessments.models import LedgerTransaction
 from consent.access import AccountRequest, account_view
@@ -300,7 +300,7 @@ def notice_download(request: AccountRequest, notice_id: int) -> FileResponse:
     notice = selectors.notice_for_account(account=request.account, notice_id=notice_id)
     if notice is None:
         raise Http404
-    services.notice_read_record(notice=notice, user=request.user, capacity=request.access.role)
+    notices.notice_read_record(notice=notice, user=request.user, capacity=request.access.role)
     response = FileResponse(
         default_storage.open(notice.pdf.name, "rb"),
         content_type="application/pdf",

@@ -1,7 +1,7 @@
 """Notices of assessment (issue 6, Build 2): how many notice PDFs one worker issues per minute, and what issuing
 one costs over bare WeasyPrint printing the same HTML, in this process.
 
-The figure is the whole job one worker runs per notice (assessments.notices.notice_render: lock the assessment,
+The figure is the whole job one worker runs per notice (assessments.services.returns.notice_render: lock the assessment,
 build the notice from the assessment and the period's ledger, render the template, print it with WeasyPrint,
 store the PDF through Django's default storage, insert the notice, write the access log), one notice after the
 other, as a single Celery worker would. The baseline is WeasyPrint alone on the same HTML (HTML(...).write_pdf()),
@@ -89,7 +89,8 @@ def create() -> list[int]:
     from django.db import transaction
     from django.utils import timezone
 
-    from assessments import services
+    from accounts.actors import Actor
+    from assessments.services import returns as return_assessments
     from filings.models import FuelTaxReturn, ReturnLine
     from filings.periods import Period
     from filings.tax import LineInput, return_compute
@@ -149,15 +150,21 @@ def create() -> list[int]:
             )
             returns.append(tax_return)
     # The notice job is left out here (no broker message, no notice): the loop below issues each notice.
-    with mock.patch.object(services, "_schedule_notice", return_value=None):
-        return [services.assessment_make(tax_return=tax_return).pk for tax_return in returns]
+    with mock.patch.object(return_assessments.RETURNS, "follow_ups", return_value=[]):
+        actor = Actor.job("bench_notices")
+        return [
+            return_assessments.assessment_make(tax_return=tax_return, actor=actor).pk
+            for tax_return in returns
+        ]
 
 
 def run(bench: Bench) -> list[Row]:
     from django.conf import settings
     from weasyprint import HTML
 
+    from accounts.actors import Actor
     from assessments import notices, selectors
+    from assessments.services import returns as return_assessments
 
     remove()
     ids = create()
@@ -170,7 +177,7 @@ def run(bench: Bench) -> list[Row]:
         started = time.perf_counter()
         for assessment_id in ids:
             start = time.perf_counter()
-            notices.notice_render(assessment_id=assessment_id)
+            return_assessments.notice_render(assessment_id=assessment_id, actor=Actor.job("notice_render"))
             seconds.append(time.perf_counter() - start)
         loop = time.perf_counter() - started
         bare = time_calls(

@@ -14,6 +14,7 @@ from accounts.crypto import encrypt
 from assessments import claims
 from filings.models import Claim, ClaimLine
 from programs.models import Address, DirectDeposit
+from tests.assessments.factories import acting
 from tests.filings.claim_factories import file_claim, line
 from tests.filings.factories import edmonton
 
@@ -45,9 +46,11 @@ def assess_claim(capture, *, claim, by=None, when=None, reassess=False, reason="
     with time_machine.travel(when or edmonton(2024, 6, 20, 9), tick=False), capture(execute=True):
         if reassess:
             return claims.claim_reassessment_make(
-                claim=claim, by=by, reason=reason or "Audit", adjustments=adjustments
+                claim=claim, actor=acting(by), reason=reason or "Audit", adjustments=adjustments
             )
-        return claims.claim_assessment_make(claim=claim, by=by, reason=reason, adjustments=adjustments)
+        return claims.claim_assessment_make(
+            claim=claim, actor=acting(by), reason=reason, adjustments=adjustments
+        )
 
 
 def mailing_address(account) -> Address:

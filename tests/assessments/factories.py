@@ -8,9 +8,18 @@ from decimal import Decimal
 
 import time_machine
 
-from assessments import services
+from accounts.actors import Actor, Door
+from assessments.services import returns
 from filings.models import FuelTaxReturn, ReturnLine
 from tests.filings.factories import edmonton, file_return
+
+
+def acting(user=None) -> Actor:
+    """Who acts when a test calls an assessments service directly: a member of staff in Django admin, or (no
+    user) a job."""
+    if user is None:
+        return Actor.job("test")
+    return Actor(user=user, door=Door.ADMIN)
 
 
 def june_2021(*, account, user, **overrides):
@@ -40,8 +49,10 @@ def assess(capture, *, tax_return, by=None, when=None, reassess=False, reason=""
     def make():
         with capture(execute=True):
             if reassess:
-                return services.reassessment_make(tax_return=tax_return, by=by, reason=reason or "Audit")
-            return services.assessment_make(tax_return=tax_return, by=by, reason=reason)
+                return returns.reassessment_make(
+                    tax_return=tax_return, actor=acting(by), reason=reason or "Audit"
+                )
+            return returns.assessment_make(tax_return=tax_return, actor=acting(by), reason=reason)
 
     if when is None:
         return make()

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments import interest, objection_filing, objections
 from programs.services import documents as document_services
-from tests.assessments.factories import assess
+from tests.assessments.factories import acting, assess
 from tests.filings.factories import edmonton, file_return
 from tests.programs.documents_samples import PDF
 
@@ -45,7 +45,7 @@ def late_june_2021(*, account, user, capture):
 
 
 def accrue(*, account, through: date):
-    return interest.interest_accrue(account=account, period_end=PERIOD_END, through=through)
+    return interest.interest_accrue(account=account, period_end=PERIOD_END, through=through, actor=acting())
 
 
 def pdf_upload(name: str = "invoice.pdf") -> SimpleUploadedFile:

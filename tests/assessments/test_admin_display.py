@@ -14,7 +14,7 @@ from django.urls import reverse
 from assessments import payments
 from assessments.models import Assessment, LedgerTransaction, Payment, Refund
 from tests.assessments.claim_factories import assess_claim, june_claim, mailing_address
-from tests.assessments.factories import assess
+from tests.assessments.factories import acting, assess
 from tests.filings.factories import edmonton, file_return
 
 # What Django admin shows by default and the portal never does.
@@ -55,7 +55,7 @@ def paid_return(account, owner, staff, django_capture_on_commit_callbacks):
             received_on=date(2021, 8, 10),
             method=Payment.Method.ONLINE_BANKING,
             reference="BNK-3400",
-            by=staff,
+            actor=acting(staff),
         )
     return tax_return
 

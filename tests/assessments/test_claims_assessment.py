@@ -12,12 +12,13 @@ import time_machine
 from django.core import mail
 
 from accounts.models import AccessLogEntry, OutboxEmail
-from assessments import claims
+from assessments import claim_computation, claims
 from assessments.claims import ClaimAssessmentRefused, LineAdjustment
 from assessments.models import ClaimAssessment, LedgerTransaction, Notice, Refund
 from assessments.tasks import assess_clean_claims, claim_letter_issue
 from filings.models import Claim
 from tests.assessments.claim_factories import assess_claim, claimed_as, june_claim
+from tests.assessments.factories import acting
 from tests.filings.claim_factories import file_claim, line
 from tests.filings.factories import edmonton
 
@@ -164,18 +165,20 @@ def test_staff_disallow_a_line(account, owner, staff, django_capture_on_commit_c
 @pytest.mark.parametrize(
     ("adjustment", "message"),
     [
-        (LineAdjustment(litres="600"), claims.ADJUSTMENT_REASON_REQUIRED % {"line": 1}),
-        (LineAdjustment(disallow=True), claims.ADJUSTMENT_REASON_REQUIRED % {"line": 1}),
+        (LineAdjustment(litres="600"), claim_computation.ADJUSTMENT_REASON_REQUIRED % {"line": 1}),
+        (LineAdjustment(disallow=True), claim_computation.ADJUSTMENT_REASON_REQUIRED % {"line": 1}),
         (
             LineAdjustment(litres="1200", reason="typo"),
-            claims.ADJUSTMENT_LITRES_MORE % {"line": 1, "litres": "1,000"},
+            claim_computation.ADJUSTMENT_LITRES_MORE % {"line": 1, "litres": "1,000"},
         ),
     ],
 )
 def test_bad_adjustments_are_refused_and_nothing_is_written(account, owner, staff, adjustment, message):
     claim = june_claim(account=account, user=owner)
     with pytest.raises(ClaimAssessmentRefused) as caught:
-        claims.claim_assessment_make(claim=claim, by=staff, adjustments={claim.lines.get().pk: adjustment})
+        claims.claim_assessment_make(
+            claim=claim, actor=acting(staff), adjustments={claim.lines.get().pk: adjustment}
+        )
     assert caught.value.messages == [str(message)]
     claim.refresh_from_db()
     assert claim.status == Claim.Status.RECEIVED
@@ -189,7 +192,7 @@ def test_an_adjustment_of_another_claims_line_is_refused(account, owner, staff):
     with pytest.raises(ClaimAssessmentRefused, match="is not a line of claim"):
         claims.claim_assessment_make(
             claim=claim,
-            by=staff,
+            actor=acting(staff),
             adjustments={other.lines.get().pk: LineAdjustment(disallow=True, reason="x")},
         )
     assert not ClaimAssessment.objects.exists()
@@ -202,7 +205,7 @@ def test_an_assessed_claim_cannot_be_assessed_again(account, owner, django_captu
     claim = june_claim(account=account, user=owner)
     assess_claim(django_capture_on_commit_callbacks, claim=claim)
     with pytest.raises(ClaimAssessmentRefused) as caught:
-        claims.claim_assessment_make(claim=claim)
+        claims.claim_assessment_make(claim=claim, actor=acting())
     assert caught.value.messages == [
         str(claims.NOT_RECEIVED % {"number": claim.confirmation_number, "status": "Assessed"})
     ]
@@ -213,12 +216,12 @@ def test_an_assessed_claim_cannot_be_assessed_again(account, owner, django_captu
 def test_a_claim_not_assessed_cannot_be_reassessed(account, owner, staff):
     claim = june_claim(account=account, user=owner)
     with pytest.raises(ClaimAssessmentRefused) as caught:
-        claims.claim_reassessment_make(claim=claim, by=staff, reason="Audit")
+        claims.claim_reassessment_make(claim=claim, actor=acting(staff), reason="Audit")
     assert caught.value.messages == [
         str(claims.NOT_ASSESSED % {"number": claim.confirmation_number, "status": "Received"})
     ]
     with pytest.raises(ClaimAssessmentRefused) as caught:
-        claims.claim_reassessment_make(claim=claim, by=staff, reason="  ")
+        claims.claim_reassessment_make(claim=claim, actor=acting(staff), reason="  ")
     assert caught.value.messages == [str(claims.REASON_REQUIRED)]
     assert not ClaimAssessment.objects.exists()
 

@@ -12,9 +12,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from accounts.models import AccessLogEntry
-from assessments import decisions, interest, selectors, services
+from assessments import decisions, interest, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice
 from assessments.models_objections import Objection, WaiverRequest
+from assessments.services import ledger, returns
+from tests.assessments.factories import acting
 from tests.assessments.objection_factories import (  # noqa: F401 (fixtures)
     PERIOD_END,
     accrue,
@@ -123,14 +125,16 @@ def test_vacate_reverses_what_the_assessment_posted(
         credit = accrue(account=account, through=date(2021, 10, 31))
     assert credit.amount == -interest_before
     assert balance(account) == Decimal("0.00")
-    assert services.ledger_check(account=account).ok
+    assert ledger.ledger_check(account=account).ok
     assert Notice.objects.get(source_reference=f"objection:{objection.pk}").amount == Decimal("0.00")
     # A later reassessment starts from the tax that stands (none), not from the vacated assessment's.
     with (
         time_machine.travel(edmonton(2021, 11, 2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        again = services.reassessment_make(tax_return=assessed_return(account), by=staff, reason="Audit")
+        again = returns.reassessment_make(
+            tax_return=assessed_return(account), actor=acting(staff), reason="Audit"
+        )
     assert again.previously_assessed_tax == Decimal("0.00")
     assert again.change == Decimal("13800.00")
 
@@ -222,7 +226,7 @@ def test_only_the_latest_assessment_can_be_vacated(
         time_machine.travel(edmonton(2021, 10, 2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.reassessment_make(tax_return=assessed_return(account), by=staff, reason="Audit")
+        returns.reassessment_make(tax_return=assessed_return(account), actor=acting(staff), reason="Audit")
     count = LedgerTransaction.objects.count()
     with pytest.raises(ValidationError) as refused:
         decide(
@@ -263,7 +267,7 @@ def test_granted_waiver_lowers_the_balance_by_exactly_the_amounts_waived(
     assert decided.outcome == WaiverRequest.Outcome.GRANTED
     assert decided.amount_waived == penalty.amount + charged.amount
     assert balance(account) == owing - penalty.amount - charged.amount
-    assert services.ledger_check(account=account).ok
+    assert ledger.ledger_check(account=account).ok
     reversals = LedgerTransaction.objects.filter(account=account, kind=Kind.REVERSAL).order_by("reverses_id")
     assert [r.source_reference for r in reversals] == [
         f"waiver:{waiver.pk}:{penalty.pk}",
@@ -299,7 +303,7 @@ def test_interest_waived_is_not_charged_again(
     assert october.amount == without_waiver
     assert balance(account) == owing + without_waiver
     assert accrue(account=account, through=date(2021, 10, 31)) is None
-    assert interest.interest_accrue_all(through=date(2021, 10, 31)) == 0
+    assert interest.interest_accrue_all(through=date(2021, 10, 31), actor=acting()) == 0
 
 
 def test_a_waived_penalty_stops_bearing_interest_from_the_decision(

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from assessments import interest, rules, selectors, services
+from assessments import interest, rules, selectors
 from assessments.models import LedgerTransaction
+from assessments.services import ledger
 from assessments.tasks import accrue_interest
-from tests.assessments.factories import assess
+from tests.assessments.factories import acting, assess
 from tests.filings.factories import edmonton, file_return
 
 Kind = LedgerTransaction.Kind
@@ -38,7 +39,7 @@ def late_june_2021(
 
 
 def pay(*, account, amount: str, on: date, reference: str):
-    return services.ledger_post(
+    return ledger.ledger_post(
         account=account,
         period_end=JUNE_END,
         kind=Kind.PAYMENT,
@@ -47,6 +48,7 @@ def pay(*, account, amount: str, on: date, reference: str):
         processed_on=on,
         effective_on=on,
         source_reference=reference,
+        actor=acting(),
     )
 
 
@@ -74,7 +76,9 @@ def test_worked_example_paid_in_full_on_2021_08_15(account, owner, django_captur
     late_june_2021(
         account=account, owner=owner, capture=django_capture_on_commit_callbacks, paid=date(2021, 8, 15)
     )
-    posted = interest.interest_accrue(account=account, period_end=JUNE_END, through=date(2021, 8, 20))
+    posted = interest.interest_accrue(
+        account=account, period_end=JUNE_END, through=date(2021, 8, 20), actor=acting()
+    )
     assert posted.amount == Decimal("30.62")
     assert posted.amount == (Decimal("13800.00") * rate.value / 100 * 18 / 365).quantize(Decimal("0.01"))
     assert posted.effective_on == date(2021, 8, 20)
@@ -148,16 +152,28 @@ def test_daily_job_same_total_run_twice_or_after_missed_days(
 
 def test_running_the_same_day_again_posts_nothing(account, owner, django_capture_on_commit_callbacks):
     late_june_2021(account=account, owner=owner, capture=django_capture_on_commit_callbacks)
-    first = interest.interest_accrue(account=account, period_end=JUNE_END, through=date(2021, 8, 31))
+    first = interest.interest_accrue(
+        account=account, period_end=JUNE_END, through=date(2021, 8, 31), actor=acting()
+    )
     assert first is not None
-    assert interest.interest_accrue(account=account, period_end=JUNE_END, through=date(2021, 8, 31)) is None
-    assert interest.interest_accrue_all(through=date(2021, 8, 31)) == 0
+    assert (
+        interest.interest_accrue(
+            account=account, period_end=JUNE_END, through=date(2021, 8, 31), actor=acting()
+        )
+        is None
+    )
+    assert interest.interest_accrue_all(through=date(2021, 8, 31), actor=acting()) == 0
     assert LedgerTransaction.objects.filter(kind=Kind.INTEREST).count() == 1
 
 
 def test_no_interest_before_the_day_after_the_due_date(account, owner, django_capture_on_commit_callbacks):
     late_june_2021(account=account, owner=owner, capture=django_capture_on_commit_callbacks)
-    assert interest.interest_accrue(account=account, period_end=JUNE_END, through=date(2021, 7, 28)) is None
+    assert (
+        interest.interest_accrue(
+            account=account, period_end=JUNE_END, through=date(2021, 7, 28), actor=acting()
+        )
+        is None
+    )
 
 
 def test_balance_goes_to_zero_after_paying_tax_penalty_and_interest(
@@ -174,7 +190,7 @@ def test_balance_goes_to_zero_after_paying_tax_penalty_and_interest(
     pay(account=account, amount=str(owing), on=date(2021, 9, 1), reference="PAY-ALL")
     run_daily(account, date(2021, 9, 3), date(2021, 9, 10))
     assert selectors.account_balance(account=account) == Decimal("0.00")
-    assert services.ledger_check(account=account).ok
+    assert ledger.ledger_check(account=account).ok
 
 
 def test_interest_rules_are_dated_quarterly_data_with_sources():

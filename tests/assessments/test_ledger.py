@@ -9,27 +9,33 @@ from django.db import IntegrityError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import LedgerTransaction
+from assessments.services import ledger
+from tests.assessments.factories import acting
 
 Kind = LedgerTransaction.Kind
 JUNE, JULY, AUGUST = date(2021, 6, 30), date(2021, 7, 31), date(2021, 8, 31)
 
 
 def post(account, amount, kind=Kind.ASSESSED_TAX, period_end=JUNE, **extra):
-    return services.ledger_post(
+    return ledger.ledger_post(
         account=account,
         period_end=period_end,
         kind=kind,
         amount=Decimal(amount),
         description=f"{kind} {amount}",
-        **extra,
+        **{"actor": acting(), **extra},
     )
 
 
 def test_a_posting_is_stored_and_logged(account, staff):
     entry = post(
-        account, "13800.00", processed_on=date(2021, 7, 10), effective_on=date(2021, 7, 28), posted_by=staff
+        account,
+        "13800.00",
+        processed_on=date(2021, 7, 10),
+        effective_on=date(2021, 7, 28),
+        actor=acting(staff),
     )
     entry.refresh_from_db()
     assert (entry.amount, entry.processed_on, entry.effective_on, entry.posted_by) == (
@@ -70,8 +76,8 @@ def test_the_orm_cannot_change_a_posted_transaction_either(account):
 
 def test_a_correction_is_a_new_transaction(account, staff):
     wrong = post(account, "500.00", kind=Kind.PENALTY)
-    correction = services.ledger_reverse(
-        original=wrong, description="Penalty waived (AT4764)", posted_by=staff
+    correction = ledger.ledger_reverse(
+        original=wrong, description="Penalty waived (AT4764)", actor=acting(staff)
     )
     assert (correction.kind, correction.amount, correction.reverses) == (
         Kind.REVERSAL,
@@ -80,8 +86,8 @@ def test_a_correction_is_a_new_transaction(account, staff):
     )
     assert selectors.account_balance(account=account) == Decimal("0.00")
     assert LedgerTransaction.objects.count() == 2
-    with pytest.raises(services.LedgerPostingRefused) as twice:
-        services.ledger_reverse(original=wrong, description="again")
+    with pytest.raises(ledger.LedgerPostingRefused) as twice:
+        ledger.ledger_reverse(original=wrong, description="again", actor=acting())
     assert twice.value.code == "already_reversed"
 
 
@@ -97,16 +103,16 @@ def test_a_correction_is_a_new_transaction(account, staff):
     ],
 )
 def test_postings_that_do_not_belong_are_refused(account, kind, amount, code):
-    with pytest.raises(services.LedgerPostingRefused) as refused:
+    with pytest.raises(ledger.LedgerPostingRefused) as refused:
         post(account, amount, kind=kind)
     assert refused.value.code == code
     assert not LedgerTransaction.objects.exists()
 
 
 def test_a_float_is_refused(account):
-    with pytest.raises(services.LedgerPostingRefused) as refused:
-        services.ledger_post(
-            account=account, period_end=JUNE, kind=Kind.PAYMENT, amount=-1.5, description="x"
+    with pytest.raises(ledger.LedgerPostingRefused) as refused:
+        ledger.ledger_post(
+            account=account, period_end=JUNE, kind=Kind.PAYMENT, amount=-1.5, description="x", actor=acting()
         )
     assert refused.value.code == "amount_not_decimal"
 
@@ -128,19 +134,20 @@ def test_a_reversal_must_undo_exactly_one_transaction_of_the_same_account_and_pe
             "amount": Decimal("-100.00"),
             "description": "correction",
             "reverses": original,
+            "actor": acting(),
             **kwargs,
         }
-        with pytest.raises(services.LedgerPostingRefused) as refused:
-            services.ledger_post(**arguments)
+        with pytest.raises(ledger.LedgerPostingRefused) as refused:
+            ledger.ledger_post(**arguments)
         assert refused.value.code == code
-    with pytest.raises(services.LedgerPostingRefused) as refused:
+    with pytest.raises(ledger.LedgerPostingRefused) as refused:
         post(account, "1.00", reverses=original)
     assert refused.value.code == "not_a_reversal"
 
 
 def test_the_same_source_is_posted_once(account):
     first = post(account, "12.34", kind=Kind.INTEREST, source_reference="interest:2021-08-15")
-    with pytest.raises(services.AlreadyPosted) as again:
+    with pytest.raises(ledger.AlreadyPosted) as again:
         post(account, "12.34", kind=Kind.INTEREST, source_reference="interest:2021-08-15")
     assert again.value.existing == first
     assert LedgerTransaction.objects.count() == 1
@@ -182,13 +189,13 @@ def test_balances_per_period_and_for_the_account(account):
     }
     assert selectors.account_balance(account=account) == Decimal("1125.00")
     assert selectors.ledger_period_ends(account=account) == [AUGUST, JULY, JUNE]
-    check = services.ledger_check(account=account)
+    check = ledger.ledger_check(account=account)
     assert check.ok
     assert (check.transactions, check.balance) == (5, Decimal("1125.00"))
 
 
 def test_an_empty_ledger_balances_to_zero(account):
-    check = services.ledger_check(account=account)
+    check = ledger.ledger_check(account=account)
     assert check.ok
     assert check.balance == Decimal("0.00")
     assert check.transactions == 0
@@ -231,10 +238,10 @@ def test_property_balance_is_the_sum_of_transactions_for_any_sequence(account, s
             if reverse is not None:
                 original = posted[reverse % len(posted)]
                 if original.pk not in reversed_ids:
-                    services.ledger_reverse(original=original, description="correction")
+                    ledger.ledger_reverse(original=original, description="correction", actor=acting())
                     reversed_ids.add(original.pk)
                     expected -= original.amount
-        check = services.ledger_check(account=account)
+        check = ledger.ledger_check(account=account)
         assert check.ok, check
         assert check.balance == expected
         assert (

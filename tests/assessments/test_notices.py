@@ -15,11 +15,12 @@ from django.core.files.storage import default_storage
 
 from accounts.models import OutboxEmail
 from accounts.services import outbox_send
-from assessments import notices, services
+from assessments import notices
 from assessments.models import LedgerTransaction, Notice
+from assessments.services import ledger, returns
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
-from tests.assessments.factories import assess, june_2021
+from tests.assessments.factories import acting, assess, june_2021
 from tests.consent.factories import ConsentFactory, delegate_grant, representative_grant
 from tests.filings.factories import edmonton
 
@@ -78,20 +79,22 @@ def test_the_notice_shows_penalties_and_interest_of_the_period_up_to_its_posting
     posted after it does not (it will be on a later notice)."""
     tax_return = june_2021(account=account, user=owner)
     for kind, amount in [("penalty", "690.00"), ("interest", "5.25")]:
-        services.ledger_post(
+        ledger.ledger_post(
             account=account,
             period_end=tax_return.period_end,
             kind=kind,
             amount=Decimal(amount),
             description=f"Late {kind}",
+            actor=acting(),
         )
     assessment = assess(django_capture_on_commit_callbacks, tax_return=tax_return, by=staff)
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=tax_return.period_end,
         kind="interest",
         amount=Decimal("9.99"),
         description="Later",
+        actor=acting(),
     )
     content = notices.notice_content(assessment=assessment)
     assert [row.amount for row in content.penalties_and_interest] == [Decimal("690.00"), Decimal("5.25")]
@@ -109,13 +112,14 @@ def _june_notice_of_2021_07_10(account, owner, capture):
 
 
 def _payment(account, amount, *, processed_on):
-    return services.ledger_post(
+    return ledger.ledger_post(
         account=account,
         period_end=date(2021, 6, 30),
         kind="payment",
         amount=Decimal(amount),
         description="Payment",
         processed_on=processed_on,
+        actor=acting(),
     )
 
 
@@ -152,12 +156,13 @@ def test_a_posting_dated_before_an_issued_notice_is_found(account, owner, django
 
 def test_a_credit_shows_in_brackets_on_the_notice(account, owner, staff, django_capture_on_commit_callbacks):
     tax_return = june_2021(account=account, user=owner)
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=tax_return.period_end,
         kind="payment",
         amount=Decimal("-14000.00"),
         description="Payment",
+        actor=acting(),
     )
     assessment = assess(django_capture_on_commit_callbacks, tax_return=tax_return, by=staff)
     html = notices.notice_html(assessment=assessment)
@@ -167,7 +172,7 @@ def test_a_credit_shows_in_brackets_on_the_notice(account, owner, staff, django_
 def test_rendering_twice_issues_one_notice(account, owner, django_capture_on_commit_callbacks):
     assessment = assess(django_capture_on_commit_callbacks, tax_return=june_2021(account=account, user=owner))
     first = Notice.objects.get(assessment=assessment)
-    again = notices.notice_render(assessment_id=assessment.pk)
+    again = returns.notice_render(assessment_id=assessment.pk, actor=acting())
     assert again == first
     assert Notice.objects.count() == 1
     assert OutboxEmail.objects.filter(purpose="notice-issued").count() == 1  # only the owner here, once
@@ -219,15 +224,15 @@ def test_a_failed_issue_leaves_no_file_and_no_notice(account, owner, django_capt
 
         july = file_return(account=account, period="2021-07", user=owner)
     with django_capture_on_commit_callbacks(execute=False):  # no notice job yet
-        first = services.assessment_make(tax_return=june)
-        second = services.assessment_make(tax_return=july)
+        first = returns.assessment_make(tax_return=june, actor=acting())
+        second = returns.assessment_make(tax_return=july, actor=acting())
     Notice.objects.create(
         assessment=first, account=account, period_start=first.period_start, period_end=first.period_end,
         kind=first.kind, reference=notices.notice_reference(second), issued_on=first.assessed_on,
         pdf="notices/elsewhere.pdf", sha256="0" * 64, size=1, rendered_at=first.assessed_at,
     )  # fmt: skip
     with pytest.raises(IntegrityError):
-        notices.notice_render(assessment_id=second.pk)
+        returns.notice_render(assessment_id=second.pk, actor=acting())
     assert not Notice.objects.filter(assessment=second).exists()
     assert not default_storage.exists(f"notices/{account.number}/{notices.notice_reference(second)}.pdf")
     assert default_storage.listdir(f"notices/{account.number}")[1] == []
@@ -249,14 +254,15 @@ def test_a_penalty_posted_with_the_assessment_is_on_its_notice(
 
     tax_return = june_2021(account=account, user=owner)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        assessment = services.assessment_make(tax_return=tax_return)
-        services.ledger_post(
+        assessment = returns.assessment_make(tax_return=tax_return, actor=acting())
+        ledger.ledger_post(
             account=account,
             period_end=tax_return.period_end,
             kind="penalty",
             amount=Decimal("690.00"),
             description="Late-filing penalty",
             source_reference=selectors.assessment_source(assessment),
+            actor=acting(),
         )
     content = notices.notice_content(assessment=assessment)
     assert [row.kind for row in content.statement] == ["assessed_tax", "penalty"]

@@ -16,8 +16,9 @@ from django.urls import reverse
 from assessments import selectors
 from assessments.models import LedgerTransaction
 from assessments.selectors import PeriodBalance
-from assessments.services import ledger_post
+from assessments.services.ledger import ledger_post
 from tests.accounts.factories import UserFactory
+from tests.assessments.factories import acting
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 
@@ -81,6 +82,7 @@ def _account_with(*postings):
             kind=kind,
             amount=Decimal(amount),
             description="Test posting",
+            actor=acting(),
         )
     return account, sign_in(Client(), owner)
 

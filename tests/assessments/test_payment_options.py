@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import LedgerTransaction
-from assessments.services import ledger_post
+from assessments.services.ledger import ledger_post
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
+from tests.assessments.factories import acting
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 
@@ -25,7 +26,12 @@ def account():
 
 def _post(account, period_end, amount, kind=LedgerTransaction.Kind.ASSESSED_TAX):
     return ledger_post(
-        account=account, period_end=period_end, kind=kind, amount=Decimal(amount), description="Test posting"
+        account=account,
+        period_end=period_end,
+        kind=kind,
+        amount=Decimal(amount),
+        description="Test posting",
+        actor=acting(),
     )
 
 

@@ -14,10 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from assessments import interest, payments, selectors, services
+from assessments import interest, payments, selectors
 from assessments.models import LedgerTransaction, Payment, PaymentImport
+from assessments.services import ledger
 from programs.models import ProgramAccount
-from tests.assessments.factories import assess
+from tests.assessments.factories import acting, assess
 from tests.consent.factories import ProgramAccountFactory
 from tests.filings.factories import edmonton, file_return
 
@@ -115,7 +116,7 @@ def test_service_refuses_a_closed_account_and_writes_nothing(staff, closed_accou
             received_on=date(2021, 8, 10),
             method=Payment.Method.CHEQUE,
             reference="CHQ-1",
-            by=staff,
+            actor=acting(staff),
         )
     assert not Payment.objects.exists()
     assert not LedgerTransaction.objects.exists()
@@ -128,7 +129,7 @@ def test_service_refuses_the_same_reference_twice(staff, account, assessed):
         "received_on": date(2021, 8, 10),
         "method": Payment.Method.CHEQUE,
         "reference": "CHQ-7",
-        "by": staff,
+        "actor": acting(staff),
     }
     payments.payment_record(**kwargs)
     with pytest.raises(payments.PaymentRefused, match="already recorded"):
@@ -143,10 +144,10 @@ def test_overpayment_goes_to_the_owing_period_then_stays_a_credit(staff, account
         received_on=date(2021, 8, 10),
         method=Payment.Method.WIRE,
         reference="W-1",
-        by=staff,
+        actor=acting(staff),
     )
     assert selectors.period_balance(account=account, period_end=JUNE_END) == Decimal("-200.00")
-    assert services.ledger_check(account=account).ok
+    assert ledger.ledger_check(account=account).ok
 
 
 def csv_file(*rows, header="account_number,amount,received_date,reference"):
@@ -222,7 +223,7 @@ def test_import_is_all_or_nothing_when_a_posting_fails(staff, account, assessed,
         f"{account.number},200.00,2021-08-10,A-2",
     )
     calls = []
-    original = services.ledger_post
+    original = ledger.ledger_post
 
     def failing(**kwargs):
         calls.append(kwargs)
@@ -230,9 +231,11 @@ def test_import_is_all_or_nothing_when_a_posting_fails(staff, account, assessed,
             raise RuntimeError("the database went away")
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "ledger_post", failing)
+    monkeypatch.setattr(ledger, "ledger_post", failing)
     with pytest.raises(RuntimeError):
-        payments.payment_file_import(content=content, filename="p.csv", method=Payment.Method.EFT, by=staff)
+        payments.payment_file_import(
+            content=content, filename="p.csv", method=Payment.Method.EFT, actor=acting(staff)
+        )
     assert len(calls) == 2
     assert not Payment.objects.exists()
     assert not PaymentImport.objects.exists()
@@ -245,12 +248,12 @@ def test_reimport_of_the_same_file_posts_nothing_twice(staff, account, assessed)
         f"{account.number},200.00,2021-08-11,R-2",
     )
     first = payments.payment_file_import(
-        content=content, filename="p.csv", method=Payment.Method.EFT, by=staff
+        content=content, filename="p.csv", method=Payment.Method.EFT, actor=acting(staff)
     )
     assert first.ok
     assert len(first.recorded) == 2
     again = payments.payment_file_import(
-        content=content, filename="p.csv", method=Payment.Method.EFT, by=staff
+        content=content, filename="p.csv", method=Payment.Method.EFT, actor=acting(staff)
     )
     assert again.ok
     assert again.recorded == []
@@ -262,7 +265,7 @@ def test_reimport_of_the_same_file_posts_nothing_twice(staff, account, assessed)
         content=csv_file(f"{account.number},999.00,2021-08-10,R-1"),
         filename="p2.csv",
         method=Payment.Method.EFT,
-        by=staff,
+        actor=acting(staff),
     )
     assert changed.errors == ["Line 2: Reference R-1 was already recorded for another payment."]
 
@@ -294,7 +297,7 @@ def test_balance_goes_to_zero_after_paying_tax_penalty_and_interest(
             marked_diesel__taxable="20000",
         )
     assess(django_capture_on_commit_callbacks, tax_return=tax_return, when=edmonton(2021, 8, 20))
-    interest.interest_accrue_all(through=date(2021, 8, 31))
+    interest.interest_accrue_all(through=date(2021, 8, 31), actor=acting())
     owing = selectors.account_balance(account=account)
     assert owing == Decimal("14548.78")
     with time_machine.travel(edmonton(2021, 9, 1, 9), tick=False):
@@ -304,12 +307,12 @@ def test_balance_goes_to_zero_after_paying_tax_penalty_and_interest(
             received_on=date(2021, 8, 31),
             method=Payment.Method.ONLINE_BANKING,
             reference="BNK-ALL",
-            by=staff,
+            actor=acting(staff),
         )
     for day in (1, 2, 3, 10):
-        interest.interest_accrue_all(through=date(2021, 9, day))
+        interest.interest_accrue_all(through=date(2021, 9, day), actor=acting())
     assert selectors.account_balance(account=account) == Decimal("0.00")
-    assert services.ledger_check(account=account).ok
+    assert ledger.ledger_check(account=account).ok
 
 
 def test_admin_pages_answer(staff_client, account, assessed):

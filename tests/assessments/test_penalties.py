@@ -9,7 +9,7 @@ import time_machine
 
 from assessments import penalties, rules, selectors
 from assessments.models import LedgerTransaction
-from tests.assessments.factories import assess
+from tests.assessments.factories import acting, assess
 from tests.filings.factories import edmonton, file_return
 
 Kind = LedgerTransaction.Kind
@@ -84,10 +84,10 @@ def test_one_day_late_nil_liability_pays_25(account, owner, django_capture_on_co
 
 def test_payment_before_assessment_reduces_the_unpaid_tax(account, owner, django_capture_on_commit_callbacks):
     """$13,000.00 paid with the late return: unpaid $800.00; 18 x $25 = $450.00 > 5% x $800 = $40.00."""
-    from assessments import services
+    from assessments.services import ledger
 
     tax_return = june_2021_received(account=account, user=owner, on=date(2021, 8, 15))
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=date(2021, 6, 30),
         kind=Kind.PAYMENT,
@@ -95,6 +95,7 @@ def test_payment_before_assessment_reduces_the_unpaid_tax(account, owner, django
         description="Payment",
         processed_on=date(2021, 8, 15),
         source_reference="test-payment-1",
+        actor=acting(),
     )
     assess(django_capture_on_commit_callbacks, tax_return=tax_return, when=edmonton(2021, 8, 20))
     assert LedgerTransaction.objects.get(account=account, kind=Kind.PENALTY).amount == Decimal("450.00")

@@ -18,6 +18,7 @@ from assessments import refund_files, refunds
 from assessments.models import LedgerTransaction, Refund, RefundPaymentFile
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import assess_claim, bank_account, june_claim, mailing_address
+from tests.assessments.factories import acting
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory
 from tests.filings.factories import edmonton
@@ -36,9 +37,9 @@ def issued(account, owner, staff, django_capture_on_commit_callbacks):
         django_capture_on_commit_callbacks, claim=june_claim(account=other, user=owner, litres="700")
     )
     for refund in Refund.objects.all():
-        refunds.refund_approve(refund=refund, by=staff)
+        refunds.refund_approve(refund=refund, actor=acting(staff))
     with time_machine.travel(edmonton(2024, 6, 21, 5, 30), tick=False):
-        run = refunds.refunds_issue()
+        run = refunds.refunds_issue(actor=acting())
     assert len(run.issued) == 2
     return run
 
@@ -98,12 +99,12 @@ def test_a_later_run_makes_new_files(issued, account, owner, staff, django_captu
     assess_claim(
         django_capture_on_commit_callbacks, claim=june_claim(account=account, user=owner, litres="100")
     )
-    refunds.refund_approve(refund=Refund.objects.get(status=Refund.Status.PENDING), by=staff)
-    run = refunds.refunds_issue()
+    refunds.refund_approve(refund=Refund.objects.get(status=Refund.Status.PENDING), actor=acting(staff))
+    run = refunds.refunds_issue(actor=acting())
     assert len(run.files) == 1
     new = RefundPaymentFile.objects.get(pk=run.files[0])
     assert (new.kind, new.count, new.total) == (RefundPaymentFile.Kind.CHEQUE, 1, Decimal("13.00"))
-    assert refunds.refunds_issue().files == []  # nothing issued, no empty file
+    assert refunds.refunds_issue(actor=acting()).files == []  # nothing issued, no empty file
 
 
 def test_staff_download_a_file_and_it_is_logged(issued, staff_client, staff):

@@ -12,9 +12,10 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from accounts.models import AccessLogEntry
-from assessments import refunds, services
+from assessments import refunds
 from assessments.models import LedgerTransaction, Refund
 from assessments.refunds import RefundRefused
+from assessments.services import ledger
 from assessments.tasks import refund_prepare, refunds_prepare_missing
 from programs.models import Address
 from tests.accounts.factories import UserFactory
@@ -25,6 +26,7 @@ from tests.assessments.claim_factories import (
     june_claim,
     mailing_address,
 )
+from tests.assessments.factories import acting
 from tests.filings.factories import edmonton
 
 Kind = LedgerTransaction.Kind
@@ -45,7 +47,7 @@ def the_refund(account) -> Refund:
 
 def issue():
     with time_machine.travel(edmonton(2024, 6, 21, 5, 30), tick=False):
-        return refunds.refunds_issue()
+        return refunds.refunds_issue(actor=acting())
 
 
 # --- Prepared with the assessment --------------------------------------------------------------------------
@@ -103,7 +105,7 @@ def test_a_cheque_needs_a_mailing_address(account, owner, django_capture_on_comm
     assessment = assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
     assert not Refund.objects.exists()  # the job logged the refusal
     with pytest.raises(RefundRefused) as caught:
-        refunds.refund_prepare(claim_assessment=assessment)
+        refunds.refund_prepare(claim_assessment=assessment, actor=acting())
     assert caught.value.messages == [str(refunds.NO_MAILING_ADDRESS % {"number": account.number})]
     # Once the address is added, the daily catch-up prepares it, once.
     mailing_address(account)
@@ -117,8 +119,8 @@ def test_the_catch_up_does_not_prepare_a_cancelled_refund_again(
 ):
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refunds.refund_cancel(refund=the_refund(account), by=staff, reason="Paid by hand")
-    assert refunds.refunds_prepare_missing() == []
+    refunds.refund_cancel(refund=the_refund(account), actor=acting(staff), reason="Paid by hand")
+    assert refunds.refunds_prepare_missing(actor=acting()) == []
     assert Refund.objects.count() == 1
 
 
@@ -127,13 +129,13 @@ def test_only_the_credit_on_the_account_is_refunded(
 ):
     """$100.00 owing elsewhere on the account: of the $130.00 credited, $30.00 is refunded."""
     mailing_address(account)
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=edmonton(2024, 5, 31).date(),
         kind=Kind.ASSESSED_TAX,
         amount=Decimal("100.00"),
         description="Tax owing",
-        posted_by=staff,
+        actor=acting(staff),
     )
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
     assert the_refund(account).amount == Decimal("30.00")
@@ -143,18 +145,18 @@ def test_no_refund_when_the_credit_went_to_amounts_owing(
     account, owner, staff, django_capture_on_commit_callbacks
 ):
     mailing_address(account)
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=edmonton(2024, 5, 31).date(),
         kind=Kind.ASSESSED_TAX,
         amount=Decimal("500.00"),
         description="Tax owing",
-        posted_by=staff,
+        actor=acting(staff),
     )
     assessment = assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
     assert not Refund.objects.exists()
     with pytest.raises(RefundRefused, match="has no credit left to refund"):
-        refunds.refund_prepare(claim_assessment=assessment)
+        refunds.refund_prepare(claim_assessment=assessment, actor=acting())
 
 
 def test_a_second_refund_for_the_same_credit_is_refused(account, owner, django_capture_on_commit_callbacks):
@@ -162,7 +164,7 @@ def test_a_second_refund_for_the_same_credit_is_refused(account, owner, django_c
     assessment = assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
     first = the_refund(account)
     with pytest.raises(RefundRefused) as caught:
-        refunds.refund_prepare(claim_assessment=assessment)
+        refunds.refund_prepare(claim_assessment=assessment, actor=acting())
     assert caught.value.messages == [
         str(
             refunds.ALREADY_REFUNDED
@@ -201,7 +203,7 @@ def test_one_staff_approval_at_or_below_the_threshold(
     settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal("130.00")
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refund = refunds.refund_approve(refund=the_refund(account), by=staff)
+    refund = refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
     assert refund.status == Refund.Status.APPROVED
     assert refund.first_approved_by == staff
     assert AccessLogEntry.objects.filter(action="refund approved", actor=staff).exists()
@@ -213,20 +215,20 @@ def test_two_distinct_staff_above_the_threshold(
     settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal("129.99")
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refund = refunds.refund_approve(refund=the_refund(account), by=staff)
+    refund = refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
     assert refund.needs_second_approval
     assert refund.status == Refund.Status.PENDING  # first approval only
     assert issue().issued == []  # not issued on one approval
     with pytest.raises(RefundRefused) as caught:
-        refunds.refund_approve(refund=refund, by=staff)
+        refunds.refund_approve(refund=refund, actor=acting(staff))
     assert caught.value.messages == [
         str(refunds.SAME_APPROVER % {"id": refund.pk, "amount": "$130.00", "threshold": "$129.99"})
     ]
-    refund = refunds.refund_approve(refund=refund, by=second_staff)
+    refund = refunds.refund_approve(refund=refund, actor=acting(second_staff))
     assert refund.status == Refund.Status.APPROVED
     assert (refund.first_approved_by, refund.second_approved_by) == (staff, second_staff)
     with pytest.raises(RefundRefused, match="only a refund awaiting approval"):
-        refunds.refund_approve(refund=refund, by=second_staff)
+        refunds.refund_approve(refund=refund, actor=acting(second_staff))
 
 
 def test_the_database_refuses_the_same_approver_twice(
@@ -243,7 +245,7 @@ def test_only_staff_approve(account, owner, django_capture_on_commit_callbacks):
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
     with pytest.raises(RefundRefused) as caught:
-        refunds.refund_approve(refund=the_refund(account), by=owner)
+        refunds.refund_approve(refund=the_refund(account), actor=acting(owner))
     assert caught.value.messages == [str(refunds.NOT_STAFF)]
     assert the_refund(account).first_approved_by is None
 
@@ -256,25 +258,27 @@ def test_staff_cancel_a_refund_not_yet_issued_with_a_reason(
 ):
     mailing_address(account)
     assessment = assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refund = refunds.refund_approve(refund=the_refund(account), by=staff)
+    refund = refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
     with pytest.raises(RefundRefused) as caught:
-        refunds.refund_cancel(refund=refund, by=staff, reason=" ")
+        refunds.refund_cancel(refund=refund, actor=acting(staff), reason=" ")
     assert caught.value.messages == [str(refunds.CANCEL_REASON_REQUIRED)]
-    refund = refunds.refund_cancel(refund=refund, by=staff, reason="Returned mail: address to be confirmed")
+    refund = refunds.refund_cancel(
+        refund=refund, actor=acting(staff), reason="Returned mail: address to be confirmed"
+    )
     assert refund.status == Refund.Status.CANCELLED
     assert issue().issued == []
     # The credit stays on the account and, once the mistake is put right, can be refunded.
-    again = refunds.refund_prepare(claim_assessment=assessment)
+    again = refunds.refund_prepare(claim_assessment=assessment, actor=acting())
     assert again.amount == Decimal("130.00")
 
 
 def test_an_issued_refund_cannot_be_cancelled(account, owner, staff, django_capture_on_commit_callbacks):
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refunds.refund_approve(refund=the_refund(account), by=staff)
+    refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
     issue()
     with pytest.raises(RefundRefused, match="only a refund not yet issued"):
-        refunds.refund_cancel(refund=the_refund(account), by=staff, reason="Too late")
+        refunds.refund_cancel(refund=the_refund(account), actor=acting(staff), reason="Too late")
 
 
 # --- Issuing ------------------------------------------------------------------------------------------------
@@ -285,7 +289,7 @@ def test_issuing_posts_once_and_tells_the_viewers_without_the_amount(
 ):
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refunds.refund_approve(refund=the_refund(account), by=staff)
+    refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         run = issue()
@@ -299,7 +303,7 @@ def test_issuing_posts_once_and_tells_the_viewers_without_the_amount(
         refund.period_end,
     )
     assert refund.ledger_transaction == posting
-    assert services.ledger_check(account=account).balance == Decimal("0.00")
+    assert ledger.ledger_check(account=account).balance == Decimal("0.00")
     assert issue().issued == []  # run twice: nothing more
     assert LedgerTransaction.objects.filter(kind=Kind.REFUND_ISSUED).count() == 1
     messages = [message for message in mail.outbox if "refund was issued" in message.subject]
@@ -314,14 +318,14 @@ def test_issuing_posts_once_and_tells_the_viewers_without_the_amount(
 def test_a_refund_whose_credit_is_gone_is_held(account, owner, staff, django_capture_on_commit_callbacks):
     mailing_address(account)
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refunds.refund_approve(refund=the_refund(account), by=staff)
-    services.ledger_post(
+    refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
+    ledger.ledger_post(
         account=account,
         period_end=edmonton(2024, 5, 31).date(),
         kind=Kind.ASSESSED_TAX,
         amount=Decimal("50.00"),
         description="Tax owing since",
-        posted_by=staff,
+        actor=acting(staff),
     )
     run = issue()
     assert run.held == [the_refund(account).pk]
@@ -338,7 +342,7 @@ def test_view_assessment_status_lists_the_refund_and_the_allowed_amount(
     mailing_address(account)
     bank_account(account, number="000011112222")
     assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
-    refunds.refund_approve(refund=the_refund(account), by=staff)
+    refunds.refund_approve(refund=the_refund(account), actor=acting(staff))
     issue()
     page = owner_client.get(f"/accounts/{account.number}/assessments/").content.decode()
     assert "Refunds" in page

@@ -27,6 +27,7 @@ from assessments import refund_files, refunds
 from assessments.models import LedgerTransaction, Refund, RefundPaymentFile
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import assess_claim, bank_account, june_claim, mailing_address
+from tests.assessments.factories import acting
 from tests.consent.factories import ProgramAccountFactory
 from tests.test_celery_worker import database_url
 
@@ -43,6 +44,7 @@ CHILD = """
 import os, sys, time
 import django
 django.setup()
+from accounts.actors import Actor
 from assessments import refunds
 where, after = os.environ["PAUSE_AT"], int(os.environ["PAUSE_AFTER"])
 real_issue, real_announce = refunds.refund_issue, refunds._announce
@@ -52,8 +54,8 @@ def reach(refund_id, what):
     print("REACHED", refund_id, what, flush=True)
     if len(reached) == after:
         time.sleep(60)
-def issue(*, refund_id):
-    outcome = real_issue(refund_id=refund_id)
+def issue(*, refund_id, actor):
+    outcome = real_issue(refund_id=refund_id, actor=actor)
     if where == "between":
         reach(refund_id, outcome)
     return outcome
@@ -62,7 +64,7 @@ def announce(*, refund):
     if where == "inside":
         reach(refund.pk, "uncommitted")
 refunds.refund_issue, refunds._announce = issue, announce
-run = refunds.refunds_issue()
+run = refunds.refunds_issue(actor=Actor.job("refunds_issue"))
 print("DONE", len(run.issued), flush=True)
 """
 
@@ -130,7 +132,7 @@ def approved_refunds(django_capture_on_commit_callbacks):
             claim = june_claim(account=account, user=owner, litres=str(1000 + 100 * index))
             assess_claim(django_capture_on_commit_callbacks, claim=claim)
     for refund in Refund.objects.all():
-        refunds.refund_approve(refund=refund, by=staff)
+        refunds.refund_approve(refund=refund, actor=acting(staff))
     assert Refund.objects.filter(status=Refund.Status.APPROVED).count() == 2 * REFUNDS_PER_ACCOUNT
     return list(Refund.objects.order_by("id"))
 

@@ -20,7 +20,7 @@ from assessments.models import Notice, NoticeRead
 from assessments.tasks_reminders import reminders_send as reminders_task
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
-from tests.assessments.factories import assess, june_2021
+from tests.assessments.factories import acting, assess, june_2021
 from tests.consent.factories import (
     ConsentFactory,
     ProgramAccountFactory,
@@ -230,15 +230,17 @@ def test_no_notice_reminder_once_the_period_is_paid_or_past_its_window(
 ):
     assert run_on(date(2021, 7, 29), django_capture_on_commit_callbacks).notices == 0  # payment date passed
     assert run_on(date(2021, 7, 1), django_capture_on_commit_callbacks).notices == 0
-    from assessments import services
+    from assessments import selectors
+    from assessments.services import ledger
 
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=notice.period_end,
         kind="payment",
-        amount=-services.selectors.period_balance(account=account, period_end=notice.period_end),
+        amount=-selectors.period_balance(account=account, period_end=notice.period_end),
         source_reference=f"test-payment:{notice.pk}",
         description="Payment",
+        actor=acting(),
     )
     assert run_on(date(2021, 7, 21), django_capture_on_commit_callbacks).notices == 0
 
@@ -248,14 +250,16 @@ def test_no_notice_reminder_when_a_credit_on_the_account_covers_the_period(
 ):
     """June owes 13,800.00; a claim credit of 13,800.00 on May is the person's money towards it: the account
     owes nothing (assessments.selectors.Owing, as home and Payment Options say), so no "payment is due" e-mail."""
-    from assessments import services
+    from assessments import selectors
+    from assessments.services import ledger
 
-    services.ledger_post(
+    ledger.ledger_post(
         account=account,
         period_end=date(2021, 5, 31),
         kind="claim_credit",
-        amount=-services.selectors.period_balance(account=account, period_end=notice.period_end),
+        amount=-selectors.period_balance(account=account, period_end=notice.period_end),
         description="Assessment of a claim: refund allowed",
+        actor=acting(),
     )
     assert run_on(date(2021, 7, 21), django_capture_on_commit_callbacks).notices == 0
 

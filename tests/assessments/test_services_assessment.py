@@ -10,11 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import AccessLogEntry
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import Assessment, AssessmentLine, LedgerTransaction, Notice
+from assessments.services import returns
 from assessments.tasks import assess_clean_returns
 from filings.models import FuelTaxReturn
-from tests.assessments.factories import assess, june_2021, reported_as
+from tests.assessments.factories import acting, assess, june_2021, reported_as
 from tests.filings.factories import amend_return, edmonton, file_return
 
 
@@ -60,7 +61,7 @@ def test_worked_examples(
                 clear_gasoline__taxable="100000", marked_diesel__taxable="20000",
             )  # fmt: skip
         with time_machine.travel(edmonton(year, month + 1, 10), tick=False):
-            assessment = services.assessment_make(tax_return=tax_return)
+            assessment = returns.assessment_make(tax_return=tax_return, actor=acting())
     assert assessment.kind == Assessment.Kind.ASSESSMENT
     assert assessment.sequence == 1
     assert assessment.assessed_by is None  # automatic: a clean return
@@ -148,9 +149,9 @@ def test_a_reassessment_is_a_new_assessment_and_keeps_the_old_one(
     first = assess(django_capture_on_commit_callbacks, tax_return=tax_return, by=staff)
     first_row = Assessment.objects.filter(pk=first.pk).values().get()
     with django_capture_on_commit_callbacks(execute=True):
-        second = services.reassessment_make(
+        second = returns.reassessment_make(
             tax_return=tax_return,
-            by=staff,
+            actor=acting(staff),
             reason="Audit of bills of lading",
             adjustments={("clear_gasoline", "taxable"): "90000"},
         )
@@ -210,10 +211,10 @@ def test_a_return_not_received_is_refused_and_nothing_is_written(
     assess(django_capture_on_commit_callbacks, tax_return=tax_return)
     before = _nothing_written(account)
     log_before = AccessLogEntry.objects.count()
-    with pytest.raises(services.AssessmentRefused) as refused:
-        services.assessment_make(tax_return=tax_return)
+    with pytest.raises(returns.AssessmentRefused) as refused:
+        returns.assessment_make(tax_return=tax_return, actor=acting())
     assert refused.value.messages == [
-        str(services.NOT_RECEIVED % {"number": tax_return.confirmation_number, "status": "Assessed"})
+        str(returns.NOT_RECEIVED % {"number": tax_return.confirmation_number, "status": "Assessed"})
     ]
     assert _nothing_written(account) == before
     assert AccessLogEntry.objects.count() == log_before
@@ -221,20 +222,20 @@ def test_a_return_not_received_is_refused_and_nothing_is_written(
 
 def test_a_return_never_assessed_cannot_be_reassessed(account, owner, staff):
     tax_return = june_2021(account=account, user=owner)
-    with pytest.raises(services.AssessmentRefused) as refused:
-        services.reassessment_make(tax_return=tax_return, by=staff, reason="Audit")
+    with pytest.raises(returns.AssessmentRefused) as refused:
+        returns.reassessment_make(tax_return=tax_return, actor=acting(staff), reason="Audit")
     assert refused.value.code == "not_assessed"
-    with pytest.raises(services.AssessmentRefused) as no_reason:
-        services.reassessment_make(tax_return=tax_return, by=staff, reason="  ")
-    assert no_reason.value.messages == [str(services.REASON_REQUIRED)]
+    with pytest.raises(returns.AssessmentRefused) as no_reason:
+        returns.reassessment_make(tax_return=tax_return, actor=acting(staff), reason="  ")
+    assert no_reason.value.messages == [str(returns.REASON_REQUIRED)]
     assert _nothing_written(account) == (0, 0, 0, 0)
 
 
 def test_a_superseded_version_is_refused(account, owner):
     original = june_2021(account=account, user=owner)
     amend_return(original=original, user=owner, clear_gasoline__taxable="1")
-    with pytest.raises(services.AssessmentRefused) as refused:
-        services.assessment_make(tax_return=original)
+    with pytest.raises(returns.AssessmentRefused) as refused:
+        returns.assessment_make(tax_return=original, actor=acting())
     assert refused.value.code == "later_version"
     assert _nothing_written(account) == (0, 0, 0, 0)
     original.refresh_from_db()

@@ -18,10 +18,10 @@ from django.utils import timezone
 from assessments.models import LedgerTransaction
 from assessments.panels import monthly_balances
 from assessments.selectors import owing_by_account
-from assessments.services import ledger_post
+from assessments.services.ledger import ledger_post
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory
-from tests.assessments.factories import assess, june_2021
+from tests.assessments.factories import acting, assess, june_2021
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.filings.factories import edmonton
@@ -91,6 +91,7 @@ def test_credits_are_shown_in_brackets(account, owner, assessed):
             kind=Kind.PAYMENT,
             amount=Decimal("-14000.00"),
             description="Payment",
+            actor=acting(),
         )
         section = balance_section(
             sign_in(Client(), owner).get(reverse("account_detail", kwargs={"number": account.number}))

@@ -25,7 +25,7 @@ from accounts import demo
 from assessments import claims, objections
 from tests.accounts.factories import UserFactory
 from tests.assessments.claim_factories import assess_claim, claimed_as, june_claim, mailing_address
-from tests.assessments.factories import june_2021
+from tests.assessments.factories import acting, june_2021
 from tests.assessments.objection_factories import REPRESENTATIVE
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.factories import edmonton
@@ -56,7 +56,7 @@ def admin_data(django_capture_on_commit_callbacks):
     assessed = assess_claim(django_capture_on_commit_callbacks, claim=june_claim(account=account, user=owner))
     with time_machine.travel(edmonton(2024, 6, 20, 9), tick=False):
         # The letter's job, run here: its on-commit hook fired at the service's own commit, uncaptured.
-        letter = claims.claim_letter_issue(claim_assessment_id=assessed.pk)
+        letter = claims.claim_letter_issue(claim_assessment_id=assessed.pk, actor=acting())
     with time_machine.travel(edmonton(2024, 7, 2, 9), tick=False):
         state = objections.objection_subject_check(
             account=account, against="notice", notice_id=letter.pk, amount_in_dispute="130.00"

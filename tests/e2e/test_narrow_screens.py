@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page
 
-from assessments.services import ledger_post
+from assessments.services.ledger import ledger_post
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.assessments.factories import acting
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.factories import file_return
 
@@ -56,6 +57,7 @@ def test_a_phone_shows_the_account_pages_without_sideways_scrolling(page, live_s
         kind="penalty",
         amount=Decimal("1234.56"),
         description="Late-filing penalty on the return for January 2025",
+        actor=acting(),
     )
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, user.email, PASSWORD, user.totpdevice_set.get().key, axe=False)

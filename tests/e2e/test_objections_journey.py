@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from assessments.models_objections import Objection, WaiverRequest
-from assessments.services import assessment_make
+from assessments.services.returns import assessment_make
 from programs.models import Program
 from programs.services.accounts import account_open, taxpayer_create
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.assessments.factories import acting
 from tests.consent.factories import owner_grant
 from tests.filings.factories import file_return
 from tests.programs.documents_samples import PDF
@@ -36,7 +37,7 @@ def owner_in_browser(page: Page, live_server, account, sign_in):
     owner_grant(account=account, user=user)
     # August 2026, due 2026-09-28, filed today: late, so its assessment posts a late-filing penalty.
     tax_return = file_return(account=account, period="2026-08", user=user, clear_gasoline__taxable="1000")
-    assessment_make(tax_return=tax_return)
+    assessment_make(tax_return=tax_return, actor=acting())
     sign_in(page, live_server, user.email, PASSWORD, user.totpdevice_set.get().key, axe=False)
     return user
 

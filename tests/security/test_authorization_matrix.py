@@ -23,6 +23,7 @@ from consent.privileges import GRANTABLE, Privilege
 from programs.models import Contact, Program
 from programs.services.accounts import account_open, taxpayer_create
 from tests.accounts.factories import UserFactory
+from tests.assessments.factories import acting
 from tests.conftest import sign_in
 
 ROLES = [
@@ -221,9 +222,9 @@ def _things_named_by_urls(world) -> dict:
 
     from assessments.models import LedgerTransaction
     from assessments.models_objections import SupportingDocument
-    from assessments.notices import notice_render
     from assessments.objection_filing import Representative, objection_file, waiver_request_file
-    from assessments.services import assessment_make, ledger_post
+    from assessments.services.ledger import ledger_post
+    from assessments.services.returns import assessment_make, notice_render
     from filings.claims import ClaimLineInput, claim_submit, submission_token_new
     from filings.services import return_submit
     from programs.services.documents import document_issue
@@ -241,7 +242,7 @@ def _things_named_by_urls(world) -> dict:
     }
     filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], **signed)
     nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], **signed)
-    notice = notice_render(assessment_id=assessment_make(tax_return=nil).pk)
+    notice = notice_render(assessment_id=assessment_make(tax_return=nil, actor=acting()).pk, actor=acting())
     message = message_send(account=account, subject="Matrix notice", body="A notice.", by=None)
     document = document_issue(
         account=account, files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")]
@@ -276,6 +277,7 @@ def _things_named_by_urls(world) -> dict:
         kind="penalty",
         amount=Decimal("25.00"),
         description="Matrix penalty",
+        actor=acting(),
     )
     waiver = waiver_request_file(
         account=account,
