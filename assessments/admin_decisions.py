@@ -7,7 +7,7 @@ taxpayer sent. Each page shows the filing beside what it is about (the notice ob
 assessment of its period, the period's ledger; the charges asked to be waived with what became of them) and a
 decision form: confirm, vary (the litres to assess and the reason) or vacate; for an objection to a claim's
 letter of assessment, the claim's lines as assessed with the claims queue's per-line inputs (litres allowed, or
-disallowed, with a reason: assessments.admin_refunds.adjustments_from reads them) and the claim's history; grant some or all of the charges,
+disallowed, with a reason: assessments.admin.claims.adjustments_from reads them) and the claim's history; grant some or all of the charges,
 or refuse. "Start review" moves received filings to "In review" (the taxpayer sees it).
 """
 
@@ -32,7 +32,7 @@ from accounts.admin import ConfirmRow, StaffReadLoggedAdmin, confirm_first, erro
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import decisions, objection_filing, selectors
-from assessments.admin_refunds import adjustments_from
+from assessments.admin.claims import adjustments_from
 from assessments.models import ClaimAssessment, LedgerTransaction
 from assessments.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
 from filings import selectors as filing_selectors

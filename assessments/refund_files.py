@@ -5,7 +5,7 @@ with the count and the total.
 A file's content is written once, when the run closes it, from the refunds issued into it, and kept encrypted
 (accounts.crypto: it holds bank account numbers, which exist in clear only while it is written and while staff
 download it); its SHA-256, count and total are kept beside it. `payment_file_content` decrypts it for the
-download in admin, which writes the access log (assessments/admin_refunds.py).
+download in admin, which writes the access log (assessments/admin/refunds.py).
 """
 
 from __future__ import annotations

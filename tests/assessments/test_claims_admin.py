@@ -1,4 +1,4 @@
-"""Staff work on claims and refunds in Django admin (assessments/admin_refunds.py): the claim queue with the claim,
+"""Staff work on claims and refunds in Django admin (assessments/admin/claims.py, refunds.py): the claim queue with the claim,
 its recomputation and history side by side, assess with per-line decisions, reassess with a reason; refunds
 approved (four eyes) and cancelled through the service, with its messages."""
 
