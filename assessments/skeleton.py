@@ -22,7 +22,7 @@ assessed by saying what its definition computes, not by new flow. `assess` runs 
    (`notice_issue_once`, safe to run twice), and whatever else follows (a claim's refund).
 
 `assessment_preview` reads what `assess` would do, for staff to confirm first; `clean_filings_assess` is the
-automatic assessment of clean filings by the beat jobs. docs/adr/0015-one-filing-skeleton.md, "Assessment".
+automatic assessment of clean filings by the beat jobs. docs/adr/0016-one-assessment-skeleton.md.
 """
 
 from __future__ import annotations
