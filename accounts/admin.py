@@ -27,6 +27,7 @@ from accounts import pins
 from accounts.models import AccessLogEntry, OutboxEmail, Pin, PinAttempt, PinFailureAlert, User
 from accounts.services import access_log_record, two_factor_reset
 from tracs.actors import actor_from_request
+from tracs.admin import ReadOnlyAdmin
 
 LETTER_NOT_AVAILABLE = _(
     "There is no letter to download for this PIN: it was already downloaded, or the PIN is no longer open. Issue a new enrolment PIN to print another letter."
@@ -257,17 +258,6 @@ def confirm_first(
 def error_text(error) -> str:
     """The message(s) of a ValidationError, as one line for an admin message."""
     return " ".join(str(message) for message in getattr(error, "messages", [str(error)]))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Users ---------------------------------------------------------------------------------------------

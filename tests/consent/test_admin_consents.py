@@ -13,7 +13,7 @@ from django.utils.html import escape
 from accounts import pins
 from accounts.models import AccessLogEntry, Pin
 from consent import services
-from consent.admin import ACCOUNT_OF_ANOTHER_TAXPAYER, CONSENT_NOT_IN_FORCE, FUTURE_NEEDS_ALL
+from consent.admin.consents import ACCOUNT_OF_ANOTHER_TAXPAYER, CONSENT_NOT_IN_FORCE, FUTURE_NEEDS_ALL
 from consent.models import Consent, Grant
 from consent.privileges import Privilege
 from tests.accounts.factories import UserFactory, actor_for

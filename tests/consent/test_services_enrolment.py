@@ -258,7 +258,7 @@ def test_staff_remove_an_owner_when_another_remains(account, staff):
 
 
 def test_only_staff_ending_all_access_may_remove_the_last_owner(account, staff):
-    """A transfer to another taxpayer ends every access (consent/admin.py); nobody else gets past the rule."""
+    """A transfer to another taxpayer ends every access (consent/admin/program_accounts.py); nobody else gets past the rule."""
     olivia = UserFactory()
     only = owner_grant(account=account, user=olivia)
     with pytest.raises(ValidationError):
