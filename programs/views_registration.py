@@ -3,7 +3,7 @@
 Not account-scoped: any signed-in person who passed two-factor verification may register a business (there
 is no account yet). Each registration is reachable only by the person who started it; anyone else's, or a
 made-up number, is a 404. The data, rules and services live in programs (programs/registration_rules.py,
-programs/services/registration.py, programs/registration_forms.py), and so do these views (ADR 0013); the
+programs/services/registration.py, programs/forms_registration.py), and so do these views (ADR 0013); the
 approval that makes the registrant an owner is consent.services.registration_approve, called from staff
 administration.
 
@@ -29,8 +29,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.services import user_has_confirmed_device
 from consent.access import access_for
 from programs import registration_rules, selectors
-from programs.models import Registration
-from programs.registration_forms import (
+from programs.forms_registration import (
     RETYPE_ACCOUNT_NUMBER,
     BankingForm,
     BusinessForm,
@@ -42,6 +41,7 @@ from programs.registration_forms import (
     ReasonsForm,
     SubmitForm,
 )
+from programs.models import Registration
 from programs.services import registration as registration_services
 from tracs.forms import errors_onto
 
