@@ -40,7 +40,7 @@ class GrantInline(ReadOnlyInline):
 
 
 @admin.register(Grant)
-class GrantAdmin(StaffReadLoggedAdmin, ReadOnlyAdmin):
+class GrantAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     """Every access to every account. Staff revoke here (an owner too, but never an account's last owner).
     Read only otherwise: owners add people and change their access in the portal, representatives come
     through a consent."""

@@ -72,7 +72,7 @@ class AccountChangeInline(ReadOnlyInline):
 
 
 @admin.register(AccountChange)
-class AccountChangeAdmin(StaffReadLoggedAdmin, ReadOnlyAdmin):
+class AccountChangeAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     """Every change to an account's addresses, contact persons and direct deposit, across accounts: read
     only (written by programs.services). Bank account numbers appear only as their last four digits."""
 

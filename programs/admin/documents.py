@@ -50,7 +50,7 @@ class NotScannedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Document)
-class DocumentAdmin(StaffReadLoggedAdmin, ReadOnlyAdmin):
+class DocumentAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     """Documents submitted by accounts' people (Submit Documents) and issued by TRA: read only. Staff
     download a file through admin (each download is written to the access log); the scan column shows
     documents with files no scanner looked at."""

@@ -84,7 +84,7 @@ class RegistrationInformationForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(StaffReadLoggedAdmin, ReadOnlyAdmin):
+class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     """The review queue of online registrations, oldest first. Approve (opens the accounts, BIN and BFLO
     numbers, makes the registrant an owner, places the approval letter), reject with a reason, or ask for
     more information. Drafts are the registrant's own until sent, so staff do not see them. Read only:
