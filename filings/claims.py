@@ -37,6 +37,7 @@ from accounts.services import access_log_record, email_queue
 from filings import claim_rules
 from filings.claim_rules import InventoryDeclaration, Reason
 from filings.models import Claim, ClaimLine
+from filings.skeleton.errors import AlreadyFiled
 from programs import money
 from programs.models import DirectDeposit, ProgramAccount
 from programs.rates import RateNotFound, fuel_labels, rate_on, schedules
@@ -179,13 +180,8 @@ class ClaimLinesInvalid(ValidationError):
         )
 
 
-class ClaimAlreadySubmitted(Exception):
+class ClaimAlreadySubmitted(AlreadyFiled[Claim]):
     """This form (its submission token) or this inventory declaration was already received; `existing` is it."""
-
-    def __init__(self, existing: Claim, message: str):
-        self.existing = existing
-        self.message = message
-        super().__init__(message)
 
 
 class _LineError(Exception):

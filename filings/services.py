@@ -28,6 +28,7 @@ from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from filings.models import FuelTaxReturn, ReturnLine
 from filings.periods import Period
+from filings.skeleton.errors import AlreadyFiled
 from filings.tax import Computation, LineError, LineInput, return_compute
 from programs import money
 from programs.models import ProgramAccount
@@ -53,16 +54,15 @@ CONFIRMATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read
 CONFIRMATION_LENGTH = 6  # 31**6 = 887 million per month of periods
 
 
-class ReturnAlreadyFiled(Exception):
+class ReturnAlreadyFiled(AlreadyFiled[FuelTaxReturn]):
     """An original return exists for this account and period; `existing` is it (show it, offer to amend)."""
 
     def __init__(self, existing: FuelTaxReturn):
-        self.existing = existing
-        self.message = ALREADY_FILED % {
+        message = ALREADY_FILED % {
             "period": existing.period.label,
             "confirmation": existing.confirmation_number,
         }
-        super().__init__(str(self.message))
+        super().__init__(existing, str(message))
 
 
 class ReturnLinesInvalid(ValidationError):

@@ -4,9 +4,9 @@ Every page is account-scoped through consent.access.account_view with FILE_RETUR
 is where filing starts (TRACS's "File a Return"), and the confirmation is the filer's receipt. The status of
 returns for people who only view them ("View Assessment Status", VIEW_ASSESSMENTS) is a page of its own.
 
-Filing is post/redirect/get in three steps without JavaScript: the form (litres) -> POST "review" renders the
-computed return and the certification (the litres ride along in hidden fields and are validated again) ->
-POST "submit" calls the service and redirects to the confirmation. A second submission of the same period
+Filing runs the one step machine of filings.views_steps (form -> review -> certify -> submit, without JavaScript):
+ReturnSteps says what a return's steps are (its litres form, return_preview, return_submit or return_amend, its
+templates); the nil return and the XML upload run its last two steps. A second submission of the same period
 (double click, back button, a colleague) lands on the period's page, showing the return already filed and
 offering an amendment. JavaScript only adds live totals (static/js/return-form.js, via return_live_totals).
 """
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +34,9 @@ from filings.claims import claim_kinds_for
 from filings.forms import CertificationForm, ReturnLinesForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
+from filings.skeleton.errors import AlreadyFiled
 from filings.tax import Computation, LineCategory, LineInput, categories_for, field_key, fuels
+from filings.views_steps import Certified, FilingSteps
 from filings.xml import parser as xml_parser
 from filings.xml import schema as xml_schema_files
 from filings.xml.forms import (
@@ -49,7 +51,6 @@ from filings.xml.sample import sample_name, sample_return_xml
 from filings.xml.validator import xml_return_check
 from programs import money
 
-STEP_FIELD = "step"
 NO_RETURNS = _("%(program)s accounts do not file returns in TRACS.")
 
 
@@ -153,114 +154,115 @@ def return_confirmation(request: AccountRequest, confirmation_number: str) -> Ht
     )
 
 
-def _render_form(
-    request,
-    period,
-    lines_form,
-    *,
-    amend_of: FuelTaxReturn | None,
-    computation: Computation | None = None,
-    status=200,
-):
-    return render(
-        request,
-        "filings/return_form.html",
-        {
-            "period": period,
-            "form": lines_form,
-            "layout": lines_form.layout(
-                period=period, known=selectors.return_lines_known(account=request.account)
-            ),
-            "amend_of": amend_of,
-            "replaces_version": _replaces_version(request, amend_of),
-            "computation": computation,
-            "taxes": {field_key(line.fuel, line.category): line.tax for line in computation.lines}
-            if computation
-            else {},
-        },
-        status=status,
-    )
+class ReturnSteps(FilingSteps[ReturnLinesForm, Computation, FuelTaxReturn]):
+    """An original return or (amend_of given) an amendment, on the step machine (filings.views_steps)."""
 
+    def __init__(self, request: AccountRequest, period: Period, *, amend_of: FuelTaxReturn | None) -> None:
+        super().__init__(request)
+        self.period = period
+        self.amend_of = amend_of
 
-def _render_review(
-    request, period, computation, certification, *, amend_of: FuelTaxReturn | None, status=200
-):
-    return render(
-        request,
-        "filings/return_review.html",
-        {
-            "period": period,
-            "computation": computation,
-            "hidden_lines": [
-                (field_key(line.fuel, line.category), line.litres) for line in computation.lines
-            ],
-            "form": certification,
-            "amend_of": amend_of,
-            "replaces_version": _replaces_version(request, amend_of),
-        },
-        status=status,
-    )
+    def lines_form(self, data: QueryDict | None) -> ReturnLinesForm:
+        if data is not None:
+            return ReturnLinesForm(data)
+        amend_of = self.amend_of
+        return ReturnLinesForm(initial=ReturnLinesForm.initial_from(amend_of.lines.all()) if amend_of else {})
 
-
-def _return_form(request: AccountRequest, period: Period, *, amend_of: FuelTaxReturn | None) -> HttpResponse:
-    """The three steps of the web form, for an original return or (amend_of given) an amendment."""
-    if request.method == "GET":
-        initial = ReturnLinesForm.initial_from(amend_of.lines.all()) if amend_of is not None else {}
-        return _render_form(request, period, ReturnLinesForm(initial=initial), amend_of=amend_of)
-
-    lines_form = ReturnLinesForm(request.POST)
-    if not lines_form.is_valid():
-        return _render_form(request, period, lines_form, amend_of=amend_of, status=400)
-    try:
-        computation = services.return_preview(
-            account=request.account, period=period, lines=lines_form.line_inputs()
+    def preview(self) -> Computation:
+        return services.return_preview(
+            account=self.request.account, period=self.period, lines=self.form.line_inputs()
         )
-    except services.ReturnLinesInvalid as error:
-        lines_form.add_line_errors(error.errors_by_key)
-        return _render_form(request, period, lines_form, amend_of=amend_of, status=400)
-    except ValidationError as error:
-        return _unavailable(request, period, error.messages[0])
 
-    step = request.POST.get(STEP_FIELD, "review")
-    if step == "edit":
-        return _render_form(request, period, lines_form, amend_of=amend_of, computation=computation)
-    if step != "submit":
-        certification = CertificationForm(initial={"certified_name": request.user.full_name})
-        return _render_review(request, period, computation, certification, amend_of=amend_of)
+    def lines_refused(self, error: ValidationError) -> bool:
+        if isinstance(error, services.ReturnLinesInvalid):
+            self.form.add_line_errors(error.errors_by_key)
+            return True
+        return False
 
-    certification = CertificationForm(request.POST)
-    if not certification.is_valid():
-        return _render_review(request, period, computation, certification, amend_of=amend_of, status=400)
-    common = {
-        "lines": lines_form.line_inputs(),
-        "certified_name": certification.cleaned_data["certified_name"],
-        "certified_capacity": certification.cleaned_data["certified_capacity"],
-        "submitted_by": request.user,
-        "capacity": request.access.role,
-        "request": request,
-    }
-    try:
-        if amend_of is None:
-            tax_return = services.return_submit(account=request.account, period_end=period.end, **common)
-        else:
-            tax_return = services.return_amend(
-                original=amend_of, replaces_version=_replaces_version(request, amend_of), **common
-            )
-    except services.ReturnAlreadyFiled as error:
-        return _already_filed(request, error.existing)
-    except services.ReturnLinesInvalid as error:  # pragma: no cover - the preview above refused these already
-        lines_form.add_line_errors(error.errors_by_key)
-        return _render_form(request, period, lines_form, amend_of=amend_of, status=400)
-    except ValidationError as error:
+    def refused(self, error: ValidationError) -> HttpResponse | None:
         if getattr(error, "code", "") == "amended_meanwhile":
-            messages.warning(request, error.messages[0])
-            return redirect("return_period", number=request.account.number, period=period)
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                certification.add_error(field if field in certification.fields else None, errors)
-            return _render_review(request, period, computation, certification, amend_of=amend_of, status=400)
-        return _unavailable(request, period, error.messages[0])
-    messages.success(request, _confirmation_message(tax_return))
+            messages.warning(self.request, error.messages[0])
+            return redirect("return_period", number=self.request.account.number, period=self.period)
+        return None
+
+    def submit(self, certified: Certified) -> FuelTaxReturn:
+        lines = self.form.line_inputs()
+        if self.amend_of is None:
+            return services.return_submit(
+                account=self.request.account,
+                period_end=self.period.end,
+                lines=lines,
+                certified_name=certified.name,
+                certified_capacity=certified.capacity,
+                submitted_by=self.request.user,
+                capacity=self.request.access.role,
+                request=self.request,
+            )
+        return services.return_amend(
+            original=self.amend_of,
+            replaces_version=_replaces_version(self.request, self.amend_of),
+            lines=lines,
+            certified_name=certified.name,
+            certified_capacity=certified.capacity,
+            submitted_by=self.request.user,
+            capacity=self.request.access.role,
+            request=self.request,
+        )
+
+    def received_message(self, filing: FuelTaxReturn) -> str:
+        return _confirmation_message(filing)
+
+    def confirmation(self, filing: FuelTaxReturn) -> HttpResponse:
+        return _to_confirmation(self.request, filing)
+
+    def already_filed(self, error: AlreadyFiled[FuelTaxReturn]) -> HttpResponse:
+        return _already_filed(self.request, error.existing)
+
+    def unavailable(self, message: str) -> HttpResponse:
+        return _unavailable(self.request, self.period, message)
+
+    def render_form(self, *, status: int = 200) -> HttpResponse:
+        computation = self.computation
+        return render(
+            self.request,
+            "filings/return_form.html",
+            {
+                "period": self.period,
+                "form": self.form,
+                "layout": self.form.layout(
+                    period=self.period, known=selectors.return_lines_known(account=self.request.account)
+                ),
+                "amend_of": self.amend_of,
+                "replaces_version": _replaces_version(self.request, self.amend_of),
+                "computation": computation,
+                "taxes": {field_key(line.fuel, line.category): line.tax for line in computation.lines}
+                if computation
+                else {},
+            },
+            status=status,
+        )
+
+    def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
+        computation = self.computation
+        assert computation is not None  # the review shows what the preview computed
+        return render(
+            self.request,
+            "filings/return_review.html",
+            {
+                "period": self.period,
+                "computation": computation,
+                "hidden_lines": [
+                    (field_key(line.fuel, line.category), line.litres) for line in computation.lines
+                ],
+                "form": certification,
+                "amend_of": self.amend_of,
+                "replaces_version": _replaces_version(self.request, self.amend_of),
+            },
+            status=status,
+        )
+
+
+def _to_confirmation(request: AccountRequest, tax_return: FuelTaxReturn) -> HttpResponse:
     return redirect(
         "return_confirmation",
         number=request.account.number,
@@ -293,7 +295,7 @@ def return_file(request: AccountRequest, period: Period) -> HttpResponse:
     problem = _period_problem(request, period)
     if problem:
         return _unavailable(request, period, problem)
-    return _return_form(request, period, amend_of=None)
+    return ReturnSteps(request, period, amend_of=None).respond()
 
 
 @account_view(Privilege.FILE_RETURNS)
@@ -303,7 +305,7 @@ def return_amend_file(request: AccountRequest, period: Period) -> HttpResponse:
     latest = selectors.latest_version(account=request.account, period=period)
     if latest is None:
         return redirect("return_file", number=request.account.number, period=period)
-    return _return_form(request, period, amend_of=latest)
+    return ReturnSteps(request, period, amend_of=latest).respond()
 
 
 @account_view(Privilege.FILE_RETURNS)
@@ -317,33 +319,31 @@ def return_nil_file(request: AccountRequest, period: Period) -> HttpResponse:
     problem = _period_problem(request, period)
     if problem:
         return _unavailable(request, period, problem)
-    if request.method == "GET":
-        form = CertificationForm(initial={"certified_name": request.user.full_name})
-        return render(request, "filings/return_nil.html", {"period": period, "form": form})
-    form = CertificationForm(request.POST)
-    if not form.is_valid():
-        return render(request, "filings/return_nil.html", {"period": period, "form": form}, status=400)
-    try:
-        tax_return = services.return_submit(
-            account=request.account,
-            period_end=period.end,
+    return NilReturnSteps(request, period, amend_of=None).certify()
+
+
+class NilReturnSteps(ReturnSteps):
+    """The last two steps only: a nil return has no lines to type."""
+
+    def submit(self, certified: Certified) -> FuelTaxReturn:
+        return services.return_submit(
+            account=self.request.account,
+            period_end=self.period.end,
             lines=[],
-            certified_name=form.cleaned_data["certified_name"],
-            certified_capacity=form.cleaned_data["certified_capacity"],
-            submitted_by=request.user,
-            capacity=request.access.role,
-            request=request,
+            certified_name=certified.name,
+            certified_capacity=certified.capacity,
+            submitted_by=self.request.user,
+            capacity=self.request.access.role,
+            request=self.request,
         )
-    except services.ReturnAlreadyFiled as error:
-        return _already_filed(request, error.existing)
-    except ValidationError as error:
-        return _unavailable(request, period, error.messages[0])
-    messages.success(request, _confirmation_message(tax_return))
-    return redirect(
-        "return_confirmation",
-        number=request.account.number,
-        confirmation_number=tax_return.confirmation_number,
-    )
+
+    def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "filings/return_nil.html",
+            {"period": self.period, "form": certification},
+            status=status,
+        )
 
 
 @account_view(Privilege.FILE_RETURNS, log_reads=False)
@@ -569,54 +569,54 @@ def return_xml_review(request: AccountRequest) -> HttpResponse:
     except ValidationError as error:  # the rates or the account changed since the upload
         del request.session[XML_UPLOAD_SESSION_KEY % request.account.number]
         return _unavailable(request, period, error.messages[0])
+    steps = XmlReturnSteps(request, period, amend_of=None)
+    steps.pending, steps.lines, steps.computation = pending, lines, computation
+    return steps.certify()
 
-    def review(certification: CertificationForm, status: int = 200) -> HttpResponse:
+
+class XmlReturnSteps(ReturnSteps):
+    """The last two steps of a return uploaded as XML: its lines are in the session (`pending`), not a form."""
+
+    pending: dict
+    lines: list[LineInput]
+
+    def before_certify(self) -> HttpResponse | None:
+        if self.request.POST.get("upload") != self.pending["token"]:
+            messages.warning(self.request, UPLOAD_REPLACED)
+            return redirect("return_xml_review", number=self.request.account.number)
+        return None
+
+    def submit(self, certified: Certified) -> FuelTaxReturn:
+        return services.return_submit(
+            account=self.request.account,
+            period_end=self.period.end,
+            lines=self.lines,
+            certified_name=certified.name,
+            certified_capacity=certified.capacity,
+            submitted_by=self.request.user,
+            capacity=self.request.access.role,
+            request=self.request,
+        )
+
+    def filed(self, filing: FuelTaxReturn) -> HttpResponse:
+        # Kept as a marker, so this page sent again (double click, back button) lands on the filed return.
+        self.request.session[XML_UPLOAD_SESSION_KEY % self.request.account.number] = {
+            "token": self.pending["token"],
+            "period": self.pending["period"],
+            "submitted": filing.confirmation_number,
+            "uploaded_at": self.pending["uploaded_at"],
+        }
+        return super().filed(filing)
+
+    def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
         return render(
-            request,
+            self.request,
             "filings/xml_review.html",
-            {"period": period, "computation": computation, "pending": pending, "form": certification},
+            {
+                "period": self.period,
+                "computation": self.computation,
+                "pending": self.pending,
+                "form": certification,
+            },
             status=status,
         )
-
-    if request.method == "GET":
-        return review(CertificationForm(initial={"certified_name": request.user.full_name}))
-    if request.POST.get("upload") != pending["token"]:
-        messages.warning(request, UPLOAD_REPLACED)
-        return redirect("return_xml_review", number=request.account.number)
-    certification = CertificationForm(request.POST)
-    if not certification.is_valid():
-        return review(certification, status=400)
-    try:
-        tax_return = services.return_submit(
-            account=request.account,
-            period_end=period.end,
-            lines=lines,
-            certified_name=certification.cleaned_data["certified_name"],
-            certified_capacity=certification.cleaned_data["certified_capacity"],
-            submitted_by=request.user,
-            capacity=request.access.role,
-            request=request,
-        )
-    except services.ReturnAlreadyFiled as error:
-        return _already_filed(request, error.existing)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                certification.add_error(field if field in certification.fields else None, errors)
-            return review(certification, status=400)
-        return _unavailable(
-            request, period, error.messages[0]
-        )  # pragma: no cover - the preview above refused it
-    # Kept as a marker, so this page sent again (double click, back button) lands on the filed return.
-    request.session[XML_UPLOAD_SESSION_KEY % request.account.number] = {
-        "token": pending["token"],
-        "period": pending["period"],
-        "submitted": tax_return.confirmation_number,
-        "uploaded_at": pending["uploaded_at"],
-    }
-    messages.success(request, _confirmation_message(tax_return))
-    return redirect(
-        "return_confirmation",
-        number=request.account.number,
-        confirmation_number=tax_return.confirmation_number,
-    )

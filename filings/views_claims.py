@@ -3,21 +3,19 @@
 Every page is account-scoped through consent.access.account_view with FILE_RETURNS ("File returns and
 claims"). Which claims an account files follows its program (filings.claims.KINDS_BY_PROGRAM).
 
-Filing a claim is post/redirect/get in three steps without JavaScript, like a return: the lines (a formset;
-"Add more lines" posts the lines typed so far and shows more empty ones) -> POST "review" shows each line's
-refund, the total and the certification (the lines ride along in hidden fields and are checked again) ->
-POST "submit" calls filings.claims.claim_submit and redirects to the confirmation. The form carries a
-submission token drawn when it was first shown: sending it twice (double click, back button) stores one
-claim and shows the first.
+Filing a claim runs the step machine of returns (filings.views_steps, ClaimSteps): the lines (a formset; "Add
+more lines" posts the lines typed so far and shows more empty ones) -> POST "review" shows each line's refund,
+the total and the certification (the lines ride along in hidden fields and are checked again) -> POST "submit"
+calls filings.claims.claim_submit and redirects to the confirmation. The form carries a submission token drawn
+when it was first shown: sending it twice (double click, back button) stores one claim and shows the first.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,12 +24,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import claim_rules, claims, documents, selectors
-from filings.forms_claims import EXTRA_LINES, ClaimCertificationForm, claim_line_formset
+from filings.forms import CertificationForm
+from filings.forms_claims import (
+    EXTRA_LINES,
+    BaseClaimLineFormSet,
+    ClaimCertificationForm,
+    claim_line_formset,
+)
 from filings.models import Claim
 from filings.tasks import confirmation_pdf_schedule
+from filings.views_steps import Certified, FilingSteps
 from programs.rates import fuel_labels
 
-STEP_FIELD = "step"
+ADD = "add"  # the step that shows more empty lines
 TOKEN_FIELD = "submission_token"  # noqa: S105 - a form field name, not a secret
 
 # The kinds of claim in URLs: /accounts/<number>/claims/new/<kind>/.
@@ -135,39 +140,104 @@ def _window_notes(kind: str) -> list[str]:
     return notes
 
 
-def _render_form(request, kind, formset, token, *, problems=(), status=200):
-    return render(
-        request,
-        "filings/claim_form.html",
-        {
-            "kind": kind,
-            "kind_label": Claim.Kind(kind).label,
-            "slug": SLUG_OF_KIND[kind],
-            "formset": formset,
-            "token": token,
-            "problems": list(problems),
-            "window_notes": _window_notes(kind),
-            "extra_lines": EXTRA_LINES,
-        },
-        status=status,
-    )
+class ClaimSteps(FilingSteps[BaseClaimLineFormSet, claims.ClaimComputation, Claim]):
+    """A claim of `kind` on the step machine (filings.views_steps). Its form carries the submission token drawn
+    when it was first shown, and "Add more lines" (step "add") shows more empty lines without checking any."""
 
+    certification_form = ClaimCertificationForm
 
-def _render_review(request, kind, formset, token, computation, certification, *, status=200):
-    return render(
-        request,
-        "filings/claim_review.html",
-        {
-            "kind": kind,
-            "kind_label": Claim.Kind(kind).label,
-            "slug": SLUG_OF_KIND[kind],
-            "formset": formset,
-            "token": token,
-            "computation": computation,
-            "form": certification,
-        },
-        status=status,
-    )
+    def __init__(self, request: AccountRequest, kind: str) -> None:
+        super().__init__(request)
+        self.kind = kind
+        self.token = _token(request) if request.method == "POST" else claims.submission_token_new()
+        self.problems: list[str] = []
+
+    def lines_form(self, data: QueryDict | None) -> BaseClaimLineFormSet:
+        extra = EXTRA_LINES if data is not None and self.step == ADD else 0
+        return claim_line_formset(kind=self.kind, data=data, extra_lines=extra)
+
+    def before_lines(self) -> HttpResponse | None:
+        if self.token is None:  # a form from elsewhere: start again with a token of our own
+            self.token = claims.submission_token_new()
+            return self.render_form(status=400)
+        if self.step == ADD:
+            return self.render_form()
+        return None
+
+    def preview(self) -> claims.ClaimComputation:
+        return claims.claim_preview(
+            account=self.request.account, kind=self.kind, lines=self.form.line_inputs()
+        )
+
+    def lines_refused(self, error: ValidationError) -> bool:
+        if isinstance(error, claims.ClaimLinesInvalid):
+            self.form.add_line_errors(error.errors_by_line)
+            return True
+        if getattr(error, "code", "") == "no_lines":
+            self.problems = list(error.messages)
+            return True
+        return False
+
+    def submit(self, certified: Certified) -> Claim:
+        assert self.token is not None  # before_lines answered a form without one
+        return claims.claim_submit(
+            account=self.request.account,
+            kind=self.kind,
+            lines=self.form.line_inputs(),
+            certified_name=certified.name,
+            certified_capacity=certified.capacity,
+            submitted_by=self.request.user,
+            capacity=self.request.access.role,
+            submission_token=self.token,
+            request=self.request,
+        )
+
+    def received_message(self, filing: Claim) -> str:
+        return (
+            f"Your {filing.get_kind_display().lower()} was received. "
+            f"Confirmation number {filing.confirmation_number}."
+        )
+
+    def confirmation(self, filing: Claim) -> HttpResponse:
+        return redirect(
+            "claim_confirmation", number=self.request.account.number, claim_number=filing.confirmation_number
+        )
+
+    def unavailable(self, message: str) -> HttpResponse:
+        return _unavailable(self.request, self.kind, message)
+
+    def render_form(self, *, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "filings/claim_form.html",
+            {
+                "kind": self.kind,
+                "kind_label": Claim.Kind(self.kind).label,
+                "slug": SLUG_OF_KIND[self.kind],
+                "formset": self.form,
+                "token": self.token,
+                "problems": self.problems,
+                "window_notes": _window_notes(self.kind),
+                "extra_lines": EXTRA_LINES,
+            },
+            status=status,
+        )
+
+    def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "filings/claim_review.html",
+            {
+                "kind": self.kind,
+                "kind_label": Claim.Kind(self.kind).label,
+                "slug": SLUG_OF_KIND[self.kind],
+                "formset": self.form,
+                "token": self.token,
+                "computation": self.computation,
+                "form": certification,
+            },
+            status=status,
+        )
 
 
 @account_view(Privilege.FILE_RETURNS)
@@ -206,74 +276,7 @@ def claim_file(request: AccountRequest, kind: str) -> HttpResponse:
             request, kind, window.message, heading=NOT_OPEN_YET if window.opens_on else CLOSED
         )
 
-    if request.method == "GET":
-        return _render_form(request, kind, claim_line_formset(kind=kind), claims.submission_token_new())
-
-    token = _token(request)
-    step = request.POST.get(STEP_FIELD, "review")
-    formset = claim_line_formset(
-        kind=kind, data=request.POST, extra_lines=EXTRA_LINES if step == "add" else 0
-    )
-    if token is None:  # a form from elsewhere: start again with a token of our own
-        return _render_form(request, kind, formset, claims.submission_token_new(), status=400)
-    if step == "add":
-        return _render_form(request, kind, formset, token)
-    if not formset.is_valid():
-        return _render_form(request, kind, formset, token, status=400)
-    try:
-        computation = claims.claim_preview(account=request.account, kind=kind, lines=formset.line_inputs())
-    except claims.ClaimLinesInvalid as error:
-        formset.add_line_errors(error.errors_by_line)
-        return _render_form(request, kind, formset, token, status=400)
-    except ValidationError as error:
-        if getattr(error, "code", "") == "no_lines":
-            return _render_form(request, kind, formset, token, problems=error.messages, status=400)
-        return _unavailable(request, kind, error.messages[0])
-
-    if step == "edit":
-        return _render_form(request, kind, formset, token)
-    if step != "submit":
-        certification = ClaimCertificationForm(initial={"certified_name": request.user.full_name})
-        return _render_review(request, kind, formset, token, computation, certification)
-
-    certification = ClaimCertificationForm(request.POST)
-    if not certification.is_valid():
-        return _render_review(request, kind, formset, token, computation, certification, status=400)
-    try:
-        claim = claims.claim_submit(
-            account=request.account,
-            kind=kind,
-            lines=formset.line_inputs(),
-            certified_name=certification.cleaned_data["certified_name"],
-            certified_capacity=certification.cleaned_data["certified_capacity"],
-            submitted_by=request.user,
-            capacity=request.access.role,
-            submission_token=token,
-            request=request,
-        )
-    except claims.ClaimAlreadySubmitted as error:
-        messages.warning(request, error.message)
-        return redirect(
-            "claim_confirmation",
-            number=request.account.number,
-            claim_number=error.existing.confirmation_number,
-        )
-    except claims.ClaimLinesInvalid as error:  # pragma: no cover - the preview above refused these already
-        formset.add_line_errors(error.errors_by_line)
-        return _render_form(request, kind, formset, token, status=400)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                certification.add_error(field if field in certification.fields else None, errors)
-            return _render_review(request, kind, formset, token, computation, certification, status=400)
-        return _unavailable(request, kind, error.messages[0])  # pragma: no cover - a window closed meanwhile
-    messages.success(
-        request,
-        f"Your {claim.get_kind_display().lower()} was received. Confirmation number {claim.confirmation_number}.",
-    )
-    return redirect(
-        "claim_confirmation", number=request.account.number, claim_number=claim.confirmation_number
-    )
+    return ClaimSteps(request, kind).respond()
 
 
 def _claim_or_404(request: AccountRequest, claim_number: str) -> Claim:
