@@ -29,7 +29,6 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from weasyprint import HTML
 
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
@@ -38,6 +37,7 @@ from assessments import rules, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice, NoticeRead
 from filings import status as filing_status
 from programs.models import Address, ProgramAccount
+from tracs.pdf import pdf_from_html as tracs_pdf_from_html
 
 TEMPLATE = "assessments/notice.html"
 REFERENCE_PREFIX = {Assessment.Kind.ASSESSMENT: "NA", Assessment.Kind.REASSESSMENT: "NR"}
@@ -135,7 +135,7 @@ def notice_html(*, assessment: Assessment) -> str:
 
 
 def pdf_from_html(html: str) -> bytes:
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return tracs_pdf_from_html(html=html, base_url=str(settings.BASE_DIR))
 
 
 def notice_issue(

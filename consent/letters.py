@@ -1,8 +1,8 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from programs.models import ProgramAccount
+from tracs.pdf import pdf_from_html
 
 
 def enrolment_letter_pdf(*, account: ProgramAccount, clear_pin: str, expires_at) -> bytes:
@@ -16,4 +16,4 @@ def enrolment_letter_pdf(*, account: ProgramAccount, clear_pin: str, expires_at)
             "today": timezone.localdate(),
         },
     )
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html=html)

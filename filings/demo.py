@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from weasyprint import HTML
 
 from accounts.demo import as_of
 from filings.claims import ClaimLineInput, claim_submit, submission_token_new
@@ -28,6 +27,7 @@ from filings.status import in_process_reference_check
 from filings.tax import LineInput
 from programs.models import Document, ProgramAccount
 from programs.services.documents import document_file_stage, document_submit
+from tracs.pdf import pdf_from_html
 
 EDMONTON = ZoneInfo("America/Edmonton")
 DAYS_EARLY = 3  # an on-time return is received this many days before its due date
@@ -149,15 +149,15 @@ def _bills_of_lading_pdf(*, account: ProgramAccount, period: Period) -> bytes:
         f"<tr><td>{number}</td><td>{day.isoformat()}</td><td>{destination}</td><td>{litres:,} L</td></tr>"
         for number, day, litres, destination in loads
     )
-    return HTML(
-        string=f"""<html><body style="font-family: sans-serif; font-size: 11pt">
+    return pdf_from_html(
+        html=f"""<html><body style="font-family: sans-serif; font-size: 11pt">
 <h1 style="font-size: 15pt">{account.taxpayer.legal_name}: bills of lading, {period.label}</h1>
 <p>Clear diesel exported from Alberta in bulk by truck, account {account.number}.</p>
 <table style="border-collapse: collapse" border="1" cellpadding="4">
 <tr><th>Bill of lading</th><th>Shipped</th><th>Destination</th><th>Litres</th></tr>{rows}
 <tr><th colspan="3">Total exported</th><th>{EXPORTED_LITRES:,} L</th></tr></table>
 </body></html>"""
-    ).write_pdf()
+    )
 
 
 def _supporting_document(*, account: ProgramAccount, owner, dates: Story) -> None:

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from filings.models import Claim, ClaimLine, ConfirmationDocument, FuelTaxReturn, ReturnLine
+from tracs.pdf import pdf_from_html
 
 RETURN = "return"
 CLAIM = "claim"
@@ -46,7 +46,7 @@ def confirmation_pdf_render(*, filing: FuelTaxReturn | Claim) -> bytes:
             "printed_at": timezone.localtime(),
         },
     )
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html=html)
 
 
 def confirmation_document_for(*, kind: str, pk: int) -> ConfirmationDocument | None:

@@ -43,7 +43,9 @@ def _notices_agree_with_the_ledger():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, request):
+    # PDFs are a tiny placeholder unless the test looks at one (@pytest.mark.pdf; docs/testing.md, issue 11 item 10).
+    settings.TRACS_RENDER_PDFS = request.node.get_closest_marker("pdf") is not None
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -35,6 +35,7 @@ from programs.registration_rules import programs_opened_by
 from programs.selectors import existing_taxpayer
 from programs.services.accounts import account_open, taxpayer_create
 from programs.services.registration import registration_event_add, registration_lock, registration_log
+from tracs.pdf import pdf_from_html
 
 NOT_PENDING = _(
     "Only a registration pending review can be approved, rejected or sent back for more information."
@@ -286,10 +287,7 @@ def registration_letter_html(*, registration: Registration) -> str:
 
 
 def registration_letter_pdf(*, registration: Registration) -> bytes:
-    from weasyprint import HTML  # slow to import; only the letter job needs it
-
-    pdf: bytes = HTML(string=registration_letter_html(registration=registration)).write_pdf()
-    return pdf
+    return pdf_from_html(html=registration_letter_html(registration=registration))
 
 
 @transaction.atomic

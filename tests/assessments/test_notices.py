@@ -35,6 +35,7 @@ def _pdf_text(data: bytes, tmp_path) -> str | None:
     ).stdout
 
 
+@pytest.mark.pdf  # reads the printed text back with pdftotext
 def test_a_notice_pdf_is_produced_and_stored(account, owner, django_capture_on_commit_callbacks, tmp_path):
     tax_return = june_2021(account=account, user=owner)
     assessment = assess(django_capture_on_commit_callbacks, tax_return=tax_return, when=edmonton(2021, 7, 10))

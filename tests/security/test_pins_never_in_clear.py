@@ -73,6 +73,7 @@ def captured_pins(monkeypatch):
     return generated
 
 
+@pytest.mark.pdf  # the real letter (with the PIN printed in it) must not leave the PIN readable in the database
 def test_no_pin_is_stored_or_logged_in_clear(caplog, captured_pins, django_capture_on_commit_callbacks):
     caplog.set_level(logging.DEBUG)
     staff = UserFactory(is_staff=True, full_name="Sam Staff")
