@@ -125,6 +125,7 @@ def pdf_text(pdf: bytes) -> str:
 # --- 1. Enrolment PIN -> owner -> delegate -> revoked ------------------------------------------------------
 
 
+@pytest.mark.pdf  # reads the account number and the PIN from the letter's text
 def test_staff_pin_owner_enrols_adds_delegate_who_enrols_then_is_revoked(
     page, new_page, live_server, sign_in, axe_check
 ):

@@ -37,6 +37,7 @@ def _click(page: Page, role: str, name: str) -> None:
         page.get_by_role(role, name=name).first.click()
 
 
+@pytest.mark.pdf  # reads the new account's numbers from the letter's text
 def test_register_for_fuel_tax_staff_approve_registrant_sees_account_and_letter(
     page, new_page, live_server, sign_in, axe_check
 ):
