@@ -19,7 +19,7 @@ from accounts.services import access_log_record
 from consent import panels
 from consent.privileges import Privilege
 from programs.models import Contact, Document, Message
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.filings.factories import edmonton, file_return
@@ -188,7 +188,7 @@ def test_messages_documents_contacts_and_changes_are_summarised():
         Contact(account=account, name=f"Zed {n:02d}", email=f"zed{n}@example.ca") for n in range(6)
     )
     access_log_record(
-        actor=owner,
+        actor=actor_for(owner),
         kind=AccessLogEntry.Kind.CHANGE,
         action="contact added",
         account_number=account.number,

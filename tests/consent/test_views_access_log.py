@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from consent.privileges import Privilege
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, delegate_grant
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_filter_by_kind(owner_client, account, client_for, owner):
     delegate_grant(account=account, user=evan, privileges=[Privilege.FILE_RETURNS])
     client_for(evan).get(_url("account_detail", account))  # refused: no "view account information"
     access_log_record(
-        actor=owner,
+        actor=actor_for(owner),
         kind=AccessLogEntry.Kind.CHANGE,
         action="delegate privileges changed",
         account_number=account.number,
@@ -76,7 +76,10 @@ def test_people_without_access_are_not_named(owner_client, account, client_for):
 def test_only_this_accounts_entries_are_shown(owner_client, account):
     other = ProgramAccountFactory()
     access_log_record(
-        actor=None, kind=AccessLogEntry.Kind.READ, action="secret other read", account_number=other.number
+        actor=actor_for(None),
+        kind=AccessLogEntry.Kind.READ,
+        action="secret other read",
+        account_number=other.number,
     )
 
     response = owner_client.get(_url("access_log", account))
