@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests.accounts.factories import UserFactory
@@ -40,6 +41,14 @@ def _notices_agree_with_the_ledger():
     issued = Notice.objects.filter(assessment__isnull=False).order_by("id")
     disagreeing = notices_disagreeing_with_the_ledger(notices=issued)
     assert not disagreeing, f"notices whose account balance is not the ledger's on their date: {disagreeing}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _placeholder_pdfs_outside_tests():
+    """The placeholder also for what runs before a test's own fixtures: a module's world (the authorization
+    matrix) is built in the first test's setup, before _test_settings, and would render its notices for real."""
+    with override_settings(TRACS_RENDER_PDFS=False):
+        yield
 
 
 @pytest.fixture(autouse=True)
