@@ -134,6 +134,7 @@ def _overdue_message(*, account: ProgramAccount, owner, staff, late: Period) -> 
         "need to do anything.\n\nTax and Revenue Administration",
         by=staff,
         notify=[owner.email],
+        actor=Actor.job("demo data", user=staff),
     )
 
 
@@ -156,4 +157,5 @@ def _waiver_acknowledged(*, account: ProgramAccount, owner, staff, late: Period)
         "you in TRACS. Until then the penalty stays on the account.\n\nTax and Revenue Administration",
         by=staff,
         notify=[owner.email],
+        actor=Actor.job("demo data", user=staff),
     )

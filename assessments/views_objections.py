@@ -301,7 +301,7 @@ def _add_document(request, wizard: Wizard, state: dict, form: SupportingDocument
         return
     try:
         staged = document_services.document_file_stage(
-            account=request.account, uploaded=uploaded, by=request.user, request=request
+            account=request.account, uploaded=uploaded, actor=request.actor
         )
     except ValidationError as error:
         form.add_error("file", error)

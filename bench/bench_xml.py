@@ -90,6 +90,7 @@ def upload_path(path: Path) -> float:
     """The whole upload path once, in a transaction rolled back; returns the seconds it took (setup excluded)."""
     from django.db import transaction
 
+    from accounts.actors import Actor
     from accounts.models import User
     from filings import services
     from filings.periods import Period
@@ -98,9 +99,13 @@ def upload_path(path: Path) -> float:
     from programs.services.accounts import account_open, taxpayer_create
 
     with transaction.atomic():
-        taxpayer = taxpayer_create(legal_name="Bench XML Fuels Ltd.", bin=BIN)
+        bench = Actor.job("bench_xml")
+        taxpayer = taxpayer_create(legal_name="Bench XML Fuels Ltd.", bin=BIN, actor=bench)
         account = account_open(
-            taxpayer=taxpayer, program=Program.objects.get(code="fuel_tax"), effective_date=date(2024, 1, 1)
+            taxpayer=taxpayer,
+            program=Program.objects.get(code="fuel_tax"),
+            effective_date=date(2024, 1, 1),
+            actor=bench,
         )
         assert account.number == ACCOUNT_NUMBER, account.number
         filer = User.objects.create_user(email="bench-xml@bench.tracs.invalid", full_name="Bench Filer")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.actors import Actor
 from accounts.demo import as_of
 from filings.claims import ClaimLineInput, claim_submit, submission_token_new
 from filings.models import FuelTaxReturn
@@ -168,7 +169,9 @@ def _supporting_document(*, account: ProgramAccount, owner, dates: Story) -> Non
     pdf = _bills_of_lading_pdf(account=account, period=dates.late)
     name = f"bills-of-lading-{dates.late.key}.pdf"
     upload = SimpleUploadedFile(name, pdf, content_type="application/pdf")
-    staged = document_file_stage(account=account, uploaded=upload, by=owner)
+    # Demo data acts as the owner would through the wizard, through the door of a job.
+    actor = Actor.job("demo data", user=owner).acting_for(capacity="owner", on_behalf_of=account.on_behalf_of)
+    staged = document_file_stage(account=account, uploaded=upload, actor=actor)
     document_submit(
         account=account,
         document_type=Document.Type.RETURN_SUPPORT,
@@ -177,5 +180,5 @@ def _supporting_document(*, account: ProgramAccount, owner, dates: Story) -> Non
         staged=[staged],
         by=owner,
         reference_check=in_process_reference_check,
-        capacity="owner",
+        actor=actor,
     )

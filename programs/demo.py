@@ -4,6 +4,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from accounts.actors import Actor
 from programs.models import Address, BulkFuelLocation, Program, ProgramAccount, Taxpayer
 from programs.services.accounts import account_open
 
@@ -38,7 +39,11 @@ def seed(*, users) -> None:
             if account is None:
                 effective = effective or prairie_opened_on(timezone.localdate())
                 account = account_open(
-                    taxpayer=taxpayer, program=program, effective_date=effective, mailing_address=MAILING
+                    taxpayer=taxpayer,
+                    program=program,
+                    effective_date=effective,
+                    mailing_address=MAILING,
+                    actor=Actor.job("demo data"),
                 )
             Address.objects.get_or_create(account=account, kind=Address.Kind.MAILING, defaults=MAILING)
             if code == "tefs":

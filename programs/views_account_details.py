@@ -38,12 +38,12 @@ OWNERS_TOLD = gettext_lazy("The account's owners were told by e-mail.")
 
 
 def _acting(request) -> dict:
-    """Who is making the change, in which capacity, and whom the services tell about it."""
+    """Who is making the change and whom the services tell about it; the actor the access decorator built
+    carries the capacity they act in and the taxpayer they act for."""
     return {
         "by": request.user,
-        "capacity": request.access.role,
         "notify": consent_selectors.account_owner_emails(account=request.account),
-        "request": request,
+        "actor": request.actor,
     }
 
 

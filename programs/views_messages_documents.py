@@ -2,8 +2,8 @@
 
 Messages and documents belong to a program account, so their models, rules, services and these thin
 account-scoped views live in programs; the views go through the one access chokepoint, consent/access.py
-(docs/adr/0013-layers-domain-and-interface.md). The view says in which capacity the person acts; programs'
-services do the rest in one transaction.
+(docs/adr/0013-layers-domain-and-interface.md). The view passes the actor the access decorator built (who,
+in which capacity, for whom); programs' services do the rest in one transaction.
 
 - Messages need the MESSAGES privilege (read, answer). Opening a message marks it read for that person
   only. `/messages/` (not account-scoped) lists the accounts whose messages the person reads, with their
@@ -99,8 +99,7 @@ def message_reply(request, message_id: int):
                 message=message,
                 body=form.cleaned_data["body"],
                 by=request.user,
-                capacity=request.access.role,
-                request=request,
+                actor=request.actor,
             )
         except ValidationError as error:
             errors_onto(form, error)
@@ -275,7 +274,7 @@ def _add_files(request, state: dict, form: DocumentFilesForm) -> None:
     for uploaded in uploads:
         try:
             staged = document_services.document_file_stage(
-                account=request.account, uploaded=uploaded, by=request.user, request=request
+                account=request.account, uploaded=uploaded, actor=request.actor
             )
         except ValidationError as error:
             form.add_error("files", error)
@@ -312,8 +311,7 @@ def documents_submit_review(request):
                 staged=state["files"],
                 by=request.user,
                 reference_check=in_process_reference_check,
-                capacity=request.access.role,
-                request=request,
+                actor=request.actor,
             )
         except ValidationError as error:
             problem = error

@@ -43,6 +43,7 @@ from programs.forms_registration import (
 )
 from programs.models import Registration
 from programs.services import registration as registration_services
+from tracs.actors import actor_from_request
 from tracs.forms import errors_onto
 
 DRAFT_SAVED = _(
@@ -149,7 +150,9 @@ def registration_start(request):
     if request.method == "POST" and form.is_valid():
         try:
             registration = registration_services.registration_start(
-                registrant=request.user, program=form.cleaned_data["program"], request=request
+                registrant=request.user,
+                program=form.cleaned_data["program"],
+                actor=actor_from_request(request),
             )
         except ValidationError as error:
             errors_onto(form, error)
@@ -175,7 +178,10 @@ def registration_business(request, registration):
     if request.method == "POST" and form.is_valid():
         try:
             registration_services.registration_business_save(
-                registration=registration, by=request.user, request=request, **form.cleaned_data
+                registration=registration,
+                by=request.user,
+                actor=actor_from_request(request),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             errors_onto(form, error)
@@ -202,7 +208,7 @@ def registration_reasons(request, registration):
                 registration=registration,
                 by=request.user,
                 reasons=form.cleaned_data["reasons"],
-                request=request,
+                actor=actor_from_request(request),
             )
         except ValidationError as error:
             errors_onto(form, error)
@@ -243,7 +249,12 @@ def _rows_step(
             )
         if bound.is_valid():
             try:
-                save(registration=registration, by=request.user, request=request, rows=bound.cleaned_rows())
+                save(
+                    registration=registration,
+                    by=request.user,
+                    actor=actor_from_request(request),
+                    rows=bound.cleaned_rows(),
+                )
             except ValidationError as error:
                 errors = error.messages
             else:
@@ -322,7 +333,7 @@ def registration_banking(request, registration):
                 account_number=data["account_number"],
                 holder_name=data["holder_name"],
                 keep_saved_account=data.get("keep_saved_account", False),
-                request=request,
+                actor=actor_from_request(request),
             )
         except ValidationError as error:
             errors_onto(form, error)
@@ -351,7 +362,7 @@ def registration_review(request, registration):
                 by=request.user,
                 certified=form.cleaned_data["certified"],
                 certified_name=form.cleaned_data["certified_name"],
-                request=request,
+                actor=actor_from_request(request),
             )
         except ValidationError as error:
             errors_onto(form, error)
@@ -424,7 +435,7 @@ def registration_discard(request, pk: int):
         return redirect("registration_detail", pk=registration.pk)
     if request.method == "POST":
         registration_services.registration_discard(
-            registration=registration, by=request.user, request=request
+            registration=registration, by=request.user, actor=actor_from_request(request)
         )
         messages.success(request, _("The draft registration was deleted."))
         return redirect("registration_list")

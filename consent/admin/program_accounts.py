@@ -90,7 +90,11 @@ def transfer_accounts(modeladmin, request, queryset):
                 continue
             with transaction.atomic():
                 account_services.account_transfer(
-                    account=account, to_taxpayer=to_taxpayer, by=request.user, reason=data["reason"]
+                    account=account,
+                    to_taxpayer=to_taxpayer,
+                    by=request.user,
+                    reason=data["reason"],
+                    actor=actor,
                 )
                 open_grants = (
                     Grant.objects.filter(

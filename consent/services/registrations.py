@@ -12,7 +12,6 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest  # only until programs' registration_accounts_open takes an actor
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
@@ -32,9 +31,7 @@ REGISTRATION_LETTER_NOT_APPROVED = _("Only an approved registration has an appro
 
 
 @transaction.atomic
-def registration_approve(
-    *, registration: Registration, by: User, actor: Actor, request: HttpRequest | None = None
-) -> Registration:
+def registration_approve(*, registration: Registration, by: User, actor: Actor) -> Registration:
     """Approve a pending registration in one transaction: taxpayer and BIN (if new), program account(s),
     BFLO numbers, the registrant as owner; then the letter job is scheduled. Approving an approved
     registration again changes nothing (no second account), so a double click or a retried job is safe."""
@@ -45,9 +42,7 @@ def registration_approve(
     )
     if registration.status == Registration.Status.APPROVED:
         return registration
-    accounts = registration_review.registration_accounts_open(
-        registration=registration, by=by, request=request
-    )
+    accounts = registration_review.registration_accounts_open(registration=registration, by=by, actor=actor)
     registrant = registration.registrant
     for account in accounts:
         check_caps(account=account, role=Grant.Role.OWNER)
@@ -104,6 +99,8 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
     if taxpayer is None:  # approval creates the taxpayer (or names the existing one) in the same transaction
         raise ValidationError(REGISTRATION_LETTER_NOT_APPROVED)
     pdf = registration_review.registration_letter_pdf(registration=registration)
+    # Only the letter job runs this: it acts for the reviewer whose approval it completes, as the log names them.
+    actor = Actor.job("registration letter", user=registration.reviewed_by)
     accounts = list(registration.accounts.select_related("program", "taxpayer").order_by("number"))
     documents = [
         document_services.document_issue(
@@ -113,6 +110,7 @@ def registration_letter_issue(*, registration_id: int) -> list[Document]:
             description=_("Approval letter, registration %(reference)s")
             % {"reference": registration.reference_number},
             by=registration.reviewed_by,
+            actor=actor,
         )
         for account in accounts
     ]

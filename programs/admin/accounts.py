@@ -92,19 +92,18 @@ class TaxpayerAdmin(StaffReadLoggedAdmin):
                 legal_name=form.cleaned_data["legal_name"],
                 bin=form.cleaned_data.get("bin") or None,
                 kind=form.cleaned_data["kind"],
-                by=request.user,
+                actor=actor_from_request(request),
             )
             copy_saved(created, into=obj)
             return
         obj.save()
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.CHANGE,
             action="taxpayer details changed",
             on_behalf_of=obj.on_behalf_of,
             capacity="staff",
             detail=", ".join(form.changed_data),
-            request=request,
         )
 
 
@@ -241,6 +240,7 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
+            actor = actor_from_request(request)
             account = account_services.account_open(
                 taxpayer=form.cleaned_data["taxpayer"],
                 program=form.cleaned_data["program"],
@@ -248,9 +248,10 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
                 trade_name=form.cleaned_data.get("trade_name", ""),
                 mailing_address=form.mailing_address(),
                 by=request.user,
+                actor=actor,
             )
             # The taxpayer's all-accounts consents that cover accounts opened later now cover this one.
-            consent_services.consent_cover_new_account(account=account, actor=actor_from_request(request))
+            consent_services.consent_cover_new_account(account=account, actor=actor)
             copy_saved(account, into=obj)
             return
         obj.save()
@@ -264,7 +265,10 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
         super().save_formset(request, form, formset, change)
         if addresses_before is not None:  # staff's address edits keep the same history as the portal's
             address_services.staff_address_changes_record(
-                account=form.instance, before=addresses_before, by=request.user, request=request
+                account=form.instance,
+                before=addresses_before,
+                by=request.user,
+                actor=actor_from_request(request),
             )
         if formset.has_changed():
             what = formset.model._meta.verbose_name_plural
@@ -277,14 +281,13 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
 
     def _log_change(self, request, account, action, detail=""):
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.CHANGE,
             action=action,
             account_number=account.number,
             on_behalf_of=account.on_behalf_of,
             capacity="staff",
             detail=detail,
-            request=request,
         )
 
     @admin.action(description=_("Close the selected accounts (with a date)"))
@@ -293,7 +296,11 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
             for account in queryset:
                 try:
                     account_services.account_close(
-                        account=account, closed_on=data["closed_on"], by=request.user, reason=data["reason"]
+                        account=account,
+                        closed_on=data["closed_on"],
+                        by=request.user,
+                        reason=data["reason"],
+                        actor=actor_from_request(request),
                     )
                 except ValidationError as error:
                     self.message_user(request, f"{account.number}: {error_text(error)}", messages.ERROR)
@@ -331,7 +338,9 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
                     messages.WARNING,
                 )
                 continue
-            account_services.account_reopen(account=account, by=request.user)
+            account_services.account_reopen(
+                account=account, by=request.user, actor=actor_from_request(request)
+            )
             reopened += 1
         if reopened:
             self.message_user(

@@ -14,6 +14,7 @@ from accounts.admin import StaffReadLoggedAdmin
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from programs.models import Document, DocumentFile
+from tracs.actors import actor_from_request
 from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
@@ -132,14 +133,13 @@ class DocumentAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         if document_file is None:
             raise Http404
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.READ,
             action="document file downloaded in staff administration",
             account_number=document.account.number,
             on_behalf_of=document.account.on_behalf_of,
             capacity="staff",
             detail=f"{document.reference_number} file {document_file.position}",
-            request=request,
         )
         try:
             handle = document_file.file.open("rb")

@@ -16,6 +16,7 @@ from consent import selectors as consent_selectors
 from programs.admin.common import copy_saved
 from programs.models import Message, MessageReply, Program, ProgramAccount
 from programs.services import messages as message_services
+from tracs.actors import actor_from_request
 from tracs.admin import ReadOnlyInline
 
 
@@ -172,7 +173,7 @@ class MessageAdmin(StaffReadLoggedAdmin):
                     body=answer,
                     by=request.user,
                     notify=consent_selectors.message_recipient_emails(account=obj.account),
-                    request=request,
+                    actor=actor_from_request(request),
                 )
                 self.message_user(request, gettext("Your answer was added to the thread."), messages.SUCCESS)
             return
@@ -185,7 +186,7 @@ class MessageAdmin(StaffReadLoggedAdmin):
                 body=data["body"],
                 by=request.user,
                 notify_by_account=consent_selectors.message_recipients_by_account(program=program),
-                request=request,
+                actor=actor_from_request(request),
             )
             request._messages_sent_to_program = (program, len(sent))
             copy_saved(sent[0], into=obj)
@@ -196,7 +197,7 @@ class MessageAdmin(StaffReadLoggedAdmin):
             body=data["body"],
             by=request.user,
             notify=consent_selectors.message_recipient_emails(account=data["account"]),
-            request=request,
+            actor=actor_from_request(request),
         )
         copy_saved(message, into=obj)
 

@@ -249,7 +249,6 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
                     registration=registration,
                     by=request.user,
                     actor=actor_from_request(request),
-                    request=request,
                 )
             except ValidationError as error:
                 self.message_user(request, f"{registration}: {error_text(error)}", messages.ERROR)
@@ -276,7 +275,10 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             for registration in queryset:
                 try:
                     registration_review.registration_reject(
-                        registration=registration, by=request.user, reason=data["reason"], request=request
+                        registration=registration,
+                        by=request.user,
+                        reason=data["reason"],
+                        actor=actor_from_request(request),
                     )
                 except ValidationError as error:
                     self.message_user(request, f"{registration}: {error_text(error)}", messages.ERROR)
@@ -310,7 +312,10 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             for registration in queryset:
                 try:
                     registration_review.registration_request_information(
-                        registration=registration, by=request.user, message=data["message"], request=request
+                        registration=registration,
+                        by=request.user,
+                        message=data["message"],
+                        actor=actor_from_request(request),
                     )
                 except ValidationError as error:
                     self.message_user(request, f"{registration}: {error_text(error)}", messages.ERROR)

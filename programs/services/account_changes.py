@@ -4,7 +4,7 @@ account, and writes an AccountChange (before and after), an access-log row and t
 transaction.
 
 Programs know nothing of grants, so the caller (the access layer above) says in which capacity the person
-acts and whom to tell (`notify`: the account's owners). E-mails say what kind of change was made and when,
+acts (the Actor's capacity, as the access policy decided it) and whom to tell (`notify`: the account's owners). E-mails say what kind of change was made and when,
 never the new values: addresses and bank details stay behind the sign-in."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from programs.models import AccountChange, ProgramAccount
@@ -78,14 +78,16 @@ def account_change_record(
     by: User,
     capacity: str,
     notify: Iterable[str],
-    request: HttpRequest | None,
+    actor: Actor,
     detail: str = "",
 ) -> AccountChange:
-    actor = by if by is not None and by.is_authenticated else None
+    """`by` is who the history names (the person, or staff); `capacity` the role they acted in; `actor` is how
+    the request reached TRACS, for the access log."""
+    person = by if by is not None and by.is_authenticated else None
     change = AccountChange.objects.create(
         account=account,
-        actor=actor,
-        actor_email=actor.email if actor else "",
+        actor=person,
+        actor_email=person.email if person else "",
         capacity=capacity,
         subject=subject,
         action=action,
@@ -103,12 +105,11 @@ def account_change_record(
         on_behalf_of=account.on_behalf_of,
         capacity=capacity,
         detail=detail,
-        request=request,
     )
     recipients = list(notify)
     if recipients:
         when = timezone.localtime(change.occurred_at)
-        who = actor.display_name if actor else str(_("TRA"))
+        who = person.display_name if person else str(_("TRA"))
         role = CAPACITY_WORDS.get(capacity)
         email_queue(
             to=recipients,

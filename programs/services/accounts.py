@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record
 from programs.models import Address, Program, ProgramAccount, ProgramAccountEvent, Taxpayer
@@ -24,14 +25,14 @@ def _event(*, account: ProgramAccount, kind: str, actor: User | None, detail: st
 
 @transaction.atomic
 def taxpayer_create(
-    *, legal_name: str, bin: str | None = None, kind: str = Taxpayer.Kind.BUSINESS, by: User | None = None
+    *, legal_name: str, bin: str | None = None, kind: str = Taxpayer.Kind.BUSINESS, actor: Actor
 ) -> Taxpayer:  # noqa: A002
     """A new taxpayer; a BIN is assigned when none is given (registration of a new business)."""
     taxpayer = Taxpayer(legal_name=legal_name, bin=bin or bin_allocate(), kind=kind)
     taxpayer.full_clean()
     taxpayer.save()
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="taxpayer created",
         detail=f"{legal_name} BIN {taxpayer.bin}",
@@ -58,7 +59,10 @@ def account_open(
     by: User | None = None,
     trade_name: str = "",
     mailing_address: dict[str, Any] | None = None,
+    actor: Actor,
 ) -> ProgramAccount:
+    """A new account of `program` for `taxpayer`, numbered from its BIN. `by` is the member of staff the
+    account's history names (none for demo data); `actor` how the request reached TRACS."""
     last = (
         ProgramAccount.objects.select_for_update()
         .filter(taxpayer=taxpayer, program=program)
@@ -84,7 +88,7 @@ def account_open(
         address.save()
     _event(account=account, kind="opened", actor=by, detail=f"effective {effective_date.isoformat()}")
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="account opened",
         account_number=account.number,
@@ -94,7 +98,9 @@ def account_open(
 
 
 @transaction.atomic
-def account_close(*, account: ProgramAccount, closed_on: date, by: User, reason: str = "") -> ProgramAccount:
+def account_close(
+    *, account: ProgramAccount, closed_on: date, by: User, reason: str = "", actor: Actor
+) -> ProgramAccount:
     if account.status == ProgramAccount.Status.CLOSED:
         raise ValidationError(ACCOUNT_ALREADY_CLOSED)
     account.status = ProgramAccount.Status.CLOSED
@@ -107,7 +113,7 @@ def account_close(*, account: ProgramAccount, closed_on: date, by: User, reason:
         detail=f"closed on {closed_on.isoformat()}. {reason}".strip(),
     )
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="account closed",
         account_number=account.number,
@@ -117,13 +123,13 @@ def account_close(*, account: ProgramAccount, closed_on: date, by: User, reason:
 
 
 @transaction.atomic
-def account_reopen(*, account: ProgramAccount, by: User) -> ProgramAccount:
+def account_reopen(*, account: ProgramAccount, by: User, actor: Actor) -> ProgramAccount:
     account.status = ProgramAccount.Status.ACTIVE
     account.closed_on = None
     account.save(update_fields=["status", "closed_on"])
     _event(account=account, kind="reopened", actor=by)
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="account reopened",
         account_number=account.number,
@@ -134,7 +140,7 @@ def account_reopen(*, account: ProgramAccount, by: User) -> ProgramAccount:
 
 @transaction.atomic
 def account_transfer(
-    *, account: ProgramAccount, to_taxpayer: Taxpayer, by: User, reason: str = ""
+    *, account: ProgramAccount, to_taxpayer: Taxpayer, by: User, reason: str = "", actor: Actor
 ) -> ProgramAccount:
     """Move an account to another taxpayer (sale, amalgamation). The number stays: it names the account, and
     the BIN inside it is the BIN at opening (docs/account-numbers.md). Access is reset by the caller."""
@@ -148,7 +154,7 @@ def account_transfer(
         detail=f"from {before} to {to_taxpayer}. {reason}".strip(),
     )
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action="account transferred",
         account_number=account.number,

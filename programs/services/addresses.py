@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import User
 from programs import validators
 from programs.models import AccountChange, Address, ProgramAccount
@@ -74,9 +74,8 @@ def address_update(
     province: str,
     postal_code: str,
     by: User,
-    capacity: str = "",
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> AccountChange | None:
     """Set the mailing address (of record: cheques and letters go there) or the business location of an
     account. Returns the history row written, or None when nothing changed."""
@@ -101,9 +100,9 @@ def address_update(
         before=before,
         after=values,
         by=by,
-        capacity=capacity,
+        capacity=actor.capacity,
         notify=notify,
-        request=request,
+        actor=actor,
     )
 
 
@@ -118,7 +117,7 @@ def staff_address_changes_record(
     account: ProgramAccount,
     before: dict[str, dict[str, Any] | None],
     by: User,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> list[AccountChange]:
     """Staff edit an account's addresses in Django admin, whose inline saves them (validated by
     programs.forms.AddressAdminForm). This keeps the same history as a change made in the portal, comparing
@@ -144,7 +143,7 @@ def staff_address_changes_record(
                 by=by,
                 capacity="staff",
                 notify=(),
-                request=request,
+                actor=actor,
             )
         )
     return changes

@@ -9,10 +9,10 @@ from typing import Any, overload
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.actors import Actor
 from accounts.crypto import decrypt, encrypt
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record
@@ -74,9 +74,7 @@ def _deposit_snapshot(deposit: DirectDeposit | None) -> dict[str, Any] | None:
     }
 
 
-def _fresh_two_factor(
-    *, user: User, token: str, account: ProgramAccount, request: HttpRequest | None
-) -> None:
+def _fresh_two_factor(*, user: User, token: str, account: ProgramAccount, actor: Actor) -> None:
     """A sensitive change needs the code the person's authenticator shows now, even in a verified session:
     a session left open, or taken over, must not be enough to send refunds elsewhere.
 
@@ -92,12 +90,11 @@ def _fresh_two_factor(
         return
     with transaction.atomic():
         access_log_record(
-            actor=user,
+            actor=actor,
             kind=AccessLogEntry.Kind.SECURITY,
             action="two-factor code refused for a direct deposit change",
             account_number=account.number,
             on_behalf_of=account.on_behalf_of,
-            request=request,
         )
     message = TWO_FACTOR_REFUSED if allowed else TWO_FACTOR_WAIT
     raise ValidationError({OTP_FIELD: [ValidationError(message, code="otp_refused")]})
@@ -112,9 +109,8 @@ def direct_deposit_set(
     holder_name: str,
     otp_token: str,
     by: User,
-    capacity: str = "",
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> AccountChange | None:
     """Add or replace the one bank account refunds go to, after a fresh two-factor code. The number is
     stored encrypted. Returns the history row written, or None when the same account was entered again.
@@ -126,10 +122,8 @@ def direct_deposit_set(
         account_number=account_number,
         holder_name=holder_name,
     )
-    _fresh_two_factor(user=by, token=otp_token, account=account, request=request)
-    return _direct_deposit_write(
-        account=account, values=values, by=by, capacity=capacity, notify=notify, request=request
-    )
+    _fresh_two_factor(user=by, token=otp_token, account=account, actor=actor)
+    return _direct_deposit_write(account=account, values=values, by=by, notify=notify, actor=actor)
 
 
 @transaction.atomic
@@ -138,9 +132,8 @@ def _direct_deposit_write(
     account: ProgramAccount,
     values: dict[str, Any],
     by: User,
-    capacity: str,
     notify: Iterable[str],
-    request: HttpRequest | None,
+    actor: Actor,
 ) -> AccountChange | None:
     account = account_lock(account)
     deposit = DirectDeposit.objects.filter(account=account).first()
@@ -171,9 +164,9 @@ def _direct_deposit_write(
         before=before,
         after=_deposit_snapshot(deposit),
         by=by,
-        capacity=capacity,
+        capacity=actor.capacity,
         notify=notify,
-        request=request,
+        actor=actor,
         detail=f"bank account {deposit.masked}; confirmed with a fresh two-factor code",
     )
 
@@ -183,21 +176,20 @@ def direct_deposit_remove(
     account: ProgramAccount,
     otp_token: str,
     by: User,
-    capacity: str = "",
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> AccountChange:
     """Stop direct deposit: refunds then go by cheque to the mailing address of record. Needs a fresh
     two-factor code too (removing it, then changing the address, would redirect refunds as surely)."""
     if not DirectDeposit.objects.filter(account=account).exists():
         raise ValidationError(NO_DIRECT_DEPOSIT)
-    _fresh_two_factor(user=by, token=otp_token, account=account, request=request)
-    return _direct_deposit_delete(account=account, by=by, capacity=capacity, notify=notify, request=request)
+    _fresh_two_factor(user=by, token=otp_token, account=account, actor=actor)
+    return _direct_deposit_delete(account=account, by=by, notify=notify, actor=actor)
 
 
 @transaction.atomic
 def _direct_deposit_delete(
-    *, account: ProgramAccount, by: User, capacity: str, notify: Iterable[str], request: HttpRequest | None
+    *, account: ProgramAccount, by: User, notify: Iterable[str], actor: Actor
 ) -> AccountChange:
     account = account_lock(account)
     deposit = DirectDeposit.objects.filter(account=account).first()
@@ -212,8 +204,8 @@ def _direct_deposit_delete(
         before=before,
         after=None,
         by=by,
-        capacity=capacity,
+        capacity=actor.capacity,
         notify=notify,
-        request=request,
+        actor=actor,
         detail=f"bank account {before['account_number']}; confirmed with a fresh two-factor code",
     )

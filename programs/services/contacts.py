@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import User
 from programs import validators
 from programs.models import AccountChange, Contact, ProgramAccount
@@ -73,9 +73,8 @@ def contact_add(
     email: str = "",
     is_primary: bool = False,
     by: User,
-    capacity: str = "",
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> AccountChange:
     values = _contact_values(name=name, title=title, phone=phone, email=email)
     account = account_lock(account)
@@ -93,9 +92,9 @@ def contact_add(
         before=None,
         after=_contact_snapshot(contact),
         by=by,
-        capacity=capacity,
+        capacity=actor.capacity,
         notify=notify,
-        request=request,
+        actor=actor,
         detail=contact.name,
     )
 
@@ -110,9 +109,8 @@ def contact_update(
     email: str = "",
     is_primary: bool = False,
     by: User,
-    capacity: str = "",
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> AccountChange | None:
     """Returns the history row written, or None when nothing changed."""
     values = _contact_values(name=name, title=title, phone=phone, email=email)
@@ -136,9 +134,9 @@ def contact_update(
         before=before,
         after=_contact_snapshot(contact),
         by=by,
-        capacity=capacity,
+        capacity=actor.capacity,
         notify=notify,
-        request=request,
+        actor=actor,
         detail=contact.name,
     )
 
@@ -148,9 +146,8 @@ def contact_remove(
     *,
     contact: Contact,
     by: User,
-    capacity: str = "",
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> AccountChange:
     """Remove a contact person. When it was the primary contact, the longest-standing other contact (if
     any) becomes primary, so TRA always has one to call."""
@@ -170,8 +167,8 @@ def contact_remove(
         before=before,
         after=None,
         by=by,
-        capacity=capacity,
+        capacity=actor.capacity,
         notify=notify,
-        request=request,
+        actor=actor,
         detail=before["name"],
     )

@@ -19,10 +19,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from programs import documents
@@ -63,9 +63,7 @@ def _safe_file_name(name: str) -> str:
     return cleaned[-255:] or "file"
 
 
-def document_file_stage(
-    *, account: ProgramAccount, uploaded: UploadedFile, by: User, request: HttpRequest | None = None
-) -> dict[str, Any]:
+def document_file_stage(*, account: ProgramAccount, uploaded: UploadedFile, actor: Actor) -> dict[str, Any]:
     """Check and scan one uploaded file and keep it under a temporary name until the wizard is submitted.
     Returns what the wizard keeps of it (in the session); a ValidationError names what is wrong.
 
@@ -78,13 +76,12 @@ def document_file_stage(
     if result.infected:
         with transaction.atomic():
             access_log_record(
-                actor=by,
+                actor=actor,
                 kind=AccessLogEntry.Kind.SECURITY,
                 action="uploaded file refused: malware found",
                 account_number=account.number,
                 on_behalf_of=account.on_behalf_of,
                 detail=f"{result.detail}; sha256 {checked.sha256}"[:500],
-                request=request,
             )
         raise documents.refuse_infected(name=name, result=result)
     token = default_storage.save(f"{INCOMING_PREFIX}{secrets.token_hex(16)}", uploaded)
@@ -162,8 +159,7 @@ def document_submit(
     staged: list[dict[str, Any]],
     by: User,
     reference_check: documents.RelatedReferenceCheck,
-    capacity: str = "",
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Document:
     """Step 3 of the wizard: the document, with its reference number and receipt date, and its files at
     their final names, in one transaction; then the temporary files are deleted and the person who
@@ -197,8 +193,7 @@ def document_submit(
             description=description.strip()[:500],
             staged=staged,
             by=by,
-            capacity=capacity,
-            request=request,
+            actor=actor,
             saved=saved,
         )
     except BaseException:
@@ -225,12 +220,11 @@ def _document_write(
     description: str,
     staged: list[dict[str, Any]],
     by: User | None,
-    capacity: str,
-    request: HttpRequest | None,
+    actor: Actor,
     saved: list[str],
 ) -> Document:
     received_at = timezone.now()
-    actor = by if by is not None and by.is_authenticated else None
+    person = by if by is not None and by.is_authenticated else None
     document = Document(
         account=account,
         reference_number=_document_number(day=timezone.localdate(received_at)),
@@ -239,9 +233,9 @@ def _document_write(
         description=description,
         origin=Document.Origin.CLIENT,
         received_at=received_at,
-        submitted_by=actor,
-        submitted_by_email=actor.email if actor else "",
-        capacity=capacity,
+        submitted_by=person,
+        submitted_by_email=person.email if person else "",
+        capacity=actor.capacity,
     )
     document.full_clean()
     document.save()
@@ -271,14 +265,13 @@ def _document_write(
         action="documents submitted",
         account_number=account.number,
         on_behalf_of=account.on_behalf_of,
-        capacity=capacity,
+        capacity=actor.capacity,
         detail=f"{document.reference_number}: {len(staged)} file(s)",
-        request=request,
     )
-    if actor is not None:
+    if person is not None:
         when = timezone.localtime(received_at)
         email_queue(
-            to=[actor.email],
+            to=[person.email],
             subject=str(
                 _("TRACS: documents received, reference %(reference)s")
                 % {"reference": document.reference_number}
@@ -315,11 +308,12 @@ def document_issue(
     description: str = "",
     by: User | None = None,
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Document:
     """A document TRA places in an account (an approval letter, a certificate): `files` are (name, content)
     pairs, checked like any upload; `notify` are told by e-mail that it is available (not its content).
-    Files written so far are deleted if the transaction fails."""
+    `by` is the member of staff it is from, who need not be the actor (the approval letter's job places the
+    reviewer's letter). Files written so far are deleted if the transaction fails."""
     received_at = timezone.now()
     document = Document(
         account=account,
@@ -356,14 +350,13 @@ def document_issue(
                 scan_detail="issued by TRA",
             )
         access_log_record(
-            actor=by,
+            actor=actor,
             kind=AccessLogEntry.Kind.CHANGE,
             action="document issued by TRA",
             account_number=account.number,
             on_behalf_of=account.on_behalf_of,
             capacity="staff" if by is not None else "",
             detail=document.reference_number,
-            request=request,
         )
         for address in sorted(set(notify)):
             email_queue(

@@ -14,10 +14,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from programs.models import Message, MessageRead, MessageReply, Program, ProgramAccount
@@ -73,18 +73,15 @@ def _message_notices(*, accounts_by_recipient: dict[str, list[ProgramAccount]]) 
         email_queue(to=[address], subject=str(subject), body=str(body), purpose="message-waiting")
 
 
-def _log_message(
-    *, message: Message, by: User | None, action: str, capacity: str, request: HttpRequest | None
-) -> None:
+def _log_message(*, message: Message, action: str, capacity: str, actor: Actor) -> None:
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
         account_number=message.account.number,
         on_behalf_of=message.account.on_behalf_of,
         capacity=capacity,
         detail=f"message {message.pk}",
-        request=request,
     )
 
 
@@ -96,7 +93,7 @@ def message_send(
     body: str,
     by: User | None,
     notify: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Message:
     """A message from TRA to one account; `notify`: whom to tell that it is waiting (one e-mail each)."""
     subject, body = _message_values(subject=subject, body=body)
@@ -106,7 +103,7 @@ def message_send(
     )
     message.full_clean()
     message.save()
-    _log_message(message=message, by=by, action="message from TRA sent", capacity="staff", request=request)
+    _log_message(message=message, action="message from TRA sent", capacity="staff", actor=actor)
     _message_notices(accounts_by_recipient={address: [account] for address in notify if address})
     return message
 
@@ -119,7 +116,7 @@ def message_send_to_program(
     body: str,
     by: User,
     notify_by_account: Mapping[int, Iterable[str]] | None = None,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> list[Message]:
     """A message from TRA to every active account of a program, fanned out into one message per account in
     one transaction: all are sent or none. `notify_by_account` maps an account id to whom to tell; a
@@ -151,10 +148,9 @@ def message_send_to_program(
         message.account = account
         _log_message(
             message=message,
-            by=by,
             action="message from TRA sent to every account of the program",
             capacity="staff",
-            request=request,
+            actor=actor,
         )
         for address in notify_by_account.get(account.pk, ()):
             if address:
@@ -190,28 +186,31 @@ def _lock_message(message: Message) -> Message:
 
 
 @transaction.atomic
-def message_reply(
-    *, message: Message, body: str, by: User, capacity: str, request: HttpRequest | None = None
-) -> MessageReply:
+def message_reply(*, message: Message, body: str, by: User, actor: Actor) -> MessageReply:
     """An answer from the account's people (the caller checked their access includes messages). Staff see
     the thread as awaiting an answer; the thread stays read for the person who answered."""
     body = _reply_body(body)
     message = _lock_message(message)
     reply = MessageReply.objects.create(
-        message=message, body=body, author=by, author_name=by.display_name, from_tra=False, capacity=capacity
+        message=message,
+        body=body,
+        author=by,
+        author_name=by.display_name,
+        from_tra=False,
+        capacity=actor.capacity,
     )
     message.last_from_client_at = reply.created_at
     message.save(update_fields=["last_from_client_at"])
     message_mark_read(message=message, user=by, at=reply.created_at)
     _log_message(
-        message=message, by=by, action="answer to a message from TRA sent", capacity=capacity, request=request
+        message=message, action="answer to a message from TRA sent", capacity=actor.capacity, actor=actor
     )
     return reply
 
 
 @transaction.atomic
 def message_answer(
-    *, message: Message, body: str, by: User, notify: Iterable[str] = (), request: HttpRequest | None = None
+    *, message: Message, body: str, by: User, notify: Iterable[str] = (), actor: Actor
 ) -> MessageReply:
     """Staff answer in a message's thread: the thread becomes unread again for the account's people, who
     are told by e-mail that a message is waiting."""
@@ -227,7 +226,7 @@ def message_answer(
     )
     message.last_from_tra_at = reply.created_at
     message.save(update_fields=["last_from_tra_at"])
-    _log_message(message=message, by=by, action="answer from TRA sent", capacity="staff", request=request)
+    _log_message(message=message, action="answer from TRA sent", capacity="staff", actor=actor)
     _message_notices(accounts_by_recipient={address: [message.account] for address in notify if address})
     return reply
 

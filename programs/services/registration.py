@@ -21,10 +21,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.crypto import encrypt
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
@@ -93,11 +93,10 @@ Errors = dict[str, list[ValidationError]]
 def registration_log(
     *,
     registration: Registration,
-    actor: User | None,
     action: str,
     capacity: str,
     detail: str = "",
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> None:
     """The access-log row of a step (shared with programs.services.registration_review)."""
     access_log_record(
@@ -107,7 +106,6 @@ def registration_log(
         on_behalf_of=registration.on_behalf_of,
         capacity=capacity,
         detail=detail or (registration.reference_number or f"draft {registration.pk}"),
-        request=request,
     )
 
 
@@ -167,15 +165,14 @@ def _address_errors(values: dict[str, Any], errors: Errors, *, postal_code_requi
                 errors.setdefault("postal_code", []).extend(error.error_list)
 
 
-def _draft_saved(*, registration: Registration, by: User, step: str, request: HttpRequest | None) -> None:
+def _draft_saved(*, registration: Registration, by: User, step: str, actor: Actor) -> None:
     registration.save()
     registration_log(
         registration=registration,
-        actor=by,
+        actor=actor,
         action="registration part saved",
         capacity="registrant",
         detail=step,
-        request=request,
     )
 
 
@@ -183,9 +180,7 @@ def _draft_saved(*, registration: Registration, by: User, step: str, request: Ht
 
 
 @transaction.atomic
-def registration_start(
-    *, registrant: User, program: Program, request: HttpRequest | None = None
-) -> Registration:
+def registration_start(*, registrant: User, program: Program, actor: Actor) -> Registration:
     """A new draft registration for `program`, kept until it is sent or deleted."""
     if program.code not in ONLINE_PROGRAMS:
         how = OFFLINE_HOW.get(program.code, OFFLINE_DEFAULT)
@@ -196,10 +191,9 @@ def registration_start(
     registration_event_add(registration=registration, kind=RegistrationEvent.Kind.STARTED, actor=registrant)
     registration_log(
         registration=registration,
-        actor=registrant,
+        actor=actor,
         action="registration started",
         capacity="registrant",
-        request=request,
     )
     return registration
 
@@ -219,7 +213,7 @@ def registration_business_save(
     city: str,
     province: str,
     postal_code: str,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Registration:
     """Part 1: who the business is and where TRA writes to it (the mailing address of record)."""
     values = {
@@ -251,13 +245,13 @@ def registration_business_save(
     for name, value in values.items():
         setattr(registration, name, value)
     registration.start_date = start_date
-    _draft_saved(registration=registration, by=by, step="business", request=request)
+    _draft_saved(registration=registration, by=by, step="business", actor=actor)
     return registration
 
 
 @transaction.atomic
 def registration_reasons_save(
-    *, registration: Registration, by: User, reasons: list[str], request: HttpRequest | None = None
+    *, registration: Registration, by: User, reasons: list[str], actor: Actor
 ) -> Registration:
     """Part 2: why the business must register (seed 004, "When to register")."""
     if not reasons:
@@ -266,7 +260,7 @@ def registration_reasons_save(
         raise ValidationError({"reasons": [ValidationError(REASON_UNKNOWN, code="invalid")]})
     registration = _lock_editable(registration=registration, by=by)
     registration.reasons = [reason for reason in Registration.Reason.values if reason in reasons]
-    _draft_saved(registration=registration, by=by, step="reasons", request=request)
+    _draft_saved(registration=registration, by=by, step="reasons", actor=actor)
     return registration
 
 
@@ -305,7 +299,7 @@ def registration_locations_save(
     registration: Registration,
     by: User,
     locations: list[Mapping[str, Any]],
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Registration:
     """Part 3: the bulk fuel storage locations (each gets a BFLO number on approval). Replaces the list."""
     if len(locations) > MAX_LOCATIONS:
@@ -327,7 +321,7 @@ def registration_locations_save(
         location = RegistrationLocation(registration=registration, position=position, **values)
         location.full_clean()
         location.save()
-    _draft_saved(registration=registration, by=by, step="locations", request=request)
+    _draft_saved(registration=registration, by=by, step="locations", actor=actor)
     return registration
 
 
@@ -365,7 +359,7 @@ def registration_contacts_save(
     registration: Registration,
     by: User,
     contacts: list[Mapping[str, Any]],
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Registration:
     """Part 4: the people TRA contacts about the accounts (the first is the primary contact)."""
     if not contacts:
@@ -387,7 +381,7 @@ def registration_contacts_save(
         contact = RegistrationContact(registration=registration, position=position, **values)
         contact.full_clean()
         contact.save()
-    _draft_saved(registration=registration, by=by, step="contacts", request=request)
+    _draft_saved(registration=registration, by=by, step="contacts", actor=actor)
     return registration
 
 
@@ -402,7 +396,7 @@ def registration_banking_save(
     account_number: str = "",
     holder_name: str = "",
     keep_saved_account: bool = False,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Registration:
     """Part 5: refunds by direct deposit (one bank account) or by cheque to the mailing address.
 
@@ -442,7 +436,7 @@ def registration_banking_save(
         registration.deposit_account_number_encrypted = encrypt(values["account_number"])
         registration.deposit_account_number_last4 = values["account_number"][-4:]
         registration.deposit_holder_name = values["holder_name"]
-    _draft_saved(registration=registration, by=by, step="banking", request=request)
+    _draft_saved(registration=registration, by=by, step="banking", actor=actor)
     return registration
 
 
@@ -453,7 +447,7 @@ def registration_submit(
     by: User,
     certified: bool,
     certified_name: str,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Registration:
     """Send the registration to TRA: it becomes *pending* with a reference number (kept if TRA sends it
     back and it is sent again), and the registrant gets it by e-mail."""
@@ -488,10 +482,9 @@ def registration_submit(
     )
     registration_log(
         registration=registration,
-        actor=by,
+        actor=actor,
         action="registration sent to TRA again" if again else "registration sent to TRA",
         capacity="registrant",
-        request=request,
     )
     when = timezone.localtime(now)
     email_queue(
@@ -532,16 +525,15 @@ def _reference_allocate(*, day: date) -> str:
 
 
 @transaction.atomic
-def registration_discard(*, registration: Registration, by: User, request: HttpRequest | None = None) -> None:
+def registration_discard(*, registration: Registration, by: User, actor: Actor) -> None:
     """Delete a draft never sent to TRA (a sent registration stays on record)."""
     locked = registration_lock(registration)
     if locked.registrant_id != by.pk or locked.status != Registration.Status.DRAFT:
         raise ValidationError(NOT_A_DRAFT)
     registration_log(
         registration=locked,
-        actor=by,
+        actor=actor,
         action="registration draft deleted",
         capacity="registrant",
-        request=request,
     )
     locked.delete()

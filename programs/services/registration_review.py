@@ -13,11 +13,11 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import User
 from accounts.services import email_queue
 from programs.models import (
@@ -62,7 +62,7 @@ def _decided(*, registration: Registration, by: User, status: str) -> None:
 
 @transaction.atomic
 def registration_request_information(
-    *, registration: Registration, by: User, message: str, request: HttpRequest | None = None
+    *, registration: Registration, by: User, message: str, actor: Actor
 ) -> Registration:
     """Staff send a pending registration back: the registrant reads TRA's message in TRACS, changes the
     registration and sends it again (same reference number). The e-mail says only that TRA is waiting."""
@@ -84,10 +84,9 @@ def registration_request_information(
     )
     registration_log(
         registration=registration,
-        actor=by,
+        actor=actor,
         action="registration: more information requested",
         capacity="staff",
-        request=request,
     )
     email_queue(
         to=[registration.registrant.email],
@@ -110,9 +109,7 @@ def registration_request_information(
 
 
 @transaction.atomic
-def registration_reject(
-    *, registration: Registration, by: User, reason: str, request: HttpRequest | None = None
-) -> Registration:
+def registration_reject(*, registration: Registration, by: User, reason: str, actor: Actor) -> Registration:
     """Staff refuse a pending registration; the reason is kept, shown in TRACS and e-mailed."""
     reason = reason.strip()
     if not reason:
@@ -130,11 +127,10 @@ def registration_reject(
     )
     registration_log(
         registration=registration,
-        actor=by,
+        actor=actor,
         action="registration rejected",
         capacity="staff",
         detail=f"{registration.reference_number}: {reason}"[:500],
-        request=request,
     )
     email_queue(
         to=[registration.registrant.email],
@@ -168,9 +164,7 @@ def _bflo_allocate() -> str:
     return f"B{value:07d}"
 
 
-def registration_accounts_open(
-    *, registration: Registration, by: User, request: HttpRequest | None = None
-) -> list[ProgramAccount]:
+def registration_accounts_open(*, registration: Registration, by: User, actor: Actor) -> list[ProgramAccount]:
     """What approval opens in programs, for a pending registration the caller has locked, inside the
     caller's transaction (consent.services.registration_approve): the taxpayer (with a new BIN when the
     registrant gave none), one account per program (`programs_opened_by`) with the mailing address, the
@@ -188,7 +182,7 @@ def registration_accounts_open(
             else Taxpayer.Kind.BUSINESS
         )
         taxpayer = taxpayer_create(
-            legal_name=registration.legal_name, bin=registration.bin or None, kind=kind, by=by
+            legal_name=registration.legal_name, bin=registration.bin or None, kind=kind, actor=actor
         )
     accounts = []
     for code in programs_opened_by(registration):
@@ -200,6 +194,7 @@ def registration_accounts_open(
             by=by,
             trade_name=registration.operating_name,
             mailing_address=registration.mailing_address,
+            actor=actor,
         )
         for contact in registration.contacts.order_by("position"):
             row = Contact(
@@ -263,11 +258,10 @@ def registration_accounts_open(
     )
     registration_log(
         registration=registration,
-        actor=by,
+        actor=actor,
         action="registration approved",
         capacity="staff",
         detail=f"{registration.reference_number}: BIN {taxpayer.bin}; accounts {', '.join(a.number for a in accounts)}",
-        request=request,
     )
     return accounts
 

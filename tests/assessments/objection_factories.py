@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments import interest, objection_filing, objections
 from programs.services import documents as document_services
+from tests.accounts.factories import actor_for
 from tests.assessments.factories import acting, assess
 from tests.filings.factories import edmonton, file_return
 from tests.programs.documents_samples import PDF
@@ -57,7 +58,9 @@ def staged_documents(*, account, user, count: int) -> list[dict]:
     return [
         {
             **document_services.document_file_stage(
-                account=account, uploaded=pdf_upload(f"doc{n}.pdf"), by=user
+                account=account,
+                uploaded=pdf_upload(f"doc{n}.pdf"),
+                actor=actor_for(user),
             ),
             "description": f"Invoice {n}",
         }

@@ -13,7 +13,7 @@ from consent.models import Consent, Grant
 from consent.privileges import Privilege
 from programs.models import Program, ProgramAccount, Taxpayer
 from programs.services.accounts import account_open
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 
 MAILING = {"line1": "10020 100 Street NW", "city": "Edmonton", "province": "AB", "postal_code": "T5J 0N3"}
 
@@ -59,6 +59,7 @@ class ProgramAccountFactory(factory.django.DjangoModelFactory):
             effective_date=effective_date,
             trade_name=trade_name,
             mailing_address=mailing_address,
+            actor=actor_for(None),
         )
         if kwargs:
             for key, value in kwargs.items():

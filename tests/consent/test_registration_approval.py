@@ -131,6 +131,30 @@ def test_approval_opens_everything_and_places_the_letter(
     )
 
 
+def test_the_letter_job_places_the_reviewers_letter_through_the_door_of_a_job(
+    registrant, staff, django_capture_on_commit_callbacks
+):
+    """The job acts on its own but for the reviewer whose approval it completes: the log names them, with the
+    job's door and no address."""
+    registration = _approve(
+        registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks
+    )
+
+    entries = AccessLogEntry.objects.filter(action="document issued by TRA")
+    assert {(e.actor, e.door, e.path, e.ip_address, e.capacity) for e in entries} == {
+        (staff, "job", "registration letter", None, "staff")
+    }
+    assert sorted(e.account_number for e in entries) == sorted(
+        registration.accounts.values_list("number", flat=True)
+    )
+    approved = AccessLogEntry.objects.get(action="registration approved")
+    assert (approved.actor, approved.door, approved.on_behalf_of) == (
+        staff,
+        "web",
+        f"Chinook Bulk Fuels Ltd. (registration {registration.reference_number})",
+    )
+
+
 def test_the_letter_names_the_bin_accounts_and_bflo_numbers(
     registrant, staff, django_capture_on_commit_callbacks
 ):
@@ -230,10 +254,15 @@ def test_only_a_pending_registration_is_approved(registrant, staff, state):
     else:
         registration = registration_pending(registrant=registrant)
         if state == "rejected":
-            registration_review.registration_reject(registration=registration, by=staff, reason="No.")
+            registration_review.registration_reject(
+                registration=registration, by=staff, reason="No.", actor=actor_for(staff)
+            )
         else:
             registration_review.registration_request_information(
-                registration=registration, by=staff, message="More."
+                registration=registration,
+                by=staff,
+                message="More.",
+                actor=actor_for(staff),
             )
 
     with pytest.raises(ValidationError) as caught:

@@ -70,7 +70,10 @@ def received_consent(taxpayer, *, signed=True, accounts=(), **fields) -> Consent
 
 def open_account(taxpayer, code: str):
     account = account_open(
-        taxpayer=taxpayer, program=Program.objects.get(code=code), effective_date=date(2026, 3, 1)
+        taxpayer=taxpayer,
+        program=Program.objects.get(code=code),
+        effective_date=date(2026, 3, 1),
+        actor=actor_for(None),
     )
     services.consent_cover_new_account(account=account, actor=actor_for(None))
     return account

@@ -12,7 +12,7 @@ from assessments.models_objections import Objection, WaiverRequest
 from assessments.services.returns import assessment_make
 from programs.models import Program
 from programs.services.accounts import account_open, taxpayer_create
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory, actor_for
 from tests.assessments.factories import acting
 from tests.consent.factories import owner_grant
 from tests.filings.factories import file_return
@@ -23,11 +23,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def account():
-    taxpayer = taxpayer_create(legal_name="Prairie Fuels Ltd.", bin="123123123")
+    taxpayer = taxpayer_create(legal_name="Prairie Fuels Ltd.", bin="123123123", actor=actor_for(None))
     from datetime import date
 
     return account_open(
-        taxpayer=taxpayer, program=Program.objects.get(code="fuel_tax"), effective_date=date(2026, 1, 1)
+        taxpayer=taxpayer,
+        program=Program.objects.get(code="fuel_tax"),
+        effective_date=date(2026, 1, 1),
+        actor=actor_for(None),
     )
 
 

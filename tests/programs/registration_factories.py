@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from programs.models import Program, Registration
 from programs.services import registration as registration_services
+from tests.accounts.factories import actor_for
 
 BUSINESS = {
     "legal_name": "Chinook Bulk Fuels Ltd.",
@@ -67,23 +68,37 @@ def registration_draft(
 ) -> Registration:
     """A draft with every part filled in (a part given as None is left out)."""
     registration = registration_services.registration_start(
-        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+        registrant=registrant,
+        program=Program.objects.get(code="fuel_tax"),
+        actor=actor_for(registrant),
     )
     if business is not False:
         registration_services.registration_business_save(
-            registration=registration, by=registrant, **{**BUSINESS, **(business or {})}
+            registration=registration,
+            by=registrant,
+            **{**BUSINESS, **(business or {})},
+            actor=actor_for(registrant),
         )
     if reasons:
         registration_services.registration_reasons_save(
-            registration=registration, by=registrant, reasons=list(reasons)
+            registration=registration,
+            by=registrant,
+            reasons=list(reasons),
+            actor=actor_for(registrant),
         )
     if locations is not None:
         registration_services.registration_locations_save(
-            registration=registration, by=registrant, locations=[dict(row) for row in locations]
+            registration=registration,
+            by=registrant,
+            locations=[dict(row) for row in locations],
+            actor=actor_for(registrant),
         )
     if contacts:
         registration_services.registration_contacts_save(
-            registration=registration, by=registrant, contacts=[dict(row) for row in contacts]
+            registration=registration,
+            by=registrant,
+            contacts=[dict(row) for row in contacts],
+            actor=actor_for(registrant),
         )
     if direct_deposit is not None:
         registration_services.registration_banking_save(
@@ -91,6 +106,7 @@ def registration_draft(
             by=registrant,
             wants_direct_deposit=direct_deposit,
             **(BANK if direct_deposit else {}),
+            actor=actor_for(registrant),
         )
     registration.refresh_from_db()
     return registration
@@ -99,5 +115,9 @@ def registration_draft(
 def registration_pending(*, registrant, **kwargs) -> Registration:
     registration = registration_draft(registrant=registrant, **kwargs)
     return registration_services.registration_submit(
-        registration=registration, by=registrant, certified=True, certified_name=registrant.display_name
+        registration=registration,
+        by=registrant,
+        certified=True,
+        certified_name=registrant.display_name,
+        actor=actor_for(registrant),
     )

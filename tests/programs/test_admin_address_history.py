@@ -12,7 +12,7 @@ from programs.models import AccountChange, Address
 from programs.services import addresses as address_services
 from programs.services import banking as banking_services
 from programs.services import contacts as contact_services
-from tests.accounts.factories import UserFactory, current_code
+from tests.accounts.factories import UserFactory, actor_for, current_code
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,11 @@ def staff_client(client, staff):
 @pytest.fixture
 def account_with_details(account, owner):
     contact_services.contact_add(
-        account=account, name="Carla Controller", phone="780-555-0123 x12", by=owner, capacity="owner"
+        account=account,
+        name="Carla Controller",
+        phone="780-555-0123 x12",
+        by=owner,
+        actor=actor_for(owner).acting_for(capacity="owner"),
     )
     address_services.address_update(
         account=account,
@@ -41,7 +45,7 @@ def account_with_details(account, owner):
         province="AB",
         postal_code="T9E 6W4",
         by=owner,
-        capacity="owner",
+        actor=actor_for(owner).acting_for(capacity="owner"),
     )
     banking_services.direct_deposit_set(
         account=account,
@@ -51,7 +55,7 @@ def account_with_details(account, owner):
         holder_name="Prairie Fuels Ltd.",
         otp_token=current_code(owner.totpdevice_set.get(confirmed=True)),
         by=owner,
-        capacity="owner",
+        actor=actor_for(owner).acting_for(capacity="owner"),
     )
     return account
 

@@ -8,7 +8,7 @@ from accounts.models import AccessLogEntry
 from filings.status import in_process_reference_check
 from programs.models import DocumentFile
 from programs.services import documents as document_services
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.programs import documents_samples as samples
 
@@ -27,7 +27,9 @@ def staff_client(client, staff):
 
 def _submitted(account, owner, *, scan_status):
     staged = document_services.document_file_stage(
-        account=account, uploaded=samples.upload("bills.pdf", samples.PDF), by=owner
+        account=account,
+        uploaded=samples.upload("bills.pdf", samples.PDF),
+        actor=actor_for(owner),
     )
     staged["scan_status"] = scan_status
     return document_services.document_submit(
@@ -36,7 +38,7 @@ def _submitted(account, owner, *, scan_status):
         staged=[staged],
         by=owner,
         reference_check=in_process_reference_check,
-        capacity="owner",
+        actor=actor_for(owner).acting_for(capacity="owner"),
     )
 
 

@@ -21,7 +21,7 @@ from consent.privileges import Privilege
 from filings.status import in_process_reference_check
 from programs.models import Document, DocumentFile
 from programs.services import documents as document_services
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, delegate_grant
 from tests.programs import documents_samples as samples
 from tests.programs.conftest import field_errors
@@ -330,6 +330,7 @@ def test_a_file_named_in_the_session_outside_the_temporary_folder_is_refused(own
             ],
             by=owner,
             reference_check=in_process_reference_check,
+            actor=actor_for(owner),
         )
     assert not Document.objects.exists()
 
@@ -338,7 +339,9 @@ def test_a_file_named_in_the_session_outside_the_temporary_folder_is_refused(own
 
 
 def test_a_delegate_without_submit_documents_sees_no_document(account, owner, client_for):
-    document = document_services.document_issue(account=account, files=[("letter.pdf", samples.PDF)])
+    document = document_services.document_issue(
+        account=account, files=[("letter.pdf", samples.PDF)], actor=actor_for(None)
+    )
     vic = UserFactory()
     delegate_grant(account=account, user=vic, privileges=[Privilege.VIEW_ACCOUNT])
     browser = client_for(vic)
@@ -355,7 +358,9 @@ def test_a_delegate_without_submit_documents_sees_no_document(account, owner, cl
 
 def test_a_document_of_another_account_is_not_found(owner_client, account):
     elsewhere = ProgramAccountFactory()
-    document = document_services.document_issue(account=elsewhere, files=[("letter.pdf", samples.PDF)])
+    document = document_services.document_issue(
+        account=elsewhere, files=[("letter.pdf", samples.PDF)], actor=actor_for(None)
+    )
     file_id = document.files.get().pk
     assert owner_client.get(_url("document_detail", account, document_id=document.pk)).status_code == 404
     assert (
@@ -364,7 +369,9 @@ def test_a_document_of_another_account_is_not_found(owner_client, account):
         ).status_code
         == 404
     )
-    own = document_services.document_issue(account=account, files=[("mine.pdf", samples.PDF)])
+    own = document_services.document_issue(
+        account=account, files=[("mine.pdf", samples.PDF)], actor=actor_for(None)
+    )
     assert (
         owner_client.get(
             _url("document_file_download", account, document_id=own.pk, file_id=file_id)
@@ -374,7 +381,9 @@ def test_a_document_of_another_account_is_not_found(owner_client, account):
 
 
 def test_a_file_missing_from_storage_is_not_found(owner_client, account):
-    document = document_services.document_issue(account=account, files=[("letter.pdf", samples.PDF)])
+    document = document_services.document_issue(
+        account=account, files=[("letter.pdf", samples.PDF)], actor=actor_for(None)
+    )
     stored = document.files.get()
     default_storage.delete(stored.file.name)
     assert (
@@ -395,6 +404,7 @@ def test_a_letter_from_tra_is_listed_and_announced(owner_client, account, django
             files=[("approval-letter.pdf", samples.PDF)],
             description="Approval letter",
             notify=["olivia@example.ca"],
+            actor=actor_for(None),
         )
     assert document.origin == Document.Origin.TRA
     assert document.document_type == Document.Type.TRA_LETTER
@@ -409,7 +419,9 @@ def test_a_letter_from_tra_is_listed_and_announced(owner_client, account, django
 def test_a_letter_that_is_no_pdf_is_not_issued(account, settings):
     with pytest.raises(ValidationError):
         document_services.document_issue(
-            account=account, files=[("letter.pdf", samples.PDF), ("bad.pdf", b"not a pdf")]
+            account=account,
+            files=[("letter.pdf", samples.PDF), ("bad.pdf", b"not a pdf")],
+            actor=actor_for(None),
         )
     assert not Document.objects.exists()
     assert _stored_files(settings, "documents") == []
@@ -423,12 +435,16 @@ def test_the_list_takes_the_same_queries_for_5_and_for_50_documents(owner_client
 
     for _n in range(5):
         document_services.document_issue(
-            account=account, files=[("a.pdf", samples.PDF), ("b.png", samples.PNG)]
+            account=account,
+            files=[("a.pdf", samples.PDF), ("b.png", samples.PNG)],
+            actor=actor_for(None),
         )
     queries()
     five = queries()
     for _n in range(45):
-        document_services.document_issue(account=account, files=[("a.pdf", samples.PDF)])
+        document_services.document_issue(
+            account=account, files=[("a.pdf", samples.PDF)], actor=actor_for(None)
+        )
     assert queries() == five
 
 

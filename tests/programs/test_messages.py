@@ -17,7 +17,7 @@ from consent.privileges import Privilege
 from programs import selectors
 from programs.models import Message, MessageRead, MessageReply, Program
 from programs.services import messages as message_services
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import (
     ConsentFactory,
     GrantFactory,
@@ -77,6 +77,7 @@ def _send(account, staff, **kwargs):
         body=kwargs.get("body", BODY),
         by=staff,
         notify=consent_selectors.message_recipient_emails(account=account),
+        actor=actor_for(staff),
     )
 
 
@@ -105,7 +106,9 @@ def test_a_message_is_announced_to_each_reader_alone_and_never_by_its_content(
 
 def test_a_message_needs_a_subject_and_a_text(account, staff):
     with pytest.raises(ValidationError) as refused:
-        message_services.message_send(account=account, subject="  ", body="", by=staff)
+        message_services.message_send(
+            account=account, subject="  ", body="", by=staff, actor=actor_for(staff)
+        )
     assert set(refused.value.error_dict) == {"subject", "body"}
     assert not Message.objects.exists()
     assert not OutboxEmail.objects.exists()
@@ -127,6 +130,7 @@ def test_a_program_wide_message_is_one_copy_per_active_account_and_one_email_per
             body="The rate for clear diesel changes.",
             by=staff,
             notify_by_account=consent_selectors.message_recipients_by_account(program=program),
+            actor=actor_for(staff),
         )
 
     assert {m.account for m in sent} == {account, second}
@@ -144,7 +148,9 @@ def test_a_program_wide_message_is_one_copy_per_active_account_and_one_email_per
 def test_a_program_without_active_accounts_gets_no_message(staff):
     program = Program.objects.get(code="aite")
     with pytest.raises(ValidationError):
-        message_services.message_send_to_program(program=program, subject="S", body="B", by=staff)
+        message_services.message_send_to_program(
+            program=program, subject="S", body="B", by=staff, actor=actor_for(staff)
+        )
     assert not Message.objects.exists()
 
 
@@ -159,7 +165,9 @@ def test_a_program_wide_message_is_all_or_nothing(account, staff, monkeypatch):
 
     monkeypatch.setattr(message_services, "access_log_record", failing_log)
     with pytest.raises(RuntimeError):
-        message_services.message_send_to_program(program=account.program, subject="S", body="B", by=staff)
+        message_services.message_send_to_program(
+            program=account.program, subject="S", body="B", by=staff, actor=actor_for(staff)
+        )
     assert not Message.objects.exists()
 
 
@@ -269,6 +277,7 @@ def test_an_answer_from_tra_makes_the_thread_unread_again_and_is_announced(
             body="We also need the May invoices.",
             by=staff,
             notify=consent_selectors.message_recipient_emails(account=account),
+            actor=actor_for(staff),
         )
 
     assert selectors.unread_message_count(user=owner, account_ids=[account.pk]) == 1

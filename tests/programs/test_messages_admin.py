@@ -9,7 +9,7 @@ from accounts.models import AccessLogEntry
 from consent.privileges import Privilege
 from programs.models import Message, MessageReply, Program
 from programs.services import messages as message_services
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 
@@ -66,6 +66,28 @@ def test_staff_write_to_one_account_and_its_readers_are_told(
     )
 
 
+def test_a_message_sent_in_admin_is_logged_through_the_admin_door(staff_client, staff, account, settings):
+    settings.TRACS_PROXY_COUNT = 0
+    staff_client.post(
+        reverse(ADD),
+        {"account": account.pk, "send_to_program": "", "subject": "Audit notice", "body": "Please call us."},
+        REMOTE_ADDR="198.51.100.20",
+    )
+
+    entry = AccessLogEntry.objects.get(action="message from TRA sent")
+    assert (entry.actor, entry.ip_address, entry.path, entry.door) == (
+        staff,
+        "198.51.100.20",
+        reverse(ADD),
+        "admin",
+    )
+    assert (entry.capacity, entry.account_number, entry.on_behalf_of) == (
+        "staff",
+        account.number,
+        account.on_behalf_of,
+    )
+
+
 def test_staff_write_to_every_account_of_a_program(
     staff_client, staff, account, owner, django_capture_on_commit_callbacks
 ):
@@ -115,10 +137,17 @@ def test_staff_see_the_thread_and_answer_it(
     staff_client, staff, account, owner, co_owner, django_capture_on_commit_callbacks
 ):
     message = message_services.message_send(
-        account=account, subject="Audit notice", body="Please call us.", by=staff
+        account=account,
+        subject="Audit notice",
+        body="Please call us.",
+        by=staff,
+        actor=actor_for(staff),
     )
     message_services.message_reply(
-        message=message, body="Which invoices do you need?", by=owner, capacity="owner"
+        message=message,
+        body="Which invoices do you need?",
+        by=owner,
+        actor=actor_for(owner).acting_for(capacity="owner"),
     )
 
     queue = staff_client.get(reverse("admin:programs_message_changelist") + "?awaiting=yes")
@@ -153,7 +182,11 @@ def test_staff_see_the_thread_and_answer_it(
 
 def test_saving_without_an_answer_changes_nothing(staff_client, staff, account):
     message = message_services.message_send(
-        account=account, subject="Audit notice", body="Please call us.", by=staff
+        account=account,
+        subject="Audit notice",
+        body="Please call us.",
+        by=staff,
+        actor=actor_for(staff),
     )
     change = reverse("admin:programs_message_change", args=[message.pk])
     response = staff_client.post(change, {"answer": "", "replies-TOTAL_FORMS": 0, "replies-INITIAL_FORMS": 0})
@@ -163,6 +196,10 @@ def test_saving_without_an_answer_changes_nothing(staff_client, staff, account):
 
 def test_sent_messages_are_never_deleted(staff_client, staff, account):
     message = message_services.message_send(
-        account=account, subject="Audit notice", body="Please call us.", by=staff
+        account=account,
+        subject="Audit notice",
+        body="Please call us.",
+        by=staff,
+        actor=actor_for(staff),
     )
     assert staff_client.get(reverse("admin:programs_message_delete", args=[message.pk])).status_code == 403

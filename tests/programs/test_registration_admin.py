@@ -13,7 +13,7 @@ from accounts.models import AccessLogEntry
 from consent.models import Grant
 from programs.models import Document, Program, ProgramAccount, Registration
 from programs.services.registration_review import registration_reject
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.consent.factories import TaxpayerFactory
 from tests.programs.registration_factories import registration_draft, registration_pending
@@ -65,7 +65,7 @@ def test_the_queue_shows_sent_registrations_oldest_first_never_drafts(staff_clie
 def test_the_queue_filters_by_status_program_and_submitted_date(staff_client, registrant, staff):
     pending = registration_pending(registrant=registrant)
     rejected = registration_pending(registrant=registrant, business={"legal_name": "Refused Ltd."})
-    registration_reject(registration=rejected, by=staff, reason="No.")
+    registration_reject(registration=rejected, by=staff, reason="No.", actor=actor_for(staff))
     fuel_tax = Program.objects.get(code="fuel_tax")
 
     by_status = staff_client.get(reverse(CHANGELIST), {"status__exact": "pending"})
@@ -139,7 +139,7 @@ def test_approve_action(staff_client, registrant, django_capture_on_commit_callb
 
 def test_approve_action_refuses_a_registration_not_pending(staff_client, registrant, staff):
     registration = registration_pending(registrant=registrant)
-    registration_reject(registration=registration, by=staff, reason="No.")
+    registration_reject(registration=registration, by=staff, reason="No.", actor=actor_for(staff))
 
     response = run(staff_client, "approve_registrations", [registration])
 

@@ -15,7 +15,7 @@ from programs import registration_rules, selectors, validators
 from programs.models import Program, Registration, RegistrationEvent
 from programs.services import registration as registration_services
 from programs.services import registration_review
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.programs.registration_factories import (
     BANK,
     BUSINESS,
@@ -48,6 +48,7 @@ def _sent(registration, django_capture_on_commit_callbacks, **kwargs):
             certified=True,
             certified_name="Riley Registrant",
             **kwargs,
+            actor=actor_for(registration.registrant),
         )
 
 
@@ -68,7 +69,9 @@ def test_fuel_tax_registers_online_and_the_menu_says_how_the_others_register(db)
 def test_a_program_that_registers_on_paper_cannot_be_started_online(registrant):
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_start(
-            registrant=registrant, program=Program.objects.get(code="aite")
+            registrant=registrant,
+            program=Program.objects.get(code="aite"),
+            actor=actor_for(registrant),
         )
 
     assert "does not register online" in caught.value.message_dict["program"][0]
@@ -77,7 +80,9 @@ def test_a_program_that_registers_on_paper_cannot_be_started_online(registrant):
 
 def test_starting_makes_a_draft_of_the_registrant(registrant):
     registration = registration_services.registration_start(
-        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+        registrant=registrant,
+        program=Program.objects.get(code="fuel_tax"),
+        actor=actor_for(registrant),
     )
 
     assert (registration.status, registration.reference_number, registration.registrant) == (
@@ -130,7 +135,10 @@ def test_business_identity_with_an_error_saves_nothing(registrant, field, value,
 
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_business_save(
-            registration=registration, by=registrant, **{**BUSINESS, field: value}
+            registration=registration,
+            by=registrant,
+            **{**BUSINESS, field: value},
+            actor=actor_for(registrant),
         )
 
     assert caught.value.message_dict[field] == [str(message)]
@@ -145,15 +153,23 @@ def test_reasons_are_required_and_from_the_list(registrant):
     )
 
     with pytest.raises(ValidationError) as caught:
-        registration_services.registration_reasons_save(registration=registration, by=registrant, reasons=[])
+        registration_services.registration_reasons_save(
+            registration=registration, by=registrant, reasons=[], actor=actor_for(registrant)
+        )
     assert caught.value.message_dict["reasons"] == [str(registration_services.NO_REASONS)]
     with pytest.raises(ValidationError):
         registration_services.registration_reasons_save(
-            registration=registration, by=registrant, reasons=["smuggle"]
+            registration=registration,
+            by=registrant,
+            reasons=["smuggle"],
+            actor=actor_for(registrant),
         )
 
     registration_services.registration_reasons_save(
-        registration=registration, by=registrant, reasons=["export_bulk", "refine"]
+        registration=registration,
+        by=registrant,
+        reasons=["export_bulk", "refine"],
+        actor=actor_for(registrant),
     )
     registration.refresh_from_db()
     assert registration.reasons == ["refine", "export_bulk"]  # kept in the seed page's order
@@ -166,7 +182,10 @@ def test_selling_marked_fuel_needs_a_bulk_location(registrant):
 
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_locations_save(
-            registration=registration, by=registrant, locations=[]
+            registration=registration,
+            by=registrant,
+            locations=[],
+            actor=actor_for(registrant),
         )
 
     assert caught.value.messages == [str(registration_services.LOCATIONS_REQUIRED)]
@@ -179,7 +198,10 @@ def test_a_location_with_an_error_saves_none_of_the_locations(registrant):
 
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_locations_save(
-            registration=registration, by=registrant, locations=rows
+            registration=registration,
+            by=registrant,
+            locations=rows,
+            actor=actor_for(registrant),
         )
 
     assert caught.value.messages[0].startswith("Location 3:")
@@ -197,6 +219,7 @@ def test_a_location_needs_a_whole_positive_capacity(registrant, capacity):
             registration=registration,
             by=registrant,
             locations=[{**LOCATIONS[0], "capacity_litres": capacity}],
+            actor=actor_for(registrant),
         )
 
     assert str(registration_services.CAPACITY_POSITIVE) in caught.value.messages[0]
@@ -212,11 +235,15 @@ def test_contacts_replace_the_list_and_need_a_way_to_reach_them(registrant):
             registration=registration,
             by=registrant,
             contacts=[{"name": "No Way", "title": "", "phone": "", "email": ""}],
+            actor=actor_for(registrant),
         )
     assert caught.value.messages == [f"Contact 1: {registration_services.CONTACT_NEEDS_PHONE_OR_EMAIL}"]
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_contacts_save(
-            registration=registration, by=registrant, contacts=[]
+            registration=registration,
+            by=registrant,
+            contacts=[],
+            actor=actor_for(registrant),
         )
     assert caught.value.messages == [str(registration_services.NO_CONTACTS)]
     assert registration.contacts.count() == len(CONTACTS)
@@ -237,12 +264,16 @@ def test_the_bank_account_number_is_kept_encrypted_and_shown_by_its_last_four_di
         wants_direct_deposit=True,
         keep_saved_account=True,
         **{**BANK, "account_number": ""},
+        actor=actor_for(registrant),
     )
     registration.refresh_from_db()
     assert registration.deposit_account_number_last4 == "4321"
 
     registration_services.registration_banking_save(
-        registration=registration, by=registrant, wants_direct_deposit=False
+        registration=registration,
+        by=registrant,
+        wants_direct_deposit=False,
+        actor=actor_for(registrant),
     )
     registration.refresh_from_db()
     assert (
@@ -264,6 +295,7 @@ def test_bank_numbers_of_the_wrong_length_are_refused(registrant):
             transit_number="123",
             account_number="12",
             holder_name="",
+            actor=actor_for(registrant),
         )
 
     assert set(caught.value.message_dict) == {
@@ -316,7 +348,11 @@ def test_an_incomplete_registration_is_not_sent(registrant):
 
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_submit(
-            registration=registration, by=registrant, certified=False, certified_name=""
+            registration=registration,
+            by=registrant,
+            certified=False,
+            certified_name="",
+            actor=actor_for(registrant),
         )
 
     errors = caught.value.message_dict
@@ -333,15 +369,24 @@ def test_a_sent_registration_cannot_be_changed_or_deleted(registrant):
 
     with pytest.raises(ValidationError) as caught:
         registration_services.registration_reasons_save(
-            registration=registration, by=registrant, reasons=["refund"]
+            registration=registration,
+            by=registrant,
+            reasons=["refund"],
+            actor=actor_for(registrant),
         )
     assert caught.value.messages == [str(registration_services.NOT_EDITABLE)]
     with pytest.raises(ValidationError):
         registration_services.registration_submit(
-            registration=registration, by=registrant, certified=True, certified_name="R"
+            registration=registration,
+            by=registrant,
+            certified=True,
+            certified_name="R",
+            actor=actor_for(registrant),
         )
     with pytest.raises(ValidationError):
-        registration_services.registration_discard(registration=registration, by=registrant)
+        registration_services.registration_discard(
+            registration=registration, by=registrant, actor=actor_for(registrant)
+        )
     assert Registration.objects.filter(pk=registration.pk, status="pending").exists()
 
 
@@ -351,16 +396,23 @@ def test_only_the_registrant_changes_a_draft(registrant):
 
     with pytest.raises(ValidationError):
         registration_services.registration_reasons_save(
-            registration=registration, by=other, reasons=["refund"]
+            registration=registration,
+            by=other,
+            reasons=["refund"],
+            actor=actor_for(other),
         )
     with pytest.raises(ValidationError):
-        registration_services.registration_discard(registration=registration, by=other)
+        registration_services.registration_discard(
+            registration=registration, by=other, actor=actor_for(other)
+        )
 
 
 def test_a_draft_can_be_deleted(registrant):
     registration = registration_draft(registrant=registrant)
 
-    registration_services.registration_discard(registration=registration, by=registrant)
+    registration_services.registration_discard(
+        registration=registration, by=registrant, actor=actor_for(registrant)
+    )
 
     assert not Registration.objects.exists()
     assert AccessLogEntry.objects.filter(action="registration draft deleted").exists()
@@ -378,7 +430,10 @@ def test_more_information_loop_keeps_the_reference_number(
 
     with django_capture_on_commit_callbacks(execute=True):
         registration_review.registration_request_information(
-            registration=registration, by=staff, message="Send the lease of the Innisfail tank site."
+            registration=registration,
+            by=staff,
+            message="Send the lease of the Innisfail tank site.",
+            actor=actor_for(staff),
         )
     registration.refresh_from_db()
     assert registration.status == Registration.Status.MORE_INFORMATION_REQUESTED
@@ -389,7 +444,10 @@ def test_more_information_loop_keeps_the_reference_number(
     assert "Innisfail" not in email.body  # the message stays behind the sign-in
 
     registration_services.registration_locations_save(
-        registration=registration, by=registrant, locations=[dict(LOCATIONS[0])]
+        registration=registration,
+        by=registrant,
+        locations=[dict(LOCATIONS[0])],
+        actor=actor_for(registrant),
     )
     registration = _sent(registration, django_capture_on_commit_callbacks)
 
@@ -414,7 +472,10 @@ def test_rejection_keeps_and_e_mails_the_reason(registrant, staff, django_captur
 
     with django_capture_on_commit_callbacks(execute=True):
         registration_review.registration_reject(
-            registration=registration, by=staff, reason="The business is not in Alberta."
+            registration=registration,
+            by=staff,
+            reason="The business is not in Alberta.",
+            actor=actor_for(staff),
         )
 
     registration.refresh_from_db()
@@ -440,16 +501,18 @@ def test_staff_decisions_need_a_reason_and_a_pending_registration(registrant, st
     }[action]
 
     with pytest.raises(ValidationError):
-        call(registration=registration, by=staff, text="  ")
+        call(registration=registration, by=staff, text="  ", actor=actor_for(staff))
     draft = registration_draft(registrant=registrant)
     with pytest.raises(ValidationError) as caught:
-        call(registration=draft, by=staff, text="Why")
+        call(registration=draft, by=staff, text="Why", actor=actor_for(staff))
     assert caught.value.messages == [str(registration_review.NOT_PENDING)]
 
 
 def test_missing_parts_of_a_fresh_draft(registrant):
     registration = registration_services.registration_start(
-        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+        registrant=registrant,
+        program=Program.objects.get(code="fuel_tax"),
+        actor=actor_for(registrant),
     )
 
     assert registration_rules.registration_missing_parts(registration) == [

@@ -10,11 +10,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AccessLogEntry
 from programs import validators
 from programs.models import Program, Registration
 from programs.services import registration as registration_services
 from programs.services import registration_review
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.conftest import sign_in
 from tests.programs.registration_factories import registration_draft, registration_pending
 
@@ -82,7 +83,9 @@ def browser(client, registrant):
 @pytest.fixture
 def draft(registrant):
     return registration_services.registration_start(
-        registrant=registrant, program=Program.objects.get(code="fuel_tax")
+        registrant=registrant,
+        program=Program.objects.get(code="fuel_tax"),
+        actor=actor_for(registrant),
     )
 
 
@@ -167,6 +170,24 @@ def test_starting_a_fuel_tax_registration(browser, registrant):
     assert response.status_code == 302
     assert response.url == _url("registration_business", registration)
     assert registration.status == Registration.Status.DRAFT
+
+
+def test_starting_is_logged_with_the_registrant_s_address_and_the_page(browser, registrant, settings):
+    settings.TRACS_PROXY_COUNT = 0
+    browser.post(
+        _url("registration_start"),
+        {"program": Program.objects.get(code="fuel_tax").pk},
+        REMOTE_ADDR="203.0.113.44",
+    )
+
+    entry = AccessLogEntry.objects.get(action="registration started")
+    assert (entry.actor, entry.ip_address, entry.path, entry.door, entry.capacity) == (
+        registrant,
+        "203.0.113.44",
+        _url("registration_start"),
+        "web",
+        "registrant",
+    )
 
 
 def test_a_paper_program_cannot_be_started(browser):
@@ -555,7 +576,10 @@ def test_more_information_then_sent_again(browser, registrant, django_capture_on
     staff = UserFactory(is_staff=True)
     registration = registration_pending(registrant=registrant)
     registration_review.registration_request_information(
-        registration=registration, by=staff, message="Which tank farm is at Innisfail?"
+        registration=registration,
+        by=staff,
+        message="Which tank farm is at Innisfail?",
+        actor=actor_for(staff),
     )
 
     detail = browser.get(_url("registration_detail", registration))
@@ -581,7 +605,10 @@ def test_more_information_then_sent_again(browser, registrant, django_capture_on
 def test_a_rejected_registration_shows_the_reason(browser, registrant):
     registration = registration_pending(registrant=registrant)
     registration_review.registration_reject(
-        registration=registration, by=UserFactory(is_staff=True), reason="Not a fuel seller."
+        registration=registration,
+        by=UserFactory(is_staff=True),
+        reason="Not a fuel seller.",
+        actor=actor_for(UserFactory(is_staff=True)),
     )
 
     page = browser.get(_url("registration_detail", registration))

@@ -120,6 +120,25 @@ def test_a_delegate_with_the_privilege_adds_the_business_location(
     assert "(delegate)" in email.body
 
 
+def test_the_change_is_logged_by_the_actor_the_access_check_built(account, client_for, settings):
+    """The view passes the service the Actor the access decorator built: the access-log row names the delegate,
+    their address and the page, the portal's door, the role they act in and the taxpayer acted for."""
+    settings.TRACS_PROXY_COUNT = 0
+    evan = UserFactory(email="evan@example.ca")
+    delegate_grant(account=account, user=evan, privileges=[Privilege.VIEW_ACCOUNT, Privilege.UPDATE_ADDRESS])
+    url = _url("address_edit", account, kind="location")
+
+    client_for(evan).post(
+        url,
+        {"line1": "4410 50 Avenue", "city": "Leduc", "province": "AB", "postal_code": "T9E 6W4"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    entry = AccessLogEntry.objects.get(action="a business location address was added")
+    assert (entry.actor, entry.ip_address, entry.path, entry.door) == (evan, "203.0.113.7", url, "web")
+    assert (entry.capacity, entry.on_behalf_of) == ("delegate", account.on_behalf_of)
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

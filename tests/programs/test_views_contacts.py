@@ -13,7 +13,7 @@ from consent.privileges import Privilege
 from programs import validators
 from programs.models import AccountChange, Contact
 from programs.services import contacts as contact_services
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.programs.conftest import field_errors
 
@@ -40,7 +40,7 @@ def _contact(account, **kwargs):
         "is_primary": False,
     }
     values.update(kwargs)
-    contact_services.contact_add(account=account, by=None, **values)
+    contact_services.contact_add(account=account, by=None, **values, actor=actor_for(None))
     return Contact.objects.get(account=account, name=values["name"])
 
 
@@ -206,7 +206,9 @@ def test_bad_contact_input_is_shown_next_to_its_field_and_nothing_is_saved(
 
 def test_the_service_checks_again_whatever_the_caller(account):
     with pytest.raises(ValidationError) as raised:
-        contact_services.contact_add(account=account, name=" ", phone="12", email="x", by=None)
+        contact_services.contact_add(
+            account=account, name=" ", phone="12", email="x", by=None, actor=actor_for(None)
+        )
     assert set(raised.value.message_dict) == {"name", "phone", "email"}
 
 

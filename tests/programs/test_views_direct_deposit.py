@@ -18,7 +18,7 @@ from consent.privileges import Privilege
 from programs import forms, validators
 from programs.models import AccountChange, DirectDeposit
 from programs.services import banking as banking_services
-from tests.accounts.factories import UserFactory, current_code
+from tests.accounts.factories import UserFactory, actor_for, current_code
 from tests.consent.factories import delegate_grant
 from tests.programs.conftest import field_errors
 
@@ -256,6 +256,7 @@ def test_the_service_refuses_bank_numbers_before_it_looks_at_the_code(account, o
             holder_name="",
             otp_token="x",
             by=owner,
+            actor=actor_for(owner),
         )
     assert set(raised.value.message_dict) == {
         "institution_number",
@@ -275,6 +276,7 @@ def test_someone_without_an_authenticator_cannot_change_direct_deposit(account):
             account=account,
             otp_token="123456",
             **{k: v for k, v in BANK.items() if k != "account_number_again"},
+            actor=actor_for(person),
         )
     assert raised.value.message_dict == {"otp_token": [str(banking_services.TWO_FACTOR_NO_DEVICE)]}
 

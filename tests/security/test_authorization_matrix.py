@@ -22,7 +22,7 @@ from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
 from programs.models import Contact, Program
 from programs.services.accounts import account_open, taxpayer_create
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.assessments.factories import acting
 from tests.conftest import sign_in
 
@@ -110,10 +110,16 @@ def _build_world() -> dict:
     each thing a URL names (a return, a claim, a notice with its PDF, a message, a document, an objection, a
     waiver request and their documents, a consent, a contact)."""
     program = Program.objects.get(code="fuel_tax")
-    taxpayer = taxpayer_create(legal_name="Matrix Fuels Ltd.", bin="111222333")
-    account = account_open(taxpayer=taxpayer, program=program, effective_date=date(2024, 1, 1))
-    other_taxpayer = taxpayer_create(legal_name="Elsewhere Energy Inc.", bin="999888777")
-    other_account = account_open(taxpayer=other_taxpayer, program=program, effective_date=date(2024, 1, 1))
+    taxpayer = taxpayer_create(legal_name="Matrix Fuels Ltd.", bin="111222333", actor=actor_for(None))
+    account = account_open(
+        taxpayer=taxpayer, program=program, effective_date=date(2024, 1, 1), actor=actor_for(None)
+    )
+    other_taxpayer = taxpayer_create(
+        legal_name="Elsewhere Energy Inc.", bin="999888777", actor=actor_for(None)
+    )
+    other_account = account_open(
+        taxpayer=other_taxpayer, program=program, effective_date=date(2024, 1, 1), actor=actor_for(None)
+    )
     owner = UserFactory()
     _grant(account, owner, Grant.Role.OWNER)
     target = Grant.objects.create(
@@ -243,9 +249,13 @@ def _things_named_by_urls(world) -> dict:
     filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], **signed)
     nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], **signed)
     notice = notice_render(assessment_id=assessment_make(tax_return=nil, actor=acting()).pk, actor=acting())
-    message = message_send(account=account, subject="Matrix notice", body="A notice.", by=None)
+    message = message_send(
+        account=account, subject="Matrix notice", body="A notice.", by=None, actor=actor_for(None)
+    )
     document = document_issue(
-        account=account, files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")]
+        account=account,
+        files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")],
+        actor=actor_for(None),
     )
     bought = timezone.localdate() - timedelta(days=30)
     claim = claim_submit(
