@@ -359,7 +359,7 @@ def assess(
     )
     assessment = definition.store(current, determination)
     filing_status.filing_status_change(
-        filing=current, status=Status.REASSESSED if reassess else Status.ASSESSED, by=actor.user
+        filing=current, status=Status.REASSESSED if reassess else Status.ASSESSED, actor=actor
     )
     change = definition.change_posting(assessment, current)
     if change is not None:

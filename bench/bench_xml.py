@@ -90,7 +90,7 @@ def upload_path(path: Path) -> float:
     """The whole upload path once, in a transaction rolled back; returns the seconds it took (setup excluded)."""
     from django.db import transaction
 
-    from accounts.actors import Actor
+    from accounts.actors import Actor, Door
     from accounts.models import User
     from filings import services
     from filings.periods import Period
@@ -119,8 +119,7 @@ def upload_path(path: Path) -> float:
             lines=check.lines,
             certified_name="Bench Filer",
             certified_capacity="Controller",
-            submitted_by=filer,
-            capacity="owner",
+            actor=Actor(user=filer, door=Door.WEB, capacity="owner"),
         )
         seconds = time.perf_counter() - start
         transaction.set_rollback(True)

@@ -22,6 +22,8 @@ from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
 from filings.periods import Period
 from filings.status import filing_status_change, overdue_for_processing
 from programs.models import Program
+from tracs.actors import actor_from_request
+from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -114,21 +116,12 @@ class ReceivedMonthFilter(admin.SimpleListFilter):
         return queryset.filter(received_at__date__gte=period.start, received_at__date__lte=period.end)
 
 
-class FilingAdmin(StaffReadLoggedAdmin):
+class FilingAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     """A filed return or claim: read-only (it changes only through the status services), staff reads
     logged against its account, with the account and taxpayer columns every queue shows."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def staff_read_target(self, obj) -> tuple[str, str]:
-        return obj.account.number, f"{obj.account.taxpayer.legal_name} (BIN {obj.account.taxpayer.bin})"
+        return obj.account.number, obj.account.on_behalf_of
 
     @admin.display(description=_("account"), ordering="account__number")
     def account_link(self, obj):
@@ -157,7 +150,7 @@ class StatusActionsMixin:
                 left.append(filing.confirmation_number)
                 continue
             try:
-                filing_status_change(filing=filing, status=to, by=request.user, request=request)
+                filing_status_change(filing=filing, status=to, actor=actor_from_request(request))
             except ValidationError as error:  # pragma: no cover - moved meanwhile by another staff member
                 left.append(f"{filing.confirmation_number} ({error_text(error)})")
                 continue
@@ -190,18 +183,10 @@ class StatusActionsMixin:
         )
 
 
-class ReturnLineInline(admin.TabularInline):
+class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
-    extra = 0
-    can_delete = False
     fields = ["fuel", "category", "litres", "rate_value", "rate_effective_from", "tax"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FuelTaxReturn)
@@ -272,10 +257,8 @@ class FuelTaxReturnAdmin(StatusActionsMixin, FilingAdmin):
         return obj.late_days or ""
 
 
-class ClaimLineInline(admin.TabularInline):
+class ClaimLineInline(ReadOnlyInline):
     model = ClaimLine
-    extra = 0
-    can_delete = False
     fields = [
         "reason",
         "fuel",
@@ -290,12 +273,6 @@ class ClaimLineInline(admin.TabularInline):
         "deadline",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Claim)

@@ -28,10 +28,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from filings import claim_rules
@@ -660,10 +660,8 @@ def claim_submit(
     lines: Iterable[ClaimLineInput],
     certified_name: str,
     certified_capacity: str,
-    submitted_by: User,
-    capacity: str,
+    actor: Actor,
     submission_token: uuid.UUID,
-    request: HttpRequest | None = None,
 ) -> Claim:
     """File a claim. Raises ValidationError (kind, window of the declaration, certification),
     ClaimLinesInvalid (lines) or ClaimAlreadySubmitted (this form, or this account's inventory declaration
@@ -681,8 +679,8 @@ def claim_submit(
         "submission_token": submission_token,
         "certified_name": certified_name,
         "certified_capacity": certified_capacity,
-        "submitted_by": submitted_by,
-        "capacity": capacity,
+        "submitted_by": _filer(actor),
+        "capacity": actor.capacity,
     }
     claim = None
     for _attempt in range(5):
@@ -705,21 +703,28 @@ def claim_submit(
             raise
     if claim is None:  # five clashes in a row: about one in 887 million to the fifth
         raise RuntimeError("could not draw a free confirmation number")
-    _record(claim=claim, submitted_by=submitted_by, capacity=capacity, request=request)
+    _record(claim=claim, actor=actor)
     return claim
 
 
-def _record(*, claim: Claim, submitted_by: User, capacity: str, request: HttpRequest | None) -> None:
+def _filer(actor: Actor) -> User:
+    """Who files: a person, in the capacity the access policy gave them (actor.capacity)."""
+    if actor.user is None:
+        raise ValueError("a claim is filed by a person: the actor names no user")
+    return actor.user
+
+
+def _record(*, claim: Claim, actor: Actor) -> None:
     account = claim.account
+    submitted_by = _filer(actor)
     access_log_record(
-        actor=submitted_by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=f"{claim.get_kind_display()} filed".lower(),
         account_number=account.number,
-        on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
-        capacity=capacity,
+        on_behalf_of=account.on_behalf_of,
+        capacity=actor.capacity,
         detail=f"{claim.confirmation_number} total {money.format_money(claim.total_refund)}",
-        request=request,
     )
     received = timezone.localtime(claim.received_at)
     email_queue(

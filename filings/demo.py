@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.demo import as_of
+from accounts.models import User
 from filings.claims import ClaimLineInput, claim_submit, submission_token_new
 from filings.models import FuelTaxReturn
 from filings.periods import Period
@@ -106,6 +107,11 @@ def seed(*, users) -> None:
             event()
 
 
+def _owner_filing(owner: User) -> Actor:
+    """The demo's owner files, as an owner (the demo data acting for them, as for their documents below)."""
+    return Actor.job("demo data", user=owner).acting_for(capacity="owner")
+
+
 def _file_return(*, account: ProgramAccount, owner, period: Period, index: int) -> None:
     return_submit(
         account=account,
@@ -113,8 +119,7 @@ def _file_return(*, account: ProgramAccount, owner, period: Period, index: int) 
         lines=_lines(index),
         certified_name=owner.display_name,
         certified_capacity="Owner",
-        submitted_by=owner,
-        capacity="owner",
+        actor=_owner_filing(owner),
     )
 
 
@@ -133,8 +138,7 @@ def _file_claim(*, account: ProgramAccount, owner, dates: Story) -> None:
         ],
         certified_name=owner.display_name,
         certified_capacity="Owner",
-        submitted_by=owner,
-        capacity="owner",
+        actor=_owner_filing(owner),
         submission_token=submission_token_new(),
     )
 

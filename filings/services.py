@@ -20,10 +20,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from filings.models import FuelTaxReturn, ReturnLine
@@ -202,22 +202,27 @@ def _insert(**kwargs: Any) -> FuelTaxReturn:
     raise RuntimeError("could not draw a free confirmation number")
 
 
-def _record(
-    *, tax_return: FuelTaxReturn, submitted_by: User, capacity: str, action: str, request: HttpRequest | None
-) -> None:
+def _filer(actor: Actor) -> User:
+    """Who files: a person, in the capacity the access policy gave them (actor.capacity)."""
+    if actor.user is None:
+        raise ValueError("a return is filed by a person: the actor names no user")
+    return actor.user
+
+
+def _record(*, tax_return: FuelTaxReturn, actor: Actor, action: str) -> None:
     account = tax_return.account
+    submitted_by = _filer(actor)
     access_log_record(
-        actor=submitted_by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=action,
         account_number=account.number,
-        on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
-        capacity=capacity,
+        on_behalf_of=account.on_behalf_of,
+        capacity=actor.capacity,
         detail=(
             f"{tax_return.confirmation_number} period {tax_return.period.key} version {tax_return.version} "
             f"total {money.format_money(tax_return.total_tax)}"
         ),
-        request=request,
     )
     kind = "An amended" if tax_return.kind == FuelTaxReturn.Kind.AMENDED else "A"
     received = timezone.localtime(tax_return.received_at)
@@ -246,12 +251,10 @@ def return_submit(
     lines: Iterable[LineInput],
     certified_name: str,
     certified_capacity: str,
-    submitted_by: User,
-    capacity: str,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> FuelTaxReturn:
-    """File the original return of `account` for the month ending `period_end`. No lines (or only zeros):
-    a nil return. Raises ValidationError (period, certification), ReturnLinesInvalid (lines) or
+    """File the original return of `account` for the month ending `period_end`, by `actor` (a person, in the
+    capacity the access policy gave them). No lines (or only zeros): a nil return. Raises ValidationError (period, certification), ReturnLinesInvalid (lines) or
     ReturnAlreadyFiled (an original exists: it is attached, to show it and offer an amendment)."""
     period = Period.of(period_end)
     if period.end != period_end:
@@ -274,8 +277,8 @@ def return_submit(
             amends=None,
             certified_name=certified_name,
             certified_capacity=certified_capacity,
-            submitted_by=submitted_by,
-            capacity=capacity,
+            submitted_by=_filer(actor),
+            capacity=actor.capacity,
         )
     except IntegrityError as error:
         # Another request filed this period between our check and our insert; it has committed (PostgreSQL
@@ -289,13 +292,7 @@ def return_submit(
             account=account, period_start=period.start, kind=FuelTaxReturn.Kind.ORIGINAL
         )
         raise ReturnAlreadyFiled(existing) from error
-    _record(
-        tax_return=tax_return,
-        submitted_by=submitted_by,
-        capacity=capacity,
-        action="fuel tax return filed",
-        request=request,
-    )
+    _record(tax_return=tax_return, actor=actor, action="fuel tax return filed")
     return tax_return
 
 
@@ -306,10 +303,8 @@ def return_amend(
     lines: Iterable[LineInput],
     certified_name: str,
     certified_capacity: str,
-    submitted_by: User,
-    capacity: str,
+    actor: Actor,
     replaces_version: int | None = None,
-    request: HttpRequest | None = None,
 ) -> FuelTaxReturn:
     """File an amended return for the period of `original` (any version of it may be passed): a new version,
     linked to the original, replacing none. The lines are the whole corrected return, not a difference.
@@ -339,8 +334,8 @@ def return_amend(
             amends=original,
             certified_name=certified_name,
             certified_capacity=certified_capacity,
-            submitted_by=submitted_by,
-            capacity=capacity,
+            submitted_by=_filer(actor),
+            capacity=actor.capacity,
         )
     except IntegrityError as error:
         if _violated_constraint(error) != "fuel_tax_return_unique_version":
@@ -348,11 +343,5 @@ def return_amend(
         raise ValidationError(
             AMENDED_MEANWHILE % {"period": period.label}, code="amended_meanwhile"
         ) from error
-    _record(
-        tax_return=tax_return,
-        submitted_by=submitted_by,
-        capacity=capacity,
-        action="fuel tax return amended",
-        request=request,
-    )
+    _record(tax_return=tax_return, actor=actor, action="fuel tax return amended")
     return tax_return

@@ -16,11 +16,11 @@ from datetime import datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessLogEntry, User
+from accounts.actors import Actor
+from accounts.models import AccessLogEntry
 from accounts.services import access_log_record, email_queue
 from consent.access import in_force_grants, privileges_of
 from consent.models import Grant
@@ -94,11 +94,10 @@ def status_change_recipients(*, filing: Filing) -> list[str]:
 
 
 @transaction.atomic
-def filing_status_change(
-    *, filing: Filing, status: str, by: User | None, request: HttpRequest | None = None
-) -> Filing:
-    """Move `filing` to `status`; log it; e-mail the filer and the VIEW_ASSESSMENTS holders. Assessed and
-    reassessed set the processed date; moving back to received or in review clears it."""
+def filing_status_change(*, filing: Filing, status: str, actor: Actor) -> Filing:
+    """Move `filing` to `status`, by `actor` (staff in admin, or the assessment that moved it); log it; e-mail the
+    filer and the VIEW_ASSESSMENTS holders. Assessed and reassessed set the processed date; moving back to
+    received or in review clears it."""
     locked = (
         type(filing)
         .objects.select_for_update()
@@ -123,15 +122,15 @@ def filing_status_change(
     locked.processed_at = now if status in PROCESSED else None
     locked.save(update_fields=["status", "status_changed_at", "processed_at"])
     account = locked.account
+    by = actor.user
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=f"{'return' if isinstance(locked, FuelTaxReturn) else 'claim'} status changed",
         account_number=account.number,
-        on_behalf_of=f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})",
+        on_behalf_of=account.on_behalf_of,
         capacity="staff" if by is not None and by.is_staff else "",
         detail=f"{locked.confirmation_number}: {Status(current).label} -> {Status(status).label}",
-        request=request,
     )
     _notify(filing=locked)
     return locked

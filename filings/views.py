@@ -194,9 +194,7 @@ class ReturnSteps(FilingSteps[ReturnLinesForm, Computation, FuelTaxReturn]):
                 lines=lines,
                 certified_name=certified.name,
                 certified_capacity=certified.capacity,
-                submitted_by=self.request.user,
-                capacity=self.request.access.role,
-                request=self.request,
+                actor=self.request.actor,
             )
         return services.return_amend(
             original=self.amend_of,
@@ -204,9 +202,7 @@ class ReturnSteps(FilingSteps[ReturnLinesForm, Computation, FuelTaxReturn]):
             lines=lines,
             certified_name=certified.name,
             certified_capacity=certified.capacity,
-            submitted_by=self.request.user,
-            capacity=self.request.access.role,
-            request=self.request,
+            actor=self.request.actor,
         )
 
     def received_message(self, filing: FuelTaxReturn) -> str:
@@ -332,9 +328,7 @@ class NilReturnSteps(ReturnSteps):
             lines=[],
             certified_name=certified.name,
             certified_capacity=certified.capacity,
-            submitted_by=self.request.user,
-            capacity=self.request.access.role,
-            request=self.request,
+            actor=self.request.actor,
         )
 
     def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
@@ -593,9 +587,7 @@ class XmlReturnSteps(ReturnSteps):
             lines=self.lines,
             certified_name=certified.name,
             certified_capacity=certified.capacity,
-            submitted_by=self.request.user,
-            capacity=self.request.access.role,
-            request=self.request,
+            actor=self.request.actor,
         )
 
     def filed(self, filing: FuelTaxReturn) -> HttpResponse:

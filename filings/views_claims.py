@@ -186,10 +186,8 @@ class ClaimSteps(FilingSteps[BaseClaimLineFormSet, claims.ClaimComputation, Clai
             lines=self.form.line_inputs(),
             certified_name=certified.name,
             certified_capacity=certified.capacity,
-            submitted_by=self.request.user,
-            capacity=self.request.access.role,
+            actor=self.request.actor,
             submission_token=self.token,
-            request=self.request,
         )
 
     def received_message(self, filing: Claim) -> str:

@@ -20,6 +20,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from accounts.actors import Actor, Door
 from filings.services import return_submit
 from programs.models import Document, Message, MessageReply
 from tests.accounts.factories import PASSWORD, UserFactory
@@ -55,8 +56,7 @@ def people(db):
         lines=[],
         certified_name="Olivia Owner",
         certified_capacity="Owner",
-        submitted_by=owner,
-        capacity="owner",
+        actor=Actor(user=owner, door=Door.WEB, capacity="owner"),
     )
     mail.outbox.clear()  # the return's confirmation e-mail; the journey counts the message notices
     return {"account": account, "owner": owner, "staff": staff, "reference": filed.confirmation_number}

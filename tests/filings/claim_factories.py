@@ -10,7 +10,7 @@ from filings.claims import ClaimLineInput, claim_submit, submission_token_new
 from filings.models import Claim, FuelTaxReturn
 from filings.status import filing_status_change
 from tests.accounts.factories import UserFactory
-from tests.filings.factories import amend_return, edmonton, file_return
+from tests.filings.factories import amend_return, edmonton, file_return, filer_actor, status_actor
 
 
 def line(
@@ -41,8 +41,7 @@ def file_claim(*, account, user, kind=Claim.Kind.FUEL_TAX_REFUND, lines=None, ca
         lines=lines if lines is not None else [line(reason="exported_bulk")],
         certified_name=user.display_name,
         certified_capacity="Controller",
-        submitted_by=user,
-        capacity=capacity,
+        actor=filer_actor(user, capacity),
         submission_token=token or submission_token_new(),
     )
 
@@ -54,12 +53,12 @@ def status_history(*, account, owner) -> dict:
     with time_machine.travel(edmonton(2024, 6, 3, 9), tick=False):
         may = file_return(account=account, period="2024-05", user=owner, clear_gasoline__taxable="1000")
     with time_machine.travel(edmonton(2024, 6, 20, 9), tick=False):
-        filing_status_change(filing=may, status=FuelTaxReturn.Status.ASSESSED, by=staff)
+        filing_status_change(filing=may, status=FuelTaxReturn.Status.ASSESSED, actor=status_actor(staff))
     with time_machine.travel(edmonton(2024, 7, 2, 9), tick=False):
         may_v2 = amend_return(original=may, user=owner, clear_gasoline__taxable="1200")
     with time_machine.travel(edmonton(2024, 7, 5, 9), tick=False):
         june = file_return(account=account, period="2024-06", user=owner)
-        filing_status_change(filing=june, status=FuelTaxReturn.Status.IN_REVIEW, by=staff)
+        filing_status_change(filing=june, status=FuelTaxReturn.Status.IN_REVIEW, actor=status_actor(staff))
     with time_machine.travel(edmonton(2024, 7, 8, 9), tick=False):
         claim = file_claim(account=account, user=owner, lines=[line(reason="exported_bulk")])
     return {"may": may, "may_v2": may_v2, "june": june, "claim": claim}

@@ -3,6 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from accounts.actors import Actor, Door
 from filings.periods import Period
 from filings.services import return_amend, return_submit
 from filings.tax import LineInput
@@ -24,6 +25,17 @@ def lines_of(**litres_by_key) -> list[LineInput]:
     return result
 
 
+def filer_actor(user, capacity="owner") -> Actor:
+    """What a filing page passes its service (request.actor): the person, through the portal, in their role."""
+    return Actor(user=user, door=Door.WEB, capacity=capacity)
+
+
+def status_actor(user=None) -> Actor:
+    """Who moves a return's or claim's status: a member of staff in Django admin, or (no user) an assessment
+    made by a job."""
+    return Actor.job("test") if user is None else Actor(user=user, door=Door.ADMIN)
+
+
 def file_return(*, account, period: str, user, capacity="owner", **litres_by_key):
     return return_submit(
         account=account,
@@ -31,8 +43,7 @@ def file_return(*, account, period: str, user, capacity="owner", **litres_by_key
         lines=lines_of(**litres_by_key),
         certified_name=user.display_name,
         certified_capacity="Controller",
-        submitted_by=user,
-        capacity=capacity,
+        actor=filer_actor(user, capacity),
     )
 
 
@@ -42,6 +53,5 @@ def amend_return(*, original, user, capacity="owner", **litres_by_key):
         lines=lines_of(**litres_by_key),
         certified_name=user.display_name,
         certified_capacity="Controller",
-        submitted_by=user,
-        capacity=capacity,
+        actor=filer_actor(user, capacity),
     )

@@ -18,7 +18,7 @@ from programs.models import DirectDeposit
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.claim_factories import file_claim, line
-from tests.filings.factories import edmonton
+from tests.filings.factories import edmonton, filer_actor
 
 FUEL = Claim.Kind.FUEL_TAX_REFUND
 VENDOR = Claim.Kind.CARBON_LEVY_VENDOR
@@ -543,8 +543,7 @@ def test_certification_is_required(account, owner):
             lines=[line(reason="exported_bulk")],
             certified_name=" ",
             certified_capacity="",
-            submitted_by=owner,
-            capacity="owner",
+            actor=filer_actor(owner),
             submission_token=claims.submission_token_new(),
         )
     assert caught.value.message_dict == {

@@ -28,7 +28,7 @@ from filings.services import (
 )
 from programs.money import NEGATIVE, NOT_A_NUMBER
 from tests.consent.factories import ProgramAccountFactory
-from tests.filings.factories import amend_return, edmonton, file_return, lines_of
+from tests.filings.factories import amend_return, edmonton, file_return, filer_actor, lines_of
 
 
 def test_submit_stores_the_return_its_lines_the_log_and_the_email(
@@ -260,8 +260,7 @@ def test_the_period_end_is_the_last_day_of_a_month(account, owner):
             lines=[],
             certified_name="A",
             certified_capacity="B",
-            submitted_by=owner,
-            capacity="owner",
+            actor=filer_actor(owner),
         )
     assert caught.value.messages == [str(NOT_A_PERIOD_END)]
 
@@ -274,8 +273,7 @@ def test_certification_is_required(account, owner):
             lines=[],
             certified_name="  ",
             certified_capacity="",
-            submitted_by=owner,
-            capacity="owner",
+            actor=filer_actor(owner),
         )
     assert caught.value.message_dict == {
         "certified_name": [str(CERTIFIED_NAME_REQUIRED)],

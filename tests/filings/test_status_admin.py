@@ -13,7 +13,7 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.claim_factories import file_claim, line
-from tests.filings.factories import edmonton, file_return
+from tests.filings.factories import edmonton, file_return, status_actor
 
 CLAIMS = reverse("admin:filings_claim_changelist")
 RETURNS = reverse("admin:filings_fueltaxreturn_changelist")
@@ -90,7 +90,7 @@ def test_claims_past_the_service_standard(staff, queue, today, overdue, client):
 
 
 def test_an_assessed_claim_is_never_past_the_standard(staff, staff_client, queue):
-    filing_status_change(filing=queue["levy"], status=Claim.Status.ASSESSED, by=staff)
+    filing_status_change(filing=queue["levy"], status=Claim.Status.ASSESSED, actor=status_actor(staff))
     assert queue["levy"].confirmation_number not in numbers(
         staff_client.get(CLAIMS, {"processing": "overdue"})
     )

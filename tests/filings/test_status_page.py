@@ -19,7 +19,7 @@ from filings.status import filing_status_change
 from tests.accounts.factories import UserFactory
 from tests.consent.factories import ProgramAccountFactory, owner_grant
 from tests.filings.claim_factories import file_claim, line, status_history
-from tests.filings.factories import amend_return, edmonton, file_return
+from tests.filings.factories import amend_return, edmonton, file_return, status_actor
 
 
 def status_url(account) -> str:
@@ -112,7 +112,9 @@ def test_every_return_and_claim_with_its_dates(account, history):
 def test_completed_items_show_their_processed_date(account, history):
     staff = UserFactory(is_staff=True)
     with time_machine.travel(edmonton(2024, 8, 1, 9), tick=False):
-        filing_status_change(filing=history["june"], status=FuelTaxReturn.Status.ASSESSED, by=staff)
+        filing_status_change(
+            filing=history["june"], status=FuelTaxReturn.Status.ASSESSED, actor=status_actor(staff)
+        )
     status = filing_status_for_account(account=account)
     assert [row.reference for group in status.completed for row in group.rows] == [
         history["june"].confirmation_number
@@ -149,7 +151,9 @@ def test_the_selector_takes_two_queries_whatever_the_number(account, owner):
         for month in range(1, 6):
             filed = file_return(account=account, period=f"2024-{month:02d}", user=owner, propane__taxable="2")
             amend_return(original=filed, user=owner, propane__taxable="3")
-            filing_status_change(filing=filed, status=FuelTaxReturn.Status.ASSESSED, by=staff)
+            filing_status_change(
+                filing=filed, status=FuelTaxReturn.Status.ASSESSED, actor=status_actor(staff)
+            )
             file_claim(account=account, user=owner)
     account = type(account).objects.select_related("program").get(pk=account.pk)
     with CaptureQueriesContext(connection) as queries:

@@ -9,7 +9,7 @@ from filings.models import FuelTaxReturn
 from filings.status import NOT_IN_PROCESS, filing_status_change, in_process_reference_check
 from tests.consent.factories import ProgramAccountFactory
 from tests.filings.claim_factories import file_claim
-from tests.filings.factories import edmonton, file_return
+from tests.filings.factories import edmonton, file_return, status_actor
 
 
 @pytest.fixture
@@ -24,13 +24,13 @@ def filed(account, owner):
 @pytest.mark.parametrize("which", ["return", "claim"])
 def test_in_process_returns_and_claims_are_known(account, filed, which):
     in_process_reference_check(account, filed[which].confirmation_number)
-    filing_status_change(filing=filed[which], status=FuelTaxReturn.Status.IN_REVIEW, by=None)
+    filing_status_change(filing=filed[which], status=FuelTaxReturn.Status.IN_REVIEW, actor=status_actor())
     in_process_reference_check(account, filed[which].confirmation_number)
 
 
 @pytest.mark.parametrize("which", ["return", "claim"])
 def test_processed_ones_are_not(account, filed, which):
-    filing_status_change(filing=filed[which], status=FuelTaxReturn.Status.ASSESSED, by=None)
+    filing_status_change(filing=filed[which], status=FuelTaxReturn.Status.ASSESSED, actor=status_actor())
     with pytest.raises(ValidationError) as refused:
         in_process_reference_check(account, filed[which].confirmation_number)
     assert refused.value.messages == [str(NOT_IN_PROCESS % {"reference": filed[which].confirmation_number})]

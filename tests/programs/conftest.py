@@ -56,6 +56,7 @@ def in_process_reference(account, owner):
     reference Submit Documents accepts for supporting documents (filings answers through programs' hook)."""
     from datetime import date
 
+    from accounts.actors import Actor, Door
     from filings.services import return_submit
 
     filed = return_submit(
@@ -64,7 +65,6 @@ def in_process_reference(account, owner):
         lines=[],
         certified_name=owner.display_name,
         certified_capacity="Owner",
-        submitted_by=owner,
-        capacity="owner",
+        actor=Actor(user=owner, door=Door.WEB, capacity="owner"),
     )
     return filed.confirmation_number

@@ -226,6 +226,7 @@ def _things_named_by_urls(world) -> dict:
 
     from django.core.files.base import ContentFile
 
+    from accounts.actors import Actor, Door
     from assessments.models import LedgerTransaction
     from assessments.models_objections import SupportingDocument
     from assessments.objection_filing import Representative, objection_file, waiver_request_file
@@ -243,11 +244,10 @@ def _things_named_by_urls(world) -> dict:
     signed = {
         "certified_name": "Owner",
         "certified_capacity": "Owner",
-        "submitted_by": owner,
-        "capacity": Grant.Role.OWNER,
     }
-    filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], **signed)
-    nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], **signed)
+    signed_by = Actor(user=owner, door=Door.WEB, capacity=Grant.Role.OWNER)
+    filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], actor=signed_by, **signed)
+    nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], actor=signed_by, **signed)
     notice = notice_render(assessment_id=assessment_make(tax_return=nil, actor=acting()).pk, actor=acting())
     message = message_send(
         account=account, subject="Matrix notice", body="A notice.", by=None, actor=actor_for(None)
@@ -265,6 +265,7 @@ def _things_named_by_urls(world) -> dict:
             ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")
         ],
         submission_token=submission_token_new(),
+        actor=signed_by,
         **signed,
     )
     signer = {
