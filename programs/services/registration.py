@@ -9,7 +9,10 @@ registrant then changes it and sends it again). What registration is (programs, 
 programs.registration_rules.
 
 Every function checks its own rules (views are thin), runs in one transaction, writes the access log and
-queues its e-mails through the outbox. Nothing is saved half: a part with an error changes nothing."""
+queues its e-mails through the outbox. Nothing is saved half: a part with an error changes nothing.
+
+A little over 500 lines on purpose: the five parts, sending and discarding share the locking, logging and field
+checks at the top, and the messages the forms and tests assert on; TRA's side is already its own module."""
 
 from __future__ import annotations
 
