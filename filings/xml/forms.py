@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from filings.xml.parser import megabytes
+from filings.xml.records import megabytes
 
 CHOOSE_A_FILE = _("Choose the XML file of the return to upload.")
 FILE_TOO_LARGE = _("The file is %(size)s; the largest file accepted is %(limit)s.")

@@ -30,14 +30,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO
 
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from filings.xml.messages import UNEXPECTED_ATTRIBUTE, schema_message
+from filings.xml.records import (
+    HEADER_PATH,
+    LINE_PATH,
+    MAX_ERRORS_LISTED,  # noqa: F401 (the upload page reads the limit from the reader it configures)
+    TRANSACTION_PATH,
+    ErrorList,
+    HeaderRecord,
+    LineRecord,
+    Record,
+    TransactionRecord,
+    megabytes,
+)
 from filings.xml.schema import (
     HEADER,
     LINE,
@@ -49,8 +60,6 @@ from filings.xml.schema import (
     xml_schema,
 )
 
-MAX_ERRORS_LISTED = 1000
-MAX_MESSAGE_LENGTH = 300  # an error quotes the value at fault; a hostile value must not fill the page
 CHUNK_BYTES = 64 * 1024
 MAX_GAP_BYTES = 1024 * 1024  # a record is a few hundred bytes; a megabyte without one ending is no return
 MAX_LINES = 1000  # a return has one line per fuel and category, a few dozen at most
@@ -99,81 +108,6 @@ _UTF8_NAMES = {"utf-8", "utf8"}
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def megabytes(size: int) -> str:
-    """1048576 -> "1 MB", 157286400 -> "150 MB", 2500 -> "2.4 KB"."""
-    if size >= 1024 * 1024:
-        value, unit = size / (1024 * 1024), "MB"
-    else:
-        value, unit = size / 1024, "KB"
-    return f"{value:,.1f}".removesuffix(".0") + f" {unit}"
-
-
-@dataclass(frozen=True)
-class XmlError:
-    """One problem in a file: the line it is on (None: the whole file), the element's path, the message."""
-
-    line: int | None
-    path: str
-    message: str
-
-
-@dataclass
-class ErrorList:
-    """The first `limit` errors in file order, and how many there are in all."""
-
-    limit: int = MAX_ERRORS_LISTED
-    items: list[XmlError] = field(default_factory=list)
-    count: int = 0
-
-    def add(self, line: int | None, path: str, message) -> None:
-        self.count += 1
-        if len(self.items) < self.limit:
-            text = str(message)
-            if len(text) > MAX_MESSAGE_LENGTH:
-                text = text[: MAX_MESSAGE_LENGTH - 1] + "…"
-            self.items.append(XmlError(line=line, path=path, message=text))
-
-    @property
-    def truncated(self) -> bool:
-        return self.count > len(self.items)
-
-    def __bool__(self) -> bool:
-        return self.count > 0
-
-
-class HeaderRecord(NamedTuple):
-    account_number: str
-    period: str  # YYYY-MM, as the XSD requires
-    software: str
-    line: int
-    account_number_line: int
-    period_line: int
-
-
-class LineRecord(NamedTuple):
-    index: int  # 1-based position among the Lines
-    line: int
-    fuel: str
-    category: str
-    litres: str  # as written: the service parses it (programs.money), as it parses the web form's text
-
-
-class TransactionRecord(NamedTuple):
-    index: int
-    line: int
-    date: str  # YYYY-MM-DD
-    document_number: str
-    counterparty: str  # "BIN 123456789" or "Licence FT-1234"
-    fuel: str
-    category: str
-    litres: str
-
-
-Record = HeaderRecord | LineRecord | TransactionRecord
-
-HEADER_PATH = "/FuelTaxReturn/Header"
-LINE_PATH = "/FuelTaxReturn/Lines/Line[%d]"
-TRANSACTION_PATH = "/FuelTaxReturn/Schedule/Transaction[%d]"
 _LOCAL = {
     ROOT: "FuelTaxReturn",
     HEADER: "Header",

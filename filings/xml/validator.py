@@ -25,7 +25,8 @@ from filings import services
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.tax import UNKNOWN_LINE, Computation, LineCategory, LineInput, field_key, fuels, line_kinds
-from filings.xml.parser import (
+from filings.xml.parser import ReturnReader
+from filings.xml.records import (
     HEADER_PATH,
     LINE_PATH,
     MAX_ERRORS_LISTED,
@@ -33,7 +34,6 @@ from filings.xml.parser import (
     ErrorList,
     HeaderRecord,
     LineRecord,
-    ReturnReader,
     TransactionRecord,
     XmlError,
 )

@@ -11,7 +11,8 @@ from lxml import etree
 
 from filings.tax import LineCategory, fuels
 from filings.xml.messages import CONTENTS, schema_message
-from filings.xml.parser import ErrorList, ReturnReader
+from filings.xml.parser import ReturnReader
+from filings.xml.records import ErrorList
 from filings.xml.schema import XSD_PATH
 from filings.xml.writer import XmlTransaction, return_xml
 

@@ -14,8 +14,9 @@ from django.conf import settings
 from lxml import etree
 
 from filings.tax import LineCategory, fuels
-from filings.xml import parser
-from filings.xml.parser import ErrorList, HeaderRecord, LineRecord, ReturnReader, TransactionRecord
+from filings.xml import parser, records
+from filings.xml.parser import ReturnReader
+from filings.xml.records import ErrorList, HeaderRecord, LineRecord, TransactionRecord
 from filings.xml.schema import NAMESPACE, SAMPLE_PATH, XSD_PATH, schema_enumeration, xml_schema
 from filings.xml.writer import XmlLine, XmlTransaction, return_xml
 
@@ -317,7 +318,7 @@ def test_a_hostile_value_is_quoted_short():
         document().replace(b"<Litres>60</Litres>", b"<Litres>" + b"9" * 5000 + b"</Litres>")
     )
     assert len(errors) == 1
-    assert len(errors[0][2]) == parser.MAX_MESSAGE_LENGTH
+    assert len(errors[0][2]) == records.MAX_MESSAGE_LENGTH
     assert errors[0][2].endswith("…")
 
 
@@ -362,7 +363,8 @@ def test_memory_does_not_grow_with_the_file(tmp_path):
         import json, resource, sys
         import django
         django.setup()
-        from filings.xml.parser import ErrorList, ReturnReader
+        from filings.xml.parser import ReturnReader
+        from filings.xml.records import ErrorList
         from filings.xml.writer import XmlLine, XmlTransaction, write_return_xml
         path, count = sys.argv[1], int(sys.argv[2])
         transactions = (
