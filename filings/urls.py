@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from filings import views, views_claims
+from filings import views, views_claims, views_xml
 from filings.periods import Period
 
 
@@ -39,18 +39,22 @@ urlpatterns = [
         name="return_compute",
     ),
     # Filing by XML upload (filings.xml), and the format's public help page with its XSD and sample.
-    path("accounts/<str:number>/returns/upload/", views.return_xml_upload, name="return_xml_upload"),
-    path("accounts/<str:number>/returns/upload/review/", views.return_xml_review, name="return_xml_review"),
-    path("accounts/<str:number>/returns/upload/sample/", views.return_xml_sample, name="return_xml_sample"),
-    path("help/xml/fuel-tax-return/", views.xml_help, name="xml_help"),
+    path("accounts/<str:number>/returns/upload/", views_xml.return_xml_upload, name="return_xml_upload"),
+    path(
+        "accounts/<str:number>/returns/upload/review/", views_xml.return_xml_review, name="return_xml_review"
+    ),
+    path(
+        "accounts/<str:number>/returns/upload/sample/", views_xml.return_xml_sample, name="return_xml_sample"
+    ),
+    path("help/xml/fuel-tax-return/", views_xml.xml_help, name="xml_help"),
     path(
         "help/xml/fuel-tax-return/fuel-tax-return-1.xsd",
-        views.xml_schema_download,
+        views_xml.xml_schema_download,
         name="xml_schema_download",
     ),
     path(
         "help/xml/fuel-tax-return/fuel-tax-return-1-sample.xml",
-        views.xml_sample_download,
+        views_xml.xml_sample_download,
         name="xml_sample_download",
     ),
 ]

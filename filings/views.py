@@ -6,7 +6,8 @@ returns for people who only view them ("View Assessment Status", VIEW_ASSESSMENT
 
 Filing runs the one step machine of filings.views_steps (form -> review -> certify -> submit, without JavaScript):
 ReturnSteps says what a return's steps are (its litres form, return_preview, return_submit or return_amend, its
-templates); the nil return and the XML upload run its last two steps. A second submission of the same period
+templates); the nil return and the XML upload (filings.views_xml, with the format's help pages) run its last
+two steps. A second submission of the same period
 (double click, back button, a colleague) lands on the period's page, showing the return already filed and
 offering an amendment. JavaScript only adds live totals (static/js/return-form.js, via return_live_totals).
 """
@@ -14,17 +15,13 @@ offering an amendment. JavaScript only adds live totals (static/js/return-form.j
 from __future__ import annotations
 
 import functools
-import secrets
-from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent.access import AccountRequest, account_view
@@ -35,20 +32,8 @@ from filings.forms import CertificationForm, ReturnLinesForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.skeleton.errors import AlreadyFiled
-from filings.tax import Computation, LineCategory, LineInput, categories_for, field_key, fuels
+from filings.tax import Computation, field_key
 from filings.views_steps import Certified, FilingSteps
-from filings.xml import parser as xml_parser
-from filings.xml import schema as xml_schema_files
-from filings.xml.forms import (
-    FILE_TOO_LARGE,
-    MODE_FIELD,
-    UPLOAD_FOR_REVIEW,
-    VALIDATE_ONLY,
-    XmlUploadForm,
-    megabytes,
-)
-from filings.xml.sample import sample_name, sample_return_xml
-from filings.xml.validator import xml_return_check
 from programs import money
 
 NO_RETURNS = _("%(program)s accounts do not file returns in TRACS.")
@@ -366,249 +351,3 @@ def return_live_totals(request: AccountRequest, period: Period) -> JsonResponse:
             "complete": not errors,
         }
     )
-
-
-# --- Filing by XML upload (filings.xml): the same service behind a second front door ----------------------
-#
-# Upload (POST, multipart) -> the whole file is read and checked (filings.xml.validator.xml_return_check: the
-# schema, then the web form's own service checks) -> with "Validate only", the page lists the errors or says
-# the file would be accepted, and nothing is kept -> with "Upload for review", the lines found are kept in the
-# session (not the file: the lines are all that is filed) and the review page shows the computed return ->
-# the filer certifies -> services.return_submit, exactly as the web form -> the confirmation page. Nothing
-# is written to the database before the whole file has been read and found valid.
-
-XML_UPLOAD_SESSION_KEY = "filings.xml_upload.%s"  # one pending upload per account in a session
-XML_UPLOAD_LIFETIME = timedelta(hours=1)
-MULTIPART_ALLOWANCE = 64 * 1024  # the form's other fields and the part headers, around the file itself
-NO_PENDING_UPLOAD = _("No uploaded return is waiting for review: upload the file again.")
-UPLOAD_EXPIRED = _(
-    "The uploaded return was not submitted within an hour, so it was discarded: upload the file again."
-)
-UPLOAD_REPLACED = _(
-    "Another file was uploaded for this account since this page was shown. Check the return below before you submit it."
-)
-
-
-def _xml_upload_limit() -> int:
-    return settings.TRACS_XML_UPLOAD_MAX_BYTES
-
-
-def _xml_help_context() -> dict:
-    labels = dict(fuels())
-    return {
-        "namespace": xml_schema_files.NAMESPACE,
-        "xsd_name": xml_schema_files.XSD_NAME,
-        "sample_name": xml_schema_files.SAMPLE_NAME,
-        "fuel_rows": [
-            (fuel, labels[fuel], [(category.value, category.label) for category in categories_for(fuel)])
-            for fuel in labels
-        ],
-        "categories": list(LineCategory.choices),
-        "limit": megabytes(_xml_upload_limit()),
-        "max_errors": xml_parser.MAX_ERRORS_LISTED,
-    }
-
-
-@require_GET
-def xml_help(request: HttpRequest) -> HttpResponse:
-    """The XML format of a fuel tax return, element by element, with the XSD and a sample to download.
-    Public: software vendors need it without a TRACS account."""
-    return render(request, "filings/xml_help.html", _xml_help_context())
-
-
-def _download(path, filename: str) -> FileResponse:
-    response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=filename, content_type="application/xml"
-    )
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
-@require_GET
-def xml_schema_download(request: HttpRequest) -> FileResponse:
-    return _download(xml_schema_files.XSD_PATH, xml_schema_files.XSD_NAME)
-
-
-@require_GET
-def xml_sample_download(request: HttpRequest) -> FileResponse:
-    return _download(xml_schema_files.SAMPLE_PATH, xml_schema_files.SAMPLE_NAME)
-
-
-@account_view(Privilege.FILE_RETURNS)
-@require_GET
-def return_xml_sample(request: AccountRequest) -> HttpResponse:
-    """The published sample made out for this account and the next period it files: it uploads as it is."""
-    period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
-    if period is None:
-        return redirect("returns_owed", number=request.account.number)
-    content = sample_return_xml(account_number=request.account.number, period=period)
-    response = HttpResponse(content, content_type="application/xml")
-    name = sample_name(account_number=request.account.number, period=period)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _render_xml_upload(
-    request: AccountRequest, form: XmlUploadForm, *, status: int = 200, **context
-) -> HttpResponse:
-    sample_period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
-    return render(
-        request,
-        "filings/xml_upload.html",
-        {
-            "form": form,
-            "help": _xml_help_context(),
-            "validate_only": VALIDATE_ONLY,
-            "upload": UPLOAD_FOR_REVIEW,
-            "sample_period": sample_period,
-            "sample_period_ended": sample_period is not None
-            and sample_period.has_ended(today=timezone.localdate()),
-            **context,
-        },
-        status=status,
-    )
-
-
-def _content_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
-@account_view(Privilege.FILE_RETURNS)
-@_files_returns
-@csrf_exempt  # only so the size is checked before the body is read: _xml_upload_post checks the CSRF token
-@require_http_methods(["GET", "POST"])
-def return_xml_upload(request: AccountRequest) -> HttpResponse:
-    limit = _xml_upload_limit()
-    if request.method == "GET":
-        return _render_xml_upload(request, XmlUploadForm(limit=limit))
-    # CsrfViewMiddleware would read the whole body (and write a 1 GB file to disk) to find the token; a body
-    # larger than the limit is refused from its Content-Length, unread.
-    size = _content_length(request)
-    if size > limit + MULTIPART_ALLOWANCE:
-        form = XmlUploadForm(limit=limit)
-        form.errors["file"] = form.error_class(
-            [str(FILE_TOO_LARGE % {"size": megabytes(size), "limit": megabytes(limit)})]
-        )
-        return _render_xml_upload(request, form, status=413)
-    return _xml_upload_post(request, limit)
-
-
-@csrf_protect
-def _xml_upload_post(request: AccountRequest, limit: int) -> HttpResponse:
-    form = XmlUploadForm(request.POST, request.FILES, limit=limit)
-    mode = VALIDATE_ONLY if request.POST.get(MODE_FIELD) == VALIDATE_ONLY else UPLOAD_FOR_REVIEW
-    if not form.is_valid():
-        too_large = form.has_error("file", "too_large")
-        return _render_xml_upload(request, form, status=413 if too_large else 400, mode=mode)
-    upload = form.cleaned_data["file"]
-    check = xml_return_check(account=request.account, source=upload)
-    context = {"check": check, "mode": mode, "filename": upload.name, "size": megabytes(upload.size)}
-    if not check.ok:
-        return _render_xml_upload(request, XmlUploadForm(limit=limit), status=400, **context)
-    if mode == VALIDATE_ONLY:
-        return _render_xml_upload(request, XmlUploadForm(limit=limit), **context)
-    request.session[XML_UPLOAD_SESSION_KEY % request.account.number] = {
-        "token": secrets.token_urlsafe(16),
-        "period": check.period.key,
-        "lines": [[line.fuel, line.category, str(line.litres)] for line in check.lines],
-        "filename": upload.name,
-        "size": upload.size,
-        "transactions": check.transaction_count,
-        "uploaded_at": timezone.now().isoformat(),
-    }
-    return redirect("return_xml_review", number=request.account.number)
-
-
-def _pending_xml_upload(request: AccountRequest) -> dict | None:
-    """The upload waiting for review in this session, or None (with a message) when there is none."""
-    key = XML_UPLOAD_SESSION_KEY % request.account.number
-    pending = request.session.get(key)
-    if pending is None:
-        messages.info(request, NO_PENDING_UPLOAD)
-        return None
-    uploaded_at = datetime.fromisoformat(pending["uploaded_at"])
-    if "submitted" not in pending and timezone.now() - uploaded_at > XML_UPLOAD_LIFETIME:
-        del request.session[key]
-        messages.info(request, UPLOAD_EXPIRED)
-        return None
-    return pending
-
-
-@account_view(Privilege.FILE_RETURNS)
-@_files_returns
-@require_http_methods(["GET", "POST"])
-def return_xml_review(request: AccountRequest) -> HttpResponse:
-    """What the uploaded file will file, computed by the service as for the web form; certify and submit."""
-    pending = _pending_xml_upload(request)
-    if pending is None:
-        return redirect("return_xml_upload", number=request.account.number)
-    period = Period.from_key(pending["period"])
-    existing = _original(request, period)
-    if (
-        existing is not None
-    ):  # filed meanwhile, or this very upload submitted twice (double click, back button)
-        return _already_filed(request, existing)
-    if "submitted" in pending:  # pragma: no cover - a filed return is never deleted
-        del request.session[XML_UPLOAD_SESSION_KEY % request.account.number]
-        return redirect("return_xml_upload", number=request.account.number)
-    lines = [
-        LineInput(fuel=fuel, category=category, litres=litres) for fuel, category, litres in pending["lines"]
-    ]
-    try:
-        computation = services.return_preview(account=request.account, period=period, lines=lines)
-    except ValidationError as error:  # the rates or the account changed since the upload
-        del request.session[XML_UPLOAD_SESSION_KEY % request.account.number]
-        return _unavailable(request, period, error.messages[0])
-    steps = XmlReturnSteps(request, period, amend_of=None)
-    steps.pending, steps.lines, steps.computation = pending, lines, computation
-    return steps.certify()
-
-
-class XmlReturnSteps(ReturnSteps):
-    """The last two steps of a return uploaded as XML: its lines are in the session (`pending`), not a form."""
-
-    pending: dict
-    lines: list[LineInput]
-
-    def before_certify(self) -> HttpResponse | None:
-        if self.request.POST.get("upload") != self.pending["token"]:
-            messages.warning(self.request, UPLOAD_REPLACED)
-            return redirect("return_xml_review", number=self.request.account.number)
-        return None
-
-    def submit(self, certified: Certified) -> FuelTaxReturn:
-        return services.return_submit(
-            account=self.request.account,
-            period_end=self.period.end,
-            lines=self.lines,
-            certified_name=certified.name,
-            certified_capacity=certified.capacity,
-            actor=self.request.actor,
-        )
-
-    def filed(self, filing: FuelTaxReturn) -> HttpResponse:
-        # Kept as a marker, so this page sent again (double click, back button) lands on the filed return.
-        self.request.session[XML_UPLOAD_SESSION_KEY % self.request.account.number] = {
-            "token": self.pending["token"],
-            "period": self.pending["period"],
-            "submitted": filing.confirmation_number,
-            "uploaded_at": self.pending["uploaded_at"],
-        }
-        return super().filed(filing)
-
-    def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
-        return render(
-            self.request,
-            "filings/xml_review.html",
-            {
-                "period": self.period,
-                "computation": self.computation,
-                "pending": self.pending,
-                "form": certification,
-            },
-            status=status,
-        )

@@ -85,7 +85,7 @@ UPLOAD_LIMITS: dict[str, UploadLimit] = {
 }
 
 # Routes that refuse an oversized body themselves, from its Content-Length and before reading it, so that the
-# error shows next to their file field: the XML return upload (filings.views.return_xml_upload, which takes
+# error shows next to their file field: the XML return upload (filings.views_xml.return_xml_upload, which takes
 # TRACS_XML_UPLOAD_MAX_BYTES plus the same allowance).
 SIZE_CHECKED_BY_VIEW = frozenset({"return_xml_upload"})
 

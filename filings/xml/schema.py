@@ -1,7 +1,7 @@
 """The published XML format of a fuel tax return: its namespace, its XSD and its sample file.
 
-The XSD and the sample are the files the help page offers for download (filings.views.xml_help_download),
-so what vendors validate against is exactly what TRACS validates against.
+The XSD and the sample are the files the help page offers for download (filings.views_xml.xml_schema_download
+and xml_sample_download), so what vendors validate against is exactly what TRACS validates against.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.tax import TAX, field_key, line_kinds
-from filings.views import XML_UPLOAD_SESSION_KEY
+from filings.views_xml import XML_UPLOAD_SESSION_KEY
 from filings.xml.writer import XmlLine, XmlTransaction, return_xml
 from programs import money
 from programs.rates import rate_on

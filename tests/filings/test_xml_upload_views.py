@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import AccessLogEntry
 from filings.models import FuelTaxReturn
 from filings.services import ALREADY_FILED, PERIOD_NOT_ENDED
-from filings.views import NO_PENDING_UPLOAD, UPLOAD_EXPIRED, UPLOAD_REPLACED, XML_UPLOAD_SESSION_KEY
+from filings.views_xml import NO_PENDING_UPLOAD, UPLOAD_EXPIRED, UPLOAD_REPLACED, XML_UPLOAD_SESSION_KEY
 from filings.xml import parser
 from filings.xml.forms import CHOOSE_A_FILE, megabytes
 from filings.xml.schema import SAMPLE_PATH
