@@ -8,33 +8,27 @@ constraint, so a double click or two people filing at once cannot make two), one
 consistent with their kind, volumes and tax never negative, no tax on a tax-out line.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import Grant
 from filings.periods import Period, days_late
+from filings.skeleton.models import Filing
 from filings.tax import TAX, LineCategory
 from programs import money
 from programs.models import ProgramAccount
 from programs.rates import fuel_labels
 
 
-class FuelTaxReturn(models.Model):
+class FuelTaxReturn(Filing):
     """One version of a monthly fuel tax return. An amendment is a new row linked to the original; no
-    version is ever changed by the filer (history is never overwritten)."""
+    version is ever changed by the filer (history is never overwritten). Its status, receipt, confirmation
+    number, filer and certification are the columns of every filing (filings.skeleton.models.Filing)."""
 
     class Kind(models.TextChoices):
         ORIGINAL = "original", _("Original")
         AMENDED = "amended", _("Amended")
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        IN_REVIEW = "in_review", _("In review")
-        ASSESSED = "assessed", _("Assessed")
-        REASSESSED = "reassessed", _("Reassessed")
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="fuel_tax_returns")
     period_start = models.DateField(_("period start"))
@@ -49,24 +43,10 @@ class FuelTaxReturn(models.Model):
         help_text=_("The original return this one amends"),
     )
     version = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED, db_index=True)
-    received_at = models.DateTimeField(_("received"))
     due_on = models.DateField(
         _("due date"), help_text=_("Due date of the period's return, by the rule in force when received")
     )
-    confirmation_number = models.CharField(_("confirmation number"), max_length=20)
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    filed_by_email = models.EmailField(_("filed by (e-mail)"))
-    filed_in_capacity = models.CharField(_("filed as"), max_length=16, choices=Grant.Role.choices)
-    certified_name = models.CharField(_("certified by"), max_length=200)
-    certified_capacity = models.CharField(_("position or title of the certifier"), max_length=200)
     total_tax = models.DecimalField(_("total tax"), max_digits=16, decimal_places=2)
-    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
-    processed_at = models.DateTimeField(
-        _("processed"), null=True, blank=True, help_text=_("When it was assessed or reassessed")
-    )
 
     class Meta:
         ordering = ["-period_start", "-version"]
@@ -164,7 +144,7 @@ class ReturnLine(models.Model):
         return self.category == LineCategory.TAXABLE
 
 
-class Claim(models.Model):
+class Claim(Filing):
     """A refund claim filed through the portal: a fuel tax refund claim (reasons of the fuel tax seed page), a
     carbon levy refund claim (fuel vendor AT5135, Indian or Indian band AT5133) or the fuel tax relief
     inventory declaration. Never changed by the filer; its status moves on as TRA processes it
@@ -172,7 +152,9 @@ class Claim(models.Model):
 
     Idempotent: the form carries a submission token drawn when the filer opened it, unique per account, so a
     double click, a resubmitted form or the back button stores one claim, and the second attempt is shown the
-    first. One inventory declaration per account and rate change (a conditional unique constraint)."""
+    first. One inventory declaration per account and rate change (a conditional unique constraint). Its status,
+    receipt, confirmation number, filer and certification are the columns of every filing
+    (filings.skeleton.models.Filing)."""
 
     class Kind(models.TextChoices):
         FUEL_TAX_REFUND = "fuel_tax_refund", _("Fuel tax refund claim")
@@ -187,18 +169,8 @@ class Claim(models.Model):
         DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit")
         CHEQUE = "cheque", _("Cheque")
 
-    Status = FuelTaxReturn.Status
-
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="claims")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    status = models.CharField(
-        max_length=12,
-        choices=FuelTaxReturn.Status.choices,
-        default=FuelTaxReturn.Status.RECEIVED,
-        db_index=True,
-    )
-    received_at = models.DateTimeField(_("received"))
-    confirmation_number = models.CharField(_("confirmation number"), max_length=20)
     submission_token = models.UUIDField(
         _("submission token"), help_text=_("Drawn when the form was opened: the same form stores one claim")
     )
@@ -210,17 +182,6 @@ class Claim(models.Model):
     )
     refund_method = models.CharField(_("refund by"), max_length=16, choices=RefundMethod.choices)
     total_refund = models.DecimalField(_("total refund claimed"), max_digits=16, decimal_places=2)
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    filed_by_email = models.EmailField(_("filed by (e-mail)"))
-    filed_in_capacity = models.CharField(_("filed as"), max_length=16, choices=Grant.Role.choices)
-    certified_name = models.CharField(_("certified by"), max_length=200)
-    certified_capacity = models.CharField(_("position or title of the certifier"), max_length=200)
-    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
-    processed_at = models.DateTimeField(
-        _("processed"), null=True, blank=True, help_text=_("When it was assessed or reassessed")
-    )
 
     class Meta:
         ordering = ["-received_at"]
