@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from filings.definitions import definition_of
 from filings.models import Claim, ClaimLine, ConfirmationDocument, FuelTaxReturn, ReturnLine
 from tracs.pdf import pdf_from_html
 
@@ -38,7 +39,7 @@ def _filing(*, kind: str, pk: int) -> FuelTaxReturn | Claim:
 
 def confirmation_pdf_render(*, filing: FuelTaxReturn | Claim) -> bytes:
     html = render_to_string(
-        "filings/confirmation_pdf.html",
+        definition_of(filing).pdf_template,
         {
             "filing": filing,
             "is_return": isinstance(filing, FuelTaxReturn),

@@ -18,8 +18,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from filings import claim_rules
+from filings.definitions import definition_of
 from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
 from filings.periods import Period, days_late, periods_owed
+from filings.skeleton import models as skeleton
 from filings.tax import is_allowed
 from programs.models import ProgramAccount, Registration
 
@@ -202,7 +204,7 @@ def claim_by_confirmation(*, account: ProgramAccount, confirmation_number: str) 
 
 # --- View Assessment Status ------------------------------------------------------------------------------
 
-IN_PROCESS = (FuelTaxReturn.Status.RECEIVED, FuelTaxReturn.Status.IN_REVIEW)
+IN_PROCESS = skeleton.IN_PROCESS
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ def _status_row(
         processed_at=filing.processed_at,
         expected_on=claim_rules.expected_processing_on(
             program=program,
-            item=claim_rules.ITEM_RETURN if is_return else claim_rules.ITEM_CLAIM,
+            item=definition_of(filing).item,
             received_on=timezone.localdate(filing.received_at),
         ),
         is_amendment=is_amendment,

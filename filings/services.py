@@ -2,7 +2,9 @@
 
 `return_submit` and `return_amend` are the one door for every front end (web form, nil return, later the XML
 upload): each validates, computes the tax with filings.tax.return_compute, stores the return and its lines,
-writes the access-log row and queues the confirmation e-mail, all in one transaction.
+writes the access-log row and queues the confirmation e-mail, all in one transaction. What every filing does
+(certification, filer, confirmation number, record) is filings/skeleton/submission.py's, with the return's
+definition (filings/definitions/fuel_tax.py FUEL_TAX_RETURN).
 
 Exactly one original per account and period is guaranteed by the database (the conditional unique
 constraint `fuel_tax_return_one_original_per_period`): the check before the insert gives the friendly answer
@@ -12,10 +14,9 @@ turned into the same `ReturnAlreadyFiled`, carrying the winner's return.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,16 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
-from accounts.models import AccessLogEntry, User
-from accounts.services import access_log_record, email_queue
+from accounts.models import User
+from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.models import FuelTaxReturn, ReturnLine
 from filings.periods import Period
+from filings.skeleton import submission
 from filings.skeleton.errors import AlreadyFiled
 from filings.tax import Computation, LineError, LineInput, return_compute
-from programs import money
 from programs.models import ProgramAccount
 
-FUEL_TAX = "fuel_tax"
+FUEL_TAX = FUEL_TAX_RETURN.program
 
 NOT_A_FUEL_TAX_ACCOUNT = _("Account %(number)s does not file fuel tax returns.")
 NOT_A_PERIOD_END = _("A return covers a calendar month: the period ends on the last day of a month.")
@@ -47,11 +48,8 @@ AMENDED_MEANWHILE = _(
     "The return for %(period)s was amended after you started this amendment (perhaps this form was sent twice). "
     "Nothing new was stored: review the latest version and amend it again if needed."
 )
-CERTIFIED_NAME_REQUIRED = _("Enter the name of the person certifying the return.")
-CERTIFIED_CAPACITY_REQUIRED = _("Enter the position or title of the person certifying the return.")
-
-CONFIRMATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone without doubt
-CONFIRMATION_LENGTH = 6  # 31**6 = 887 million per month of periods
+CERTIFIED_NAME_REQUIRED = FUEL_TAX_RETURN.certified_name_required
+CERTIFIED_CAPACITY_REQUIRED = FUEL_TAX_RETURN.certified_capacity_required
 
 
 class ReturnAlreadyFiled(AlreadyFiled[FuelTaxReturn]):
@@ -71,12 +69,6 @@ class ReturnLinesInvalid(ValidationError):
     def __init__(self, errors_by_key: dict[str, str]):
         self.errors_by_key = errors_by_key
         super().__init__(list(errors_by_key.values()))
-
-
-def confirmation_number_generate(*, period: Period) -> str:
-    """`FT-YYYYMM-XXXXXX`: the period, then six random characters that cannot be misread."""
-    suffix = "".join(secrets.choice(CONFIRMATION_ALPHABET) for _ in range(CONFIRMATION_LENGTH))
-    return f"FT-{period.start:%Y%m}-{suffix}"
 
 
 def period_check(*, account: ProgramAccount, period: Period, today: date) -> None:
@@ -126,17 +118,8 @@ def _compute(*, period: Period, lines: Iterable[LineInput]) -> Computation:
         raise ReturnLinesInvalid({error.key: error.message}) from error
 
 
-def _certification_check(*, certified_name: str, certified_capacity: str) -> None:
-    errors = {}
-    if not certified_name.strip():
-        errors["certified_name"] = CERTIFIED_NAME_REQUIRED
-    if not certified_capacity.strip():
-        errors["certified_capacity"] = CERTIFIED_CAPACITY_REQUIRED
-    if errors:
-        raise ValidationError(errors)
-
-
 def _store(
+    confirmation_number: str,
     *,
     account: ProgramAccount,
     period: Period,
@@ -158,7 +141,7 @@ def _store(
         amends=amends,
         received_at=timezone.now(),
         due_on=period.due_on,
-        confirmation_number=confirmation_number_generate(period=period),
+        confirmation_number=confirmation_number,
         filed_by=submitted_by,
         filed_by_email=submitted_by.email,
         filed_in_capacity=capacity,
@@ -185,61 +168,13 @@ def _store(
     return tax_return
 
 
-def _violated_constraint(error: IntegrityError) -> str:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", "") or ""
-
-
-def _insert(**kwargs: Any) -> FuelTaxReturn:
-    """Store in a savepoint; a clash of random confirmation numbers (about one in 887 million) draws again."""
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return _store(**kwargs)
-        except IntegrityError as error:
-            if _violated_constraint(error) != "fuel_tax_return_unique_confirmation_number":
-                raise
-    raise RuntimeError("could not draw a free confirmation number")
-
-
-def _filer(actor: Actor) -> User:
-    """Who files: a person, in the capacity the access policy gave them (actor.capacity)."""
-    if actor.user is None:
-        raise ValueError("a return is filed by a person: the actor names no user")
-    return actor.user
-
-
-def _record(*, tax_return: FuelTaxReturn, actor: Actor, action: str) -> None:
-    account = tax_return.account
-    submitted_by = _filer(actor)
-    access_log_record(
-        actor=actor,
-        kind=AccessLogEntry.Kind.CHANGE,
-        action=action,
-        account_number=account.number,
-        on_behalf_of=account.on_behalf_of,
-        capacity=actor.capacity,
-        detail=(
-            f"{tax_return.confirmation_number} period {tax_return.period.key} version {tax_return.version} "
-            f"total {money.format_money(tax_return.total_tax)}"
-        ),
-    )
-    kind = "An amended" if tax_return.kind == FuelTaxReturn.Kind.AMENDED else "A"
-    received = timezone.localtime(tax_return.received_at)
-    email_queue(
-        to=[submitted_by.email],
-        subject=f"TRACS: fuel tax return received, confirmation number {tax_return.confirmation_number}",
-        body=(
-            f"{kind} fuel tax return was received by Tax and Revenue Administration.\n\n"
-            f"Confirmation number: {tax_return.confirmation_number}\n"
-            f"Account: {account.number} ({account.display_name})\n"
-            f"Period: {tax_return.period.label}\n"
-            f"Received: {received:%Y-%m-%d %H:%M} Mountain Time\n"
-            f"Total tax: {money.format_money(tax_return.total_tax)}\n"
-            f"Certified by: {tax_return.certified_name}, {tax_return.certified_capacity}\n\n"
-            "Sign in to TRACS to see the return and print its confirmation page."
-        ),
-        purpose="return-confirmation",
+def _insert(store: Callable[[str], FuelTaxReturn], *, period: Period) -> FuelTaxReturn:
+    """`store` in a savepoint, with a confirmation number dated by the period (drawn again on a clash)."""
+    return submission.stored_with_fresh_confirmation(
+        store,
+        definition=FUEL_TAX_RETURN,
+        dated=period.start,
+        constraint=FUEL_TAX_RETURN.confirmation_constraint,
     )
 
 
@@ -260,30 +195,34 @@ def return_submit(
     if period.end != period_end:
         raise ValidationError(NOT_A_PERIOD_END, code="not_period_end")
     period_check(account=account, period=period, today=timezone.localdate())
-    _certification_check(certified_name=certified_name, certified_capacity=certified_capacity)
+    submission.certification_check(
+        definition=FUEL_TAX_RETURN, certified_name=certified_name, certified_capacity=certified_capacity
+    )
     computation = _compute(period=period, lines=lines)
     existing = FuelTaxReturn.objects.filter(
         account=account, period_start=period.start, kind=FuelTaxReturn.Kind.ORIGINAL
     ).first()
     if existing is not None:
         raise ReturnAlreadyFiled(existing)
+    store = partial(
+        _store,
+        account=account,
+        period=period,
+        computation=computation,
+        kind=FuelTaxReturn.Kind.ORIGINAL,
+        version=1,
+        amends=None,
+        certified_name=certified_name,
+        certified_capacity=certified_capacity,
+        submitted_by=submission.filer(actor, definition=FUEL_TAX_RETURN),
+        capacity=actor.capacity,
+    )
     try:
-        tax_return = _insert(
-            account=account,
-            period=period,
-            computation=computation,
-            kind=FuelTaxReturn.Kind.ORIGINAL,
-            version=1,
-            amends=None,
-            certified_name=certified_name,
-            certified_capacity=certified_capacity,
-            submitted_by=_filer(actor),
-            capacity=actor.capacity,
-        )
+        tax_return = _insert(store, period=period)
     except IntegrityError as error:
         # Another request filed this period between our check and our insert; it has committed (PostgreSQL
         # made our insert wait for it), so this statement sees it.
-        if _violated_constraint(error) not in (
+        if submission.violated_constraint(error) not in (
             "fuel_tax_return_one_original_per_period",
             "fuel_tax_return_unique_version",
         ):
@@ -292,7 +231,7 @@ def return_submit(
             account=account, period_start=period.start, kind=FuelTaxReturn.Kind.ORIGINAL
         )
         raise ReturnAlreadyFiled(existing) from error
-    _record(tax_return=tax_return, actor=actor, action="fuel tax return filed")
+    submission.filing_record(definition=FUEL_TAX_RETURN, filing=tax_return, actor=actor)
     return tax_return
 
 
@@ -317,31 +256,35 @@ def return_amend(
         original = original.amends
     account = original.account
     period = original.period
-    _certification_check(certified_name=certified_name, certified_capacity=certified_capacity)
+    submission.certification_check(
+        definition=FUEL_TAX_RETURN, certified_name=certified_name, certified_capacity=certified_capacity
+    )
     computation = _compute(period=period, lines=lines)
     latest = FuelTaxReturn.objects.filter(account=account, period_start=period.start).aggregate(
         latest=Max("version")
     )["latest"]
     if replaces_version is not None and replaces_version != latest:
         raise ValidationError(AMENDED_MEANWHILE % {"period": period.label}, code="amended_meanwhile")
+    store = partial(
+        _store,
+        account=account,
+        period=period,
+        computation=computation,
+        kind=FuelTaxReturn.Kind.AMENDED,
+        version=latest + 1,
+        amends=original,
+        certified_name=certified_name,
+        certified_capacity=certified_capacity,
+        submitted_by=submission.filer(actor, definition=FUEL_TAX_RETURN),
+        capacity=actor.capacity,
+    )
     try:
-        tax_return = _insert(
-            account=account,
-            period=period,
-            computation=computation,
-            kind=FuelTaxReturn.Kind.AMENDED,
-            version=latest + 1,
-            amends=original,
-            certified_name=certified_name,
-            certified_capacity=certified_capacity,
-            submitted_by=_filer(actor),
-            capacity=actor.capacity,
-        )
+        tax_return = _insert(store, period=period)
     except IntegrityError as error:
-        if _violated_constraint(error) != "fuel_tax_return_unique_version":
+        if submission.violated_constraint(error) != "fuel_tax_return_unique_version":
             raise
         raise ValidationError(
             AMENDED_MEANWHILE % {"period": period.label}, code="amended_meanwhile"
         ) from error
-    _record(tax_return=tax_return, actor=actor, action="fuel tax return amended")
+    submission.filing_record(definition=FUEL_TAX_RETURN, filing=tax_return, actor=actor, amended=True)
     return tax_return

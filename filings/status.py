@@ -11,7 +11,8 @@ assessed, assessed or reassessed -> reassessed. Anything else is refused with ST
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,11 +27,14 @@ from consent.access import in_force_grants, privileges_of
 from consent.models import Grant
 from consent.privileges import Privilege
 from filings import claim_rules
-from filings.models import Claim, FuelTaxReturn
+from filings.definitions import DEFINITIONS, definition_of
+from filings.skeleton import models as skeleton
 from programs.models import ProgramAccount
 
-Status = FuelTaxReturn.Status
-Filing = FuelTaxReturn | Claim
+Status = skeleton.Status
+# A return, a claim: what every program's filing model is (filings/skeleton/models.py).
+Filing = skeleton.Filing
+F = TypeVar("F", bound=Filing)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset({Status.IN_REVIEW, Status.ASSESSED}),
@@ -44,11 +48,9 @@ STATUS_CHANGE_REFUSED = _("%(item)s %(number)s is “%(current)s”: it cannot b
 
 
 def filing_label(filing: Filing) -> str:
-    """How pages and e-mails name a return or a claim: "fuel tax return for June 2021 (version 2)"."""
-    if isinstance(filing, FuelTaxReturn):
-        label = f"fuel tax return for {filing.period.label}"
-        return f"{label} (version {filing.version})" if filing.version > 1 else label
-    return str(filing.get_kind_display()).lower()
+    """How pages and e-mails name a return or a claim: "fuel tax return for June 2021 (version 2)", "fuel tax
+    refund claim" (its definition's words)."""
+    return definition_of(filing).described(filing)
 
 
 def _sentence_case(text: str) -> str:
@@ -56,10 +58,11 @@ def _sentence_case(text: str) -> str:
 
 
 def filing_item(filing: Filing) -> str:
-    return claim_rules.ITEM_RETURN if isinstance(filing, FuelTaxReturn) else claim_rules.ITEM_CLAIM
+    """Its service standard's item (claim_rules.ITEM_RETURN, ITEM_CLAIM), as its definition says."""
+    return definition_of(filing).item
 
 
-def expected_processing_on(filing: Filing):
+def expected_processing_on(filing: Filing) -> date | None:
     """The day TRA expects to have processed the item, by the service standard in force when it was
     received (filings/rules/service_standards.yaml); None when the program has none."""
     return claim_rules.expected_processing_on(
@@ -94,13 +97,13 @@ def status_change_recipients(*, filing: Filing) -> list[str]:
 
 
 @transaction.atomic
-def filing_status_change(*, filing: Filing, status: str, actor: Actor) -> Filing:
+def filing_status_change(*, filing: F, status: str, actor: Actor) -> F:
     """Move `filing` to `status`, by `actor` (staff in admin, or the assessment that moved it); log it; e-mail the
     filer and the VIEW_ASSESSMENTS holders. Assessed and reassessed set the processed date; moving back to
     received or in review clears it."""
     locked = (
         type(filing)
-        .objects.select_for_update()
+        ._default_manager.select_for_update()
         .select_related("account__taxpayer", "account__program")
         .get(pk=filing.pk)
     )
@@ -126,7 +129,7 @@ def filing_status_change(*, filing: Filing, status: str, actor: Actor) -> Filing
     access_log_record(
         actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
-        action=f"{'return' if isinstance(locked, FuelTaxReturn) else 'claim'} status changed",
+        action=f"{filing_item(locked)} status changed",
         account_number=account.number,
         on_behalf_of=account.on_behalf_of,
         capacity="staff" if by is not None and by.is_staff else "",
@@ -162,7 +165,7 @@ def _notify(*, filing: Filing) -> None:
         )
 
 
-def overdue_for_processing(*, item: str, today) -> Q:
+def overdue_for_processing(*, item: str, today: date) -> Q:
     """The condition of items still in process after their expected processing date (staff queues): received
     before `today` less the standard's days, under each standard in force when they were received."""
     condition = Q(pk__in=[])
@@ -181,7 +184,7 @@ def overdue_for_processing(*, item: str, today) -> Q:
     return condition & Q(status__in=[Status.RECEIVED, Status.IN_REVIEW])
 
 
-def _start_of(day) -> datetime:
+def _start_of(day: date) -> datetime:
     """Midnight at the start of `day` in Alberta (deadlines and standards are kept by the date there)."""
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
@@ -197,10 +200,9 @@ def in_process_reference_check(account: ProgramAccount, reference: str) -> None:
     (the interface layer passes this check to programs' document services: programs cannot see filings).
     Raises ValidationError unless it is a confirmation number of one of the account's returns or claims still
     received or in review."""
-    in_process = [Status.RECEIVED, Status.IN_REVIEW]
-    for model in (FuelTaxReturn, Claim):
+    for model in dict.fromkeys(definition.model for definition in DEFINITIONS):  # each table once
         if model.objects.filter(
-            account=account, confirmation_number=reference, status__in=in_process
+            account=account, confirmation_number=reference, status__in=skeleton.IN_PROCESS
         ).exists():
             return
     raise ValidationError(NOT_IN_PROCESS % {"reference": reference}, code="reference_not_in_process")

@@ -28,6 +28,7 @@ from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import selectors, services
 from filings.claims import claim_kinds_for
+from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.forms import CertificationForm, ReturnLinesForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
@@ -134,7 +135,7 @@ def return_confirmation(request: AccountRequest, confirmation_number: str) -> Ht
         raise Http404
     return render(
         request,
-        "filings/return_confirmation.html",
+        FUEL_TAX_RETURN.confirmation_template,
         {"tax_return": tax_return, "lines": list(tax_return.lines.all())},
     )
 
@@ -206,7 +207,7 @@ class ReturnSteps(FilingSteps[ReturnLinesForm, Computation, FuelTaxReturn]):
         computation = self.computation
         return render(
             self.request,
-            "filings/return_form.html",
+            FUEL_TAX_RETURN.form_template,
             {
                 "period": self.period,
                 "form": self.form,
@@ -228,7 +229,7 @@ class ReturnSteps(FilingSteps[ReturnLinesForm, Computation, FuelTaxReturn]):
         assert computation is not None  # the review shows what the preview computed
         return render(
             self.request,
-            "filings/return_review.html",
+            FUEL_TAX_RETURN.review_template,
             {
                 "period": self.period,
                 "computation": computation,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import claim_rules, claims, documents, selectors
+from filings.definitions import claim_definition, definition_of
 from filings.forms import CertificationForm
 from filings.forms_claims import (
     EXTRA_LINES,
@@ -207,7 +208,7 @@ class ClaimSteps(FilingSteps[BaseClaimLineFormSet, claims.ClaimComputation, Clai
     def render_form(self, *, status: int = 200) -> HttpResponse:
         return render(
             self.request,
-            "filings/claim_form.html",
+            claim_definition(self.kind).form_template,
             {
                 "kind": self.kind,
                 "kind_label": Claim.Kind(self.kind).label,
@@ -224,7 +225,7 @@ class ClaimSteps(FilingSteps[BaseClaimLineFormSet, claims.ClaimComputation, Clai
     def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
         return render(
             self.request,
-            "filings/claim_review.html",
+            claim_definition(self.kind).review_template,
             {
                 "kind": self.kind,
                 "kind_label": Claim.Kind(self.kind).label,
@@ -289,7 +290,9 @@ def _claim_or_404(request: AccountRequest, claim_number: str) -> Claim:
 def claim_confirmation(request: AccountRequest, claim_number: str) -> HttpResponse:
     claim = _claim_or_404(request, claim_number)
     return render(
-        request, "filings/claim_confirmation.html", {"claim": claim, "lines": list(claim.lines.all())}
+        request,
+        definition_of(claim).confirmation_template,
+        {"claim": claim, "lines": list(claim.lines.all())},
     )
 
 

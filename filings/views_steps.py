@@ -23,7 +23,7 @@ service go next to their boxes on the form (400); a certification refused goes n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -40,7 +40,9 @@ REVIEW = "review"
 EDIT = "edit"
 SUBMIT = "submit"
 
-Lines = TypeVar("Lines", bound=forms.BaseForm | forms.BaseFormSet)  # the page's lines: a form or a formset
+Lines = TypeVar(
+    "Lines", bound="forms.BaseForm | forms.BaseFormSet[Any]"
+)  # the page's lines: a form or a formset
 Computed = TypeVar("Computed")  # what the program's preview computes from them
 Filed = TypeVar("Filed")  # what the program's submission stores
 
@@ -179,7 +181,7 @@ class FilingSteps(Generic[Lines, Computed, Filed]):
         messages.success(self.request, self.received_message(filing))
         return self.confirmation(filing)
 
-    def already_filed(self, error: AlreadyFiled) -> HttpResponse:
+    def already_filed(self, error: AlreadyFiled[Filed]) -> HttpResponse:
         """A second submission: the filer is told, and shown the filing already received."""
         messages.warning(self.request, error.message)
         return self.confirmation(error.existing)

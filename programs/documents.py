@@ -395,7 +395,7 @@ def refuse_infected(*, name: str, result: ScanResult) -> ValidationError:
 # --- The reference number of an in-process return or claim ---------------------------------------------------
 
 # Return and claim reference numbers: a program prefix, the period (YYYYMM) and six characters, as
-# filings writes them (`FT-202401-7K3M9Q`, filings.services.confirmation_number_generate).
+# filings writes them (`FT-202401-7K3M9Q`, filings.skeleton.submission.confirmation_number_new).
 RELATED_REFERENCE_PATTERN = re.compile(r"^[A-Z]{2,4}-[0-9]{6}-[A-Z0-9]{6}$")
 
 # `check(account, reference)` raises a ValidationError unless `reference` names an in-process return or claim

@@ -1,0 +1,78 @@
+"""The fuel tax return as a filing definition: monthly, due the 28th of the next month (filings/periods.py), its
+confirmation number dated by its period, its confirmation PDF made the first time it is asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+
+from filings import claim_rules
+from filings.models import FuelTaxReturn, ReturnLine
+from filings.periods import due_date
+from filings.skeleton.definition import DATED_BY_PERIOD, FilingDefinition
+from programs import money
+
+MONTHLY = "monthly"
+
+CERTIFIED_NAME_REQUIRED = _("Enter the name of the person certifying the return.")
+CERTIFIED_CAPACITY_REQUIRED = _("Enter the position or title of the person certifying the return.")
+
+EMAIL_BODY = (
+    "{article} fuel tax return was received by Tax and Revenue Administration.\n\n"
+    "Confirmation number: {confirmation}\n"
+    "Account: {account} ({account_name})\n"
+    "Period: {period}\n"
+    "Received: {received} Mountain Time\n"
+    "Total tax: {total}\n"
+    "Certified by: {certified_by}\n\n"
+    "Sign in to TRACS to see the return and print its confirmation page."
+)
+
+
+def _email_facts(tax_return: FuelTaxReturn) -> Mapping[str, str]:
+    return {
+        "article": "An amended" if tax_return.kind == FuelTaxReturn.Kind.AMENDED else "A",
+        "period": tax_return.period.label,
+        "total": money.format_money(tax_return.total_tax),
+    }
+
+
+def _description(tax_return: FuelTaxReturn) -> str:
+    label = f"fuel tax return for {tax_return.period.label}"
+    return f"{label} (version {tax_return.version})" if tax_return.version > 1 else label
+
+
+def _access_log_detail(tax_return: FuelTaxReturn) -> str:
+    return (
+        f"{tax_return.confirmation_number} period {tax_return.period.key} version {tax_return.version} "
+        f"total {money.format_money(tax_return.total_tax)}"
+    )
+
+
+FUEL_TAX_RETURN: FilingDefinition[FuelTaxReturn] = FilingDefinition(
+    code="fuel_tax_return",
+    label=_("fuel tax return"),
+    program="fuel_tax",
+    model=FuelTaxReturn,
+    line_model=ReturnLine,
+    kind=None,
+    confirmation_prefix="FT",
+    confirmation_dated_by=DATED_BY_PERIOD,
+    confirmation_constraint="fuel_tax_return_unique_confirmation_number",
+    item=claim_rules.ITEM_RETURN,
+    period_kind=MONTHLY,
+    due_date=due_date,
+    certified_name_required=CERTIFIED_NAME_REQUIRED,
+    certified_capacity_required=CERTIFIED_CAPACITY_REQUIRED,
+    email_body=EMAIL_BODY,
+    email_facts=_email_facts,
+    email_purpose="return-confirmation",
+    access_log_detail=_access_log_detail,
+    document_kind="return",
+    confirmation_pdf_on_submit=False,
+    form_template="filings/return_form.html",
+    review_template="filings/return_review.html",
+    confirmation_template="filings/return_confirmation.html",
+    description=_description,
+)

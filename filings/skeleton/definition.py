@@ -1,0 +1,106 @@
+"""What a program says about its filing, so the one flow (filings/skeleton/submission.py, filings/status.py, the
+step machine filings/views_steps.py) files it without code of its own.
+
+A definition is a frozen value, kept as a plain module constant (filings/definitions/): no registry, nothing
+registered at start-up. filings/definitions/__init__.py lists them (`DEFINITIONS`) and finds a filing's
+(`definition_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar
+
+from django.db import models
+
+from filings.skeleton.models import Filing
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+F = TypeVar("F", bound=Filing)
+
+# Where a confirmation number's month comes from: the period filed for (a return), or the day TRA received it
+# (a claim, which has no period).
+DATED_BY_PERIOD: Final = "period"
+DATED_BY_RECEIPT: Final = "receipt"
+DatedBy = Literal["period", "receipt"]
+
+# The one subject of every confirmation e-mail; the body is the program's (`email_body`).
+EMAIL_SUBJECT = "TRACS: {noun} received, confirmation number {confirmation}"
+
+
+@dataclass(frozen=True)
+class FilingDefinition(Generic[F]):
+    """One return-like program's filing (or one kind of claim): its words, its numbers, its rules of time, what
+    is recorded when it is filed, and its pages."""
+
+    code: str  # unique among DEFINITIONS
+    label: StrOrPromise  # the noun pages and e-mails use: "fuel tax return", "fuel tax refund claim"
+    program: str  # programs.models.Program.code of the accounts that file it
+    model: type[F]
+    line_model: type[models.Model]
+    # The value of the model's `kind` this definition files (the four claims share one table), or None: every
+    # row of `model` (a return's kind is original or amended, the same program).
+    kind: str | None
+
+    # The confirmation number: `<prefix>-YYYYMM-XXXXXX`, the month taken from the period or the day of receipt;
+    # unique by the model's constraint `confirmation_constraint`.
+    confirmation_prefix: str
+    confirmation_dated_by: DatedBy
+    confirmation_constraint: str
+
+    item: str  # its service standard's item (filings/rules/service_standards.yaml): claim_rules.ITEM_RETURN, ...
+
+    # Time: the kind of period it is filed for (None: not filed for a period, a claim has its month of receipt)
+    # and the rule that gives a period's due date from its last day (None: nothing is due).
+    period_kind: str | None
+    due_date: Callable[[date], date] | None
+
+    # The certification's refusals, in the program's words.
+    certified_name_required: StrOrPromise
+    certified_capacity_required: StrOrPromise
+
+    # The confirmation e-mail: its body, formatted with the facts every filing has (noun, confirmation,
+    # account, account_name, received, certified_by) and those of `email_facts`.
+    email_body: str
+    email_facts: Callable[[F], Mapping[str, str]]
+    email_purpose: str  # accounts.models.OutboxEmail.purpose
+
+    access_log_detail: Callable[[F], str]  # the access log's detail of a filing filed
+
+    # The confirmation PDF (filings/documents.py): its kind there, and whether filing it queues the PDF at
+    # once (else it is made the first time it is asked for).
+    document_kind: str
+    confirmation_pdf_on_submit: bool
+
+    # Its pages: the lines form, the review with the certification, the confirmation, and the printable PDF.
+    form_template: str
+    review_template: str
+    confirmation_template: str
+    pdf_template: str = "filings/confirmation_pdf.html"
+
+    # How pages and e-mails name one filing when the noun is not enough ("fuel tax return for June 2021
+    # (version 2)"); None: the noun.
+    description: Callable[[F], str] | None = None
+
+    def described(self, filing: F) -> str:
+        """How pages and e-mails name one filing: the definition's `description`, else its noun."""
+        return self.description(filing) if self.description is not None else self.noun
+
+    @property
+    def noun(self) -> str:
+        """The label inside a sentence: "a fuel tax return for June 2021", "your carbon levy refund claim"."""
+        return str(self.label).lower()
+
+    def access_log_action(self, *, amended: bool = False) -> str:
+        """The access log's action: "fuel tax return filed", "fuel tax return amended"."""
+        return f"{self.noun} {'amended' if amended else 'filed'}"
+
+    def files(self, filing: Filing) -> bool:
+        """Whether `filing` is one of this definition's."""
+        return isinstance(filing, self.model) and (
+            self.kind is None or getattr(filing, "kind", None) == self.kind
+        )
