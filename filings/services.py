@@ -140,7 +140,7 @@ def _store(
         version=version,
         amends=amends,
         received_at=timezone.now(),
-        due_on=period.due_on,
+        due_on=FUEL_TAX_RETURN.due_on(period),
         confirmation_number=confirmation_number,
         filed_by=submitted_by,
         filed_by_email=submitted_by.email,

@@ -56,7 +56,7 @@ def _claim(*, kind: Claim.Kind, program: str, prefix: str) -> FilingDefinition[C
         confirmation_dated_by=DATED_BY_RECEIPT,
         confirmation_constraint="claim_unique_confirmation_number",
         item=claim_rules.ITEM_CLAIM,
-        period_kind=None,
+        periods=None,
         due_date=None,
         certified_name_required=CERTIFIED_NAME_REQUIRED,
         certified_capacity_required=CERTIFIED_CAPACITY_REQUIRED,

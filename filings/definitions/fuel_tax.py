@@ -1,5 +1,6 @@
-"""The fuel tax return as a filing definition: monthly, due the 28th of the next month (filings/periods.py), its
-confirmation number dated by its period, its confirmation PDF made the first time it is asked for."""
+"""The fuel tax return as a filing definition: monthly, due the 28th of the next month moved to a business day
+(filings/periods.py FUEL_TAX_DUE_DATE), its confirmation number dated by its period, its confirmation PDF made the
+first time it is asked for."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from filings import claim_rules
 from filings.models import FuelTaxReturn, ReturnLine
-from filings.periods import due_date
+from filings.periods import FUEL_TAX_DUE_DATE, MONTHLY_PERIODS
 from filings.skeleton.definition import DATED_BY_PERIOD, FilingDefinition
 from programs import money
-
-MONTHLY = "monthly"
 
 CERTIFIED_NAME_REQUIRED = _("Enter the name of the person certifying the return.")
 CERTIFIED_CAPACITY_REQUIRED = _("Enter the position or title of the person certifying the return.")
@@ -61,8 +60,8 @@ FUEL_TAX_RETURN: FilingDefinition[FuelTaxReturn] = FilingDefinition(
     confirmation_dated_by=DATED_BY_PERIOD,
     confirmation_constraint="fuel_tax_return_unique_confirmation_number",
     item=claim_rules.ITEM_RETURN,
-    period_kind=MONTHLY,
-    due_date=due_date,
+    periods=MONTHLY_PERIODS,
+    due_date=FUEL_TAX_DUE_DATE,
     certified_name_required=CERTIFIED_NAME_REQUIRED,
     certified_capacity_required=CERTIFIED_CAPACITY_REQUIRED,
     email_body=EMAIL_BODY,

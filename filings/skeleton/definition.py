@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar
 
 from django.db import models
 
+from filings.periods import DueDateRule, Period, PeriodKind, PeriodRule
 from filings.skeleton.models import Filing
 
 if TYPE_CHECKING:
@@ -54,10 +55,11 @@ class FilingDefinition(Generic[F]):
 
     item: str  # its service standard's item (filings/rules/service_standards.yaml): claim_rules.ITEM_RETURN, ...
 
-    # Time: the kind of period it is filed for (None: not filed for a period, a claim has its month of receipt)
-    # and the rule that gives a period's due date from its last day (None: nothing is due).
-    period_kind: str | None
-    due_date: Callable[[date], date] | None
+    # Time: the periods it is filed for (filings.periods.PeriodRule: their kind, a biweekly anchor, a span's
+    # longest; None: not filed for a period, a claim has its day of receipt) and the rule that gives a period's
+    # due date (None: nothing is due).
+    periods: PeriodRule | None
+    due_date: DueDateRule | None
 
     # The certification's refusals, in the program's words.
     certified_name_required: StrOrPromise
@@ -89,6 +91,16 @@ class FilingDefinition(Generic[F]):
     def described(self, filing: F) -> str:
         """How pages and e-mails name one filing: the definition's `description`, else its noun."""
         return self.description(filing) if self.description is not None else self.noun
+
+    @property
+    def period_kind(self) -> PeriodKind | None:
+        return self.periods.kind if self.periods is not None else None
+
+    def due_on(self, period: Period) -> date:
+        """The day `period`'s filing is due, by the definition's rule."""
+        if self.due_date is None:
+            raise ValueError(f"nothing is due for a {self.code}")
+        return self.due_date.due_on(period)
 
     @property
     def noun(self) -> str:
