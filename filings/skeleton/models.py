@@ -30,7 +30,7 @@ class Status(models.TextChoices):
     REASSESSED = "reassessed", _("Reassessed")
 
 
-IN_PROCESS = (Status.RECEIVED, Status.IN_REVIEW)
+IN_PROCESS = (Status.RECEIVED, Status.IN_REVIEW)  # not yet assessed: "in process" on View Assessment Status
 
 
 class Filing(models.Model):
@@ -59,11 +59,6 @@ class Filing(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def in_process(self) -> bool:
-        """Received or in review: not yet assessed."""
-        return self.status in IN_PROCESS
 
     @property
     def certified_by(self) -> str:
