@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,34 +26,21 @@ BACKUP_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read 
 
 def access_log_record(
     *,
-    actor: Actor | User | None,
+    actor: Actor,
     kind: str,
     action: str,
     account_number: str = "",
     on_behalf_of: str = "",
     capacity: str = "",
     detail: str = "",
-    request: HttpRequest | None = None,
 ) -> AccessLogEntry:
     """Append one row to the access log. Callers run it inside their own transaction.
 
-    `actor` is an Actor (accounts/actors.py); its capacity and on-behalf-of fill what the caller leaves
-    blank. A bare user with `request` is the older calling form, kept while services move to actors."""
-    if isinstance(actor, Actor):
-        person = actor.user
-        door = str(actor.door)
-        ip_address = actor.ip_address
-        path = actor.path
-        capacity = capacity or actor.capacity
-        on_behalf_of = on_behalf_of or actor.on_behalf_of
-    else:
-        # The older form reads the address as the interface layer does; it goes when the last caller moves.
-        from tracs.actors import client_ip
-
-        person = actor
-        door = ""
-        ip_address = client_ip(request)
-        path = request.get_full_path()[:500] if request is not None else ""
+    `actor` (accounts/actors.py) says who, from where and through which door; its capacity and on-behalf-of
+    fill what the caller leaves blank."""
+    person = actor.user
+    capacity = capacity or actor.capacity
+    on_behalf_of = on_behalf_of or actor.on_behalf_of
     real_actor = person if person is not None and person.is_authenticated else None
     return AccessLogEntry.objects.create(
         actor=real_actor,
@@ -65,9 +51,9 @@ def access_log_record(
         on_behalf_of=on_behalf_of,
         capacity=capacity,
         detail=detail,
-        ip_address=ip_address,
-        path=path,
-        door=door,
+        ip_address=actor.ip_address,
+        path=actor.path,
+        door=str(actor.door),
     )
 
 

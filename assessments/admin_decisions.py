@@ -36,6 +36,7 @@ from assessments.admin.claims import adjustments_from
 from assessments.models import ClaimAssessment, LedgerTransaction
 from assessments.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
 from filings import selectors as filing_selectors
+from tracs.actors import actor_from_request
 
 # No published service standard for deciding objections or waivers was found: the queue flags a filing still
 # undecided this many days after it was received, so staff see what has waited longest.
@@ -195,7 +196,7 @@ class DecisionAdmin(StaffReadLoggedAdmin):
             raise PermissionDenied
         started = 0
         for filing in queryset.filter(status=FiledRequest.Status.RECEIVED):
-            objection_filing.review_start(filing=filing, by=request.user, request=request)
+            objection_filing.review_start(filing=filing, actor=actor_from_request(request))
             started += 1
         self.message_user(
             request, gettext("%(count)s taken into review.") % {"count": started}, messages.SUCCESS
@@ -224,14 +225,13 @@ class DecisionAdmin(StaffReadLoggedAdmin):
         if document is None:
             raise Http404
         access_log_record(
-            actor=request.user,
+            actor=actor_from_request(request),
             kind=AccessLogEntry.Kind.READ,
             action="supporting document downloaded in staff administration",
             account_number=obj.account.number,
             on_behalf_of=_on_behalf_of(obj.account),
             capacity="staff",
             detail=f"{obj.reference_number} document {document.position}",
-            request=request,
         )
         try:
             handle = document.file.open("rb")
@@ -368,11 +368,10 @@ class ObjectionAdmin(DecisionAdmin):
             lambda: decisions.objection_decide(
                 objection_id=obj.pk,
                 outcome=data["outcome"],
-                by=request.user,
+                actor=actor_from_request(request),
                 reasons=data["reasons"],
                 adjustments=data["adjustments"] or None,
                 claim_adjustments=claim_adjustments or None,
-                request=request,
             ),
         )
 
@@ -479,9 +478,8 @@ class WaiverRequestAdmin(DecisionAdmin):
                 waiver_id=obj.pk,
                 grant=grant,
                 transaction_ids=form.cleaned_data["transactions"] if grant else (),
-                by=request.user,
+                actor=actor_from_request(request),
                 reasons=form.cleaned_data["reasons"],
-                request=request,
             ),
         )
 

@@ -40,13 +40,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.actors import Actor, Door
-from accounts.models import User
+from accounts.actors import Actor
 from assessments import claims, notices, objection_filing, selectors
 from assessments.interest import WAIVER_SOURCE_PREFIX
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice
@@ -93,17 +91,6 @@ REFERENCE_PREFIX = {"objection": "ND", "waiver": "WD"}
 def decision_notice_reference(*, kind: str, filing_id: int, day: date) -> str:
     """`ND-202611-0000012` (WD for a waiver): the kind, the month of the decision, the filing."""
     return f"{REFERENCE_PREFIX[kind]}-{day:%Y%m}-{filing_id:07d}"
-
-
-def _actor(*, by: User, request: HttpRequest | None) -> Actor:
-    """The Actor the assessments services take, from this module's `by` and `request` (until its own services
-    take an Actor: issue 11, item 6)."""
-    if request is None:
-        return Actor(user=by, door=Door.ADMIN)
-    # The older calling form reads the request as the interface layer does (as accounts.services does for it).
-    from tracs.actors import actor_from_request
-
-    return actor_from_request(request).as_user(by)
 
 
 def _reasons(reasons: str) -> str:
@@ -174,7 +161,7 @@ def _vacate_check(*, objection: Objection, assessment: Assessment) -> None:
         )
 
 
-def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: HttpRequest | None) -> None:
+def _vacate(*, objection: Objection, assessment: Assessment, actor: Actor) -> None:
     _vacate_check(objection=objection, assessment=assessment)
     posted = LedgerTransaction.objects.filter(
         account=assessment.account,
@@ -186,7 +173,7 @@ def _vacate(*, objection: Objection, assessment: Assessment, by: User, request: 
             original=entry,
             description=f"Objection {objection.reference_number} allowed: {entry.kind_label.lower()} of the "
             f"vacated assessment cancelled",
-            actor=_actor(by=by, request=request),
+            actor=actor,
         )
 
 
@@ -214,10 +201,9 @@ def _claim_decide(
     objection: Objection,
     claim_assessment: ClaimAssessment,
     outcome: str,
-    by: User,
+    actor: Actor,
     reasons: str,
     claim_adjustments: Mapping[int, claims.LineAdjustment] | None,
-    request: HttpRequest | None,
 ) -> ClaimAssessment:
     """Vary (the staff's decision per line) or vacate (allowed as filed: no adjustment, every line at the litres
     claimed) an objection to a claim's letter of assessment: a claim reassessment posting only the change."""
@@ -228,7 +214,7 @@ def _claim_decide(
         reason = f"Objection {objection.reference_number} allowed, the claim allowed as filed: {reasons}"
     return claims.claim_reassessment_make(
         claim=claim_assessment.claim,
-        actor=_actor(by=by, request=request),
+        actor=actor,
         reason=reason,
         adjustments=claim_adjustments,
     )
@@ -392,11 +378,10 @@ def objection_decide(
     *,
     objection_id: int,
     outcome: str,
-    by: User,
+    actor: Actor,
     reasons: str,
     adjustments: Mapping[tuple[str, str], Decimal | str] | None = None,
     claim_adjustments: Mapping[int, claims.LineAdjustment] | None = None,
-    request: HttpRequest | None = None,
 ) -> Objection:
     """Decide an objection: confirm, vary (reassess a return with `adjustments`, keyed by (fuel, category); a
     claim with `claim_adjustments`, keyed by claim line id) or vacate. See the module docstring."""
@@ -413,33 +398,31 @@ def objection_decide(
             objection=objection,
             claim_assessment=claim_assessment,
             outcome=outcome,
-            by=by,
+            actor=actor,
             reasons=reasons,
             claim_adjustments=claim_adjustments,
-            request=request,
         ).pk
     elif outcome == Outcome.VARIED:
         assessment = _objected_assessment(objection)
         latest_return = filing_selectors.latest_version(account=objection.account, period=assessment.period)
         reassessment = returns.reassessment_make(
             tax_return=latest_return,
-            actor=_actor(by=by, request=request),
+            actor=actor,
             reason=f"Objection {objection.reference_number}: {reasons}",
             adjustments=adjustments,
         )
         reassessment_id = reassessment.pk
     elif outcome == Outcome.VACATED:
-        _vacate(objection=objection, assessment=_objected_assessment(objection), by=by, request=request)
+        _vacate(objection=objection, assessment=_objected_assessment(objection), actor=actor)
     today = timezone.localdate()
     decided = objection_filing.objection_decision_record(
         objection=objection,
         outcome=outcome,
-        by=by,
+        actor=actor,
         reasons=reasons,
         notice_reference=decision_notice_reference(kind="objection", filing_id=objection.pk, day=today),
         reassessment_id=reassessment_id,
         claim_reassessment_id=claim_reassessment_id,
-        request=request,
     )
     _schedule("objection", objection.pk)
     return decided
@@ -490,10 +473,9 @@ def waiver_decide(
     *,
     waiver_id: int,
     grant: bool,
-    by: User,
+    actor: Actor,
     reasons: str,
     transaction_ids: Sequence[int] = (),
-    request: HttpRequest | None = None,
 ) -> WaiverRequest:
     """Grant (the charges in `transaction_ids`, all or some of those asked for) or refuse a waiver request."""
     reasons = _reasons(reasons)
@@ -515,7 +497,7 @@ def waiver_decide(
                 effective_on=today,
                 source_reference=waiver_source(waiver=waiver, entry=entry),
                 reverses=entry,
-                actor=_actor(by=by, request=request),
+                actor=actor,
             )
             waived.append(entry)
     if not waived:
@@ -527,14 +509,13 @@ def waiver_decide(
     decided = objection_filing.waiver_decision_record(
         waiver=waiver,
         outcome=outcome,
-        by=by,
+        actor=actor,
         reasons=reasons,
         notice_reference=decision_notice_reference(kind="waiver", filing_id=waiver.pk, day=today),
         waived_transaction_ids=[entry.pk for entry in waived],
         amount_waived=sum((entry.amount for entry in waived), start=money.cents(Decimal(0)))
         if waived
         else None,
-        request=request,
     )
     _schedule("waiver", waiver.pk)
     return decided
@@ -621,9 +602,9 @@ def decision_notice_html(*, kind: str, filing: Objection | WaiverRequest) -> tup
 
 
 @transaction.atomic
-def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
-    """Issue the notice of decision of a decided objection (`kind` "objection") or waiver request ("waiver").
-    Safe twice: the filing's row is locked and a notice already issued for it is returned as is."""
+def decision_notice_issue(*, kind: str, filing_id: int, actor: Actor) -> Notice | None:
+    """Issue the notice of decision of a decided objection (`kind` "objection") or waiver request ("waiver"),
+    by `actor` (the job). Safe twice: the filing's row is locked and a notice already issued for it is returned as is."""
     if kind == "objection":
         filing: Objection | WaiverRequest = objection_filing.objection_lock(objection_id=filing_id)
     else:
@@ -645,6 +626,5 @@ def decision_notice_issue(*, kind: str, filing_id: int) -> Notice | None:
         issued_on=content.issued_on,
         amount=content.amount,
         html=html,
-        # The job acts as itself (until this module takes an Actor from its task: issue 11, item 6).
-        actor=Actor.job("decision_notice_issue"),
+        actor=actor,
     )

@@ -114,8 +114,10 @@ def _request_waiver(*, account: ProgramAccount, owner, dates: Story) -> None:
             address="10020 100 St NW, Edmonton AB T5J 0N3",
             phone="780-555-0100",
         ),
-        by=owner,
-        capacity="owner",
+        # The demo data files for the owner, as an owner (as filings.demo files their returns).
+        actor=Actor.job("demo data", user=owner).acting_for(
+            capacity="owner", on_behalf_of=account.on_behalf_of
+        ),
     )
 
 

@@ -19,15 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from assessments.models_objections import (
@@ -52,6 +53,9 @@ DOCUMENT_DESCRIPTION_REQUIRED = _("Describe the document (up to 300 characters).
 REPRESENTATIVE_REQUIRED = _("Enter the authorized representative's %(what)s.")
 ALREADY_DECIDED = _("%(reference)s was already decided on %(day)s: a decision is made once.")
 NOT_UNDER_REVIEW = _("%(reference)s is “%(status)s”: only a received filing can be taken into review.")
+
+# An objection or a waiver request: the services both share keep the kind they are given.
+Filing = TypeVar("Filing", Objection, WaiverRequest)
 
 REPRESENTATIVE_FIELDS = {
     "representative_name": _("name"),
@@ -105,7 +109,7 @@ def facts_check(*, facts: str) -> str:
     return facts
 
 
-def documents_check(*, staged: Sequence[dict]) -> None:
+def documents_check(*, staged: Sequence[dict[str, Any]]) -> None:
     """At most 10, each described, each still waiting under its temporary name."""
     if len(staged) > MAX_DOCUMENTS:
         raise ValidationError(
@@ -123,7 +127,7 @@ def documents_check(*, staged: Sequence[dict]) -> None:
             )
 
 
-def _reference(prefix: str, model, day: date) -> str:
+def _reference(prefix: str, model: type[Objection] | type[WaiverRequest], day: date) -> str:
     for _attempt in range(10):
         suffix = "".join(secrets.choice(document_services.DOCUMENT_REFERENCE_ALPHABET) for _ in range(6))
         reference = f"{prefix}-{day:%Y%m%d}-{suffix}"
@@ -132,11 +136,7 @@ def _reference(prefix: str, model, day: date) -> str:
     raise RuntimeError("no free reference number after 10 attempts")  # 32^6 per day: never
 
 
-def _on_behalf_of(account: ProgramAccount) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
-def _store_documents(*, filing: FiledRequest, staged: Sequence[dict], saved: list[str]) -> None:
+def _store_documents(*, filing: FiledRequest, staged: Sequence[dict[str, Any]], saved: list[str]) -> None:
     folder = "objections" if isinstance(filing, Objection) else "waivers"
     for position, item in enumerate(staged, start=1):
         kind = documents.KINDS[item["kind"]]
@@ -161,13 +161,13 @@ def _store_documents(*, filing: FiledRequest, staged: Sequence[dict], saved: lis
         )
 
 
-def _confirm_by_email(*, filing: FiledRequest, title: str, actor: User | None) -> None:
+def _confirm_by_email(*, filing: FiledRequest, title: str, person: User | None) -> None:
     """The receipt: the reference number, the account and the time; never the amounts or the facts."""
-    if actor is None or not actor.email:
+    if person is None or not person.email:
         return
     when = timezone.localtime(filing.received_at)
     email_queue(
-        to=[actor.email],
+        to=[person.email],
         subject=f"TRACS: {title} received, reference {filing.reference_number}",
         body=(
             f"Tax and Revenue Administration received the {title} you filed in TRACS for account "
@@ -181,7 +181,7 @@ def _confirm_by_email(*, filing: FiledRequest, title: str, actor: User | None) -
     )
 
 
-def _file(*, filing: FiledRequest, staged: Sequence[dict], title: str, request: HttpRequest | None) -> None:
+def _file(*, filing: Filing, staged: Sequence[dict[str, Any]], title: str, actor: Actor) -> None:
     """Store `filing` with its documents, log and confirm; the files copied are deleted if anything fails."""
     saved: list[str] = []
     try:
@@ -197,16 +197,15 @@ def _file(*, filing: FiledRequest, staged: Sequence[dict], title: str, request: 
                 raise AlreadyFiled(twin) from error
             _store_documents(filing=filing, staged=staged, saved=saved)
             access_log_record(
-                actor=filing.filed_by,
+                actor=actor,
                 kind=AccessLogEntry.Kind.CHANGE,
                 action=f"{title} filed",
                 account_number=filing.account.number,
-                on_behalf_of=_on_behalf_of(filing.account),
+                on_behalf_of=filing.account.on_behalf_of,
                 capacity=filing.capacity,
                 detail=f"{filing.reference_number}: {len(staged)} document(s)",
-                request=request,
             )
-            _confirm_by_email(filing=filing, title=title, actor=filing.filed_by)
+            _confirm_by_email(filing=filing, title=title, person=filing.filed_by)
             tokens = [{"token": item["token"]} for item in staged]
             transaction.on_commit(lambda: document_services.document_files_discard(staged=tokens))
     except BaseException:
@@ -218,20 +217,21 @@ def _file(*, filing: FiledRequest, staged: Sequence[dict], title: str, request: 
 class AlreadyFiled(Exception):
     """The same wizard was sent twice (a double click, a second tab): `filing` is what the first one filed."""
 
-    def __init__(self, filing: FiledRequest):
+    def __init__(self, filing: Objection | WaiverRequest):
         self.filing = filing
         super().__init__(filing.reference_number)
 
 
-def _already_filed(model, *, account: ProgramAccount, token: uuid.UUID | None) -> FiledRequest | None:
+def _already_filed(model: type[Filing], *, account: ProgramAccount, token: uuid.UUID | None) -> Filing | None:
     if token is None:
         return None
     return model.objects.filter(account=account, submission_token=token).first()
 
 
-def _filer(by: User | None) -> tuple[User | None, str]:
-    actor = by if by is not None and by.is_authenticated else None
-    return actor, actor.email if actor else ""
+def _filer(actor: Actor) -> tuple[User | None, str]:
+    """Who filed (the actor's person, if signed in) and their e-mail."""
+    person = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    return person, person.email if person else ""
 
 
 def objection_file(
@@ -241,9 +241,8 @@ def objection_file(
     dated_on: date,
     facts: str,
     representative: Representative,
-    documents: Sequence[dict],
-    by: User | None,
-    capacity: str,
+    documents: Sequence[dict[str, Any]],
+    actor: Actor,
     extension_needed_after_days: int | None = None,
     extension_reason: str = "",
     notice_reference: str = "",
@@ -252,15 +251,14 @@ def objection_file(
     amount_in_dispute: Decimal | None = None,
     letter_kind: str = "",
     submission_token: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
 ) -> Objection:
-    """File a Notice of Objection. `extension_needed_after_days`: set by the caller when the notice or letter
+    """File a Notice of Objection by `actor` (filed as their user, in the actor's capacity). `extension_needed_after_days`: set by the caller when the notice or letter
     is older than the objection period (the dated rule), so a reason for the extension is required.
     `submission_token`: drawn when the wizard started; sent again, the objection already filed is returned."""
     twin = _already_filed(Objection, account=account, token=submission_token)
     if twin is not None:
         return twin
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     for check in (
         lambda: facts_check(facts=facts),
         lambda: representative_check(representative=representative),
@@ -281,7 +279,7 @@ def objection_file(
         ]
     if errors:
         raise ValidationError(errors)
-    actor, email = _filer(by)
+    person, email = _filer(actor)
     received_at = timezone.now()
     objection = Objection(
         account=account,
@@ -295,17 +293,17 @@ def objection_file(
         amount_in_dispute=amount_in_dispute,
         facts=facts.strip(),
         extension_reason=extension_reason.strip() if extension_needed_after_days is not None else "",
-        filed_by=actor,
+        filed_by=person,
         filed_by_email=email,
-        capacity=capacity,
+        capacity=actor.capacity,
         received_at=received_at,
         submission_token=submission_token or uuid.uuid4(),
         **representative.as_fields(),
     )
     try:
-        _file(filing=objection, staged=documents, title="Notice of Objection", request=request)
+        _file(filing=objection, staged=documents, title="Notice of Objection", actor=actor)
     except AlreadyFiled as twin:
-        return twin.filing
+        return cast(Objection, twin.filing)  # the twin of an objection is an objection
     return objection
 
 
@@ -318,19 +316,17 @@ def waiver_request_file(
     grounds: Sequence[str],
     facts: str,
     representative: Representative,
-    documents: Sequence[dict],
-    by: User | None,
-    capacity: str,
+    documents: Sequence[dict[str, Any]],
+    actor: Actor,
     submission_token: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
 ) -> WaiverRequest:
-    """File a Request for a Waiver of Penalties and Interest (the caller checked the transactions are the
+    """File a Request for a Waiver of Penalties and Interest by `actor`, in its capacity (the caller checked the transactions are the
     account's penalties and interest, not reversed). Sent again with the same `submission_token`: the request
     already filed is returned."""
     twin = _already_filed(WaiverRequest, account=account, token=submission_token)
     if twin is not None:
         return twin
-    actor, email = _filer(by)
+    person, email = _filer(actor)
     received_at = timezone.now()
     waiver = WaiverRequest(
         account=account,
@@ -340,9 +336,9 @@ def waiver_request_file(
         period_ends=sorted(set(period_ends)),
         grounds=list(dict.fromkeys(grounds)),
         facts=facts_check(facts=facts),
-        filed_by=actor,
+        filed_by=person,
         filed_by_email=email,
-        capacity=capacity,
+        capacity=actor.capacity,
         received_at=received_at,
         submission_token=submission_token or uuid.uuid4(),
         **representative_check(representative=representative),
@@ -353,10 +349,10 @@ def waiver_request_file(
             filing=waiver,
             staged=documents,
             title="Request for a Waiver of Penalties and Interest",
-            request=request,
+            actor=actor,
         )
     except AlreadyFiled as twin:
-        return twin.filing
+        return cast(WaiverRequest, twin.filing)
     return waiver
 
 
@@ -382,7 +378,7 @@ def refuse_if_decided(*, filing: FiledRequest) -> None:
 
 
 @transaction.atomic
-def review_start(*, filing: FiledRequest, by: User, request: HttpRequest | None = None) -> FiledRequest:
+def review_start(*, filing: Filing, actor: Actor) -> Filing:
     """Staff take a received objection or waiver request into review (the taxpayer sees "In review")."""
     locked = type(filing).objects.select_for_update().get(pk=filing.pk)
     if locked.status != FiledRequest.Status.RECEIVED:
@@ -394,31 +390,35 @@ def review_start(*, filing: FiledRequest, by: User, request: HttpRequest | None 
     locked.review_started_at = timezone.now()
     locked.full_clean()
     locked.save(update_fields=["status", "review_started_at"])
-    _log_staff(filing=locked, by=by, action="review started", detail=locked.reference_number, request=request)
+    _log_staff(filing=locked, actor=actor, action="review started", detail=locked.reference_number)
     return locked
 
 
-def _log_staff(
-    *, filing: FiledRequest, by: User, action: str, detail: str, request: HttpRequest | None
-) -> None:
+def _log_staff(*, filing: FiledRequest, actor: Actor, action: str, detail: str) -> None:
     access_log_record(
-        actor=by,
+        actor=actor,
         kind=AccessLogEntry.Kind.CHANGE,
         action=f"{filing._meta.verbose_name}: {action}",
         account_number=filing.account.number,
-        on_behalf_of=_on_behalf_of(filing.account),
+        on_behalf_of=filing.account.on_behalf_of,
         capacity="staff",
         detail=detail[:500],
-        request=request,
     )
 
 
-def _decide(*, filing: FiledRequest, outcome: str, by: User, reasons: str, notice_reference: str) -> None:
+def _decider(actor: Actor) -> User:
+    """Who decides: a member of staff (a decision names its decider)."""
+    if actor.user is None:
+        raise ValueError("a decision is made by a person: the actor names no user")
+    return actor.user
+
+
+def _decide(*, filing: FiledRequest, outcome: str, actor: Actor, reasons: str, notice_reference: str) -> None:
     refuse_if_decided(filing=filing)
     now = timezone.now()
     filing.status = FiledRequest.Status.DECIDED
     filing.outcome = outcome
-    filing.decided_by = by
+    filing.decided_by = _decider(actor)
     filing.decided_at = now
     filing.decided_on = timezone.localdate(now)
     filing.decision_reasons = reasons.strip()
@@ -430,27 +430,27 @@ def objection_decision_record(
     *,
     objection: Objection,
     outcome: str,
-    by: User,
+    actor: Actor,
     reasons: str,
     notice_reference: str,
     reassessment_id: int | None = None,
     claim_reassessment_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> Objection:
     """Record the decision on a locked objection (refused, nothing written, if it was decided already).
     `reassessment_id`: the return's reassessment a variation made; `claim_reassessment_id`: the claim assessment
     a decision on an objection to a claim's letter of assessment made."""
-    _decide(filing=objection, outcome=outcome, by=by, reasons=reasons, notice_reference=notice_reference)
+    _decide(
+        filing=objection, outcome=outcome, actor=actor, reasons=reasons, notice_reference=notice_reference
+    )
     objection.reassessment_id = reassessment_id
     objection.claim_reassessment_id = claim_reassessment_id
     objection.full_clean()
     objection.save()
     _log_staff(
         filing=objection,
-        by=by,
+        actor=actor,
         action=f"decided ({outcome})",
         detail=f"{objection.reference_number}: notice {notice_reference}",
-        request=request,
     )
     return objection
 
@@ -460,25 +460,23 @@ def waiver_decision_record(
     *,
     waiver: WaiverRequest,
     outcome: str,
-    by: User,
+    actor: Actor,
     reasons: str,
     notice_reference: str,
     waived_transaction_ids: Sequence[int] = (),
     amount_waived: Decimal | None = None,
-    request: HttpRequest | None = None,
 ) -> WaiverRequest:
     """Record the decision on a locked waiver request (refused, nothing written, if it was decided already)."""
-    _decide(filing=waiver, outcome=outcome, by=by, reasons=reasons, notice_reference=notice_reference)
+    _decide(filing=waiver, outcome=outcome, actor=actor, reasons=reasons, notice_reference=notice_reference)
     waiver.waived_transaction_ids = sorted(waived_transaction_ids)
     waiver.amount_waived = amount_waived
     waiver.full_clean()
     waiver.save()
     _log_staff(
         filing=waiver,
-        by=by,
+        actor=actor,
         action=f"decided ({outcome})",
         detail=f"{waiver.reference_number}: notice {notice_reference}; transactions {list(waived_transaction_ids)}",
-        request=request,
     )
     return waiver
 

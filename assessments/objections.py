@@ -22,14 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.actors import Actor
 from assessments import objection_filing, rules
 from assessments.models import LedgerTransaction, Notice
 from assessments.models_objections import Objection, WaiverRequest
@@ -114,7 +114,7 @@ def objection_subject_check(
     letter_kind: str = "",
     letter_dated_on: date | None = None,
     received_on: date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Step 1: what is objected to, and whether it is still in time. Returns what the wizard keeps (JSON-safe,
     with `extension_after_days` set when a reason for the extension is required); a ValidationError names the
     field at fault."""
@@ -185,12 +185,10 @@ def objection_subject_check(
 def objection_submit(
     *,
     account: ProgramAccount,
-    state: dict,
-    documents: Sequence[dict],
+    state: dict[str, Any],
+    documents: Sequence[dict[str, Any]],
     representative: objection_filing.Representative,
-    by: User | None,
-    capacity: str,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> Objection:
     """The wizard's last step: check step 1 again as of today (a day may have passed, or the notice gone), then
     file through filings in one transaction."""
@@ -218,9 +216,7 @@ def objection_submit(
         extension_reason=state.get("extension_reason", ""),
         representative=representative,
         documents=documents,
-        by=by,
-        capacity=capacity,
-        request=request,
+        actor=actor,
     )
 
 
@@ -252,12 +248,10 @@ def waiver_grounds_check(*, grounds: Sequence[str]) -> list[str]:
 def waiver_submit(
     *,
     account: ProgramAccount,
-    state: dict,
-    documents: Sequence[dict],
+    state: dict[str, Any],
+    documents: Sequence[dict[str, Any]],
     representative: objection_filing.Representative,
-    by: User | None,
-    capacity: str,
-    request: HttpRequest | None = None,
+    actor: Actor,
 ) -> WaiverRequest:
     charges = waiver_charges_check(account=account, transaction_ids=state.get("transaction_ids", []))
     return objection_filing.waiver_request_file(
@@ -270,13 +264,11 @@ def waiver_submit(
         facts=state.get("facts", ""),
         representative=representative,
         documents=documents,
-        by=by,
-        capacity=capacity,
-        request=request,
+        actor=actor,
     )
 
 
-def _token(state: dict) -> uuid.UUID | None:
+def _token(state: dict[str, Any]) -> uuid.UUID | None:
     """The wizard's submission token (drawn when it started): the same wizard sent twice files once."""
     return uuid.UUID(state["submission_token"]) if state.get("submission_token") else None
 

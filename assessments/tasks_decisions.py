@@ -3,6 +3,8 @@ imported by assessments.tasks so the worker registers it."""
 
 from celery import shared_task
 
+from accounts.actors import Actor
+
 
 @shared_task(acks_late=True)
 def decision_notice_issue(kind: str, filing_id: int) -> int | None:
@@ -10,5 +12,7 @@ def decision_notice_issue(kind: str, filing_id: int) -> int | None:
     second run finds the notice issued (unique per source reference)."""
     from assessments import decisions
 
-    notice = decisions.decision_notice_issue(kind=kind, filing_id=filing_id)
+    notice = decisions.decision_notice_issue(
+        kind=kind, filing_id=filing_id, actor=Actor.job("decision_notice_issue")
+    )
     return notice.pk if notice is not None else None

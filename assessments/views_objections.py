@@ -352,9 +352,7 @@ def _review(
                 state=state,
                 documents=state.get("documents", []),
                 representative=representative,
-                by=request.user,
-                capacity=request.access.role,
-                request=request,
+                actor=request.actor,
             )
         except ValidationError as error:
             problems = list(error.messages)

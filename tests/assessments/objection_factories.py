@@ -82,8 +82,7 @@ def notice_objection(*, account, user, notice, facts="The litres were exported."
         state=state,
         documents=list(documents),
         representative=REPRESENTATIVE,
-        by=user,
-        capacity="owner",
+        actor=actor_for(user).acting_for(capacity="owner"),
     )
 
 
@@ -99,8 +98,7 @@ def waiver_request(
         },
         documents=[],
         representative=REPRESENTATIVE,
-        by=user,
-        capacity="owner",
+        actor=actor_for(user).acting_for(capacity="owner"),
     )
 
 

@@ -16,6 +16,7 @@ from assessments import decisions, interest, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice
 from assessments.models_objections import Objection, WaiverRequest
 from assessments.services import ledger, returns
+from tests.accounts.factories import actor_for
 from tests.assessments.factories import acting
 from tests.assessments.objection_factories import (  # noqa: F401 (fixtures)
     PERIOD_END,
@@ -52,7 +53,7 @@ def test_confirm_posts_nothing_and_issues_the_notice(
         django_capture_on_commit_callbacks,
         objection_id=objection.pk,
         outcome="confirmed",
-        by=staff,
+        actor=acting(staff),
         reasons="The litres were sold in Alberta.",
     )
     assert list(LedgerTransaction.objects.values_list("pk", flat=True)) == before
@@ -71,7 +72,7 @@ def test_confirm_posts_nothing_and_issues_the_notice(
         actor=staff, account_number=account.number, action="notice of objection: decided (confirmed)"
     ).exists()
     # The job run again finds the notice issued.
-    assert decisions.decision_notice_issue(kind="objection", filing_id=objection.pk) == notice
+    assert decisions.decision_notice_issue(kind="objection", filing_id=objection.pk, actor=acting()) == notice
     assert Notice.objects.filter(source_reference=f"objection:{objection.pk}").count() == 1
 
 
@@ -84,7 +85,7 @@ def test_vary_reassesses_with_the_staff_adjustments(
         django_capture_on_commit_callbacks,
         objection_id=objection.pk,
         outcome="varied",
-        by=staff,
+        actor=acting(staff),
         reasons="10,000 L were exported.",
         adjustments={("clear_gasoline", "taxable"): "90000"},
     )
@@ -111,7 +112,7 @@ def test_vacate_reverses_what_the_assessment_posted(
         django_capture_on_commit_callbacks,
         objection_id=objection.pk,
         outcome="vacated",
-        by=staff,
+        actor=acting(staff),
         reasons="Void.",
     )
     reversals = LedgerTransaction.objects.filter(account=account, kind=Kind.REVERSAL).order_by("id")
@@ -148,7 +149,7 @@ def test_deciding_twice_is_refused_and_writes_nothing(staff, objection, django_c
         django_capture_on_commit_callbacks,
         objection_id=objection.pk,
         outcome="confirmed",
-        by=staff,
+        actor=acting(staff),
         reasons="Ok.",
     )
     count = LedgerTransaction.objects.count()
@@ -157,7 +158,7 @@ def test_deciding_twice_is_refused_and_writes_nothing(staff, objection, django_c
             django_capture_on_commit_callbacks,
             objection_id=objection.pk,
             outcome="vacated",
-            by=staff,
+            actor=acting(staff),
             reasons="No.",
         )
     assert "was already decided on 2021-10-05" in refused.value.messages[0]
@@ -171,7 +172,7 @@ def test_reasons_are_required(staff, objection, django_capture_on_commit_callbac
             django_capture_on_commit_callbacks,
             objection_id=objection.pk,
             outcome="confirmed",
-            by=staff,
+            actor=acting(staff),
             reasons=" ",
         )
     assert refused.value.messages == [str(decisions.REASONS_REQUIRED)]
@@ -193,8 +194,7 @@ def test_a_letter_objection_cannot_be_varied_or_vacated(
             state={**state, "facts": "Suspended in error."},
             documents=[],
             representative=REPRESENTATIVE,
-            by=owner,
-            capacity="owner",
+            actor=actor_for(owner).acting_for(capacity="owner"),
         )
     for outcome in ("varied", "vacated"):
         with pytest.raises(ValidationError) as refused:
@@ -202,7 +202,7 @@ def test_a_letter_objection_cannot_be_varied_or_vacated(
                 django_capture_on_commit_callbacks,
                 objection_id=letter.pk,
                 outcome=outcome,
-                by=staff,
+                actor=acting(staff),
                 reasons="x",
             )
         assert "can be varied or vacated" in refused.value.messages[0]
@@ -210,7 +210,7 @@ def test_a_letter_objection_cannot_be_varied_or_vacated(
         django_capture_on_commit_callbacks,
         objection_id=letter.pk,
         outcome="confirmed",
-        by=staff,
+        actor=acting(staff),
         reasons="Stands.",
     )
     notice = Notice.objects.get(source_reference=f"objection:{letter.pk}")
@@ -233,7 +233,7 @@ def test_only_the_latest_assessment_can_be_vacated(
             django_capture_on_commit_callbacks,
             objection_id=objection.pk,
             outcome="vacated",
-            by=staff,
+            actor=acting(staff),
             reasons="x",
         )
     assert "only the latest assessment of a period can be vacated" in refused.value.messages[0]
@@ -261,7 +261,7 @@ def test_granted_waiver_lowers_the_balance_by_exactly_the_amounts_waived(
         waiver_id=waiver.pk,
         grant=True,
         transaction_ids=[penalty.pk, charged.pk],
-        by=staff,
+        actor=acting(staff),
         reasons="The flood of July 2021.",
     )
     assert decided.outcome == WaiverRequest.Outcome.GRANTED
@@ -277,7 +277,7 @@ def test_granted_waiver_lowers_the_balance_by_exactly_the_amounts_waived(
     assert notice.kind == Notice.Kind.WAIVER_DECISION
     assert notice.amount == decided.amount_waived
     assert notice.reference == f"WD-202110-{waiver.pk:07d}"
-    assert decisions.decision_notice_issue(kind="waiver", filing_id=waiver.pk) == notice
+    assert decisions.decision_notice_issue(kind="waiver", filing_id=waiver.pk, actor=acting()) == notice
 
 
 def test_interest_waived_is_not_charged_again(
@@ -295,7 +295,7 @@ def test_interest_waived_is_not_charged_again(
         waiver_id=waiver.pk,
         grant=True,
         transaction_ids=[charged.pk],
-        by=staff,
+        actor=acting(staff),
         reasons="TRA's delay.",
     )
     owing = balance(account)
@@ -316,7 +316,7 @@ def test_a_waived_penalty_stops_bearing_interest_from_the_decision(
         waiver_id=waiver.pk,
         grant=True,
         transaction_ids=[penalty.pk],
-        by=staff,
+        actor=acting(staff),
         reasons="x",
     )
     result = interest.accrual(account=account, period_end=PERIOD_END, through=date(2021, 10, 31))
@@ -334,7 +334,7 @@ def test_partial_grant_and_refusal(account, owner, staff, assessed, django_captu
         waiver_id=partly.pk,
         grant=True,
         transaction_ids=[charged.pk],
-        by=staff,
+        actor=acting(staff),
         reasons="x",
     )
     assert decided.outcome == WaiverRequest.Outcome.PARTLY_GRANTED
@@ -343,7 +343,11 @@ def test_partial_grant_and_refusal(account, owner, staff, assessed, django_captu
     refused = waiver_request(account=account, user=owner, transactions=[penalty])
     count = LedgerTransaction.objects.count()
     decided = decide_waiver(
-        django_capture_on_commit_callbacks, waiver_id=refused.pk, grant=False, by=staff, reasons="No grounds."
+        django_capture_on_commit_callbacks,
+        waiver_id=refused.pk,
+        grant=False,
+        actor=acting(staff),
+        reasons="No grounds.",
     )
     assert decided.outcome == WaiverRequest.Outcome.REFUSED
     assert decided.amount_waived is None
@@ -362,7 +366,7 @@ def test_granting_a_waiver_on_a_reversed_charge_is_refused(
         waiver_id=first.pk,
         grant=True,
         transaction_ids=[penalty.pk],
-        by=staff,
+        actor=acting(staff),
         reasons="x",
     )
     count = LedgerTransaction.objects.count()
@@ -372,7 +376,7 @@ def test_granting_a_waiver_on_a_reversed_charge_is_refused(
             waiver_id=second.pk,
             grant=True,
             transaction_ids=[penalty.pk, charged.pk],
-            by=staff,
+            actor=acting(staff),
             reasons="x",
         )
     assert (
@@ -386,7 +390,7 @@ def test_granting_a_waiver_on_a_reversed_charge_is_refused(
             waiver_id=second.pk,
             grant=True,
             transaction_ids=[],
-            by=staff,
+            actor=acting(staff),
             reasons="x",
         )
     assert refused.value.messages == [str(decisions.WAIVER_NOTHING_CHOSEN)]
@@ -397,7 +401,7 @@ def test_granting_a_waiver_on_a_reversed_charge_is_refused(
             waiver_id=second.pk,
             grant=True,
             transaction_ids=[tax.pk],
-            by=staff,
+            actor=acting(staff),
             reasons="x",
         )
     assert "was not asked to be waived" in refused.value.messages[0]
@@ -407,7 +411,11 @@ def test_waiver_decided_twice_is_refused(account, owner, staff, assessed, django
     penalty, _charged = charges(account)
     waiver = waiver_request(account=account, user=owner, transactions=[penalty])
     decide_waiver(
-        django_capture_on_commit_callbacks, waiver_id=waiver.pk, grant=False, by=staff, reasons="No."
+        django_capture_on_commit_callbacks,
+        waiver_id=waiver.pk,
+        grant=False,
+        actor=acting(staff),
+        reasons="No.",
     )
     with pytest.raises(ValidationError):
         decide_waiver(
@@ -415,7 +423,7 @@ def test_waiver_decided_twice_is_refused(account, owner, staff, assessed, django
             waiver_id=waiver.pk,
             grant=True,
             transaction_ids=[penalty.pk],
-            by=staff,
+            actor=acting(staff),
             reasons="x",
         )
     assert not LedgerTransaction.objects.filter(kind=Kind.REVERSAL).exists()
@@ -434,7 +442,7 @@ def test_what_the_notices_of_decision_say(
         django_capture_on_commit_callbacks,
         objection_id=objection.pk,
         outcome="confirmed",
-        by=staff,
+        actor=acting(staff),
         reasons="Sold here.",
     )
     _content, html = decisions.decision_notice_html(kind="objection", filing=decided)
@@ -452,7 +460,7 @@ def test_what_the_notices_of_decision_say(
         waiver_id=waiver.pk,
         grant=True,
         transaction_ids=[penalty.pk],
-        by=staff,
+        actor=acting(staff),
         reasons="Flood.",
     )
     text = _text(decisions.decision_notice_html(kind="waiver", filing=decided)[1])

@@ -21,7 +21,9 @@ from assessments import decisions, objections
 from assessments.claims import LineAdjustment
 from assessments.models import ClaimAssessment, LedgerTransaction, Notice, Refund
 from assessments.models_objections import Objection
+from tests.accounts.factories import actor_for
 from tests.assessments.claim_factories import assess_claim, june_claim, mailing_address
+from tests.assessments.factories import acting
 from tests.assessments.objection_factories import REPRESENTATIVE
 from tests.filings.factories import edmonton
 
@@ -70,8 +72,7 @@ def objection(account, owner, letter):
             state=state,
             documents=[],
             representative=REPRESENTATIVE,
-            by=owner,
-            capacity="owner",
+            actor=actor_for(owner).acting_for(capacity="owner"),
         )
 
 
@@ -86,7 +87,7 @@ def vary(capture, *, objection, staff, line_id, litres, reasons):
         capture,
         objection_id=objection.pk,
         outcome="varied",
-        by=staff,
+        actor=acting(staff),
         reasons=reasons,
         claim_adjustments={line_id: LineAdjustment(litres=litres, reason=f"{litres} L shown exported")},
     )
@@ -177,7 +178,7 @@ def test_vacate_allows_the_claim_as_filed(account, staff, objection, django_capt
         django_capture_on_commit_callbacks,
         objection_id=objection.pk,
         outcome="vacated",
-        by=staff,
+        actor=acting(staff),
         reasons="The export is proven.",
     )
     reassessment = ClaimAssessment.objects.get(pk=decided.claim_reassessment_id)
@@ -220,7 +221,7 @@ def test_vacate_of_a_letter_not_the_latest_is_refused_with_nothing_written(
             django_capture_on_commit_callbacks,
             objection_id=objection.pk,
             outcome="vacated",
-            by=staff,
+            actor=acting(staff),
             reasons="The export is proven.",
         )
     assert refused.value.messages == [
@@ -246,7 +247,7 @@ def test_vacate_is_refused_when_a_line_no_longer_passes(
             django_capture_on_commit_callbacks,
             objection_id=objection.pk,
             outcome="vacated",
-            by=staff,
+            actor=acting(staff),
             reasons="The export is proven.",
         )
     assert LedgerTransaction.objects.count() == postings
@@ -261,7 +262,7 @@ def test_a_return_adjustment_for_a_claim_letter_is_refused(
             django_capture_on_commit_callbacks,
             objection_id=objection.pk,
             outcome="varied",
-            by=staff,
+            actor=acting(staff),
             reasons="x",
             adjustments={("clear_gasoline", "taxable"): "9000"},
         )

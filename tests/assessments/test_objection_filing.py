@@ -16,6 +16,7 @@ from accounts.models import AccessLogEntry
 from assessments import objection_filing, objections, rules
 from assessments.models import LedgerTransaction, Notice
 from assessments.models_objections import Objection, SupportingDocument, WaiverRequest
+from tests.accounts.factories import actor_for
 from tests.assessments.objection_factories import (
     REPRESENTATIVE,
     late_june_2021,
@@ -265,8 +266,7 @@ def _letter_objection(account, owner, documents, **extra):
         state=state,
         documents=documents,
         representative=REPRESENTATIVE,
-        by=owner,
-        capacity="owner",
+        actor=actor_for(owner).acting_for(capacity="owner"),
     )
 
 

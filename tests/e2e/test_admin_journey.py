@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from accounts import demo
 from assessments import claims, objections
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, actor_for
 from tests.assessments.claim_factories import assess_claim, claimed_as, june_claim, mailing_address
 from tests.assessments.factories import acting, june_2021
 from tests.assessments.objection_factories import REPRESENTATIVE
@@ -66,8 +66,7 @@ def admin_data(django_capture_on_commit_callbacks):
             state={**state, "facts": "The litres were exported."},
             documents=[],
             representative=REPRESENTATIVE,
-            by=owner,
-            capacity="owner",
+            actor=actor_for(owner).acting_for(capacity="owner"),
         )
     app = SocialApp.objects.create(provider="openid_connect", name="Alberta.ca Account", client_id="tracs")
     social = SocialAccount.objects.create(user=owner, provider="openid_connect", uid="foothills-1")

@@ -271,8 +271,7 @@ def _things_named_by_urls(world) -> dict:
     signer = {
         "representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
         "documents": [],
-        "by": owner,
-        "capacity": Grant.Role.OWNER,
+        "actor": actor_for(owner).acting_for(capacity=Grant.Role.OWNER),
     }
     objection = objection_file(
         account=account,
