@@ -63,10 +63,6 @@ FILED_FIELDS = [
 ]
 
 
-def _on_behalf_of(account) -> str:
-    return f"{account.taxpayer.legal_name} (BIN {account.taxpayer.bin})"
-
-
 class OverdueFilter(admin.SimpleListFilter):
     title = _("overdue")
     parameter_name = "overdue"
@@ -177,7 +173,7 @@ class DecisionAdmin(StaffReadLoggedAdmin):
         return super().get_queryset(request).select_related("account__taxpayer", "decided_by")
 
     def staff_read_target(self, obj):
-        return obj.account.number, _on_behalf_of(obj.account)
+        return obj.account.number, obj.account.on_behalf_of
 
     @admin.display(description=_("taxpayer"))
     def taxpayer(self, obj):
@@ -229,7 +225,7 @@ class DecisionAdmin(StaffReadLoggedAdmin):
             kind=AccessLogEntry.Kind.READ,
             action="supporting document downloaded in staff administration",
             account_number=obj.account.number,
-            on_behalf_of=_on_behalf_of(obj.account),
+            on_behalf_of=obj.account.on_behalf_of,
             capacity="staff",
             detail=f"{obj.reference_number} document {document.position}",
         )

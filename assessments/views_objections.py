@@ -37,6 +37,7 @@ from assessments.models_objections import Objection, WaiverRequest
 from consent.access import account_view
 from consent.privileges import Privilege
 from programs.services import documents as document_services
+from tracs.forms import errors_onto
 
 FILE = Privilege.FILE_OBJECTIONS
 DOCUMENT_FILE_REQUIRED = gettext_lazy("Choose a file to add.")
@@ -104,15 +105,6 @@ def _end(request, wizard: Wizard, *, discard_files: bool) -> None:
         document_services.document_files_discard(staged=state.get("documents", []))
 
 
-def _errors_onto(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-    form.full_clean_aria()
-
-
 def _render(request, wizard: Wizard, url_name: str, template: str, context: dict, *, invalid: bool = False):
     number = wizard.step_number(url_name)
     context = {
@@ -143,7 +135,7 @@ def _step(
         try:
             apply(state, form.cleaned_data)
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error)
         else:
             _save(request, wizard, state)
             return redirect(wizard.next_step(url_name), number=request.account.number)
