@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from accounts.admin import ConfirmRow, StaffReadLoggedAdmin, confirm_first, error_text, is_confirmed
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
-from assessments import decisions, objection_filing, selectors
+from assessments import decisions, objection_filing, selectors, selectors_objections
 from assessments.admin.claims import adjustments_from
 from assessments.models import ClaimAssessment, LedgerTransaction
 from assessments.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
@@ -61,6 +61,34 @@ FILED_FIELDS = [
     "decision_reasons",
     "decision_notice_reference",
 ]
+
+
+def _change_link(obj, label: str) -> str:
+    """A link to `obj`'s page in admin."""
+    opts = obj._meta
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]),
+        label,
+    )
+
+
+def _charge_links(charges) -> str:
+    """Links to the pages of the ledger transactions `charges` (WaiverCharge rows), or a dash."""
+    return (
+        format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    reverse("admin:assessments_ledgertransaction_change", args=[c.transaction_id]),
+                    c.transaction_id,
+                )
+                for c in charges
+            ),
+        )
+        or "-"
+    )
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -319,7 +347,7 @@ class ObjectionAdmin(DecisionAdmin):
         "status",
         "received_at",
         "against",
-        "notice_reference",
+        "notice_link",
         "letter_kind",
         "dated_on",
         "period_start",
@@ -328,8 +356,37 @@ class ObjectionAdmin(DecisionAdmin):
         "facts",
         "extension_reason",
         *FILED_FIELDS,
-        "reassessment_id",
+        "reassessment_link",
+        "claim_reassessment_link",
     ]
+    readonly_fields = [
+        *DecisionAdmin.readonly_fields,
+        "notice_link",
+        "reassessment_link",
+        "claim_reassessment_link",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("notice")
+
+    @admin.display(description=_("notice objected to"))
+    def notice_link(self, obj) -> str:
+        if obj.notice is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:assessments_notice_pdf", args=[obj.notice_id]),
+            obj.notice.reference,
+        )
+
+    @admin.display(description=_("reassessment made"))
+    def reassessment_link(self, obj) -> str:
+        return _change_link(obj.reassessment, str(obj.reassessment)) if obj.reassessment else "-"
+
+    @admin.display(description=_("claim reassessment made"))
+    def claim_reassessment_link(self, obj) -> str:
+        claim = obj.claim_reassessment
+        return _change_link(claim, str(claim)) if claim else "-"
 
     def decide_view(self, request: HttpRequest, object_id: str):
         obj = self._object_or_404(request, object_id)
@@ -390,7 +447,7 @@ class ObjectionAdmin(DecisionAdmin):
         obj = self.get_object(request, unquote(object_id))
         extra = dict(extra_context or {})
         if obj is not None:
-            notice = decisions.objected_notice(objection=obj)
+            notice = selectors_objections.objected_notice(objection=obj)
             assessment = notice.assessment if notice is not None else None
             extra.update(
                 {
@@ -443,14 +500,26 @@ class WaiverRequestAdmin(DecisionAdmin):
         "status",
         "received_at",
         "period_ends",
-        "transaction_ids",
+        "charge_links",
         "amount_requested",
         "grounds",
         "facts",
         *FILED_FIELDS,
-        "waived_transaction_ids",
+        "waived_links",
         "amount_waived",
     ]
+    readonly_fields = [*DecisionAdmin.readonly_fields, "charge_links", "waived_links"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("waiver_charges")
+
+    @admin.display(description=_("penalty and interest transactions asked to be waived"))
+    def charge_links(self, obj) -> str:
+        return _charge_links(obj.waiver_charges.all())
+
+    @admin.display(description=_("transactions waived"))
+    def waived_links(self, obj) -> str:
+        return _charge_links([charge for charge in obj.waiver_charges.all() if charge.waived])
 
     def decide_view(self, request: HttpRequest, object_id: str):
         obj = self._object_or_404(request, object_id)
@@ -483,11 +552,7 @@ class WaiverRequestAdmin(DecisionAdmin):
         obj = self.get_object(request, unquote(object_id))
         extra = dict(extra_context or {})
         if obj is not None:
-            charges = list(
-                LedgerTransaction.objects.filter(account=obj.account, pk__in=obj.transaction_ids)
-                .select_related("reversed_by")
-                .order_by("period_end", "id")
-            )
+            charges = selectors_objections.waiver_transactions(waiver=obj)
             for charge in charges:
                 charge.reversal = getattr(charge, "reversed_by", None)
             balances = {row.period_end: row.balance for row in selectors.period_balances(account=obj.account)}

@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
-from assessments import claims, notices, objection_filing, selectors
+from assessments import claims, notices, objection_filing, selectors, selectors_objections
 from assessments.interest import WAIVER_SOURCE_PREFIX
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice
 from assessments.models_objections import Objection, WaiverRequest
@@ -108,22 +108,12 @@ def _schedule(kind: str, filing_id: int) -> None:
 # --- Objections -------------------------------------------------------------------------------------------------
 
 
-def objected_notice(*, objection: Objection) -> Notice | None:
-    if not objection.notice_reference:
-        return None
-    return (
-        Notice.objects.filter(account=objection.account, reference=objection.notice_reference)
-        .select_related("assessment__tax_return")
-        .first()
-    )
-
-
 CLAIM_SOURCE_PREFIX = "claim_assessment:"
 
 
 def objected_claim_assessment(*, objection: Objection) -> ClaimAssessment | None:
     """The claim assessment whose letter of assessment `objection` objects to (None: not a claim's letter)."""
-    notice = objected_notice(objection=objection)
+    notice = selectors_objections.objected_notice(objection=objection)
     if (
         notice is None
         or notice.kind != Notice.Kind.LETTER_OF_ASSESSMENT
@@ -140,7 +130,7 @@ def objected_claim_assessment(*, objection: Objection) -> ClaimAssessment | None
 
 
 def _objected_assessment(objection: Objection) -> Assessment:
-    notice = objected_notice(objection=objection)
+    notice = selectors_objections.objected_notice(objection=objection)
     if notice is None or notice.assessment is None:
         raise ValidationError(
             NOT_A_RETURN_NOTICE % {"reference": objection.reference_number, "subject": objection.subject},
@@ -389,19 +379,20 @@ def objection_decide(
         raise ValidationError(UNKNOWN_OUTCOME, code="outcome")
     reasons = _reasons(reasons)
     objection = objection_filing.objection_lock(objection_id=objection_id)
-    reassessment_id = claim_reassessment_id = None
+    reassessment: Assessment | None = None
+    claim_reassessment: ClaimAssessment | None = None
     claim_assessment = _objection_check(
         objection=objection, outcome=outcome, adjustments=adjustments, claim_adjustments=claim_adjustments
     )
     if claim_assessment is not None:
-        claim_reassessment_id = _claim_decide(
+        claim_reassessment = _claim_decide(
             objection=objection,
             claim_assessment=claim_assessment,
             outcome=outcome,
             actor=actor,
             reasons=reasons,
             claim_adjustments=claim_adjustments,
-        ).pk
+        )
     elif outcome == Outcome.VARIED:
         assessment = _objected_assessment(objection)
         latest_return = filing_selectors.latest_version(account=objection.account, period=assessment.period)
@@ -411,7 +402,6 @@ def objection_decide(
             reason=f"Objection {objection.reference_number}: {reasons}",
             adjustments=adjustments,
         )
-        reassessment_id = reassessment.pk
     elif outcome == Outcome.VACATED:
         _vacate(objection=objection, assessment=_objected_assessment(objection), actor=actor)
     today = timezone.localdate()
@@ -421,8 +411,8 @@ def objection_decide(
         actor=actor,
         reasons=reasons,
         notice_reference=decision_notice_reference(kind="objection", filing_id=objection.pk, day=today),
-        reassessment_id=reassessment_id,
-        claim_reassessment_id=claim_reassessment_id,
+        reassessment=reassessment,
+        claim_reassessment=claim_reassessment,
     )
     _schedule("objection", objection.pk)
     return decided
@@ -435,8 +425,9 @@ def _waivable(*, waiver: WaiverRequest, transaction_ids: Sequence[int]) -> list[
     chosen = sorted({int(pk) for pk in transaction_ids})
     if not chosen:
         raise ValidationError(WAIVER_NOTHING_CHOSEN, code="nothing_chosen")
+    asked = set(waiver.transaction_ids)
     for pk in chosen:
-        if pk not in waiver.transaction_ids:
+        if pk not in asked:
             raise ValidationError(
                 WAIVER_NOT_ASKED % {"id": pk, "reference": waiver.reference_number}, code="not_asked"
             )
@@ -544,7 +535,7 @@ class DecisionNotice:
 
 
 def _objection_notice(objection: Objection, address: Address | None) -> tuple[DecisionNotice, str]:
-    notice = objected_notice(objection=objection)
+    notice = selectors_objections.objected_notice(objection=objection)
     period = objection.period or Period.of(objection.dated_on)
     amounts = {
         Outcome.CONFIRMED: objection.amount_in_dispute,
@@ -560,24 +551,15 @@ def _objection_notice(objection: Objection, address: Address | None) -> tuple[De
         period_end=objection.period_end or period.end,
         amount=amounts.get(objection.outcome),
         objected_notice=notice,
-        reassessment=Assessment.objects.filter(pk=objection.reassessment_id).first()
-        if objection.reassessment_id
-        else None,
-        claim_reassessment=ClaimAssessment.objects.filter(pk=objection.claim_reassessment_id)
-        .select_related("claim")
-        .first()
-        if objection.claim_reassessment_id
-        else None,
+        reassessment=objection.reassessment,
+        claim_reassessment=objection.claim_reassessment,
     )
     return content, "assessments/objection_decision.html"
 
 
 def _waiver_notice(waiver: WaiverRequest, address: Address | None) -> tuple[DecisionNotice, str]:
-    charges = tuple(
-        LedgerTransaction.objects.filter(account=waiver.account, pk__in=waiver.transaction_ids).order_by(
-            "period_end", "id"
-        )
-    )
+    listed = selectors_objections.waiver_charges(waiver=waiver)
+    charges = tuple(charge.transaction for charge in listed)
     content = DecisionNotice(
         title=str(Notice.Kind.WAIVER_DECISION.label),
         reference=waiver.decision_notice_reference,
@@ -588,7 +570,7 @@ def _waiver_notice(waiver: WaiverRequest, address: Address | None) -> tuple[Deci
         period_end=max(waiver.period_ends),
         amount=waiver.amount_waived if waiver.amount_waived is not None else money.cents(Decimal(0)),
         charges=charges,
-        waived=tuple(charge for charge in charges if charge.pk in set(waiver.waived_transaction_ids)),
+        waived=tuple(charge.transaction for charge in listed if charge.waived),
     )
     return content, "assessments/waiver_decision.html"
 

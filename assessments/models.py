@@ -365,5 +365,10 @@ class ReturnToAssess(FuelTaxReturn):
 # and Notices of Objection and waiver requests (assessments/models_objections.py): their own modules, registered
 # with the app by these imports.
 from assessments.models_claims import ClaimAssessment, ClaimAssessmentLine, ClaimToAssess  # noqa: E402, F401
-from assessments.models_objections import Objection, SupportingDocument, WaiverRequest  # noqa: E402, F401
+from assessments.models_objections import (  # noqa: E402, F401
+    Objection,
+    SupportingDocument,
+    WaiverCharge,
+    WaiverRequest,
+)
 from assessments.models_payments import Payment, PaymentImport, Refund, RefundPaymentFile  # noqa: E402, F401

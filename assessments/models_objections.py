@@ -9,6 +9,8 @@ decision service (assessments/decisions.py) in its own transaction.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -19,6 +21,9 @@ from consent.models import Grant
 from filings.periods import Period
 from programs import money
 from programs.models import DocumentFile, ProgramAccount
+
+if TYPE_CHECKING:  # assessments.models imports this module at its end: named as strings below
+    from assessments.models import LedgerTransaction
 
 MONEY: money.DecimalColumn = {"max_digits": 16, "decimal_places": 2}
 # AT4762 and AT4764 both limit the statement of facts and reasons to 2,000 characters.
@@ -109,7 +114,16 @@ class Objection(FiledRequest):
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="objections")
     against = models.CharField(_("objection to"), max_length=8, choices=Against.choices)
-    notice_reference = models.CharField(_("notice number"), max_length=40, blank=True)
+    # The notice objected to (a notice of assessment or reassessment, or a claim's letter of assessment): the
+    # wizard offers only the account's own notices, so every objection to a notice names a real one.
+    notice = models.ForeignKey(
+        "assessments.Notice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("notice objected to"),
+    )
     letter_kind = models.CharField(_("kind of letter"), max_length=12, choices=LetterKind.choices, blank=True)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
@@ -117,15 +131,23 @@ class Objection(FiledRequest):
     amount_in_dispute = models.DecimalField(_("amount in dispute"), **MONEY, null=True, blank=True)
     extension_reason = models.CharField(_("reason for extension"), max_length=FACTS_MAX_CHARS, blank=True)
     outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices, blank=True)
-    reassessment_id = models.PositiveIntegerField(
-        _("reassessment made"), null=True, blank=True, help_text=_("Set when the objection was varied")
-    )
-    # Filings names no assessments model (ADR 0008): the claim assessment a decision on an objection to a claim's
-    # letter of assessment made (varied or vacated) is kept by its id, apart from a return's reassessment.
-    claim_reassessment_id = models.PositiveIntegerField(
-        _("claim reassessment made"),
+    reassessment = models.ForeignKey(
+        "assessments.Assessment",
         null=True,
         blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reassessment made"),
+        help_text=_("Set when the objection was varied"),
+    )
+    # A claim's reassessment is a ClaimAssessment, not an Assessment: kept apart from a return's reassessment.
+    claim_reassessment = models.ForeignKey(
+        "assessments.ClaimAssessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("claim reassessment made"),
         help_text=_("Set when an objection to a claim's letter of assessment was varied or vacated"),
     )
 
@@ -148,11 +170,11 @@ class Objection(FiledRequest):
                         period_start__isnull=False,
                         period_end__isnull=False,
                         amount_in_dispute__gt=0,
+                        notice__isnull=False,
                     )
-                    & ~Q(notice_reference="")
                 )
                 | (
-                    Q(against="letter", notice_reference="", amount_in_dispute__isnull=True)
+                    Q(against="letter", notice__isnull=True, amount_in_dispute__isnull=True)
                     & ~Q(letter_kind="")
                 ),
                 name="objection_fields_follow_what_is_objected_to",
@@ -166,6 +188,11 @@ class Objection(FiledRequest):
 
     def __str__(self) -> str:
         return f"{self.reference_number} {self.account.number}"
+
+    @property
+    def notice_reference(self) -> str:
+        """The number of the notice objected to ("" for a letter)."""
+        return self.notice.reference if self.notice is not None else ""
 
     @property
     def period(self) -> Period | None:
@@ -205,8 +232,11 @@ class WaiverRequest(FiledRequest):
         REFUSED = "refused", _("Refused")
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="waiver_requests")
-    transaction_ids = ArrayField(
-        models.BigIntegerField(), verbose_name=_("penalty and interest transactions asked to be waived")
+    charges: models.ManyToManyField[LedgerTransaction, WaiverCharge] = models.ManyToManyField(
+        "assessments.LedgerTransaction",
+        through="WaiverCharge",
+        related_name="waiver_requests",
+        verbose_name=_("penalty and interest transactions asked to be waived"),
     )
     amount_requested = models.DecimalField(_("amount asked to be waived"), **MONEY)
     period_ends = ArrayField(models.DateField(), verbose_name=_("periods"))
@@ -214,9 +244,6 @@ class WaiverRequest(FiledRequest):
         models.CharField(max_length=16, choices=Ground.choices), verbose_name=_("grounds for the request")
     )
     outcome = models.CharField(_("decision"), max_length=16, choices=Outcome.choices, blank=True)
-    waived_transaction_ids = ArrayField(
-        models.BigIntegerField(), default=list, blank=True, verbose_name=_("transactions waived")
-    )
     amount_waived = models.DecimalField(_("amount waived"), **MONEY, null=True, blank=True)
 
     class Meta:
@@ -229,15 +256,17 @@ class WaiverRequest(FiledRequest):
             models.CheckConstraint(
                 condition=Q(reference_number__regex=WAIVER_REFERENCE_PATTERN), name="waiver_reference_format"
             ),
+            # At least one charge is asked for (a row of WaiverCharge): objection_filing.waiver_request_file
+            # files none without; a check constraint cannot see another table.
             models.CheckConstraint(
-                condition=~Q(transaction_ids=[]) & Q(amount_requested__gt=0) & ~Q(grounds=[]),
+                condition=Q(amount_requested__gt=0) & ~Q(grounds=[]),
                 name="waiver_asks_for_something_on_grounds",
             ),
             models.CheckConstraint(condition=~Q(facts=""), name="waiver_facts_required"),
             models.UniqueConstraint(fields=["account", "submission_token"], name="waiver_one_per_submission"),
             models.CheckConstraint(
                 condition=Q(outcome__in=["granted", "partly_granted"], amount_waived__gt=0)
-                | Q(outcome__in=["", "refused"], amount_waived__isnull=True, waived_transaction_ids=[]),
+                | Q(outcome__in=["", "refused"], amount_waived__isnull=True),
                 name="waiver_amount_follows_outcome",
             ),
             _decided_constraint("waiver_decision_complete"),
@@ -249,6 +278,37 @@ class WaiverRequest(FiledRequest):
     @property
     def ground_labels(self) -> list[str]:
         return [str(self.Ground(ground).label) for ground in self.grounds]
+
+    @property
+    def transaction_ids(self) -> list[int]:
+        """The ids of the charges asked to be waived (prefetch `waiver_charges` to read them without a query)."""
+        return sorted(charge.transaction_id for charge in self.waiver_charges.all())
+
+    @property
+    def waived_transaction_ids(self) -> list[int]:
+        """The ids of the charges the decision waived."""
+        return sorted(charge.transaction_id for charge in self.waiver_charges.all() if charge.waived)
+
+
+class WaiverCharge(models.Model):
+    """One penalty or interest charge a waiver request asks to be waived, and whether the decision waived it
+    (`waived` is set only by a decision granting the waiver, in full or in part)."""
+
+    waiver_request = models.ForeignKey(WaiverRequest, on_delete=models.CASCADE, related_name="waiver_charges")
+    transaction = models.ForeignKey(
+        "assessments.LedgerTransaction", on_delete=models.PROTECT, related_name="waiver_charges"
+    )
+    waived = models.BooleanField(_("waived"), default=False)
+
+    class Meta:
+        ordering = ["waiver_request", "transaction"]
+        verbose_name = _("charge asked to be waived")
+        constraints = [
+            models.UniqueConstraint(fields=["waiver_request", "transaction"], name="waiver_charge_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.waiver_request_id}: transaction {self.transaction_id}"
 
 
 class SupportingDocument(models.Model):

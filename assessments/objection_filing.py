@@ -24,18 +24,19 @@ from typing import Any, TypeVar, cast
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
+from assessments.models import Assessment, ClaimAssessment, Notice
 from assessments.models_objections import (
     FACTS_MAX_CHARS,
     FiledRequest,
     Objection,
     SupportingDocument,
+    WaiverCharge,
     WaiverRequest,
 )
 from programs import documents
@@ -52,6 +53,7 @@ TOO_MANY_DOCUMENTS = _("At most %(limit)s documents can be filed with it. Remove
 DOCUMENT_DESCRIPTION_REQUIRED = _("Describe the document (up to 300 characters).")
 REPRESENTATIVE_REQUIRED = _("Enter the authorized representative's %(what)s.")
 ALREADY_DECIDED = _("%(reference)s was already decided on %(day)s: a decision is made once.")
+CHARGES_REQUIRED = _("Choose at least one penalty or interest charge to be waived.")
 NOT_UNDER_REVIEW = _("%(reference)s is “%(status)s”: only a received filing can be taken into review.")
 
 # An objection or a waiver request: the services both share keep the kind they are given.
@@ -181,8 +183,16 @@ def _confirm_by_email(*, filing: FiledRequest, title: str, person: User | None) 
     )
 
 
-def _file(*, filing: Filing, staged: Sequence[dict[str, Any]], title: str, actor: Actor) -> None:
-    """Store `filing` with its documents, log and confirm; the files copied are deleted if anything fails."""
+def _file(
+    *,
+    filing: Filing,
+    staged: Sequence[dict[str, Any]],
+    title: str,
+    actor: Actor,
+    charges: Sequence[int] = (),
+) -> None:
+    """Store `filing` with its documents (and a waiver request's `charges`, by transaction id), log and confirm;
+    the files copied are deleted if anything fails."""
     saved: list[str] = []
     try:
         with transaction.atomic():
@@ -195,6 +205,10 @@ def _file(*, filing: Filing, staged: Sequence[dict[str, Any]], title: str, actor
                 if twin is None:
                     raise
                 raise AlreadyFiled(twin) from error
+            if isinstance(filing, WaiverRequest):
+                WaiverCharge.objects.bulk_create(
+                    WaiverCharge(waiver_request=filing, transaction_id=pk) for pk in sorted(set(charges))
+                )
             _store_documents(filing=filing, staged=staged, saved=saved)
             access_log_record(
                 actor=actor,
@@ -245,7 +259,7 @@ def objection_file(
     actor: Actor,
     extension_needed_after_days: int | None = None,
     extension_reason: str = "",
-    notice_reference: str = "",
+    notice: Notice | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
     amount_in_dispute: Decimal | None = None,
@@ -285,7 +299,7 @@ def objection_file(
         account=account,
         reference_number=_reference("NOO", Objection, timezone.localdate(received_at)),
         against=against,
-        notice_reference=notice_reference,
+        notice=notice,
         letter_kind=letter_kind,
         period_start=period_start,
         period_end=period_end,
@@ -326,12 +340,13 @@ def waiver_request_file(
     twin = _already_filed(WaiverRequest, account=account, token=submission_token)
     if twin is not None:
         return twin
+    if not transaction_ids:
+        raise ValidationError({"transactions": [ValidationError(CHARGES_REQUIRED, code="required")]})
     person, email = _filer(actor)
     received_at = timezone.now()
     waiver = WaiverRequest(
         account=account,
         reference_number=_reference("WPI", WaiverRequest, timezone.localdate(received_at)),
-        transaction_ids=sorted(transaction_ids),
         amount_requested=amount_requested,
         period_ends=sorted(set(period_ends)),
         grounds=list(dict.fromkeys(grounds)),
@@ -350,6 +365,7 @@ def waiver_request_file(
             staged=documents,
             title="Request for a Waiver of Penalties and Interest",
             actor=actor,
+            charges=transaction_ids,
         )
     except AlreadyFiled as twin:
         return cast(WaiverRequest, twin.filing)
@@ -433,17 +449,17 @@ def objection_decision_record(
     actor: Actor,
     reasons: str,
     notice_reference: str,
-    reassessment_id: int | None = None,
-    claim_reassessment_id: int | None = None,
+    reassessment: Assessment | None = None,
+    claim_reassessment: ClaimAssessment | None = None,
 ) -> Objection:
     """Record the decision on a locked objection (refused, nothing written, if it was decided already).
-    `reassessment_id`: the return's reassessment a variation made; `claim_reassessment_id`: the claim assessment
-    a decision on an objection to a claim's letter of assessment made."""
+    `reassessment`: the return's reassessment a variation made; `claim_reassessment`: the claim assessment a
+    decision on an objection to a claim's letter of assessment made."""
     _decide(
         filing=objection, outcome=outcome, actor=actor, reasons=reasons, notice_reference=notice_reference
     )
-    objection.reassessment_id = reassessment_id
-    objection.claim_reassessment_id = claim_reassessment_id
+    objection.reassessment = reassessment
+    objection.claim_reassessment = claim_reassessment
     objection.full_clean()
     objection.save()
     _log_staff(
@@ -468,7 +484,7 @@ def waiver_decision_record(
 ) -> WaiverRequest:
     """Record the decision on a locked waiver request (refused, nothing written, if it was decided already)."""
     _decide(filing=waiver, outcome=outcome, actor=actor, reasons=reasons, notice_reference=notice_reference)
-    waiver.waived_transaction_ids = sorted(waived_transaction_ids)
+    waiver.waiver_charges.filter(transaction_id__in=waived_transaction_ids).update(waived=True)
     waiver.amount_waived = amount_waived
     waiver.full_clean()
     waiver.save()
@@ -479,22 +495,3 @@ def waiver_decision_record(
         detail=f"{waiver.reference_number}: notice {notice_reference}; transactions {list(waived_transaction_ids)}",
     )
     return waiver
-
-
-# --- Reads ---------------------------------------------------------------------------------------------------
-
-
-def objections_for_account(*, account: ProgramAccount) -> QuerySet[Objection]:
-    return (
-        Objection.objects.filter(account=account)
-        .prefetch_related("documents")
-        .order_by("-received_at", "-id")
-    )
-
-
-def waiver_requests_for_account(*, account: ProgramAccount) -> QuerySet[WaiverRequest]:
-    return (
-        WaiverRequest.objects.filter(account=account)
-        .prefetch_related("documents")
-        .order_by("-received_at", "-id")
-    )

@@ -50,7 +50,7 @@ TOO_LATE = _(
     "The %(what)s is dated %(dated)s: a Notice of Objection had to be received within 1 year and 90 days of its "
     "date (with a reason for the extension), that is by %(last)s. It can no longer be filed in TRACS."
 )
-TRANSACTIONS_REQUIRED = _("Choose at least one penalty or interest charge to be waived.")
+TRANSACTIONS_REQUIRED = objection_filing.CHARGES_REQUIRED
 TRANSACTION_NOT_WAIVABLE = _(
     "One of the charges chosen is no longer a penalty or interest charge of this account that can be waived "
     "(it may have been reversed). Choose again."
@@ -205,7 +205,7 @@ def objection_submit(
         account=account,
         against=subject["against"],
         dated_on=date.fromisoformat(subject["dated_on"]),
-        notice_reference=subject["notice_reference"],
+        notice=Notice.objects.get(pk=subject["notice_id"]) if is_notice else None,
         period_start=date.fromisoformat(subject["period_start"]) if is_notice else None,
         period_end=date.fromisoformat(subject["period_end"]) if is_notice else None,
         amount_in_dispute=Decimal(subject["amount_in_dispute"]) if is_notice else None,

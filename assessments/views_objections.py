@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from assessments import objection_filing, objections
+from assessments import objection_filing, objections, selectors_objections
 from assessments.forms_objections import (
     ObjectionSubjectForm,
     RepresentativeForm,
@@ -156,8 +156,8 @@ def _step(
 @require_http_methods(["GET", "HEAD"])
 def objections_list(request):
     """The account's Notices of Objection and waiver requests, newest first, with their status and decision."""
-    filed = list(objection_filing.objections_for_account(account=request.account))
-    waivers = list(objection_filing.waiver_requests_for_account(account=request.account))
+    filed = list(selectors_objections.objections_for_account(account=request.account))
+    waivers = list(selectors_objections.waiver_requests_for_account(account=request.account))
     notices = _decision_notices(request, [*filed, *waivers])
     for filing in (*filed, *waivers):
         filing.decision_notice = notices.get(filing.decision_notice_reference)
@@ -175,8 +175,9 @@ def _decision_notices(request, filings) -> dict[str, Notice]:
     }
 
 
-def _filing_page(request, model, filing_id: int, template: str, session_flag: str):
-    filing = model.objects.filter(account=request.account, pk=filing_id).prefetch_related("documents").first()
+def _filing_page(request, filings, filing_id: int, template: str, session_flag: str):
+    """`filings`: the account's objections or waiver requests (assessments.selectors_objections)."""
+    filing = filings(account=request.account).filter(pk=filing_id).first()
     if filing is None:  # another account's, or none: the same answer
         raise Http404
     just_filed = request.session.pop(session_flag, None) == filing.pk
@@ -188,14 +189,24 @@ def _filing_page(request, model, filing_id: int, template: str, session_flag: st
 @require_http_methods(["GET", "HEAD"])
 def objection_detail(request, objection_id: int):
     return _filing_page(
-        request, Objection, objection_id, "assessments/objection_detail.html", "objection_filed"
+        request,
+        selectors_objections.objections_for_account,
+        objection_id,
+        "assessments/objection_detail.html",
+        "objection_filed",
     )
 
 
 @account_view(FILE)
 @require_http_methods(["GET", "HEAD"])
 def waiver_detail(request, waiver_id: int):
-    return _filing_page(request, WaiverRequest, waiver_id, "assessments/waiver_detail.html", "waiver_filed")
+    return _filing_page(
+        request,
+        selectors_objections.waiver_requests_for_account,
+        waiver_id,
+        "assessments/waiver_detail.html",
+        "waiver_filed",
+    )
 
 
 def _document_download(request, model, filing_id: int, document_id: int) -> FileResponse:
