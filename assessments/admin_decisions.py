@@ -2,7 +2,7 @@
 Interest (AT4764): the queues and the staff actions that decide them.
 
 The filings are rows of assessments/models_objections.py, registered here beside their decisions
-(assessments/decisions.py; docs/adr/0008). They are read-only in admin: a filing is what the
+(assessments/decisions/; docs/adr/0008). They are read-only in admin: a filing is what the
 taxpayer sent. Each page shows the filing beside what it is about (the notice objected to, the return and every
 assessment of its period, the period's ledger; the charges asked to be waived with what became of them) and a
 decision form: confirm, vary (the litres to assess and the reason) or vacate; for an objection to a claim's

@@ -13,7 +13,7 @@ posts the difference from the interest already posted for the period as one INTE
 reference names the account, the period and the through-date (unique: a second run of the same day finds it
 posted, or nothing left to post). A day missed is caught up by the next run; crossing a quarter uses each
 day's rate; a reassessment that lowers the tax posts a negative difference. Interest forgiven by a waiver
-(assessments/decisions.py: reversals whose source names the waiver) is not charged again.
+(assessments/decisions/: reversals whose source names the waiver) is not charged again.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def accrual(*, account: ProgramAccount, period_end: date, through: date) -> Accr
 
 
 def _is_waived_interest(entry: LedgerTransaction) -> bool:
-    """A reversal of interest made by a granted waiver (assessments/decisions.py names its source)."""
+    """A reversal of interest made by a granted waiver (assessments/decisions/ names its source)."""
     return (
         entry.kind == Kind.REVERSAL
         and _interest_kind(entry) == Kind.INTEREST

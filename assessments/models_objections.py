@@ -4,7 +4,7 @@ Both are filed by the account's people in TRACS and decided by TRA staff (docs/a
 assessments and charges, so they live in assessments (ARCHITECTURE.md, docs/adr/0014); their tables keep the
 names they had when they lived in filings (`db_table`), so the move changed no row. The decision (outcome, who,
 when, reasons, the number of the notice of decision) is written by `assessments.objection_filing`, called by the
-decision service (assessments/decisions.py) in its own transaction.
+decision service (assessments/decisions/) in its own transaction.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ documents, the access log and the confirmation e-mail in one transaction: a fail
 copied file. Documents were checked and scanned as they were uploaded, by the same service as Submit Documents
 (programs.services.documents.document_file_stage), and wait under temporary names until then.
 
-Deciding: assessments/decisions.py locks the filing (`objection_lock`), does the ledger work, and records the
+Deciding: assessments/decisions/ locks the filing (`objection_lock`), does the ledger work, and records the
 decision here (`objection_decision_record`, `waiver_decision_record`) in its own transaction.
 (Until issue 11 this module was filings/objections.py; see docs/adr/0014.)
 """
@@ -372,7 +372,7 @@ def waiver_request_file(
     return waiver
 
 
-# --- Staff: review and decisions (called down by assessments/decisions.py) ----------------------------------
+# --- Staff: review and decisions (called down by assessments/decisions/) ----------------------------------
 
 
 def objection_lock(*, objection_id: int) -> Objection:

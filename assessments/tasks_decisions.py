@@ -1,4 +1,4 @@
-"""The job that issues a notice of decision on an objection or a waiver request (assessments/decisions.py);
+"""The job that issues a notice of decision on an objection or a waiver request (assessments/decisions/);
 imported by assessments.tasks so the worker registers it."""
 
 from celery import shared_task

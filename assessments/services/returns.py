@@ -116,7 +116,7 @@ class ReturnDefinition:
         if latest is None:
             return Before(sequence=0, standing=money.cents(Decimal(0)))
         # The last assessment's tax, unless an objection vacated it (its postings reversed,
-        # assessments/decisions.py), when the ledger holds what stood before it.
+        # assessments/decisions/), when the ledger holds what stood before it.
         return Before(
             sequence=latest, standing=_standing_tax(account=filing.account, period_end=filing.period_end)
         )

@@ -1,4 +1,4 @@
-"""Staff decisions on Notices of Objection and waiver requests (assessments/decisions.py): each decision's effect
+"""Staff decisions on Notices of Objection and waiver requests (assessments/decisions/): each decision's effect
 on the ledger and its notice of decision, the interest job after a waiver, and the refusals that write nothing.
 
 The account: the June 2021 return ($13,800.00 tax, due 2021-07-28) received 2021-08-15, assessed 2021-08-20 with a

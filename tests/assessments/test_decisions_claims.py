@@ -1,4 +1,4 @@
-"""Staff decisions on a Notice of Objection to a claim's letter of assessment (assessments/decisions.py, docs/adr/0008
+"""Staff decisions on a Notice of Objection to a claim's letter of assessment (assessments/decisions/, docs/adr/0008
 addendum): varied, the claim is reassessed with the staff's decision per line; vacated, it is allowed as filed; either
 way only the change is posted, with its own letter; a vacate of a letter not the claim's latest is refused with
 nothing written; and the admin page shows the claim's lines and records a variation.
