@@ -19,6 +19,7 @@ urlpatterns = [
 
 # File a Notice of Objection (AT4762) and Request a Waiver of Penalties and Interest (AT4764).
 from assessments import views_objections as objection_views  # noqa: E402
+from assessments import views_waivers as waiver_views  # noqa: E402
 
 urlpatterns += [
     path("accounts/<str:number>/objections/", objection_views.objections_list, name="objections_list"),
@@ -34,7 +35,7 @@ urlpatterns += [
     ),
     path(
         "accounts/<str:number>/waivers/<int:waiver_id>/documents/<int:document_id>/",
-        objection_views.waiver_document,
+        waiver_views.waiver_document,
         name="waiver_document",
     ),
     path("accounts/<str:number>/objections/new/", objection_views.objection_new, name="objection_new"),
@@ -63,25 +64,23 @@ urlpatterns += [
         objection_views.objection_cancel,
         name="objection_cancel",
     ),
-    path(
-        "accounts/<str:number>/waivers/<int:waiver_id>/", objection_views.waiver_detail, name="waiver_detail"
-    ),
-    path("accounts/<str:number>/waivers/new/", objection_views.waiver_new, name="waiver_new"),
+    path("accounts/<str:number>/waivers/<int:waiver_id>/", waiver_views.waiver_detail, name="waiver_detail"),
+    path("accounts/<str:number>/waivers/new/", waiver_views.waiver_new, name="waiver_new"),
     path(
         "accounts/<str:number>/waivers/new/statement/",
-        objection_views.waiver_statement,
+        waiver_views.waiver_statement,
         name="waiver_statement",
     ),
     path(
         "accounts/<str:number>/waivers/new/documents/",
-        objection_views.waiver_documents,
+        waiver_views.waiver_documents,
         name="waiver_documents",
     ),
     path(
         "accounts/<str:number>/waivers/new/representative/",
-        objection_views.waiver_representative,
+        waiver_views.waiver_representative,
         name="waiver_representative",
     ),
-    path("accounts/<str:number>/waivers/new/review/", objection_views.waiver_review, name="waiver_review"),
-    path("accounts/<str:number>/waivers/new/cancel/", objection_views.waiver_cancel, name="waiver_cancel"),
+    path("accounts/<str:number>/waivers/new/review/", waiver_views.waiver_review, name="waiver_review"),
+    path("accounts/<str:number>/waivers/new/cancel/", waiver_views.waiver_cancel, name="waiver_cancel"),
 ]

@@ -4,7 +4,8 @@ list of both, each one's page, and the two wizards (docs/adr/0008-objections-and
 Everything is behind FILE_OBJECTIONS. Each wizard keeps its state in the session (per account) and its
 documents in the default storage under temporary names (checked and scanned as they are added, by Submit
 Documents' service); nothing reaches TRA until the last step files it all in one transaction. Views are thin:
-each step validates its form, asks the service, and redirects.
+each step validates its form, asks the service, and redirects. The wizard's steps and pages that both share are
+here with the objection's; the waiver request's own are assessments/views_waivers.py.
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ from assessments.forms_objections import (
     RepresentativeForm,
     StatementForm,
     SupportingDocumentForm,
-    WaiverChargesForm,
 )
-from assessments.models import LedgerTransaction, Notice
-from assessments.models_objections import Objection, WaiverRequest
+from assessments.models import Notice
+from assessments.models_objections import Objection
 from consent.access import account_view
 from consent.privileges import Privilege
 from programs.services import documents as document_services
@@ -71,30 +71,17 @@ OBJECTION = Wizard(
     cancel="objection_cancel",
     started="dated_on",
 )
-WAIVER = Wizard(
-    key="waiver_wizard",
-    title=gettext_lazy("Request a Waiver of Penalties and Interest"),
-    steps=(
-        ("waiver_new", gettext_lazy("Charges and grounds")),
-        ("waiver_statement", gettext_lazy("Facts")),
-        ("waiver_documents", gettext_lazy("Documents")),
-        ("waiver_representative", gettext_lazy("Authorized representative")),
-        ("waiver_review", gettext_lazy("Review and file")),
-    ),
-    cancel="waiver_cancel",
-    started="transaction_ids",
-)
 
 
 def _key(request, wizard: Wizard) -> str:
     return f"{wizard.key}:{request.account.number}"
 
 
-def _state(request, wizard: Wizard) -> dict | None:
+def wizard_state(request, wizard: Wizard) -> dict | None:
     return request.session.get(_key(request, wizard))
 
 
-def _save(request, wizard: Wizard, state: dict) -> None:
+def wizard_save(request, wizard: Wizard, state: dict) -> None:
     request.session[_key(request, wizard)] = state
     request.session.modified = True
 
@@ -119,7 +106,7 @@ def _render(request, wizard: Wizard, url_name: str, template: str, context: dict
     return render(request, template, context, status=400 if invalid else 200)
 
 
-def _step(
+def wizard_step(
     request,
     wizard: Wizard,
     url_name: str,
@@ -130,14 +117,14 @@ def _step(
     **extra,
 ):
     """A step whose form, once valid, updates the state (`apply` may raise a service's ValidationError)."""
-    state = _state(request, wizard)
+    state = wizard_state(request, wizard)
     if request.method == "POST" and form.is_valid():
         try:
             apply(state, form.cleaned_data)
         except ValidationError as error:
             errors_onto(form, error)
         else:
-            _save(request, wizard, state)
+            wizard_save(request, wizard, state)
             return redirect(wizard.next_step(url_name), number=request.account.number)
     return _render(
         request,
@@ -175,7 +162,7 @@ def _decision_notices(request, filings) -> dict[str, Notice]:
     }
 
 
-def _filing_page(request, filings, filing_id: int, template: str, session_flag: str):
+def filing_page(request, filings, filing_id: int, template: str, session_flag: str):
     """`filings`: the account's objections or waiver requests (assessments.selectors_objections)."""
     filing = filings(account=request.account).filter(pk=filing_id).first()
     if filing is None:  # another account's, or none: the same answer
@@ -188,7 +175,7 @@ def _filing_page(request, filings, filing_id: int, template: str, session_flag: 
 @account_view(FILE)
 @require_http_methods(["GET", "HEAD"])
 def objection_detail(request, objection_id: int):
-    return _filing_page(
+    return filing_page(
         request,
         selectors_objections.objections_for_account,
         objection_id,
@@ -197,19 +184,7 @@ def objection_detail(request, objection_id: int):
     )
 
 
-@account_view(FILE)
-@require_http_methods(["GET", "HEAD"])
-def waiver_detail(request, waiver_id: int):
-    return _filing_page(
-        request,
-        selectors_objections.waiver_requests_for_account,
-        waiver_id,
-        "assessments/waiver_detail.html",
-        "waiver_filed",
-    )
-
-
-def _document_download(request, model, filing_id: int, document_id: int) -> FileResponse:
+def document_download(request, model, filing_id: int, document_id: int) -> FileResponse:
     """A document the account filed with its objection or waiver request, back to whoever may file them (the
     read is in the access log, by account_view); another account's filing or document: 404."""
     filing = model.objects.filter(account=request.account, pk=filing_id).first()
@@ -228,20 +203,14 @@ def _document_download(request, model, filing_id: int, document_id: int) -> File
 @account_view(FILE)
 @require_http_methods(["GET", "HEAD"])
 def objection_document(request, objection_id: int, document_id: int):
-    return _document_download(request, Objection, objection_id, document_id)
-
-
-@account_view(FILE)
-@require_http_methods(["GET", "HEAD"])
-def waiver_document(request, waiver_id: int, document_id: int):
-    return _document_download(request, WaiverRequest, waiver_id, document_id)
+    return document_download(request, Objection, objection_id, document_id)
 
 
 # --- Steps both wizards share ---------------------------------------------------------------------------------
 
 
-def _statement(request, wizard: Wizard, url_name: str):
-    state = _state(request, wizard)
+def statement_step(request, wizard: Wizard, url_name: str):
+    state = wizard_state(request, wizard)
     if state is None or wizard.started not in state:
         return redirect(wizard.steps[0][0], number=request.account.number)
     extension = state.get("extension_after_days")
@@ -255,12 +224,12 @@ def _statement(request, wizard: Wizard, url_name: str):
         state["facts"] = objection_filing.facts_check(facts=data["facts"])
         state["extension_reason"] = data.get("extension_reason", "").strip()
 
-    return _step(request, wizard, url_name, form, apply=apply)
+    return wizard_step(request, wizard, url_name, form, apply=apply)
 
 
-def _documents(request, wizard: Wizard, url_name: str):
+def documents_step(request, wizard: Wizard, url_name: str):
     """Add one document at a time, with its description; remove one; continue (documents are optional)."""
-    state = _state(request, wizard)
+    state = wizard_state(request, wizard)
     if state is None or "facts" not in state:
         return redirect(wizard.steps[0][0], number=request.account.number)
     staged = state.setdefault("documents", [])
@@ -270,7 +239,7 @@ def _documents(request, wizard: Wizard, url_name: str):
         if remove.isdigit() and int(remove) < len(staged):
             removed = staged.pop(int(remove))
             document_services.document_files_discard(staged=[removed])
-            _save(request, wizard, state)
+            wizard_save(request, wizard, state)
             messages.info(request, _("%(name)s was removed.") % {"name": removed["name"]})
             return redirect(url_name, number=request.account.number)
         if request.POST.get("action") == "continue":
@@ -311,12 +280,12 @@ def _add_document(request, wizard: Wizard, state: dict, form: SupportingDocument
         form.full_clean_aria()
         return
     state["documents"].append({**staged, "description": description})
-    _save(request, wizard, state)
+    wizard_save(request, wizard, state)
     messages.success(request, _("%(name)s was added.") % {"name": staged["name"]})
 
 
-def _representative(request, wizard: Wizard, url_name: str):
-    state = _state(request, wizard)
+def representative_step(request, wizard: Wizard, url_name: str):
+    state = wizard_state(request, wizard)
     if state is None or "facts" not in state:
         return redirect(wizard.steps[0][0], number=request.account.number)
     form = RepresentativeForm(request.POST or None, initial=state.get("representative", {}))
@@ -324,10 +293,10 @@ def _representative(request, wizard: Wizard, url_name: str):
     def apply(state, data):
         state["representative"] = objection_filing.representative_check(representative=form.representative())
 
-    return _step(request, wizard, url_name, form, apply=apply)
+    return wizard_step(request, wizard, url_name, form, apply=apply)
 
 
-def _review(
+def review_step(
     request,
     wizard: Wizard,
     url_name: str,
@@ -338,7 +307,7 @@ def _review(
     detail: tuple[str, str],
     context: dict,
 ):
-    state = _state(request, wizard)
+    state = wizard_state(request, wizard)
     if state is None or "representative" not in state:
         return redirect(wizard.steps[0][0], number=request.account.number)
     problems: list[str] = []
@@ -374,12 +343,12 @@ def _review(
     )
 
 
-def _started() -> dict:
+def wizard_started() -> dict:
     """A new wizard's state: its submission token, so a double click on the last step files once."""
     return {"submission_token": str(uuid.uuid4())}
 
 
-def _cancel(request, wizard: Wizard):
+def wizard_cancel(request, wizard: Wizard):
     _end(request, wizard, discard_files=True)
     messages.info(request, _("Nothing was filed: what you entered was discarded."))
     return redirect("objections_list", number=request.account.number)
@@ -393,7 +362,7 @@ def _cancel(request, wizard: Wizard):
 @require_http_methods(["GET", "POST"])
 def objection_new(request):
     """Step 1: a notice of (re)assessment of the account, with the amount in dispute; or a letter."""
-    state = _state(request, OBJECTION) or _started()
+    state = wizard_state(request, OBJECTION) or wizard_started()
     notices = list(objections.objectable_notices(account=request.account).select_related("account"))
     initial = {
         "against": state.get("against", ""),
@@ -409,7 +378,7 @@ def objection_new(request):
         # "Object to this notice" on the notices page: the wizard starts with that notice chosen.
         initial.update(against=Objection.Against.NOTICE, notice=int(chosen))
     form = ObjectionSubjectForm(request.POST or None, initial=initial, notices=notices)
-    _save(request, OBJECTION, state)
+    wizard_save(request, OBJECTION, state)
 
     def apply(state, data):
         state.update(
@@ -423,36 +392,36 @@ def objection_new(request):
             )
         )
 
-    return _step(request, OBJECTION, "objection_new", form, apply=apply, has_notices=bool(notices))
+    return wizard_step(request, OBJECTION, "objection_new", form, apply=apply, has_notices=bool(notices))
 
 
 @never_cache
 @account_view(FILE)
 @require_http_methods(["GET", "POST"])
 def objection_statement(request):
-    return _statement(request, OBJECTION, "objection_statement")
+    return statement_step(request, OBJECTION, "objection_statement")
 
 
 @never_cache
 @account_view(FILE)
 @require_http_methods(["GET", "POST"])
 def objection_documents(request):
-    return _documents(request, OBJECTION, "objection_documents")
+    return documents_step(request, OBJECTION, "objection_documents")
 
 
 @never_cache
 @account_view(FILE)
 @require_http_methods(["GET", "POST"])
 def objection_representative(request):
-    return _representative(request, OBJECTION, "objection_representative")
+    return representative_step(request, OBJECTION, "objection_representative")
 
 
 @never_cache
 @account_view(FILE)
 @require_http_methods(["GET", "POST"])
 def objection_review(request):
-    state = _state(request, OBJECTION) or {}
-    return _review(
+    state = wizard_state(request, OBJECTION) or {}
+    return review_step(
         request,
         OBJECTION,
         "objection_review",
@@ -475,81 +444,4 @@ def objection_review(request):
 @account_view(FILE)
 @require_http_methods(["POST"])
 def objection_cancel(request):
-    return _cancel(request, OBJECTION)
-
-
-# --- Request a Waiver of Penalties and Interest -----------------------------------------------------------------
-
-
-@never_cache
-@account_view(FILE)
-@require_http_methods(["GET", "POST"])
-def waiver_new(request):
-    """Step 1: the penalty and interest charges to be waived, and the grounds."""
-    state = _state(request, WAIVER) or _started()
-    charges = list(objections.waivable_transactions(account=request.account))
-    form = WaiverChargesForm(
-        request.POST or None,
-        initial={"transactions": state.get("transaction_ids", []), "grounds": state.get("grounds", [])},
-        charges=charges,
-    )
-    _save(request, WAIVER, state)
-
-    def apply(state, data):
-        chosen = objections.waiver_charges_check(
-            account=request.account, transaction_ids=data["transactions"]
-        )
-        state["transaction_ids"] = [charge.pk for charge in chosen]
-        state["grounds"] = objections.waiver_grounds_check(grounds=data["grounds"])
-
-    return _step(request, WAIVER, "waiver_new", form, apply=apply, has_charges=bool(charges))
-
-
-@never_cache
-@account_view(FILE)
-@require_http_methods(["GET", "POST"])
-def waiver_statement(request):
-    return _statement(request, WAIVER, "waiver_statement")
-
-
-@never_cache
-@account_view(FILE)
-@require_http_methods(["GET", "POST"])
-def waiver_documents(request):
-    return _documents(request, WAIVER, "waiver_documents")
-
-
-@never_cache
-@account_view(FILE)
-@require_http_methods(["GET", "POST"])
-def waiver_representative(request):
-    return _representative(request, WAIVER, "waiver_representative")
-
-
-@never_cache
-@account_view(FILE)
-@require_http_methods(["GET", "POST"])
-def waiver_review(request):
-    state = _state(request, WAIVER) or {}
-    charges = LedgerTransaction.objects.filter(
-        account=request.account, pk__in=state.get("transaction_ids", [])
-    )
-    return _review(
-        request,
-        WAIVER,
-        "waiver_review",
-        submit=objections.waiver_submit,
-        template="assessments/waiver_review.html",
-        flag="waiver_filed",
-        detail=("waiver_detail", "waiver_id"),
-        context={
-            "charges": list(charges.order_by("period_end", "id")),
-            "ground_labels": [WaiverRequest.Ground(ground).label for ground in state.get("grounds", [])],
-        },
-    )
-
-
-@account_view(FILE)
-@require_http_methods(["POST"])
-def waiver_cancel(request):
-    return _cancel(request, WAIVER)
+    return wizard_cancel(request, OBJECTION)
