@@ -8,8 +8,8 @@ this package registers them all:
 - `ledger`: the ledger, read-only (a correction is a new transaction, posted by the service that decides it);
 - `payments`: payments received, recorded one at a time or from a payment file;
 - `refunds`: refunds to approve (four eyes above the configured amount) or cancel, and their payment files;
-- and the decisions on objections and waiver requests (assessments/admin_decisions.py).
+- and the decisions on objections and waiver requests (assessments/admin_decisions.py, admin_waivers.py).
 """
 
-from assessments import admin_decisions  # noqa: F401
+from assessments import admin_decisions, admin_waivers  # noqa: F401
 from assessments.admin import claims, ledger, notices, payments, records, refunds, returns  # noqa: F401
