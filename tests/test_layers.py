@@ -1,4 +1,4 @@
-"""The layered rule (docs/adr/0014-layers-domain-and-interface.md), read from the source with ast.
+"""The layered rule (docs/adr/0013-layers-domain-and-interface.md), read from the source with ast.
 
 Domain modules (models, services, selectors, rules, tasks and every other module that is not an interface
 module) keep the one-way order assessments -> filings -> consent -> programs -> accounts; interface modules
