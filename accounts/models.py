@@ -117,8 +117,11 @@ class OutboxEmail(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed (will retry)")
+        # Every attempt failed (settings.TRACS_OUTBOX_MAX_ATTEMPTS): nothing retries it; staff look into it.
+        DEAD = "dead", _("Undeliverable (no more retries)")
 
     created_at = models.DateTimeField(auto_now_add=True)
     to = models.JSONField()
@@ -128,6 +131,10 @@ class OutboxEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the sweep may try a failed e-mail again (exponential backoff, accounts/services.py outbox_send).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When a sender claimed it (status SENDING); a claim older than the send's time limit is a worker that died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Set by senders that must not send the same e-mail twice (reminders): one row per key, ever.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, editable=False)

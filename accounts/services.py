@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -97,48 +98,94 @@ def email_queue(
     return email
 
 
+def outbox_retry_delay(attempts: int) -> timedelta:
+    """How long a failed e-mail waits before its next attempt: doubling from the base, capped."""
+    base = settings.TRACS_OUTBOX_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(settings.TRACS_OUTBOX_RETRY_MAX_SECONDS, base * 2 ** max(0, attempts - 1)))
+
+
+def _outbox_claim_stale_before(now: datetime) -> datetime:
+    # A claim older than the send's hard time limit (and the SMTP timeout) is a worker that died mid-send.
+    return now - timedelta(seconds=settings.TRACS_OUTBOX_CLAIM_SECONDS)
+
+
+def _outbox_claim(email_id: int) -> OutboxEmail | None:
+    """Take one e-mail for sending in a short transaction of its own: status SENDING, one more attempt. The row
+    lock ends with it, so no SMTP conversation ever runs while a lock is held."""
+    now = timezone.now()
+    with transaction.atomic():
+        email = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
+        if email is None or email.status in (OutboxEmail.Status.SENT, OutboxEmail.Status.DEAD):
+            return None
+        if (
+            email.status == OutboxEmail.Status.SENDING
+            and email.claimed_at
+            and email.claimed_at > _outbox_claim_stale_before(now)
+        ):
+            return None  # another worker is sending it right now
+        email.status = OutboxEmail.Status.SENDING
+        email.attempts += 1
+        email.claimed_at = now
+        email.save(update_fields=["status", "attempts", "claimed_at"])
+    return email
+
+
 def outbox_send(*, email_id: int) -> bool:
     """Send one queued e-mail, then erase its content. Safe to run twice; raises on SMTP failure.
 
-    The failure is recorded (status, attempts, error) before the error is raised again for Celery's retry:
-    it is committed outside the block the exception leaves, or the rollback would erase the record too.
-    """
-    failure: Exception | None = None
-    with transaction.atomic():
-        email = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
-        if email is None or email.status == OutboxEmail.Status.SENT:
-            return False
-        email.attempts += 1
-        try:
-            EmailMessage(
-                subject=decrypt(email.subject_encrypted),
-                body=decrypt(email.body_encrypted),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=email.to,
-            ).send()
-        except Exception as error:
-            email.status = OutboxEmail.Status.FAILED
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            email.save(update_fields=["status", "attempts", "last_error"])
-            failure = error
+    Three steps, each its own transaction or none: claim the row (`_outbox_claim`), talk to the mail server
+    holding no lock, record the outcome. A failure sets the next attempt after an exponential backoff, or, at
+    settings.TRACS_OUTBOX_MAX_ATTEMPTS, the dead-letter status DEAD that staff see in admin; it is recorded and
+    then raised again for the caller."""
+    email = _outbox_claim(email_id)
+    if email is None:
+        return False
+    try:
+        EmailMessage(
+            subject=decrypt(email.subject_encrypted),
+            body=decrypt(email.body_encrypted),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=email.to,
+        ).send()
+    except Exception as error:
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if email.attempts >= settings.TRACS_OUTBOX_MAX_ATTEMPTS:
+            email.status = OutboxEmail.Status.DEAD
+            email.next_attempt_at = None
+            logger.error(
+                "outbox: e-mail %s (%s) undeliverable after %s attempts",
+                email.pk,
+                email.purpose,
+                email.attempts,
+            )
         else:
-            email.status = OutboxEmail.Status.SENT
-            email.sent_at = timezone.now()
-            email.subject_encrypted = b""
-            email.body_encrypted = b""
-            email.last_error = ""
-            email.save()
-    if failure is not None:
-        raise failure
+            email.status = OutboxEmail.Status.FAILED
+            email.next_attempt_at = timezone.now() + outbox_retry_delay(email.attempts)
+        email.claimed_at = None
+        email.save(update_fields=["status", "last_error", "next_attempt_at", "claimed_at"])
+        raise
+    email.status = OutboxEmail.Status.SENT
+    email.sent_at = timezone.now()
+    email.subject_encrypted = b""
+    email.body_encrypted = b""
+    email.last_error = ""
+    email.next_attempt_at = None
+    email.claimed_at = None
+    email.save()
     return True
 
 
-def outbox_pending_ids() -> list[int]:
-    return list(
-        OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
+def outbox_pending_ids(*, now: datetime | None = None) -> list[int]:
+    """What the sweep sends: e-mails never tried, failed ones whose backoff is over, and claims left by a worker
+    that died; never one sent or given up."""
+    now = now or timezone.now()
+    due = (
+        models.Q(status=OutboxEmail.Status.PENDING)
+        | models.Q(status=OutboxEmail.Status.FAILED, next_attempt_at__isnull=True)
+        | models.Q(status=OutboxEmail.Status.FAILED, next_attempt_at__lte=now)
+        | models.Q(status=OutboxEmail.Status.SENDING, claimed_at__lte=_outbox_claim_stale_before(now))
     )
+    return list(OutboxEmail.objects.filter(due).order_by("created_at").values_list("pk", flat=True)[:500])
 
 
 @transaction.atomic

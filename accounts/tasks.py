@@ -1,14 +1,24 @@
+import logging
+
 from celery import shared_task
 
 from accounts import services
 
+logger = logging.getLogger(__name__)
 
-@shared_task(bind=True, acks_late=True, max_retries=8, default_retry_delay=60)
-def outbox_send(self, email_id: int) -> bool:
+
+@shared_task(acks_late=True)
+def outbox_send(email_id: int) -> bool:
+    """One attempt at once after the commit. A failure is recorded with its next attempt (exponential backoff,
+    then the dead-letter status) and the per-minute sweep makes the retries: one backoff, not the task's own
+    around the sweep's."""
     try:
         return services.outbox_send(email_id=email_id)
-    except Exception as error:  # SMTP down: retry with backoff; the periodic sweep is the last resort
-        raise self.retry(exc=error, countdown=min(3600, 60 * 2**self.request.retries)) from error
+    except Exception:
+        logger.warning(
+            "outbox: e-mail %s not sent; the sweep retries it after its backoff", email_id, exc_info=True
+        )
+        return False
 
 
 @shared_task(acks_late=True)
@@ -17,6 +27,6 @@ def outbox_send_pending() -> int:
     for email_id in services.outbox_pending_ids():
         try:
             sent += services.outbox_send(email_id=email_id)
-        except Exception:  # noqa: S112 - one failing address must not stop the rest; it stays pending
+        except Exception:  # noqa: S112 - one failing address must not stop the rest; it waits for its next attempt
             continue
     return sent

@@ -390,6 +390,40 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Jobs that cannot hang or hammer. Every task has a soft time limit (SoftTimeLimitExceeded is raised in it, so
+# it can give up cleanly) and a hard one (the worker process is killed and replaced); long ones have their own,
+# by name, so no task module needs changing. SMTP connections time out rather than wait forever.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+_LONG_TASK_LIMITS = {"soft_time_limit": 600, "time_limit": 660}  # PDF renders, batch runs, file sweeps
+CELERY_TASK_ANNOTATIONS = {
+    name: _LONG_TASK_LIMITS
+    for name in (
+        "filings.tasks.confirmation_pdf_render",
+        "consent.tasks.enrolment_letter_prepare",
+        "consent.tasks.registration_letter_issue_job",
+        "assessments.tasks.notice_render",
+        "assessments.tasks.claim_letter_issue",
+        "assessments.tasks_decisions.decision_notice_issue",
+        "assessments.tasks.assess_clean_returns",
+        "assessments.tasks.assess_clean_claims",
+        "assessments.tasks.accrue_interest",
+        "assessments.tasks.refunds_prepare_missing",
+        "assessments.tasks.refunds_issue",
+        "assessments.tasks_reminders.reminders_send",
+        "programs.tasks.documents_incoming_sweep",
+    )
+}
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The outbox (accounts/services.py outbox_send): a failed e-mail is tried again after 1, 2, 4... minutes (at
+# most an hour apart) by the per-minute sweep, and after this many attempts (about five hours) it is marked
+# undeliverable for staff (admin: outbox, status "Undeliverable").
+TRACS_OUTBOX_MAX_ATTEMPTS = env.int("TRACS_OUTBOX_MAX_ATTEMPTS", default=10)
+TRACS_OUTBOX_RETRY_BASE_SECONDS = 60
+TRACS_OUTBOX_RETRY_MAX_SECONDS = 3600
+# A claimed e-mail (status "Being sent") older than this is one whose worker died: the sweep takes it again.
+TRACS_OUTBOX_CLAIM_SECONDS = 15 * 60
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
