@@ -32,6 +32,7 @@ OPEN_PREFIXES = (
     "/contact/",
     "/session/",
     "/healthz",
+    "/health/",
     "/i18n/",
 )
 SESSION_ENDED = _("Your session ended after 15 minutes without activity. Please sign in again.")

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, match_token
@@ -209,8 +208,7 @@ def privacy(request):
 
 
 def healthz(request):
-    from django.db import connection
+    """The old name of /health/, the liveness check (tracs/health.py), for what already probes it."""
+    from tracs.health import liveness
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse(_("ok"), content_type="text/plain")
+    return liveness(request)

@@ -323,6 +323,13 @@ class ClamdScanner:
             return sock
         return socket.create_connection((self.host, self.port), timeout=self.TIMEOUT_SECONDS)
 
+    def ping(self) -> str:
+        """clamd's answer to PING ("PONG" when it is up), for the readiness check; OSError when unreachable."""
+        with self._connect() as sock:
+            sock.settimeout(5)
+            sock.sendall(b"zPING\0")
+            return self._read_reply(sock)
+
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
         try:
             with self._connect() as sock:

@@ -141,7 +141,7 @@ def test_every_long_running_service_has_a_health_check(service):
 def test_the_health_checks_probe_what_each_service_does():
     assert "pg_isready" in SERVICES["db"]["healthcheck"]["test"][1]
     assert SERVICES["redis"]["healthcheck"]["test"][1:] == ["redis-cli", "ping"]
-    assert "/healthz" in SERVICES["web"]["healthcheck"]["test"][3]
+    assert "/health/" in SERVICES["web"]["healthcheck"]["test"][3]
     worker_check = SERVICES["worker"]["healthcheck"]["test"][1]
     assert "celery -A tracs inspect ping" in worker_check
     assert "$$HOSTNAME" in worker_check  # escaped for compose, expanded by the shell in the container

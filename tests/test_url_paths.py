@@ -223,6 +223,8 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "session_keepalive": ({}, "/session/keepalive/"),
     "privacy": ({}, "/privacy/"),
     "healthz": ({}, "/healthz"),
+    "health": ({}, "/health/"),
+    "health_ready": ({}, "/health/ready/"),
     "help": ({}, "/help/"),
     "help_program": ({"code": "fuel_tax"}, "/help/fuel_tax/"),
     "contact": ({}, "/contact/"),

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "tracs.apps.AxesConfig",
     "csp",
+    "health_check",  # /health/ready/'s page template (tracs/health.py)
     "accounts",
     "programs",
     "consent",
@@ -490,3 +491,8 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 TRACS_MALWARE_SCANNER = env.str("TRACS_MALWARE_SCANNER", default="")
+
+# --- Health and readiness (tracs/health.py, docs/operations.md "Health checks"). With a broker server (Redis),
+# readiness also needs a Celery worker to answer a ping; 0 leaves the worker out (a web tier deployed without
+# workers of its own to wait for).
+TRACS_HEALTH_CELERY_WORKER = env.bool("TRACS_HEALTH_CELERY_WORKER", default=True)

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from tracs import views
+from tracs import health, views
 
 urlpatterns = [
     path("", include("consent.urls")),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Liveness (the process answers) and readiness (what a request needs answers): tracs/health.py.
+    path("health/", health.liveness, name="health"),
+    path("health/ready/", health.ReadinessView.as_view(), name="health_ready"),
     path("favicon.ico", views.favicon, name="favicon"),
     # The demo's mail catcher: 404 unless TRACS_DEV_MAIL, which production refuses (tracs/dev_mail.py).
     path("dev/mail/", views.dev_mail_list, name="dev_mail"),
