@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tracs.request_id.RequestIdMiddleware",  # first: every later log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracs.middleware.RequestBodyLimitMiddleware",  # before CsrfViewMiddleware, the first to read a body
@@ -428,12 +429,17 @@ TRACS_OUTBOX_CLAIM_SECONDS = 15 * 60
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
     "filters": {
         "expected_refusal": {"()": "tracs.log_filters.ExpectedRefusalWithoutTraceback"},
         "file_broker_hostname": {"()": "tracs.log_filters.FileBrokerHostname"},
+        "request_id": {"()": "tracs.request_id.RequestIdFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
