@@ -322,19 +322,27 @@ if TRACS_DEV_MAIL:
     EMAIL_BACKEND = "tracs.dev_mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TRACS <no-reply@tracs.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Fernet key of queued e-mails and stored PIN letters (accounts/crypto.py). Derived from SECRET_KEY when empty,
-# outside production only: rotating SECRET_KEY after a leak would make what is queued unreadable.
-OUTBOX_KEY = env.str("OUTBOX_KEY", default="")
+# Fernet keys of queued e-mails, PIN letters and the other secrets at rest (accounts/crypto.py): OUTBOX_KEYS, a
+# comma-separated list whose first key encrypts and all decrypt (rotation: docs/configuration.md); OUTBOX_KEY, the
+# older name, is read as a one-key list. Derived from SECRET_KEY when both are empty, outside production only:
+# rotating SECRET_KEY after a leak would make what is stored unreadable.
+OUTBOX_KEYS = env.list("OUTBOX_KEYS", default=[]) or [env.str("OUTBOX_KEY", default="")]
+OUTBOX_KEYS = [key.strip() for key in OUTBOX_KEYS if key.strip()]
+OUTBOX_KEY = OUTBOX_KEYS[0] if OUTBOX_KEYS else ""
 if PRODUCTION:
     from cryptography.fernet import Fernet
 
-    try:
-        Fernet(env.str("OUTBOX_KEY"))
-    except ValueError as error:
-        raise environ.ImproperlyConfigured(
-            "OUTBOX_KEY must be a Fernet key (32 random bytes, url-safe base64) when TRACS_PRODUCTION=1: "
-            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-        ) from error
+    if not OUTBOX_KEYS:
+        env.str("OUTBOX_KEY")  # unset: refuses, naming the variable; set but empty: refused below
+    for _position, _key in enumerate(OUTBOX_KEYS or [""], start=1):
+        try:
+            Fernet(_key)
+        except ValueError as error:
+            raise environ.ImproperlyConfigured(
+                f"OUTBOX_KEY must be a Fernet key (32 random bytes, url-safe base64) when TRACS_PRODUCTION=1 "
+                f"(OUTBOX_KEYS: key {_position} is not one): "
+                'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            ) from error
 
 # --- Celery. No broker server needed by default: kombu's filesystem transport under var/celery, and
 # `make run` starts a worker with an embedded beat, so scheduled jobs run. Redis in production.
