@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS_STAMP := static/vendor/.built
 
-.PHONY: run test setup lint bench stop clean worker
+.PHONY: run test setup lint bench stop clean worker backup restore
 
 $(PY_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -59,6 +59,14 @@ bench: setup
 	$(MANAGE) migrate --no-input
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(BIN)/python -m bench
+
+# Database (pg_dump of the server's own major version, custom format) and media files into var/backups/<timestamp>/;
+# `make restore BACKUP=var/backups/<timestamp>` into an empty database (FORCE=1 replaces a non-empty one).
+backup: $(PY_STAMP)
+	scripts/backup.sh
+
+restore: $(PY_STAMP)
+	scripts/restore.sh "$(BACKUP)" $(if $(FORCE),--force)
 
 stop:
 	-@test -f var/celery.pid && kill $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid
