@@ -48,3 +48,23 @@ def test_a_task_published_during_a_request_runs_with_its_id():
     result = _task_seeing_the_id.apply(headers=headers)
     assert result.get() == "req-2222-3333"
     assert rid.request_id.get() == ""  # forgotten after the task
+
+
+def test_a_json_record_has_the_id_and_never_a_pin_bank_account_or_amount():
+    import json
+
+    from tracs.log_filters import JsonFormatter
+
+    record = logging.LogRecord("tracs", logging.INFO, __file__, 1, "filed %s", ("R-1",), None)
+    record.request_id = "req-4444-5555"
+    record.account_number = "1234567"
+    record.pin = "7Q4K-99XZ"
+    record.bank_account_number = "000123456789"
+    record.total_tax_amount = "1234.56"
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert entry["message"] == "filed R-1"
+    assert entry["request_id"] == "req-4444-5555"
+    assert entry["account_number"] == "1234567"
+    for secret in ("7Q4K-99XZ", "000123456789", "1234.56"):
+        assert secret not in line

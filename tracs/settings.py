@@ -434,11 +434,14 @@ TRACS_OUTBOX_RETRY_MAX_SECONDS = 3600
 # A claimed e-mail (status "Being sent") older than this is one whose worker died: the sweep takes it again.
 TRACS_OUTBOX_CLAIM_SECONDS = 15 * 60
 
+# One JSON object per line in production (for a log collector), plain lines in development and tests.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tracs.log_filters.JsonFormatter"},
     },
     "filters": {
         "expected_refusal": {"()": "tracs.log_filters.ExpectedRefusalWithoutTraceback"},
@@ -446,7 +449,7 @@ LOGGING = {
         "request_id": {"()": "tracs.request_id.RequestIdFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
