@@ -22,6 +22,7 @@ service go next to their boxes on the form (400); a certification refused goes n
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -55,7 +56,7 @@ class Certified:
     capacity: str
 
 
-class FilingSteps(Generic[Lines, Computed, Filed]):
+class FilingSteps(ABC, Generic[Lines, Computed, Filed]):
     """One filing page's part of the machine. `respond` runs all the steps, `certify` the last two.
 
     Subclasses write the hooks below the line; the machine sets `form` (the bound lines) and `computation`
@@ -140,9 +141,9 @@ class FilingSteps(Generic[Lines, Computed, Filed]):
 
     # --- What each page supplies ----------------------------------------------------------------------------
 
+    @abstractmethod
     def lines_form(self, data: QueryDict | None) -> Lines:
         """The lines form, bound to `data` (a POST) or, with None, as first shown."""
-        raise NotImplementedError
 
     def before_lines(self) -> HttpResponse | None:
         """An answer before the lines are checked (a form that is not ours, "add more lines"), or None."""
@@ -152,9 +153,9 @@ class FilingSteps(Generic[Lines, Computed, Filed]):
         """An answer before the certification is checked (the upload reviewed was replaced), or None."""
         return None
 
+    @abstractmethod
     def preview(self) -> Computed:
         """The program's computation of `form`'s lines, without storing; raises the service's ValidationError."""
-        raise NotImplementedError
 
     def lines_refused(self, error: ValidationError) -> bool:
         """Put a refusal of the lines onto `form` and say so; False when `error` is about something else."""
@@ -164,17 +165,17 @@ class FilingSteps(Generic[Lines, Computed, Filed]):
         """The page's own answer to a refusal (an amendment overtaken by another), or None."""
         return None
 
+    @abstractmethod
     def submit(self, certified: Certified) -> Filed:
         """File it through the program's service."""
-        raise NotImplementedError
 
+    @abstractmethod
     def received_message(self, filing: Filed) -> str:
         """What the confirmation page says first: received, with its confirmation number."""
-        raise NotImplementedError
 
+    @abstractmethod
     def confirmation(self, filing: Filed) -> HttpResponse:
         """The redirect to the filing's confirmation page."""
-        raise NotImplementedError
 
     def filed(self, filing: Filed) -> HttpResponse:
         """Where the filer goes once it is filed (post/redirect/get): its confirmation."""
@@ -186,12 +187,14 @@ class FilingSteps(Generic[Lines, Computed, Filed]):
         messages.warning(self.request, error.message)
         return self.confirmation(error.existing)
 
+    @abstractmethod
     def unavailable(self, message: str) -> HttpResponse:
         """The filing as a whole cannot be filed (its period, its window): a page that says why."""
-        raise NotImplementedError
 
+    @abstractmethod
     def render_form(self, *, status: int = 200) -> HttpResponse:
-        raise NotImplementedError
+        """The lines form page, with what was typed and its errors."""
 
+    @abstractmethod
     def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:
-        raise NotImplementedError
+        """The review page: the computed figures and the certification."""
