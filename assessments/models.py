@@ -269,6 +269,34 @@ class LedgerTransaction(models.Model):
         return str(self.Kind(self.kind).label)
 
 
+class LedgerMonth(models.Model):
+    """What an account's ledger moved in one month of processed dates: the sum of the amounts of the transactions
+    processed in that month, and how many there are. Derived data, kept by the database (ADR 0017): triggers on
+    the ledger (migration 0011) add each inserted statement's rows to their months in the same transaction,
+    whoever inserts them (ledger_post, a COPY, bulk_create), and take away rows deleted or changed where the
+    append-only trigger is disabled by the table's owner. The balance at a month's end is the sum of its own and
+    every earlier month's `net`; the Account Information chart reads 24 of them and one opening sum from this
+    table (one row per month of the account's life), never the ledger's rows. `ledger_check` proves it equals the
+    ledger's own sums."""
+
+    account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="ledger_months")
+    month = models.DateField(_("month"), help_text=_("The first day of the month of the processed dates"))
+    # Two digits more than a transaction: a month's sum of amounts that each fit MONEY.
+    net = models.DecimalField(_("net movement"), max_digits=18, decimal_places=2)
+    transactions = models.PositiveIntegerField(_("transactions"))
+
+    class Meta:
+        ordering = ["account", "month"]
+        verbose_name = _("ledger month")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="ledger_month_one_per_account_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="ledger_month_is_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}: {money.format_signed_money(self.net)}"
+
+
 class Notice(models.Model):
     """A notice TRA issues on an account: a PDF rendered once by a Celery job and kept in the default storage,
     created with its file in one insert, never changed.

@@ -2,10 +2,10 @@
 with the balance at each of the last 24 month ends drawn as a small server-rendered SVG chart, and the home
 banner "N period(s) with an outstanding balance".
 
-Both read the append-only ledger with one aggregate query each (balances are never stored): the panel groups
-the account's transactions by the month they were processed in and runs the sum in Python; the banner groups
-the page's accounts' transactions by (account, period end) and counts the periods left owing once each account's
-credits are counted against them (assessments.selectors.owing_by_account)."""
+Both read with one aggregate query each: the panel sums the account's ledger months (assessments.models.LedgerMonth,
+the net movement of each month of processed dates, kept by the database with every posting: ADR 0017) and runs the
+month-end sums in Python; the banner groups the page's accounts' transactions by (account, period end) and counts
+the periods left owing once each account's credits are counted against them (assessments.selectors.owing_by_account)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import DateField, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.translation import ngettext
 
 from assessments import selectors
-from assessments.models import LedgerTransaction
+from assessments.models import LedgerMonth
 from programs.models import ProgramAccount
 from programs.templatetags.amounts import credit_brackets
 
@@ -60,22 +60,24 @@ def monthly_balances(
     *, account: ProgramAccount, today: date, months: int = MONTHS_SHOWN
 ) -> tuple[Decimal, list[MonthBalance]]:
     """The account balance now, and the balance at the end of each of the last `months` months (oldest first,
-    the month running now last), from one query: the account's transactions summed per processed month.
+    the month running now last), from one query over the account's ledger months (LedgerMonth, ADR 0017: one
+    row per month the account has postings in, kept with the postings), never over its transactions.
 
     A month-end balance is every transaction processed up to that month's end; the months before the window
-    are carried in as the opening balance. E.g. +1,000.00 in March and -250.00 in May: February 0.00, March
-    and April 1,000.00, May 750.00."""
+    are carried in as the opening balance (the query folds them into the window's first month), the months
+    after it (a processed date in the future) count in the balance now only. E.g. +1,000.00 in March and
+    -250.00 in May: February 0.00, March and April 1,000.00, May 750.00."""
+    starts = _month_starts(today=today, count=months)
     rows = (
-        LedgerTransaction.objects.filter(account=account)
-        .annotate(month=TruncMonth("processed_on"))
-        .values("month")
-        .annotate(total=Sum("amount"))
-        .order_by("month")
-        .values_list("month", "total")
+        LedgerMonth.objects.filter(account=account)
+        .annotate(bucket=Greatest("month", Value(starts[0], output_field=DateField())))
+        .values("bucket")
+        .annotate(total=Sum("net"))
+        .order_by("bucket")
+        .values_list("bucket", "total")
     )
     by_month = dict(rows)
-    starts = _month_starts(today=today, count=months)
-    running = sum((total for month, total in by_month.items() if month < starts[0]), start=ZERO)
+    running = ZERO
     series = []
     for start in starts:
         running += by_month.get(start, ZERO)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,7 @@ from accounts.actors import Actor
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from assessments import selectors
-from assessments.models import LedgerTransaction
+from assessments.models import LedgerMonth, LedgerTransaction
 from programs import money
 from programs.models import ProgramAccount
 
@@ -235,22 +237,47 @@ class LedgerCheck:
     sum_of_transactions: Decimal  # every amount added up one by one, in Python
     balance: Decimal  # the account balance as the pages read it (SQL SUM)
     sum_of_period_balances: Decimal  # the period balances as the pages read them (SQL GROUP BY), added up
+    # The months whose stored LedgerMonth (net, transactions) differs from the ledger's own sum and count of that
+    # month's transactions (ADR 0017), with both figures: empty when every stored month agrees.
+    months_disagreeing: tuple[tuple[date, tuple[Decimal, int] | None, tuple[Decimal, int] | None], ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.sum_of_transactions == self.balance == self.sum_of_period_balances
+        return (
+            self.sum_of_transactions == self.balance == self.sum_of_period_balances
+            and not self.months_disagreeing
+        )
 
 
 @transaction.atomic
 def ledger_check(*, account: ProgramAccount) -> LedgerCheck:
-    """Prove balance = sum of transactions, and that the period balances add up to the account balance, under
-    the account's ledger lock (no posting can land between the three readings)."""
+    """Prove balance = sum of transactions, that the period balances add up to the account balance, and that each
+    stored ledger month holds its transactions' sum and count, under the account's ledger lock (no posting can
+    land between the readings)."""
     ledger_lock(account=account)
     amounts = list(LedgerTransaction.objects.filter(account=account).values_list("amount", flat=True))
+    ledger = {
+        row["month"]: (row["net"], row["transactions"])
+        for row in LedgerTransaction.objects.filter(account=account)
+        .annotate(month=TruncMonth("processed_on"))
+        .values("month")
+        .annotate(net=Sum("amount"), transactions=Count("*"))
+    }
+    stored = {
+        month: (net, transactions)
+        for month, net, transactions in LedgerMonth.objects.filter(account=account).values_list(
+            "month", "net", "transactions"
+        )
+    }
     return LedgerCheck(
         account_number=account.number,
         transactions=len(amounts),
         sum_of_transactions=sum(amounts, start=money.cents(Decimal(0))),
         balance=selectors.account_balance(account=account),
         sum_of_period_balances=selectors.balance_of(selectors.period_balances(account=account)),
+        months_disagreeing=tuple(
+            (month, stored.get(month), ledger.get(month))
+            for month in sorted(ledger.keys() | stored.keys())
+            if stored.get(month) != ledger.get(month)
+        ),
     )
