@@ -11,10 +11,12 @@
 - **Malware scan, pluggable**: `scanner()` returns the scanner in use. `ClamdScanner` speaks ClamAV's clamd
   INSTREAM protocol over a unix socket (`CLAMD_SOCKET`) or TCP (`CLAMD_HOST`, `CLAMD_PORT`); with neither,
   `NoScanner` marks each file "not scanned", which staff see in admin. `TRACS_MALWARE_SCANNER` names
-  another class (dotted path) taking no arguments and offering `scan(chunks) -> ScanResult`. A scanner that is
-  configured but fails or cannot be reached does not stop the person filing: the file is kept, marked "not
-  scanned: the scanner could not be reached", and a warning is logged, so staff treat it like any
-  unscanned file. A threat found refuses the file.
+  another class (dotted path) taking no arguments and offering `scan(chunks) -> ScanResult`. A threat found
+  refuses the file. A clamd that cannot be reached is waited for, up to `TRACS_MALWARE_SCAN_WAIT_SECONDS` (a
+  restart takes seconds), retrying the connection; if it is still down, or a scanner fails, the file is
+  refused when `TRACS_MALWARE_SCAN_REQUIRED` (fail closed: production's default), and otherwise kept, marked
+  "not scanned: the scanner could not be reached", with a warning logged, so staff treat it like any unscanned
+  file.
 
 Also the reference number of an in-process return or claim: programs cannot see returns (filings sits above
 it), so it checks the number's format and calls the check it is given (the interface layer passes
@@ -31,6 +33,7 @@ import logging
 import re
 import socket
 import struct
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -74,6 +77,10 @@ OFFICE_MALFORMED = _(
     "%(name)s cannot be opened as “%(kind)s”: it may be damaged or protected with a password. Save it again and try once more."
 )
 MALWARE_FOUND = _("%(name)s was refused: the malware scan found a threat in it (%(threat)s).")
+MALWARE_SCAN_UNAVAILABLE = _(
+    "%(name)s was not accepted: every file is checked for malware, and the malware scan is not available right "
+    "now. Nothing was kept. Try again in a few minutes."
+)
 RELATED_REFERENCE_FORMAT = _(
     "Enter the reference number as it appears in View Assessment Status, for example FT-202401-7K3M9Q."
 )
@@ -299,29 +306,49 @@ class NoScanner:
 class ClamdScanner:
     """ClamAV's daemon over its socket, INSTREAM command (clamd(8)): `zINSTREAM\\0`, then chunks each
     preceded by their length as a 4-byte big-endian integer, then a zero length; clamd answers
-    `stream: OK`, `stream: <name> FOUND` or `<reason> ERROR`, ended by a NUL byte."""
+    `stream: OK`, `stream: <name> FOUND` or `<reason> ERROR`, ended by a NUL byte.
+
+    A scan that cannot connect tries again every RETRY_SECONDS for up to `wait_seconds`: clamd restarted by its
+    container (or reloading after an update) is back within seconds, and the person uploading only waits."""
 
     TIMEOUT_SECONDS = 60
+    CONNECT_SECONDS = 5
+    RETRY_SECONDS = 0.25
     MAX_CHUNK = 64 * 1024  # well under clamd's StreamMaxLength; a chunk is never the whole file
 
-    def __init__(self, *, unix_socket: str = "", host: str = "", port: int = 3310) -> None:
+    def __init__(
+        self, *, unix_socket: str = "", host: str = "", port: int = 3310, wait_seconds: float = 0
+    ) -> None:
         if not unix_socket and not host:
             raise ValueError("ClamdScanner needs a unix socket path or a host")
         self.unix_socket = unix_socket
         self.host = host
         self.port = port
+        self.wait_seconds = wait_seconds
 
-    def _connect(self) -> socket.socket:
+    def _connect_once(self) -> socket.socket:
         if self.unix_socket:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(self.TIMEOUT_SECONDS)
+            sock.settimeout(self.CONNECT_SECONDS)
             try:
                 sock.connect(self.unix_socket)
             except OSError:
                 sock.close()
                 raise
-            return sock
-        return socket.create_connection((self.host, self.port), timeout=self.TIMEOUT_SECONDS)
+        else:
+            sock = socket.create_connection((self.host, self.port), timeout=self.CONNECT_SECONDS)
+        sock.settimeout(self.TIMEOUT_SECONDS)
+        return sock
+
+    def _connect(self, *, wait_seconds: float = 0) -> socket.socket:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                return self._connect_once()
+            except OSError:
+                if time.monotonic() + self.RETRY_SECONDS > deadline:
+                    raise
+            time.sleep(self.RETRY_SECONDS)
 
     def ping(self) -> str:
         """clamd's answer to PING ("PONG" when it is up), for the readiness check; OSError when unreachable."""
@@ -332,7 +359,7 @@ class ClamdScanner:
 
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
         try:
-            with self._connect() as sock:
+            with self._connect(wait_seconds=self.wait_seconds) as sock:
                 sock.sendall(b"zINSTREAM\0")
                 for chunk in chunks:
                     for start in range(0, len(chunk), self.MAX_CHUNK):
@@ -382,10 +409,11 @@ def scanner() -> Scanner:
     """The malware scanner of this deployment, from settings (see the module docstring)."""
     if settings.TRACS_MALWARE_SCANNER:
         return import_string(settings.TRACS_MALWARE_SCANNER)()
+    wait = settings.TRACS_MALWARE_SCAN_WAIT_SECONDS
     if settings.CLAMD_SOCKET:
-        return ClamdScanner(unix_socket=settings.CLAMD_SOCKET)
+        return ClamdScanner(unix_socket=settings.CLAMD_SOCKET, wait_seconds=wait)
     if settings.CLAMD_HOST:
-        return ClamdScanner(host=settings.CLAMD_HOST, port=settings.CLAMD_PORT)
+        return ClamdScanner(host=settings.CLAMD_HOST, port=settings.CLAMD_PORT, wait_seconds=wait)
     return NoScanner()
 
 
@@ -395,8 +423,14 @@ def scan_file(file: IO[bytes]) -> ScanResult:
     return result
 
 
-def refuse_infected(*, name: str, result: ScanResult) -> ValidationError:
-    return _refuse(MALWARE_FOUND, name, threat=result.threat or "unnamed")
+def scan_refusal(*, name: str, result: ScanResult) -> ValidationError | None:
+    """Why the scan's result refuses the file, or None when the file may be kept: a threat found always
+    refuses it; a scanner that failed or could not be reached refuses it when TRACS_MALWARE_SCAN_REQUIRED."""
+    if result.infected:
+        return _refuse(MALWARE_FOUND, name, threat=result.threat or "unnamed")
+    if result.status == DocumentFile.ScanStatus.SCANNER_UNAVAILABLE and settings.TRACS_MALWARE_SCAN_REQUIRED:
+        return ValidationError(MALWARE_SCAN_UNAVAILABLE, code="scan_unavailable", params={"name": name})
+    return None
 
 
 # --- The reference number of an in-process return or claim ---------------------------------------------------

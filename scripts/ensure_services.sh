@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What `make test` needs beyond Python and npm: Redis (for the tests that run a real Celery worker) and
-# Debian's Chromium (browser tests). Starts what is installed but stopped; installs what is missing when
+# What `make test` needs beyond Python and npm: Redis (for the tests that run a real Celery worker), Debian's
+# Chromium (browser tests) and ClamAV's clamd (the malware scan tests start their own, never the system's). Starts what is installed but stopped; installs what is missing when
 # running as root with apt-get; otherwise says exactly what to install and fails.
 set -euo pipefail
 
@@ -26,4 +26,9 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "ensure_services: installing Debian's Chromium for the browser tests"
   apt_install chromium
+fi
+
+if ! command -v clamd >/dev/null && [ ! -x /usr/sbin/clamd ]; then
+  echo "ensure_services: installing Debian's clamav-daemon (clamd) for the malware scan tests"
+  apt_install clamav-daemon
 fi

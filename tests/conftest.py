@@ -82,3 +82,15 @@ def sign_in(client, user):
 @pytest.fixture
 def signed_in(client, user):
     return sign_in(client, user)
+
+
+@pytest.fixture(scope="module")
+def real_clamd(tmp_path_factory):
+    """A real clamd with the EICAR test signature on a free loopback port, one per module that asks
+    (tests/programs/clamd_server.py; it starts in a few hundredths of a second)."""
+    from tests.programs.clamd_server import RealClamd
+
+    server = RealClamd(tmp_path_factory.mktemp("clamd"))
+    server.start()
+    yield server
+    server.stop()

@@ -508,6 +508,11 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 TRACS_MALWARE_SCANNER = env.str("TRACS_MALWARE_SCANNER", default="")
+# A configured clamd that cannot be reached is waited for this long per file (a restart takes seconds); then,
+# or when the scanner fails, the file is refused if a scan is required (production fails closed) and otherwise
+# kept as "not scanned: the scanner could not be reached".
+TRACS_MALWARE_SCAN_WAIT_SECONDS = env.float("TRACS_MALWARE_SCAN_WAIT_SECONDS", default=5.0)
+TRACS_MALWARE_SCAN_REQUIRED = env.bool("TRACS_MALWARE_SCAN_REQUIRED", default=PRODUCTION)
 
 # --- Health and readiness (tracs/health.py, docs/operations.md "Health checks"). With a broker server (Redis),
 # readiness also needs a Celery worker to answer a ping; 0 leaves the worker out (a web tier deployed without

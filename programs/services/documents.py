@@ -68,7 +68,8 @@ def document_file_stage(*, account: ProgramAccount, uploaded: UploadedFile, acto
     Returns what the wizard keeps of it (in the session); a ValidationError names what is wrong.
 
     A threat found is refused and written to the access log as a security event (committed even though the
-    upload fails); nothing of the file is kept."""
+    upload fails); so is a file the scanner could not look at when a scan is required
+    (TRACS_MALWARE_SCAN_REQUIRED), without the log entry. Nothing of a refused file is kept."""
     name = _safe_file_name(uploaded.name or "")
     # Django sets the size of every file a request carries; one without a size is refused as empty.
     checked = documents.check_file(uploaded, name=name, size=uploaded.size or 0)
@@ -83,7 +84,9 @@ def document_file_stage(*, account: ProgramAccount, uploaded: UploadedFile, acto
                 on_behalf_of=account.on_behalf_of,
                 detail=f"{result.detail}; sha256 {checked.sha256}"[:500],
             )
-        raise documents.refuse_infected(name=name, result=result)
+    refusal = documents.scan_refusal(name=name, result=result)
+    if refusal is not None:
+        raise refusal
     token = default_storage.save(f"{INCOMING_PREFIX}{secrets.token_hex(16)}", uploaded)
     return {
         "token": token,

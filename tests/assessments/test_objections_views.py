@@ -1,23 +1,29 @@
 """The File a Notice of Objection and Request a Waiver wizards, through the pages: a page per step, errors next to
 their fields, nothing filed until the last step, the confirmation with its reference number, the account's list
-and each filing's page; access (the privilege, another account's filing)."""
+and each filing's page; access (the privilege, another account's filing); supporting documents scanned by a
+real clamd."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from assessments.models import LedgerTransaction
 from assessments.models_objections import Objection, SupportingDocument, WaiverRequest
 from consent.privileges import Privilege
+from programs.models import DocumentFile
 from tests.accounts.factories import UserFactory
 from tests.assessments.objection_factories import REPRESENTATIVE_FIELDS, accrue, late_june_2021, pdf_upload
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, delegate_grant, owner_grant
 from tests.filings.factories import edmonton
+from tests.programs.clamd_server import EICAR, EICAR_THREAT
+from tests.programs.conftest import field_errors
 
 TODAY = edmonton(2021, 10, 1, 10)
 
@@ -158,8 +164,6 @@ def test_eleventh_document_is_refused(objector, account, assessed):
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_refused_file_and_a_missing_description(objector, account, assessed):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     _through_statement(objector, account, assessed.notice)
     response = objector.post(
         url("objection_documents", account),
@@ -252,3 +256,42 @@ def test_filing_twice_from_the_same_wizard_files_once(objector, account, assesse
     second = objector.post(url("objection_review", account))
     assert second["Location"] == first["Location"]
     assert Objection.objects.count() == 1
+
+
+# --- The malware scan, by a real clamd with the EICAR test signature (tests/programs/clamd_server.py) ---
+
+
+def _wizard_documents(client) -> list[dict]:
+    return next(value for key, value in client.session.items() if key.startswith("objection"))["documents"]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_an_infected_supporting_document_is_refused_and_a_clean_one_added(
+    real_clamd, settings, objector, account, assessed
+):
+    real_clamd.settings_for(settings)
+    _through_statement(objector, account, assessed.notice)
+    response = objector.post(
+        url("objection_documents", account),
+        {"action": "add", "file": SimpleUploadedFile("export-permit.txt", EICAR), "description": "Permit"},
+    )
+    assert response.status_code == 400
+    assert field_errors(response, "file") == [
+        f"export-permit.txt was refused: the malware scan found a threat in it ({EICAR_THREAT})."
+    ]
+    # The notice objected to is in storage; no document is.
+    assert [path for path in (Path(settings.MEDIA_ROOT) / "documents").rglob("*") if path.is_file()] == []
+
+    response = objector.post(
+        url("objection_documents", account),
+        {
+            "action": "add",
+            "file": SimpleUploadedFile("permit.txt", b"Export permit 4411\n"),
+            "description": "Permit",
+        },
+    )
+    assert response.status_code == 302
+    assert [(d["name"], d["scan_status"]) for d in _wizard_documents(objector)] == [
+        ("permit.txt", DocumentFile.ScanStatus.CLEAN)
+    ]
+    assert not SupportingDocument.objects.exists()  # nothing is filed before the last step

@@ -112,6 +112,7 @@ def test_without_a_scanner_files_are_marked_not_scanned(settings):
 
 def test_a_scanner_that_cannot_be_reached_leaves_the_file_not_scanned(settings):
     settings.CLAMD_SOCKET = "/tmp/no-such-clamd.sock"
+    settings.TRACS_MALWARE_SCAN_WAIT_SECONDS = 0
     result = _scan(samples.PDF)
     assert result.status == DocumentFile.ScanStatus.SCANNER_UNAVAILABLE
     assert "clamd" in result.detail
