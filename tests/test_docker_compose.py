@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,21 +26,35 @@ COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 PORTAL_SERVICES = ["web", "worker", "beat", "migrate"]
 REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD", "EMAIL_URL", "OUTBOX_KEY"]
-VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:\?|:-)(?P<arg>[^}]*))?\}")
+VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?P<op>:\?|:-)?")
 
 
 def interpolate(value: str, given: dict[str, str]) -> str:
-    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error} (error when unset or empty)."""
-
-    def replace(match):
-        name, op, arg = match.group("name", "op", "arg")
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error} (error when unset or empty), nested as compose
+    nests them (`${A:-${B:?error}}`: B is looked at, and may fail, only when A is unset or empty); `$$` is `$`."""
+    out, position = [], 0
+    while (start := value.find("$", position)) != -1:
+        out.append(value[position:start])
+        if value.startswith("$$", start):
+            out.append("$")
+            position = start + 2
+            continue
+        match = VARIABLE.match(value, start)
+        assert match, f"not a variable compose reads: {value[start : start + 40]}"
+        depth, end = 1, match.end()
+        while depth:  # the argument runs to the brace that closes this variable
+            depth += {"{": 1, "}": -1}.get(value[end], 0)
+            end += 1
+        name, op, arg = match.group("name"), match.group("op"), value[match.end() : end - 1]
         if given.get(name):
-            return given[name]
-        if op == ":?":
-            raise KeyError(f"{name}: {arg}")
-        return arg if op == ":-" else ""
-
-    return VARIABLE.sub(replace, value.replace("$$", "\0")).replace("\0", "$")
+            out.append(given[name])
+        elif op == ":?":
+            raise KeyError(f"{name}: {interpolate(arg, given)}")
+        elif op == ":-":
+            out.append(interpolate(arg, given))
+        position = end
+    out.append(value[position:])
+    return "".join(out)
 
 
 def command(service: str) -> list[str]:
@@ -70,8 +85,8 @@ def settings_variables() -> set[str]:
     return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z0-9_]+)\"", source))
 
 
-def test_the_five_services_of_the_topology_are_there():
-    assert {"web", "worker", "beat", "db", "redis"} <= set(SERVICES)
+def test_the_six_services_of_the_topology_are_there():
+    assert {"web", "worker", "beat", "db", "redis", "clamd"} <= set(SERVICES)
 
 
 def test_postgresql_is_the_same_major_version_as_the_embedded_one():
@@ -93,6 +108,33 @@ def test_web_runs_the_portal_under_gunicorn():
     assert cmd[:2] == ["gunicorn", "tracs.wsgi:application"]
     assert "--bind=0.0.0.0:8000" in cmd
     assert "8000:8000" in SERVICES["web"]["ports"]
+
+
+def test_clamd_is_clamavs_image_of_the_series_the_tests_run_with_its_signatures_on_a_volume():
+    """The tests scan with Debian's clamd (tests/programs/test_clamd_real.py); production runs ClamAV's image of
+    the same major.minor version, so the INSTREAM answers the portal parses are the ones tested."""
+    clamd = SERVICES["clamd"]
+    image, tag = clamd["image"].split(":")
+    assert image == "clamav/clamav"
+    debian = subprocess.run(
+        [shutil.which("clamd") or "/usr/sbin/clamd", "--version"], capture_output=True, text=True, check=True
+    )
+    assert debian.stdout.startswith(f"ClamAV {tag}."), debian.stdout
+    assert "clamdb:/var/lib/clamav" in clamd["volumes"]
+    assert "clamdb" in COMPOSE["volumes"]
+    assert "ports" not in clamd  # reachable only by the portal, on the compose network
+    assert clamd["restart"] == "unless-stopped"
+
+
+def test_the_portal_scans_with_the_clamd_service_and_web_waits_for_it():
+    for service in PORTAL_SERVICES:
+        env = environment(service, deployment_values())
+        assert (env["CLAMD_HOST"], env["CLAMD_PORT"]) == ("clamd", "3310")
+        assert env["TRACS_MALWARE_SCAN_REQUIRED"] == "1"  # fail closed: no unscanned file while clamd is down
+        assert "CLAMD_SOCKET" not in env
+    assert SERVICES["web"]["depends_on"]["clamd"]["condition"] == "service_healthy"
+    # No job scans a file: the worker does not wait through clamd's first signature download.
+    assert "clamd" not in SERVICES["worker"]["depends_on"]
 
 
 def test_worker_and_beat_are_separate_celery_processes():
@@ -127,7 +169,7 @@ def test_portal_services_wait_for_healthy_database_and_redis():
     assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("service", ["web", "worker", "beat", "db", "redis"])
+@pytest.mark.parametrize("service", ["web", "worker", "beat", "db", "redis", "clamd"])
 def test_every_long_running_service_has_a_health_check(service):
     check = SERVICES[service]["healthcheck"]
     assert check["test"][0] in {"CMD", "CMD-SHELL"}
@@ -141,7 +183,11 @@ def test_every_long_running_service_has_a_health_check(service):
 def test_the_health_checks_probe_what_each_service_does():
     assert "pg_isready" in SERVICES["db"]["healthcheck"]["test"][1]
     assert SERVICES["redis"]["healthcheck"]["test"][1:] == ["redis-cli", "ping"]
-    assert "/health/" in SERVICES["web"]["healthcheck"]["test"][3]
+    assert "http://127.0.0.1:8000/health/ready/" in SERVICES["web"]["healthcheck"]["test"][3]
+    assert SERVICES["clamd"]["healthcheck"]["test"] == ["CMD", "clamdcheck.sh"]
+    assert (
+        SERVICES["clamd"]["healthcheck"]["start_period"] == "6m"
+    )  # the first start downloads the signatures
     worker_check = SERVICES["worker"]["healthcheck"]["test"][1]
     assert "celery -A tracs inspect ping" in worker_check
     assert "$$HOSTNAME" in worker_check  # escaped for compose, expanded by the shell in the container
@@ -162,9 +208,8 @@ def test_portal_environment_is_production_with_the_broker_cache_and_database(ser
         env["CACHE_URL"] == "redis://redis:6379/1"
     )  # allauth's rate limits, shared by every gunicorn worker
     assert env["EMAIL_URL"].startswith("smtp")
-    assert (
-        env["OUTBOX_KEY"] == values["OUTBOX_KEY"]
-    )  # the operator's own key, never one derived from SECRET_KEY
+    # The operator's own key, never one derived from SECRET_KEY; OUTBOX_KEY alone is taken as a one-key list.
+    assert env["OUTBOX_KEYS"] == values["OUTBOX_KEY"]
     assert env["MEDIA_ROOT"] == "/data/media"
     assert "DEBUG" not in env
 
@@ -177,6 +222,38 @@ def test_compose_refuses_to_start_without_a_required_secret(variable):
     for service in services:
         with pytest.raises(KeyError, match=variable):
             environment(service, values)
+
+
+def test_outbox_keys_for_rotation_are_passed_as_given_and_win_over_outbox_key():
+    new_key, old_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    values = deployment_values(OUTBOX_KEYS=f"{new_key},{old_key}")
+    assert environment("web", values)["OUTBOX_KEYS"] == f"{new_key},{old_key}"
+    del values["OUTBOX_KEY"]
+    assert environment("worker", values)["OUTBOX_KEYS"] == f"{new_key},{old_key}"
+
+
+def test_the_production_settings_read_the_compose_outbox_keys_as_the_rotation_list():
+    """Loading the settings connects to nothing, so compose's own addresses (db, redis) do."""
+    new_key, old_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "OUTBOX_KEY", "OUTBOX_KEYS"}
+    }
+    env.update(environment("web", deployment_values(OUTBOX_KEYS=f"{new_key}, {old_key}")))
+    env.update(DJANGO_SETTINGS_MODULE="tracs.settings")
+    code = "import django; django.setup(); from django.conf import settings; print(*settings.OUTBOX_KEYS)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [new_key, old_key]
 
 
 def test_every_variable_given_to_the_portal_is_one_the_settings_read():
@@ -214,18 +291,25 @@ def free_port() -> int:
 
 
 @pytest.mark.django_db
-def test_the_web_command_serves_and_its_health_check_passes_under_production_settings():
+def test_the_web_command_serves_and_its_health_check_passes_under_production_settings(real_clamd, tmp_path):
     """Runs the compose web command (bound to a free local port) with production settings on the test
-    database, then the web service's own health check against it; and shows a plain-HTTP probe without the
-    proxy's header would be redirected, which is why the check sends it."""
+    database and a real clamd, then the web service's own health check (readiness) against it; shows the check
+    failing, the readiness naming the scanner, once clamd stops; and that a plain-HTTP probe without the proxy's
+    header would be redirected, which is why the check sends it."""
     port = free_port()
     env = {
         key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(environment("web", deployment_values()))
-    # The machine's Redis (scripts/ensure_services.sh) for compose's: production takes only a shared cache.
+    # The machine's Redis (scripts/ensure_services.sh) for compose's: production takes only a shared cache. The
+    # test's own clamd for the clamd service, and a media folder of the test's for the volume.
     env.update(
-        DATABASE_URL=database_url(), CACHE_URL="redis://127.0.0.1:6379/14", CELERY_BROKER_URL="memory://"
+        DATABASE_URL=database_url(),
+        CACHE_URL="redis://127.0.0.1:6379/14",
+        CELERY_BROKER_URL="memory://",
+        CLAMD_HOST="127.0.0.1",
+        CLAMD_PORT=str(real_clamd.port),
+        MEDIA_ROOT=str(tmp_path / "media"),
     )
     cmd = [arg if not arg.startswith("--bind=") else f"--bind=127.0.0.1:{port}" for arg in command("web")]
     cmd = [str(Path(sys.executable).with_name("gunicorn")), *cmd[1:], "--workers=1"]
@@ -261,6 +345,22 @@ def test_the_web_command_serves_and_its_health_check_passes_under_production_set
             pytest.fail(
                 f"health check failed: {result.stderr[-500:]}\nserver: {server.communicate(timeout=30)[1][-3000:]}"
             )
+
+        real_clamd.stop()
+        result = subprocess.run(
+            [sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=30, check=False
+        )
+        assert result.returncode != 0
+        assert "HTTP Error 503" in result.stderr
+        readiness = urllib.request.Request(
+            f"http://127.0.0.1:{port}/health/ready/",
+            headers={"Host": "tracs.alberta.ca", "X-Forwarded-Proto": "https", "Accept": "text/plain"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(readiness, timeout=30)  # noqa: S310 - the test's own local server
+        assert refused.value.code == 503
+        assert "MalwareScanner(): Unavailable: clamd could not be reached" in refused.value.read().decode()
+        real_clamd.start()
 
         without_proxy_header = check.replace(", 'X-Forwarded-Proto': 'https'", "")
         assert without_proxy_header != check
