@@ -5,8 +5,9 @@ Target: median server time within 3x that of the bare view. Figures, all under t
 turns (so load from anything else on the machine weighs on each alike): the home page of a representative
 of 25 accounts (one full page), and of 1,000 accounts: page 1, a search by name, the last page. Each row
 names the page's query count (CaptureQueriesContext, in this process): it must not grow with the accounts.
-Then page 1 at 1,000 and at 25 accounts, and the bare view, timed in this process with Django's test client,
-one request at a time and no HTTP: the server's own time, steadier than load figures on a busy machine.
+Then page 1, the search and the last page at 1,000 accounts, page 1 at 25 and the bare view, timed in this process
+with Django's test client, one request at a time and no HTTP (the server's own time, steadier than load figures on
+a busy machine), with where each page's time goes under its row (bench.split) and the signed-in floor's.
 Each figure is reported against two floors: the bare view served anonymously (as the issue first measured
 it), and the same bare view requested by a signed-in person (same middleware: session, user and two-factor
 device read before the view's one query), which is what any signed-in page pays before its own work.
@@ -190,6 +191,13 @@ def in_process_timings(session_key: str | None, path: str, text: bytes | None = 
     return time_calls(lambda: in_process_get(client, path, text), repeat=IN_PROCESS_REPEAT, warmup=10)
 
 
+def in_process_split(session_key: str | None, path: str):
+    """Where the time of one request of `path` goes, in this process (bench.split)."""
+    from bench import split
+
+    return split.measure(in_process_client(session_key), path, repeat=IN_PROCESS_REPEAT // 2)
+
+
 def _median_row(figure: str, stats: LoadStats, baseline: str, base: LoadStats) -> Row:
     return Row(figure, stats.describe(), baseline, base.describe(), stats.p50 / base.p50, "median time")
 
@@ -240,6 +248,10 @@ def run(bench: Bench) -> list[Row]:
             "small": in_process_timings(small_session, "/", NAME.format(1).encode()),
             "big": in_process_timings(big_session, "/", PAGES[0][2]),
         }
+        for _, path, text in PAGES[1:]:
+            timings[path] = in_process_timings(big_session, path, text)
+        splits = {path: in_process_split(big_session, path) for _, path, _ in PAGES}
+        splits["bare_signed_in"] = in_process_split(big_session, "/bench/bare/")
     finally:
         remove()
     # Two floors: the bare view served anonymously, and the same view for a signed-in person (the same
@@ -269,8 +281,17 @@ def run(bench: Bench) -> list[Row]:
         )
     )
     big_figure = f"in process, no HTTP: home, representative of {CLIENTS:,} accounts, page 1"
-    for floor, key in floors:
-        rows.append(Row.from_timings(big_figure, timings["big"], f"in process: {floor}", timings[key]))
+    rows.append(Row.from_timings(big_figure, timings["big"], f"in process: {bare}", timings["bare"]))
+    floor_split = f"floor: {splits['bare_signed_in'].describe()}"
+    for figure, path, _ in PAGES:
+        rows.append(
+            Row.from_timings(
+                f"in process, no HTTP: home, representative of {CLIENTS:,} accounts: {figure}",
+                timings["big"] if path == "/" else timings[path],
+                f"in process: {bare_signed_in}",
+                timings["bare_signed_in"],
+            ).with_details(f"split: {splits[path].describe()}", floor_split)
+        )
     rows.append(
         Row.from_timings(
             big_figure, timings["big"], f"in process: same page, {SMALL_CLIENTS} accounts", timings["small"]

@@ -8,6 +8,7 @@ with, and returns rows built with `Row.from_load` (two LoadStats) or `Row.from_t
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import itertools
 import os
@@ -71,7 +72,11 @@ class LoadStats:
         return percentile(self.latencies_ms, 0.99)
 
     def describe(self) -> str:
-        return f"{self.rps:,.0f} req/s, p50 {self.p50:.1f} ms, p99 {self.p99:.1f} ms"
+        # The p99 as a multiple of the median: issue 13's target is at most 3x under gunicorn.
+        return (
+            f"{self.rps:,.0f} req/s, p50 {self.p50:.1f} ms, p99 {self.p99:.1f} ms "
+            f"({self.p99 / self.p50:.1f}x p50)"
+        )
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,11 @@ class Row:
     baseline_value: str
     ratio: float
     ratio_meaning: str
+    # Printed under the row: where the figure's time goes (bench.split), and the baseline's.
+    details: tuple[str, ...] = ()
+
+    def with_details(self, *details: str) -> Row:
+        return dataclasses.replace(self, details=details)
 
     @classmethod
     def from_load(cls, figure: str, stats: LoadStats, baseline: str, base: LoadStats) -> Row:
@@ -146,8 +156,10 @@ def print_table(rows: Sequence[Row], *, title: str, notes: Sequence[str] = (), o
     print(title, file=out)
     print(line(header), file=out)
     print("-+-".join("-" * width for width in widths), file=out)
-    for cells in body:
+    for row, cells in zip(rows, body, strict=True):
         print(line(cells), file=out)
+        for detail in row.details:
+            print(f"    {detail}", file=out)
     for note in notes:
         print(note, file=out)
 
