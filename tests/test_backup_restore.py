@@ -39,7 +39,7 @@ LEDGER_TOTALS = """
 STORED_FILES = "SELECT file, sha256 FROM programs_documentfile ORDER BY file"
 
 
-def seed() -> None:
+def seed():
     """Three accounts, each with tax assessed, a penalty and a payment (one paid in full), and two files."""
     job = Actor.job("backup round-trip test")
     for position, (tax, paid) in enumerate(
