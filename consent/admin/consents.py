@@ -4,6 +4,7 @@ approve it (the representative is e-mailed a PIN), reject it with a reason, or r
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
 from consent import services
 from consent.models import PRIVILEGE_CHOICES, Consent
+from programs import documents
 from programs.models import ProgramAccount
 from tracs.actors import actor_from_request
 
@@ -49,6 +51,19 @@ class ConsentForm(forms.ModelForm):
             "signed_form",
         ]
         help_texts = {"representative_name": _("One named individual, never a firm.")}
+
+    def clean_signed_form(self):
+        """A newly uploaded signed form goes through the malware scan every uploaded file does (refused when a
+        threat is found, or when the scanner is down and a scan is required); a form already stored was scanned
+        when it came."""
+        signed_form = self.cleaned_data.get("signed_form")
+        if isinstance(signed_form, UploadedFile):
+            refusal = documents.scan_refusal(
+                name=signed_form.name or "", result=documents.scan_file(signed_form)
+            )
+            if refusal is not None:
+                raise refusal
+        return signed_form
 
     def clean(self):
         cleaned = super().clean()

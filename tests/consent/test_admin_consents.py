@@ -1,6 +1,7 @@
 """Staff record, approve, reject and revoke consents (AT4931) in Django admin."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
@@ -24,6 +25,7 @@ from tests.consent.factories import (
     TaxpayerFactory,
     representative_grant,
 )
+from tests.programs.clamd_server import EICAR, EICAR_THREAT
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +310,26 @@ def test_revoking_before_activation_cancels_the_pin(staff_client, taxpayer, acco
         services.account_enrol(
             user=person, account_number=taxpayer.bin, typed_pin=issued.clear, actor=actor_for(person)
         )
+
+
+def test_a_signed_form_with_malware_is_refused_and_nothing_is_recorded(
+    real_clamd, settings, staff_client, taxpayer, accounts
+):
+    """Scanned by a real clamd with the EICAR test signature (tests/programs/clamd_server.py)."""
+    real_clamd.settings_for(settings)
+    infected = SimpleUploadedFile(
+        "at4931.pdf", b"%PDF-1.4 " + EICAR + b"\n%%EOF", content_type="application/pdf"
+    )
+    response = staff_client.post(
+        reverse("admin:consent_consent_add"),
+        form_data(taxpayer, signed_form=infected, accounts=[accounts[0].pk]),
+    )
+    assert response.status_code == 200
+    assert f"at4931.pdf was refused: the malware scan found a threat in it ({EICAR_THREAT})." in response.text
+    assert not Consent.objects.exists()
+    assert not (Path(settings.MEDIA_ROOT) / "consents").exists()
+
+    response = staff_client.post(
+        reverse("admin:consent_consent_add"), form_data(taxpayer, accounts=[accounts[0].pk]), follow=True
+    )
+    assert Consent.objects.get().signed_form.read().startswith(b"%PDF")
