@@ -95,15 +95,28 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def connect(dbname: str, **options) -> psycopg.Connection:
+    """A connection of our own to a database on the test database's server (its host may be a socket folder)."""
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        dbname=dbname,
+        **options,
+    )
+
+
 @pytest.fixture
 def empty_database():
-    """A new, empty database on the test database's server (no tables at all), dropped afterwards."""
+    """A new, empty database on the test database's server (no tables at all), dropped afterwards; its name and
+    its DATABASE_URL."""
     name = f"{connection.settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
-    admin_url = re.sub(r"/[^/]*$", "/postgres", database_url())
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+    with connect("postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield name, re.sub(r"/[^/]*$", f"/{name}", database_url())
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+    with connect("postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -159,7 +172,7 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_ledger_totals_and
     assert restore.returncode == 0, restore.stderr[-2000:]
     assert f"into {name}" in restore.stdout
 
-    with psycopg.connect(restored_url) as restored:
+    with connect(name) as restored:
         ledger_after = restored.execute(LEDGER_TOTALS).fetchall()
         files_after = restored.execute(STORED_FILES).fetchall()
         count = restored.execute("SELECT count(*) FROM assessments_ledgertransaction").fetchone()[0]
@@ -183,5 +196,5 @@ def test_a_backup_restored_into_an_empty_database_has_the_same_ledger_totals_and
         rf"restore: database {name} is not empty \(\d+ tables\); refusing \(--force replaces it\)",
         again.stderr,
     )
-    with psycopg.connect(restored_url) as restored:
+    with connect(name) as restored:
         assert restored.execute(LEDGER_TOTALS).fetchall() == ledger_before
