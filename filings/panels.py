@@ -1,8 +1,8 @@
 """What filings shows on consent's pages: the open obligations panel of Account Information, the home banner
 "N return(s) outstanding" and home's "overdue first" order. consent/panels.py lists them on its pages.
 
-Obligations are computed, not stored (filings/selectors.py): the panel reads the account's returns once
-(`obligations_for_account`, the months owed worked out in Python); the banner and the home list's "overdue
+Obligations are computed, not stored (filings/selectors.py): the panel reads the period starts of the account's
+filed returns once (`open_obligations`, the months owed worked out in Python); the banner and the home list's "overdue
 first" order ask the database for the same count (`overdue_returns_expression`), one query for any number of
 accounts."""
 
@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from consent.privileges import Privilege
 from filings.models import FuelTaxReturn
 from filings.periods import Period
-from filings.selectors import FUEL_TAX, Obligation, obligations_for_account
+from filings.selectors import FUEL_TAX, Obligation, open_obligations
 from programs.models import ProgramAccount
 
 OPEN_SHOWN = 6  # the oldest open obligations listed; the rest are counted and are on File a Return
@@ -37,10 +37,9 @@ OBLIGATIONS_PRIVILEGES = (Privilege.FILE_RETURNS, Privilege.VIEW_ACCOUNT)
 
 def obligations_panel(account: ProgramAccount, user, *, today: date | None = None) -> dict:
     """The returns owed and not filed: overdue (with days late) and due, oldest first, and the next due date
-    (of a return due now, else of the month running now). One query (the account's returns)."""
+    (of a return due now, else of the month running now). One query (the periods the account filed)."""
     today = today or timezone.localdate()
-    owed = obligations_for_account(account=account, today=today)
-    open_ = [obligation for obligation in reversed(owed) if not obligation.is_filed]  # oldest first
+    open_ = open_obligations(account=account, today=today)  # oldest first
     overdue = sum(1 for obligation in open_ if obligation.is_overdue)
     upcoming = [obligation.due_on for obligation in open_ if obligation.status == Obligation.Status.DUE]
     next_due = min(upcoming) if upcoming else None

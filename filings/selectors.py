@@ -78,31 +78,53 @@ def obligations_for_account(*, account: ProgramAccount, today: date) -> list[Obl
     for period in reversed(periods):
         filed = versions.get(period.start, [])
         original = next((r for r in filed if r.kind == FuelTaxReturn.Kind.ORIGINAL), None)
-        due_on = period.due_on
-        if original is not None:
-            status, late = Obligation.Status.FILED, original.late_days
-        elif today > due_on:
-            status, late = Obligation.Status.OVERDUE, days_late(due_on=due_on, on=today)
-        else:
-            status, late = Obligation.Status.DUE, 0
+        if original is None:
+            obligations.append(_not_filed(period, today=today, latest=filed[-1] if filed else None))
+            continue
         obligations.append(
             Obligation(
                 period=period,
-                due_on=due_on,
-                status=status,
-                days_late=late,
+                due_on=period.due_on,
+                status=Obligation.Status.FILED,
+                days_late=original.late_days,
                 original=original,
-                latest=filed[-1] if filed else None,
+                latest=filed[-1],
             )
         )
     return obligations
 
 
+def _not_filed(period: Period, *, today: date, latest: FuelTaxReturn | None = None) -> Obligation:
+    due_on = period.due_on
+    if today > due_on:
+        status, late = Obligation.Status.OVERDUE, days_late(due_on=due_on, on=today)
+    else:
+        status, late = Obligation.Status.DUE, 0
+    return Obligation(
+        period=period, due_on=due_on, status=status, days_late=late, original=None, latest=latest
+    )
+
+
+def open_obligations(*, account: ProgramAccount, today: date) -> list[Obligation]:
+    """The returns owed and not filed (due or overdue), oldest first: those of obligations_for_account, from one
+    query of the period starts the account filed an original for, not the returns themselves (Account
+    Information asks on every visit, issue 13)."""
+    if not files_returns_in_tracs(account):
+        return []
+    periods = periods_owed(effective_date=account.effective_date, closed_on=account.closed_on, today=today)
+    if not periods:
+        return []
+    filed = set(
+        FuelTaxReturn.objects.filter(
+            account=account, kind=FuelTaxReturn.Kind.ORIGINAL, period_start__gte=periods[0].start
+        ).values_list("period_start", flat=True)
+    )
+    return [_not_filed(period, today=today) for period in periods if period.start not in filed]
+
+
 def outstanding_count(*, account: ProgramAccount, today: date) -> int:
     """How many returns are owed and not filed (the "N return(s) outstanding" banner)."""
-    return sum(
-        1 for obligation in obligations_for_account(account=account, today=today) if not obligation.is_filed
-    )
+    return len(open_obligations(account=account, today=today))
 
 
 def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | None:
@@ -110,9 +132,9 @@ def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | Non
     owed is filed, the month under way (filed once it ends). None for programs without monthly returns."""
     if account.program.code != FUEL_TAX:
         return None
-    unfiled = [o.period for o in obligations_for_account(account=account, today=today) if not o.is_filed]
+    unfiled = open_obligations(account=account, today=today)
     if unfiled:
-        return min(unfiled)
+        return unfiled[0].period
     under_way = Period.of(today)
     return None if account.closed_on and account.closed_on < under_way.start else under_way
 

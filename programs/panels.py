@@ -18,7 +18,7 @@ CONTACTS_SHOWN = 5
 def messages_panel(account: ProgramAccount, user) -> dict:
     """Unread threads for this person and the latest three subjects: two queries."""
     unread = selectors.unread_counts_by_account(user=user, account_ids=[account.pk]).get(account.pk, 0)
-    latest = list(selectors.messages_for_account(account=account, user=user)[:LATEST_MESSAGES])
+    latest = selectors.latest_messages_for_account(account=account, user=user, count=LATEST_MESSAGES)
     return {"unread": unread, "latest": latest}
 
 

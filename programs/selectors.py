@@ -91,6 +91,14 @@ def messages_for_account(*, account: ProgramAccount, user: User | int) -> QueryS
     )
 
 
+def latest_messages_for_account(*, account: ProgramAccount, user: User | int, count: int) -> list[Message]:
+    """The account's `count` messages with the newest activity from TRA, as messages_for_account annotates them:
+    the newest are picked from the index first, so the replies are counted for those alone, not for every
+    message of the account (Account Information's panel, issue 13)."""
+    newest = Message.objects.filter(account=account).order_by("-last_from_tra_at", "-id").values("pk")[:count]
+    return list(messages_for_account(account=account, user=user).filter(pk__in=newest))
+
+
 def message_for_account(*, account: ProgramAccount, message_id: int) -> Message | None:
     """One message of the account with its thread, or None (another account's message is not found)."""
     return (
