@@ -3,8 +3,8 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from accounts.sql import SENTINEL_INT, CompiledQuery, count_of
 from consent.selectors import message_account_ids
+from consent.sql import SENTINEL_INT, CompiledQuery, count_of
 from programs.selectors import unread_messages
 
 # Every page's header asks it: compiled once a day (the in-force grants depend on the date), not per request.

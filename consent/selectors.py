@@ -16,10 +16,10 @@ from django.utils.functional import Promise
 from django.utils.http import RFC3986_SUBDELIMS
 
 from accounts.models import AccessLogEntry, User
-from accounts.sql import SENTINEL_INT, CompiledQuery, page_of
 from consent.access import Access, in_force_grants, privileges_of
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
+from consent.sql import SENTINEL_INT, CompiledQuery, page_of
 from programs.models import Address, BulkFuelLocation, Program, ProgramAccount
 
 # --- Home: the accounts a person reaches ------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _home_page(
     return _home_rows(listed, (name for name, _priority in priorities))
 
 
-# The unfiltered list, every request of every representative: compiled once a day (accounts.sql), keyed by the
+# The unfiltered list, every request of every representative: compiled once a day (consent.sql), keyed by the
 # day and the priorities it is ordered by (the same every request: consent.panels.HOME_PRIORITIES).
 HOME_PAGE = CompiledQuery(_home_page, wrap=page_of, user_id=SENTINEL_INT)
 

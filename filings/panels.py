@@ -97,7 +97,7 @@ def overdue_returns_expression(*, account: str = "account", today: date | None =
         .annotate(filed=Count("id"))
         .values("filed")
     )
-    # Cast: EXTRACT is numeric in PostgreSQL, and a compiled query (accounts.sql) reads it without converters.
+    # Cast: EXTRACT is numeric in PostgreSQL, and a compiled query (consent.sql) reads it without converters.
     return Cast(
         Case(
             When(

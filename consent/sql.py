@@ -1,4 +1,6 @@
-"""Queries the busiest pages run on every request, compiled to SQL once per process.
+"""Queries the busiest pages run on every request, compiled to SQL once per process: home's page of accounts and
+its program filter (consent.selectors) and the header's unread count (consent.context_processors), so the layer
+lives beside its users, in consent (ADR 0018, with the measurement that keeps it).
 
 Building a queryset's SQL costs Django more than PostgreSQL takes to run it on the home page (a few
 milliseconds a page for a handful of queries: Q objects, joins, expressions resolved anew every time). A

@@ -1,4 +1,4 @@
-"""Compiled queries (accounts/sql.py) answer exactly what their ORM queryset answers, for every person and
+"""Compiled queries (consent/sql.py) answer exactly what their ORM queryset answers, for every person and
 day, and refuse a queryset that does not use an argument they were told to swap in."""
 
 from datetime import date, timedelta
@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.models import User
-from accounts.sql import SENTINEL_INT, CompiledQuery, count_of, page_of
+from consent.sql import SENTINEL_INT, CompiledQuery, count_of, page_of
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
