@@ -7,14 +7,40 @@ MANAGE := $(BIN)/python manage.py
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS_STAMP := static/vendor/.built
+# The locks (docs/dependencies.md): what make run and make test install, what the image installs, and uv itself.
+DEV_LOCK := requirements/dev.txt
+RUNTIME_LOCK := requirements/runtime.txt
+UV_LOCK := requirements/uv.txt
+UV := $(BIN)/uv
+# uv reaches PyPI as pip does here: trusting the platform's certificate store (where a registry mirror's own
+# authority is installed, as pip's `cert` setting points to) and with pip's patience. It does not read pip's
+# extra indexes or find-links, on purpose: the locks' hashes are PyPI's own files.
+export UV_SYSTEM_CERTS ?= 1
+export UV_HTTP_TIMEOUT ?= 180
 
-.PHONY: run test setup lint bench stop clean worker backup restore
+.PHONY: run test setup lint bench stop clean worker backup restore lock lock-check
 
-$(PY_STAMP): pyproject.toml
+$(UV): $(UV_LOCK)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(UV_LOCK)
 	@touch $@
+
+# Exactly the development lock (uv pip sync removes what it does not list, keeping pip and uv), each file
+# checked against its hash; then the project itself, whose dependencies the lock already is.
+$(PY_STAMP): pyproject.toml $(DEV_LOCK) $(UV)
+	$(PY) scripts/lock.py check
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(DEV_LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps .
+	@touch $@
+
+# Resolve the locks again after a change to pyproject.toml; every pin that still fits is kept, except the
+# packages named in UPGRADE (`make lock UPGRADE="weasyprint cryptography"`; UPGRADE=all moves every one).
+lock: $(UV)
+	$(PY) scripts/lock.py write --uv $(UV) $(if $(UPGRADE),--upgrade $(UPGRADE))
+
+# Fails, naming each package, when a lock no longer answers pyproject.toml (needs no network and no .venv).
+lock-check:
+	$(PY) scripts/lock.py check
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -45,7 +71,7 @@ lint: $(PY_STAMP)
 
 # Lint, types (mypy: the project at mypy's default, strict on the domain layer; pyproject.toml [tool.mypy]), then
 # the suite with branch coverage and the floor on the domain modules ([tool.coverage.report] fail_under).
-test: setup
+test: lock-check setup
 	scripts/ensure_services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

