@@ -22,8 +22,12 @@ RUN apt-get update \
     && useradd --create-home --uid 10001 tracs
 
 WORKDIR /app
+# Exactly the runtime lock (requirements/runtime.txt, written by `make lock`: no test tool, no embedded
+# PostgreSQL), every file checked against its hash; then the project itself, whose dependencies that lock is.
 COPY pyproject.toml ./
-RUN pip install .
+COPY requirements/runtime.txt requirements/
+RUN pip install --require-hashes -r requirements/runtime.txt \
+    && pip install --no-deps .
 
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
