@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.actors import Actor
 from accounts.models import User
+from accounts.roles import staff_roles_set
 
 DEMO_PASSWORD = "Tracs-demo-2026!"  # noqa: S105 - demo only; seed_demo refuses to run in production
 
@@ -19,7 +21,11 @@ class DemoPerson:
     email: str
     full_name: str
     role: str
-    is_staff: bool = False
+    staff_roles: tuple[str, ...] = ()  # accounts/roles.py keys: TRA staff hold roles, none is a superuser
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.staff_roles)
 
 
 PEOPLE = [
@@ -31,7 +37,28 @@ PEOPLE = [
         "Rita Representative",
         "Tax preparer (representative under a consent)",
     ),
-    DemoPerson("staff", "staff@demo.tracs.ca", "Sam Staff", "TRA staff (Django admin)", is_staff=True),
+    DemoPerson(
+        "staff",
+        "staff@demo.tracs.ca",
+        "Sam Staff",
+        "TRA staff: registrations, consents and PINs, assessments, refunds",
+        staff_roles=("registration_officer", "consent_pin_officer", "assessor", "refund_approver"),
+    ),
+    # The second pair of eyes: a refund above the four-eyes amount needs Sam's approval and Rae's.
+    DemoPerson(
+        "reviewer",
+        "reviewer@demo.tracs.ca",
+        "Rae Reviewer",
+        "TRA staff: refunds (second approval), objections and waivers",
+        staff_roles=("refund_approver", "objections_officer"),
+    ),
+    DemoPerson(
+        "administrator",
+        "admin@demo.tracs.ca",
+        "Ada Administrator",
+        "TRA staff: staff and their roles, the technical sections",
+        staff_roles=("administrator",),
+    ),
 ]
 
 
@@ -50,11 +77,12 @@ def seed() -> dict[str, User]:
             email=person.email,
             defaults={
                 "full_name": person.full_name,
-                "is_staff": person.is_staff,
-                "is_superuser": person.is_staff,
+                "is_staff": bool(person.staff_roles),
+                "is_superuser": False,
                 "is_active": True,
             },
         )
+        staff_roles_set(user=user, roles=person.staff_roles, actor=Actor.job("demo data"))
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         EmailAddress.objects.update_or_create(

@@ -61,6 +61,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Staff roles (accounts/roles.py): the technical sections, and the two-factor reset after an identity check.
+        permissions = [
+            ("administer_system", "Can see and change the technical sections (system tables, outbox, jobs)"),
+            ("reset_two_factor", "Can reset a person's two-factor verification after an identity check"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -191,6 +196,10 @@ class Pin(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("PIN")
         verbose_name_plural = _("PINs")
+        permissions = [
+            ("download_pin_letter", "Can download an enrolment PIN letter to mail (the PIN in clear, once)"),
+            ("cancel_pin", "Can cancel a PIN"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} PIN for {self.account_number} ({self.state})"

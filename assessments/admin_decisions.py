@@ -37,6 +37,7 @@ from assessments.models import ClaimAssessment, LedgerTransaction
 from assessments.models_objections import FiledRequest, Objection, SupportingDocument, WaiverRequest
 from filings import selectors as filing_selectors
 from tracs.actors import actor_from_request
+from tracs.admin import requires
 
 # No published service standard for deciding objections or waivers was found: the queue flags a filing still
 # undecided this many days after it was received, so staff see what has waited longest.
@@ -153,7 +154,7 @@ class DecisionAdmin(StaffReadLoggedAdmin):
     inlines = [SupportingDocumentInline]
     actions = ["review_start"]
     list_per_page = 50
-    decide_permission = ""
+    decide_permission = ""  # the permission that takes a filing into review and decides it
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -178,13 +179,12 @@ class DecisionAdmin(StaffReadLoggedAdmin):
     def overdue(self, obj):
         return not obj.is_decided and obj.received_at < timezone.now() - timedelta(days=OVERDUE_AFTER_DAYS)
 
-    def _may_decide(self, request) -> bool:
-        return request.user.has_perm(self.decide_permission)
+    def has_decide_permission(self, request, obj=None) -> bool:
+        """The review action's permission (`@admin.action(permissions=["decide"])`) and the decision page's."""
+        return requires(self.decide_permission)(self, request)
 
-    @admin.action(description=_("Start the review of the selected filings"))
+    @admin.action(description=_("Start the review of the selected filings"), permissions=["decide"])
     def review_start(self, request, queryset):
-        if not self._may_decide(request):
-            raise PermissionDenied
         started = 0
         for filing in queryset.filter(status=FiledRequest.Status.RECEIVED):
             objection_filing.review_start(filing=filing, actor=actor_from_request(request))
@@ -209,8 +209,10 @@ class DecisionAdmin(StaffReadLoggedAdmin):
         ]
 
     def document_download_view(self, request, object_id, document_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_permission(request, obj):
+        if obj is None:
             raise Http404
         document = obj.documents.filter(pk=document_id).first()
         if document is None:
@@ -232,12 +234,13 @@ class DecisionAdmin(StaffReadLoggedAdmin):
             handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
         )
 
-    def _object_or_404(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_permission(request, obj):
-            raise Http404
-        if not self._may_decide(request):
+    def _object_to_decide(self, request, object_id):
+        """The filing a decision is posted for: 403 without the permission to decide, 404 when there is none."""
+        if not self.has_view_permission(request) or not self.has_decide_permission(request):
             raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
         return obj
 
     def _back(self, obj):
@@ -294,7 +297,7 @@ class DecisionAdmin(StaffReadLoggedAdmin):
 @admin.register(Objection)
 class ObjectionAdmin(DecisionAdmin):
     change_form_template = "admin/assessments/decisions/objection_change_form.html"
-    decide_permission = "assessments.add_assessment"
+    decide_permission = "assessments.decide_objection"
     list_display = [
         "reference_number",
         "account",
@@ -356,7 +359,7 @@ class ObjectionAdmin(DecisionAdmin):
         return _change_link(claim, str(claim)) if claim else "-"
 
     def decide_view(self, request: HttpRequest, object_id: str):
-        obj = self._object_or_404(request, object_id)
+        obj = self._object_to_decide(request, object_id)
         form = ObjectionDecisionForm(request.POST)
         if not form.is_valid():
             self.message_user(
@@ -437,7 +440,7 @@ class ObjectionAdmin(DecisionAdmin):
                     ).order_by("processed_on", "id")
                     if obj.period_end
                     else [],
-                    "can_decide": not obj.is_decided and self._may_decide(request),
+                    "can_decide": not obj.is_decided and self.has_decide_permission(request),
                     "decision_form": ObjectionDecisionForm(),
                     **self._claim_context(obj),
                 }

@@ -59,7 +59,7 @@ class WaiverDecisionForm(forms.Form):
 @admin.register(WaiverRequest)
 class WaiverRequestAdmin(DecisionAdmin):
     change_form_template = "admin/assessments/decisions/waiver_change_form.html"
-    decide_permission = "assessments.add_ledgertransaction"
+    decide_permission = "assessments.decide_waiver"
     list_display = [
         "reference_number",
         "account",
@@ -100,7 +100,7 @@ class WaiverRequestAdmin(DecisionAdmin):
         return _charge_links([charge for charge in obj.waiver_charges.all() if charge.waived])
 
     def decide_view(self, request: HttpRequest, object_id: str):
-        obj = self._object_or_404(request, object_id)
+        obj = self._object_to_decide(request, object_id)
         form = WaiverDecisionForm(request.POST, waiver=obj)
         if not form.is_valid():
             self.message_user(
@@ -139,7 +139,7 @@ class WaiverRequestAdmin(DecisionAdmin):
                     "waiver": obj,
                     "charges": charges,
                     "period_balances": [(end, balances.get(end, Decimal(0))) for end in obj.period_ends],
-                    "can_decide": not obj.is_decided and self._may_decide(request),
+                    "can_decide": not obj.is_decided and self.has_decide_permission(request),
                     "decision_form": WaiverDecisionForm(waiver=obj),
                 }
             )

@@ -387,6 +387,9 @@ class ReturnToAssess(FuelTaxReturn):
         proxy = True
         verbose_name = _("return to assess")
         verbose_name_plural = _("returns to assess (assessment queue)")
+        permissions = [
+            ("assess_return", "Can assess or reassess a return, and move returns in and out of review")
+        ]
 
 
 # Claim assessments (assessments/models_claims.py), payments received and refunds (assessments/models_payments.py),

@@ -167,3 +167,6 @@ class ClaimToAssess(Claim):
         proxy = True
         verbose_name = _("claim to assess")
         verbose_name_plural = _("claims to assess (claim assessment queue)")
+        permissions = [
+            ("assess_claim", "Can assess or reassess a claim, and move claims in and out of review")
+        ]

@@ -155,6 +155,7 @@ class Objection(FiledRequest):
         ordering = ["-received_at", "-id"]
         verbose_name = _("notice of objection")
         verbose_name_plural = _("notices of objection")
+        permissions = [("decide_objection", "Can take an objection into review and decide it")]
         db_table = "filings_objection"  # kept from filings: the move changed no row
         indexes = [models.Index(fields=["account", "-received_at"], name="objection_account_received")]
         constraints = [
@@ -250,6 +251,7 @@ class WaiverRequest(FiledRequest):
         ordering = ["-received_at", "-id"]
         verbose_name = _("request for a waiver of penalties and interest")
         verbose_name_plural = _("requests for a waiver of penalties and interest")
+        permissions = [("decide_waiver", "Can take a waiver request into review and decide it")]
         db_table = "filings_waiverrequest"  # kept from filings: the move changed no row
         indexes = [models.Index(fields=["account", "-received_at"], name="waiver_account_received")]
         constraints = [

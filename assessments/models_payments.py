@@ -95,6 +95,12 @@ class RefundPaymentFile(models.Model):
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name = _("refund payment file")
+        permissions = [
+            (
+                "download_refundpaymentfile",
+                "Can download a refund payment file (bank account numbers in clear)",
+            )
+        ]
         constraints = [
             # One open file per kind: two runs at once fill the same one (and the next run finds a killed one).
             models.UniqueConstraint(
@@ -183,6 +189,10 @@ class Refund(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("refund")
+        permissions = [
+            ("approve_refund", "Can approve a refund (first or second approval)"),
+            ("cancel_refund", "Can cancel a refund not yet issued"),
+        ]
         constraints = [
             # A second refund of the same credit: one live refund per claim (re)assessment (a cancelled one
             # no longer counts, so the credit can be refunded once the mistake is put right).

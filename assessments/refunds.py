@@ -8,10 +8,12 @@ eyes above a configured amount), issued exactly once, paid out in a payment file
   page: "paid by cheque"); otherwise direct deposit when the account has a bank account on file, else a cheque
   to the mailing address of record. The payee is copied in (the bank account number stays encrypted). A
   second live refund of the same credit is refused here and by the database (`refund_one_per_credit`).
-- **Approved** (`refund_approve`): a refund is prepared by the system, by nobody; one member of staff
-  approves it, or, above settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE (fixed on the refund when prepared), two
-  distinct ones (and the database refuses the same person twice: `refund_four_eyes_distinct`).
-- **Cancelled** (`refund_cancel`) by staff, with a reason, at any time before it is issued.
+- **Approved** (`refund_approve`): a refund is prepared by the system, by nobody; one refund approver (staff
+  holding `assessments.approve_refund`, the role of accounts/roles.py) approves it, or, above
+  settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE (fixed on the refund when prepared), two distinct ones, both
+  holding the role (and the database refuses the same person twice: `refund_four_eyes_distinct`).
+- **Cancelled** (`refund_cancel`) by a refund approver (`assessments.cancel_refund`), with a reason, at any
+  time before it is issued.
 - **Issued** (`refunds_issue`, the beat job): every approved refund, each in one transaction that posts
   REFUND_ISSUED (a debit: the credit leaves the account; source "refund:<id>", unique), marks the refund issued
   and puts it in the run's open payment file of its method; then the run closes its files. A run killed
@@ -63,10 +65,20 @@ NO_MAILING_ADDRESS = _(
     "added, the daily refund job prepares the refund."
 )
 NOT_STAFF = _("Only active TRA staff approve or cancel refunds.")
+NOT_APPROVER = _(
+    "Only a refund approver approves refunds: %(name)s does not hold the refund approver role, so refund %(id)s "
+    "was not approved."
+)
+NOT_CANCELLER = _(
+    "Only a refund approver cancels refunds: %(name)s does not hold the refund approver role, so refund %(id)s "
+    "was not cancelled."
+)
+APPROVE_PERMISSION = "assessments.approve_refund"
+CANCEL_PERMISSION = "assessments.cancel_refund"
 NOT_PENDING = _("Refund %(id)s is “%(status)s”: only a refund awaiting approval can be approved.")
 SAME_APPROVER = _(
-    "Refund %(id)s of %(amount)s is above %(threshold)s: it needs a second approval by another member of "
-    "staff (you approved it first)."
+    "Refund %(id)s of %(amount)s is above %(threshold)s: it needs a second approval by another "
+    "refund approver (you approved it first)."
 )
 CANCEL_REASON_REQUIRED = _("Give the reason for cancelling the refund.")
 NOT_CANCELLABLE = _("Refund %(id)s is “%(status)s”: only a refund not yet issued can be cancelled.")
@@ -214,6 +226,9 @@ def refund_approve_refusal(*, refund: Refund, by: User | None) -> RefundRefused 
     refund_approve, which asks again on the locked row)."""
     if by is None or not by.is_active or not by.is_staff:
         return RefundRefused(NOT_STAFF, code="not_staff")
+    # Four eyes means two refund approvers: each approval, the first and the second, needs the role.
+    if not by.has_perm(APPROVE_PERMISSION):
+        return RefundRefused(NOT_APPROVER % {"name": by.display_name, "id": refund.pk}, code="not_approver")
     if refund.status != Status.PENDING:
         return RefundRefused(
             NOT_PENDING % {"id": refund.pk, "status": refund.get_status_display()}, code="not_pending"
@@ -235,6 +250,8 @@ def refund_cancel_refusal(*, refund: Refund, by: User | None) -> RefundRefused |
     """Why `by` may not cancel `refund` as it stands, or None."""
     if by is None or not by.is_active or not by.is_staff:
         return RefundRefused(NOT_STAFF, code="not_staff")
+    if not by.has_perm(CANCEL_PERMISSION):
+        return RefundRefused(NOT_CANCELLER % {"name": by.display_name, "id": refund.pk}, code="not_canceller")
     if refund.status not in OPEN:
         return RefundRefused(
             NOT_CANCELLABLE % {"id": refund.pk, "status": refund.get_status_display()}, code="not_cancellable"
@@ -245,7 +262,8 @@ def refund_cancel_refusal(*, refund: Refund, by: User | None) -> RefundRefused |
 @transaction.atomic
 def refund_approve(*, refund: Refund, actor: Actor) -> Refund:
     """Approve a refund awaiting approval: `actor`'s the first approval (enough at or below the threshold), or
-    the second by another member of staff. Refused: not staff, not awaiting approval, the same person twice."""
+    the second by another refund approver. Refused: not staff, not a refund approver, not awaiting approval, the
+    same person twice."""
     by = actor.user
     _staff_check(by)
     refund = _locked(refund)

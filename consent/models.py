@@ -65,6 +65,7 @@ class Consent(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("consent (AT4931)")
         verbose_name_plural = _("consents (AT4931)")
+        permissions = [("decide_consent", "Can approve, reject or revoke a consent (AT4931)")]
         constraints = [
             # One consent per individual per taxpayer while it is in force.
             models.UniqueConstraint(
@@ -123,6 +124,7 @@ class Grant(models.Model):
 
     class Meta:
         ordering = ["account", "role", "name"]
+        permissions = [("revoke_grant", "Can revoke a person's access to an account")]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "user"],

@@ -23,7 +23,7 @@ from filings.periods import Period
 from filings.status import filing_status_change, overdue_for_processing
 from programs.models import Program
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
+from tracs.admin import ReadOnlyAdmin, ReadOnlyInline, requires
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -139,7 +139,8 @@ class FilingAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
 class StatusActionsMixin:
     """The queue's actions: move what is selected from one status to the next (or back), one filing at a
     time through filings.status.filing_status_change; anything not in the expected status is left alone and
-    named in the message."""
+    named in the message. Only those who assess the kind of filing move it (`has_assess_permission`, set by each
+    admin: the assessor's role)."""
 
     actions = ["move_to_in_review", "move_back_to_received"]
 
@@ -170,13 +171,13 @@ class StatusActionsMixin:
                 messages.WARNING,
             )
 
-    @admin.action(description=_("Move to in review (received -> in review)"))
+    @admin.action(description=_("Move to in review (received -> in review)"), permissions=["assess"])
     def move_to_in_review(self, request, queryset):
         self._move(
             request, queryset, expected=FuelTaxReturn.Status.RECEIVED, to=FuelTaxReturn.Status.IN_REVIEW
         )
 
-    @admin.action(description=_("Move back to received (in review -> received)"))
+    @admin.action(description=_("Move back to received (in review -> received)"), permissions=["assess"])
     def move_back_to_received(self, request, queryset):
         self._move(
             request, queryset, expected=FuelTaxReturn.Status.IN_REVIEW, to=FuelTaxReturn.Status.RECEIVED
@@ -191,6 +192,7 @@ class ReturnLineInline(ReadOnlyInline):
 
 @admin.register(FuelTaxReturn)
 class FuelTaxReturnAdmin(StatusActionsMixin, FilingAdmin):
+    has_assess_permission = requires("assessments.assess_return")
     list_display = [
         "confirmation_number",
         "account_link",
@@ -277,6 +279,7 @@ class ClaimLineInline(ReadOnlyInline):
 
 @admin.register(Claim)
 class ClaimAdmin(StatusActionsMixin, FilingAdmin):
+    has_assess_permission = requires("assessments.assess_claim")
     list_display = [
         "confirmation_number",
         "account_link",

@@ -124,13 +124,15 @@ def _file_return(*, account: ProgramAccount, owner, period: Period, index: int) 
 
 
 def _file_claim(*, account: ProgramAccount, owner, dates: Story) -> None:
+    # 200,000 L: its refund, net of what the account owes, is above the four-eyes amount (docs/staff-roles.md),
+    # so the demo's two refund approvers (Sam Staff, Rae Reviewer) both approve it.
     claim_submit(
         account=account,
         kind="fuel_tax_refund",
         lines=[
             ClaimLineInput(
                 fuel="clear_gasoline",
-                litres="100000",
+                litres="200000",
                 purchase_date=dates.claim_purchase_date,
                 document_number=f"INV-{dates.claim_purchase_date:%Y-%m%d}",
                 reason="exported_bulk",

@@ -123,6 +123,7 @@ class ProgramAccount(models.Model):
 
     class Meta:
         ordering = ["number"]
+        permissions = [("transfer_programaccount", "Can transfer a program account to another taxpayer")]
         constraints = [
             models.UniqueConstraint(
                 fields=["taxpayer", "program", "sequence"], name="account_unique_sequence"

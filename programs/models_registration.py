@@ -128,6 +128,7 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("review_registration", "Can approve, reject or send back an online registration")]
         indexes = [
             models.Index(fields=["registrant", "-created_at"], name="registration_registrant_time"),
             models.Index(fields=["status", "submitted_at"], name="registration_queue"),

@@ -229,6 +229,8 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "help_program": ({"code": "fuel_tax"}, "/help/fuel_tax/"),
     "contact": ({}, "/contact/"),
     "admin:login": ({}, "/admin/login/"),
+    "admin:index": ({}, "/admin/"),
+    "admin:app_list": ({"app_label": "assessments"}, "/admin/assessments/"),
     "admin:accounts_pin_letter": ({"object_id": "22"}, "/admin/accounts/pin/22/letter/"),
     "admin:programs_document_file": (
         {"object_id": "15", "file_id": 16},

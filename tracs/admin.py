@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from accounts.roles import ADMINISTER_SYSTEM, staff_roles_of
 from tracs.admin_display import with_portal_display
 
 # The system's own tables (sign-in e-mail addresses, staff groups, lockouts, two-factor devices, the site's
@@ -16,12 +17,31 @@ from tracs.admin_display import with_portal_display
 SYSTEM_APPS = frozenset({"account", "auth", "axes", "otp_static", "otp_totp", "sites", "socialaccount"})
 
 ADMIN_STAFF_ONLY = _("Staff administration is for TRA staff only. Your profile does not have staff access.")
+NO_STAFF_ROLE = _(
+    "You hold no staff role yet, so staff administration opens nothing for you. An administrator gives staff "
+    "their roles (docs/staff-roles.md)."
+)
 
 
 def administers_system(user) -> bool:
-    """Whether this staff member runs the system itself: superusers today, the administrator role once staff
-    roles exist (the one place to change then)."""
-    return user.is_active and user.is_superuser
+    """Whether this staff member runs the system itself: the administrator role (accounts/roles.py), or a
+    superuser, who holds every permission."""
+    return user.is_active and user.has_perm(ADMINISTER_SYSTEM)
+
+
+def requires(*permissions: str):
+    """A ModelAdmin's `has_<name>_permission` for an admin action or a page of its own: the person holds every one
+    of `permissions` ("app_label.codename"). An action names it by `@admin.action(permissions=["<name>"])`, and
+    Django then neither offers nor runs the action for anyone else."""
+
+    def has_permission(self, request, obj=None) -> bool:
+        user = request.user
+        return (
+            user.is_active and user.is_staff and all(user.has_perm(permission) for permission in permissions)
+        )
+
+    has_permission.required = permissions  # type: ignore[attr-defined]
+    return has_permission
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,7 +75,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class SystemAdminMixin:
-    """A system table's admin: hidden from the index and refused (403) to staff who do not run the system."""
+    """A technical section's admin (a system table, the e-mail outbox, scheduled jobs): hidden from the index and
+    refused (403) to staff who do not run the system, whatever their groups' other permissions."""
 
     def has_module_permission(self, request):
         return administers_system(request.user) and super().has_module_permission(request)
@@ -82,6 +103,7 @@ class TracsAdminSite(OTPAdminSite):
     site_header = _("TRACS staff administration")
     site_title = _("TRACS staff")
     index_title = _("Tax and Revenue Administration")
+    index_template = "admin/tracs/index.html"
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every admin, ours and the libraries', shows amounts as the portal does (tracs/admin_display.py).
@@ -99,7 +121,21 @@ class TracsAdminSite(OTPAdminSite):
                 )
             super().register(model, model_admin, **options)
 
+    def index(self, request, extra_context=None):
+        # The roles the person holds, above the sections they open; a staff member with none is told so.
+        extra = {"staff_roles": staff_roles_of(user=request.user), "no_staff_role": NO_STAFF_ROLE}
+        return super().index(request, {**extra, **(extra_context or {})})
+
+    def app_index(self, request, app_label, extra_context=None):
+        # A section that exists but that none of the person's roles opens is refused (403), as its pages are;
+        # Django's own answer, 404, would say the section does not exist.
+        if not self.get_app_list(request, app_label):
+            raise PermissionDenied
+        return super().app_index(request, app_label, extra_context)
+
     def login(self, request, extra_context=None):
+        if request.user.is_authenticated and self.has_permission(request):
+            return redirect(reverse("admin:index"))
         if request.user.is_authenticated:
             # Signed in and past two-factor (the middleware sees to that) but not staff: a clear refusal,
             # not a redirect to the sign-in page, which would send a signed-in person straight back here.

@@ -482,7 +482,7 @@ TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
 # due date, from which holders of the privilege are reminded (once each).
 TRACS_RETURN_REMINDER_DAYS = env.int("TRACS_RETURN_REMINDER_DAYS", default=7)
 TRACS_NOTICE_REMINDER_DAYS = env.int("TRACS_NOTICE_REMINDER_DAYS", default=7)
-# Refunds above this amount (dollars) need a second approval by another member of staff (assessments/refunds.py).
+# Refunds above this amount (dollars) need a second approval by another refund approver (assessments/refunds.py).
 TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(
     env.str("TRACS_REFUND_SECOND_APPROVAL_ABOVE", default="10000.00")
 )

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from accounts.models import OutboxEmail
-from tracs.admin import ReadOnlyAdmin
+from tracs.admin import ReadOnlyAdmin, SystemAdminMixin
 
 
 def undeliverable_warning(request) -> None:
@@ -25,7 +25,9 @@ def undeliverable_warning(request) -> None:
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(ReadOnlyAdmin):
+class OutboxEmailAdmin(SystemAdminMixin, ReadOnlyAdmin):
+    """A technical section: the administrator's (docs/staff-roles.md)."""
+
     list_display = ["created_at", "purpose", "to", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "purpose"]
     exclude = ["subject_encrypted", "body_encrypted"]

@@ -18,7 +18,7 @@ from accounts import pins
 from accounts.models import AccessLogEntry, Pin, PinAttempt, PinFailureAlert
 from accounts.services import access_log_record
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin
+from tracs.admin import ReadOnlyAdmin, requires
 
 LETTER_NOT_AVAILABLE = _(
     "There is no letter to download for this PIN: it was already downloaded, or the PIN is no longer open. Issue a new enrolment PIN to print another letter."
@@ -91,6 +91,22 @@ class PinAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     actions = ["cancel_pins"]
 
+    has_cancel_permission = requires("accounts.cancel_pin")
+    # The letter holds the PIN in clear and is deleted as it is handed out: reading PINs is not enough.
+    has_download_letter_permission = requires("accounts.download_pin_letter")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if self.has_download_letter_permission(request):
+            return shown
+        return [name for name in shown if name != "letter_link"]
+
+    def get_fields(self, request, obj=None):
+        shown = super().get_fields(request, obj)
+        if self.has_download_letter_permission(request):
+            return shown
+        return [name for name in shown if name != "letter_link"]
+
     def get_queryset(self, request):
         return (
             super()
@@ -129,11 +145,11 @@ class PinAdmin(ReadOnlyAdmin):
 
     def letter_view(self, request, object_id):
         """GET: what is about to happen; POST: the PDF, once. The letter is deleted as it is handed out."""
+        if not self.has_download_letter_permission(request):
+            raise PermissionDenied
         pin = self.get_object(request, unquote(object_id))
         if pin is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_permission(request, pin):
-            raise PermissionDenied
         changelist = reverse("admin:accounts_pin_changelist")
         if not pin.has_letter or pin.state != "open":
             self.message_user(request, LETTER_NOT_AVAILABLE, messages.ERROR)
@@ -158,7 +174,7 @@ class PinAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/accounts/pin/letter_download.html", context)
 
-    @admin.action(description=_("Cancel PIN"))
+    @admin.action(description=_("Cancel PIN"), permissions=["cancel"])
     def cancel_pins(self, request, queryset):
         """Cancel the selected PINs (with every row of the same PIN: a consent PIN has one per account
         number). Already used PINs are left as they are."""

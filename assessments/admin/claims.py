@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -66,8 +66,7 @@ class ClaimToAssessAdmin(FilingToAssessAdmin):
     ]
     list_filter = [QueueFilter, "kind"]
     search_fields = ["confirmation_number", "account__number", "account__taxpayer__legal_name"]
-    view_permission = "assessments.view_claimassessment"
-    assess_permission = "assessments.add_claimassessment"
+    assess_permission = "assessments.assess_claim"
     confirm_description = CLAIM_ASSESS_CONFIRM
     bulk_title = _("Assess claims")
     bulk_submit_label = _("Confirm: assess the claims")
@@ -83,7 +82,7 @@ class ClaimToAssessAdmin(FilingToAssessAdmin):
     def claimed(self, obj):
         return money.format_money(obj.total_refund)
 
-    @admin.action(description=_("Assess the selected claims (as filed)"))
+    @admin.action(description=_("Assess the selected claims (as filed)"), permissions=["assess"])
     def assess_selected(self, request, queryset):
         return self._assess_selected(request, queryset)
 
@@ -129,11 +128,7 @@ class ClaimToAssessAdmin(FilingToAssessAdmin):
 
     def assess_view(self, request: HttpRequest, object_id: str):
         """Assess (or, for an assessed claim, reassess) with the per-line decisions of the claim's page."""
-        claim = self.get_object(request, unquote(object_id))
-        if claim is None or not self.has_view_permission(request, claim):
-            raise Http404
-        if not self._may_assess(request):
-            raise PermissionDenied
+        claim = self._object_to_assess(request, object_id)
         reason = request.POST.get("reason", "")
         back = self._back(claim)
         reassess = claim.status in REASSESSABLE
@@ -196,7 +191,7 @@ class ClaimToAssessAdmin(FilingToAssessAdmin):
             }
             for assessment in history:
                 assessment.letter = letters.get(claims.claim_source(assessment))
-            may_assess = self._may_assess(request)
+            may_assess = self.has_assess_permission(request)
             extra.update(
                 {
                     "claim": obj,

@@ -4,6 +4,7 @@ the access log. Who opened a notice in the portal, and when first, is shown unde
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
@@ -60,8 +61,10 @@ class NoticeAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         ]
 
     def pdf_view(self, request, notice_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         notice = Notice.objects.select_related("account__taxpayer").filter(pk=notice_id).first()
-        if notice is None or not self.has_view_permission(request, notice):
+        if notice is None:
             raise Http404
         access_log_record(
             actor=actor_from_request(request),

@@ -29,7 +29,7 @@ from accounts.admin import (
 from assessments.skeleton import ASSESSABLE, REASSESSABLE, AssessmentPreview, Comparison
 from filings.models import FuelTaxReturn
 from programs import money
-from tracs.admin import ReadOnlyAdmin
+from tracs.admin import ReadOnlyAdmin, requires
 
 Status = FuelTaxReturn.Status
 
@@ -66,15 +66,15 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
-    """One program's queue of filings to assess. A program's queue says which permissions it needs, how it
-    reads its queue, recomputes a filing and assesses one in the bulk action, and the words of its
-    confirmation page; the columns, the permissions, the bulk action and the pages' plumbing are here."""
+    """One program's queue of filings to assess. A program's queue says which permission assesses from it, how
+    it reads its queue, recomputes a filing and assesses one in the bulk action, and the words of its
+    confirmation page; the columns, the permissions, the bulk action and the pages' plumbing are here. The queue
+    shows to whoever may view its model (the proxy's own view permission)."""
 
     list_filter = [QueueFilter]
     actions = ["assess_selected"]
     list_per_page = 50
-    view_permission = ""  # the codename that shows the queue, e.g. "assessments.view_assessment"
-    assess_permission = ""  # the codename that assesses from it
+    assess_permission = ""  # the permission that assesses from it, e.g. "assessments.assess_return"
     confirm_description = ""  # the confirmation page's words
     bulk_title = ""
     bulk_submit_label = ""
@@ -101,10 +101,9 @@ class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     def get_queryset(self, request):
         return self.queue()
 
-    def has_view_permission(self, request, obj=None):
-        return (
-            request.user.is_active and request.user.is_staff and request.user.has_perm(self.view_permission)
-        )
+    def has_assess_permission(self, request, obj=None) -> bool:
+        """The bulk action's permission (`@admin.action(permissions=["assess"])`) and the Assess pages'."""
+        return requires(self.assess_permission)(self, request)
 
     def staff_read_target(self, obj):
         return obj.account.number, obj.account.on_behalf_of
@@ -140,14 +139,10 @@ class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         result = self._recomputation(obj)
         return bool(result and result.is_clean)
 
-    def _may_assess(self, request) -> bool:
-        return request.user.has_perm(self.assess_permission)
-
     def _assess_selected(self, request, queryset):
         """The bulk action: the confirmation page of every selected filing, then each assessed as filed in its
-        own transaction (a refusal is reported and the others go on)."""
-        if not self._may_assess(request):
-            raise PermissionDenied
+        own transaction (a refusal is reported and the others go on). Django offers and runs it only for those
+        with the assess permission (each program's `@admin.action(permissions=["assess"])`)."""
 
         def apply(_data):
             done, refused = [], []
@@ -181,12 +176,14 @@ class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         opts = self.model._meta
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
-    def _object_or_404(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_permission(request, obj):
-            raise Http404
-        if not self._may_assess(request):
+    def _object_to_assess(self, request, object_id):
+        """The filing an Assess or Reassess page acts on: 403 without the queue's permissions, 404 when there is
+        no such filing in the queue."""
+        if not self.has_view_permission(request) or not self.has_assess_permission(request):
             raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
         return obj
 
     def _back(self, obj):

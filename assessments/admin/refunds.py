@@ -1,9 +1,9 @@
 """Refunds and their payment files in Django admin.
 
-- **Refunds**: approve (bulk action: a second approval by someone else where the amount needs it) and cancel
-  (with a reason). Nothing else is editable: every write goes through assessments.refunds.
-- **Refund payment files**: read-only; a closed file downloads (decrypted on the fly), each download written
-  to the access log.
+- **Refunds**: approve (bulk action: a second approval by another refund approver where the amount needs it)
+  and cancel (with a reason). Nothing else is editable: every write goes through assessments.refunds.
+- **Refund payment files**: read-only; a closed file downloads (decrypted on the fly) for those who send it to
+  the bank (`assessments.download_refundpaymentfile`), each download written to the access log.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from assessments.models import (
 )
 from programs import money
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin
+from tracs.admin import ReadOnlyAdmin, requires
 
 
 class CancelForm(forms.Form):
@@ -80,13 +80,11 @@ class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     def payee(self, obj):
         return f"{obj.payee_name}: {obj.payee_masked}"
 
-    def _may_decide(self, request) -> bool:
-        return request.user.has_perm("assessments.change_refund")
+    has_approve_permission = requires("assessments.approve_refund")
+    has_cancel_permission = requires("assessments.cancel_refund")
 
-    @admin.action(description=_("Approve the selected refunds"))
+    @admin.action(description=_("Approve the selected refunds"), permissions=["approve"])
     def approve_selected(self, request, queryset):
-        if not self._may_decide(request):
-            raise PermissionDenied
         selected = queryset.select_related("account__taxpayer").order_by("id")
 
         def rows():
@@ -112,7 +110,7 @@ class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
                     )
                 else:
                     message = gettext(
-                        "Refund %(id)s: first approval recorded; another member of staff must approve it."
+                        "Refund %(id)s: first approval recorded; another refund approver must approve it."
                     )
                 self.message_user(request, message % {"id": refund.pk}, messages.SUCCESS)
 
@@ -130,10 +128,8 @@ class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             apply=apply,
         )
 
-    @admin.action(description=_("Cancel the selected refunds (with a reason)"))
+    @admin.action(description=_("Cancel the selected refunds (with a reason)"), permissions=["cancel"])
     def cancel_selected(self, request, queryset):
-        if not self._may_decide(request):
-            raise PermissionDenied
         selected = queryset.select_related("account__taxpayer").order_by("id")
 
         def rows():
@@ -172,7 +168,7 @@ class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     @staticmethod
     def _approval_step(refund: Refund) -> str:
         if refund.needs_second_approval and refund.first_approved_by_id is None:
-            return gettext("First approval: another member of staff must approve it too.")
+            return gettext("First approval: another refund approver must approve it too.")
         return gettext("Approved: issued by the next run of the refund job.")
 
     @staticmethod
@@ -219,6 +215,21 @@ class RefundPaymentFileAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     exclude = ["content_encrypted"]
     readonly_fields = ["kind", "opened_at", "closed_at", "count", "total", "sha256", "download"]
 
+    # The file holds the payees' whole bank account numbers: viewing the list is not enough to download it.
+    has_download_permission = requires("assessments.download_refundpaymentfile")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return (
+            shown if self.has_download_permission(request) else [name for name in shown if name != "download"]
+        )
+
+    def get_fields(self, request, obj=None):
+        shown = super().get_fields(request, obj)
+        return (
+            shown if self.has_download_permission(request) else [name for name in shown if name != "download"]
+        )
+
     @admin.display(description=_("file"))
     def download(self, obj):
         if obj.closed_at is None:
@@ -240,8 +251,10 @@ class RefundPaymentFileAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         ]
 
     def download_view(self, request, file_id: int):
+        if not self.has_download_permission(request):
+            raise PermissionDenied
         payment_file = RefundPaymentFile.objects.filter(pk=file_id, closed_at__isnull=False).first()
-        if payment_file is None or not self.has_view_permission(request, payment_file):
+        if payment_file is None:
             raise Http404
         access_log_record(
             actor=actor_from_request(request),

@@ -68,8 +68,7 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
         "account__taxpayer__legal_name",
         "account__taxpayer__bin",
     ]
-    view_permission = "assessments.view_assessment"
-    assess_permission = "assessments.add_assessment"
+    assess_permission = "assessments.assess_return"
     confirm_description = ASSESS_CONFIRM
     bulk_title = _("Assess returns")
     bulk_submit_label = _("Confirm: assess and issue the notices")
@@ -93,7 +92,7 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
     def reported(self, obj):
         return money.format_money(obj.total_tax)
 
-    @admin.action(description=_("Assess the selected returns"))
+    @admin.action(description=_("Assess the selected returns"), permissions=["assess"])
     def assess_selected(self, request, queryset):
         return self._assess_selected(request, queryset)
 
@@ -169,7 +168,7 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
         )
 
     def assess_view(self, request: HttpRequest, object_id: str):
-        obj = self._object_or_404(request, object_id)
+        obj = self._object_to_assess(request, object_id)
         page = self._confirm(request, obj, reassess=False)
         if page is not None:
             return page
@@ -193,7 +192,7 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
         return self._back(obj)
 
     def reassess_view(self, request: HttpRequest, object_id: str):
-        obj = self._object_or_404(request, object_id)
+        obj = self._object_to_assess(request, object_id)
         form = ReassessForm(request.POST)
         if not form.is_valid():
             self.message_user(request, returns.REASON_REQUIRED, messages.ERROR)
@@ -231,7 +230,7 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
                 recomputation = computation.recompute(tax_return=obj)
             except ValidationError as error:
                 recomputation, recomputation_error = None, error_text(error)
-            may_assess = self._may_assess(request)
+            may_assess = self.has_assess_permission(request)
             extra.update(
                 {
                     "tax_return": obj,

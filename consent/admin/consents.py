@@ -17,6 +17,7 @@ from consent.models import PRIVILEGE_CHOICES, Consent
 from programs import documents
 from programs.models import ProgramAccount
 from tracs.actors import actor_from_request
+from tracs.admin import requires
 
 ACCOUNT_OF_ANOTHER_TAXPAYER = _("These accounts belong to another taxpayer: %(numbers)s.")
 FUTURE_NEEDS_ALL = _(
@@ -133,6 +134,8 @@ class ConsentAdmin(StaffReadLoggedAdmin):
     ]
     actions = ["approve_consents", "reject_consents", "revoke_consents"]
 
+    has_decide_permission = requires("consent.decide_consent")
+
     @admin.display(description=_("accounts covered"))
     def scope(self, obj) -> str:
         if obj.all_accounts:
@@ -183,7 +186,7 @@ class ConsentAdmin(StaffReadLoggedAdmin):
             + (f": {', '.join(form.changed_data)}" if change else ""),
         )
 
-    @admin.action(description=_("Approve (e-mail the PIN to the representative)"))
+    @admin.action(description=_("Approve (e-mail the PIN to the representative)"), permissions=["decide"])
     def approve_consents(self, request, queryset):
         actor = actor_from_request(request)
         for consent in queryset:
@@ -199,7 +202,7 @@ class ConsentAdmin(StaffReadLoggedAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description=_("Reject (with a reason)"))
+    @admin.action(description=_("Reject (with a reason)"), permissions=["decide"])
     def reject_consents(self, request, queryset):
         def apply(data):
             actor = actor_from_request(request)
@@ -231,7 +234,7 @@ class ConsentAdmin(StaffReadLoggedAdmin):
             apply=apply,
         )
 
-    @admin.action(description=_("Revoke (ends the representative's access)"))
+    @admin.action(description=_("Revoke (ends the representative's access)"), permissions=["decide"])
     def revoke_consents(self, request, queryset):
         actor = actor_from_request(request)
         for consent in queryset:

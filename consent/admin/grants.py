@@ -13,7 +13,7 @@ from consent import services
 from consent.models import Grant
 from consent.privileges import Privilege
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
+from tracs.admin import ReadOnlyAdmin, ReadOnlyInline, requires
 
 
 def privileges_display(values) -> str:
@@ -83,6 +83,8 @@ class GrantAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     readonly_fields = fields
     actions = ["revoke_grants"]
 
+    has_revoke_permission = requires("consent.revoke_grant")
+
     @admin.display(description=_("account"), ordering="account__number")
     def account_number(self, obj) -> str:
         return obj.account.number
@@ -102,7 +104,7 @@ class GrantAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     def staff_read_target(self, obj):
         return obj.account.number, obj.account.on_behalf_of
 
-    @admin.action(description=_("Revoke the selected access"))
+    @admin.action(description=_("Revoke the selected access"), permissions=["revoke"])
     def revoke_grants(self, request, queryset):
         actor = actor_from_request(request)
         revoked = 0

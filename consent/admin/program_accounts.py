@@ -1,6 +1,7 @@
 """What consent adds to programs' program account page (programs/admin/accounts.py imports it): the admin
 actions that issue an enrolment PIN letter and that transfer accounts to another taxpayer, ending every
-access to them. Plain functions, so programs' admin lists them by import (ADR 0013)."""
+access to them. Plain functions, so programs' admin lists them by import (ADR 0013); the admin that lists
+them says who may use them (`has_issue_pin_permission`, `has_transfer_permission`)."""
 
 import functools
 
@@ -42,7 +43,7 @@ class TransferForm(forms.Form):
         return taxpayer
 
 
-@admin.action(description=_("Issue enrolment PIN (letter to mail)"))
+@admin.action(description=_("Issue enrolment PIN (letter to mail)"), permissions=["issue_pin"])
 def issue_enrolment_pin(modeladmin, request, queryset):
     """The PIN is generated, hashed and printed into the letter in one Celery job, after this request
     commits; the clear PIN never passes through the web process. Any earlier open enrolment PIN of the
@@ -72,7 +73,7 @@ def issue_enrolment_pin(modeladmin, request, queryset):
         )
 
 
-@admin.action(description=_("Transfer to another taxpayer (ends all access)"))
+@admin.action(description=_("Transfer to another taxpayer (ends all access)"), permissions=["transfer"])
 def transfer_accounts(modeladmin, request, queryset):
     """Move accounts to another taxpayer. Every access to them ends: owners (the last one too),
     delegates, representatives and pending invitations are revoked, and open enrolment PINs are

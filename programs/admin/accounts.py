@@ -29,7 +29,7 @@ from programs.models import Address, BulkFuelLocation, ProgramAccount, ProgramAc
 from programs.services import accounts as account_services
 from programs.services import addresses as address_services
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyInline
+from tracs.admin import ReadOnlyInline, requires
 
 # --- Taxpayers ---------------------------------------------------------------------------------------------
 
@@ -172,6 +172,10 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
     autocomplete_fields = ["taxpayer"]
     # The last two are consent's (consent/admin/program_accounts.py): enrolment PIN letters, transfers.
     actions = ["close_accounts", "reopen_accounts", issue_enrolment_pin, transfer_accounts]
+    # Issuing an enrolment PIN is the consent and PIN officer's (a PIN is added); a transfer, the registration
+    # officer's. Closing and reopening change the account.
+    has_issue_pin_permission = requires("accounts.add_pin")
+    has_transfer_permission = requires("programs.transfer_programaccount")
     change_readonly_fields = [
         "number",
         "taxpayer_link",
@@ -290,7 +294,7 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
             detail=detail,
         )
 
-    @admin.action(description=_("Close the selected accounts (with a date)"))
+    @admin.action(description=_("Close the selected accounts (with a date)"), permissions=["change"])
     def close_accounts(self, request, queryset):
         def apply(data):
             for account in queryset:
@@ -327,7 +331,7 @@ class ProgramAccountAdmin(StaffReadLoggedAdmin):
             initial={"closed_on": timezone.localdate()},
         )
 
-    @admin.action(description=_("Reopen the selected accounts"))
+    @admin.action(description=_("Reopen the selected accounts"), permissions=["change"])
     def reopen_accounts(self, request, queryset):
         reopened = 0
         for account in queryset:

@@ -3,6 +3,7 @@ verdict, and each file downloaded through admin written to the access log."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
@@ -126,8 +127,10 @@ class DocumentAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         ]
 
     def file_download_view(self, request, object_id, file_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         document = self.get_object(request, unquote(object_id))
-        if document is None or not self.has_view_permission(request, document):
+        if document is None:
             raise Http404
         document_file = DocumentFile.objects.filter(document=document, pk=file_id).first()
         if document_file is None:

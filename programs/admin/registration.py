@@ -29,7 +29,7 @@ from programs.models import (
 )
 from programs.services import registration_review
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin, ReadOnlyInline
+from tracs.admin import ReadOnlyAdmin, ReadOnlyInline, requires
 
 
 class RegistrationLocationInline(ReadOnlyInline):
@@ -154,6 +154,8 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
     actions = ["approve_registrations", "reject_registrations", "request_information", "issue_letters"]
 
+    has_review_permission = requires("programs.review_registration")
+
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(status=Registration.Status.DRAFT)
 
@@ -241,7 +243,9 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             ),
         )
 
-    @admin.action(description=_("Approve (open the accounts; the registrant becomes owner)"))
+    @admin.action(
+        description=_("Approve (open the accounts; the registrant becomes owner)"), permissions=["review"]
+    )
     def approve_registrations(self, request, queryset):
         for registration in queryset:
             try:
@@ -269,7 +273,7 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Reject (with a reason)"))
+    @admin.action(description=_("Reject (with a reason)"), permissions=["review"])
     def reject_registrations(self, request, queryset):
         def apply(data):
             for registration in queryset:
@@ -306,7 +310,9 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             apply=apply,
         )
 
-    @admin.action(description=_("Request more information (message to the registrant)"))
+    @admin.action(
+        description=_("Request more information (message to the registrant)"), permissions=["review"]
+    )
     def request_information(self, request, queryset):
         def apply(data):
             for registration in queryset:
@@ -343,7 +349,7 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
             apply=apply,
         )
 
-    @admin.action(description=_("Place the approval letter again if it is missing"))
+    @admin.action(description=_("Place the approval letter again if it is missing"), permissions=["review"])
     def issue_letters(self, request, queryset):
         """Approval schedules the letter job after it commits; should the job not have run (the broker was
         down), this runs it now. A registration gets its letter once."""

@@ -1,3 +1,5 @@
+from typing import cast
+
 import factory
 from allauth.account.models import EmailAddress
 from django_otp.oath import totp
@@ -34,3 +36,14 @@ def actor_for(user, door=Door.WEB):
     """The Actor a page would pass to a service for `user` (tracs.actors.actor_from_request), for tests that
     call services directly."""
     return Actor(user=user, door=door)
+
+
+def staff_member(*roles: str, **fields) -> User:
+    """A member of TRA staff holding `roles` (accounts/roles.py keys, e.g. "refund_approver"), not a superuser."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ROLES_BY_KEY
+
+    user = cast(User, UserFactory(is_staff=True, **fields))
+    user.groups.set(Group.objects.filter(name__in=[ROLES_BY_KEY[key].name for key in roles]))
+    return user

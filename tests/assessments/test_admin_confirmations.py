@@ -14,7 +14,7 @@ from assessments import refunds
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice, Payment, Refund
 from assessments.models_objections import Objection
 from programs import money
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, staff_member
 from tests.assessments.claim_factories import assess_claim, bank_account, june_claim, mailing_address
 from tests.assessments.factories import acting, assess, june_2021
 from tests.assessments.objection_factories import assessed_fixture, objection_fixture, waiver_request  # noqa: F401 (fixtures)
@@ -107,7 +107,7 @@ def test_at_confirm_time_the_state_is_checked_again(staff_client, staff, refund)
     """Another member of staff cancelled the refund while the page was open: confirming approves nothing."""
     page_shown = staff_client.post(REFUNDS, {"action": "approve_selected", "_selected_action": [refund.pk]})
     assert page_shown.status_code == 200
-    refunds.refund_cancel(refund=refund, actor=acting(UserFactory(is_staff=True)), reason="Duplicate")
+    refunds.refund_cancel(refund=refund, actor=acting(staff_member("refund_approver")), reason="Duplicate")
     done = text(
         staff_client.post(
             REFUNDS,

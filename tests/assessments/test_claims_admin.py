@@ -101,9 +101,9 @@ def test_refunds_approved_by_two_staff_above_the_threshold(
     refund = Refund.objects.get()
     approve = {"action": "approve_selected", "_selected_action": [refund.pk], "post": "yes"}
     first = text(staff_client.post(REFUNDS, approve, follow=True))
-    assert "first approval recorded; another member of staff must approve it" in first
+    assert "first approval recorded; another refund approver must approve it" in first
     again = text(staff_client.post(REFUNDS, approve, follow=True))
-    assert "it needs a second approval by another member of staff (you approved it first)" in again
+    assert "it needs a second approval by another refund approver (you approved it first)" in again
     other = sign_in(Client(), UserFactory(is_staff=True, is_superuser=True))
     second = text(other.post(REFUNDS, approve, follow=True))
     assert "approved: it is issued by the next run of the refund job" in second

@@ -1,6 +1,7 @@
 """The demo `make run` loads shows the whole money story of an account: returns filed (one late), assessed with
-their notices, paid on time but for the late period, a claim assessed whose refund waits for staff approval, a
-waiver of the late-filing penalty requested; loading it again adds nothing."""
+their notices, paid on time but for the late period, a claim assessed whose refund waits for two staff approvals
+(four eyes: Sam Staff's and Rae Reviewer's, both refund approvers, neither a superuser), a waiver of the late-filing
+penalty requested; loading it again adds nothing."""
 
 import io
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import staff_roles_of
 from assessments import notices, selectors
 from assessments.models import Assessment, LedgerTransaction, Notice, Payment, Refund
 from assessments.models_objections import WaiverRequest
@@ -110,6 +112,38 @@ def _the_story(*, last_filed, late):
     before = _counts(account)
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts(account) == before
+
+    _four_eyes(refund)
+
+
+def _four_eyes(refund):
+    """The demo's refund is above the four-eyes amount: Sam approves it first, cannot approve it again, and Rae's
+    approval, the second, approves it. Both are role holders, not superusers."""
+    assert refund.needs_second_approval
+    sam, rae = (User.objects.get(email=email) for email in ("staff@demo.tracs.ca", "reviewer@demo.tracs.ca"))
+    assert not sam.is_superuser
+    assert not rae.is_superuser
+    assert [role.key for role in staff_roles_of(user=sam)] == [
+        "registration_officer",
+        "consent_pin_officer",
+        "assessor",
+        "refund_approver",
+    ]
+    assert [role.key for role in staff_roles_of(user=rae)] == ["refund_approver", "objections_officer"]
+    approve = {"action": "approve_selected", "_selected_action": [refund.pk], "post": "yes"}
+    url = reverse("admin:assessments_refund_changelist")
+    first = sign_in(Client(), sam).post(url, approve, follow=True).content.decode()
+    assert "first approval recorded; another refund approver must approve it" in first
+    again = sign_in(Client(), sam).post(url, approve, follow=True).content.decode()
+    assert "you approved it first" in again
+    second = sign_in(Client(), rae).post(url, approve, follow=True).content.decode()
+    assert "approved: it is issued by the next run of the refund job" in second
+    refund.refresh_from_db()
+    assert (refund.status, refund.first_approved_by, refund.second_approved_by) == (
+        Refund.Status.APPROVED,
+        sam,
+        rae,
+    )
 
 
 def _messages_and_documents(*, client, account, owner, late, waiver):

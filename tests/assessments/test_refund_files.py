@@ -127,8 +127,8 @@ def test_only_staff_download_and_only_closed_files(issued, owner):
     response = sign_in(Client(), owner).get(url)
     assert response.status_code == 302  # to the admin sign-in: not staff
     assert b"123456789012" not in response.content
-    clerk = sign_in(Client(), UserFactory(is_staff=True))  # staff without the permission to view them
-    assert clerk.get(url).status_code == 404
+    clerk = sign_in(Client(), UserFactory(is_staff=True))  # staff without the permission to download them
+    assert clerk.get(url).status_code == 403
     open_file = RefundPaymentFile.objects.create(
         kind=RefundPaymentFile.Kind.CHEQUE, opened_at=deposit.opened_at
     )

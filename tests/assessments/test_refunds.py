@@ -18,7 +18,7 @@ from assessments.refunds import RefundRefused
 from assessments.services import ledger
 from assessments.tasks import refund_prepare, refunds_prepare_missing
 from programs.models import Address
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, staff_member
 from tests.assessments.claim_factories import (
     assess_claim,
     bank_account,
@@ -229,6 +229,47 @@ def test_two_distinct_staff_above_the_threshold(
     assert (refund.first_approved_by, refund.second_approved_by) == (staff, second_staff)
     with pytest.raises(RefundRefused, match="only a refund awaiting approval"):
         refunds.refund_approve(refund=refund, actor=acting(second_staff))
+
+
+def test_four_eyes_needs_two_refund_approvers(settings, account, owner, django_capture_on_commit_callbacks):
+    """Two different people, both holding the refund approver role: a member of staff without it (an assessor,
+    a payments clerk) gives neither the first approval nor the second."""
+    settings.TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal("129.99")
+    mailing_address(account)
+    assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
+    first, second = staff_member("refund_approver"), staff_member("refund_approver", "objections_officer")
+    assessor = staff_member("assessor", full_name="Ava Assessor")
+    with pytest.raises(RefundRefused) as caught:
+        refunds.refund_approve(refund=the_refund(account), actor=acting(assessor))
+    assert caught.value.messages == [
+        str(refunds.NOT_APPROVER % {"name": "Ava Assessor", "id": the_refund(account).pk})
+    ]
+    assert the_refund(account).first_approved_by is None
+    refund = refunds.refund_approve(refund=the_refund(account), actor=acting(first))
+    for outsider in (assessor, staff_member("payments_clerk"), staff_member("auditor")):
+        with pytest.raises(RefundRefused, match="does not hold the refund approver role"):
+            refunds.refund_approve(refund=refund, actor=acting(outsider))
+    assert the_refund(account).status == Refund.Status.PENDING
+    with pytest.raises(RefundRefused, match="you approved it first"):
+        refunds.refund_approve(refund=refund, actor=acting(first))
+    refund = refunds.refund_approve(refund=refund, actor=acting(second))
+    assert (refund.status, refund.first_approved_by, refund.second_approved_by) == (
+        Refund.Status.APPROVED,
+        first,
+        second,
+    )
+
+
+def test_only_a_refund_approver_cancels(account, owner, django_capture_on_commit_callbacks):
+    mailing_address(account)
+    assessed_claim(django_capture_on_commit_callbacks, account=account, owner=owner)
+    clerk = staff_member("payments_clerk", full_name="Pat Payments")
+    with pytest.raises(RefundRefused) as caught:
+        refunds.refund_cancel(refund=the_refund(account), actor=acting(clerk), reason="Duplicate")
+    assert caught.value.messages == [
+        str(refunds.NOT_CANCELLER % {"name": "Pat Payments", "id": the_refund(account).pk})
+    ]
+    assert the_refund(account).status == Refund.Status.PENDING
 
 
 def test_the_database_refuses_the_same_approver_twice(

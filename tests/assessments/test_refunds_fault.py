@@ -25,7 +25,7 @@ from django.db import connection
 
 from assessments import refund_files, refunds
 from assessments.models import LedgerTransaction, Refund, RefundPaymentFile
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, staff_member
 from tests.assessments.claim_factories import assess_claim, bank_account, june_claim, mailing_address
 from tests.assessments.factories import acting
 from tests.consent.factories import ProgramAccountFactory
@@ -121,7 +121,7 @@ def run_job(*, where: str = "between", kill_after: int | None = None) -> list[st
 @pytest.fixture
 def approved_refunds(django_capture_on_commit_callbacks):
     """Eight approved refunds: four by direct deposit (an account with banking), four by cheque."""
-    staff = UserFactory(is_staff=True)
+    staff = staff_member("refund_approver")
     by_deposit = ProgramAccountFactory(taxpayer__legal_name="Deposit Fuels Ltd.")
     by_cheque = ProgramAccountFactory(taxpayer__legal_name="Cheque Fuels Ltd.")
     bank_account(by_deposit)

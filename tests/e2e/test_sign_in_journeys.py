@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts import demo
+from accounts.roles import ROLES_BY_KEY
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,6 +34,9 @@ def test_demo_person_signs_in_and_reaches_home(page, live_server, axe_check, sig
         page.get_by_role("link", name="TRA staff administration").click()
         page.wait_for_url(re.compile(r"/admin/$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Tax and Revenue Administration")
+        # A role holder, not a superuser: the index names the roles (docs/staff-roles.md).
+        names = [ROLES_BY_KEY[role].name for role in person.staff_roles]
+        expect(page.locator(".staff-roles")).to_have_text(f"Your staff roles: {', '.join(names)}")
         axe_check(page)
 
 

@@ -25,9 +25,10 @@ class Command(BaseCommand):
                     continue
                 module.seed(users=users)
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {people.DEMO_PASSWORD})"))
+        width = max(len(person.role) for person in people.PEOPLE)
         for person in people.PEOPLE:
             self.stdout.write(
-                f"  {person.role:<48} {person.email:<26} TOTP secret {people.totp_secret_base32(person.email)}"
+                f"  {person.role:<{width}} {person.email:<26} TOTP secret {people.totp_secret_base32(person.email)}"
             )
         self.stdout.write(
             "  Add a secret to an authenticator app, or print the current code: .venv/bin/python manage.py totp_code EMAIL"
