@@ -1,5 +1,6 @@
-"""Light pages for rural filers on slow links: the first visit (the sign-in page and everything it loads)
-transfers at most 500 KB; static files are compressed, hashed and cached for a year by whitenoise's manifest
+"""Light pages for rural filers on slow links: the first visit (the sign-in page and everything it loads, and each
+of the five signed-in pages opened most: home, Account Information, transactions, messages, File a Return)
+transfers at most 500 KB, a repeat visit of those five at most 50 KB (their HTML: the assets are not asked again); static files are compressed, hashed and cached for a year by whitenoise's manifest
 storage; and no static file calls a host outside the portal."""
 
 import re
@@ -11,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.urls import reverse
 
 pytestmark = pytest.mark.xdist_group("static_budget")  # one collectstatic per run, on one worker
 
@@ -210,3 +212,64 @@ def test_the_sign_in_page_itself_names_no_outside_host(sign_in_page):
     response, _ = sign_in_page
     hosts = {match.group(1).lower() for match in OUTSIDE_URL.finditer(response.content.decode())}
     assert hosts <= ALLOWED_HOSTS_IN_STATIC
+
+
+# --- The five most visited signed-in pages (issue 13, Build 4) -----------------------------------------------
+
+REPEAT_VISIT_BUDGET = 50 * 1024
+MOST_VISITED = [
+    ("home", False),
+    ("account_detail", True),
+    ("transactions", True),
+    ("messages_list", True),
+    ("returns_owed", True),
+]
+
+
+@pytest.fixture
+def signed_in_pages(manifest_client):
+    """The HTML and asset URLs of the five pages a signed-in owner opens most, with the manifest storage."""
+    from tests.accounts.factories import UserFactory
+    from tests.conftest import sign_in
+    from tests.consent.factories import ProgramAccountFactory, owner_grant
+
+    user = UserFactory()
+    account = ProgramAccountFactory()
+    owner_grant(account=account, user=user)
+    sign_in(manifest_client, user)
+    pages = {}
+    for name, per_account in MOST_VISITED:
+        response = manifest_client.get(
+            reverse(name, kwargs={"number": account.number} if per_account else None)
+        )
+        assert response.status_code == 200, name
+        finder = AssetFinder()
+        finder.feed(response.content.decode())
+        pages[name] = (response, finder.urls)
+    return pages
+
+
+@pytest.mark.django_db
+def test_the_most_visited_pages_fit_500_kb_first_and_50_kb_on_a_repeat_visit(
+    signed_in_pages, manifest_client
+):
+    """First visit: the HTML and every asset as whitenoise sends it to a browser accepting brotli. Repeat
+    visit: the HTML alone, every asset being hashed and cached a year as immutable (not asked for again)."""
+    weights = {}
+    for page, (response, urls) in signed_in_pages.items():
+        html_size = len(response.content)
+        first = html_size
+        for url in set(urls):
+            asset = manifest_client.get(url, HTTP_ACCEPT_ENCODING="br, gzip")
+            assert asset.status_code == 200, url
+            assert HASHED.search(url), url
+            assert "immutable" in asset["Cache-Control"], url
+            first += len(body(asset))
+        weights[page] = (first, html_size)
+    over = {
+        page: f"first {first / 1024:.1f} KB, repeat {repeat / 1024:.1f} KB"
+        for page, (first, repeat) in weights.items()
+        if first > FIRST_VISIT_BUDGET or repeat > REPEAT_VISIT_BUDGET
+    }
+    assert over == {}
+    assert set(weights) == {name for name, _ in MOST_VISITED}
