@@ -1,7 +1,8 @@
 """Light pages for rural filers on slow links: the first visit (the sign-in page and everything it loads, and each
 of the five signed-in pages opened most: home, Account Information, transactions, messages, File a Return)
-transfers at most 500 KB, a repeat visit of those five at most 50 KB (their HTML: the assets are not asked again); static files are compressed, hashed and cached for a year by whitenoise's manifest
-storage; and no static file calls a host outside the portal."""
+transfers at most 500 KB, a repeat visit of those five at most 50 KB (their HTML: the assets are not asked again);
+static files are compressed, hashed and cached for a year by whitenoise's manifest storage; and no static file
+calls a host outside the portal."""
 
 import re
 from html.parser import HTMLParser
