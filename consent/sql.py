@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Model, QuerySet
 
 # Values no real argument takes: each marks where its argument goes in the compiled parameters.
 SENTINEL_INT = -7_346_291_083
+SENTINEL_STR = "\x1ftracs-compiled-argument\x1f"
 
 
 class CompiledQuery:
@@ -89,3 +90,33 @@ def count_of(sql: str) -> str:
 def page_of(sql: str) -> str:
     """`wrap` for one page of an ordered query: `tail=(limit, offset)`."""
     return f"{sql} LIMIT %s OFFSET %s"
+
+
+# --- Model instances from one joined row -----------------------------------------------------------------
+
+Path = tuple[str, type[Model]]  # ("account__", ProgramAccount): the lookup prefix of a related model, and it
+
+
+def columns_of(paths: Sequence[Path]) -> list[str]:
+    """`values_list` names of every concrete column of each model along `paths` (the first prefix is "")."""
+    return [prefix + field.attname for prefix, model in paths for field in model._meta.concrete_fields]
+
+
+def instances_of(row: Sequence[Any], paths: Sequence[Path]) -> list[Model | None]:
+    """One instance per model of `paths` from a row of `columns_of(paths)`, as Django would load them (the
+    fields' own converters applied, e.g. a JSON or encrypted column), None for a model whose primary key is
+    NULL (an outer join that found nothing). The caller links them (`grant.account = account`)."""
+    instances: list[Model | None] = []
+    position = 0
+    for _prefix, model in paths:
+        fields = model._meta.concrete_fields
+        values = list(row[position : position + len(fields)])
+        position += len(fields)
+        if values[[field.primary_key for field in fields].index(True)] is None:
+            instances.append(None)
+            continue
+        for index, field in enumerate(fields):
+            for converter in cast(Any, field).get_db_converters(connection):
+                values[index] = converter(values[index], None, connection)
+        instances.append(model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], values))
+    return instances

@@ -38,3 +38,56 @@ def test_a_queryset_that_ignores_an_argument_is_refused():
     query = CompiledQuery(lambda key, user_id: User.objects.values_list("pk"), user_id=SENTINEL_INT)
     with pytest.raises(ValueError, match="does not use"):
         query.rows("any", user_id=1)
+
+
+def _loaded(access):
+    """What a page reads of an Access: the grant's columns, its account, taxpayer, program and consent."""
+    if access is None:
+        return None
+    grant, account = access.grant, access.account
+    consent = grant.consent
+    return (
+        [getattr(grant, field.attname) for field in grant._meta.concrete_fields],
+        [getattr(account, field.attname) for field in account._meta.concrete_fields],
+        account.taxpayer.legal_name,
+        account.program.code,
+        None if consent is None else (consent.pk, consent.status, consent.privileges, consent.expires_on),
+        access.privileges,
+    )
+
+
+def test_the_compiled_access_check_loads_what_the_orm_loads_for_every_kind_of_grant():
+    """consent.access.access_to_number (one compiled query) against access_for (the ORM's select_related), for
+    an owner, a delegate whose grant ended yesterday, a revoked delegate, a representative under an active
+    consent and one under a lapsed consent, and for a number no account has."""
+    from django.utils import timezone
+
+    from consent.access import access_for, access_to_number
+    from consent.models import Consent, Grant
+    from tests.consent.factories import (
+        ConsentFactory,
+        ProgramAccountFactory,
+        delegate_grant,
+        owner_grant,
+        representative_grant,
+    )
+
+    account = ProgramAccountFactory()
+    today = timezone.localdate()
+    people = [
+        owner_grant(account=account).user,
+        delegate_grant(account=account, ends_on=today - timedelta(days=1)).user,
+        delegate_grant(account=account, status=Grant.Status.REVOKED).user,
+    ]
+    for expires_on in (None, today - timedelta(days=1)):
+        consent = ConsentFactory(taxpayer=account.taxpayer, accounts=[account], expires_on=expires_on)
+        representative_grant(consent=consent, account=account)
+        people.append(consent.representative)
+    assert Consent.objects.count() == 2
+    found = []
+    for person in people:
+        compiled = access_to_number(user=person, number=account.number)
+        assert _loaded(compiled) == _loaded(access_for(user=person, account=account))
+        found.append(compiled is not None)
+    assert found == [True, False, False, True, False]
+    assert access_to_number(user=people[0], number="999999999-01-001") is None
