@@ -1,3 +1,4 @@
+import functools
 import time
 from urllib.parse import urlencode
 
@@ -5,8 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from accounts.oidc.session import mfa_by_provider
 from accounts.services import user_has_confirmed_device
 
 # Pages that must work for a person signed in with a password but not yet through two-factor. Nothing
@@ -36,6 +39,26 @@ OPEN_PREFIXES = (
     "/i18n/",
 )
 SESSION_ENDED = _("Your session ended after 15 minutes without activity. Please sign in again.")
+
+
+class ProviderMultiFactorMiddleware:
+    """After django-otp's middleware: a person whose provider asserted multi-factor at this session's sign-in, in
+    terms the MFA policy trusts (OIDC_TRUSTED_MFA_ACR / _AMR), counts as verified (`user.is_verified()`), so the
+    portal does not ask its own second factor again. Staff never (accounts.oidc.session.mfa_trusted)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        request.user = SimpleLazyObject(functools.partial(self._trusted, request, user))
+        return self.get_response(request)
+
+    @staticmethod
+    def _trusted(request, user):
+        if mfa_by_provider(request, user=user):
+            user.is_verified = lambda: True
+        return user
 
 
 class RequireTwoFactorMiddleware:

@@ -94,3 +94,31 @@ def real_clamd(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """The tests' own OpenID Connect provider (tests/oidc_provider/), a separate process on a free loopback port:
+    started once per test session by the first test that asks, stopped at the end."""
+    from tests.oidc_provider.fixture import running_provider
+
+    with running_provider(tmp_path_factory.mktemp("oidc_provider")) as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc_portal(settings, oidc_provider):
+    """The portal set up to sign in through the test provider, as OIDC_* would set it up (tracs/settings.py), with
+    the provider's origin allowed as a form target (the sign-in and sign-out forms redirect there)."""
+    openid_connect = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        **settings.SOCIALACCOUNT_PROVIDERS,
+        "openid_connect": {**openid_connect, "APPS": [oidc_provider.app_settings()]},
+    }
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = {
+        **policy["DIRECTIVES"],
+        "form-action": [*policy["DIRECTIVES"]["form-action"], oidc_provider.origin],
+    }
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
+    return oidc_provider

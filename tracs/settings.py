@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.ProviderMultiFactorMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
@@ -188,23 +189,37 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": False,  # django-axes owns lockout
 }
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# A first sign-in through the provider links to the person with the same e-mail address only when the provider
+# says it verified the address (its `email_verified` claim; never assumed), and never to staff; otherwise it
+# creates the person. docs/adr/0017-oidc-account-linking-and-provider-mfa.md.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=5)
 OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# The provider's multi-factor assertion that stands in for the portal's own second factor: an `acr` value, or any
+# one of these `amr` values (RFC 8176) in the verified ID token. Empty, the default: TRACS always asks its own.
+OIDC_TRUSTED_MFA_ACR = env.list("OIDC_TRUSTED_MFA_ACR", default=[])
+OIDC_TRUSTED_MFA_AMR = env.list("OIDC_TRUSTED_MFA_AMR", default=[])
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "openid_connect": {
+        # allauth's provider with a nonce, PKCE and the ID token always verified (accounts/oidc/provider.py).
+        "provider_class": "accounts.oidc.provider.PortalOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],
+    }
+}
 if OIDC_CLIENT_ID:
     # Alberta.ca Account (formerly MyAlberta Digital ID) or any OpenID Connect provider; docs/configuration.md
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env.str("OIDC_PROVIDER_ID", default="alberta-ca-account"),
-                "name": env.str("OIDC_PROVIDER_NAME", default="Alberta.ca Account"),
-                "client_id": OIDC_CLIENT_ID,
-                "secret": env.str("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": env.str("OIDC_SERVER_URL")},
-            }
-        ]
-    }
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": env.str("OIDC_PROVIDER_ID", default="alberta-ca-account"),
+            "name": env.str("OIDC_PROVIDER_NAME", default="Alberta.ca Account"),
+            "client_id": OIDC_CLIENT_ID,
+            "secret": env.str("OIDC_CLIENT_SECRET"),
+            "settings": {"server_url": env.str("OIDC_SERVER_URL")},
+        }
+    ]
 
 # django-axes: lock out after repeated failed sign-ins, with a cool-off (never permanent); staff unlock
 # by deleting the attempt in admin (System: sign-in lockouts > Access attempts; administrators only).

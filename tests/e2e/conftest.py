@@ -95,13 +95,19 @@ class _Watcher:
 
     def __init__(self, live_server_url: str) -> None:
         self.server = urlsplit(live_server_url)
+        # The live server, and what a test allows besides (the tests' own OpenID Connect provider on loopback).
+        self.hosts = {self.server.netloc}
         self.problems: list[str] = []
         self.console_errors: list[tuple[str, str, str]] = []  # (text, resource url, page url)
         self.expected_documents: set[str] = set()
 
     def is_outside(self, url: str) -> bool:
         parts = urlsplit(url)
-        return parts.scheme not in LOCAL_SCHEMES and parts.netloc != self.server.netloc
+        return parts.scheme not in LOCAL_SCHEMES and parts.netloc not in self.hosts
+
+    def allow(self, origin: str) -> None:
+        """Let the pages reach this origin too: a loopback service the test started itself."""
+        self.hosts.add(urlsplit(origin).netloc)
 
     def watch(self, context: BrowserContext) -> Page:
         def refuse(route, request) -> None:
@@ -134,9 +140,16 @@ class _Watcher:
 
 
 @pytest.fixture
-def new_page(browser: Browser, live_server, transactional_db) -> Iterator[Callable[[], Page]]:
+def page_watcher(live_server) -> _Watcher:
+    """What the test's pages are watched by; `page_watcher.allow(origin)` lets them reach a loopback service the
+    test started (the OpenID Connect provider)."""
+    return _Watcher(live_server.url)
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server, transactional_db, page_watcher) -> Iterator[Callable[[], Page]]:
     """`new_page()`: a new browser context and page, watched for console errors and calls to outside hosts."""
-    watcher = _Watcher(live_server.url)
+    watcher = page_watcher
     contexts: list[BrowserContext] = []
 
     def make() -> Page:
