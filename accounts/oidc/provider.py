@@ -46,7 +46,7 @@ class PortalOIDCAdapter(OpenIDConnectOAuth2Adapter):
             client_id=app.client_id,
             nonce=state.get(NONCE_STATE_KEY),
         )
-        data: dict[str, Any] = {"id_token": claims}
+        data = {"id_token": claims}
         if app.settings.get("fetch_userinfo", True):
             userinfo = self._fetch_user_info(token.token)
             if str(userinfo.get("sub")) != str(claims["sub"]):  # OpenID Connect Core 5.3.2

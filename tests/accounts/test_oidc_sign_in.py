@@ -99,6 +99,22 @@ def test_a_verified_email_links_to_the_existing_person(client, oidc_portal):
     assert client.get(reverse("home")).url.startswith(reverse("two_factor_verify"))  # lin's own authenticator
 
 
+def test_linking_to_an_address_tracs_never_confirmed_locks_out_whoever_registered_it(client, oidc_portal):
+    """Someone may have registered the victim's address in TRACS without confirming it, knowing the password: the
+    provider's verified claim links the account to the address's owner, wipes that password (allauth), and the
+    portal's own confirmation e-mail comes before any sign-in."""
+    squatted = UserFactory(email="lin.linked@example.ca")
+    EmailAddress.objects.filter(user=squatted).update(verified=False)
+
+    response = sign_in(client, squatted.email)
+
+    squatted.refresh_from_db()
+    assert not squatted.has_usable_password()
+    assert SocialAccount.objects.get().user == squatted
+    assert response.url == reverse("account_email_verification_sent")
+    assert signed_in_user(client) is None
+
+
 def test_an_unverified_email_claim_never_links_to_the_person_who_has_it(client, oidc_portal):
     una = UserFactory(email="una.unverified@example.ca")
 

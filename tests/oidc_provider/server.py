@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 # Where the portal sends people back: its callback and its signed-out page, on the test client's host and on the
-# live server's (localhost, any port: ALLOW_LOCALHOST_LOOPBACK).
-PORTAL_ORIGINS = ("http://testserver", "http://localhost")
+# live server's (localhost, any port: ALLOW_LOCALHOST_LOOPBACK) and make run's (127.0.0.1, any port: RFC 8252 7.3).
+PORTAL_ORIGINS = ("http://testserver", "http://localhost", "http://127.0.0.1")
 PROVIDER_ID = "tracs-test-provider"
 CALLBACK_PATH = f"/auth/oidc/{PROVIDER_ID}/login/callback/"
 SIGNED_OUT_PATH = "/auth/oidc/signed-out/"
