@@ -31,6 +31,9 @@ PAGES = [
     "/accounts/{number}/transactions/",
     "/accounts/{number}/transactions/?show=period&period_end=2022-01-31",
     "/accounts/{number}/transactions/?show=range&processed_from=2022-01-01&processed_to=2022-12-31",
+    "/accounts/{number}/messages/",
+    "/accounts/{number}/notices/",
+    "/accounts/{number}/assessments/",
 ]
 
 

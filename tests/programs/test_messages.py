@@ -263,6 +263,20 @@ def test_the_list_of_messages_takes_the_same_queries_for_5_and_for_50(account, o
     assert queries() == five
 
 
+def test_the_list_of_messages_shows_25_threads_a_page_newest_first(account, owner, staff, client_for):
+    for n in range(30):
+        _send(account, staff, subject=f"Notice {n:02d}")
+    olivia = client_for(owner)
+    first = olivia.get(_url("messages_list", account)).text
+    second = olivia.get(_url("messages_list", account) + "?page=2").text
+    assert first.count('data-testid="message-row"') == 25
+    assert second.count('data-testid="message-row"') == 5
+    assert "Notice 29" in first
+    assert "Notice 00" not in first
+    assert "Notice 00" in second
+    assert "Page 1 of 2" in first
+
+
 def test_an_answer_from_tra_makes_the_thread_unread_again_and_is_announced(
     account, owner, staff, readers, client_for, django_capture_on_commit_callbacks
 ):
