@@ -58,6 +58,27 @@ def access_log_record(
     )
 
 
+def access_log_wait(*, account_number: str, action: str, limit: int, window: timedelta) -> timedelta | None:
+    """How long until one more `action` on `account_number` is allowed, when the access log already holds `limit`
+    of them within the last `window` (a sliding window); None if it is allowed now.
+
+    The access log is the count, as the PIN attempts are for PIN entry (accounts.pins): every web process reads
+    the same database, so there is no per-process counter to slip past, and the evidence is the same rows staff
+    audit. One indexed query (account number, time)."""
+    now = timezone.now()
+    oldest_counted = (
+        AccessLogEntry.objects.filter(
+            account_number=account_number, action=action, occurred_at__gt=now - window
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)[limit - 1 : limit]
+    )
+    oldest = next(iter(oldest_counted), None)
+    if oldest is None:
+        return None
+    return oldest + window - now
+
+
 def email_queue(
     *, to: Iterable[str], subject: str, body: str, purpose: str, dedupe_key: str | None = None
 ) -> OutboxEmail:

@@ -201,3 +201,9 @@ from programs.models_registration import (  # noqa: E402, F401
     RegistrationEvent,
     RegistrationLocation,
 )
+from programs.registries.models import (  # noqa: E402, F401
+    ExemptionCertificate,
+    ExemptionHolder,
+    ExemptionImport,
+    ExemptionStatusPeriod,
+)

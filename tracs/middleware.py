@@ -45,6 +45,10 @@ def _payment_file_max_bytes() -> int:
     return MAX_FILE_BYTES
 
 
+def _exemption_import_max_bytes() -> int:
+    return settings.TRACS_EXEMPTION_IMPORT_MAX_BYTES
+
+
 def _documents_per_submission() -> int:
     from programs.services.documents import DOCUMENT_MAX_FILES
 
@@ -82,6 +86,8 @@ UPLOAD_LIMITS: dict[str, UploadLimit] = {
     "admin:consent_consent_add": UploadLimit(_document_max_bytes),
     "admin:consent_consent_change": UploadLimit(_document_max_bytes),
     "admin:assessments_payment_import": UploadLimit(_payment_file_max_bytes),
+    # Staff: the exemption registry's import file (programs/registries/services.py).
+    "admin:programs_exemptioncertificate_import": UploadLimit(_exemption_import_max_bytes),
 }
 
 # Routes that refuse an oversized body themselves, from its Content-Length and before reading it, so that the

@@ -489,6 +489,13 @@ TRACS_PIN_LIFETIME_DAYS = env.int("TRACS_PIN_LIFETIME_DAYS", default=90)
 TRACS_PIN_LOCK_FAILURES = env.int("TRACS_PIN_LOCK_FAILURES", default=100)
 TRACS_PIN_ALERT_FAILURES = env.int("TRACS_PIN_ALERT_FAILURES", default=10)
 TRACS_SECURITY_ALERT_EMAIL = env.list("TRACS_SECURITY_ALERT_EMAIL", default=["security@tracs.example"])
+# The exemption registry (programs/registries): the most changes one import file may carry (the admin page and
+# manage.py exemption_registry_import alike), and how many AFFB/TEFU eligibility checks one marked-fuel account may
+# run in TRACS_ELIGIBILITY_CHECK_WINDOW_MINUTES before it is asked to wait (a seller checking numbers in bulk).
+TRACS_EXEMPTION_IMPORT_MAX_ROWS = env.int("TRACS_EXEMPTION_IMPORT_MAX_ROWS", default=1_000_000)
+TRACS_EXEMPTION_IMPORT_MAX_BYTES = env.int("TRACS_EXEMPTION_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+TRACS_ELIGIBILITY_CHECKS = env.int("TRACS_ELIGIBILITY_CHECKS", default=30)
+TRACS_ELIGIBILITY_CHECK_WINDOW_MINUTES = env.int("TRACS_ELIGIBILITY_CHECK_WINDOW_MINUTES", default=60)
 CSRF_FAILURE_VIEW = "tracs.errors.csrf_failure"
 TRACS_DELEGATION_PIN_DAYS = env.int("TRACS_DELEGATION_PIN_DAYS", default=30)
 TRACS_CONSENT_PIN_DAYS = env.int("TRACS_CONSENT_PIN_DAYS", default=30)

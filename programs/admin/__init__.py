@@ -16,4 +16,5 @@ from programs.admin import (  # noqa: F401
     messages,
     reference,
     registration,
+    registries,
 )
