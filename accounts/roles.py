@@ -227,6 +227,25 @@ ROLES: tuple[Role, ...] = (
         ),
     ),
     Role(
+        "exemptions_officer",
+        "Exemptions officer",
+        _(
+            "Keeps the exemption registry: AFFB numbers, TEFU and carbon levy exemption certificates, their holders "
+            "and status history; imports the registry's change files."
+        ),
+        (
+            *REFERENCE,
+            "programs.view_exemptionholder",
+            "programs.add_exemptionholder",
+            "programs.change_exemptionholder",
+            "programs.view_exemptioncertificate",
+            "programs.add_exemptioncertificate",
+            "programs.change_exemptioncertificate",
+            "programs.view_exemptionstatusperiod",
+            "programs.view_exemptionimport",
+        ),
+    ),
+    Role(
         "auditor",
         "Auditor",
         _("Reads every business record, the access log and who holds which role; changes nothing."),
