@@ -1,6 +1,7 @@
 """Access log for owners: "who looked at my account"."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import AccessLogEntry
@@ -106,6 +107,44 @@ def test_paginated_by_50(owner_client, account, owner):
     assert len(_rows(first)) == 50
     assert "Page 1 of 2" in first.text
     assert len(_rows(second)) >= 10
+
+
+def test_a_long_log_is_counted_only_a_window_past_the_page_and_every_page_stays_reachable(
+    owner_client, account, owner, monkeypatch
+):
+    """The pager counts AHEAD pages past the one shown (here 1, to keep the data small): 260 entries at 50 a
+    page, page 1 says "of more than 2" and offers Next; page 5 sees the end and says "of 6"."""
+    from tracs.pagination import WindowedPaginator
+
+    monkeypatch.setattr(WindowedPaginator, "AHEAD", 1)
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(
+            actor=owner,
+            actor_email=owner.email,
+            kind=AccessLogEntry.Kind.READ,
+            action=f"read {n}",
+            account_number=account.number,
+        )
+        for n in range(260)
+    )
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql % tuple(params or ()) if "LIMIT %s" in sql else sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        first = owner_client.get(_url("access_log", account))
+    last = owner_client.get(_url("access_log", account), {"page": 5})
+    sixth = owner_client.get(_url("access_log", account), {"page": 6})
+
+    assert "Page 1 of more than 2" in first.text
+    assert 'rel="next"' in first.text
+    counts = [sql for sql in statements if "COUNT(" in sql and "accesslogentry" in sql]
+    assert len(counts) == 1
+    assert "LIMIT 101" in counts[0]  # (1 + AHEAD) pages of 50, and one row to tell there are more
+    assert "Page 5 of 6" in last.text
+    assert len(_rows(sixth)) >= 10  # the 260 entries and the owner's reads of the log itself
 
 
 def test_a_delegate_cannot_read_the_log(client_for, account, owner):
