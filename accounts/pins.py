@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry, Pin, PinAttempt, PinFailureAlert, User
 from accounts.services import access_log_record, email_queue
+from tracs import log_context
 
 PIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PIN_LENGTH = 12
@@ -112,6 +113,7 @@ def pin_issue(
     """Issue a PIN for `account_number`; `also_for` lists other numbers the same PIN is accepted with (one
     row each, same reference: redeeming one cancels the rest)."""
     clear = pin_generate()
+    log_context.secret(clear, pin_format(clear))  # in clear from here on: never on a log line
     expires_at = timezone.now() + (lifetime or timedelta(days=settings.TRACS_PIN_LIFETIME_DAYS))
     rows = [
         Pin.objects.create(
@@ -173,6 +175,7 @@ def pin_redeem(*, user: User, account_number: str, typed_pin: str, actor: Actor)
             retry_after_minutes=wait,
         )
     clear = pin_normalize(typed_pin)
+    log_context.secret(typed_pin, clear, pin_format(clear))
     email = user.email.lower()
     # PINs meant for this person (an enrolment PIN names no one) first, so their own is among those checked.
     meant_for_others = Case(

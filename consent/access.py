@@ -31,6 +31,7 @@ from consent.models import Consent, Grant
 from consent.privileges import ALL, Privilege
 from consent.sql import SENTINEL_INT, SENTINEL_STR, CompiledQuery, Path, columns_of, instances_of
 from programs.models import Program, ProgramAccount, Taxpayer
+from tracs import log_context
 from tracs.actors import actor_from_request
 
 FUNCTION_NOT_GRANTED = _(
@@ -162,6 +163,7 @@ def account_view(
         @login_required
         def wrapped(request: AccountRequest, number: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             # Typed as what it becomes two lines before the view runs: login_required let only a signed-in user by.
+            log_context.bind(account=number)  # the request's later log lines name the account, refused or not
             access = access_to_number(user=request.user, number=number)
             if access is None:
                 access_log_record(

@@ -33,6 +33,7 @@ from consent.forms import (
 )
 from consent.models import Grant
 from consent.privileges import Privilege
+from tracs import log_context
 from tracs.actors import actor_from_request
 from tracs.forms import errors_onto
 from tracs.pagination import WindowedPaginator
@@ -236,6 +237,7 @@ def access_pin(request, grant_id: int):
     context = {"grant": grant, "pin": None, "expires_at": None, "shown_once": PIN_SHOWN_ONCE}
     if stashed is not None:
         context["pin"] = decrypt(stashed["pin"].encode())
+        log_context.secret(context["pin"])  # shown once on this page, never on a log line
         context["expires_at"] = datetime.fromisoformat(stashed["expires_at"])
     return render(request, "consent/access_pin.html", context)
 

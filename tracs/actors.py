@@ -7,6 +7,7 @@ from django.urls import reverse
 from ipware.ip import get_client_ip as ipware_client_ip
 
 from accounts.actors import Actor, Door
+from tracs import log_context
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -35,6 +36,10 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def actor_from_request(request: HttpRequest) -> Actor:
     user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        log_context.bind(
+            actor=user
+        )  # the logs name whom the services are told acts (a sign-in may just have happened)
     door = Door.ADMIN if request.path.startswith(reverse("admin:index")) else Door.WEB
     return Actor(
         user=user if user is not None and user.is_authenticated else None,

@@ -8,5 +8,5 @@ app = Celery("tracs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Connects the signals that carry a request's id into the tasks it starts (in the web process and the worker).
-import tracs.request_id  # noqa: E402, F401
+# Connects the signals that carry a request's id, person and account into the tasks it starts (in the web process and the worker).
+import tracs.log_context  # noqa: E402, F401

@@ -79,7 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "tracs.request_id.RequestIdMiddleware",  # first: every later log line of the request carries its id
+    "tracs.log_context.LogContextMiddleware",  # first: every later log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracs.middleware.RequestBodyLimitMiddleware",  # before CsrfViewMiddleware, the first to read a body
@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "tracs.log_context.ActorLogMiddleware",  # the signed-in person's id on the request's later log lines
     "accounts.middleware.ProviderMultiFactorMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
@@ -455,16 +456,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "tracs.log_filters.PlainFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(actor_id)s %(account_number)s] %(message)s",
+        },
         "json": {"()": "tracs.log_filters.JsonFormatter"},
     },
     "filters": {
         "expected_refusal": {"()": "tracs.log_filters.ExpectedRefusalWithoutTraceback"},
         "file_broker_hostname": {"()": "tracs.log_filters.FileBrokerHostname"},
-        "request_id": {"()": "tracs.request_id.RequestIdFilter"},
+        "log_context": {"()": "tracs.log_context.LogContextFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["log_context"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -540,3 +544,24 @@ TRACS_MALWARE_SCAN_REQUIRED = env.bool("TRACS_MALWARE_SCAN_REQUIRED", default=PR
 # readiness also needs a Celery worker to answer a ping; 0 leaves the worker out (a web tier deployed without
 # workers of its own to wait for).
 TRACS_HEALTH_CELERY_WORKER = env.bool("TRACS_HEALTH_CELERY_WORKER", default=True)
+
+# --- Error reports (tracs/sentry.py): to Sentry only when SENTRY_DSN is set; nothing personal, scrubbed as the logs.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from tracs.sentry import sentry_init
+
+    try:
+        _release = f"tracs@{version('tracs')}"
+    except PackageNotFoundError:  # run from a checkout the project was never installed from
+        _release = "tracs"
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE or _release,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
+from tracs import log_context
 from tracs.actors import actor_from_request
 
 
@@ -27,6 +28,15 @@ class StaffReadLoggedAdmin(admin.ModelAdmin):
     def staff_read_target(self, obj) -> tuple[str, str]:
         """(account number, on whose behalf) of the record, for the access log."""
         return "", ""
+
+    def get_object(self, request, object_id, from_field=None):
+        # Every page of one record (open, change, delete, history): the request's log lines name its account.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            number, _on_behalf_of = self.staff_read_target(obj)
+            if number:
+                log_context.bind(account=number)
+        return obj
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method in ("GET", "HEAD"):

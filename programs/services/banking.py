@@ -19,6 +19,7 @@ from accounts.services import access_log_record
 from programs import validators
 from programs.models import AccountChange, DirectDeposit, ProgramAccount
 from programs.services.account_changes import account_change_record, account_lock
+from tracs import log_context
 
 NO_DIRECT_DEPOSIT = _("This account has no direct deposit to remove.")
 TWO_FACTOR_REFUSED = _(
@@ -36,6 +37,8 @@ OTP_FIELD = "otp_token"
 def _deposit_values(
     *, institution_number: str, transit_number: str, account_number: str, holder_name: str
 ) -> dict[str, Any]:
+    # What the person typed, and its digits, are never shown on a log line of this request (tracs/log_context.py).
+    log_context.secret(transit_number, account_number, "".join(ch for ch in account_number if ch.isdigit()))
     values: dict[str, str] = {"holder_name": holder_name.strip()}
     errors: dict[str, list[ValidationError]] = {}
     for field, typed, normalize in (
