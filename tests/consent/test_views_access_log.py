@@ -89,7 +89,8 @@ def test_only_this_accounts_entries_are_shown(owner_client, account):
     assert other.number not in response.text
 
 
-def test_paginated_by_50(owner_client, account, owner):
+def _reads(account, owner, count: int) -> None:
+    """`count` reads of the account by its owner, straight into the log."""
     AccessLogEntry.objects.bulk_create(
         AccessLogEntry(
             actor=owner,
@@ -98,8 +99,12 @@ def test_paginated_by_50(owner_client, account, owner):
             action=f"read {n}",
             account_number=account.number,
         )
-        for n in range(60)
+        for n in range(count)
     )
+
+
+def test_paginated_by_50(owner_client, account, owner):
+    _reads(account, owner, 60)
 
     first = owner_client.get(_url("access_log", account))
     second = owner_client.get(_url("access_log", account), {"page": 2})
@@ -117,16 +122,7 @@ def test_a_long_log_is_counted_only_a_window_past_the_page_and_every_page_stays_
     from tracs.pagination import WindowedPaginator
 
     monkeypatch.setattr(WindowedPaginator, "AHEAD", 1)
-    AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(
-            actor=owner,
-            actor_email=owner.email,
-            kind=AccessLogEntry.Kind.READ,
-            action=f"read {n}",
-            account_number=account.number,
-        )
-        for n in range(260)
-    )
+    _reads(account, owner, 260)
     statements: list[str] = []
 
     def record(execute, sql, params, many, context):
