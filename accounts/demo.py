@@ -41,8 +41,14 @@ PEOPLE = [
         "staff",
         "staff@demo.tracs.ca",
         "Sam Staff",
-        "TRA staff: registrations, consents and PINs, assessments, refunds",
-        staff_roles=("registration_officer", "consent_pin_officer", "assessor", "refund_approver"),
+        "TRA staff: registrations, consents and PINs, assessments, refunds, the exemption registry",
+        staff_roles=(
+            "registration_officer",
+            "consent_pin_officer",
+            "assessor",
+            "refund_approver",
+            "exemptions_officer",
+        ),
     ),
     # The second pair of eyes: a refund above the four-eyes amount needs Sam's approval and Rae's.
     DemoPerson(

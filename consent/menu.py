@@ -10,6 +10,7 @@ from consent.selectors import MenuItem
 from filings.claims import claim_kinds_for
 from filings.selectors import files_returns_in_tracs
 from programs.models import ProgramAccount
+from programs.registries.selectors import sells_marked_fuel
 
 
 def _files_claims(account: ProgramAccount) -> bool:
@@ -37,4 +38,12 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
     # files no returns.
     MenuItem(110, _("File a Return"), "returns_owed", Privilege.FILE_RETURNS, applies=files_returns_in_tracs),
     MenuItem(111, _("File a Claim"), "claims_list", Privilege.FILE_RETURNS, applies=_files_claims),
+    # Among the reports of a marked-fuel seller (seed 002: "check AFFB/TEFU eligibility").
+    MenuItem(
+        120,
+        _("Check AFFB/TEFU Eligibility"),
+        "exemption_check",
+        Privilege.REPORT_FUEL,
+        applies=sells_marked_fuel,
+    ),
 )

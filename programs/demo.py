@@ -1,11 +1,13 @@
 """Demo taxpayers and program accounts (idempotent)."""
 
-from datetime import date
+import io
+from datetime import date, timedelta
 
 from django.utils import timezone
 
-from accounts.actors import Actor
-from programs.models import Address, BulkFuelLocation, Program, ProgramAccount, Taxpayer
+from accounts.actors import Actor, Door
+from programs.models import Address, BulkFuelLocation, ExemptionCertificate, Program, ProgramAccount, Taxpayer
+from programs.registries import services as registry_services
 from programs.services.accounts import account_open
 
 PRAIRIE_HISTORY_MONTHS = 17
@@ -55,3 +57,75 @@ def seed(*, users) -> None:
                         "address": "Highway 2, Leduc County AB",
                     },
                 )
+
+    seed_registry(today=timezone.localdate())
+
+
+def registry_rows(*, today: date) -> list[list[str]]:
+    """The demo's exemption registry (README, "Check AFFB/TEFU Eligibility"), dated from `today` so each number
+    says the same whatever the day the demo is loaded: F1000001 an active farmer, T2000001 a county's TEFU with
+    its carbon levy exemption certificate CL3000001 (since 2018: check a 2018 date for the levy exemption),
+    T2000002 suspended a month ago, F1000002 cancelled, F1000003 an AFFB not renewed (3 years and 2 months old)."""
+    farmer_since = today - timedelta(days=365)
+    lapsed_since = today - timedelta(days=3 * 365 + 60)
+    address = ["RR 2", "", "Lacombe", "AB", "T4L 2N2"]
+    return [
+        ["register", "F1000001", farmer_since.isoformat(), "DEMO-1", "Prairie Acres Farm", *address, ""],
+        [
+            "register",
+            "T2000001",
+            "2018-01-15",
+            "DEMO-2",
+            "County of Leduc Roads",
+            "1101 5 Street",
+            "",
+            "Nisku",
+            "AB",
+            "T9E 2X3",
+            "",
+        ],
+        ["register", "CL3000001", "2018-01-15", "DEMO-2", "", "", "", "", "", "", ""],
+        [
+            "register",
+            "T2000002",
+            "2021-05-01",
+            "DEMO-3",
+            "Northern Heating Ltd.",
+            "9 Main Street",
+            "",
+            "Athabasca",
+            "AB",
+            "T9S 1A1",
+            "",
+        ],
+        [
+            "suspend",
+            "T2000002",
+            (today - timedelta(days=30)).isoformat(),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "Under audit",
+        ],
+        ["register", "F1000002", "2023-01-10", "DEMO-4", "Old Quarter Farm", *address, ""],
+        ["cancel", "F1000002", "2024-06-30", "", "", "", "", "", "", "", "No longer farming"],
+        ["register", "F1000003", lapsed_since.isoformat(), "DEMO-5", "Willow Creek Ranch", *address, ""],
+    ]
+
+
+def seed_registry(*, today: date) -> None:
+    """Load the demo registry once, through the registry's own import (so it obeys the same rules)."""
+    if ExemptionCertificate.objects.exists():
+        return
+    lines = [",".join(registry_services.HEADER), *(",".join(row) for row in registry_rows(today=today))]
+    result = registry_services.registry_file_import(
+        stream=io.BytesIO("\n".join(lines).encode()),
+        filename=f"demo-registry-{today.isoformat()}.csv",
+        actor=Actor.job("demo data", door=Door.FILE),
+    )
+    if not result.stored:
+        raise RuntimeError(f"The demo registry did not import: {[str(e) for e in result.errors]}")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from programs import views, views_account_details, views_messages_documents, views_registration
+from programs.registries import views as registry_views
 
 urlpatterns = [
     path("help/", views.help_index, name="help"),
@@ -125,5 +126,14 @@ urlpatterns += [
     path("registration/<int:pk>/review/", views_registration.registration_review, name="registration_review"),
     path(
         "registration/<int:pk>/delete/", views_registration.registration_discard, name="registration_discard"
+    ),
+]
+
+# Check AFFB/TEFU Eligibility (programs/registries/views.py), on marked-fuel (TEFS) accounts.
+urlpatterns += [
+    path(
+        "accounts/<str:number>/marked-fuel/eligibility/",
+        registry_views.exemption_check,
+        name="exemption_check",
     ),
 ]

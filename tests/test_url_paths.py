@@ -247,6 +247,10 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "admin:assessments_notice_pdf": ({"notice_id": 18}, "/admin/assessments/notice/18/pdf/"),
     "admin:assessments_payment_import": ({}, "/admin/assessments/payment/import/"),
     "admin:programs_exemptioncertificate_import": ({}, "/admin/programs/exemptioncertificate/import/"),
+    "exemption_check": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/eligibility/",
+    ),
     "admin:assessments_claimtoassess_assess": (
         {"object_id": "24"},
         "/admin/assessments/claimtoassess/24/assess/",

@@ -123,7 +123,9 @@ class Eligibility:
 
 def eligibility_on(*, number: str, day: date) -> Eligibility:
     """The eligibility of one number (in its stored form: rules.number_normalize) on one day."""
-    sql = eligibility_sql(asked="(VALUES (1, %(number)s::text, %(day)s::date)) AS a(key, number, day)")
+    sql = eligibility_sql(
+        asked="(SELECT * FROM (VALUES (1, %(number)s::text, %(day)s::date)) v(key, number, day))"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {**eligibility_params(), "number": number, "day": day})
         _key, kind, outcome, marked_fuel, levy_exempt = cursor.fetchone()

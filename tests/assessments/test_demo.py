@@ -128,6 +128,7 @@ def _four_eyes(refund):
         "consent_pin_officer",
         "assessor",
         "refund_approver",
+        "exemptions_officer",
     ]
     assert [role.key for role in staff_roles_of(user=rae)] == ["refund_approver", "objections_officer"]
     approve = {"action": "approve_selected", "_selected_action": [refund.pk], "post": "yes"}
