@@ -87,17 +87,29 @@ ASSESSED = (
     "assessments.view_ledgertransaction",
 )
 BUSINESS_APPS = ("accounts", "programs", "consent", "filings", "assessments")
-# The libraries' system tables (tracs.admin.SYSTEM_APPS), all of whose permissions the administrator holds, but
-# for the staff groups themselves: roles are defined here, so staff administration shows them read-only.
+# The libraries' system tables (tracs.admin.SYSTEM_APPS), as the administrator keeps them: read, and only what
+# cannot take over a person's sign-in. Staff groups are read only (roles are defined here); two-factor devices
+# are read only too (a device added or changed in admin would be a second factor someone else knows: two-factor is
+# reset with the identity-checked action on the user's list); lockouts are lifted by deleting the attempt; a
+# single sign-on link is removed by deleting it; the provider's app and the site address are configured here.
 SYSTEM_APP_PERMISSIONS = (
-    "account.*",
-    "axes.*",
-    "otp_static.*",
-    "otp_totp.*",
-    "sites.*",
-    "socialaccount.*",
     "auth.view_group",
     "auth.view_permission",
+    "account.view_emailaddress",
+    "account.change_emailaddress",
+    "otp_static.view_*",
+    "otp_totp.view_*",
+    "axes.view_*",
+    "axes.delete_*",
+    "sites.view_site",
+    "sites.change_site",
+    "socialaccount.view_socialapp",
+    "socialaccount.add_socialapp",
+    "socialaccount.change_socialapp",
+    "socialaccount.view_socialaccount",
+    "socialaccount.delete_socialaccount",
+    "socialaccount.view_socialtoken",
+    "socialaccount.delete_socialtoken",
 )
 
 ROLES: tuple[Role, ...] = (

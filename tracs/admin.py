@@ -121,6 +121,11 @@ class TracsAdminSite(OTPAdminSite):
                 )
             super().register(model, model_admin, **options)
 
+    def get_urls(self):
+        # Django's "view on site" shortcut (admin:view_on_site) is left out: no record here has a page of its own
+        # on the portal, and it would tell any staff member, with or without a role, whether a record exists.
+        return [pattern for pattern in super().get_urls() if getattr(pattern, "name", None) != "view_on_site"]
+
     def index(self, request, extra_context=None):
         # The roles the person holds, above the sections they open; a staff member with none is told so.
         extra = {"staff_roles": staff_roles_of(user=request.user), "no_staff_role": NO_STAFF_ROLE}

@@ -235,6 +235,10 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "tracs.actors.client_ip"
 
 OTP_TOTP_ISSUER = "TRACS"
+# Nobody reads another person's second factor in staff administration, the administrator and superusers included:
+# an authenticator's key (and its QR code) or backup codes shown there would let whoever saw them sign in as the
+# person. Two-factor is reset through the identity-checked action instead (docs/staff-roles.md).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # How many reverse proxies in front of the portal append to X-Forwarded-For (docker-compose: the load balancer,

@@ -230,3 +230,36 @@ def test_pin_entries_are_listed_read_only(staff_client, account):
     assert account.number in listing.text
     assert staff_client.get(reverse("admin:accounts_pinattempt_add")).status_code == 403
     assert staff_client.get(reverse("admin:accounts_pin_add")).status_code == 403
+
+
+def test_the_consent_and_pin_officer_issues_and_mails_a_pin_and_the_auditor_cannot_take_the_letter(
+    client, account, django_capture_on_commit_callbacks
+):
+    """Issuing a PIN and taking its letter (the PIN in clear, deleted as it is handed out) need the consent and PIN
+    officer's permissions: the auditor, who reads every PIN's row, gets neither the action, the link nor the
+    letter, which stays for the officer."""
+    from django.test import Client
+
+    from tests.accounts.factories import staff_member
+
+    officer = sign_in(client, staff_member("consent_pin_officer"))
+    issue_from_admin(officer, account, django_capture_on_commit_callbacks)
+    pin = Pin.objects.get(account_number=account.number)
+    letter_url = reverse("admin:accounts_pin_letter", args=[pin.pk])
+    auditor = sign_in(Client(), staff_member("auditor"))
+    listing = auditor.get(reverse("admin:accounts_pin_changelist"))
+    assert listing.status_code == 200
+    assert letter_url not in listing.text
+    assert auditor.get(letter_url).status_code == 403
+    assert auditor.post(letter_url).status_code == 403
+    assert (
+        'value="issue_enrolment_pin"'
+        not in auditor.get(reverse("admin:programs_programaccount_changelist")).text
+    )
+    issue_from_admin(auditor, account, django_capture_on_commit_callbacks)  # posted anyway: nothing is run
+    assert Pin.objects.filter(account_number=account.number).count() == 1
+    pin.refresh_from_db()
+    assert pin.letter_pdf_encrypted is not None
+    download = officer.post(letter_url)
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"

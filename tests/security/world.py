@@ -1,0 +1,218 @@
+"""The world both authorization matrices read (tests/security/test_authorization_matrix.py, the portal's, and
+test_staff_matrix.py, staff administration's): one account with its owner, a pending delegate, a second taxpayer,
+and one of each thing a URL names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from consent.models import Consent, Grant
+from consent.privileges import Privilege
+from programs.models import Contact, Program
+from programs.services.accounts import account_open, taxpayer_create
+from tests.accounts.factories import UserFactory, actor_for
+from tests.assessments.factories import acting
+
+
+@contextmanager
+def module_world(django_db_blocker, tmp_path_factory) -> Iterator[dict]:
+    """The world, built once for a test module inside a transaction rolled back at its end; each test runs in a
+    savepoint inside it (pytest-django's `db`), so what a cell changes (a grant revoked, a contact deleted) is
+    undone before the next cell. Building it per cell rendered a notice PDF ~130 times. Its files are kept in a
+    folder of its own, which the module's cells read (MEDIA_ROOT)."""
+    media_root = str(tmp_path_factory.mktemp("matrix-media"))
+    storages = {
+        **django_settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(MEDIA_ROOT=media_root, STORAGES=storages),
+    ):
+        yield {**build_world(), "media_root": media_root}
+        transaction.set_rollback(True)
+
+
+def make_grant(account, user, role, privileges=(), consent=None, status=Grant.Status.ACTIVE, ends_on=None):
+    return Grant.objects.create(
+        account=account,
+        user=user,
+        role=role,
+        privileges=list(privileges),
+        status=status,
+        name=user.display_name,
+        email=user.email,
+        consent=consent,
+        ends_on=ends_on,
+        activated_at=timezone.now(),
+    )
+
+
+def make_consent(taxpayer, user, privileges, *, expires_on=None):
+    return Consent.objects.create(
+        taxpayer=taxpayer,
+        representative_name=user.display_name,
+        representative_email=user.email,
+        signer_name="Signer",
+        signer_capacity=Consent.SignerCapacity.OWNER,
+        signed_on=date(2026, 1, 1),
+        privileges=list(privileges),
+        all_accounts=True,
+        status=Consent.Status.ACTIVE,
+        representative=user,
+        expires_on=expires_on,
+        reviewed_at=timezone.now(),
+    )
+
+
+def build_world() -> dict:
+    """One account under test, with its owner, a pending delegate to act on, a second taxpayer, and one of
+    each thing a URL names (a return, a claim, a notice with its PDF, a message, a document, an objection, a
+    waiver request and their documents, a consent, a contact)."""
+    program = Program.objects.get(code="fuel_tax")
+    taxpayer = taxpayer_create(legal_name="Matrix Fuels Ltd.", bin="111222333", actor=actor_for(None))
+    account = account_open(
+        taxpayer=taxpayer, program=program, effective_date=date(2024, 1, 1), actor=actor_for(None)
+    )
+    other_taxpayer = taxpayer_create(
+        legal_name="Elsewhere Energy Inc.", bin="999888777", actor=actor_for(None)
+    )
+    other_account = account_open(
+        taxpayer=other_taxpayer, program=program, effective_date=date(2024, 1, 1), actor=actor_for(None)
+    )
+    owner = UserFactory()
+    make_grant(account, owner, Grant.Role.OWNER)
+    target = Grant.objects.create(
+        account=account,
+        role=Grant.Role.DELEGATE,
+        privileges=[Privilege.VIEW_ACCOUNT],
+        status=Grant.Status.PENDING,
+        name="Target Person",
+        email="target@example.ca",
+    )
+    world = {
+        "account": account,
+        "other_account": other_account,
+        "owner": owner,
+        "target": target,
+        "taxpayer": taxpayer,
+    }
+    world["ids"] = things_named_by_urls(world)
+    return world
+
+
+def things_named_by_urls(world) -> dict:
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from accounts.actors import Actor, Door
+    from assessments.models import LedgerTransaction
+    from assessments.models_objections import SupportingDocument
+    from assessments.objection_filing import Representative, objection_file, waiver_request_file
+    from assessments.services.ledger import ledger_post
+    from assessments.services.returns import assessment_make, notice_render
+    from filings.claims import ClaimLineInput, claim_submit, submission_token_new
+    from filings.services import return_submit
+    from programs.services.documents import document_issue
+    from programs.services.messages import message_send
+
+    account, owner = world["account"], world["owner"]
+    rep = UserFactory()
+    consent = make_consent(world["taxpayer"], rep, [Privilege.VIEW_ACCOUNT])
+    make_grant(account, rep, Grant.Role.REPRESENTATIVE, consent.privileges, consent=consent)
+    signed = {
+        "certified_name": "Owner",
+        "certified_capacity": "Owner",
+    }
+    signed_by = Actor(user=owner, door=Door.WEB, capacity=Grant.Role.OWNER)
+    filed = return_submit(account=account, period_end=date(2024, 2, 29), lines=[], actor=signed_by, **signed)
+    nil = return_submit(account=account, period_end=date(2024, 3, 31), lines=[], actor=signed_by, **signed)
+    notice = notice_render(assessment_id=assessment_make(tax_return=nil, actor=acting()).pk, actor=acting())
+    message = message_send(
+        account=account, subject="Matrix notice", body="A notice.", by=None, actor=actor_for(None)
+    )
+    document = document_issue(
+        account=account,
+        files=[("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")],
+        actor=actor_for(None),
+    )
+    bought = timezone.localdate() - timedelta(days=30)
+    claim = claim_submit(
+        account=account,
+        kind="fuel_tax_refund",
+        lines=[
+            ClaimLineInput(fuel="clear_gasoline", litres="100", purchase_date=bought, reason="exported_bulk")
+        ],
+        submission_token=submission_token_new(),
+        actor=signed_by,
+        **signed,
+    )
+    signer = {
+        "representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
+        "documents": [],
+        "actor": actor_for(owner).acting_for(capacity=Grant.Role.OWNER),
+    }
+    objection = objection_file(
+        account=account,
+        against="letter",
+        letter_kind="refusal",
+        dated_on=timezone.localdate(),
+        facts="Matrix objection.",
+        **signer,
+    )
+    penalty = ledger_post(
+        account=account,
+        period_end=date(2024, 1, 31),
+        kind="penalty",
+        amount=Decimal("25.00"),
+        description="Matrix penalty",
+        actor=acting(),
+    )
+    waiver = waiver_request_file(
+        account=account,
+        transaction_ids=[penalty.pk],
+        amount_requested=penalty.amount,
+        period_ends=[penalty.period_end],
+        grounds=["hardship"],
+        facts="Matrix waiver.",
+        **signer,
+    )
+    supporting = {}
+    for key, filing in (("objection", {"objection": objection}), ("waiver", {"waiver_request": waiver})):
+        filed_document = SupportingDocument(
+            **filing,
+            position=1,
+            description="Matrix invoice",
+            original_name="invoice.pdf",
+            content_type="application/pdf",
+            size=5,
+            sha256="0" * 64,
+            scan_status="not_scanned",
+        )
+        filed_document.file.save(f"matrix-invoice-{key}.pdf", ContentFile(b"%PDF-"), save=False)
+        filed_document.save()
+        supporting[key] = filed_document.pk
+    assert LedgerTransaction.objects.filter(account=account, kind="penalty").exists()
+    return {
+        "consent_id": consent.pk,
+        "contact_id": Contact.objects.create(account=account, name="Carla Contact", phone="780-427-3044").pk,
+        "confirmation_number": filed.confirmation_number,
+        "message_id": message.pk,
+        "document_id": document.pk,
+        "file_id": document.files.get().pk,
+        "claim_number": claim.confirmation_number,
+        "notice_id": notice.pk,
+        "objection_id": objection.pk,
+        "waiver_id": waiver.pk,
+        "objection_document_id": supporting["objection"],
+        "waiver_document_id": supporting["waiver"],
+    }
