@@ -268,3 +268,30 @@ class PinFailureAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.account_number}: {self.failures} wrong PIN entries"
+
+
+class ScheduledJob(models.Model):
+    """One job of the beat schedule (settings.CELERY_BEAT_SCHEDULE, by its entry's name) and how its runs went,
+    for staff (admin: technical section) and for the alert when it has not succeeded within twice its period
+    (accounts/scheduled_jobs.py). Rows are kept in line with the schedule after every migrate and by the check
+    job; a job no longer scheduled keeps its history with no period."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    task = models.CharField(_("task"), max_length=200, db_index=True)
+    # The longest time between two runs the schedule makes (an hourly job: an hour; a daily one: a day).
+    period = models.DurationField(_("expected every"), null=True, blank=True)
+    created_at = models.DateTimeField(_("first scheduled"), auto_now_add=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_succeeded_at = models.DateTimeField(_("last succeeded"), null=True, blank=True)
+    last_failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    # When staff were alerted that it is stale; cleared by its next success, so each episode alerts once.
+    stale_alerted_at = models.DateTimeField(_("alerted as stale"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -262,8 +262,8 @@ ROLES: tuple[Role, ...] = (
         "Auditor",
         _("Reads every business record, the access log and who holds which role; changes nothing."),
         tuple(f"{app}.view_*" for app in BUSINESS_APPS),
-        # The outbox is a technical section (the administrator's).
-        excluded=("accounts.view_outboxemail",),
+        # The outbox and the scheduled jobs are technical sections (the administrator's).
+        excluded=("accounts.view_outboxemail", "accounts.view_scheduledjob"),
     ),
     Role(
         "administrator",
@@ -279,6 +279,7 @@ ROLES: tuple[Role, ...] = (
             "accounts.reset_two_factor",
             "accounts.view_accesslogentry",
             "accounts.view_outboxemail",
+            "accounts.view_scheduledjob",
             *SYSTEM_APP_PERMISSIONS,
         ),
     ),

@@ -129,6 +129,11 @@ class TracsAdminSite(OTPAdminSite):
     def index(self, request, extra_context=None):
         # The roles the person holds, above the sections they open; a staff member with none is told so.
         extra = {"staff_roles": staff_roles_of(user=request.user), "no_staff_role": NO_STAFF_ROLE}
+        if administers_system(request.user) and request.user.has_perm("accounts.view_scheduledjob"):
+            # A late batch job on the front page of whoever can look into it.
+            from accounts.admin.scheduled_jobs import stale_warning
+
+            stale_warning(request)
         return super().index(request, {**extra, **(extra_context or {})})
 
     def app_index(self, request, app_label, extra_context=None):

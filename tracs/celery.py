@@ -4,7 +4,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracs.settings")
 
-app = Celery("tracs")
+# Every task is a tracs.jobs.Job: scheduled runs recorded, soft time limits handled (tracs/jobs.py).
+app = Celery("tracs", task_cls="tracs.jobs:Job")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -390,6 +390,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "accounts.tasks.outbox_send_pending", "schedule": 60.0},
+    # Every scheduled job's last success is kept (admin: scheduled jobs); this alerts once on each that has not
+    # succeeded within twice its period (accounts/scheduled_jobs.py, docs/operations.md "Scheduled jobs").
+    "scheduled-jobs-check": {"task": "accounts.tasks.scheduled_jobs_check", "schedule": 300.0},
     "documents-incoming-sweep": {"task": "programs.tasks.documents_incoming_sweep", "schedule": 3600.0},
     # Interest on amounts owing, daily after midnight (cumulative: safe twice, catches up a missed day).
     "assessments-accrue-interest": {
@@ -497,6 +500,8 @@ TRACS_PIN_LIFETIME_DAYS = env.int("TRACS_PIN_LIFETIME_DAYS", default=90)
 TRACS_PIN_LOCK_FAILURES = env.int("TRACS_PIN_LOCK_FAILURES", default=100)
 TRACS_PIN_ALERT_FAILURES = env.int("TRACS_PIN_ALERT_FAILURES", default=10)
 TRACS_SECURITY_ALERT_EMAIL = env.list("TRACS_SECURITY_ALERT_EMAIL", default=["security@tracs.example"])
+# Operators alerted when a scheduled job has not succeeded within twice its period (accounts/scheduled_jobs.py).
+TRACS_OPS_ALERT_EMAIL = env.list("TRACS_OPS_ALERT_EMAIL", default=TRACS_SECURITY_ALERT_EMAIL)
 # The exemption registry (programs/registries): the most changes one import file may carry (the admin page and
 # manage.py exemption_registry_import alike), and how many AFFB/TEFU eligibility checks one marked-fuel account may
 # run in TRACS_ELIGIBILITY_CHECK_WINDOW_MINUTES before it is asked to wait (a seller checking numbers in bulk).

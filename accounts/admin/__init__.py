@@ -1,5 +1,5 @@
 """Staff administration of identity and security, one module per subdomain: users and two-factor resets
-(users.py), the access log (access_log.py), the e-mail outbox (outbox.py), PINs, PIN entries and their alerts
+(users.py), the access log (access_log.py), the e-mail outbox (outbox.py), scheduled jobs (scheduled_jobs.py), PINs, PIN entries and their alerts
 (pins.py).
 
 Also the small admin helpers every app's admin uses (helpers.py), imported from here:
@@ -8,7 +8,7 @@ Also the small admin helpers every app's admin uses (helpers.py), imported from 
 
 # Importing each module registers its admins (Django's autodiscover imports accounts.admin). The helpers every
 # app's admin uses, and the messages its tests compare with, are named from here as before the split.
-from accounts.admin import access_log, outbox, pins, users  # noqa: F401
+from accounts.admin import access_log, outbox, pins, scheduled_jobs, users  # noqa: F401
 from accounts.admin.helpers import (  # noqa: F401
     CONFIRM,
     ConfirmRow,
