@@ -83,7 +83,7 @@ MODELS: dict[str, Model] = {
     "accounts.user": Model(view=frozenset({AUD, ADM}), add=frozenset({ADM}), change=frozenset({ADM})),
     "accounts.accesslogentry": Model(view=frozenset({AUD, ADM})),
     "accounts.outboxemail": Model(view=frozenset({ADM})),
-    "accounts.scheduledjob": Model(view=frozenset({ADM})),  # a technical section (tracs.admin.SystemAdminMixin)
+    "accounts.scheduledjob": Model(view=frozenset({ADM})),  # a technical section
     "accounts.pin": Model(view=frozenset({CON, AUD})),
     "accounts.pinattempt": Model(view=frozenset({CON, AUD})),
     "accounts.pinfailurealert": Model(view=frozenset({CON, AUD}), change=frozenset({CON})),
