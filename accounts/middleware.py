@@ -63,7 +63,8 @@ class ProviderMultiFactorMiddleware:
 
 class RequireTwoFactorMiddleware:
     """Two-factor is mandatory for everyone (local and OpenID Connect users, staff): a signed-in user who
-    has not passed the TOTP step this session sees nothing but the set-up or verification page."""
+    has not passed the TOTP step this session sees nothing but the set-up or verification page. The one exception
+    is a provider's multi-factor the MFA policy trusts (ProviderMultiFactorMiddleware, before this one)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -5,13 +5,18 @@ Used by the sign-in views and by allauth's error hook (accounts.adapters.SocialA
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from requests import RequestException
 
+from accounts.models import AccessLogEntry
 from accounts.oidc.tokens import IdTokenRefused
+from accounts.services import access_log_record
+from tracs.actors import actor_from_request
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,15 @@ def authentication_error_response(
             "OpenID Connect ID token refused", extra={"provider": provider.sub_id, "check": exception.code}
         )
         context.update(heading=REFUSED, detail=REFUSED_DETAIL % {"provider": name}, reason=exception.message)
+        # A forged, replayed or misdirected answer is a security event. The path without its query: the
+        # authorization code and state are not kept.
+        with transaction.atomic():
+            access_log_record(
+                actor=replace(actor_from_request(request), path=request.path),
+                kind=AccessLogEntry.Kind.SECURITY,
+                action="OpenID Connect ID token refused",
+                detail=f"{provider.sub_id}: {exception.code}",
+            )
         status = 400
     else:
         logger.info("OpenID Connect sign-in did not complete", extra={"provider": provider.sub_id})

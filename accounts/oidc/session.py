@@ -47,9 +47,9 @@ def sign_in_record(request: HttpRequest, *, user: Any, sociallogin: Any | None) 
 
 
 def mfa_by_provider(request: HttpRequest, *, user: Any) -> bool:
-    return (
-        bool(user.is_authenticated) and request.session.get(MFA_SESSION_KEY) == user.pk and not user.is_staff
-    )
+    if not user.is_authenticated or user.is_staff or user.is_superuser:
+        return False
+    return bool(request.session.get(MFA_SESSION_KEY) == user.pk)
 
 
 def end_session_url(request: HttpRequest) -> str | None:

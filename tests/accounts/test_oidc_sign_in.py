@@ -13,7 +13,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import AccessLogEntry, User
 from accounts.oidc import tokens
 from accounts.oidc.errors import UNAVAILABLE
 from tests.accounts.factories import UserFactory
@@ -212,6 +212,10 @@ def test_a_bad_id_token_from_the_provider_is_refused_and_nobody_is_signed_in(
     assert signed_in_user(client) is None
     assert not User.objects.exists()
     assert not SocialAccount.objects.exists()
+    event = AccessLogEntry.objects.get(kind=AccessLogEntry.Kind.SECURITY)
+    assert event.action == "OpenID Connect ID token refused"
+    assert event.detail.endswith(email.split("@")[0].removeprefix("eve."))
+    assert "code=" not in event.path
 
 
 def test_a_callback_without_its_sign_in_is_refused(client, oidc_portal):
