@@ -268,3 +268,17 @@ def test_the_outbox_sweep_at_its_soft_limit_stops_and_leaves_the_rest_for_the_ne
     assert second.attempts == 0
     sweep = ScheduledJob.objects.get(name="outbox-send-pending")
     assert sweep.last_error.startswith("SoftTimeLimitExceeded")
+
+
+# --- For a monitor outside TRACS --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the checks read the database from a thread of their own
+def test_health_jobs_names_the_stale_jobs_and_readiness_ignores_them(client, test_job):
+    ScheduledJob.objects.update(last_succeeded_at=timezone.now())
+    assert client.get("/health/jobs/").status_code == 200
+    ScheduledJob.objects.filter(pk=test_job.pk).update(last_succeeded_at=timezone.now() - timedelta(hours=3))
+    response = client.get("/health/jobs/", HTTP_ACCEPT="text/plain")
+    assert response.status_code == 503
+    assert "stale: tests-job" in response.content.decode()
+    assert client.get("/health/ready/").status_code == 200  # a late batch job never makes the portal unready

@@ -225,6 +225,7 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "healthz": ({}, "/healthz"),
     "health": ({}, "/health/"),
     "health_ready": ({}, "/health/ready/"),
+    "health_jobs": ({}, "/health/jobs/"),
     "help": ({}, "/help/"),
     "help_program": ({"code": "fuel_tax"}, "/help/fuel_tax/"),
     "contact": ({}, "/contact/"),

@@ -132,6 +132,20 @@ def readiness_checks() -> list[HealthCheck]:
     return checks
 
 
+@dataclasses.dataclass
+class ScheduledJobs(HealthCheck):
+    """Every scheduled job succeeded within twice its period (accounts/scheduled_jobs.py). Never part of readiness:
+    a late batch job does not stop the portal serving. For a monitor outside TRACS, which alerts even when beat
+    itself is down and the in-house alert (a beat job too) cannot run."""
+
+    def run(self) -> None:
+        from accounts.scheduled_jobs import stale_scheduled_jobs
+
+        stale = stale_scheduled_jobs()
+        if stale:
+            raise ServiceUnavailable("stale: " + ", ".join(job.name for job in stale))
+
+
 class ReadinessView(HealthCheckView):
     """django-health-check's view with the portal's checks, 503 (not the library's 500) when one fails, so a
     load balancer and a log reader tell "not ready" from a crash."""
@@ -144,3 +158,10 @@ class ReadinessView(HealthCheckView):
         if response.status_code == 500:
             response.status_code = 503
         return response
+
+
+class ScheduledJobsView(ReadinessView):
+    """/health/jobs/: 503 naming the stale scheduled jobs, 200 when none is."""
+
+    def get_checks(self) -> typing.Generator[HealthCheck, None, None]:
+        yield ScheduledJobs()

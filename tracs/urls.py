@@ -18,6 +18,8 @@ urlpatterns = [
     # Liveness (the process answers) and readiness (what a request needs answers): tracs/health.py.
     path("health/", health.liveness, name="health"),
     path("health/ready/", health.ReadinessView.as_view(), name="health_ready"),
+    # Stale scheduled jobs, for a monitor outside TRACS (never part of readiness): docs/operations.md.
+    path("health/jobs/", health.ScheduledJobsView.as_view(), name="health_jobs"),
     path("favicon.ico", views.favicon, name="favicon"),
     # The demo's mail catcher: 404 unless TRACS_DEV_MAIL, which production refuses (tracs/dev_mail.py).
     path("dev/mail/", views.dev_mail_list, name="dev_mail"),
