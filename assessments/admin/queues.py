@@ -12,6 +12,9 @@ claims.py.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,7 +68,12 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset.filter(status__in=statuses)
 
 
-class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
+class AbstractAdminMeta(forms.MediaDefiningClass, ABCMeta):
+    """ModelAdmin's metaclass with abc's: a queue missing one of the hooks below fails when it is registered,
+    naming the hook, not on the first request that reaches it."""
+
+
+class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin, metaclass=AbstractAdminMeta):
     """One program's queue of filings to assess. A program's queue says which permission assesses from it, how
     it reads its queue, recomputes a filing and assesses one in the bulk action, and the words of its
     confirmation page; the columns, the permissions, the bulk action and the pages' plumbing are here. The queue
@@ -81,22 +89,25 @@ class FilingToAssessAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     bulk_done = ""  # the success message, with %(numbers)s
     method_label = ""  # the confirmation page's heading of the row's method column (blank: the default)
 
+    @abstractmethod
     def queue(self):
-        raise NotImplementedError
+        """The filings this queue lists."""
 
+    @abstractmethod
     def recompute(self, obj) -> Comparison | None:
         """The filing recomputed (None: it cannot be, e.g. a rate missing)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def assess_one(self, request: HttpRequest, obj) -> None:
         """Assess `obj` as filed (the bulk action)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def assessment_row(self, obj, preview: AssessmentPreview) -> ConfirmRow:
-        raise NotImplementedError
+        """The confirmation page's row for `obj`."""
 
+    @abstractmethod
     def bulk_preview(self, obj) -> AssessmentPreview:
-        raise NotImplementedError
+        """What assessing `obj` as filed would do (the bulk action's confirmation)."""
 
     def get_queryset(self, request):
         return self.queue()
