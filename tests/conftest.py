@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 from django.test import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -63,6 +65,24 @@ def _test_settings(settings, tmp_path, request):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _outside_playwrights_event_loop(request):
+    """Playwright's sync API keeps an event loop marked running in the thread of the xdist worker that ran a
+    browser test, for the rest of that worker's session. A later test there that calls an async view through
+    the test client (the health checks) would then be refused by asgiref ("You cannot use AsyncToSync in the
+    same thread as an async event loop"), depending only on which worker it landed on. Outside the browser
+    tests no loop is running in this thread, as in production."""
+    loop = asyncio.events._get_running_loop()
+    if loop is None or request.node.get_closest_marker("e2e") is not None:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)
 
 
 @pytest.fixture

@@ -55,6 +55,9 @@ def test_job(settings, db):
         **settings.CELERY_BEAT_SCHEDULE,
         TEST_JOB: {"task": TEST_TASK, "schedule": 3600.0},
     }
+    # Rows another test's worker process committed (a real Celery worker recording a sweep it ran) would read as
+    # stale here: each test starts from the schedule alone.
+    ScheduledJob.objects.all().delete()
     scheduled_jobs.scheduled_jobs_sync()
     return ScheduledJob.objects.get(name=TEST_JOB)
 

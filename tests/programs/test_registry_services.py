@@ -325,3 +325,48 @@ def test_the_documented_sample_imports():
         ("active", date(2025, 3, 20), date(2025, 11, 30)),
         ("cancelled", date(2025, 11, 30), None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "field"),
+    [
+        (row("register", "F1000401", "2025-01-02", "H-40", "x" * 201), "holder_name"),
+        (row("register", "F1000402", "2025-01-02", "H-41", "Farm", city=""), "city"),
+        (row("register", "F1000403", "2025-01-02", "H-42", "Farm", province="ZZ"), "province"),
+        (row("register", "F1000404", "2025-01-02", "H-43", "Farm", postal_code="V5K 0A1"), "postal_code"),
+        (row("update_holder", "F1000001", reference="H-1", name="Farm"), "number"),
+        (row("update_holder", effective="2025-01-02", reference="H-1", name="Farm"), "effective_date"),
+        (row("update_holder", reference="H-1"), "holder_name"),
+        (row("suspend", "", "2025-01-02"), "number"),
+        (row("suspend", "F1000001", ""), "effective_date"),
+        (row("register", "F1000405", "2025-01-02", "", "Farm"), "holder_reference"),
+        (row("register", "F1000406", "2025-01-02", "H 4/6", "Farm"), "holder_reference"),
+        (row("suspend", "F1000001", "2025-05-01", "H-1"), "holder_name"),
+        (row("suspend", "F1000001", "2025-05-01", reason="r" * 301), "reason"),
+        (row("freeze", "F1000001", "2025-05-01"), "action"),
+    ],
+    ids=[
+        "name too long",
+        "no city",
+        "unknown province",
+        "postal code of another province",
+        "number on a holder update",
+        "date on a holder update",
+        "holder update without details",
+        "no number",
+        "no date",
+        "no holder reference",
+        "holder reference of other characters",
+        "holder on a status change",
+        "reason too long",
+        "unknown action",
+    ],
+)
+def test_each_row_of_a_wrong_form_is_refused_naming_its_field(bad_row, field):
+    registry()
+    result = services.registry_file_import(
+        stream=csv_file([bad_row]), filename="form.csv", actor=staff_actor(), validate_only=True
+    )
+    assert not result.ok
+    assert [(e.line, e.field) for e in result.errors] == [(2, field)]
+    assert str(result.errors[0]).startswith(f"Line 2, {field}: ")
