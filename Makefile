@@ -77,7 +77,7 @@ test: lock-check setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(MANAGE) collectstatic --no-input --verbosity 0
-	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report=
+	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report= --durations=20
 	$(BIN)/coverage report
 
 bench: setup
