@@ -141,7 +141,8 @@ ROLES: tuple[Role, ...] = (
         "consent_pin_officer",
         "Consent and PIN officer",
         _(
-            "Records and decides consents (AT4931), revokes access, issues and mails PINs, handles PIN alerts."
+            "Records and decides consents (AT4931), revokes access, issues and mails PINs, handles PIN alerts; "
+            "approves and revokes SFTP keys."
         ),
         (
             *ACCOUNT_PAGE,
@@ -158,6 +159,8 @@ ROLES: tuple[Role, ...] = (
             "accounts.view_pinattempt",
             "accounts.view_pinfailurealert",
             "accounts.change_pinfailurealert",
+            "filings.view_sftpkey",
+            "filings.approve_sftpkey",
         ),
     ),
     Role(

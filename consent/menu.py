@@ -46,4 +46,6 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
         Privilege.REPORT_FUEL,
         applies=sells_marked_fuel,
     ),
+    # The SFTP door's keys (filings.sales.views_sftp): a key is a way into the account, so owners only.
+    MenuItem(130, _("SFTP keys"), "sftp_keys", Privilege.MANAGE_ACCESS, applies=sells_marked_fuel),
 )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings.periods import Period, days_late
+from filings.sales.sftp.models import SftpKey  # noqa: F401 - Django finds the model here
 from filings.skeleton.models import Filing
 from filings.tax import TAX, LineCategory
 from programs import money

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from filings import views, views_claims, views_xml
 from filings.periods import Period
+from filings.sales import views_sftp
 
 
 class PeriodConverter:
@@ -77,5 +78,15 @@ urlpatterns += [
         "accounts/<str:number>/claims/confirmation/<str:claim_number>/pdf/",
         views_claims.claim_confirmation_pdf,
         name="claim_confirmation_pdf",
+    ),
+]
+
+# The SFTP door of marked-fuel files (filings.sales.views_sftp): the account's SFTP keys, owners only.
+urlpatterns += [
+    path("accounts/<str:number>/marked-fuel/sftp-keys/", views_sftp.sftp_keys, name="sftp_keys"),
+    path(
+        "accounts/<str:number>/marked-fuel/sftp-keys/<int:key_id>/revoke/",
+        views_sftp.sftp_key_revoke,
+        name="sftp_key_revoke",
     ),
 ]

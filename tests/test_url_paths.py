@@ -252,6 +252,11 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/eligibility/",
     ),
+    "sftp_keys": ({"number": "123456789-02-001"}, "/accounts/123456789-02-001/marked-fuel/sftp-keys/"),
+    "sftp_key_revoke": (
+        {"number": "123456789-02-001", "key_id": 26},
+        "/accounts/123456789-02-001/marked-fuel/sftp-keys/26/revoke/",
+    ),
     "admin:assessments_claimtoassess_assess": (
         {"object_id": "24"},
         "/admin/assessments/claimtoassess/24/assess/",

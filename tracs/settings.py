@@ -525,6 +525,21 @@ TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 
+# --- The SFTP door of marked-fuel files (filings/sales/sftp, docs/sftp.md). Each TEFS account's directory
+# (inbox/, outbox/) is under TRACS_SFTP_ROOT, which the SFTP server (manage.py sftp_server for make run; OpenSSH's
+# sshd in docker-compose.yml) and the Celery workers share. The server listens on TRACS_SFTP_BIND:TRACS_SFTP_PORT
+# with the host key at TRACS_SFTP_HOST_KEY (made on its first start when missing); the portal tells sellers to
+# connect to TRACS_SFTP_ADDRESS. With TRACS_SFTP_KEY_APPROVAL a registered key works only once TRA staff approve it.
+# A file in an inbox that the server did not see close (sshd) is picked up once unchanged for
+# TRACS_SFTP_SETTLE_SECONDS.
+TRACS_SFTP_ROOT = Path(env.str("TRACS_SFTP_ROOT", default=str(VAR_DIR / "sftp")))
+TRACS_SFTP_BIND = env.str("TRACS_SFTP_BIND", default="127.0.0.1")
+TRACS_SFTP_PORT = env.int("TRACS_SFTP_PORT", default=8022)
+TRACS_SFTP_HOST_KEY = Path(env.str("TRACS_SFTP_HOST_KEY", default=str(VAR_DIR / "sftp_host_ed25519_key")))
+TRACS_SFTP_ADDRESS = env.str("TRACS_SFTP_ADDRESS", default="127.0.0.1:8022")
+TRACS_SFTP_KEY_APPROVAL = env.bool("TRACS_SFTP_KEY_APPROVAL", default=False)
+TRACS_SFTP_SETTLE_SECONDS = env.int("TRACS_SFTP_SETTLE_SECONDS", default=60)
+
 # --- Request bodies (tracs/middleware.py): a body larger than its route accepts is refused from its
 # Content-Length before anything reads it. Routes that take files accept their files' limit plus the multipart
 # overhead; every other route this much: the largest real form (a fuel tax return, an admin action on a few

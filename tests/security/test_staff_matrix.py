@@ -112,6 +112,8 @@ MODELS: dict[str, Model] = {
     # Returns and claims
     "filings.fueltaxreturn": Model(view=FILINGS),
     "filings.claim": Model(view=FILINGS),
+    # SFTP keys of marked-fuel accounts: a way into an account, kept with access (consents, grants, PINs).
+    "filings.sftpkey": Model(view=frozenset({CON, AUD})),
     # Assessments, payments and refunds
     "assessments.returntoassess": Model(view=frozenset({ASR, AUD})),
     "assessments.claimtoassess": Model(view=frozenset({ASR, AUD})),
@@ -181,6 +183,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "filings.fueltaxreturn.move_back_to_received": frozenset({ASR}),
     "filings.claim.move_to_in_review": frozenset({ASR}),
     "filings.claim.move_back_to_received": frozenset({ASR}),
+    "filings.sftpkey.approve_keys": frozenset({CON}),
+    "filings.sftpkey.revoke_keys": frozenset({CON}),
     "assessments.returntoassess.assess_selected": frozenset({ASR}),
     "assessments.claimtoassess.assess_selected": frozenset({ASR}),
     "assessments.refund.approve_selected": frozenset({REF}),
@@ -197,7 +201,7 @@ SECTION_ROLES = {
     "accounts": frozenset({CON, AUD, ADM}),
     "programs": REFERENCE,
     "consent": READERS,
-    "filings": FILINGS,
+    "filings": FILINGS | {CON},
     "assessments": ASSESSED,
     **{
         label: frozenset({ADM})

@@ -121,6 +121,7 @@ def things_named_by_urls(world) -> dict:
     from assessments.services.ledger import ledger_post
     from assessments.services.returns import assessment_make, notice_render
     from filings.claims import ClaimLineInput, claim_submit, submission_token_new
+    from filings.sales.sftp.models import SftpKey
     from filings.services import return_submit
     from programs.services.documents import document_issue
     from programs.services.messages import message_send
@@ -202,6 +203,17 @@ def things_named_by_urls(world) -> dict:
         filed_document.save()
         supporting[key] = filed_document.pk
     assert LedgerTransaction.objects.filter(account=account, kind="penalty").exists()
+    sftp_key = (
+        SftpKey.objects.create(  # an SFTP key (filings.sales.sftp), made directly: any account's key pages
+            account=account,
+            person=owner,
+            name="Matrix server",
+            public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMatrixMatrixMatrixMatrixMatrixMatrixMatrixMa",
+            algorithm="ssh-ed25519",
+            fingerprint="SHA256:matrix",
+            registered_by=owner,
+        )
+    )
     return {
         "consent_id": consent.pk,
         "contact_id": Contact.objects.create(account=account, name="Carla Contact", phone="780-427-3044").pk,
@@ -215,4 +227,5 @@ def things_named_by_urls(world) -> dict:
         "waiver_id": waiver.pk,
         "objection_document_id": supporting["objection"],
         "waiver_document_id": supporting["waiver"],
+        "sftp_key_id": sftp_key.pk,
     }

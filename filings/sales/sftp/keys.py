@@ -1,0 +1,325 @@
+"""SFTP keys: registered by an owner for a person who may report fuel transactions, approved by TRA where settings
+say so, revoked by an owner or staff, and checked at every sign-in (a key dies with its person's access).
+
+Each change is an access-log row in its own transaction; every SFTP session, refused or not, is one too
+(`sftp_session_open`, `sftp_sign_in_refused`), and so is every file put or read (filings.sales.sftp.inbox).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import asyncssh
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import Actor, Door
+from accounts.models import AccessLogEntry, User
+from accounts.services import access_log_record
+from consent.access import access_for, in_force_grants, privileges_of
+from consent.models import Grant
+from consent.privileges import Privilege
+from consent.services.grants import OWNERS_ONLY
+from filings.sales.sftp.directories import account_directories_make
+from filings.sales.sftp.models import SftpKey
+from programs.models import ProgramAccount
+from programs.registries.selectors import sells_marked_fuel
+from programs.registries.services import NOT_A_SELLER
+
+# The key types OpenSSH makes today; RSA only from 3072 bits (NIST SP 800-57 part 1: 128-bit security), DSA never.
+ALGORITHMS = frozenset(
+    {
+        "ssh-ed25519",
+        "ssh-ed448",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "ssh-rsa",
+    }
+)
+RSA_MIN_BITS = 3072
+
+KEY_NOT_READ = _(
+    "This is not an SSH public key. Paste one line such as “ssh-ed25519 AAAAC3Nz… name”: the contents of the key's "
+    ".pub file."
+)
+PRIVATE_KEY = _(
+    "This is a private key: it must never leave the computer it was made on. Paste the public key instead (the "
+    "contents of the .pub file), and make a new key pair, since this one has been shown."
+)
+ALGORITHM_REFUSED = _(
+    "Keys of type %(algorithm)s are not accepted. Make an Ed25519 key: ssh-keygen -t ed25519."
+)
+RSA_TOO_SHORT = _(
+    "This RSA key has %(bits)s bits; at least %(minimum)s are needed. Make an Ed25519 key: ssh-keygen -t ed25519."
+)
+ALREADY_REGISTERED = _("This key is already registered on this account, as “%(name)s”.")
+CANNOT_REPORT = _(
+    "%(name)s cannot report fuel transactions on this account. An owner can give that privilege under Manage "
+    "access, then register the key."
+)
+ALREADY_REVOKED = _("This key was revoked already.")
+NOT_PENDING = _("Only a key waiting for approval can be approved.")
+
+# Why a sign-in is refused, as the access log and the key's page say it (the SFTP client hears only "denied").
+NO_SUCH_KEY = _("no SFTP key of this account matches")
+KEY_PENDING = _("the key is waiting for TRA approval")
+ACCESS_ENDED = _("the key's person no longer has access to report fuel transactions on the account")
+ACCOUNT_CLOSED = _("the account is not an open marked-fuel account")
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A public key as stored: the OpenSSH line without its comment, its algorithm and SHA-256 fingerprint."""
+
+    openssh: str
+    algorithm: str
+    fingerprint: str
+
+
+def public_key_parse(text: str) -> PublicKey:
+    """Read one OpenSSH public key line (or an RFC 4716 block), refusing private keys and weak types."""
+    text = text.strip()
+    if "PRIVATE KEY" in text:
+        raise ValidationError(PRIVATE_KEY, code="private_key")
+    try:
+        key = asyncssh.import_public_key(text)
+    except (asyncssh.KeyImportError, ValueError) as error:
+        raise ValidationError(KEY_NOT_READ, code="not_a_key") from error
+    algorithm = key.get_algorithm()
+    if algorithm not in ALGORITHMS:
+        raise ValidationError(ALGORITHM_REFUSED % {"algorithm": algorithm}, code="algorithm")
+    if algorithm == "ssh-rsa":
+        bits = cast(rsa.RSAPublicKey, key.pyca_key).key_size
+        if bits < RSA_MIN_BITS:
+            raise ValidationError(RSA_TOO_SHORT % {"bits": bits, "minimum": RSA_MIN_BITS}, code="rsa_bits")
+    key.set_comment(None)
+    return PublicKey(
+        openssh=key.export_public_key("openssh").decode().strip(),
+        algorithm=algorithm,
+        fingerprint=key.get_fingerprint("sha256"),
+    )
+
+
+def may_report_fuel(*, person: User, account: ProgramAccount) -> Grant | None:
+    """The person's grant in force on the account when it includes reporting fuel transactions, else None."""
+    access = access_for(user=person, account=account)
+    if access is None or not access.has(Privilege.REPORT_FUEL):
+        return None
+    return access.grant
+
+
+def key_holders(*, account: ProgramAccount) -> list[Grant]:
+    """The people a key may be registered for: owners and delegates whose access in force includes reporting fuel
+    transactions (representatives are not offered: a representative's firm has its own SFTP arrangements). One
+    query, however many people the account has."""
+    grants = Grant.objects.filter(
+        in_force_grants(),
+        account=account,
+        role__in=[Grant.Role.OWNER, Grant.Role.DELEGATE],
+        user__isnull=False,
+    ).select_related("user")
+    return [grant for grant in grants if Privilege.REPORT_FUEL in privileges_of(grant)]
+
+
+def _log(*, actor: Actor, account: ProgramAccount, kind: str, action: str, detail: str) -> None:
+    access_log_record(
+        actor=actor,
+        kind=kind,
+        action=action,
+        account_number=account.number,
+        on_behalf_of=account.on_behalf_of,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def sftp_key_register(
+    *, account: ProgramAccount, person: User, name: str, public_key: str, by: User, actor: Actor
+) -> SftpKey:
+    """An owner registers `public_key` for `person` on `account`: active at once, or waiting for TRA when
+    settings.TRACS_SFTP_KEY_APPROVAL is on. The account's inbox and outbox are made for it."""
+    registrar = access_for(user=by, account=account)
+    if registrar is None or not registrar.is_owner:
+        raise ValidationError(OWNERS_ONLY, code="owners_only")
+    if not sells_marked_fuel(account):
+        raise ValidationError(NOT_A_SELLER % {"number": account.number}, code="not_a_seller")
+    if may_report_fuel(person=person, account=account) is None:
+        raise ValidationError(CANNOT_REPORT % {"name": person.display_name}, code="cannot_report")
+    parsed = public_key_parse(public_key)
+    existing = (
+        SftpKey.objects.select_for_update()
+        .filter(account=account, fingerprint=parsed.fingerprint)
+        .exclude(status=SftpKey.Status.REVOKED)
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(ALREADY_REGISTERED % {"name": existing.name}, code="duplicate")
+    key = SftpKey(
+        account=account,
+        person=person,
+        name=name.strip(),
+        public_key=parsed.openssh,
+        algorithm=parsed.algorithm,
+        fingerprint=parsed.fingerprint,
+        status=SftpKey.Status.PENDING if settings.TRACS_SFTP_KEY_APPROVAL else SftpKey.Status.ACTIVE,
+        registered_by=by,
+    )
+    key.full_clean()
+    key.save()
+    account_directories_make(account_number=account.number)
+    _log(
+        actor=actor,
+        account=account,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="SFTP key registered",
+        detail=f"{key.name} {key.fingerprint} for {person.email} ({key.get_status_display()})",
+    )
+    return key
+
+
+@transaction.atomic
+def sftp_key_approve(*, key: SftpKey, by: User, actor: Actor) -> SftpKey:
+    """TRA staff approve a key waiting for approval (admin)."""
+    key = SftpKey.objects.select_for_update().select_related("account__taxpayer").get(pk=key.pk)
+    if key.status != SftpKey.Status.PENDING:
+        raise ValidationError(NOT_PENDING, code="not_pending")
+    key.status = SftpKey.Status.ACTIVE
+    key.approved_by, key.approved_at = by, timezone.now()
+    key.save(update_fields=["status", "approved_by", "approved_at"])
+    _log(
+        actor=actor,
+        account=key.account,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="SFTP key approved",
+        detail=f"{key.name} {key.fingerprint}",
+    )
+    return key
+
+
+@transaction.atomic
+def sftp_key_revoke(
+    *, key: SftpKey, by: User, actor: Actor, by_staff: bool = False, reason: str = ""
+) -> SftpKey:
+    """An owner (or staff) revokes a key: refused from the next sign-in on (an open session is ended by the server
+    at its next request: filings.sales.sftp.server re-checks the key)."""
+    key = SftpKey.objects.select_for_update().select_related("account__taxpayer").get(pk=key.pk)
+    if not by_staff:
+        access = access_for(user=by, account=key.account)
+        if access is None or not access.is_owner:
+            raise ValidationError(OWNERS_ONLY, code="owners_only")
+    if key.status == SftpKey.Status.REVOKED:
+        raise ValidationError(ALREADY_REVOKED, code="revoked")
+    key.status = SftpKey.Status.REVOKED
+    key.revoked_by, key.revoked_at, key.revoked_reason = by, timezone.now(), reason[:300]
+    key.save(update_fields=["status", "revoked_by", "revoked_at", "revoked_reason"])
+    _log(
+        actor=actor,
+        account=key.account,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action="SFTP key revoked",
+        detail=f"{key.name} {key.fingerprint}" + (f": {reason}" if reason else ""),
+    )
+    return key
+
+
+def keys_for_account(*, account: ProgramAccount) -> QuerySet[SftpKey]:
+    return SftpKey.objects.filter(account=account).select_related("person", "registered_by")
+
+
+@dataclass(frozen=True)
+class SftpSession:
+    """Who is signed in over SFTP: the key, its account and person, and the Actor their actions are logged as."""
+
+    key_id: int
+    account_id: int
+    account_number: str
+    actor: Actor
+
+
+class SignInRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def sftp_key_check(*, account_number: str, fingerprint: str) -> SftpKey:
+    """The key of this fingerprint on the account of this number, if it may sign in now: active, on an open
+    marked-fuel account, its person's access in force including REPORT_FUEL. Raises SignInRefused saying why.
+    Asked at every sign-in and again before each file is picked up, so a key dies with its person's access."""
+    key = (
+        SftpKey.objects.filter(account__number=account_number, fingerprint=fingerprint)
+        .exclude(status=SftpKey.Status.REVOKED)
+        .select_related("account__program", "account__taxpayer", "person")
+        .first()
+    )
+    if key is None:
+        raise SignInRefused(str(NO_SUCH_KEY))
+    if key.status == SftpKey.Status.PENDING:
+        raise SignInRefused(str(KEY_PENDING))
+    if not sells_marked_fuel(key.account):
+        raise SignInRefused(str(ACCOUNT_CLOSED))
+    if may_report_fuel(person=key.person, account=key.account) is None:
+        raise SignInRefused(str(ACCESS_ENDED))
+    return key
+
+
+def _sftp_actor(
+    *, person: User | None, account_number: str, ip_address: str | None, capacity: str = ""
+) -> Actor:
+    return Actor(
+        user=person,
+        door=Door.SFTP,
+        ip_address=ip_address,
+        path=f"sftp://{account_number}/",
+        capacity=capacity,
+    )
+
+
+@transaction.atomic
+def sftp_session_open(*, account_number: str, fingerprint: str, ip_address: str | None) -> SftpSession:
+    """A client proved it holds the key: check it once more, note its use and log the session."""
+    key = sftp_key_check(account_number=account_number, fingerprint=fingerprint)
+    grant = may_report_fuel(person=key.person, account=key.account)
+    actor = _sftp_actor(
+        person=key.person,
+        account_number=account_number,
+        ip_address=ip_address,
+        capacity=grant.role if grant else "",
+    ).acting_for(on_behalf_of=key.account.on_behalf_of)
+    SftpKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    access_log_record(
+        actor=actor,
+        kind=AccessLogEntry.Kind.SECURITY,
+        action="SFTP session opened",
+        account_number=account_number,
+        detail=f"key {key.name} {key.fingerprint}",
+    )
+    return SftpSession(key_id=key.pk, account_id=key.account_id, account_number=account_number, actor=actor)
+
+
+@transaction.atomic
+def sftp_sign_in_refused(*, account_number: str, reasons: list[str], ip_address: str | None) -> None:
+    """A client that did not sign in: a security event on the account it named (when there is one)."""
+    account = ProgramAccount.objects.filter(number=account_number).first()
+    access_log_record(
+        actor=_sftp_actor(person=None, account_number=account_number, ip_address=ip_address),
+        kind=AccessLogEntry.Kind.DENIED,
+        action="SFTP sign-in refused",
+        account_number=account.number if account else "",
+        detail="; ".join(dict.fromkeys(reasons)) or str(NO_SUCH_KEY),
+    )
+
+
+@transaction.atomic
+def sftp_session_log(*, session: SftpSession, kind: str, action: str, detail: str = "") -> None:
+    """One row of an SFTP session: closed, a file put, read, removed or renamed, or a refused request."""
+    access_log_record(
+        actor=session.actor, kind=kind, action=action, account_number=session.account_number, detail=detail
+    )
