@@ -293,3 +293,13 @@ class ConfirmationDocument(models.Model):
     def __str__(self) -> str:
         filing = self.tax_return or self.claim
         return f"confirmation PDF {filing.confirmation_number if filing else ''}"
+
+
+# Marked-fuel sales, movements and their ingestion: their own package, registered with the app by this import.
+from filings.sales.models import (  # noqa: E402, F401
+    Ingestion,
+    InventoryCount,
+    Movement,
+    RejectedRow,
+    Sale,
+)

@@ -24,3 +24,7 @@ def confirmation_pdf_schedule(*, kind: str, pk: int) -> None:
         confirmation_pdf_render.delay(kind, pk)
     except Exception:
         logger.warning("filings: could not queue the confirmation PDF of %s %s", kind, pk, exc_info=True)
+
+
+# The marked-fuel ingestion's job, registered with Celery by this import (autodiscovery reads filings.tasks).
+from filings.sales.tasks import ingestion_run  # noqa: E402, F401

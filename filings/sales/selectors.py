@@ -1,0 +1,143 @@
+"""Reads of the marked-fuel records: an ingestion's progress and acknowledgement, the rejected sales, a month's
+sales as they stand and its totals by location and fuel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+
+from filings.sales.formats import COLUMNS
+from filings.sales.models import Ingestion, Movement, RecordType, RejectedRow, Sale
+from programs.models import ProgramAccount
+
+
+def ingestion_progress(*, ingestion: Ingestion) -> dict[str, Any]:
+    """The job's own state as the upload page polls it (read again from the database)."""
+    current = Ingestion.objects.get(pk=ingestion.pk)
+    expected = current.rows_expected
+    percent = 100 if current.is_finished else min(99, current.rows_read * 100 // max(expected, 1))
+    return {
+        "status": current.status,
+        "status_label": str(current.get_status_display()),
+        "rows_expected": expected,
+        "rows_read": current.rows_read,
+        "rows_accepted": current.rows_accepted,
+        "rows_rejected": current.rows_rejected,
+        "percent": percent,
+        "finished": current.is_finished,
+        "refusal": current.refusal,
+    }
+
+
+def acknowledgement_rows(*, ingestion: Ingestion) -> QuerySet[RejectedRow]:
+    return RejectedRow.objects.filter(ingestion=ingestion).order_by("row_number")
+
+
+def _line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
+
+
+def acknowledgement_csv(*, ingestion: Ingestion) -> Iterator[str]:
+    """The acknowledgement as CSV lines: the file's summary, a blank line, then every rejected row."""
+    yield _line(["file", "status", "validate_only", "rows_read", "rows_accepted", "rows_rejected", "message"])
+    yield _line(
+        [
+            ingestion.file_name or ingestion.get_door_display(),
+            ingestion.status,
+            "yes" if ingestion.validate_only else "no",
+            ingestion.rows_read,
+            ingestion.rows_accepted,
+            ingestion.rows_rejected,
+            ingestion.refusal,
+        ]
+    )
+    yield "\r\n"
+    yield _line(["row", "field", "reason", "values"])
+    columns = COLUMNS.get(ingestion.record_type, ())
+    for row in acknowledgement_rows(ingestion=ingestion).iterator(chunk_size=2000):
+        reasons = "; ".join(f"{problem['field']}: {problem['reason']}" for problem in row.errors)
+        values = ",".join(str(row.values.get(column, "")) for column in columns)
+        yield _line([row.row_number, row.field, reasons or row.reason, values])
+
+
+def acknowledgement_file_name(*, ingestion: Ingestion) -> str:
+    base = ingestion.file_name or f"{ingestion.record_type}-{ingestion.month:%Y-%m}"
+    return f"{base}.ack.csv"
+
+
+def ingestions_for_account(*, account: ProgramAccount) -> QuerySet[Ingestion]:
+    return (
+        Ingestion.objects.filter(account=account)
+        .select_related("submitted_by")
+        .order_by("-received_at", "-id")
+    )
+
+
+def rejected_sales(*, account: ProgramAccount) -> QuerySet[RejectedRow]:
+    """The account's rejected sales still to correct (validate-only runs left out), oldest first."""
+    return (
+        RejectedRow.objects.filter(
+            ingestion__account=account,
+            ingestion__record_type=RecordType.SALES,
+            ingestion__validate_only=False,
+            corrected_by__isnull=True,
+        )
+        .select_related("ingestion")
+        .order_by("ingestion__received_at", "row_number")
+    )
+
+
+def sales_for_month(*, account: ProgramAccount, month: date) -> QuerySet[Sale]:
+    """The month's sales as they stand: the latest revision of each sale, voided ones left out."""
+    later = Sale.objects.filter(
+        account=account,
+        invoice_number=OuterRef("invoice_number"),
+        line=OuterRef("line"),
+        revision__gt=OuterRef("revision"),
+    )
+    return (
+        Sale.objects.filter(account=account, month=month.replace(day=1))
+        .exclude(kind=Sale.Kind.VOID)
+        .filter(~Exists(later))
+        .select_related("bflo")
+    )
+
+
+def month_totals(*, account: ProgramAccount, month: date) -> list[dict[str, Any]]:
+    """Litres by BFLO and fuel for the month: sales as they stand and each kind of movement."""
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def slot(bflo: str, fuel: str) -> dict[str, Any]:
+        return totals.setdefault(
+            (bflo, fuel),
+            {
+                "bflo_number": bflo,
+                "fuel": fuel,
+                "sales": Decimal(0),
+                **{kind: Decimal(0) for kind in Movement.Kind.values},
+            },
+        )
+
+    sales = (
+        sales_for_month(account=account, month=month)
+        .values("bflo__number", "fuel")
+        .annotate(litres=Sum("litres"))
+    )
+    for item in sales:
+        slot(item["bflo__number"], item["fuel"])["sales"] += item["litres"]
+    movements = (
+        Movement.objects.filter(account=account, month=month.replace(day=1))
+        .values("bflo__number", "fuel", "kind")
+        .annotate(litres=Sum("litres"))
+    )
+    for item in movements:
+        slot(item["bflo__number"], item["fuel"])[item["kind"]] += item["litres"]
+    return [totals[key] for key in sorted(totals)]
