@@ -10,6 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from filings.sales.models import RecordType
 
+
+class FileRefused(Exception):
+    """A whole-file problem: `message` is what the seller reads; nothing of the file is stored."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 # Every record type starts with the account and the month: a file is for one account and one month.
 COMMON = ("account_number", "month")
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -80,9 +89,7 @@ FILE_OTHER_ACCOUNT = _(
     "The file is for account %(found)s, not %(account)s: nothing was read. Send it to that account's portal "
     "or inbox."
 )
-FILE_MONTH = _(
-    "Line 2: the month must be given as YYYY-MM (like 2026-10); this file's first record says “%(found)s”."
-)
+FILE_MONTH = _("The file's month must be given as YYYY-MM (like 2026-10); this file says “%(found)s”.")
 FILE_FAILED = _(
     "TRACS could not finish processing this file: nothing was stored. Send it again; if it fails again, "
     "contact TRA with the file name and the time."

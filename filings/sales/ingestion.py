@@ -32,8 +32,9 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
-from filings.sales import formats
+from filings.sales import formats, xml_format
 from filings.sales import ingestion_sql as sql
+from filings.sales.formats import FileRefused
 from filings.sales.models import Ingestion, RecordType, RejectedRow, Sale
 from programs.models import ProgramAccount
 
@@ -42,15 +43,10 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 50_000  # rows per COPY between progress commits
 HEAD_CHARS = 64 * 1024  # enough for the header and the first record
 INGESTION_DIR = "ingestion"
-_EXTENSIONS = {".csv": Ingestion.Format.CSV}
-
-
-class FileRefused(Exception):
-    """A whole-file problem: the message a seller reads."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+_EXTENSIONS = {".csv": Ingestion.Format.CSV, ".xml": Ingestion.Format.XML}
+# An XML file's records are counted as it streams by their closing tags (an estimate: for the row limit and the
+# progress bar).
+_XML_RECORD_ENDS = tuple(f"</{record}>".encode() for _container, record in xml_format.ELEMENTS.values())
 
 
 def _person(actor: Actor) -> Any:
@@ -66,7 +62,10 @@ def _month_text(day: date) -> str:
 class _Inspector:
     """What receiving learns of a file as its chunks go by: hash, size, lines, UTF-8, the first characters."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, xml: bool) -> None:
+        self.xml = xml
+        self.records = 0
+        self.tails = dict.fromkeys(_XML_RECORD_ENDS, b"")
         self.sha = hashlib.sha256()
         self.size = 0
         self.newlines = 0
@@ -91,7 +90,11 @@ class _Inspector:
         if self.head_chars < HEAD_CHARS:
             self.head.append(text)
             self.head_chars += len(text)
-        if self.newlines > formats.MAX_ROWS + 1:
+        if self.xml:
+            for marker, tail in self.tails.items():
+                self.records += (tail + chunk).count(marker)
+                self.tails[marker] = chunk[-(len(marker) - 1) :]
+        if self.rows > formats.MAX_ROWS:
             raise FileRefused(str(formats.FILE_TOO_MANY_ROWS % {"max": f"{formats.MAX_ROWS:,}"}))
 
     def finish(self) -> None:
@@ -103,12 +106,15 @@ class _Inspector:
             raise FileRefused(str(formats.FILE_EMPTY))
 
     @property
-    def lines(self) -> int:
-        return self.newlines + (1 if self.last_byte not in (b"\n", b"") else 0)
+    def rows(self) -> int:
+        """Records so far: XML records ended, or CSV lines after the header."""
+        if self.xml:
+            return self.records
+        return self.newlines + (1 if self.last_byte not in (b"\n", b"") else 0) - 1
 
 
-def _csv_head(*, text: str, account: ProgramAccount) -> tuple[str, date]:
-    """The record type (from the header row) and the month (from the first record) of a CSV file, or FileRefused."""
+def _csv_head(*, text: str) -> tuple[str, str, str]:
+    """(account number, month, record type) of a CSV file: its header row and first record; or FileRefused."""
     records = [row for row in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) if row][:2]
     header = tuple(name.strip().lower() for name in records[0]) if records else ()
     record_type = formats.RECORD_TYPE_BY_HEADER.get(header)
@@ -119,11 +125,21 @@ def _csv_head(*, text: str, account: ProgramAccount) -> tuple[str, date]:
     if len(records) < 2:
         raise FileRefused(str(formats.FILE_NO_ROWS))
     first = records[1] + ["", ""]
-    if first[0].strip() != account.number:
+    return first[0].strip(), first[1].strip(), record_type
+
+
+def _file_head(*, ingestion: Ingestion, text: str, path: Path) -> None:
+    """The record type and month of a file, from its start; refused if it is for another account."""
+    if ingestion.format == Ingestion.Format.XML:
+        number, month, record_type = xml_format.head_check(head=text, path=path)
+    else:
+        number, month, record_type = _csv_head(text=text)
+    if number != ingestion.account.number:
         raise FileRefused(
-            str(formats.FILE_OTHER_ACCOUNT % {"found": first[0].strip()[:40], "account": account.number})
+            str(formats.FILE_OTHER_ACCOUNT % {"found": number[:40], "account": ingestion.account.number})
         )
-    return record_type, _month_parse(first[1].strip())
+    ingestion.record_type = record_type
+    ingestion.month = _month_parse(month)
 
 
 def _month_parse(text: str) -> date:
@@ -186,7 +202,7 @@ def ingestion_receive(
         Path(INGESTION_DIR) / str(account.pk) / f"{uuid.uuid4().hex}{suffix if suffix in _EXTENSIONS else ''}"
     )
     path = Path(settings.MEDIA_ROOT) / relative
-    inspector = _Inspector()
+    inspector = _Inspector(xml=ingestion.format == Ingestion.Format.XML)
     try:
         if format is None and suffix not in _EXTENSIONS:
             raise FileRefused(str(formats.FILE_FORMAT % {"name": name}))
@@ -198,8 +214,8 @@ def ingestion_receive(
         inspector.finish()
         ingestion.sha256 = inspector.sha.hexdigest()
         ingestion.size = inspector.size
-        ingestion.record_type, ingestion.month = _csv_head(text="".join(inspector.head), account=account)
-        ingestion.rows_expected = max(inspector.lines - 1, 0)
+        _file_head(ingestion=ingestion, text="".join(inspector.head), path=path)
+        ingestion.rows_expected = max(inspector.rows, 0)
         first = None if validate_only else _already_received(account=account, sha256=ingestion.sha256)
         if first is not None:
             raise FileRefused(_already_message(first))
@@ -301,7 +317,13 @@ def ingestion_run(*, ingestion_id: int) -> Ingestion:
     record_type, month = ingestion.record_type, _month_text(ingestion.month)
     try:
         sql.stage_create(record_type=record_type)
-        rows = _csv_rows(path=Path(settings.MEDIA_ROOT) / ingestion.stored_path, record_type=record_type)
+        path = Path(settings.MEDIA_ROOT) / ingestion.stored_path
+        if ingestion.format == Ingestion.Format.XML:
+            rows = xml_format.xml_rows(
+                path=path, record_type=record_type, account_number=ingestion.account.number, month=month
+            )
+        else:
+            rows = _csv_rows(path=path, record_type=record_type)
         read = 0
         for batch in _batched(rows, CHUNK_ROWS):
             read += len(batch)

@@ -4,12 +4,15 @@ BFLOs, the registry of tests/programs/registry_helpers.py, and CSV files built f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from filings.sales.formats import COLUMNS
 from programs.models import BulkFuelLocation, ProgramAccount
 from tests.consent.factories import ProgramAccountFactory
+from tests.programs.registry_helpers import registry
 
 MONTH = "2026-10"
+OCTOBER = date(2026, 10, 1)
 
 
 def seller(**fields) -> ProgramAccount:
@@ -28,6 +31,12 @@ def seller(**fields) -> ProgramAccount:
             active=active,
         )
     return account
+
+
+def registered_seller() -> ProgramAccount:
+    """The registry of tests/programs/registry_helpers.py and a seller."""
+    registry()
+    return seller()
 
 
 def bflo(account: ProgramAccount, n: int = 1) -> str:

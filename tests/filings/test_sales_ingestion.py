@@ -24,18 +24,16 @@ from tests.filings.sales_helpers import (
     csv_bytes,
     inventory_row,
     movement_row,
+    registered_seller,
     sale_row,
-    seller,
 )
-from tests.programs.registry_helpers import registry
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def account():
-    registry()
-    return seller()
+    return registered_seller()
 
 
 @pytest.fixture
@@ -301,7 +299,7 @@ def test_a_file_for_another_account_or_month_is_refused(account):
     assert "is for account 123456789-02-001, not " in receive(account, other).refusal
     for month in ("October", "2026-1"):
         refused = receive(account, csv_bytes("sales", [sale_row(account, month=month)]))
-        assert "the month must be given as YYYY-MM" in refused.refusal
+        assert "month must be given as YYYY-MM" in refused.refusal
 
 
 def test_limits_are_refused_before_the_file_is_read(account, monkeypatch):

@@ -3,25 +3,28 @@ validate-only first, and a corrected rejected sale linked to the rejection it co
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from filings.sales import selectors
 from filings.sales.ingestion import ingestion_rows
 from filings.sales.models import Ingestion, RejectedRow, Sale
 from tests.accounts.factories import UserFactory, actor_for
-from tests.filings.sales_helpers import inventory_row, movement_row, sale_row, seller, web_row
-from tests.programs.registry_helpers import registry
+from tests.filings.sales_helpers import (
+    OCTOBER,
+    inventory_row,
+    movement_row,
+    registered_seller,
+    sale_row,
+    seller,
+    web_row,
+)
 
 pytestmark = pytest.mark.django_db
-OCTOBER = date(2026, 10, 1)
 
 
 @pytest.fixture
 def account():
-    registry()
-    return seller()
+    return registered_seller()
 
 
 def submit(account, rows, record_type="sales", **kwargs):
