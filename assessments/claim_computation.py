@@ -122,6 +122,9 @@ def _input_of(line: ClaimLine, litres: Decimal) -> filing_claims.ClaimLineInput:
         reason=line.reason,
         event_date=line.event_date,
         rebranded_to=line.rebranded_to,
+        sector=line.sector,
+        activity=line.activity,
+        vehicle_category=line.vehicle_category,
     )
 
 
@@ -129,7 +132,12 @@ def _rule_of(*, claim: Claim, line: ClaimLine, litres: Decimal):
     """(the line as filings computes it as of the day of receipt, or None; the message of the rule it fails)."""
     try:
         computed = filing_claims.claim_preview(
-            account=claim.account, kind=claim.kind, lines=[_input_of(line, litres)], today=received_on(claim)
+            account=claim.account,
+            kind=claim.kind,
+            lines=[_input_of(line, litres)],
+            today=received_on(claim),
+            period=claim.claim_period,
+            excluding=claim.pk,
         )
     except filing_claims.ClaimLinesInvalid as error:
         return None, " ".join(error.errors_by_line.get(0, {}).values())

@@ -7,5 +7,7 @@ class FilingsConfig(AppConfig):
 
     def ready(self) -> None:
         from filings import claim_rules
+        from filings.definitions import prop_lines
 
         claim_rules.validate_all()  # the claim windows, inventory declarations and service standards: a bad file stops the process
+        prop_lines.prop_data()  # the PROP percentages, likewise

@@ -36,9 +36,11 @@ RULE_YEARS_AFTER = "years_after"
 RULE_DAYS_AFTER = "days_after"
 RULES = (RULE_YEARS_AFTER_END_OF_YEAR, RULE_YEARS_AFTER, RULE_DAYS_AFTER)
 
-# Window groups: the fuel tax refund claim (one window per reason) and both carbon levy claims (one window).
+# Window groups: the fuel tax refund claim (one window per reason), both carbon levy claims and PROP claims (one
+# window each).
 FUEL_TAX_REFUND = "fuel_tax_refund"
 CARBON_LEVY = "carbon_levy"
+PROP = "prop"
 
 RULE_TEXT = {
     RULE_YEARS_AFTER_END_OF_YEAR: _("no later than %(count)s years from the end of the year of %(anchor)s"),
@@ -165,7 +167,7 @@ def _parse_windows(path: Path) -> dict[str, dict[str, Reason]]:
                 raise RuleDataError(f"{path.name}: {group}: a claim without reasons runs from the purchase")
             reasons[""] = Reason(group=group, code="", label="", event_label="", windows=windows)
         groups[group] = reasons
-    for required in (FUEL_TAX_REFUND, CARBON_LEVY):
+    for required in (FUEL_TAX_REFUND, CARBON_LEVY, PROP):
         if required not in groups:
             raise RuleDataError(f"{path.name}: no windows for {required}")
     return groups
@@ -183,6 +185,10 @@ def refund_reasons() -> dict[str, Reason]:
 
 def carbon_levy_reason() -> Reason:
     return window_groups()[CARBON_LEVY][""]
+
+
+def prop_reason() -> Reason:
+    return window_groups()[PROP][""]
 
 
 # --- Inventory declarations ------------------------------------------------------------------------------

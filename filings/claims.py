@@ -65,6 +65,7 @@ from filings.definitions.claim_lines import (
     KindWindow,
     LineRefused,
     claim_kind_window,
+    claim_period_errors,
     claimable_fuels,
     computed_line,
     inventory_declaration_check,
@@ -72,6 +73,7 @@ from filings.definitions.claim_lines import (
 )
 from filings.definitions.claims import CERTIFIED_CAPACITY_REQUIRED, CERTIFIED_NAME_REQUIRED, CLAIMS
 from filings.models import Claim, ClaimLine
+from filings.periods import Period
 from filings.skeleton import submission
 from filings.skeleton.errors import AlreadyFiled
 from programs import money
@@ -121,6 +123,7 @@ __all__ = [
     "claim_kind_check",
     "claim_kind_window",
     "claim_kinds_for",
+    "claim_period_errors",
     "claim_preview",
     "claim_rules",
     "claim_submit",
@@ -157,16 +160,22 @@ class ClaimComputation:
     refund_method: str
     inventory_date: date | None = None
     declaration: InventoryDeclaration | None = None
+    period: Period | None = None  # a PROP claim's
 
 
 class ClaimLinesInvalid(ValidationError):
     """Lines that cannot be claimed. `errors_by_line` maps the line's index (0-based, in the order given) to
-    {field name: message}; the field is "" when the message is about the line as a whole."""
+    {field name: message}; the field is "" when the message is about the line as a whole. `period_errors`:
+    the claim period's ({field name: message}, a PROP claim's period_start or period_end)."""
 
-    def __init__(self, errors_by_line: dict[int, dict[str, str]]):
+    def __init__(
+        self, errors_by_line: dict[int, dict[str, str]], period_errors: dict[str, str] | None = None
+    ):
         self.errors_by_line = errors_by_line
+        self.period_errors = period_errors or {}
         super().__init__(
-            [
+            [*self.period_errors.values()]
+            + [
                 f"Line {index + 1}: {message}"
                 for index, errs in sorted(errors_by_line.items())
                 for message in errs.values()
@@ -209,16 +218,29 @@ def refund_method_for(*, account: ProgramAccount, declaration: InventoryDeclarat
 
 
 def claim_preview(
-    *, account: ProgramAccount, kind: str, lines: Iterable[ClaimLineInput], today: date | None = None
+    *,
+    account: ProgramAccount,
+    kind: str,
+    lines: Iterable[ClaimLineInput],
+    today: date | None = None,
+    period: Period | None = None,
+    excluding: int | None = None,
 ) -> ClaimComputation:
     """Check and compute without storing: what the review page shows. Raises ValidationError (this account
-    does not file this kind of claim; the inventory declaration is not open) or ClaimLinesInvalid (every
-    line's problem at once, each next to its field)."""
+    does not file this kind of claim; the inventory declaration is not open) or ClaimLinesInvalid (the
+    period's problem, or every line's at once, each next to its field). `period`: a PROP claim's (other kinds
+    have none); `excluding`: the claim being assessed again, whose period overlaps itself."""
     today = today or timezone.localdate()
     claim_kind_check(account=account, kind=kind)
     declaration = (
         inventory_declaration_check(today=today) if kind == Claim.Kind.INVENTORY_DECLARATION else None
     )
+    period = period if claim_definition(kind).periods is not None else None
+    period_errors = claim_period_errors(
+        account=account, kind=kind, period=period, today=today, excluding=excluding
+    )
+    if period_errors:
+        raise ClaimLinesInvalid({}, period_errors)
     lines = list(lines)
     if not lines:
         raise ValidationError(NO_LINES, code="no_lines")
@@ -226,7 +248,9 @@ def claim_preview(
     errors: dict[int, dict[str, str]] = {}
     for index, line in enumerate(lines):
         try:
-            computed.append(computed_line(line, kind=kind, today=today, declaration=declaration))
+            computed.append(
+                computed_line(line, kind=kind, today=today, declaration=declaration, period=period)
+            )
         except LineRefused as error:
             errors[index] = {error.field_name: error.message}
     if errors:
@@ -239,6 +263,7 @@ def claim_preview(
         refund_method=refund_method_for(account=account, declaration=declaration),
         inventory_date=declaration.inventory_date if declaration is not None else None,
         declaration=declaration,
+        period=period,
     )
 
 
@@ -268,6 +293,8 @@ def _store(
         confirmation_number=confirmation_number,
         submission_token=submission_token,
         inventory_date=computation.inventory_date,
+        period_start=computation.period.start if computation.period else None,
+        period_end=computation.period.end if computation.period else None,
         refund_method=computation.refund_method,
         total_refund=computation.total,
         filed_by=submitted_by,
@@ -294,6 +321,11 @@ def _store(
             rate_effective_from=line.rate_effective_from,
             refund=line.refund,
             deadline=line.deadline,
+            sector=line.sector,
+            activity=line.activity,
+            vehicle_category=line.vehicle_category,
+            percentage=line.percentage,
+            percentage_from=line.percentage_from,
         )
         for line in computation.lines
     )
@@ -330,11 +362,12 @@ def claim_submit(
     certified_capacity: str,
     actor: Actor,
     submission_token: uuid.UUID,
+    period: Period | None = None,
 ) -> Claim:
-    """File a claim. Raises ValidationError (kind, window of the declaration, certification),
-    ClaimLinesInvalid (lines) or ClaimAlreadySubmitted (this form, or this account's inventory declaration
-    for the same rate change, was already received: it is attached, to show it)."""
-    computation = claim_preview(account=account, kind=kind, lines=lines)
+    """File a claim (a PROP claim: for `period`). Raises ValidationError (kind, window of the declaration,
+    certification), ClaimLinesInvalid (period, lines) or ClaimAlreadySubmitted (this form, or this account's
+    inventory declaration for the same rate change, was already received: it is attached, to show it)."""
+    computation = claim_preview(account=account, kind=kind, lines=lines, period=period)
     definition = claim_definition(kind)
     submission.certification_check(
         definition=definition, certified_name=certified_name, certified_capacity=certified_capacity
@@ -366,6 +399,12 @@ def claim_submit(
             constraint=definition.confirmation_constraint,
         )
     except IntegrityError as error:
+        if submission.violated_constraint(error) == "claim_prop_periods_do_not_overlap":
+            # A PROP claim of an overlapping period committed since our check: refused like the check's.
+            raise ClaimLinesInvalid(
+                {},
+                claim_period_errors(account=account, kind=kind, period=period, today=timezone.localdate()),
+            ) from error
         if submission.violated_constraint(error) not in (
             "claim_one_per_submission",
             "claim_one_inventory_declaration_per_rate_change",

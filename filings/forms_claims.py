@@ -21,8 +21,18 @@ from filings.claims import (
     ClaimLineInput,
     claimable_fuels,
 )
+from filings.definitions import claim_definition
+from filings.definitions.prop_lines import (
+    ACTIVITY_REQUIRED,
+    PERIOD_END_BEFORE_START,
+    PERIOD_REQUIRED,
+    SECTOR_REQUIRED,
+    VEHICLE_CATEGORY_REQUIRED,
+    prop_data,
+)
 from filings.forms import CertificationForm, LitresField
 from filings.models import Claim
+from filings.periods import Period
 
 EXTRA_LINES = 3  # empty lines shown at first, and added by "Add more lines"
 MAX_LINES = 200
@@ -57,6 +67,12 @@ class ClaimLineForm(forms.Form):
     the formset, so a line left untouched is skipped whatever its required boxes; a line begun must have them
     (the event date and the fuel rebranded to are required by the service, for the reasons that need them)."""
 
+    # PROP lines: the category of the fuel consumed (filings/rules/prop.yaml).
+    sector = forms.ChoiceField(label=_("Industry sector"), error_messages={"required": SECTOR_REQUIRED})
+    activity = forms.ChoiceField(label=_("Activity"), error_messages={"required": ACTIVITY_REQUIRED})
+    vehicle_category = forms.ChoiceField(
+        label=_("Vehicle category"), error_messages={"required": VEHICLE_CATEGORY_REQUIRED}
+    )
     reason = forms.ChoiceField(label=_("Reason"), error_messages={"required": REASON_REQUIRED})
     fuel = forms.ChoiceField(label=_("Fuel"), error_messages={"required": FUEL_REQUIRED})
     rebranded_to = forms.ChoiceField(
@@ -90,6 +106,22 @@ class ClaimLineForm(forms.Form):
             self.fields["rebranded_to"].choices = [("", _("Not rebranded")), *claimable_fuels(kind=kind)]
         else:
             del self.fields["reason"], self.fields["rebranded_to"], self.fields["event_date"]
+        if kind == Claim.Kind.PROP:
+            data = prop_data()
+            for name, categories in (
+                ("sector", data.sectors),
+                ("activity", data.activities),
+                ("vehicle_category", data.vehicle_categories),
+            ):
+                self.fields[name].choices = [
+                    ("", _("Choose")),
+                    *((code, category.label) for code, category in categories.items()),
+                ]
+            del self.fields["purchase_date"]
+            self.fields["document_number"].label = _("Unit or record reference")
+            self.fields["litres"].label = _("Litres consumed off-road in the period")
+        else:
+            del self.fields["sector"], self.fields["activity"], self.fields["vehicle_category"]
         if kind == Claim.Kind.INVENTORY_DECLARATION:
             del self.fields["purchase_date"]
             self.fields["document_number"].label = _("Location or count sheet")
@@ -100,6 +132,9 @@ class ClaimLineForm(forms.Form):
         data = self.cleaned_data
         return not any(
             [
+                data.get("sector"),
+                data.get("activity"),
+                data.get("vehicle_category"),
                 data.get("fuel"),
                 data.get("reason"),
                 data.get("rebranded_to"),
@@ -120,10 +155,46 @@ class ClaimLineForm(forms.Form):
             reason=data.get("reason") or "",
             event_date=data.get("event_date"),
             rebranded_to=data.get("rebranded_to") or "",
+            sector=data.get("sector") or "",
+            activity=data.get("activity") or "",
+            vehicle_category=data.get("vehicle_category") or "",
         )
 
 
+class ClaimPeriodForm(forms.Form):
+    """The period a PROP claim covers, as the claimant chooses it (at most 12 months: the service says)."""
+
+    period_start = IsoDateField(
+        label=_("First day of the claim period"), required=True, error_messages={"required": PERIOD_REQUIRED}
+    )
+    period_end = IsoDateField(
+        label=_("Last day of the claim period"), required=True, error_messages={"required": PERIOD_REQUIRED}
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", PERIOD_END_BEFORE_START)
+        return data
+
+    def period(self) -> Period:
+        """The period chosen (call after is_valid)."""
+        return Period.span(self.cleaned_data["period_start"], self.cleaned_data["period_end"])
+
+
 class BaseClaimLineFormSet(forms.BaseFormSet):
+    # The claim's period, for a kind of claim filed for one (claim_line_formset sets it), else None.
+    period_form: ClaimPeriodForm | None = None
+
+    def is_valid(self) -> bool:
+        lines_valid = super().is_valid()
+        return (self.period_form is None or self.period_form.is_valid()) and lines_valid
+
+    def claim_period(self) -> Period | None:
+        """The period chosen (call after is_valid), or None for a kind without periods."""
+        return self.period_form.period() if self.period_form is not None else None
+
     def line_forms(self) -> list[ClaimLineForm]:
         """The forms of the lines that are not blank, in order (call after is_valid)."""
         return [form for form in self.forms if not form.is_blank()]
@@ -131,8 +202,14 @@ class BaseClaimLineFormSet(forms.BaseFormSet):
     def line_inputs(self):
         return [form.line_input() for form in self.line_forms()]
 
-    def add_line_errors(self, errors_by_line: dict[int, dict[str, str]]) -> None:
-        """Put the service's answer next to the boxes: `errors_by_line` is indexed like line_inputs()."""
+    def add_line_errors(
+        self, errors_by_line: dict[int, dict[str, str]], period_errors: dict[str, str] | None = None
+    ) -> None:
+        """Put the service's answer next to the boxes: `errors_by_line` is indexed like line_inputs();
+        `period_errors` are the period's, by its field."""
+        if self.period_form is not None:
+            for field_name, message in (period_errors or {}).items():
+                self.period_form.add_error(field_name, message)
         forms_in_use = self.line_forms()
         for index, errors in errors_by_line.items():
             form = forms_in_use[index]
@@ -156,7 +233,10 @@ def claim_line_formset(*, kind: str, data=None, extra_lines: int = 0) -> BaseCla
         data = data.copy()
         total = int(data.get("lines-TOTAL_FORMS", 0) or 0)
         data["lines-TOTAL_FORMS"] = str(min(MAX_LINES, total + extra_lines))
-    return ClaimLineFormSet(data=data, prefix="lines", form_kwargs={"kind": kind})
+    formset = ClaimLineFormSet(data=data, prefix="lines", form_kwargs={"kind": kind})
+    if claim_definition(kind).periods is not None:
+        formset.period_form = ClaimPeriodForm(data=data, prefix="period")
+    return formset
 
 
 CLAIM_DECLARATION = _(

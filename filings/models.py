@@ -8,8 +8,10 @@ constraint, so a double click or two people filing at once cannot make two), one
 consistent with their kind, volumes and tax never negative, no tax on a tax-out line.
 """
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +147,22 @@ class ReturnLine(models.Model):
         return self.category == LineCategory.TAXABLE
 
 
+class DateRange(Func):
+    """daterange(start, end, '[]'): a PROP claim's period, both days included, for its exclusion constraint."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class TwelveMonthsAfter(Func):
+    """start + 12 months, as PostgreSQL counts them (2012-02-29 -> 2013-02-28): the database's bound of a claim
+    period. The claim's rule (filings.periods.PeriodRule, max_months=12) refuses the day before it already; the
+    database bound is never the stricter of the two."""
+
+    template = "((%(expressions)s) + interval '12 months')::date"
+    output_field = models.DateField()
+
+
 class Claim(Filing):
     """A refund claim filed through the portal: a fuel tax refund claim (reasons of the fuel tax seed page), a
     carbon levy refund claim (fuel vendor AT5135, Indian or Indian band AT5133) or the fuel tax relief
@@ -165,6 +183,7 @@ class Claim(Filing):
             _("Carbon levy refund claim, Indian or Indian band (AT5133)"),
         )
         INVENTORY_DECLARATION = "inventory_declaration", _("Fuel tax inventory declaration")
+        PROP = "prop", _("PROP rebate claim (Prescribed Rebate Off-road Percentages)")
 
     class RefundMethod(models.TextChoices):
         DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit")
@@ -181,6 +200,10 @@ class Claim(Filing):
         blank=True,
         help_text=_("Inventory declarations: the day of the rate change"),
     )
+    # A PROP claim covers a period the claimant chose (at most 12 months), never overlapping another PROP claim
+    # of the account; other claims have none.
+    period_start = models.DateField(_("claim period from"), null=True, blank=True)
+    period_end = models.DateField(_("claim period to"), null=True, blank=True)
     refund_method = models.CharField(_("refund by"), max_length=16, choices=RefundMethod.choices)
     total_refund = models.DecimalField(_("total refund claimed"), max_digits=16, decimal_places=2)
 
@@ -203,6 +226,29 @@ class Claim(Filing):
                 name="claim_inventory_date_only_on_declarations",
             ),
             models.CheckConstraint(condition=Q(total_refund__gte=0), name="claim_total_not_negative"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="prop",
+                        period_start__isnull=False,
+                        period_end__gte=F("period_start"),
+                        period_end__lte=TwelveMonthsAfter(F("period_start")),
+                    )
+                    | (~Q(kind="prop") & Q(period_start__isnull=True, period_end__isnull=True))
+                ),
+                name="claim_period_only_on_prop_and_at_most_12_months",
+            ),
+            ExclusionConstraint(
+                name="claim_prop_periods_do_not_overlap",
+                expressions=[
+                    ("account", RangeOperators.EQUAL),
+                    (
+                        DateRange("period_start", "period_end", RangeBoundary(inclusive_upper=True)),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(kind="prop"),
+            ),
         ]
         indexes = [models.Index(fields=["account", "received_at"])]
 
@@ -217,6 +263,13 @@ class Claim(Filing):
     def tax(self) -> str:
         """The tax refunded, as programs.rates names it."""
         return "carbon_levy" if self.is_carbon_levy else TAX
+
+    @property
+    def claim_period(self) -> Period | None:
+        """A PROP claim's period (a span), else None."""
+        if self.period_start is None or self.period_end is None:
+            return None
+        return Period.span(self.period_start, self.period_end)
 
 
 class ClaimLine(models.Model):
@@ -238,6 +291,16 @@ class ClaimLine(models.Model):
     rate_effective_from = models.DateField(_("rate in force from"))
     refund = models.DecimalField(max_digits=16, decimal_places=2)
     deadline = models.DateField(_("to be received no later than"))
+    # A PROP line: the industry sector, activity and vehicle category of the fuel consumed, and the prescribed
+    # percentage that applied (value and effective date, copied in). Its refund per litre (`rate_value`) is the
+    # fuel tax rate x the percentage; its date of purchase is the claim period's first day.
+    sector = models.CharField(_("industry sector"), max_length=40, blank=True)
+    activity = models.CharField(_("activity"), max_length=60, blank=True)
+    vehicle_category = models.CharField(_("vehicle category"), max_length=40, blank=True)
+    percentage = models.DecimalField(
+        _("prescribed percentage"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    percentage_from = models.DateField(_("percentage in force from"), null=True, blank=True)
 
     class Meta:
         ordering = ["claim", "id"]
@@ -245,6 +308,11 @@ class ClaimLine(models.Model):
             models.CheckConstraint(condition=Q(litres__gt=0), name="claim_line_litres_positive"),
             models.CheckConstraint(condition=Q(refund__gte=0), name="claim_line_refund_not_negative"),
             models.CheckConstraint(condition=Q(rate_value__gt=0), name="claim_line_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(percentage__isnull=True, percentage_from__isnull=True)
+                | Q(percentage__gt=0, percentage__lte=100, percentage_from__isnull=False),
+                name="claim_line_percentage_in_range_with_its_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -264,6 +332,13 @@ class ClaimLine(models.Model):
 
         reason = refund_reasons().get(self.reason)
         return reason.label if reason else ""
+
+    @property
+    def prop_category_label(self) -> str:
+        """A PROP line's sector, activity and vehicle category, named ("" on other lines)."""
+        from filings.definitions.prop_lines import category_label
+
+        return category_label(self)
 
 
 class ConfirmationDocument(models.Model):

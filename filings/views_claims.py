@@ -13,6 +13,7 @@ when it was first shown: sending it twice (double click, back button) stores one
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -25,6 +26,7 @@ from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import claim_rules, claims, documents, selectors
 from filings.definitions import claim_definition, definition_of
+from filings.definitions.prop_lines import prop_data
 from filings.forms import CertificationForm
 from filings.forms_claims import (
     EXTRA_LINES,
@@ -46,6 +48,7 @@ KIND_SLUGS = {
     "inventory-declaration": Claim.Kind.INVENTORY_DECLARATION,
     "carbon-levy-at5135": Claim.Kind.CARBON_LEVY_VENDOR,
     "carbon-levy-at5133": Claim.Kind.CARBON_LEVY_INDIAN,
+    "prop": Claim.Kind.PROP,
 }
 SLUG_OF_KIND = {kind: slug for slug, kind in KIND_SLUGS.items()}
 
@@ -65,6 +68,10 @@ KIND_DESCRIPTIONS = {
     Claim.Kind.CARBON_LEVY_INDIAN: (
         "A refund of carbon levy paid by an Indian or an Indian band on fuel bought before the levy was "
         "repealed (form AT5133)."
+    ),
+    Claim.Kind.PROP: (
+        "A rebate of fuel tax on clear fuel consumed off-road in licensed vehicles, at the percentage prescribed "
+        "for the industry sector, activity and vehicle category, for a period you choose of at most 12 months."
     ),
 }
 
@@ -124,10 +131,17 @@ def _window_notes(kind: str) -> list[str]:
             f"{declaration.label}: fuel held on {declaration.inventory_date:%Y-%m-%d}, refund {rates}. "
             f"TRA must receive the declaration on or before {declaration.receive_by:%Y-%m-%d}."
         ]
-    if kind in claims.CARBON_LEVY_KINDS:
-        reason = claim_rules.carbon_levy_reason()
+    if kind in (*claims.CARBON_LEVY_KINDS, Claim.Kind.PROP):
+        if kind == Claim.Kind.PROP:
+            reason = claim_rules.prop_reason()
+            last_day = prop_data().ended - timedelta(days=1)
+            notes = [
+                f"Only fuel purchased or used on or before {last_day:%Y-%m-%d} can be claimed: PROP ended then."
+            ]
+        else:
+            reason = claim_rules.carbon_levy_reason()
+            notes = ["Only fuel bought before the carbon levy was repealed (2019-05-30) can be claimed."]
         window = reason.window_on(today)
-        notes = ["Only fuel bought before the carbon levy was repealed (2019-05-30) can be claimed."]
         if window is not None:
             notes.append(
                 f"TRA must receive the claim {window.describe(anchor_text=reason.anchor_text(window))}."
@@ -167,12 +181,15 @@ class ClaimSteps(FilingSteps[BaseClaimLineFormSet, claims.ClaimComputation, Clai
 
     def preview(self) -> claims.ClaimComputation:
         return claims.claim_preview(
-            account=self.request.account, kind=self.kind, lines=self.form.line_inputs()
+            account=self.request.account,
+            kind=self.kind,
+            lines=self.form.line_inputs(),
+            period=self.form.claim_period(),
         )
 
     def lines_refused(self, error: ValidationError) -> bool:
         if isinstance(error, claims.ClaimLinesInvalid):
-            self.form.add_line_errors(error.errors_by_line)
+            self.form.add_line_errors(error.errors_by_line, error.period_errors)
             return True
         if getattr(error, "code", "") == "no_lines":
             self.problems = list(error.messages)
@@ -189,6 +206,7 @@ class ClaimSteps(FilingSteps[BaseClaimLineFormSet, claims.ClaimComputation, Clai
             certified_capacity=certified.capacity,
             actor=self.request.actor,
             submission_token=self.token,
+            period=self.form.claim_period(),
         )
 
     def received_message(self, filing: Claim) -> str:

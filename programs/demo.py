@@ -28,6 +28,8 @@ TAXPAYERS = [
         "Peace Country Farm Supply Inc.",
         [("tefs", date(2020, 6, 1)), ("carbon_levy", date(2018, 1, 1))],
     ),
+    # A historical PROP claimant (assessments/demo_prop.py files and assesses its claims of 2007 to 2011).
+    ("456789123", "Muskeg Fluid Hauling Ltd.", [("prop", date(2006, 11, 29))]),
 ]
 MAILING = {"line1": "10020 100 Street NW", "city": "Edmonton", "province": "AB", "postal_code": "T5J 0N3"}
 

@@ -33,6 +33,9 @@ class Rate:
     effective_from: date
     value: Decimal | None  # dollars per litre; None: not in force (repealed or not yet enacted)
     source: str
+    # False where the YAML says `verified: false`: a value or date we could not confirm from its source (the
+    # source's text says what is not verified). Shown as such, never as fact.
+    verified: bool = True
 
     @property
     def in_force(self) -> bool:
@@ -81,6 +84,9 @@ def _parse(path: Path) -> Schedule:
                     ) from error
                 if value < 0:
                     raise RateDataError(f"{path.name}: {fuel} {effective}: a rate cannot be negative")
+            verified = item.get("verified", True)
+            if not isinstance(verified, bool):
+                raise RateDataError(f"{path.name}: {fuel} {effective}: verified is true or false")
             rows.append(
                 Rate(
                     tax=tax,
@@ -88,6 +94,7 @@ def _parse(path: Path) -> Schedule:
                     effective_from=effective,
                     value=value,
                     source=references[item["source"]],
+                    verified=verified,
                 )
             )
         dates = [row.effective_from for row in rows]

@@ -14,6 +14,7 @@ from filings.definitions.claims import (
     CLAIMS,
     FUEL_TAX_REFUND,
     INVENTORY_DECLARATION,
+    PROP_CLAIM,
 )
 from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.models import Claim
@@ -26,6 +27,7 @@ DEFINITIONS: tuple[FilingDefinition[Any], ...] = (
     CARBON_LEVY_VENDOR,
     CARBON_LEVY_INDIAN,
     INVENTORY_DECLARATION,
+    PROP_CLAIM,
 )
 
 

@@ -6,7 +6,8 @@ its refund is litres x the refund per litre, rounded half up to the cent by prog
 - fuel tax refund: the fuel tax rate on the date of purchase (programs.rates.rate_on; "a claim uses the date
   of purchase", DOMAIN.md "Rates"); rebranded to a fuel with a lower rate: the difference of the two rates;
 - carbon levy: the carbon levy rate on the date of purchase (none before 2017-01-01 or from 2019-05-30);
-- inventory declaration: the refund per litre of the declaration (filings/rules/inventory_declarations.yaml).
+- inventory declaration: the refund per litre of the declaration (filings/rules/inventory_declarations.yaml);
+- PROP: the fuel tax rate x the prescribed percentage, for the claim's period (filings/definitions/prop_lines.py).
 
 The claim service (filings/claims.py) calls `computed_line` for each line; File a Claim asks `claim_kind_window`
 whether a kind can be filed at all. The messages are re-exported by filings.claims, where tests read them.
@@ -25,7 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from filings import claim_rules
 from filings.claim_rules import InventoryDeclaration, Reason
 from filings.models import Claim
+from filings.periods import Period
 from programs import money
+from programs.models import ProgramAccount
 from programs.rates import RateNotFound, fuel_labels, rate_on, schedules
 
 FUEL_TAX = "fuel_tax"
@@ -85,6 +88,10 @@ class ClaimLineInput:
     reason: str = ""
     event_date: date | None = None
     rebranded_to: str = ""
+    # PROP: the industry sector, activity and vehicle category (filings/rules/prop.yaml's codes).
+    sector: str = ""
+    activity: str = ""
+    vehicle_category: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,12 @@ class ComputedClaimLine:
     rate_effective_from: date
     refund: Decimal
     deadline: date
+    # PROP: the line's category and the prescribed percentage applied (rate_value is the rate x it).
+    sector: str = ""
+    activity: str = ""
+    vehicle_category: str = ""
+    percentage: Decimal | None = None
+    percentage_from: date | None = None
 
     @property
     def fuel_label(self) -> str:
@@ -114,6 +127,13 @@ class ComputedClaimLine:
     def reason_label(self) -> str:
         reason = claim_rules.refund_reasons().get(self.reason)
         return reason.label if reason else ""
+
+    @property
+    def prop_category_label(self) -> str:
+        """A PROP line's sector, activity and vehicle category, named ("" on other lines)."""
+        from filings.definitions.prop_lines import category_label  # it builds on this module
+
+        return category_label(self)
 
 
 class LineRefused(Exception):
@@ -131,6 +151,10 @@ def tax_of(kind: str) -> str:
 
 def claimable_fuels(*, kind: str, today: date | None = None) -> list[tuple[str, str]]:
     """(code, label) of the fuels a kind of claim may name, in the order of the rate files."""
+    if kind == Claim.Kind.PROP:
+        from filings.definitions.prop_lines import prop_fuels  # it builds on this module
+
+        return prop_fuels()
     if kind == Claim.Kind.INVENTORY_DECLARATION:
         declaration = claim_rules.inventory_declaration_open_on(
             today or timezone.localdate()
@@ -381,7 +405,13 @@ def claim_kind_window(*, kind: str, today: date) -> KindWindow:
     """Whether `kind` can be filed on `today`: File a Claim shows a closed kind with its deadline instead of a
     link, and its form answers with the same words. Inventory declarations open and close with their
     declaration (filings/rules/inventory_declarations.yaml); carbon levy claims close when no fuel bought before
-    the repeal can be within its window any more; fuel tax refund claims stay open (each line has its window)."""
+    the repeal can be within its window any more; PROP claims close likewise once no fuel bought before the
+    program's end can be (filings/definitions/prop_lines.py); fuel tax refund claims stay open (each line has
+    its window)."""
+    if kind == Claim.Kind.PROP:
+        from filings.definitions.prop_lines import prop_kind_window  # it builds on this module
+
+        return prop_kind_window(today=today)
     if kind == Claim.Kind.INVENTORY_DECLARATION:
         try:
             inventory_declaration_check(today=today)
@@ -419,11 +449,32 @@ def inventory_declaration_check(*, today: date) -> InventoryDeclaration:
     )
 
 
+def claim_period_errors(
+    *, account: ProgramAccount, kind: str, period: Period | None, today: date, excluding: int | None = None
+) -> dict[str, str]:
+    """What is wrong with the period of a claim of `kind`, by field ({}: nothing, or a kind without periods)."""
+    if kind != Claim.Kind.PROP:
+        return {}
+    from filings.definitions.prop_lines import prop_period_errors  # it builds on this module
+
+    return prop_period_errors(account=account, period=period, today=today, excluding=excluding)
+
+
 def computed_line(
-    line: ClaimLineInput, *, kind: str, today: date, declaration: InventoryDeclaration | None
+    line: ClaimLineInput,
+    *,
+    kind: str,
+    today: date,
+    declaration: InventoryDeclaration | None,
+    period: Period | None = None,
 ) -> ComputedClaimLine:
-    """The line computed by its kind's rules (an inventory declaration's: those of `declaration`); raises
-    LineRefused."""
+    """The line computed by its kind's rules (an inventory declaration's: those of `declaration`; a PROP line's:
+    for `period`, checked by claim_period_errors before); raises LineRefused."""
+    if kind == Claim.Kind.PROP:
+        from filings.definitions.prop_lines import prop_line  # it builds on this module
+
+        assert period is not None
+        return prop_line(line, period=period, today=today)
     if declaration is not None:
         return _inventory_line(line, declaration=declaration)
     if kind in CARBON_LEVY_KINDS:

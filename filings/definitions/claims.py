@@ -1,19 +1,22 @@
-"""The four claims as filing definitions: the fuel tax refund claim, the carbon levy refund claims (fuel
-vendors, AT5135; Indians and Indian bands, AT5133) and the fuel tax relief inventory declaration.
+"""The claims as filing definitions: the fuel tax refund claim, the carbon levy refund claims (fuel vendors,
+AT5135; Indians and Indian bands, AT5133), the fuel tax relief inventory declaration and the PROP rebate claim.
 
 They share one table (filings.models.Claim, told apart by its kind), one service (filings/claims.py) and one
 set of pages; what each accepts on a line is filings/definitions/claim_lines.py. A claim is not filed for a
-period: its confirmation number is dated by the day TRA received it, and nothing is due.
+period (but PROP's, for the period its claimant chooses): its confirmation number is dated by the day TRA
+received it, and nothing is due.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 
 from filings import claim_rules
 from filings.models import Claim, ClaimLine
+from filings.periods import PeriodKind, PeriodRule
 from filings.skeleton.definition import DATED_BY_RECEIPT, FilingDefinition
 from programs import money
 
@@ -76,4 +79,10 @@ FUEL_TAX_REFUND = _claim(kind=Claim.Kind.FUEL_TAX_REFUND, program="fuel_tax", pr
 CARBON_LEVY_VENDOR = _claim(kind=Claim.Kind.CARBON_LEVY_VENDOR, program="carbon_levy", prefix="CL")
 CARBON_LEVY_INDIAN = _claim(kind=Claim.Kind.CARBON_LEVY_INDIAN, program="carbon_levy", prefix="CL")
 INVENTORY_DECLARATION = _claim(kind=Claim.Kind.INVENTORY_DECLARATION, program="fuel_tax", prefix="ID")
-CLAIMS = (FUEL_TAX_REFUND, CARBON_LEVY_VENDOR, CARBON_LEVY_INDIAN, INVENTORY_DECLARATION)
+# PROP (Prescribed Rebate Off-road Percentages): a claim per period the claimant chooses, at most 12 months
+# (filings/definitions/prop_lines.py has its lines, its period's checks and its end).
+PROP_CLAIM = replace(
+    _claim(kind=Claim.Kind.PROP, program="prop", prefix="PR"),
+    periods=PeriodRule(PeriodKind.SPAN, max_months=12),
+)
+CLAIMS = (FUEL_TAX_REFUND, CARBON_LEVY_VENDOR, CARBON_LEVY_INDIAN, INVENTORY_DECLARATION, PROP_CLAIM)

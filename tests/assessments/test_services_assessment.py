@@ -26,7 +26,7 @@ from tests.filings.factories import amend_return, edmonton, file_return
             "2021-06",
             Decimal("13800.00"),
             [
-                ("clear_gasoline", Decimal("0.130000"), date(2015, 4, 1), Decimal("13000.00")),
+                ("clear_gasoline", Decimal("0.130000"), date(2015, 3, 27), Decimal("13000.00")),
                 ("marked_diesel", Decimal("0.040000"), date(2015, 4, 1), Decimal("800.00")),
             ],
             id="june-2021",

@@ -60,6 +60,7 @@ def refused(account, kind, one_line, *, today) -> dict[str, str]:
         ("carbon_levy", {VENDOR, INDIAN}),
         ("tefs", set()),
         ("aite", set()),
+        ("prop", {Claim.Kind.PROP}),
     ],
 )
 def test_kinds_by_program(db, program, allowed):
@@ -233,9 +234,9 @@ def test_the_last_day_is_kept_by_the_date_in_alberta(account, owner):
             % {"fuel": "Clear gasoline", "day": "2022-06-01", "rate": "$0.00/L", "since": "2022-04-01"},
         ),
         (
-            line("clear_gasoline", purchase="2010-06-01", reason="exported_bulk"),
+            line("marked_diesel", purchase="2010-06-01", reason="exported_bulk"),
             "purchase_date",
-            claims.RATE_NOT_ON_FILE % {"fuel": "Clear gasoline", "day": "2010-06-01"},
+            claims.RATE_NOT_ON_FILE % {"fuel": "Marked diesel", "day": "2010-06-01"},
         ),
     ],
 )

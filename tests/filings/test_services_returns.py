@@ -77,7 +77,7 @@ def test_submit_stores_the_return_its_lines_the_log_and_the_email(
             "taxable",
             Decimal("100000.000"),
             Decimal("0.130000"),
-            date(2015, 4, 1),
+            date(2015, 3, 27),
             Decimal("13000.00"),
         ),
         (

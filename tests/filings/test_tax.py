@@ -152,8 +152,10 @@ def test_a_line_reported_twice_is_refused():
 
 def test_no_rate_before_the_data_begins():
     with pytest.raises(LineError) as caught:
-        return_compute(period_start=date(2015, 3, 1), lines=lines_of(clear_gasoline__taxable="1"))
-    assert caught.value.message == str(RATE_NOT_ON_FILE % {"fuel": "Clear gasoline", "period": "March 2015"})
+        return_compute(period_start=date(2005, 12, 1), lines=lines_of(clear_gasoline__taxable="1"))
+    assert caught.value.message == str(
+        RATE_NOT_ON_FILE % {"fuel": "Clear gasoline", "period": "December 2005"}
+    )
 
 
 def test_categories_per_fuel_follow_the_seed_page():

@@ -60,8 +60,31 @@ def test_rate_carries_its_effective_date_and_source():
 def test_unknown_fuel_and_days_before_the_data_are_refused():
     with pytest.raises(RateNotFound):
         rate_on(fuel="whale_oil", day=date(2020, 1, 1))
+    with pytest.raises(RateNotFound, match="before 2006-01-01"):
+        rate_on(fuel="clear_gasoline", day=date(2005, 12, 31))
     with pytest.raises(RateNotFound, match="before 2015-04-01"):
-        rate_on(fuel="clear_gasoline", day=date(2010, 1, 1))
+        rate_on(fuel="marked_diesel", day=date(2010, 1, 1))
+
+
+def test_the_2015_increase_and_the_rate_before_it():
+    """Budget 2015: clear gasoline and diesel went from $0.09/L to $0.13/L at 12:01 a.m. on 2015-03-27 (TRA's
+    FAQ, verified); the $0.09/L entry is marked unverified, since the day it began is not known (its data
+    begins 2006-01-01)."""
+    for fuel in ("clear_gasoline", "clear_diesel"):
+        before = rate_on(fuel=fuel, day=date(2015, 3, 26))
+        after = rate_on(fuel=fuel, day=date(2015, 3, 27))
+        assert (before.value, before.effective_from, before.verified) == (
+            Decimal("0.09"),
+            date(2006, 1, 1),
+            False,
+        )
+        assert (after.value, after.effective_from, after.verified) == (
+            Decimal("0.13"),
+            date(2015, 3, 27),
+            True,
+        )
+        assert "UNVERIFIED" in before.source
+        assert "March 27, 2015" in after.source
 
 
 def test_rate_table_is_loaded_on_migrate_and_matches_the_yaml(db):
@@ -94,6 +117,10 @@ def test_rate_table_is_loaded_on_migrate_and_matches_the_yaml(db):
         (
             "tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2021-01-01, value: '1', source: a}, {from: 2020-01-01, value: '1', source: a}]}}",
             "increasing",
+        ),
+        (
+            "tax: t\nreferences: {a: x}\nfuels: {f: {values: [{from: 2020-01-01, value: '1', source: a, verified: 'no'}]}}",
+            "verified is true or false",
         ),
         ("tax: t\nfuels: {}", "missing"),
     ],

@@ -155,7 +155,8 @@ def things_named_by_urls(world) -> dict:
         ],
         submission_token=submission_token_new(),
         actor=signed_by,
-        **signed,
+        certified_name=signed["certified_name"],
+        certified_capacity=signed["certified_capacity"],
     )
     signer = {
         "representative": Representative(name="Owner", position="Owner", address="Edmonton", phone="780"),
