@@ -8,12 +8,13 @@ import shutil
 import sys
 from pathlib import Path
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracs.settings")
 
-import django  # noqa: E402
-
-django.setup()
+# Only the settings and the connection parameters: no django.setup(), which imports every app (seconds that
+# each of make backup's and make restore's calls would spend for nothing).
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -38,9 +39,9 @@ def binaries(major: int) -> Path | None:
 
 
 db = settings.DATABASES["default"]
-with connection.cursor() as cursor:
-    cursor.execute("SHOW server_version_num")
-    major = int(cursor.fetchone()[0]) // 10000
+# Django's own connection parameters (the embedded server's socket, DATABASE_URL's options), with psycopg itself.
+with psycopg.connect(**connection.get_connection_params()) as server:
+    major = server.info.server_version // 10000  # server_version_num: 150004 is 15.4
 found = binaries(major)
 if found is None:
     sys.exit(
