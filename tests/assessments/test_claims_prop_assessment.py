@@ -1,6 +1,7 @@
 """A PROP claim assessed like any claim (assessments/claims.py, the one claim definition on the assessment
 skeleton): recomputed for its period with the percentage and rate copied in, credited to the month it was
-received, a staff adjustment with its letter, and the account's history on its pages."""
+received, a staff adjustment with its letter, and the account's history on every shared page (Account
+Information, File a Claim, View Assessment Status, transactions, balances, notices, objections, waivers)."""
 
 from datetime import date
 from decimal import Decimal
@@ -93,6 +94,11 @@ def test_litres_allowed_by_staff_make_a_letter_and_the_history_shows_on_the_acco
             ["2009-01-01 to 2009-12-31", "$453.60"],
         ),
         (f"/accounts/{number}/transactions/?period_end=2010-03-31", ["378.00", "2010-03-31"]),
+        (f"/accounts/{number}/", [claim.account.display_name, "Prescribed Rebate Off-road Percentages"]),
+        (f"/accounts/{number}/balances/", ["2010-03-31"]),
+        (f"/accounts/{number}/objections/", []),
+        (f"/accounts/{number}/objections/new/", [letter.reference]),
+        (f"/accounts/{number}/waivers/new/", []),
     ):
         page = client.get(path)
         assert page.status_code == 200, path
