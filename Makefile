@@ -58,6 +58,9 @@ run: setup
 	@echo "Starting a Celery worker with beat (filesystem broker under var/celery; logs in var/celery.log)"
 	-@test -f var/celery.pid && kill $$(cat var/celery.pid) 2>/dev/null && sleep 2; rm -f var/celery.pid
 	@$(BIN)/celery -A tracs worker --beat --pool solo --loglevel INFO --logfile var/celery.log --pidfile var/celery.pid --detach
+	@echo "Starting the SFTP server for marked-fuel files (manage.py sftp_server; logs in var/sftp.log; docs/sftp.md)"
+	-@test -f var/sftp.pid && kill $$(cat var/sftp.pid) 2>/dev/null && sleep 1; rm -f var/sftp.pid
+	@nohup $(MANAGE) sftp_server >var/sftp.log 2>&1 & echo $$! >var/sftp.pid
 	@echo "TRACS is at http://127.0.0.1:8000/  (Ctrl-C stops the web server; 'make stop' stops the rest)"
 	@test -n "$$EMAIL_URL" || echo "E-mail is not sent in the demo: what TRACS sends (sign-up verification links, password resets, PINs) is at http://127.0.0.1:8000/dev/mail/"
 	$(MANAGE) runserver 127.0.0.1:8000 --noreload
@@ -96,6 +99,7 @@ restore: $(PY_STAMP)
 
 stop:
 	-@test -f var/celery.pid && kill $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid
+	-@test -f var/sftp.pid && kill $$(cat var/sftp.pid) 2>/dev/null; rm -f var/sftp.pid
 	-@test -x $(BIN)/python && $(BIN)/python -c "from tracs import embedded_db; embedded_db.stop()"
 
 clean: stop

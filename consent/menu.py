@@ -46,6 +46,8 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
         Privilege.REPORT_FUEL,
         applies=sells_marked_fuel,
     ),
+    # Marked-fuel files, uploaded or sent over SFTP, with their acknowledgements (filings.sales.views_upload).
+    MenuItem(125, _("Marked fuel files"), "sales_files", Privilege.REPORT_FUEL, applies=sells_marked_fuel),
     # The SFTP door's keys (filings.sales.views_sftp): a key is a way into the account, so owners only.
     MenuItem(130, _("SFTP keys"), "sftp_keys", Privilege.MANAGE_ACCESS, applies=sells_marked_fuel),
 )

@@ -26,5 +26,7 @@ def confirmation_pdf_schedule(*, kind: str, pk: int) -> None:
         logger.warning("filings: could not queue the confirmation PDF of %s %s", kind, pk, exc_info=True)
 
 
-# The marked-fuel ingestion's job, registered with Celery by this import (autodiscovery reads filings.tasks).
+# The marked-fuel ingestion's job and the SFTP door's (each file's acknowledgement, the inbox sweep), registered
+# with Celery by these imports (autodiscovery reads filings.tasks).
+from filings.sales.sftp.tasks import sftp_acknowledge, sftp_inbox_sweep  # noqa: E402, F401
 from filings.sales.tasks import ingestion_run  # noqa: E402, F401

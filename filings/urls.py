@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from filings import views, views_claims, views_xml
 from filings.periods import Period
-from filings.sales import views_sftp
+from filings.sales import views_sftp, views_upload
 
 
 class PeriodConverter:
@@ -81,8 +81,30 @@ urlpatterns += [
     ),
 ]
 
-# The SFTP door of marked-fuel files (filings.sales.views_sftp): the account's SFTP keys, owners only.
+# Marked-fuel files (filings.sales.views_upload): every file of the account, the browser upload, each file's
+# progress (and its JSON status) and acknowledgement (and its CSV). The SFTP door's keys (filings.sales.views_sftp).
 urlpatterns += [
+    path("accounts/<str:number>/marked-fuel/files/", views_upload.sales_files, name="sales_files"),
+    path(
+        "accounts/<str:number>/marked-fuel/files/upload/",
+        views_upload.sales_file_upload,
+        name="sales_file_upload",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/files/<int:ingestion_id>/",
+        views_upload.sales_file,
+        name="sales_file",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/files/<int:ingestion_id>/status/",
+        views_upload.sales_file_status,
+        name="sales_file_status",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/files/<int:ingestion_id>/acknowledgement.csv",
+        views_upload.sales_file_acknowledgement,
+        name="sales_file_acknowledgement",
+    ),
     path("accounts/<str:number>/marked-fuel/sftp-keys/", views_sftp.sftp_keys, name="sftp_keys"),
     path(
         "accounts/<str:number>/marked-fuel/sftp-keys/<int:key_id>/revoke/",

@@ -391,3 +391,40 @@ def test_the_dockerfile_builds_assets_from_npm_runs_collectstatic_and_drops_root
     assert "TRACS_PRODUCTION" not in dockerfile  # set by the deployment, never baked into the image
     ignored = (BASE_DIR / ".dockerignore").read_text().split()
     assert {".git", ".venv", "node_modules", "var"} <= set(ignored)
+
+
+def test_the_sftp_door_is_openssh_chrooted_per_account_asking_tracs_for_each_key():
+    """docs/sftp.md: sshd on the portal's image, keys only, SFTP only, each account number chrooted to its folder,
+    its keys asked of TRACS at each sign-in; the folders shared with the portal and the workers."""
+    sftp = SERVICES["sftp"]
+    assert sftp["build"] == {"context": ".", "dockerfile": "docker/sftp/Dockerfile"}
+    dockerfile = (BASE_DIR / "docker" / "sftp" / "Dockerfile").read_text()
+    assert "FROM tracs:latest" in dockerfile
+    assert "openssh-server" in dockerfile
+    assert "groupadd --gid 20000 tracs-sftp" in dockerfile
+    config = dict(
+        line.split(None, 1)
+        for line in (BASE_DIR / "docker" / "sftp" / "sshd_config").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert config["ChrootDirectory"] == "/data/sftp/%u"
+    assert config["ForceCommand"].startswith("internal-sftp")
+    assert config["AuthorizedKeysFile"] == "none"
+    assert config["AuthorizedKeysCommand"] == "/app/docker/sftp/authorized-keys %u %f"
+    assert "manage.py sftp_authorized_keys" in (BASE_DIR / "docker" / "sftp" / "authorized-keys").read_text()
+    for setting in ("PasswordAuthentication", "KbdInteractiveAuthentication", "PermitRootLogin", "AllowTcpForwarding",
+                    "X11Forwarding", "PermitTTY"):  # fmt: skip
+        assert config[setting] == "no", setting
+    assert "sftp:/data/sftp" in sftp["volumes"]
+    for service in PORTAL_SERVICES:
+        assert "sftp:/data/sftp" in SERVICES[service]["volumes"]
+        assert environment(service, deployment_values())["TRACS_SFTP_ROOT"] == "/data/sftp"
+    assert SERVICES["worker"]["group_add"] == [
+        "20000"
+    ]  # the SFTP accounts' group: the worker reads their files
+    assert "--gid 20000" in (BASE_DIR / "docker" / "sftp" / "entrypoint.sh").read_text()
+    assert sftp["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    check = sftp["healthcheck"]["test"]
+    assert check[:3] == ["CMD", "python", "-c"]
+    compile(check[3], "sftp health check", "exec")
+    assert {"sftp", "sftphostkeys"} <= set(COMPOSE["volumes"])

@@ -179,3 +179,16 @@ def test_every_upload_route_named_in_the_limits_exists():
         if name.endswith("_change"):
             kwargs = {"object_id": 1}
         assert reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+def test_a_marked_fuel_file_past_its_limit_is_refused_unread(owner_client, account, monkeypatch):
+    from filings.sales import formats
+
+    monkeypatch.setattr(formats, "MAX_FILE_BYTES", 1 * MB)
+    url = reverse("sales_file_upload", kwargs={"number": account.number})
+    size = 1 * MB + middleware.MULTIPART_ALLOWANCE + 1
+    response = post_claiming(owner_client, url, size)
+    assert response.status_code == 413
+    expected = middleware.FILE_TOO_LARGE % {"size": filesizeformat(size), "limit": filesizeformat(1 * MB)}
+    assert str(expected) in page(response)

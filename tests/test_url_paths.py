@@ -252,6 +252,23 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/eligibility/",
     ),
+    "sales_files": ({"number": "123456789-02-001"}, "/accounts/123456789-02-001/marked-fuel/files/"),
+    "sales_file_upload": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/files/upload/",
+    ),
+    "sales_file": (
+        {"number": "123456789-02-001", "ingestion_id": 27},
+        "/accounts/123456789-02-001/marked-fuel/files/27/",
+    ),
+    "sales_file_status": (
+        {"number": "123456789-02-001", "ingestion_id": 27},
+        "/accounts/123456789-02-001/marked-fuel/files/27/status/",
+    ),
+    "sales_file_acknowledgement": (
+        {"number": "123456789-02-001", "ingestion_id": 27},
+        "/accounts/123456789-02-001/marked-fuel/files/27/acknowledgement.csv",
+    ),
     "sftp_keys": ({"number": "123456789-02-001"}, "/accounts/123456789-02-001/marked-fuel/sftp-keys/"),
     "sftp_key_revoke": (
         {"number": "123456789-02-001", "key_id": 26},

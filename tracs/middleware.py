@@ -49,6 +49,12 @@ def _exemption_import_max_bytes() -> int:
     return settings.TRACS_EXEMPTION_IMPORT_MAX_BYTES
 
 
+def _sales_file_max_bytes() -> int:
+    from filings.sales.formats import MAX_FILE_BYTES
+
+    return MAX_FILE_BYTES
+
+
 def _documents_per_submission() -> int:
     from programs.services.documents import DOCUMENT_MAX_FILES
 
@@ -88,6 +94,8 @@ UPLOAD_LIMITS: dict[str, UploadLimit] = {
     "admin:assessments_payment_import": UploadLimit(_payment_file_max_bytes),
     # Staff: the exemption registry's import file (programs/registries/services.py).
     "admin:programs_exemptioncertificate_import": UploadLimit(_exemption_import_max_bytes),
+    # A marked-fuel file of sales, movements or inventory (filings.sales.views_upload; filings.sales.formats).
+    "sales_file_upload": UploadLimit(_sales_file_max_bytes),
 }
 
 # Routes that refuse an oversized body themselves, from its Content-Length and before reading it, so that the

@@ -394,6 +394,8 @@ CELERY_BEAT_SCHEDULE = {
     # succeeded within twice its period (accounts/scheduled_jobs.py, docs/operations.md "Scheduled jobs").
     "scheduled-jobs-check": {"task": "accounts.tasks.scheduled_jobs_check", "schedule": 300.0},
     "documents-incoming-sweep": {"task": "programs.tasks.documents_incoming_sweep", "schedule": 3600.0},
+    # SFTP inbox files the server did not see closed (sshd's), once settled, and acknowledgements still missing.
+    "sftp-inbox-sweep": {"task": "filings.sales.sftp.tasks.sftp_inbox_sweep", "schedule": 60.0},
     # Interest on amounts owing, daily after midnight (cumulative: safe twice, catches up a missed day).
     "assessments-accrue-interest": {
         "task": "assessments.tasks.accrue_interest",
@@ -445,6 +447,7 @@ CELERY_TASK_ANNOTATIONS = {
         "assessments.tasks.refunds_issue",
         "assessments.tasks_reminders.reminders_send",
         "programs.tasks.documents_incoming_sweep",
+        "filings.sales.sftp.tasks.sftp_inbox_sweep",
     )
 }
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)

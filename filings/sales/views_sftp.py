@@ -44,7 +44,7 @@ def sftp_keys(request: AccountRequest) -> HttpResponse:
             status=400 if request.method == "POST" else 200,
         )
     holders = keys.key_holders(account=account)
-    form = SftpKeyForm(request.POST or None, holders=holders)
+    form = SftpKeyForm(request.POST if request.method == "POST" else None, holders=holders)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -173,6 +173,8 @@ def _kwargs(route: str, world) -> dict:
         kwargs["waiver_id"] = ids["waiver_id"]
         if "<int:document_id>" in route:
             kwargs["document_id"] = ids["waiver_document_id"]
+    if "<int:ingestion_id>" in route:  # a marked-fuel file of the account (filings.sales)
+        kwargs["ingestion_id"] = ids["ingestion_id"]
     if "<int:key_id>" in route:  # an SFTP key of the account (filings.sales.sftp)
         kwargs["key_id"] = ids["sftp_key_id"]
     unknown = set(_route_params(route)) - set(kwargs)

@@ -121,6 +121,7 @@ def things_named_by_urls(world) -> dict:
     from assessments.services.ledger import ledger_post
     from assessments.services.returns import assessment_make, notice_render
     from filings.claims import ClaimLineInput, claim_submit, submission_token_new
+    from filings.sales.models import Ingestion
     from filings.sales.sftp.models import SftpKey
     from filings.services import return_submit
     from programs.services.documents import document_issue
@@ -229,4 +230,7 @@ def things_named_by_urls(world) -> dict:
         "objection_document_id": supporting["objection"],
         "waiver_document_id": supporting["waiver"],
         "sftp_key_id": sftp_key.pk,
+        "ingestion_id": Ingestion.objects.create(  # a marked-fuel file, processed (filings.sales)
+            account=account, door="upload", format="csv", file_name="matrix.csv", status="done"
+        ).pk,
     }
