@@ -86,6 +86,14 @@ ASSESSED = (
     "assessments.view_noticeread",
     "assessments.view_ledgertransaction",
 )
+# The marked-fuel sellers' records (filings/sales): what the exemptions officer reads beside the registry.
+MARKED_FUEL = (
+    "filings.view_ingestion",
+    "filings.view_sale",
+    "filings.view_movement",
+    "filings.view_inventorycount",
+    "filings.view_rejectedrow",
+)
 BUSINESS_APPS = ("accounts", "programs", "consent", "filings", "assessments")
 # The libraries' system tables (tracs.admin.SYSTEM_APPS), as the administrator keeps them: read, and only what
 # cannot take over a person's sign-in. Staff groups are read only (roles are defined here); two-factor devices
@@ -246,7 +254,8 @@ ROLES: tuple[Role, ...] = (
         "Exemptions officer",
         _(
             "Keeps the exemption registry: AFFB numbers, TEFU and carbon levy exemption certificates, their holders "
-            "and status history; imports the registry's change files."
+            "and status history; imports the registry's change files. Reads the marked-fuel sellers' sales, "
+            "movements, inventory counts, ingestion log and rejected rows."
         ),
         (
             *REFERENCE,
@@ -258,6 +267,7 @@ ROLES: tuple[Role, ...] = (
             "programs.change_exemptioncertificate",
             "programs.view_exemptionstatusperiod",
             "programs.view_exemptionimport",
+            *MARKED_FUEL,
         ),
     ),
     Role(

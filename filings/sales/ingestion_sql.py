@@ -336,11 +336,16 @@ FROM (
 def drop() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(_TABLES)}")
+        cursor.execute("RESET jit")
 
 
 def stage_create(*, record_type: str) -> None:
     """The session's staging table for `record_type` (text columns in the file's order)."""
     drop()
+    # JIT compiling costs more than it saves on these plain scans and hash joins (a few hundred ms a statement,
+    # measured by bench/bench_sales.py): off for this session's run, back on in drop().
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
     columns = ", ".join(f'"{name}" text' for name in COLUMNS[record_type])
     with connection.cursor() as cursor:
         cursor.execute(

@@ -114,6 +114,11 @@ MODELS: dict[str, Model] = {
     "filings.claim": Model(view=FILINGS),
     # SFTP keys of marked-fuel accounts: a way into an account, kept with access (consents, grants, PINs).
     "filings.sftpkey": Model(view=frozenset({CON, AUD})),
+    # Marked-fuel sellers' records (filings/sales): read only, by the exemptions officer beside the registry.
+    **{
+        f"filings.{name}": Model(view=frozenset({EXM, AUD}))
+        for name in ("ingestion", "sale", "movement", "inventorycount", "rejectedrow")
+    },
     # Assessments, payments and refunds
     "assessments.returntoassess": Model(view=frozenset({ASR, AUD})),
     "assessments.claimtoassess": Model(view=frozenset({ASR, AUD})),
@@ -201,7 +206,7 @@ SECTION_ROLES = {
     "accounts": frozenset({CON, AUD, ADM}),
     "programs": REFERENCE,
     "consent": READERS,
-    "filings": FILINGS | {CON},
+    "filings": FILINGS | {CON, EXM},
     "assessments": ASSESSED,
     **{
         label: frozenset({ADM})
@@ -460,12 +465,34 @@ def _admin_world(world: dict) -> dict:
     AccessFailureLog.objects.create(**attempt, path_info="/auth/login/", locked_out=False)
     StaticDevice.objects.create(user=owner, name="backup")
     registry()  # exemption holders, certificates and the import that brought them
+    _marked_fuel_records()
     app = SocialApp.objects.create(provider="openid_connect", name="Alberta.ca Account", client_id="tracs")
     social = SocialAccount.objects.create(user=owner, provider="openid_connect", uid="matrix-1")
     SocialToken.objects.create(app=app, account=social, token="opaque")  # noqa: S106 - a test token
     people: dict[str, Any] = {key: staff_member(key) for key in COLUMNS if key != NO_ROLE}
     people[NO_ROLE] = UserFactory(is_staff=True)
     return {"people": people, "objects": _objects(world)}
+
+
+def _marked_fuel_records() -> None:
+    """A seller's sale (and a rejected one), movement and inventory count, through the one ingestion service."""
+    from filings.sales.ingestion import ingestion_rows
+    from tests.filings import sales_helpers as tefs
+
+    account = tefs.seller()
+    files = {
+        "sales": [tefs.sale_row(account), tefs.sale_row(account, line=2, litres="0")],
+        "movements": [tefs.movement_row(account)],
+        "inventory": [tefs.inventory_row(account)],
+    }
+    for record_type, rows in files.items():
+        ingestion_rows(
+            account=account,
+            record_type=record_type,
+            month=tefs.OCTOBER,
+            rows=[tefs.web_row(row) for row in rows],
+            actor=actor_for(None),
+        )
 
 
 def _objects(world: dict) -> dict[str, object]:
