@@ -97,6 +97,9 @@ def _test_settings(settings, tmp_path, request):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.TRACS_SFTP_ROOT = str(
+        tmp_path / "sftp"
+    )  # the SFTP door's folders (and the demo's key pair beside them)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

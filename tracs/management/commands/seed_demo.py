@@ -7,7 +7,14 @@ from django.db import transaction
 from accounts import demo as people
 
 # Each app that has demo data exposes `demo.seed(users)`; they run in dependency order, idempotently.
-DEMO_MODULES = ["programs.demo", "consent.demo", "filings.demo", "assessments.demo", "assessments.demo_prop"]
+DEMO_MODULES = [
+    "programs.demo",
+    "consent.demo",
+    "filings.demo",
+    "filings.sales.sftp.demo",  # the demo owner's SFTP key on Prairie Fuels' marked-fuel account
+    "assessments.demo",
+    "assessments.demo_prop",
+]
 
 
 class Command(BaseCommand):
