@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 
 from assessments import claims
 from assessments.claims import LineAdjustment
@@ -104,3 +105,28 @@ def test_litres_allowed_by_staff_make_a_letter_and_the_history_shows_on_the_acco
         assert page.status_code == 200, path
         for word in words:
             assert word in page.content.decode(), (path, word)
+
+
+def test_staff_assess_a_prop_claim_from_the_claims_queue(prop_claim, django_capture_on_commit_callbacks):
+    """The existing queue (FilingToAssessAdmin's claims queue) lists it; staff allow 8,000 L of diesel:
+    8,000 x $0.0378 = $302.40 + $75.60 = $378.00 allowed."""
+    claim, _owner = prop_claim
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = sign_in(Client(), staff)
+    queue = client.get(reverse("admin:assessments_claimtoassess_changelist")).content.decode()
+    assert claim.confirmation_number in queue
+    assert "$453.60" in queue
+    page = client.get(reverse("admin:assessments_claimtoassess_change", args=[claim.pk])).content.decode()
+    assert "Assess this claim" in page
+    diesel = claim.lines.get(fuel="clear_diesel")
+    with (
+        time_machine.travel(edmonton(2010, 4, 20, 9), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse("admin:assessments_claimtoassess_assess", args=[claim.pk]),
+            {f"litres_{diesel.pk}": "8000", f"reason_{diesel.pk}": "Highway use in May", "post": "yes"},
+            follow=True,
+        )
+    assert "refund allowed $378.00" in response.content.decode()
+    assert Notice.objects.filter(kind=Notice.Kind.LETTER_OF_ASSESSMENT, account=claim.account).exists()
