@@ -267,7 +267,7 @@ def assessment_status(request: AccountRequest) -> HttpResponse:
         row.filing
         for group in status.in_process + status.completed
         for row in group.rows
-        if not row.is_return
+        if not row.is_return and not row.is_report
     ]
     completed = Paginator(status.completed, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

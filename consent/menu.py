@@ -38,6 +38,38 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
     # files no returns.
     MenuItem(110, _("File a Return"), "returns_owed", Privilege.FILE_RETURNS, applies=files_returns_in_tracs),
     MenuItem(111, _("File a Claim"), "claims_list", Privilege.FILE_RETURNS, applies=_files_claims),
+    # A marked-fuel seller's return is its monthly report (seed 002, "How to report marked fuel transactions"),
+    # then the functions it reports with, by the real portal's names.
+    MenuItem(
+        112, _("File a Return"), "marked_fuel_reports", Privilege.FILE_RETURNS, applies=sells_marked_fuel
+    ),
+    MenuItem(
+        113,
+        _("Create AFFB/TEFU Sales"),
+        "marked_fuel_sales",
+        Privilege.REPORT_FUEL,
+        applies=sells_marked_fuel,
+    ),
+    MenuItem(
+        114,
+        _("Create Acquisitions and Imports"),
+        "marked_fuel_acquisitions",
+        Privilege.REPORT_FUEL,
+        applies=sells_marked_fuel,
+    ),
+    MenuItem(
+        115,
+        _("Create Dispositions and Exports"),
+        "marked_fuel_dispositions",
+        Privilege.REPORT_FUEL,
+        applies=sells_marked_fuel,
+    ),
+    MenuItem(
+        116, _("Inventory Counts"), "marked_fuel_inventory", Privilege.REPORT_FUEL, applies=sells_marked_fuel
+    ),
+    MenuItem(
+        117, _("Rejected Sales"), "marked_fuel_rejected", Privilege.REPORT_FUEL, applies=sells_marked_fuel
+    ),
     # Among the reports of a marked-fuel seller (seed 002: "check AFFB/TEFU eligibility").
     MenuItem(
         120,

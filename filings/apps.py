@@ -8,6 +8,8 @@ class FilingsConfig(AppConfig):
     def ready(self) -> None:
         from filings import claim_rules
         from filings.definitions import prop_lines
+        from filings.sales import report_rules
 
         claim_rules.validate_all()  # the claim windows, inventory declarations and service standards: a bad file stops the process
         prop_lines.prop_data()  # the PROP percentages, likewise
+        report_rules.validate()  # the marked-fuel report's due date and late rule

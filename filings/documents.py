@@ -14,14 +14,26 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from filings.definitions import definition_of
-from filings.models import Claim, ClaimLine, ConfirmationDocument, FuelTaxReturn, ReturnLine
+from filings.models import (
+    Claim,
+    ClaimLine,
+    ConfirmationDocument,
+    FuelTaxReturn,
+    MarkedFuelReport,
+    MarkedFuelReportLine,
+    ReturnLine,
+)
 from tracs.pdf import pdf_from_html
 
 RETURN = "return"
 CLAIM = "claim"
+MARKED_FUEL_REPORT = "marked_fuel_report"
+# Each kind's foreign key on ConfirmationDocument.
+TARGETS = {RETURN: "tax_return", CLAIM: "claim", MARKED_FUEL_REPORT: "marked_fuel_report"}
+Confirmed = FuelTaxReturn | Claim | MarkedFuelReport
 
 
-def _filing(*, kind: str, pk: int) -> FuelTaxReturn | Claim:
+def _filing(*, kind: str, pk: int) -> Confirmed:
     if kind == RETURN:
         return (
             FuelTaxReturn.objects.select_related("account__taxpayer", "account__program", "amends")
@@ -34,10 +46,23 @@ def _filing(*, kind: str, pk: int) -> FuelTaxReturn | Claim:
             .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("id")))
             .get(pk=pk)
         )
+    if kind == MARKED_FUEL_REPORT:
+        return (
+            MarkedFuelReport.objects.select_related("account__taxpayer", "account__program", "amends")
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    queryset=MarkedFuelReportLine.objects.select_related("location").order_by(
+                        "location__number", "fuel"
+                    ),
+                )
+            )
+            .get(pk=pk)
+        )
     raise ValueError(f"not a kind of filing: {kind!r}")
 
 
-def confirmation_pdf_render(*, filing: FuelTaxReturn | Claim) -> bytes:
+def confirmation_pdf_render(*, filing: Confirmed) -> bytes:
     html = render_to_string(
         definition_of(filing).pdf_template,
         {
@@ -51,8 +76,7 @@ def confirmation_pdf_render(*, filing: FuelTaxReturn | Claim) -> bytes:
 
 
 def confirmation_document_for(*, kind: str, pk: int) -> ConfirmationDocument | None:
-    lookup = {"tax_return_id": pk} if kind == RETURN else {"claim_id": pk}
-    return ConfirmationDocument.objects.filter(**lookup).first()
+    return ConfirmationDocument.objects.filter(**{f"{TARGETS[kind]}_id": pk}).first()
 
 
 def confirmation_pdf_store(*, kind: str, pk: int) -> ConfirmationDocument:
@@ -63,7 +87,7 @@ def confirmation_pdf_store(*, kind: str, pk: int) -> ConfirmationDocument:
         return existing
     filing = _filing(kind=kind, pk=pk)
     pdf = confirmation_pdf_render(filing=filing)
-    target = {"tax_return": filing} if kind == RETURN else {"claim": filing}
+    target = {TARGETS[kind]: filing}
     try:
         with transaction.atomic():
             return ConfirmationDocument.objects.create(pdf=pdf, **target)

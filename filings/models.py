@@ -15,68 +15,29 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings.periods import Period, days_late
+from filings.periods import Period
 from filings.sales.sftp.models import SftpKey  # noqa: F401 - Django finds the model here
-from filings.skeleton.models import Filing
+from filings.skeleton.models import Filing, PeriodFiling, period_filing_constraints
 from filings.tax import TAX, LineCategory
 from programs import money
 from programs.models import ProgramAccount
 from programs.rates import fuel_labels
 
 
-class FuelTaxReturn(Filing):
+class FuelTaxReturn(PeriodFiling):
     """One version of a monthly fuel tax return. An amendment is a new row linked to the original; no
     version is ever changed by the filer (history is never overwritten). Its status, receipt, confirmation
-    number, filer and certification are the columns of every filing (filings.skeleton.models.Filing)."""
-
-    class Kind(models.TextChoices):
-        ORIGINAL = "original", _("Original")
-        AMENDED = "amended", _("Amended")
+    number, filer and certification are the columns of every filing (filings.skeleton.models.Filing), its
+    period, version and due date those of a filing for a period (PeriodFiling)."""
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="fuel_tax_returns")
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ORIGINAL)
-    amends = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="amendments",
-        help_text=_("The original return this one amends"),
-    )
-    version = models.PositiveSmallIntegerField(default=1)
-    due_on = models.DateField(
-        _("due date"), help_text=_("Due date of the period's return, by the rule in force when received")
-    )
     total_tax = models.DecimalField(_("total tax"), max_digits=16, decimal_places=2)
 
     class Meta:
         ordering = ["-period_start", "-version"]
         verbose_name = _("fuel tax return")
         constraints = [
-            models.UniqueConstraint(
-                fields=["account", "period_start"],
-                condition=Q(kind="original"),
-                name="fuel_tax_return_one_original_per_period",
-            ),
-            models.UniqueConstraint(
-                fields=["account", "period_start", "version"], name="fuel_tax_return_unique_version"
-            ),
-            models.UniqueConstraint(
-                fields=["confirmation_number"], name="fuel_tax_return_unique_confirmation_number"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(kind="original", amends__isnull=True, version=1)
-                    | Q(kind="amended", amends__isnull=False, version__gt=1)
-                ),
-                name="fuel_tax_return_version_matches_kind",
-            ),
-            models.CheckConstraint(
-                condition=Q(period_start__day=1, period_end__gte=models.F("period_start")),
-                name="fuel_tax_return_period",
-            ),
+            *period_filing_constraints("fuel_tax_return"),
             models.CheckConstraint(condition=Q(total_tax__gte=0), name="fuel_tax_return_total_not_negative"),
         ]
         indexes = [models.Index(fields=["account", "period_start"])]
@@ -85,18 +46,9 @@ class FuelTaxReturn(Filing):
         return f"{self.confirmation_number} {self.account.number} {self.period.key} v{self.version}"
 
     @property
-    def period(self) -> Period:
-        return Period(self.period_start)
-
-    @property
     def is_nil(self) -> bool:
         """A nil return reports no litres at all (a return is owed for every month, activity or not)."""
         return self.total_tax == 0 and not self.lines.exists()
-
-    @property
-    def late_days(self) -> int:
-        """Days after the due date the return was received (0 if on time), by the date in Edmonton."""
-        return days_late(due_on=self.due_on, on=timezone.localtime(self.received_at).date())
 
 
 class ReturnLine(models.Model):
@@ -351,6 +303,13 @@ class ConfirmationDocument(models.Model):
     claim = models.OneToOneField(
         Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="confirmation_document"
     )
+    marked_fuel_report = models.OneToOneField(
+        "filings.MarkedFuelReport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="confirmation_document",
+    )
     pdf = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -358,15 +317,16 @@ class ConfirmationDocument(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(tax_return__isnull=False, claim__isnull=True)
-                    | Q(tax_return__isnull=True, claim__isnull=False)
+                    Q(tax_return__isnull=False, claim__isnull=True, marked_fuel_report__isnull=True)
+                    | Q(tax_return__isnull=True, claim__isnull=False, marked_fuel_report__isnull=True)
+                    | Q(tax_return__isnull=True, claim__isnull=True, marked_fuel_report__isnull=False)
                 ),
                 name="confirmation_document_of_one_filing",
             )
         ]
 
     def __str__(self) -> str:
-        filing = self.tax_return or self.claim
+        filing = self.tax_return or self.claim or self.marked_fuel_report
         return f"confirmation PDF {filing.confirmation_number if filing else ''}"
 
 
@@ -378,3 +338,6 @@ from filings.sales.models import (  # noqa: E402, F401
     RejectedRow,
     Sale,
 )
+
+# The marked-fuel monthly report (filings/sales/models_report.py), registered with the app by this import.
+from filings.sales.models_report import MarkedFuelReport, MarkedFuelReportLine  # noqa: E402, F401

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from filings import claim_rules
 from filings.definitions import definition_of
-from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
+from filings.models import Claim, ClaimLine, FuelTaxReturn, MarkedFuelReport, ReturnLine
 from filings.periods import Period, days_late, periods_owed
 from filings.skeleton import models as skeleton
 from filings.tax import is_allowed
@@ -231,9 +231,9 @@ IN_PROCESS = skeleton.IN_PROCESS
 
 @dataclass(frozen=True)
 class StatusRow:
-    """One return version or one claim on "View Assessment Status"."""
+    """One return version, one claim or one marked-fuel monthly report version on "View Assessment Status"."""
 
-    filing: FuelTaxReturn | Claim
+    filing: FuelTaxReturn | Claim | MarkedFuelReport
     is_return: bool
     description: str
     reference: str  # the confirmation number: the reference number of an item in process
@@ -243,6 +243,9 @@ class StatusRow:
     processed_at: datetime | None
     expected_on: date | None  # by the service standard in force when received
     is_amendment: bool = False
+    is_report: bool = (
+        False  # a marked-fuel monthly report: neither a return nor a claim (no notice, no amount)
+    )
 
     @property
     def in_process(self) -> bool:
@@ -270,17 +273,18 @@ class FilingStatus:
     completed: list[StatusGroup]
 
     @property
-    def filings(self) -> list[FuelTaxReturn | Claim]:
+    def filings(self) -> list[FuelTaxReturn | Claim | MarkedFuelReport]:
         return [row.filing for group in self.in_process + self.completed for row in group.rows]
 
 
 def _status_row(
-    filing: FuelTaxReturn | Claim,
+    filing: FuelTaxReturn | Claim | MarkedFuelReport,
     *,
     program: str,
     is_return: bool,
     description: str,
     is_amendment: bool = False,
+    is_report: bool = False,
 ) -> StatusRow:
     return StatusRow(
         filing=filing,
@@ -297,12 +301,26 @@ def _status_row(
             received_on=timezone.localdate(filing.received_at),
         ),
         is_amendment=is_amendment,
+        is_report=is_report,
     )
 
 
+def _report_description(report: MarkedFuelReport) -> str:
+    """ "Marked-fuel monthly report, June 2026", its version if amended, and "received 3 days late" when it was
+    (the late rule is the program's data: filings/rules/marked_fuel_report.yaml)."""
+    label = f"Marked-fuel monthly report, {report.period.label}"
+    if report.kind == MarkedFuelReport.Kind.AMENDED:
+        label = f"Amended marked-fuel report, {report.period.label}, version {report.version}"
+    late = report.late_days
+    if late:
+        label += f" (received {late} day{'s' if late != 1 else ''} late)"
+    return label
+
+
 def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
-    """Every return and claim of the account, in process first then completed, newest first: two queries
-    whatever their number. An amended return shows as a version of its original, under it."""
+    """Every return, claim and marked-fuel monthly report of the account, in process first then completed, newest
+    first: two queries whatever their number (three for a marked-fuel seller). An amended return or report shows as a version of its original,
+    under it."""
     program = account.program.code
     groups: list[StatusGroup] = []
     by_period: dict[date, list[StatusRow]] = {}
@@ -321,6 +339,21 @@ def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
             )
         )
     groups.extend(StatusGroup(rows=tuple(rows)) for rows in by_period.values())
+    reports: dict[date, list[StatusRow]] = {}
+    # Only a marked-fuel seller files monthly reports: other accounts spare the query.
+    if program == "tefs":
+        for report in MarkedFuelReport.objects.filter(account=account).order_by("period_start", "version"):
+            reports.setdefault(report.period_start, []).append(
+                _status_row(
+                    report,
+                    program=program,
+                    is_return=False,
+                    description=_report_description(report),
+                    is_amendment=report.kind == MarkedFuelReport.Kind.AMENDED,
+                    is_report=True,
+                )
+            )
+    groups.extend(StatusGroup(rows=tuple(rows)) for rows in reports.values())
     for claim in Claim.objects.filter(account=account).order_by("received_at", "id"):
         groups.append(
             StatusGroup(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -48,6 +49,9 @@ AMENDED_MEANWHILE = _(
     "The return for %(period)s was amended after you started this amendment (perhaps this form was sent twice). "
     "Nothing new was stored: review the latest version and amend it again if needed."
 )
+PERIOD_REFUSALS = submission.PeriodRefusals(
+    not_ended=PERIOD_NOT_ENDED, before_account=PERIOD_BEFORE_ACCOUNT, after_closure=PERIOD_AFTER_CLOSURE
+)
 CERTIFIED_NAME_REQUIRED = FUEL_TAX_RETURN.certified_name_required
 CERTIFIED_CAPACITY_REQUIRED = FUEL_TAX_RETURN.certified_capacity_required
 
@@ -76,21 +80,7 @@ def period_check(*, account: ProgramAccount, period: Period, today: date) -> Non
     (the period has ended, and lies between the account's effective date and its closure)."""
     if account.program.code != FUEL_TAX:
         raise ValidationError(NOT_A_FUEL_TAX_ACCOUNT % {"number": account.number}, code="not_fuel_tax")
-    if not period.has_ended(today=today):
-        raise ValidationError(
-            PERIOD_NOT_ENDED % {"period": period.label, "first_day": period.next().start.isoformat()},
-            code="period_not_ended",
-        )
-    if period.end < account.effective_date:
-        raise ValidationError(
-            PERIOD_BEFORE_ACCOUNT % {"period": period.label, "effective": account.effective_date.isoformat()},
-            code="before_account",
-        )
-    if account.closed_on is not None and period.start > account.closed_on:
-        raise ValidationError(
-            PERIOD_AFTER_CLOSURE % {"period": period.label, "closed": account.closed_on.isoformat()},
-            code="after_closure",
-        )
+    submission.period_open_check(account=account, period=period, today=today, refusals=PERIOD_REFUSALS)
 
 
 def return_preview(
@@ -253,7 +243,7 @@ def return_amend(
     stacked on a version the filer never saw. Two amendments racing on the same version: the unique
     (account, period, version) constraint lets one through."""
     if original.kind != FuelTaxReturn.Kind.ORIGINAL and original.amends is not None:
-        original = original.amends
+        original = cast(FuelTaxReturn, original.amends)  # "self" in PeriodFiling: the same model
     account = original.account
     period = original.period
     submission.certification_check(

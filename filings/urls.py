@@ -112,3 +112,8 @@ urlpatterns += [
         name="sftp_key_revoke",
     ),
 ]
+
+# The marked-fuel seller's web pages and monthly report (filings/sales/urls_web.py), which use the converters above.
+from filings.sales import urls_web  # noqa: E402
+
+urlpatterns += urls_web.urlpatterns

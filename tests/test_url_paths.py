@@ -274,6 +274,54 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001", "key_id": 26},
         "/accounts/123456789-02-001/marked-fuel/sftp-keys/26/revoke/",
     ),
+    "marked_fuel_sales": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/sales/",
+    ),
+    "marked_fuel_rejected": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/sales/rejected/",
+    ),
+    "marked_fuel_rejected_correct": (
+        {"number": "123456789-02-001", "rejected_id": 14},
+        "/accounts/123456789-02-001/marked-fuel/sales/rejected/14/correct/",
+    ),
+    "marked_fuel_sales_month": (
+        {"number": "123456789-02-001", "period": "2026-10"},
+        "/accounts/123456789-02-001/marked-fuel/sales/2026-10/",
+    ),
+    "marked_fuel_sale_change": (
+        {"number": "123456789-02-001", "sale_id": 15},
+        "/accounts/123456789-02-001/marked-fuel/sales/15/change/",
+    ),
+    "marked_fuel_acquisitions": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/acquisitions/",
+    ),
+    "marked_fuel_dispositions": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/dispositions/",
+    ),
+    "marked_fuel_inventory": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/inventory/",
+    ),
+    "marked_fuel_reports": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/reports/",
+    ),
+    "marked_fuel_report_month": (
+        {"number": "123456789-02-001", "period": "2026-10"},
+        "/accounts/123456789-02-001/marked-fuel/reports/2026-10/",
+    ),
+    "marked_fuel_report_confirmation": (
+        {"number": "123456789-02-001", "report_number": "MF-202610-ABCDEF"},
+        "/accounts/123456789-02-001/marked-fuel/reports/confirmation/MF-202610-ABCDEF/",
+    ),
+    "marked_fuel_report_pdf": (
+        {"number": "123456789-02-001", "report_number": "MF-202610-ABCDEF"},
+        "/accounts/123456789-02-001/marked-fuel/reports/confirmation/MF-202610-ABCDEF/pdf/",
+    ),
     "admin:assessments_claimtoassess_assess": (
         {"object_id": "24"},
         "/admin/assessments/claimtoassess/24/assess/",

@@ -17,6 +17,7 @@ from filings.definitions.claims import (
     PROP_CLAIM,
 )
 from filings.definitions.fuel_tax import FUEL_TAX_RETURN
+from filings.definitions.marked_fuel import MARKED_FUEL_REPORT
 from filings.models import Claim
 from filings.skeleton.definition import FilingDefinition
 from filings.skeleton.models import Filing
@@ -28,6 +29,7 @@ DEFINITIONS: tuple[FilingDefinition[Any], ...] = (
     CARBON_LEVY_INDIAN,
     INVENTORY_DECLARATION,
     PROP_CLAIM,
+    MARKED_FUEL_REPORT,
 )
 
 

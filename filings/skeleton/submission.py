@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,8 +23,14 @@ from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
 from filings import tasks
+from filings.periods import Period
 from filings.skeleton.definition import DATED_BY_PERIOD, EMAIL_SUBJECT, FilingDefinition
 from filings.skeleton.models import Filing
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from programs.models import ProgramAccount
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Filing)
@@ -44,6 +51,40 @@ def certification_check(
         errors["certified_capacity"] = definition.certified_capacity_required
     if errors:
         raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class PeriodRefusals:
+    """A program's words for a period it cannot take: not ended yet (%(period)s, %(first_day)s), before the
+    account's effective date (%(period)s, %(effective)s), after its closure (%(period)s, %(closed)s)."""
+
+    not_ended: StrOrPromise
+    before_account: StrOrPromise
+    after_closure: StrOrPromise
+
+
+def period_open_check(
+    *, account: ProgramAccount, period: Period, today: date, refusals: PeriodRefusals
+) -> None:
+    """Raise ValidationError unless a filing is owed for `period` and may be filed `today`: the period has ended,
+    and lies between the account's effective date and its closure (codes period_not_ended, before_account,
+    after_closure)."""
+    if not period.has_ended(today=today):
+        raise ValidationError(
+            refusals.not_ended % {"period": period.label, "first_day": period.next().start.isoformat()},
+            code="period_not_ended",
+        )
+    if period.end < account.effective_date:
+        raise ValidationError(
+            refusals.before_account
+            % {"period": period.label, "effective": account.effective_date.isoformat()},
+            code="before_account",
+        )
+    if account.closed_on is not None and period.start > account.closed_on:
+        raise ValidationError(
+            refusals.after_closure % {"period": period.label, "closed": account.closed_on.isoformat()},
+            code="after_closure",
+        )
 
 
 def filer(actor: Actor, *, definition: FilingDefinition[F]) -> User:

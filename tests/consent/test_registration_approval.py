@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from accounts.crypto import decrypt
@@ -171,6 +172,35 @@ def test_the_letter_names_the_bin_accounts_and_bflo_numbers(
     for location in registration.locations.all():
         assert location.bflo.number in html
     assert registration_review.registration_letter_pdf(registration=registration).startswith(b"%PDF")
+
+
+def test_a_marked_fuel_seller_approved_reports_on_its_new_tefs_account_at_its_bflos(
+    registrant, staff, django_capture_on_commit_callbacks
+):
+    """Issue 14, item 11, end to end: the Fuel Tax registration (AT4905) with the reason "sell marked fuel" opens
+    the TEFS account with its BFLO numbers; the letter says how to report; the registrant, its owner, finds the
+    seller's functions in its menu and its BFLOs on Create AFFB/TEFU Sales, and its letter in its documents."""
+    registration = _approve(
+        registration_pending(registrant=registrant), staff, django_capture_on_commit_callbacks
+    )
+    tefs = registration.accounts.get(program__code="tefs")
+    html = registration_review.registration_letter_html(registration=registration)
+    assert f"each month on account {tefs.number}, under Create AFFB/TEFU Sales" in html
+    client = sign_in(Client(), registrant)
+    page = client.get(reverse("marked_fuel_sales", kwargs={"number": tefs.number})).content.decode()
+    for location in registration.locations.select_related("bflo"):
+        assert f'<option value="{location.bflo.number}">' in page
+    for name in (
+        "marked_fuel_reports",
+        "marked_fuel_acquisitions",
+        "marked_fuel_inventory",
+        "exemption_check",
+    ):
+        assert reverse(name, kwargs={"number": tefs.number}) in page  # the account menu offers each
+    assert Document.objects.filter(account=tefs).count() == 1  # the approval letter
+    fuel_tax = registration.accounts.get(program__code="fuel_tax")
+    menu = client.get(reverse("account_detail", kwargs={"number": fuel_tax.number})).content.decode()
+    assert "marked-fuel/sales/" not in menu
 
 
 def test_fuel_tax_only_without_marked_fuel_or_direct_deposit(

@@ -81,8 +81,13 @@ def _cell(db, world, settings):
     settings.MEDIA_ROOT = world["media_root"]
 
 
-def _person(role: str, privilege: str, world) -> object | None:
-    account = world["account"]
+def _account(route: str, world):
+    """The account a route is tried on: a marked-fuel seller's pages on the taxpayer's TEFS account (the fuel tax
+    account would only be told it sells no marked fuel), every other page on its fuel tax account."""
+    return world["tefs_account"] if "/marked-fuel/" in route else world["account"]
+
+
+def _person(role: str, privilege: str, world, account) -> object | None:
     other = [p for p in GRANTABLE if p != privilege][0]
     grantable = privilege != Privilege.MANAGE_ACCESS
     if role == "anonymous":
@@ -140,7 +145,7 @@ def expected(role: str, privilege: str) -> str:
 
 def _kwargs(route: str, world) -> dict:
     ids = world["ids"]
-    kwargs = {"number": world["account"].number}
+    kwargs = {"number": _account(route, world).number}
     if "<int:grant_id>" in route:
         kwargs["grant_id"] = world["target"].pk
     if "<int:consent_id>" in route:
@@ -169,6 +174,12 @@ def _kwargs(route: str, world) -> dict:
         kwargs["objection_id"] = ids["objection_id"]
         if "<int:document_id>" in route:
             kwargs["document_id"] = ids["objection_document_id"]
+    if "<int:rejected_id>" in route:  # a rejected marked-fuel sale of the TEFS account (filings.sales)
+        kwargs["rejected_id"] = ids["rejected_id"]
+    if "<int:sale_id>" in route:  # an accepted marked-fuel sale
+        kwargs["sale_id"] = ids["sale_id"]
+    if "<str:report_number>" in route:  # a marked-fuel monthly report the TEFS account filed
+        kwargs["report_number"] = ids["report_number"]
     if "<int:waiver_id>" in route:  # a waiver request, and a document filed with it
         kwargs["waiver_id"] = ids["waiver_id"]
         if "<int:document_id>" in route:
@@ -202,7 +213,8 @@ CASES = [
 def test_matrix_cell(client, world, route, entry, role, method):
     privilege = entry.callback.required_privilege
     url = reverse(entry.name, kwargs=_kwargs(route, world))
-    person = _person(role, privilege, world)
+    account = _account(route, world)
+    person = _person(role, privilege, world, account)
     if person is not None:
         sign_in(client, person)
     response = getattr(client, method)(url)
@@ -217,7 +229,7 @@ def test_matrix_cell(client, world, route, entry, role, method):
     elif outcome == "404":
         assert response.status_code == 404
         assert world["taxpayer"].legal_name not in body
-        assert world["account"].number not in body
+        assert account.number not in body
         made_up = getattr(client, method)(
             reverse(entry.name, kwargs={**_kwargs(route, world), "number": "000000000-01-001"})
         )

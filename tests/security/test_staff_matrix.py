@@ -391,7 +391,6 @@ def _admin_world(world: dict) -> dict:
     from tests.assessments.factories import acting
     from tests.consent.factories import ConsentFactory
     from tests.programs.registration_factories import registration_pending
-    from tests.programs.registry_helpers import registry
 
     account, owner = world["account"], world["owner"]
     job = acting()
@@ -464,7 +463,8 @@ def _admin_world(world: dict) -> dict:
     AccessLog.objects.create(**attempt, path_info="/auth/login/")
     AccessFailureLog.objects.create(**attempt, path_info="/auth/login/", locked_out=False)
     StaticDevice.objects.create(user=owner, name="backup")
-    registry()  # exemption holders, certificates and the import that brought them
+    # Exemption holders, certificates and the import that brought them: the shared world imports them, for the
+    # marked-fuel seller's sales (tests/security/world.py).
     _marked_fuel_records()
     app = SocialApp.objects.create(provider="openid_connect", name="Alberta.ca Account", client_id="tracs")
     social = SocialAccount.objects.create(user=owner, provider="openid_connect", uid="matrix-1")

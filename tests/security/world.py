@@ -88,8 +88,15 @@ def build_world() -> dict:
     other_account = account_open(
         taxpayer=other_taxpayer, program=program, effective_date=date(2024, 1, 1), actor=actor_for(None)
     )
+    tefs_account = account_open(
+        taxpayer=taxpayer,
+        program=Program.objects.get(code="tefs"),
+        effective_date=date(2024, 1, 1),
+        actor=actor_for(None),
+    )
     owner = UserFactory()
     make_grant(account, owner, Grant.Role.OWNER)
+    make_grant(tefs_account, owner, Grant.Role.OWNER)
     target = Grant.objects.create(
         account=account,
         role=Grant.Role.DELEGATE,
@@ -100,6 +107,7 @@ def build_world() -> dict:
     )
     world = {
         "account": account,
+        "tefs_account": tefs_account,
         "other_account": other_account,
         "owner": owner,
         "target": target,
@@ -205,18 +213,17 @@ def things_named_by_urls(world) -> dict:
         filed_document.save()
         supporting[key] = filed_document.pk
     assert LedgerTransaction.objects.filter(account=account, kind="penalty").exists()
-    sftp_key = (
-        SftpKey.objects.create(  # an SFTP key (filings.sales.sftp), made directly: any account's key pages
-            account=account,
-            person=owner,
-            name="Matrix server",
-            public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMatrixMatrixMatrixMatrixMatrixMatrixMatrixMa",
-            algorithm="ssh-ed25519",
-            fingerprint="SHA256:matrix",
-            registered_by=owner,
-        )
+    sftp_key = SftpKey.objects.create(  # an SFTP key (filings.sales.sftp), made directly, on the seller's TEFS account
+        account=world["tefs_account"],
+        person=owner,
+        name="Matrix server",
+        public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMatrixMatrixMatrixMatrixMatrixMatrixMatrixMa",
+        algorithm="ssh-ed25519",
+        fingerprint="SHA256:matrix",
+        registered_by=owner,
     )
     return {
+        **marked_fuel_things(world["tefs_account"], signed_by),
         "consent_id": consent.pk,
         "contact_id": Contact.objects.create(account=account, name="Carla Contact", phone="780-427-3044").pk,
         "confirmation_number": filed.confirmation_number,
@@ -231,6 +238,46 @@ def things_named_by_urls(world) -> dict:
         "waiver_document_id": supporting["waiver"],
         "sftp_key_id": sftp_key.pk,
         "ingestion_id": Ingestion.objects.create(  # a marked-fuel file, processed (filings.sales)
-            account=account, door="upload", format="csv", file_name="matrix.csv", status="done"
+            account=world["tefs_account"], door="upload", format="csv", file_name="matrix.csv", status="done"
         ).pk,
+    }
+
+
+def marked_fuel_things(account, signed_by) -> dict:
+    """A marked-fuel seller's things its URLs name: a BFLO, an accepted sale, a rejected one, a monthly report."""
+    from filings.sales.ingestion import ingestion_rows
+    from filings.sales.models import RejectedRow, Sale
+    from filings.sales.report import marked_fuel_report_submit
+    from programs.models import BulkFuelLocation
+    from tests.programs.registry_helpers import registry
+
+    registry()
+    BulkFuelLocation.objects.create(
+        account=account, number="B7777001", name="Matrix plant", address="Nisku AB"
+    )
+    row = {
+        "record": "sale",
+        "sale_date": "2024-03-05",
+        "invoice_number": "M-1",
+        "line": "1",
+        "exemption_number": "F1000001",
+        "fuel": "marked_diesel",
+        "litres": "100",
+        "bflo_number": "B7777001",
+    }
+    rows = [row, {**row, "invoice_number": "M-2", "exemption_number": "F9999999"}]
+    stored = ingestion_rows(
+        account=account, record_type="sales", month=date(2024, 3, 1), rows=rows, actor=signed_by
+    )
+    filed = marked_fuel_report_submit(
+        account=account,
+        period_end=date(2024, 1, 31),
+        certified_name="Owner",
+        certified_capacity="Owner",
+        actor=signed_by,
+    )
+    return {
+        "sale_id": Sale.objects.get(ingestion=stored).pk,
+        "rejected_id": RejectedRow.objects.get(ingestion=stored).pk,
+        "report_number": filed.confirmation_number,
     }

@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "programs.demo",
     "consent.demo",
     "filings.demo",
+    "filings.sales.demo",
     "filings.sales.sftp.demo",  # the demo owner's SFTP key on Prairie Fuels' marked-fuel account
     "assessments.demo",
     "assessments.demo_prop",

@@ -1,0 +1,51 @@
+"""Reads of a seller's rejected sales and accepted sales for the web pages that correct them: a rejected sale of the
+account (to correct it by sending the corrected row), the corrections made (each linked to what it corrects), and
+one accepted sale as it stands (to amend or void it). The rows are the ingestion's (filings/sales/models.py); its
+own selectors (filings.sales.selectors) list the rejected sales and the month's sales."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from filings.sales.models import RecordType, RejectedRow, Sale
+from programs.models import ProgramAccount
+
+CORRECTIONS_SHOWN = 20
+
+
+def _stored_sales_rows(account: ProgramAccount) -> QuerySet[RejectedRow]:
+    return RejectedRow.objects.filter(
+        ingestion__account=account, ingestion__record_type=RecordType.SALES, ingestion__validate_only=False
+    )
+
+
+def rejected_sale_for_account(*, account: ProgramAccount, rejected_id: int) -> RejectedRow | None:
+    """A rejected sale of the account (corrected or not), with its ingestion and its correction; None when the
+    id is another account's, a validate-only answer's or not a sale's."""
+    return (
+        _stored_sales_rows(account).select_related("ingestion", "corrected_by").filter(pk=rejected_id).first()
+    )
+
+
+def corrections_for_account(*, account: ProgramAccount) -> list[RejectedRow]:
+    """The latest rejected sales that were corrected, each with the sale that corrected it."""
+    return list(
+        _stored_sales_rows(account)
+        .filter(corrected_by__isnull=False)
+        .select_related("ingestion", "corrected_by__bflo")
+        .order_by("-corrected_by__created_at", "-pk")[:CORRECTIONS_SHOWN]
+    )
+
+
+def sale_for_account(*, account: ProgramAccount, sale_id: int) -> Sale | None:
+    """The sale `sale_id` of the account (the sale itself, revision 0) as it stands: its latest revision, or None
+    when it is another account's or not an original sale."""
+    original = Sale.objects.filter(account=account, pk=sale_id, kind=Sale.Kind.SALE).first()
+    if original is None:
+        return None
+    return (
+        Sale.objects.filter(account=account, invoice_number=original.invoice_number, line=original.line)
+        .select_related("bflo")
+        .order_by("-revision")
+        .first()
+    )

@@ -1,0 +1,70 @@
+"""The marked-fuel demo (issue 14, item 12; README, "Marked fuel"): Prairie Fuels' TEFS account at two BFLOs with
+six months of sales and movements and a closing count each month, one rejected sale corrected, five monthly reports
+submitted on time and the sixth to submit; the registry's active and cancelled holders are programs.demo's. Loading
+it again adds nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from accounts import demo as people
+from filings.periods import Period
+from filings.sales import demo, report
+from filings.sales.models import Ingestion, InventoryCount, Movement, RejectedRow, Sale
+from filings.sales.models_report import MarkedFuelReport
+from programs import demo as programs_demo
+from programs.models import BulkFuelLocation, ExemptionCertificate, ProgramAccount
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("America/Edmonton"))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_demo_seller_has_six_months_a_corrected_sale_and_five_reports():
+    users = people.seed()
+    programs_demo.seed(users=users)
+    demo.seed(users=users)
+    account = ProgramAccount.objects.get(taxpayer__bin="123456789", program__code="tefs")
+    assert BulkFuelLocation.objects.filter(account=account, active=True).count() == 2
+    assert ExemptionCertificate.objects.filter(number__in=["F1000001", "F1000002"]).count() == 2
+    months = sorted(set(Sale.objects.filter(account=account).values_list("month", flat=True)))
+    assert [f"{month:%Y-%m}" for month in months] == [
+        "2026-06",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+        "2026-11",
+    ]
+    assert set(Movement.objects.filter(account=account).values_list("month", flat=True)) == set(months)
+    assert set(Movement.objects.filter(account=account).values_list("kind", flat=True)) == {
+        "acquisition",
+        "import",
+        "disposition",
+        "export",
+    }
+    rejected = RejectedRow.objects.get(ingestion__account=account, ingestion__validate_only=False)
+    assert rejected.corrected_by.exemption_number == demo.RIGHT_NUMBER
+    assert rejected.values["exemption_number"] == demo.WRONG_NUMBER
+    reports = MarkedFuelReport.objects.filter(account=account).order_by("period_start")
+    assert [f"{r.period_start:%Y-%m}" for r in reports] == [
+        "2026-06",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+    ]
+    assert all(r.late_days == 0 for r in reports)
+    october = report.month_summary(account=account, period=Period.from_key("2026-10"))
+    assert all(line.difference == -12 for line in october.lines)  # each count 12 L short of the computed
+    assert InventoryCount.objects.filter(account=account, month="2026-05-01").count() == 4  # the count before
+    latest = report.months_for_account(account=account, today=TODAY.date())[0]
+    assert (latest.period.key, latest.is_reported, latest.is_overdue) == ("2026-11", False, False)
+    counts = Ingestion.objects.filter(account=account).count(), Sale.objects.count()
+    demo.seed(users=users)
+    assert (Ingestion.objects.filter(account=account).count(), Sale.objects.count()) == counts
