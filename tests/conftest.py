@@ -155,6 +155,16 @@ def real_clamd(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def sftp_server(tmp_path_factory):
+    """TRACS's SFTP server on a free loopback port (tests/sftp_server.py), one per test session, started by the first
+    test that asks."""
+    from tests.sftp_server import running_sftp
+
+    with running_sftp(tmp_path_factory.mktemp("sftp-host") / "ssh_host_ed25519_key") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory):
     """The tests' own OpenID Connect provider (tests/oidc_provider/), a separate process on a free loopback port:
     started once per test session by the first test that asks, stopped at the end."""
