@@ -282,6 +282,14 @@ class ClaimLineInline(ReadOnlyInline):
         "deadline",
     ]
     readonly_fields = fields
+    # A PROP line has no rebranding or event; another claim's line has no sector, activity or percentage. Each
+    # claim shows its own columns, so the lines fit a laptop.
+    prop_only = ("sector", "activity", "vehicle_category", "percentage", "percentage_from")
+    other_only = ("rebranded_to", "purchase_date", "event_date")
+
+    def get_fields(self, request, obj=None):
+        hidden = self.other_only if obj is not None and obj.kind == Claim.Kind.PROP else self.prop_only
+        return [field for field in self.fields if field not in hidden]
 
 
 @admin.register(Claim)

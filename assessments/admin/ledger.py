@@ -10,17 +10,17 @@ from accounts.admin import (
 from assessments.models import (
     LedgerTransaction,
 )
-from tracs.admin import ReadOnlyAdmin
+from tracs.admin import AccountNumberColumn, ReadOnlyAdmin
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
+class LedgerTransactionAdmin(AccountNumberColumn, ReadOnlyAdmin, StaffReadLoggedAdmin):
     """The ledger as it is: nothing here can be changed or deleted (a correction is a new transaction, posted
     by the service that decides it)."""
 
     list_display = [
         "id",
-        "account",
+        "account_number",
         "period_end",
         "kind",
         "amount",

@@ -32,7 +32,7 @@ from assessments.models import (
 )
 from programs import money
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin, requires
+from tracs.admin import AccountNumberColumn, ReadOnlyAdmin, requires
 
 
 class CancelForm(forms.Form):
@@ -44,10 +44,10 @@ class CancelForm(forms.Form):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
+class RefundAdmin(AccountNumberColumn, ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_display = [
         "id",
-        "account",
+        "account_number",
         "amount",
         "method",
         "payee",

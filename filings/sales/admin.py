@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import StaffReadLoggedAdmin
 from filings.sales.models import Ingestion, InventoryCount, Movement, RejectedRow, Sale
-from tracs.admin import ReadOnlyAdmin
+from tracs.admin import AccountNumberColumn, ReadOnlyAdmin
 
 
-class _SellerRecordAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
+class _SellerRecordAdmin(AccountNumberColumn, ReadOnlyAdmin, StaffReadLoggedAdmin):
     """What the record admins share: read only, access-logged, searchable by the seller."""
 
     list_select_related = ["account__taxpayer", "bflo"]
@@ -33,7 +33,7 @@ class _SellerRecordAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
 class SaleAdmin(_SellerRecordAdmin):
     list_display = [
         "sale_date",
-        "account",
+        "account_number",
         "invoice_number",
         "line",
         "kind",
@@ -52,7 +52,7 @@ class SaleAdmin(_SellerRecordAdmin):
 class MovementAdmin(_SellerRecordAdmin):
     list_display = [
         "movement_date",
-        "account",
+        "account_number",
         "kind",
         "document_number",
         "fuel",
@@ -71,18 +71,18 @@ class MovementAdmin(_SellerRecordAdmin):
 
 @admin.register(InventoryCount)
 class InventoryCountAdmin(_SellerRecordAdmin):
-    list_display = ["month", "account", "kind", "revision", "bflo", "fuel", "litres"]
+    list_display = ["month", "account_number", "kind", "revision", "bflo", "fuel", "litres"]
     list_filter = ["kind", "fuel"]
     search_fields = _SellerRecordAdmin.seller_search
 
 
 @admin.register(Ingestion)
-class IngestionAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
+class IngestionAdmin(AccountNumberColumn, ReadOnlyAdmin, StaffReadLoggedAdmin):
     """The ingestion log."""
 
     list_display = [
         "received_at",
-        "account",
+        "account_number",
         "door",
         "format",
         "record_type",

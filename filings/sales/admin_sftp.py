@@ -12,12 +12,20 @@ from accounts.admin import StaffReadLoggedAdmin, error_text
 from filings.sales.sftp import keys
 from filings.sales.sftp.models import SftpKey
 from tracs.actors import actor_from_request
-from tracs.admin import ReadOnlyAdmin, requires
+from tracs.admin import AccountNumberColumn, ReadOnlyAdmin, requires
 
 
 @admin.register(SftpKey)
-class SftpKeyAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
-    list_display = ["account", "name", "person", "fingerprint", "status", "registered_at", "last_used_at"]
+class SftpKeyAdmin(AccountNumberColumn, ReadOnlyAdmin, StaffReadLoggedAdmin):
+    list_display = [
+        "account_number",
+        "name",
+        "person",
+        "fingerprint",
+        "status",
+        "registered_at",
+        "last_used_at",
+    ]
     list_filter = ["status"]
     search_fields = [
         "account__number",
