@@ -30,11 +30,13 @@ class RunningSftp:
 def running_sftp(host_key: Path) -> Iterator[RunningSftp]:
     loop = asyncio.new_event_loop()
     door = server.Door(workers=2)
-    acceptor = loop.run_until_complete(
-        server.serve(host="127.0.0.1", port=0, door=door, host_key_path=host_key)
-    )
+    # Started from its own thread's running loop: a browser test earlier in this worker leaves Playwright's loop
+    # marked running in this thread, and run_until_complete here would be refused.
     thread = threading.Thread(target=loop.run_forever, name="sftp-server", daemon=True)
     thread.start()
+    acceptor = asyncio.run_coroutine_threadsafe(
+        server.serve(host="127.0.0.1", port=0, door=door, host_key_path=host_key), loop
+    ).result(timeout=30)
     yield RunningSftp(port=server.bound_port(acceptor), loop=loop, door=door)
 
     async def stop() -> None:

@@ -99,7 +99,7 @@ def test_inventory_declaration_open_between_its_dates(received, open_):
         ("fuel_tax", "claim", date(2024, 1, 31), date(2024, 3, 31)),
         ("carbon_levy", "claim", date(2019, 6, 1), date(2019, 7, 31)),
         ("carbon_levy", "return", date(2019, 6, 1), None),
-        ("tefs", "return", date(2024, 1, 1), None),
+        ("tefs", "return", date(2024, 1, 1), date(2024, 1, 31)),
     ],
 )
 def test_expected_processing_date_from_the_service_standard(program, item, received, expected):

@@ -112,7 +112,7 @@ def test_file_a_return_of_a_program_without_returns_is_that_programs_own_page(db
         assert "fuel tax return" not in page.lower(), address
         assert url("return_xml_upload", account) not in page
         assert reverse("help_program", kwargs={"code": program}) in page
-        assert (url("claims_list", account) in page) == (program == "carbon_levy"), address
+        assert (url("claims_list", account) in page) == (program in ("carbon_levy", "prop")), address
     refused = client.post(url("return_file", account, period="2024-06"), {"clear_gasoline__taxable": "10"})
     assert refused.status_code == 400
     assert not FuelTaxReturn.objects.exists()

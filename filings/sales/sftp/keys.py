@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-import asyncssh
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -88,6 +87,10 @@ def public_key_parse(text: str) -> PublicKey:
     text = text.strip()
     if "PRIVATE KEY" in text:
         raise ValidationError(PRIVATE_KEY, code="private_key")
+    # Imported here, not at start-up: importing asyncssh looks for liboqs by running ldconfig and gcc, a cost
+    # every process (and every page's first request) paid for a key that is read only on this page.
+    import asyncssh
+
     try:
         key = asyncssh.import_public_key(text)
     except (asyncssh.KeyImportError, ValueError) as error:
