@@ -104,7 +104,9 @@ def test_programs_without_fuel_tax_returns_show_no_fuel_tax_wording(owner_of, pr
     start = client.get(f"/accounts/{account.number}/")
     links = menu_links(start.content.decode())
     filing = [href for label, href in links if label == "File a Return"]
-    if program == "tefs":  # a marked-fuel seller's File a Return is its monthly report, not the fuel tax return
+    if (
+        program == "tefs"
+    ):  # a marked-fuel seller's File a Return is its monthly report, not the fuel tax return
         assert filing == [f"/accounts/{account.number}/marked-fuel/reports/"]
     else:
         assert filing == []
