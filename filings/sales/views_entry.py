@@ -3,9 +3,8 @@
 month's sales and the amendment or void of one.
 
 Every page is account-scoped through consent.access.account_view with REPORT_FUEL ("Report fuel transactions"),
-on open marked-fuel (TEFS) accounts; another account's page says it does not report marked fuel (200; a form sent
-to it: 400). Every row goes through the one ingestion service (filings.sales.ingestion.ingestion_rows), as a
-file's rows do: the web form is one more door.
+on open marked-fuel (TEFS) accounts (filings.sales.views_sellers.sellers_only). Every row goes through the one
+ingestion service (filings.sales.ingestion.ingestion_rows), as a file's rows do: the web form is one more door.
 
 Sending rows (no JavaScript needed: "Add a row" posts what was typed and shows one more empty row):
 1. the rows are checked by the service in validate-only mode: nothing is stored, and each row's problems are put
@@ -21,7 +20,6 @@ An accepted sale is changed only by an explicit amendment or void record naming 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,18 +51,14 @@ from filings.sales.forms_entry import (
     row_formset,
 )
 from filings.sales.models import Ingestion, InventoryCount, RecordType, RejectedRow, Sale
+from filings.sales.views_sellers import sellers_only
 from programs import money
 from programs.models import BulkFuelLocation
-from programs.registries.selectors import sells_marked_fuel
 
 ADD, CHECK, KEEP = "add", "check", "keep"
 AMEND, VOID = "amend", "void"
 PAGE_SIZE = 50
 
-NOT_A_SELLER = _(
-    "Account %(number)s is not a marked fuel (TEFS) account: sales and movements of marked fuel are reported from "
-    "the account of a seller approved to sell marked fuel."
-)
 NO_MONTHS = _("This account has no month to report yet: its effective date is %(effective)s.")
 STORED = _("%(count)d row(s) stored for %(period)s.")
 KEPT = _(
@@ -75,28 +69,6 @@ CORRECTED = _("The corrected sale was accepted; it replaces rejected row %(row)d
 AMENDED = _("The amendment of invoice %(invoice)s line %(line)s was accepted.")
 VOIDED = _("Invoice %(invoice)s line %(line)s was voided.")
 COUNTS_STORED = _("%(count)d inventory count(s) stored for %(period)s.")
-
-
-def _not_a_seller(request: AccountRequest) -> HttpResponse:
-    return render(
-        request,
-        "filings/marked_fuel/not_a_seller.html",
-        {"message": NOT_A_SELLER % {"number": request.account.number}},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def sellers_only(view):
-    """The pages of marked-fuel sellers, for open TEFS accounts (programs.registries.selectors.sells_marked_fuel);
-    below account_view, which puts request.account in place."""
-
-    @functools.wraps(view)
-    def wrapped(request: AccountRequest, *args, **kwargs) -> HttpResponse:
-        if not sells_marked_fuel(request.account):
-            return _not_a_seller(request)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _ingest(

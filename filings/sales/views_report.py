@@ -26,7 +26,7 @@ from filings.forms import CertificationForm
 from filings.periods import Period
 from filings.sales import report
 from filings.sales.models_report import MarkedFuelReport
-from filings.sales.views_entry import sellers_only
+from filings.sales.views_sellers import sellers_only
 from filings.views_claims import _pdf_response
 from filings.views_steps import Certified, FilingSteps
 

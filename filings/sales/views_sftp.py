@@ -17,8 +17,7 @@ from consent.privileges import Privilege
 from filings.sales.forms_sftp import SftpKeyForm
 from filings.sales.sftp import keys
 from filings.sales.sftp.models import SftpKey
-from programs.registries.selectors import sells_marked_fuel
-from programs.registries.services import NOT_A_SELLER
+from filings.sales.views_sellers import sellers_only
 from tracs.forms import errors_onto
 
 
@@ -33,16 +32,10 @@ def _key_rows(account, holders) -> list[dict]:
 
 
 @account_view(Privilege.MANAGE_ACCESS)
+@sellers_only
 @require_http_methods(["GET", "POST"])
 def sftp_keys(request: AccountRequest) -> HttpResponse:
     account = request.account
-    if not sells_marked_fuel(account):
-        return render(
-            request,
-            "filings/sales/sftp_keys.html",
-            {"not_a_seller": NOT_A_SELLER % {"number": account.number}},
-            status=400 if request.method == "POST" else 200,
-        )
     holders = keys.key_holders(account=account)
     form = SftpKeyForm(request.POST if request.method == "POST" else None, holders=holders)
     status = 200

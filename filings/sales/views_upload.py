@@ -22,32 +22,18 @@ from filings.sales import formats, selectors
 from filings.sales.forms_upload import SalesFileForm
 from filings.sales.ingestion import ingestion_receive
 from filings.sales.models import Ingestion
-from programs.registries.selectors import sells_marked_fuel
-from programs.registries.services import NOT_A_SELLER
+from filings.sales.views_sellers import sellers_only
 
 REJECTED_PER_PAGE = 200
 # The page refreshes itself this often while the file is processed (without JavaScript; the script polls faster).
 REFRESH_SECONDS = 3
 
 
-def _not_a_seller(request: AccountRequest, template: str) -> HttpResponse | None:
-    if sells_marked_fuel(request.account):
-        return None
-    return render(
-        request,
-        template,
-        {"not_a_seller": NOT_A_SELLER % {"number": request.account.number}},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
 @account_view(Privilege.REPORT_FUEL)
+@sellers_only
 @require_GET
 def sales_files(request: AccountRequest) -> HttpResponse:
     """Every file of the account, newest first, whatever door it came through."""
-    refused = _not_a_seller(request, "filings/sales/files.html")
-    if refused:
-        return refused
     page = Paginator(selectors.ingestions_for_account(account=request.account), 50).get_page(
         request.GET.get("page")
     )
@@ -55,11 +41,9 @@ def sales_files(request: AccountRequest) -> HttpResponse:
 
 
 @account_view(Privilege.REPORT_FUEL)
+@sellers_only
 @require_http_methods(["GET", "POST"])
 def sales_file_upload(request: AccountRequest) -> HttpResponse:
-    refused = _not_a_seller(request, "filings/sales/upload.html")
-    if refused:
-        return refused
     form = SalesFileForm(request.POST, request.FILES) if request.method == "POST" else SalesFileForm()
     status = 200
     if request.method == "POST":
