@@ -24,6 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -299,6 +300,78 @@ def _csv_rows(*, path: Path, record_type: str) -> Iterator[tuple[Any, ...]]:
             raise FileRefused(str(message % {"line": reader.line_num, "detail": detail})) from None
 
 
+# A CSV file is COPY'd into staging as it is when PostgreSQL's CSV reader and Python's read it alike: no quote
+# (the two differ on a quote inside a value or after a closing one, and a quoted line break makes records and
+# lines differ), no NUL, no line of 64 KB or more (the csv reader refuses a value past 128 KB) and, checked by
+# the counts, one record on each line (a blank line, a short or long row or a mixed line ending makes COPY fail,
+# and a `\.` line ends its data early). Any other file, or one where COPY fails, is read by the csv reader.
+_BLOCK = 1024 * 1024
+_LONG_LINE = 64 * 1024
+
+
+class _NotPlain(Exception):
+    """The file is not one COPY reads as the csv reader would: read it with the csv reader."""
+
+
+def _line_pieces(*, path: Path, records: int) -> Iterator[tuple[list[bytes], int]]:
+    """The file's bytes in pieces of `records` whole lines (the header line too in the first), each with its
+    number of lines; _NotPlain as soon as a block is not plain (see above)."""
+    wanted = records + 1  # the header line
+    pieces: list[bytes] = []
+    lines = 0
+    run = 0  # bytes since the last line break, across blocks
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_BLOCK), b""):
+            if b'"' in block or b"\0" in block:
+                raise _NotPlain
+            first = block.find(b"\n")
+            if run + (len(block) if first < 0 else first) >= _LONG_LINE:
+                raise _NotPlain
+            for start in range(0, len(block) - _LONG_LINE // 2 + 1, _LONG_LINE // 2):
+                if block.find(b"\n", start, start + _LONG_LINE // 2) < 0:
+                    raise _NotPlain
+            last = block.rfind(b"\n")
+            run = run + len(block) if last < 0 else len(block) - last - 1
+            start = 0
+            while (count := block.count(b"\n", start)) >= wanted - lines:
+                end = start - 1
+                for _ in range(wanted - lines):
+                    end = block.index(b"\n", end + 1)
+                pieces.append(block[start : end + 1])
+                yield pieces, wanted
+                pieces, lines, start, wanted = [], 0, end + 1, records
+            if start < len(block):
+                pieces.append(block[start:])
+                lines += count
+    if pieces:
+        yield pieces, lines + (1 if run else 0)
+
+
+def _stage_csv_plain(*, ingestion: Ingestion, path: Path, record_type: str) -> int | None:
+    """Stage a plain CSV file with COPY of its bytes, CHUNK_ROWS records at a time (progress after each):
+    the records staged, or None (staging emptied) if it must be read by the csv reader."""
+    read = 0
+    header = True
+    try:
+        for pieces, lines in _line_pieces(path=path, records=CHUNK_ROWS):
+            expected = lines - (1 if header else 0)
+            if read + expected > formats.MAX_ROWS:
+                raise FileRefused(str(formats.FILE_TOO_MANY_ROWS % {"max": f"{formats.MAX_ROWS:,}"}))
+            # A savepoint in a transaction (a COPY that fails ends only it); its own commit otherwise.
+            with transaction.atomic():
+                copied = sql.stage_copy_csv(record_type=record_type, pieces=pieces, header=header)
+                if copied != expected:
+                    raise _NotPlain
+            header = False
+            read += copied
+            if copied:
+                _progress(ingestion, rows_read=read)
+    except (_NotPlain, psycopg.Error):
+        sql.stage_empty()
+        return None
+    return read
+
+
 def _progress(ingestion: Ingestion, **counters: Any) -> None:
     """Publish counters at once (outside any store transaction: other connections read them while it runs)."""
     Ingestion.objects.filter(pk=ingestion.pk).update(**counters)
@@ -318,13 +391,15 @@ def ingestion_run(*, ingestion_id: int) -> Ingestion:
     try:
         sql.stage_create(record_type=record_type)
         path = Path(settings.MEDIA_ROOT) / ingestion.stored_path
+        rows: Iterator[tuple[Any, ...]] = iter(())
+        plain = None
         if ingestion.format == Ingestion.Format.XML:
             rows = xml_format.xml_rows(
                 path=path, record_type=record_type, account_number=ingestion.account.number, month=month
             )
-        else:
+        elif (plain := _stage_csv_plain(ingestion=ingestion, path=path, record_type=record_type)) is None:
             rows = _csv_rows(path=path, record_type=record_type)
-        read = 0
+        read = plain or 0
         for batch in _batched(rows, CHUNK_ROWS):
             read += len(batch)
             if read > formats.MAX_ROWS:
