@@ -28,6 +28,7 @@ from accounts.models import AccessLogEntry
 from assessments import panels as assessments_panels
 from consent import selectors
 from consent.access import Access, privileges_of
+from consent.context_processors import unread_message_counts
 from consent.models import Grant
 from consent.privileges import Privilege
 from consent.selectors import HomePriority
@@ -61,6 +62,13 @@ class AccountPanel:
 class RenderedPanel:
     template: str
     context: dict
+    # What the panel's query also answered for the page around it (the header's unread count): the page's view
+    # puts it in the page's context, so the layout does not ask again.
+    page_context: dict
+
+
+# A panel's context may carry, under this key, values for the page around it (RenderedPanel.page_context).
+PAGE_CONTEXT = "page_context"
 
 
 def account_panels(*, access: Access, user) -> list[RenderedPanel]:
@@ -69,7 +77,9 @@ def account_panels(*, access: Access, user) -> list[RenderedPanel]:
     for panel in sorted(ACCOUNT_PANELS, key=lambda panel: panel.order):
         if not any(access.has(privilege) for privilege in panel.privileges):
             continue
-        panels.append(RenderedPanel(template=panel.template, context=panel.context(access.account, user)))
+        context = panel.context(access.account, user)
+        page_context = context.pop(PAGE_CONTEXT, {})
+        panels.append(RenderedPanel(template=panel.template, context=context, page_context=page_context))
     return panels
 
 
@@ -132,6 +142,17 @@ def recent_activity_panel(account: ProgramAccount, user) -> dict:
     return {"entries": entries}
 
 
+def messages_panel(account: ProgramAccount, user) -> dict:
+    """Programs' messages panel, with its unread count and the header's counted by one query (the header's count
+    covers every account whose messages the person reads, this one among them: the panel is shown only to those
+    who read this account's messages): two queries for the panel and the header, not three."""
+    everywhere, here = unread_message_counts(user_id=user.pk, account_id=account.pk)
+    return {
+        **programs_panels.messages_panel(account, user, unread=here),
+        PAGE_CONTEXT: {"unread_messages_count": everywhere},
+    }
+
+
 # --- What each page shows ---------------------------------------------------------------------------------
 
 # Account Information: open returns first, where people look; then what the account owes; then programs' details
@@ -149,9 +170,7 @@ ACCOUNT_PANELS: tuple[AccountPanel, ...] = (
         "assessments/includes/panel_balance.html",
         assessments_panels.balance_panel,
     ),
-    AccountPanel(
-        40, Privilege.MESSAGES, "programs/includes/panel_messages.html", programs_panels.messages_panel
-    ),
+    AccountPanel(40, Privilege.MESSAGES, "programs/includes/panel_messages.html", messages_panel),
     AccountPanel(
         50,
         Privilege.SUBMIT_DOCUMENTS,

@@ -24,6 +24,9 @@ from django.db.models import Model, QuerySet
 
 # Values no real argument takes: each marks where its argument goes in the compiled parameters.
 SENTINEL_INT = -7_346_291_083
+SENTINEL_INT_2 = (
+    -7_346_291_084
+)  # a second int argument's: each argument's positions are found by its own value
 SENTINEL_STR = "\x1ftracs-compiled-argument\x1f"
 
 
@@ -45,6 +48,9 @@ class CompiledQuery:
         wrap: Callable[[str], str] | None = None,
         **sentinels: Any,
     ) -> None:
+        if len(set(sentinels.values())) != len(sentinels):
+            # Each argument's positions are found by its sentinel's value: two alike would take each other's.
+            raise ValueError(f"each argument needs its own sentinel: {sentinels}")
         self._build = build
         self._wrap = wrap
         self._sentinels = sentinels

@@ -156,14 +156,17 @@ def _after_enrolment(request, grants: list[Grant]):
 @require_http_methods(["GET", "HEAD"])
 def account_detail(request):
     account = selectors.account_information(account=request.account)
+    shown = panels.account_panels(access=request.access, user=request.user)
     context = {
         "account": account,
         "mailing_address": account.mailing_addresses[0] if account.mailing_addresses else None,
         "bflos": account.active_bflos,
         "privileges": selectors.privilege_labels(request.access.grant),
         # What higher apps summarise here (obligations, balance) and programs' details, by privilege.
-        "panels": panels.account_panels(access=request.access, user=request.user),
+        "panels": shown,
     }
+    for panel in shown:
+        context.update(panel.page_context)
     return render(request, "consent/account_detail.html", context)
 
 

@@ -91,12 +91,20 @@ def messages_for_account(*, account: ProgramAccount, user: User | int) -> QueryS
     )
 
 
-def latest_messages_for_account(*, account: ProgramAccount, user: User | int, count: int) -> list[Message]:
-    """The account's `count` messages with the newest activity from TRA, as messages_for_account annotates them:
-    the newest are picked from the index first, so the replies are counted for those alone, not for every
-    message of the account (Account Information's panel, issue 13)."""
+def latest_messages_for_account(
+    *, account: ProgramAccount | int, user: User | int, count: int
+) -> QuerySet[Message, tuple[Any, ...]]:
+    """The account's `count` messages with the newest activity from TRA, newest first, as (id, subject, when TRA
+    last wrote, unread by this person) rows: what Account Information's panel shows. The newest are picked from
+    the index first (message_account_time), so the read check runs for those alone, not for every message of the
+    account (issue 13). `account` and `user` may be ids (consent's compiled query passes sentinels)."""
     newest = Message.objects.filter(account=account).order_by("-last_from_tra_at", "-id").values("pk")[:count]
-    return list(messages_for_account(account=account, user=user).filter(pk__in=newest))
+    return (
+        Message.objects.filter(pk__in=newest)
+        .annotate(is_unread=~_read_since_last_from_tra(user=user))
+        .order_by("-last_from_tra_at", "-id")
+        .values_list("pk", "subject", "last_from_tra_at", "is_unread")
+    )
 
 
 def message_for_account(*, account: ProgramAccount, message_id: int) -> Message | None:

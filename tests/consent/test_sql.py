@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.models import User
-from consent.sql import SENTINEL_INT, CompiledQuery, count_of, page_of
+from consent.sql import SENTINEL_INT, SENTINEL_INT_2, CompiledQuery, count_of, page_of
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,22 @@ def test_the_compiled_access_check_loads_what_the_orm_loads_for_every_kind_of_gr
         found.append(compiled is not None)
     assert found == [True, False, False, True, False]
     assert access_to_number(user=people[0], number="999999999-01-001") is None
+
+
+def test_two_arguments_with_one_sentinel_are_refused():
+    """Each argument's positions are found by its sentinel's value: two arguments sharing one would each be swapped
+    into the other's places (the header's unread count once counted person 0's messages)."""
+    with pytest.raises(ValueError, match="its own sentinel"):
+        CompiledQuery(_joined_since, user_id=SENTINEL_INT, other_id=SENTINEL_INT)
+
+
+def test_two_int_arguments_each_land_in_their_own_place():
+    people = [UserFactory() for _ in range(4)]
+    query = CompiledQuery(
+        lambda key, low, high: (
+            User.objects.filter(pk__gte=low, pk__lte=high).order_by("pk").values_list("pk")
+        ),
+        low=SENTINEL_INT,
+        high=SENTINEL_INT_2,
+    )
+    assert query.rows(None, low=people[1].pk, high=people[2].pk) == [(people[1].pk,), (people[2].pk,)]
