@@ -127,7 +127,9 @@ def xml_rows(*, path: Path, record_type: str, account_number: str, month: str) -
             load_dtd=False,
             huge_tree=False,
         ):
-            line = record.sourceline or line
+            # The record's line; records sharing a line (a file written without line breaks) take the next
+            # numbers, so each row keeps a number of its own (the staging table's key).
+            line = max(record.sourceline or line, line + 1)
             values = {child.tag: child.text or "" for child in record}
             yield (line, expected, account_number, month, *(values.get(tag, "") for tag in tags))
             record.clear()

@@ -79,6 +79,16 @@ def test_an_xml_record_problem_names_its_line_and_field(account):
     assert done.rows_accepted == 2
 
 
+def test_records_on_one_line_keep_a_row_number_each(account):
+    """A file written without line breaks: its records share a line, and take the numbers after it (the whole file
+    failed before, two rows having the same number)."""
+    data = sample_file(account=account, record_type="sales", format="xml", month=OCTOBER)
+    one_line = b"\n".join(data.split(b"\n", 1)[:1] + [b"".join(data.split(b"\n")[1:])])
+    done = run(account, one_line.replace(b"<Litres>200.500</Litres>", b"<Litres>-2</Litres>"))
+    assert (done.status, done.rows_accepted, done.rows_rejected) == ("done", 3, 1)
+    assert [row.row_number for row in selectors.acknowledgement_rows(ingestion=done)] == [3]
+
+
 def _xml(body: str, head: str = '<?xml version="1.0" encoding="UTF-8"?>') -> bytes:
     return f"{head}\n{body}".encode()
 
