@@ -294,6 +294,14 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001", "sale_id": 15},
         "/accounts/123456789-02-001/marked-fuel/sales/15/change/",
     ),
+    "marked_fuel_movements_month": (
+        {"number": "123456789-02-001", "period": "2026-10"},
+        "/accounts/123456789-02-001/marked-fuel/movements/2026-10/",
+    ),
+    "marked_fuel_movement_change": (
+        {"number": "123456789-02-001", "movement_id": 16},
+        "/accounts/123456789-02-001/marked-fuel/movements/16/change/",
+    ),
     "marked_fuel_acquisitions": (
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/acquisitions/",

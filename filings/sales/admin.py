@@ -54,19 +54,26 @@ class MovementAdmin(_SellerRecordAdmin):
         "movement_date",
         "account_number",
         "kind",
+        "record_revision",
         "document_number",
         "fuel",
         "litres",
         "bflo",
         "counterparty_name",
     ]
-    list_filter = ["kind", "fuel"]
+    list_filter = ["kind", "record", "fuel"]
     search_fields = [
         *_SellerRecordAdmin.seller_search,
         "document_number",
         "counterparty_name",
         "counterparty_number",
     ]
+
+    @admin.display(description=_("record"), ordering="revision")
+    def record_revision(self, obj):
+        """The movement itself, or its amendment or void with its revision (one column: the list fits a laptop)."""
+        label = obj.get_record_display()
+        return f"{label} {obj.revision}" if obj.revision else label
 
 
 @admin.register(InventoryCount)

@@ -1,13 +1,14 @@
-"""Reads of a seller's rejected sales and accepted sales for the web pages that correct them: a rejected sale of the
-account (to correct it by sending the corrected row), the corrections made (each linked to what it corrects), and
-one accepted sale as it stands (to amend or void it). The rows are the ingestion's (filings/sales/models.py); its
-own selectors (filings.sales.selectors) list the rejected sales and the month's sales."""
+"""Reads of a seller's rejected sales and accepted records for the web pages that correct them: a rejected sale of
+the account (to correct it by sending the corrected row), the corrections made (each linked to what it corrects),
+and one accepted sale or fuel movement as it stands (to amend or void it). The rows are the ingestion's
+(filings/sales/models.py); its own selectors (filings.sales.selectors) list the rejected sales and the month's
+sales and movements."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from filings.sales.models import RecordType, RejectedRow, Sale
+from filings.sales.models import Movement, RecordType, RejectedRow, Sale
 from programs.models import ProgramAccount
 
 CORRECTIONS_SHOWN = 20
@@ -45,6 +46,28 @@ def sale_for_account(*, account: ProgramAccount, sale_id: int) -> Sale | None:
         return None
     return (
         Sale.objects.filter(account=account, invoice_number=original.invoice_number, line=original.line)
+        .select_related("bflo")
+        .order_by("-revision")
+        .first()
+    )
+
+
+def movement_for_account(*, account: ProgramAccount, movement_id: int) -> Movement | None:
+    """The movement `movement_id` of the account (the movement itself, revision 0) as it stands: its latest revision,
+    or None when it is another account's or not an original movement."""
+    original = Movement.objects.filter(
+        account=account, pk=movement_id, record=Movement.Record.MOVEMENT
+    ).first()
+    if original is None:
+        return None
+    return (
+        Movement.objects.filter(
+            account=account,
+            kind=original.kind,
+            document_number=original.document_number,
+            bflo_id=original.bflo_id,
+            fuel=original.fuel,
+        )
         .select_related("bflo")
         .order_by("-revision")
         .first()

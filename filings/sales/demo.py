@@ -63,6 +63,7 @@ def _sales(period: Period, index: int, bflos: list[str]) -> list[dict[str, str]]
 
 def _movement(kind: str, period: Period, day: int, bflo: str, fuel: str, litres: int, document: str, **extra):
     return {
+        "record": "movement",
         "movement": kind,
         "movement_date": (period.start + timedelta(days=day)).isoformat(),
         "bflo_number": bflo,

@@ -35,6 +35,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     RecordType.MOVEMENTS: (
         *COMMON,
+        "record",
         "movement",
         "movement_date",
         "bflo_number",
@@ -137,7 +138,15 @@ ROW_MESSAGES: dict[str, object] = {
     "already_reported": _(
         "This sale (invoice and line) is already reported: send an amendment or void to change it."
     ),
-    "movement_already_reported": _("This document, location and fuel are already reported."),
+    "movement_already_reported": _(
+        "This document, location and fuel are already reported: send an amendment or void to change it."
+    ),
+    "movement_record_unknown": _("“{value}” is not a record kind: use movement, amendment or void."),
+    "movement_not_found": _(
+        "No reported movement has this kind, document number, BFLO and fuel: an amendment or void names a "
+        "movement reported before."
+    ),
+    "movement_voided": _("This movement is voided: it cannot be changed any more."),
     "count_already_reported": _("This count is already reported for this location, fuel and month."),
     "sale_not_found": _(
         "No reported sale has this invoice number and line: an amendment or void names a sale reported before."

@@ -108,7 +108,7 @@ class SaleChangeForm(SaleRowForm):
 class MovementRowForm(RowForm):
     """One fuel movement: the columns of the movements file, less the account and the month."""
 
-    prefilled = ("movement",)
+    prefilled: tuple[str, ...] = ("movement",)
 
     movement = _choice(_("Movement"), [])
     movement_date = _date(_("Date"))
@@ -124,6 +124,19 @@ class MovementRowForm(RowForm):
         super().__init__(*args, **kwargs)
         self.fields["movement"].widget.choices = list(kinds)
         self.fields["jurisdiction"].help_text = _("Province, state or country it came from or went to")
+
+
+class MovementChangeForm(MovementRowForm):
+    """An amendment of an accepted movement: its new date, litres, counterparty and jurisdiction; the kind,
+    document number, BFLO and fuel name the movement and stay as they are."""
+
+    prefilled: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kinds", ())
+        super().__init__(*args, **kwargs)
+        for name in ("movement", "bflo_number", "fuel", "document_number"):
+            del self.fields[name]
 
 
 class BaseRowFormSet(forms.BaseFormSet):

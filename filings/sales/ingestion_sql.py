@@ -221,12 +221,16 @@ _SALES_STORE = (
 )
 
 # --- Movements ---------------------------------------------------------------------------------------------------
+# A movement is named by its kind, document number, BFLO and fuel: an amendment repeats them with its new values, a
+# void names them (its other columns may be empty), like a sale's invoice number and line.
 _MOVEMENTS_TYPED = f"""
 CREATE TEMP TABLE ingest_typed AS
 SELECT s.row_number,
+       lower(btrim(s.record)) AS record,
+       lower(btrim(s.record)) IN ('movement', 'amendment') AS checks_values,
+       lower(btrim(s.record)) IN ('movement', 'amendment') AS checks_date,
        CASE WHEN lower(btrim(s.movement)) IN ('acquisition', 'import', 'disposition', 'export')
             THEN lower(btrim(s.movement)) END AS movement,
-       true AS checks_values, true AS checks_date,
        {_date("movement_date")} AS movement_date,
        {_FUEL} AS fuel,
        {_litres()} AS litres,
@@ -236,36 +240,80 @@ SELECT s.row_number,
 FROM ingest_stage s {_BFLO_JOIN}
 WHERE s.nfields = %(expected)s
 """
+_MOVEMENT_NAMED = """m.account_id = %(account_id)s AND m.kind = t.movement AND m.document_number = t.document_number
+                     AND m.bflo_id = t.bflo_id AND m.fuel = t.fuel"""
 _MOVEMENTS_RULES = (
     *_common_rules(date_column="movement_date"),
+    """SELECT s.row_number, 'record', 'movement_record_unknown', s.record FROM ingest_stage s JOIN ingest_typed t
+       USING (row_number) WHERE t.record NOT IN ('movement', 'amendment', 'void')""",
     """SELECT s.row_number, 'movement', 'movement_unknown', s.movement FROM ingest_stage s JOIN ingest_typed t
        USING (row_number) WHERE t.movement IS NULL""",
-    *_text_rules(columns=("counterparty_name", "counterparty_number", "document_number")),
+    # A void names the movement's location and fuel too (the shared rules check them on the other records).
+    """SELECT s.row_number, 'bflo_number', 'required', '' FROM ingest_stage s JOIN ingest_typed t
+       USING (row_number) WHERE t.record = 'void' AND btrim(s.bflo_number) = ''""",
+    """SELECT s.row_number, 'bflo_number', 'bflo_not_yours', s.bflo_number FROM ingest_stage s
+       JOIN ingest_typed t USING (row_number)
+       WHERE t.record = 'void' AND btrim(s.bflo_number) <> '' AND t.bflo_id IS NULL""",
+    """SELECT s.row_number, 'fuel', 'fuel_unknown', s.fuel FROM ingest_stage s JOIN ingest_typed t
+       USING (row_number) WHERE t.record = 'void' AND t.fuel IS NULL""",
+    *_text_rules(columns=("counterparty_name", "counterparty_number")),
+    *_text_rules(columns=("document_number",), when="record IS NOT NULL"),
     """SELECT row_number, 'jurisdiction', 'jurisdiction_required', '' FROM ingest_typed
-       WHERE movement IN ('import', 'export') AND jurisdiction = ''""",
+       WHERE checks_values AND movement IN ('import', 'export') AND jurisdiction = ''""",
     """SELECT row_number, 'jurisdiction', 'jurisdiction_not_allowed', jurisdiction FROM ingest_typed
-       WHERE movement IN ('acquisition', 'disposition') AND jurisdiction <> ''""",
+       WHERE checks_values AND movement IN ('acquisition', 'disposition') AND jurisdiction <> ''""",
     """SELECT row_number, 'jurisdiction', 'too_long', left(jurisdiction, 40) FROM ingest_typed
        WHERE length(jurisdiction) > 30""",
     """SELECT row_number, 'document_number', 'duplicate_in_file', first::text FROM (
            SELECT row_number, first_value(row_number) OVER w AS first, row_number() OVER w AS nth
            FROM ingest_typed WHERE movement IS NOT NULL AND document_number <> ''
-           WINDOW w AS (PARTITION BY movement, document_number, bflo_id, fuel ORDER BY row_number)) d
+           WINDOW w AS (PARTITION BY movement, document_number, bflo_id, fuel, record ORDER BY row_number)) d
        WHERE nth > 1""",
 )
 _MOVEMENTS_STATE_RULES = (
-    """SELECT t.row_number, 'document_number', 'movement_already_reported', t.document_number
-       FROM ingest_typed t JOIN filings_movement m
-         ON m.account_id = %(account_id)s AND m.kind = t.movement AND m.document_number = t.document_number
-        AND m.bflo_id = t.bflo_id AND m.fuel = t.fuel""",
+    f"""SELECT t.row_number, 'document_number', 'movement_already_reported', t.document_number
+        FROM ingest_typed t JOIN filings_movement m ON {_MOVEMENT_NAMED} AND m.revision = 0
+        WHERE t.record = 'movement'""",
+    f"""SELECT t.row_number, 'document_number', 'movement_not_found', t.document_number FROM ingest_typed t
+        WHERE t.record IN ('amendment', 'void') AND t.movement IS NOT NULL AND t.bflo_id IS NOT NULL
+          AND t.fuel IS NOT NULL AND t.document_number <> ''
+          AND NOT EXISTS (SELECT 1 FROM filings_movement m WHERE {_MOVEMENT_NAMED} AND m.revision = 0)""",
+    f"""SELECT t.row_number, 'document_number', 'movement_voided', t.document_number
+        FROM ingest_typed t JOIN filings_movement m ON {_MOVEMENT_NAMED} AND m.record = 'void'
+        WHERE t.record IN ('amendment', 'void')""",
 )
+# Amendments and voids take the next revision of the movement they name (at most one of each per movement and file:
+# the duplicate rule); a void repeats the values of the movement as it stood.
 _MOVEMENTS_STORE = (
-    f"""INSERT INTO filings_movement (account_id, ingestion_id, row_number, kind, movement_date, month, bflo_id,
-           fuel, litres, counterparty_name, counterparty_number, jurisdiction, document_number, created_at)
-       SELECT %(account_id)s, %(ingestion_id)s, t.row_number, t.movement, t.movement_date, %(month_start)s,
-              t.bflo_id, t.fuel, t.litres, btrim(s.counterparty_name), btrim(s.counterparty_number),
-              t.jurisdiction, t.document_number, now()
-       FROM ingest_typed t JOIN ingest_stage s USING (row_number) WHERE {_ACCEPTED}""",
+    f"""INSERT INTO filings_movement (account_id, ingestion_id, row_number, kind, record, revision, corrects_id,
+           movement_date, month, bflo_id, fuel, litres, counterparty_name, counterparty_number, jurisdiction,
+           document_number, created_at)
+       SELECT %(account_id)s, %(ingestion_id)s, t.row_number, t.movement, 'movement', 0, NULL, t.movement_date,
+              %(month_start)s, t.bflo_id, t.fuel, t.litres, btrim(s.counterparty_name),
+              btrim(s.counterparty_number), t.jurisdiction, t.document_number, now()
+       FROM ingest_typed t JOIN ingest_stage s USING (row_number) WHERE t.record = 'movement' AND {_ACCEPTED}""",
+    f"""INSERT INTO filings_movement (account_id, ingestion_id, row_number, kind, record, revision, corrects_id,
+           movement_date, month, bflo_id, fuel, litres, counterparty_name, counterparty_number, jurisdiction,
+           document_number, created_at)
+       SELECT %(account_id)s, %(ingestion_id)s, t.row_number, o.kind, t.record,
+              latest.revision + row_number() OVER (PARTITION BY o.id ORDER BY t.record, t.row_number),
+              o.id,
+              CASE WHEN t.record = 'void' THEN latest.movement_date ELSE t.movement_date END,
+              CASE WHEN t.record = 'void' THEN latest.month ELSE %(month_start)s END,
+              o.bflo_id, o.fuel,
+              CASE WHEN t.record = 'void' THEN latest.litres ELSE t.litres END,
+              CASE WHEN t.record = 'void' THEN latest.counterparty_name ELSE btrim(s.counterparty_name) END,
+              CASE WHEN t.record = 'void' THEN latest.counterparty_number ELSE btrim(s.counterparty_number) END,
+              CASE WHEN t.record = 'void' THEN latest.jurisdiction ELSE t.jurisdiction END,
+              o.document_number, now()
+       FROM ingest_typed t JOIN ingest_stage s USING (row_number)
+       JOIN filings_movement o ON o.account_id = %(account_id)s AND o.kind = t.movement
+                              AND o.document_number = t.document_number AND o.bflo_id = t.bflo_id
+                              AND o.fuel = t.fuel AND o.revision = 0
+       JOIN LATERAL (SELECT * FROM filings_movement r WHERE r.account_id = o.account_id AND r.kind = o.kind
+                        AND r.document_number = o.document_number AND r.bflo_id = o.bflo_id AND r.fuel = o.fuel
+                     ORDER BY r.revision DESC LIMIT 1) latest ON true
+       WHERE t.record IN ('amendment', 'void') AND {_ACCEPTED}""",
 )
 
 # --- Inventory counts --------------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ sales (`Sale`, with their amendments and voids), the rows refused (`RejectedRow`
 
 Nothing is changed in place: a sale is corrected by an amendment or a void, a new `Sale` row naming the sale it
 changes (`corrects`), numbered by `revision`; the database refuses a second row with the same (account, invoice
-number, line, revision), so a sale already reported is never stored twice, from any file."""
+number, line, revision), so a sale already reported is never stored twice, from any file. A fuel movement is
+corrected the same way, by a new `Movement` row naming it, one revision per (account, kind, document number, BFLO,
+fuel)."""
 
 from __future__ import annotations
 
@@ -187,7 +189,10 @@ class RejectedRow(models.Model):
 
 
 class Movement(SellerRecord):
-    """Marked fuel into or out of a seller's location: an acquisition or import, a disposition or export."""
+    """Marked fuel into or out of a seller's location: an acquisition or import, a disposition or export; or an
+    amendment or void of one (revision 1, 2, ... of the movement). The kind, document number, BFLO and fuel name the
+    movement: an amendment changes its date, litres, counterparty and jurisdiction; a movement reported under the
+    wrong kind, location or fuel is voided and reported again under the right one."""
 
     class Kind(models.TextChoices):
         ACQUISITION = "acquisition", _("Acquisition")
@@ -195,7 +200,17 @@ class Movement(SellerRecord):
         DISPOSITION = "disposition", _("Disposition")
         EXPORT = "export", _("Export")
 
+    class Record(models.TextChoices):
+        MOVEMENT = "movement", _("Movement")
+        AMENDMENT = "amendment", _("Amendment")
+        VOID = "void", _("Void")
+
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    record = models.CharField(max_length=10, choices=Record.choices, default=Record.MOVEMENT)
+    revision = models.PositiveSmallIntegerField(default=0)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     movement_date = models.DateField(_("date"))
     counterparty_name = models.CharField(_("counterparty"), max_length=200)
     counterparty_number = models.CharField(_("BIN or licence number"), max_length=30)
@@ -203,14 +218,20 @@ class Movement(SellerRecord):
     document_number = models.CharField(_("document number"), max_length=30)
 
     class Meta:
-        ordering = ["movement_date", "document_number"]
+        ordering = ["movement_date", "document_number", "revision"]
         verbose_name = _("fuel movement")
         indexes = [models.Index(fields=["account", "month"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "kind", "document_number", "bflo", "fuel"], name="movement_reported_once"
+                fields=["account", "kind", "document_number", "bflo", "fuel", "revision"],
+                name="movement_reported_once",
             ),
             models.CheckConstraint(condition=Q(litres__gt=0), name="movement_litres_positive"),
+            models.CheckConstraint(
+                condition=(Q(record="movement", revision=0, corrects__isnull=True))
+                | (Q(revision__gt=0, corrects__isnull=False) & ~Q(record="movement")),
+                name="movement_correction_names_movement",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["import", "export"], jurisdiction__gt="")
                 | (Q(kind__in=["acquisition", "disposition"]) & Q(jurisdiction="")),
@@ -219,7 +240,8 @@ class Movement(SellerRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.document_number} {self.movement_date}"
+        revision = f" {self.get_record_display()} {self.revision}" if self.revision else ""
+        return f"{self.get_kind_display()} {self.document_number}{revision} {self.movement_date}"
 
 
 class InventoryCount(SellerRecord):

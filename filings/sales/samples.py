@@ -59,6 +59,7 @@ def sample_rows(*, account: ProgramAccount, record_type: str, month: date) -> li
         return [
             {
                 **common,
+                "record": "movement",
                 "movement": kind,
                 "movement_date": f"{day}-{d}",
                 "bflo_number": bflo,

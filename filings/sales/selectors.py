@@ -8,13 +8,15 @@ import io
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from filings.sales.formats import COLUMNS
 from filings.sales.models import Ingestion, Movement, RecordType, RejectedRow, Sale
 from programs.models import ProgramAccount
+
+R = TypeVar("R", Sale, Movement)
 
 
 def ingestion_progress(*, ingestion: Ingestion) -> dict[str, Any]:
@@ -95,24 +97,44 @@ def rejected_sales(*, account: ProgramAccount) -> QuerySet[RejectedRow]:
     )
 
 
-def sales_for_month(*, account: ProgramAccount, month: date) -> QuerySet[Sale]:
-    """The month's sales as they stand: the latest revision of each sale, voided ones left out."""
-    later = Sale.objects.filter(
-        account=account,
-        invoice_number=OuterRef("invoice_number"),
-        line=OuterRef("line"),
-        revision__gt=OuterRef("revision"),
+def _standing(
+    model: type[R], *, account: ProgramAccount, month: date, key: tuple[str, ...], void: Q
+) -> QuerySet[R]:
+    """The month's records of `model` as they stand: of each record (named by the columns of `key`), its latest
+    revision, unless that is a void."""
+    later = model._default_manager.filter(
+        account=account, revision__gt=OuterRef("revision"), **{column: OuterRef(column) for column in key}
     )
     return (
-        Sale.objects.filter(account=account, month=month.replace(day=1))
-        .exclude(kind=Sale.Kind.VOID)
+        model._default_manager.filter(account=account, month=month.replace(day=1))
+        .exclude(void)
         .filter(~Exists(later))
         .select_related("bflo")
     )
 
 
+def sales_for_month(*, account: ProgramAccount, month: date) -> QuerySet[Sale]:
+    """The month's sales as they stand: the latest revision of each sale, voided ones left out."""
+    return _standing(
+        Sale, account=account, month=month, key=("invoice_number", "line"), void=Q(kind=Sale.Kind.VOID)
+    )
+
+
+def movements_for_month(*, account: ProgramAccount, month: date) -> QuerySet[Movement]:
+    """The month's fuel movements as they stand: the latest revision of each movement (its kind, document number,
+    BFLO and fuel), voided ones left out."""
+    return _standing(
+        Movement,
+        account=account,
+        month=month,
+        key=("kind", "document_number", "bflo", "fuel"),
+        void=Q(record=Movement.Record.VOID),
+    )
+
+
 def month_totals(*, account: ProgramAccount, month: date) -> list[dict[str, Any]]:
-    """Litres by BFLO and fuel for the month: sales as they stand and each kind of movement."""
+    """Litres by BFLO and fuel for the month: sales and each kind of movement as they stand (the latest revision,
+    voids left out)."""
     totals: dict[tuple[str, str], dict[str, Any]] = {}
 
     def slot(bflo: str, fuel: str) -> dict[str, Any]:
@@ -134,7 +156,7 @@ def month_totals(*, account: ProgramAccount, month: date) -> list[dict[str, Any]
     for item in sales:
         slot(item["bflo__number"], item["fuel"])["sales"] += item["litres"]
     movements = (
-        Movement.objects.filter(account=account, month=month.replace(day=1))
+        movements_for_month(account=account, month=month)
         .values("bflo__number", "fuel", "kind")
         .annotate(litres=Sum("litres"))
     )

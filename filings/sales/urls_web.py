@@ -1,10 +1,10 @@
-"""The marked-fuel seller's web pages (filings.sales.views_entry, views_report), under
+"""The marked-fuel seller's web pages (filings.sales.views_entry, views_changes, views_report), under
 /accounts/<number>/marked-fuel/ beside Check AFFB/TEFU Eligibility (programs.urls). `period` is filings.urls'
 month converter."""
 
 from django.urls import path
 
-from filings.sales import views_entry, views_report
+from filings.sales import views_changes, views_entry, views_report
 
 urlpatterns = [
     path("accounts/<str:number>/marked-fuel/sales/", views_entry.marked_fuel_sales, name="marked_fuel_sales"),
@@ -20,12 +20,12 @@ urlpatterns = [
     ),
     path(
         "accounts/<str:number>/marked-fuel/sales/<period:period>/",
-        views_entry.marked_fuel_sales_month,
+        views_changes.marked_fuel_sales_month,
         name="marked_fuel_sales_month",
     ),
     path(
         "accounts/<str:number>/marked-fuel/sales/<int:sale_id>/change/",
-        views_entry.marked_fuel_sale_change,
+        views_changes.marked_fuel_sale_change,
         name="marked_fuel_sale_change",
     ),
     path(
@@ -37,6 +37,16 @@ urlpatterns = [
         "accounts/<str:number>/marked-fuel/dispositions/",
         views_entry.marked_fuel_dispositions,
         name="marked_fuel_dispositions",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/movements/<period:period>/",
+        views_changes.marked_fuel_movements_month,
+        name="marked_fuel_movements_month",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/movements/<int:movement_id>/change/",
+        views_changes.marked_fuel_movement_change,
+        name="marked_fuel_movement_change",
     ),
     path(
         "accounts/<str:number>/marked-fuel/inventory/",

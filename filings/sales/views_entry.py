@@ -1,6 +1,6 @@
 """The marked-fuel seller's web pages (seed 002): "Create AFFB/TEFU Sales", "Create Acquisitions and Imports",
-"Create Dispositions and Exports", the month's inventory counts, the rejected sales and their correction, the
-month's sales and the amendment or void of one.
+"Create Dispositions and Exports", the month's inventory counts, the rejected sales and their correction (the
+month's sales and movements, and the amendment or void of one, are filings.sales.views_changes).
 
 Every page is account-scoped through consent.access.account_view with REPORT_FUEL ("Report fuel transactions"),
 on open marked-fuel (TEFS) accounts (filings.sales.views_sellers.sellers_only). Every row goes through the one
@@ -15,7 +15,7 @@ Sending rows (no JavaScript needed: "Add a row" posts what was typed and shows o
    date, say) may send them as they are: the service stores the accepted sales and keeps each rejected sale with
    its reason, listed under Rejected Sales, where each is corrected by sending the corrected row again (the
    correction is linked to the rejected sale it corrects).
-An accepted sale is changed only by an explicit amendment or void record naming it (the month's sales page).
+An accepted sale or movement is changed only by an explicit amendment or void record naming it (views_changes).
 """
 
 from __future__ import annotations
@@ -44,19 +44,17 @@ from filings.sales.forms_entry import (
     MonthForm,
     MovementRowForm,
     RowForm,
-    SaleChangeForm,
     SaleRowForm,
     location_choices,
     months_open,
     row_formset,
 )
-from filings.sales.models import Ingestion, InventoryCount, RecordType, RejectedRow, Sale
+from filings.sales.models import Ingestion, InventoryCount, RecordType, RejectedRow
 from filings.sales.views_sellers import sellers_only
 from programs import money
 from programs.models import BulkFuelLocation
 
 ADD, CHECK, KEEP = "add", "check", "keep"
-AMEND, VOID = "amend", "void"
 PAGE_SIZE = 50
 
 NO_MONTHS = _("This account has no month to report yet: its effective date is %(effective)s.")
@@ -66,8 +64,6 @@ KEPT = _(
     "listed below with its reason: correct it and send it again."
 )
 CORRECTED = _("The corrected sale was accepted; it replaces rejected row %(row)d of %(received)s.")
-AMENDED = _("The amendment of invoice %(invoice)s line %(line)s was accepted.")
-VOIDED = _("Invoice %(invoice)s line %(line)s was voided.")
 COUNTS_STORED = _("%(count)d inventory count(s) stored for %(period)s.")
 
 
@@ -100,7 +96,7 @@ class RowsPage:
     rows: int  # empty rows at first
     keeps_rejected: bool = False
     kinds: tuple = ()
-    record: str = ""  # the sales file's `record` column: "sale"
+    record: str = ""  # the file's `record` column for the rows of this page: "sale", "movement"
 
     def form_kwargs(self, request: AccountRequest) -> dict:
         kwargs: dict[str, Any] = {"locations": location_choices(request.account)}
@@ -213,6 +209,7 @@ ACQUISITIONS_PAGE = RowsPage(
     url_name="marked_fuel_acquisitions",
     rows=2,
     kinds=ACQUISITIONS_AND_IMPORTS,
+    record="movement",
 )
 DISPOSITIONS_PAGE = RowsPage(
     record_type=RecordType.MOVEMENTS,
@@ -226,6 +223,7 @@ DISPOSITIONS_PAGE = RowsPage(
     url_name="marked_fuel_dispositions",
     rows=2,
     kinds=DISPOSITIONS_AND_EXPORTS,
+    record="movement",
 )
 
 
@@ -335,81 +333,6 @@ def marked_fuel_rejected_correct(request: AccountRequest, rejected_id: int) -> H
         request, str(CORRECTED % {"row": rejected.row_number, "received": f"{received:%Y-%m-%d %H:%M}"})
     )
     return redirect("marked_fuel_rejected", number=request.account.number)
-
-
-# --- The month's sales, and the amendment or void of one -----------------------------------------------------
-
-
-@account_view(Privilege.REPORT_FUEL)
-@sellers_only
-@require_GET
-def marked_fuel_sales_month(request: AccountRequest, period: Period) -> HttpResponse:
-    sales = selectors.sales_for_month(account=request.account, month=period.start).select_related("bflo")
-    return render(
-        request,
-        "filings/marked_fuel/sales_month.html",
-        {
-            "period": period,
-            "months": months_open(request.account, today=timezone.localdate()),
-            "page_obj": Paginator(sales.order_by("sale_date", "invoice_number", "line"), PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
-        },
-    )
-
-
-@account_view(Privilege.REPORT_FUEL)
-@sellers_only
-@require_http_methods(["GET", "POST"])
-def marked_fuel_sale_change(request: AccountRequest, sale_id: int) -> HttpResponse:
-    """Amend or void an accepted sale by an explicit record naming it (its invoice and line): nothing is changed
-    in place; the sale as it stands is its latest amendment, and a void ends it."""
-    sale = corrections.sale_for_account(account=request.account, sale_id=sale_id)
-    if sale is None:
-        raise Http404
-    period = Period.of(sale.month)
-    context: dict[str, Any] = {"sale": sale, "period": period, "original_id": sale_id}
-    if sale.kind == Sale.Kind.VOID:
-        return render(
-            request,
-            "filings/marked_fuel/sale_change.html",
-            context,
-            status=400 if request.method == "POST" else 200,
-        )
-    current = {
-        "sale_date": sale.sale_date.isoformat(),
-        "exemption_number": sale.exemption_number,
-        "fuel": sale.fuel,
-        "litres": f"{sale.litres.normalize():f}",
-        "bflo_number": sale.bflo.number,
-    }
-    step = request.POST.get("step", AMEND) if request.method == "POST" else ""
-    data = request.POST if step == AMEND else None
-    formset = _one_row(request, SaleChangeForm, data=data, initial=None if data is not None else [current])
-    context["formset"] = formset
-    if request.method != "POST":
-        return render(request, "filings/marked_fuel/sale_change.html", context)
-    names = {"invoice_number": sale.invoice_number, "line": str(sale.line)}
-    if step == VOID:
-        rows = [{"record": "void", **names}]
-    else:
-        if not formset.is_valid() or not formset.rows():
-            return render(request, "filings/marked_fuel/sale_change.html", context, status=400)
-        rows = [{"record": "amendment", **names, **formset.rows()[0]}]
-    checked = _ingest(request, record_type=RecordType.SALES, period=period, rows=rows, validate_only=True)
-    problems = _rejected(checked)
-    if problems:
-        if step == VOID:
-            context["problems"] = [row.reason for row in problems]
-        else:
-            formset.add_row_errors(problems)
-        return render(request, "filings/marked_fuel/sale_change.html", context, status=400)
-    _ingest(request, record_type=RecordType.SALES, period=period, rows=rows, validate_only=False)
-    messages.success(
-        request,
-        str((VOIDED if step == VOID else AMENDED) % {"invoice": sale.invoice_number, "line": sale.line}),
-    )
-    return redirect("marked_fuel_sales_month", number=request.account.number, period=period)
 
 
 # --- Inventory counts ------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def movement_row(account: ProgramAccount, document: str = "BOL-1", **values) -> 
     row = {
         "account_number": account.number,
         "month": MONTH,
+        "record": "movement",
         "movement": "acquisition",
         "movement_date": f"{MONTH}-03",
         "bflo_number": bflo(account),

@@ -178,6 +178,8 @@ def _kwargs(route: str, world) -> dict:
         kwargs["rejected_id"] = ids["rejected_id"]
     if "<int:sale_id>" in route:  # an accepted marked-fuel sale
         kwargs["sale_id"] = ids["sale_id"]
+    if "<int:movement_id>" in route:  # an accepted marked-fuel movement
+        kwargs["movement_id"] = ids["movement_id"]
     if "<str:report_number>" in route:  # a marked-fuel monthly report the TEFS account filed
         kwargs["report_number"] = ids["report_number"]
     if "<int:waiver_id>" in route:  # a waiver request, and a document filed with it

@@ -244,9 +244,9 @@ def things_named_by_urls(world) -> dict:
 
 
 def marked_fuel_things(account, signed_by) -> dict:
-    """A marked-fuel seller's things its URLs name: a BFLO, an accepted sale, a rejected one, a monthly report."""
+    """A marked-fuel seller's things its URLs name: a BFLO, an accepted sale, a rejected one, an accepted fuel movement, a monthly report."""
     from filings.sales.ingestion import ingestion_rows
-    from filings.sales.models import RejectedRow, Sale
+    from filings.sales.models import Movement, RejectedRow, Sale
     from filings.sales.report import marked_fuel_report_submit
     from programs.models import BulkFuelLocation
     from tests.programs.registry_helpers import registry
@@ -269,6 +269,25 @@ def marked_fuel_things(account, signed_by) -> dict:
     stored = ingestion_rows(
         account=account, record_type="sales", month=date(2024, 3, 1), rows=rows, actor=signed_by
     )
+    moved = ingestion_rows(
+        account=account,
+        record_type="movements",
+        month=date(2024, 3, 1),
+        rows=[
+            {
+                "record": "movement",
+                "movement": "acquisition",
+                "movement_date": "2024-03-02",
+                "bflo_number": "B7777001",
+                "fuel": "marked_diesel",
+                "litres": "1000",
+                "counterparty_name": "Matrix Wholesale",
+                "counterparty_number": "123456789",
+                "document_number": "BOL-M-1",
+            }
+        ],
+        actor=signed_by,
+    )
     filed = marked_fuel_report_submit(
         account=account,
         period_end=date(2024, 1, 31),
@@ -279,5 +298,6 @@ def marked_fuel_things(account, signed_by) -> dict:
     return {
         "sale_id": Sale.objects.get(ingestion=stored).pk,
         "rejected_id": RejectedRow.objects.get(ingestion=stored).pk,
+        "movement_id": Movement.objects.get(ingestion=moved).pk,
         "report_number": filed.confirmation_number,
     }
