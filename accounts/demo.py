@@ -32,6 +32,12 @@ PEOPLE = [
     DemoPerson("owner", "owner@demo.tracs.ca", "Olivia Owner", "Business owner (Prairie Fuels Ltd.)"),
     DemoPerson("employee", "employee@demo.tracs.ca", "Evan Employee", "Employee of Prairie Fuels (delegate)"),
     DemoPerson(
+        "operator",
+        "operator@demo.tracs.ca",
+        "Hana Hotelier",
+        "Hotel operator (Rocky Mountain Lodging Ltd.: two establishments, tourism levy)",
+    ),
+    DemoPerson(
         "representative",
         "rep@demo.tracs.ca",
         "Rita Representative",

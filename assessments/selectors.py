@@ -270,7 +270,8 @@ def assessments_for_period(*, account: ProgramAccount, period_start: date) -> li
 
 def assessments_by_return(*, returns: Iterable[FuelTaxReturn]) -> dict[int, list[Assessment]]:
     """The assessments of each of `returns` (by return id, latest first), with their notices, in one query."""
-    ids = [tax_return.pk for tax_return in returns]
+    # A fuel tax return's (View Assessment Status lists every program's returns: another table's ids are not these)
+    ids = [tax_return.pk for tax_return in returns if isinstance(tax_return, FuelTaxReturn)]
     result: dict[int, list[Assessment]] = {}
     for assessment in (
         Assessment.objects.filter(tax_return_id__in=ids).select_related("notice").order_by("-sequence")

@@ -8,67 +8,54 @@ or the first time a return's PDF is asked for), never in the request (ARCHITECTU
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from filings.definitions import definition_of
-from filings.models import (
-    Claim,
-    ClaimLine,
-    ConfirmationDocument,
-    FuelTaxReturn,
-    MarkedFuelReport,
-    MarkedFuelReportLine,
-    ReturnLine,
-)
+from filings.definitions import DEFINITIONS, definition_of
+from filings.models import ConfirmationDocument
+from filings.skeleton.definition import FilingDefinition
+from filings.skeleton.models import Filing, PeriodFiling
 from tracs.pdf import pdf_from_html
 
-RETURN = "return"
+RETURN = "return"  # filings/definitions' `document_kind`s
 CLAIM = "claim"
 MARKED_FUEL_REPORT = "marked_fuel_report"
-# Each kind's foreign key on ConfirmationDocument.
-TARGETS = {RETURN: "tax_return", CLAIM: "claim", MARKED_FUEL_REPORT: "marked_fuel_report"}
-Confirmed = FuelTaxReturn | Claim | MarkedFuelReport
 
 
-def _filing(*, kind: str, pk: int) -> Confirmed:
-    if kind == RETURN:
-        return (
-            FuelTaxReturn.objects.select_related("account__taxpayer", "account__program", "amends")
-            .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("id")))
-            .get(pk=pk)
-        )
-    if kind == CLAIM:
-        return (
-            Claim.objects.select_related("account__taxpayer", "account__program")
-            .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("id")))
-            .get(pk=pk)
-        )
-    if kind == MARKED_FUEL_REPORT:
-        return (
-            MarkedFuelReport.objects.select_related("account__taxpayer", "account__program", "amends")
-            .prefetch_related(
-                Prefetch(
-                    "lines",
-                    queryset=MarkedFuelReportLine.objects.select_related("location").order_by(
-                        "location__number", "fuel"
-                    ),
-                )
-            )
-            .get(pk=pk)
-        )
+def _definition(kind: str) -> FilingDefinition[Any]:
+    """The definition of the filings of a kind of PDF (the four claims share one model and one link)."""
+    for definition in DEFINITIONS:
+        if definition.document_kind == kind:
+            return definition
     raise ValueError(f"not a kind of filing: {kind!r}")
 
 
-def confirmation_pdf_render(*, filing: Confirmed) -> bytes:
+def _filing(*, kind: str, pk: int) -> Filing:
+    definition = _definition(kind)
+    model: Any = definition.model
+    lines: Any = definition.line_model
+    related = ["account__taxpayer", "account__program"]
+    if issubclass(model, PeriodFiling):  # a version of a period's filing names the one it amends
+        related.append("amends")
+    lines_read = lines.objects.select_related(*definition.line_related).order_by(*definition.line_order)
+    return (
+        model.objects.select_related(*related)
+        .prefetch_related(Prefetch("lines", queryset=lines_read))
+        .get(pk=pk)
+    )
+
+
+def confirmation_pdf_render(*, filing: Filing) -> bytes:
     html = render_to_string(
         definition_of(filing).pdf_template,
         {
             "filing": filing,
-            "is_return": isinstance(filing, FuelTaxReturn),
-            "lines": list(filing.lines.all()),
+            "is_return": definition_of(filing).due_date is not None,
+            "lines": list(filing.lines.all()),  # type: ignore[attr-defined]
             "printed_at": timezone.localtime(),
         },
     )
@@ -76,7 +63,7 @@ def confirmation_pdf_render(*, filing: Confirmed) -> bytes:
 
 
 def confirmation_document_for(*, kind: str, pk: int) -> ConfirmationDocument | None:
-    return ConfirmationDocument.objects.filter(**{f"{TARGETS[kind]}_id": pk}).first()
+    return ConfirmationDocument.objects.filter(**{f"{_definition(kind).document_link}_id": pk}).first()
 
 
 def confirmation_pdf_store(*, kind: str, pk: int) -> ConfirmationDocument:
@@ -87,7 +74,7 @@ def confirmation_pdf_store(*, kind: str, pk: int) -> ConfirmationDocument:
         return existing
     filing = _filing(kind=kind, pk=pk)
     pdf = confirmation_pdf_render(filing=filing)
-    target = {TARGETS[kind]: filing}
+    target = {_definition(kind).document_link: filing}
     try:
         with transaction.atomic():
             return ConfirmationDocument.objects.create(pdf=pdf, **target)

@@ -8,6 +8,9 @@ constraint, so a double click or two people filing at once cannot make two), one
 consistent with their kind, volumes and tax never negative, no tax on a tax-out line.
 """
 
+import functools
+import operator
+
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
@@ -293,6 +296,9 @@ class ClaimLine(models.Model):
         return category_label(self)
 
 
+CONFIRMATION_DOCUMENT_LINKS = ("tax_return", "claim", "marked_fuel_report", "tourism_levy_return")
+
+
 class ConfirmationDocument(models.Model):
     """The printable confirmation of a return or a claim as a PDF, made once by a Celery job
     (filings.tasks.confirmation_pdf_render) and kept: the download serves these bytes."""
@@ -310,27 +316,41 @@ class ConfirmationDocument(models.Model):
         on_delete=models.CASCADE,
         related_name="confirmation_document",
     )
+    tourism_levy_return = models.OneToOneField(
+        "filings.TourismLevyReturn",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="confirmation_document",
+    )
     pdf = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    # The link of each kind of filing (a definition's `document_link`): exactly one is set.
+    LINKS = CONFIRMATION_DOCUMENT_LINKS
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(tax_return__isnull=False, claim__isnull=True, marked_fuel_report__isnull=True)
-                    | Q(tax_return__isnull=True, claim__isnull=False, marked_fuel_report__isnull=True)
-                    | Q(tax_return__isnull=True, claim__isnull=True, marked_fuel_report__isnull=False)
+                condition=functools.reduce(
+                    operator.or_,
+                    (
+                        Q(**{f"{link}__isnull": link != linked for link in CONFIRMATION_DOCUMENT_LINKS})
+                        for linked in CONFIRMATION_DOCUMENT_LINKS
+                    ),
                 ),
                 name="confirmation_document_of_one_filing",
             )
         ]
 
     def __str__(self) -> str:
-        filing = self.tax_return or self.claim or self.marked_fuel_report
+        filing = next((getattr(self, link) for link in self.LINKS if getattr(self, f"{link}_id")), None)
         return f"confirmation PDF {filing.confirmation_number if filing else ''}"
 
 
-# Marked-fuel sales, movements and their ingestion: their own package, registered with the app by this import.
+# Their own modules, registered with the app by these imports: tourism levy returns; marked-fuel sales,
+# movements and their ingestion.
+from filings.models_tourism_levy import TourismLevyExemption, TourismLevyReturn  # noqa: E402, F401
 from filings.sales.models import (  # noqa: E402, F401
     Ingestion,
     InventoryCount,

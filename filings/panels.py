@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from consent.privileges import Privilege
 from filings.models import FuelTaxReturn
 from filings.periods import Period
-from filings.selectors import FUEL_TAX, Obligation, open_obligations
+from filings.selectors import FUEL_TAX, Obligation, open_obligations, return_definition
 from programs.models import ProgramAccount
 
 OPEN_SHOWN = 6  # the oldest open obligations listed; the rest are counted and are on File a Return
@@ -43,10 +43,11 @@ def obligations_panel(account: ProgramAccount, user, *, today: date | None = Non
     overdue = sum(1 for obligation in open_ if obligation.is_overdue)
     upcoming = [obligation.due_on for obligation in open_ if obligation.status == Obligation.Status.DUE]
     next_due = min(upcoming) if upcoming else None
-    if next_due is None and account.program.code == FUEL_TAX and account.closed_on is None:
-        next_due = Period.of(today).due_on
+    definition = return_definition(account)
+    if next_due is None and definition is not None and account.closed_on is None:
+        next_due = definition.due_on(definition.period_on(account, today))
     return {
-        "applies": account.program.code == FUEL_TAX,
+        "applies": definition is not None,
         "open": open_[:OPEN_SHOWN],
         "more": max(0, len(open_) - OPEN_SHOWN),
         "open_count": len(open_),

@@ -13,24 +13,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from filings import claim_rules
-from filings.definitions import definition_of
-from filings.models import Claim, ClaimLine, FuelTaxReturn, MarkedFuelReport, ReturnLine
-from filings.periods import Period, days_late, periods_owed
+from filings.definitions import definition_of, definitions_for, return_definition_for
+from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
+from filings.periods import Period, days_late
 from filings.skeleton import models as skeleton
+from filings.skeleton.definition import FilingDefinition
+from filings.skeleton.models import Filing
 from filings.tax import is_allowed
 from programs.models import ProgramAccount, Registration
 
 FUEL_TAX = "fuel_tax"
+ORIGINAL = "original"  # the kind of a return's first version (FuelTaxReturn.Kind, TourismLevyReturn.Kind)
 
 
 @dataclass(frozen=True)
 class Obligation:
-    """One month's return owed by an account, and where it stands today."""
+    """One period's return owed by an account, and where it stands today."""
 
     class Status:
         FILED = "filed"
@@ -41,8 +45,9 @@ class Obligation:
     due_on: date
     status: str
     days_late: int  # overdue: days past the due date today; filed: days late when received (0 if on time)
-    original: FuelTaxReturn | None
-    latest: FuelTaxReturn | None  # the latest version (the original, or its latest amendment)
+    original: Filing | None
+    latest: Filing | None  # the latest version (the original, or its latest amendment)
+    url_prefix: str = "return"  # the return's pages (its definition's `url_prefix`): `<prefix>_file`, ...
 
     @property
     def is_filed(self) -> bool:
@@ -52,56 +57,80 @@ class Obligation:
     def is_overdue(self) -> bool:
         return self.status == self.Status.OVERDUE
 
+    @property
+    def urls(self) -> dict[str, str]:
+        """The URL names of the period's pages, for File a Return's links."""
+        return {
+            page: f"{self.url_prefix}_{page}" for page in ("file", "nil", "period", "amend", "confirmation")
+        }
+
+
+def return_definition(account: ProgramAccount) -> FilingDefinition[Any] | None:
+    """The return the account owes for every period (filings/definitions), or None."""
+    return return_definition_for(account.program.code)
+
 
 def files_returns_in_tracs(account: ProgramAccount) -> bool:
-    """Whether the account files returns in TRACS: fuel tax accounts file the monthly fuel tax return; no other
-    program's accounts file returns here, so they are not offered File a Return (consent's account menu) and
-    its pages answer them with their program's own page."""
-    return account.program.code == FUEL_TAX
+    """Whether the account files returns in TRACS: its program has a return definition (fuel tax, the tourism
+    levy). Other programs' accounts are not offered File a Return (consent's account menu) and its pages
+    answer them with their program's own page."""
+    return return_definition(account) is not None
 
 
 def obligations_for_account(*, account: ProgramAccount, today: date) -> list[Obligation]:
-    """Every return the account owes up to the last month ended by `today`, newest first, each filed,
+    """Every return the account owes up to the last period ended by `today`, newest first, each filed,
     due (not filed, on or before its due date) or overdue (not filed, after its due date, with days late).
-    Accounts of programs without monthly fuel tax returns owe none here."""
-    if not files_returns_in_tracs(account):
+    Accounts of programs without returns owe none here."""
+    definition = return_definition(account)
+    if definition is None:
         return []
-    periods = periods_owed(effective_date=account.effective_date, closed_on=account.closed_on, today=today)
+    periods = definition.periods_owed(account, today)
     if not periods:
         return []
-    versions: dict[date, list[FuelTaxReturn]] = {}
-    for tax_return in FuelTaxReturn.objects.filter(
+    versions: dict[date, list[Any]] = {}
+    for tax_return in definition.model.objects.filter(
         account=account, period_start__gte=periods[0].start
     ).order_by("period_start", "version"):
         versions.setdefault(tax_return.period_start, []).append(tax_return)
     obligations = []
     for period in reversed(periods):
         filed = versions.get(period.start, [])
-        original = next((r for r in filed if r.kind == FuelTaxReturn.Kind.ORIGINAL), None)
+        original = next((r for r in filed if r.kind == ORIGINAL), None)
         if original is None:
-            obligations.append(_not_filed(period, today=today, latest=filed[-1] if filed else None))
+            obligations.append(
+                _not_filed(definition, period, today=today, latest=filed[-1] if filed else None)
+            )
             continue
         obligations.append(
             Obligation(
                 period=period,
-                due_on=period.due_on,
+                due_on=definition.due_on(period),
                 status=Obligation.Status.FILED,
                 days_late=original.late_days,
                 original=original,
                 latest=filed[-1],
+                url_prefix=definition.url_prefix,
             )
         )
     return obligations
 
 
-def _not_filed(period: Period, *, today: date, latest: FuelTaxReturn | None = None) -> Obligation:
-    due_on = period.due_on
+def _not_filed(
+    definition: FilingDefinition[Any], period: Period, *, today: date, latest: Filing | None = None
+) -> Obligation:
+    due_on = definition.due_on(period)
     if today > due_on:
         status, late = Obligation.Status.OVERDUE, days_late(due_on=due_on, on=today)
     else:
         status, late = Obligation.Status.DUE, 0
     return Obligation(
-        period=period, due_on=due_on, status=status, days_late=late, original=None, latest=latest
+        period=period,
+        due_on=due_on,
+        status=status,
+        days_late=late,
+        original=None,
+        latest=latest,
+        url_prefix=definition.url_prefix,
     )
 
 
@@ -109,17 +138,18 @@ def open_obligations(*, account: ProgramAccount, today: date) -> list[Obligation
     """The returns owed and not filed (due or overdue), oldest first: those of obligations_for_account, from one
     query of the period starts the account filed an original for, not the returns themselves (Account
     Information asks on every visit, issue 13)."""
-    if not files_returns_in_tracs(account):
+    definition = return_definition(account)
+    if definition is None:
         return []
-    periods = periods_owed(effective_date=account.effective_date, closed_on=account.closed_on, today=today)
+    periods = definition.periods_owed(account, today)
     if not periods:
         return []
     filed = set(
-        FuelTaxReturn.objects.filter(
-            account=account, kind=FuelTaxReturn.Kind.ORIGINAL, period_start__gte=periods[0].start
+        definition.model.objects.filter(
+            account=account, kind=ORIGINAL, period_start__gte=periods[0].start
         ).values_list("period_start", flat=True)
     )
-    return [_not_filed(period, today=today) for period in periods if period.start not in filed]
+    return [_not_filed(definition, period, today=today) for period in periods if period.start not in filed]
 
 
 def outstanding_count(*, account: ProgramAccount, today: date) -> int:
@@ -129,13 +159,14 @@ def outstanding_count(*, account: ProgramAccount, today: date) -> int:
 
 def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | None:
     """The period whose return the account files next: the oldest owed and not filed, or, when every return
-    owed is filed, the month under way (filed once it ends). None for programs without monthly returns."""
-    if account.program.code != FUEL_TAX:
+    owed is filed, the period under way (filed once it ends). None for programs without returns."""
+    definition = return_definition(account)
+    if definition is None:
         return None
     unfiled = open_obligations(account=account, today=today)
     if unfiled:
         return unfiled[0].period
-    under_way = Period.of(today)
+    under_way = definition.period_on(account, today)
     return None if account.closed_on and account.closed_on < under_way.start else under_way
 
 
@@ -233,7 +264,7 @@ IN_PROCESS = skeleton.IN_PROCESS
 class StatusRow:
     """One return version, one claim or one marked-fuel monthly report version on "View Assessment Status"."""
 
-    filing: FuelTaxReturn | Claim | MarkedFuelReport
+    filing: Filing
     is_return: bool
     description: str
     reference: str  # the confirmation number: the reference number of an item in process
@@ -243,9 +274,7 @@ class StatusRow:
     processed_at: datetime | None
     expected_on: date | None  # by the service standard in force when received
     is_amendment: bool = False
-    is_report: bool = (
-        False  # a marked-fuel monthly report: neither a return nor a claim (no notice, no amount)
-    )
+    is_report: bool = False  # not assessed (a marked-fuel monthly report): no amount, no notice
 
     @property
     def in_process(self) -> bool:
@@ -273,12 +302,12 @@ class FilingStatus:
     completed: list[StatusGroup]
 
     @property
-    def filings(self) -> list[FuelTaxReturn | Claim | MarkedFuelReport]:
+    def filings(self) -> list[Filing]:
         return [row.filing for group in self.in_process + self.completed for row in group.rows]
 
 
 def _status_row(
-    filing: FuelTaxReturn | Claim | MarkedFuelReport,
+    filing: Any,
     *,
     program: str,
     is_return: bool,
@@ -305,65 +334,55 @@ def _status_row(
     )
 
 
-def _report_description(report: MarkedFuelReport) -> str:
-    """ "Marked-fuel monthly report, June 2026", its version if amended, and "received 3 days late" when it was
-    (the late rule is the program's data: filings/rules/marked_fuel_report.yaml)."""
-    label = f"Marked-fuel monthly report, {report.period.label}"
-    if report.kind == MarkedFuelReport.Kind.AMENDED:
-        label = f"Amended marked-fuel report, {report.period.label}, version {report.version}"
-    late = report.late_days
-    if late:
-        label += f" (received {late} day{'s' if late != 1 else ''} late)"
-    return label
-
-
 def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
-    """Every return, claim and marked-fuel monthly report of the account, in process first then completed, newest
-    first: two queries whatever their number (three for a marked-fuel seller). An amended return or report shows as a version of its original,
-    under it."""
+    """Every return, claim and report of the account, in process first then completed, newest first: one query
+    per model its program files (filings/definitions), whatever their number. An amended return or report shows
+    as a version of its original, under it."""
     program = account.program.code
     groups: list[StatusGroup] = []
-    by_period: dict[date, list[StatusRow]] = {}
-    for tax_return in FuelTaxReturn.objects.filter(account=account).order_by("period_start", "version"):
-        if tax_return.kind == FuelTaxReturn.Kind.ORIGINAL:
-            description = f"Fuel tax return, {tax_return.period.label}"
-        else:
-            description = f"Amended return, {tax_return.period.label}, version {tax_return.version}"
-        by_period.setdefault(tax_return.period_start, []).append(
-            _status_row(
-                tax_return,
-                program=program,
-                is_return=True,
-                description=description,
-                is_amendment=tax_return.kind == FuelTaxReturn.Kind.AMENDED,
+    models_read: set[type[Filing]] = set()
+    for definition in definitions_for(program):
+        if definition.model in models_read:  # the claims share one table
+            continue
+        models_read.add(definition.model)
+        filings = definition.model.objects.filter(account=account)
+        if definition.due_date is None:  # a claim: one row each
+            groups.extend(
+                StatusGroup(
+                    rows=(
+                        _status_row(
+                            filing,
+                            program=program,
+                            is_return=False,
+                            description=str(filing.get_kind_display())
+                            if definition.kind is not None
+                            else definition.described(filing).capitalize(),
+                        ),
+                    )
+                )
+                for filing in filings.order_by("received_at", "id")
             )
-        )
-    groups.extend(StatusGroup(rows=tuple(rows)) for rows in by_period.values())
-    reports: dict[date, list[StatusRow]] = {}
-    # Only a marked-fuel seller files monthly reports: other accounts spare the query.
-    if program == "tefs":
-        for report in MarkedFuelReport.objects.filter(account=account).order_by("period_start", "version"):
-            reports.setdefault(report.period_start, []).append(
+            continue
+        by_period: dict[date, list[StatusRow]] = {}
+        for tax_return in filings.order_by("period_start", "version"):
+            amended = tax_return.kind != ORIGINAL
+            if definition.status_description is not None:
+                description = definition.status_description(tax_return)
+            elif amended:
+                description = f"Amended return, {tax_return.period.label}, version {tax_return.version}"
+            else:
+                description = f"{str(definition.label).capitalize()}, {tax_return.period.label}"
+            by_period.setdefault(tax_return.period_start, []).append(
                 _status_row(
-                    report,
+                    tax_return,
                     program=program,
-                    is_return=False,
-                    description=_report_description(report),
-                    is_amendment=report.kind == MarkedFuelReport.Kind.AMENDED,
-                    is_report=True,
+                    is_return=definition.assessed,
+                    description=description,
+                    is_amendment=amended,
+                    is_report=not definition.assessed,
                 )
             )
-    groups.extend(StatusGroup(rows=tuple(rows)) for rows in reports.values())
-    for claim in Claim.objects.filter(account=account).order_by("received_at", "id"):
-        groups.append(
-            StatusGroup(
-                rows=(
-                    _status_row(
-                        claim, program=program, is_return=False, description=str(claim.get_kind_display())
-                    ),
-                )
-            )
-        )
+        groups.extend(StatusGroup(rows=tuple(rows)) for rows in by_period.values())
     groups.sort(key=lambda group: group.latest_received_at, reverse=True)
     return FilingStatus(
         in_process=[group for group in groups if group.in_process],

@@ -1,7 +1,7 @@
 """What a tourism levy return (AT317) computes, and the levy's dated rules (filings/rules/tourism_levy.yaml).
 
-One return per establishment for every collection period, a month or a calendar quarter, sales or not (a nil
-return), due 28 days after the period ends (`TOURISM_LEVY_DUE_DATE`).
+One return per establishment (each its own account) for every collection period, a month or a calendar quarter
+as the account's filing frequency says (programs.models.AccountFrequency), sales or not (a nil return).
 
 The return (shared/DOMAIN.md "Tourism Levy", TRA Information Circular TL-2):
 - the **gross revenue** from accommodation: the purchase price, including the fees the purchaser pays (smoking
@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -31,8 +31,10 @@ from pathlib import Path
 import yaml
 from django.utils.translation import gettext_lazy as _
 
-from filings.periods import DueBasis, DueDateRule, Period
+from filings.periods import DueBasis, DueDateRule, Period, PeriodKind
 from programs import money
+from programs.models import ProgramAccount
+from programs.models_frequency import frequency_on
 from programs.rates import RateNotFound, rate_on
 
 TAX = "tourism_levy"
@@ -365,3 +367,35 @@ def levy_compute(*, period: Period, levy_input: LevyInput) -> LevyComputation:
         abatement=overlap,
         amount_payable=payable,
     )
+
+
+# --- Its periods: the account's filing frequency decides them ----------------------------------------------
+
+
+def period_kind_on(account: ProgramAccount, day: date) -> PeriodKind:
+    """The kind of collection period `account` files for on `day`: monthly or quarterly, by its dated
+    frequency (programs.models.AccountFrequency; monthly before its first)."""
+    return PeriodKind(frequency_on(list(account.frequencies.all()), day))
+
+
+def period_of(account: ProgramAccount, day: date) -> Period:
+    """The collection period of `account` that contains `day`: its month or its quarter."""
+    return Period.of(day, period_kind_on(account, day))
+
+
+def periods_owed(account: ProgramAccount, today: date) -> list[Period]:
+    """Every collection period `account` owes a return for by `today`, oldest first: from the period of its
+    effective date (the day the establishment opened) to the last one ended, no later than the period in which
+    it closed, each a month or a quarter as the frequency in force on its first day says (a frequency changes
+    on a quarter's first day, so no quarter is split)."""
+    changes = list(account.frequencies.all())
+    periods: list[Period] = []
+    day = account.effective_date
+    while True:
+        period = Period.of(day, PeriodKind(frequency_on(changes, day)))
+        if not period.has_ended(today=today):
+            return periods
+        if account.closed_on is not None and period.start > account.closed_on:
+            return periods
+        periods.append(period)
+        day = period.end + timedelta(days=1)

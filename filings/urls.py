@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from filings import views, views_claims, views_xml
+from filings import views, views_claims, views_tourism_levy, views_xml
 from filings.periods import Period
 from filings.sales import views_sftp, views_upload
 
@@ -18,6 +18,7 @@ class PeriodConverter:
 
 
 register_converter(PeriodConverter, "period")
+register_converter(views_tourism_levy.TourismLevyPeriodConverter, "tl_period")
 register_converter(views_claims.ClaimKindConverter, "claim_kind")
 
 # Every account-scoped path carries the account number as `number` (consent.access.account_view).
@@ -110,6 +111,41 @@ urlpatterns += [
         "accounts/<str:number>/marked-fuel/sftp-keys/<int:key_id>/revoke/",
         views_sftp.sftp_key_revoke,
         name="sftp_key_revoke",
+    ),
+]
+
+# Tourism levy returns (filings.views_tourism_levy): one establishment's account, its months or quarters.
+_TL = "accounts/<str:number>/tourism-levy/"
+urlpatterns += [
+    path(
+        _TL + "confirmation/<str:confirmation_number>/",
+        views_tourism_levy.tourism_levy_return_confirmation,
+        name="tourism_levy_return_confirmation",
+    ),
+    path(
+        _TL + "confirmation/<str:confirmation_number>/pdf/",
+        views_tourism_levy.tourism_levy_return_confirmation_pdf,
+        name="tourism_levy_return_confirmation_pdf",
+    ),
+    path(
+        _TL + "<tl_period:period>/",
+        views_tourism_levy.tourism_levy_return_period,
+        name="tourism_levy_return_period",
+    ),
+    path(
+        _TL + "<tl_period:period>/file/",
+        views_tourism_levy.tourism_levy_return_file,
+        name="tourism_levy_return_file",
+    ),
+    path(
+        _TL + "<tl_period:period>/nil/",
+        views_tourism_levy.tourism_levy_return_nil,
+        name="tourism_levy_return_nil",
+    ),
+    path(
+        _TL + "<tl_period:period>/amend/",
+        views_tourism_levy.tourism_levy_return_amend,
+        name="tourism_levy_return_amend",
     ),
 ]
 

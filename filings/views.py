@@ -57,12 +57,26 @@ def _no_returns(request: AccountRequest) -> HttpResponse:
 
 
 def _files_returns(view):
-    """The pages of fuel tax returns, for the accounts that file them (filings.selectors.files_returns_in_tracs);
+    """File a Return, for the accounts whose program files returns (filings.selectors.files_returns_in_tracs);
     below account_view, which puts request.account in place."""
 
     @functools.wraps(view)
     def wrapped(request: AccountRequest, *args, **kwargs) -> HttpResponse:
         if not selectors.files_returns_in_tracs(request.account):
+            return _no_returns(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _fuel_tax_returns(view):
+    """The pages of fuel tax returns; another program's returns are on its own pages, from File a Return."""
+
+    @functools.wraps(view)
+    def wrapped(request: AccountRequest, *args, **kwargs) -> HttpResponse:
+        if request.account.program.code != FUEL_TAX_RETURN.program:
+            if selectors.files_returns_in_tracs(request.account):
+                return redirect("returns_owed", number=request.account.number)
             return _no_returns(request)
         return view(request, *args, **kwargs)
 
@@ -105,6 +119,9 @@ def returns_owed(request: AccountRequest) -> HttpResponse:
         request,
         "filings/returns_owed.html",
         {
+            "intro_template": getattr(
+                selectors.return_definition(request.account), "owed_intro_template", ""
+            ),
             "obligations": obligations,
             "outstanding_count": len(outstanding),
             "overdue_count": sum(o.is_overdue for o in outstanding),
@@ -113,7 +130,7 @@ def returns_owed(request: AccountRequest) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @require_GET
 def return_period(request: AccountRequest, period: Period) -> HttpResponse:
     versions = selectors.returns_for_period(account=request.account, period=period)
@@ -125,7 +142,7 @@ def return_period(request: AccountRequest, period: Period) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @require_GET
 def return_confirmation(request: AccountRequest, confirmation_number: str) -> HttpResponse:
     tax_return = selectors.return_by_confirmation(
@@ -268,7 +285,7 @@ def _confirmation_message(tax_return: FuelTaxReturn) -> str:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @require_http_methods(["GET", "POST"])
 def return_file(request: AccountRequest, period: Period) -> HttpResponse:
     existing = _original(request, period)
@@ -281,7 +298,7 @@ def return_file(request: AccountRequest, period: Period) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @require_http_methods(["GET", "POST"])
 def return_amend_file(request: AccountRequest, period: Period) -> HttpResponse:
     latest = selectors.latest_version(account=request.account, period=period)
@@ -291,7 +308,7 @@ def return_amend_file(request: AccountRequest, period: Period) -> HttpResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @require_http_methods(["GET", "POST"])
 def return_nil_file(request: AccountRequest, period: Period) -> HttpResponse:
     """A nil return (no activity in the month): one button on the list, then the certification."""

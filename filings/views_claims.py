@@ -314,7 +314,7 @@ def claim_confirmation(request: AccountRequest, claim_number: str) -> HttpRespon
     )
 
 
-def _pdf_response(request: HttpRequest, *, kind: str, pk: int, number: str) -> HttpResponse:
+def pdf_response(request: HttpRequest, *, kind: str, pk: int, number: str) -> HttpResponse:
     """The kept PDF; if it is not made yet, queue its job (which runs at once where jobs run inline) and
     look again; still not there: a page saying it is being prepared, with a link to try again."""
     document = documents.confirmation_document_for(kind=kind, pk=pk)
@@ -333,7 +333,7 @@ def _pdf_response(request: HttpRequest, *, kind: str, pk: int, number: str) -> H
 @require_GET
 def claim_confirmation_pdf(request: AccountRequest, claim_number: str) -> HttpResponse:
     claim = _claim_or_404(request, claim_number)
-    return _pdf_response(request, kind=documents.CLAIM, pk=claim.pk, number=claim.confirmation_number)
+    return pdf_response(request, kind=documents.CLAIM, pk=claim.pk, number=claim.confirmation_number)
 
 
 @account_view(Privilege.FILE_RETURNS)
@@ -344,6 +344,6 @@ def return_confirmation_pdf(request: AccountRequest, confirmation_number: str) -
     )
     if tax_return is None:
         raise Http404
-    return _pdf_response(
+    return pdf_response(
         request, kind=documents.RETURN, pk=tax_return.pk, number=tax_return.confirmation_number
     )

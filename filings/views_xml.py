@@ -35,7 +35,7 @@ from filings.forms import CertificationForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.tax import LineCategory, LineInput, categories_for, fuels
-from filings.views import ReturnSteps, _already_filed, _files_returns, _original, _unavailable
+from filings.views import ReturnSteps, _already_filed, _fuel_tax_returns, _original, _unavailable
 from filings.views_steps import Certified
 from filings.xml import parser as xml_parser
 from filings.xml import schema as xml_schema_files
@@ -151,7 +151,7 @@ def _content_length(request: HttpRequest) -> int:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @csrf_exempt  # only so the size is checked before the body is read: _xml_upload_post checks the CSRF token
 @require_http_methods(["GET", "POST"])
 def return_xml_upload(request: AccountRequest) -> HttpResponse:
@@ -212,7 +212,7 @@ def _pending_xml_upload(request: AccountRequest) -> dict | None:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_files_returns
+@_fuel_tax_returns
 @require_http_methods(["GET", "POST"])
 def return_xml_review(request: AccountRequest) -> HttpResponse:
     """What the uploaded file will file, computed by the service as for the web form; certify and submit."""

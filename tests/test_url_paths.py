@@ -161,6 +161,30 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-01-001", "claim_number": "CL-2021-0001"},
         "/accounts/123456789-01-001/claims/confirmation/CL-2021-0001/pdf/",
     ),
+    "tourism_levy_return_file": (
+        {"number": "123456789-06-001", "period": "2021-Q2"},
+        "/accounts/123456789-06-001/tourism-levy/2021-Q2/file/",
+    ),
+    "tourism_levy_return_nil": (
+        {"number": "123456789-06-001", "period": "2021-06"},
+        "/accounts/123456789-06-001/tourism-levy/2021-06/nil/",
+    ),
+    "tourism_levy_return_amend": (
+        {"number": "123456789-06-001", "period": "2021-06"},
+        "/accounts/123456789-06-001/tourism-levy/2021-06/amend/",
+    ),
+    "tourism_levy_return_period": (
+        {"number": "123456789-06-001", "period": "2021-06"},
+        "/accounts/123456789-06-001/tourism-levy/2021-06/",
+    ),
+    "tourism_levy_return_confirmation": (
+        {"number": "123456789-06-001", "confirmation_number": "TL-202106-ABCDEF"},
+        "/accounts/123456789-06-001/tourism-levy/confirmation/TL-202106-ABCDEF/",
+    ),
+    "tourism_levy_return_confirmation_pdf": (
+        {"number": "123456789-06-001", "confirmation_number": "TL-202106-ABCDEF"},
+        "/accounts/123456789-06-001/tourism-levy/confirmation/TL-202106-ABCDEF/pdf/",
+    ),
     "assessment_status": ({"number": "123456789-01-001"}, "/accounts/123456789-01-001/assessments/"),
     "notice_list": ({"number": "123456789-01-001"}, "/accounts/123456789-01-001/notices/"),
     "notice_download": (

@@ -18,6 +18,7 @@ from filings.definitions.claims import (
 )
 from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.definitions.marked_fuel import MARKED_FUEL_REPORT
+from filings.definitions.tourism_levy import TOURISM_LEVY_RETURN
 from filings.models import Claim
 from filings.skeleton.definition import FilingDefinition
 from filings.skeleton.models import Filing
@@ -30,6 +31,7 @@ DEFINITIONS: tuple[FilingDefinition[Any], ...] = (
     INVENTORY_DECLARATION,
     PROP_CLAIM,
     MARKED_FUEL_REPORT,
+    TOURISM_LEVY_RETURN,
 )
 
 
@@ -47,3 +49,17 @@ def claim_definition(kind: str) -> FilingDefinition[Claim]:
         if definition.kind == kind:
             return definition
     raise LookupError(f"not a kind of claim: {kind!r}")
+
+
+def return_definition_for(program: str) -> FilingDefinition[Any] | None:
+    """The return a program's accounts owe for every period and file on File a Return's pages (a definition
+    with a due date and its pages' `url_prefix`), or None. The marked-fuel monthly report is due every month
+    too, but its figures are the month's sales and it has its own pages (filings/sales/views_report.py)."""
+    return next(
+        (d for d in DEFINITIONS if d.program == program and d.due_date is not None and d.url_prefix), None
+    )
+
+
+def definitions_for(program: str) -> list[FilingDefinition[Any]]:
+    """Every definition a program's accounts file under, in DEFINITIONS' order."""
+    return [definition for definition in DEFINITIONS if definition.program == program]

@@ -72,6 +72,7 @@ def _claim(*, kind: Claim.Kind, program: str, prefix: str) -> FilingDefinition[C
         form_template="filings/claim_form.html",
         review_template="filings/claim_review.html",
         confirmation_template="filings/claim_confirmation.html",
+        document_link="claim",
     )
 
 

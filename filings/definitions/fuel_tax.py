@@ -4,15 +4,13 @@ first time it is asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.utils.translation import gettext_lazy as _
 
 from filings import claim_rules
+from filings.definitions.returns import return_access_log_detail, return_description, return_email_facts
 from filings.models import FuelTaxReturn, ReturnLine
 from filings.periods import FUEL_TAX_DUE_DATE, MONTHLY_PERIODS
 from filings.skeleton.definition import DATED_BY_PERIOD, FilingDefinition
-from programs import money
 
 CERTIFIED_NAME_REQUIRED = _("Enter the name of the person certifying the return.")
 CERTIFIED_CAPACITY_REQUIRED = _("Enter the position or title of the person certifying the return.")
@@ -27,26 +25,6 @@ EMAIL_BODY = (
     "Certified by: {certified_by}\n\n"
     "Sign in to TRACS to see the return and print its confirmation page."
 )
-
-
-def _email_facts(tax_return: FuelTaxReturn) -> Mapping[str, str]:
-    return {
-        "article": "An amended" if tax_return.kind == FuelTaxReturn.Kind.AMENDED else "A",
-        "period": tax_return.period.label,
-        "total": money.format_money(tax_return.total_tax),
-    }
-
-
-def _description(tax_return: FuelTaxReturn) -> str:
-    label = f"fuel tax return for {tax_return.period.label}"
-    return f"{label} (version {tax_return.version})" if tax_return.version > 1 else label
-
-
-def _access_log_detail(tax_return: FuelTaxReturn) -> str:
-    return (
-        f"{tax_return.confirmation_number} period {tax_return.period.key} version {tax_return.version} "
-        f"total {money.format_money(tax_return.total_tax)}"
-    )
 
 
 FUEL_TAX_RETURN: FilingDefinition[FuelTaxReturn] = FilingDefinition(
@@ -65,13 +43,16 @@ FUEL_TAX_RETURN: FilingDefinition[FuelTaxReturn] = FilingDefinition(
     certified_name_required=CERTIFIED_NAME_REQUIRED,
     certified_capacity_required=CERTIFIED_CAPACITY_REQUIRED,
     email_body=EMAIL_BODY,
-    email_facts=_email_facts,
+    email_facts=return_email_facts,
     email_purpose="return-confirmation",
-    access_log_detail=_access_log_detail,
+    access_log_detail=return_access_log_detail,
     document_kind="return",
     confirmation_pdf_on_submit=False,
     form_template="filings/return_form.html",
     review_template="filings/return_review.html",
     confirmation_template="filings/return_confirmation.html",
-    description=_description,
+    description=return_description("fuel tax return"),
+    document_link="tax_return",
+    url_prefix="return",
+    owed_intro_template="filings/includes/returns_owed_intro_fuel_tax.html",
 )

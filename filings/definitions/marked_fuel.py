@@ -53,6 +53,18 @@ def _access_log_detail(report: MarkedFuelReport) -> str:
     )
 
 
+def _status_description(report: MarkedFuelReport) -> str:
+    """ "Marked-fuel monthly report, June 2026", its version if amended, and "received 3 days late" when it was
+    (the late rule is the program's data: filings/rules/marked_fuel_report.yaml)."""
+    label = f"Marked-fuel monthly report, {report.period.label}"
+    if report.kind == MarkedFuelReport.Kind.AMENDED:
+        label = f"Amended marked-fuel report, {report.period.label}, version {report.version}"
+    late = report.late_days
+    if late:
+        label += f" (received {late} day{'s' if late != 1 else ''} late)"
+    return label
+
+
 MARKED_FUEL_REPORT: FilingDefinition[MarkedFuelReport] = FilingDefinition(
     code="marked_fuel_report",
     label=_("marked-fuel monthly report"),
@@ -74,10 +86,15 @@ MARKED_FUEL_REPORT: FilingDefinition[MarkedFuelReport] = FilingDefinition(
     email_purpose="marked-fuel-report-confirmation",
     access_log_detail=_access_log_detail,
     document_kind="marked_fuel_report",
+    document_link="marked_fuel_report",
+    line_order=("location__number", "fuel"),
+    line_related=("location",),
     confirmation_pdf_on_submit=True,
     form_template="filings/marked_fuel/report_month.html",
     review_template="filings/marked_fuel/report_review.html",
     confirmation_template="filings/marked_fuel/report_confirmation.html",
     pdf_template="filings/marked_fuel/report_pdf.html",
     description=_description,
+    assessed=False,
+    status_description=_status_description,
 )

@@ -27,7 +27,7 @@ from filings.periods import Period
 from filings.sales import report
 from filings.sales.models_report import MarkedFuelReport
 from filings.sales.views_sellers import sellers_only
-from filings.views_claims import _pdf_response
+from filings.views_claims import pdf_response
 from filings.views_steps import Certified, FilingSteps
 
 VERSION_FIELD = "replaces_version"
@@ -171,6 +171,6 @@ def marked_fuel_report_confirmation(request: AccountRequest, report_number: str)
 @require_GET
 def marked_fuel_report_pdf(request: AccountRequest, report_number: str) -> HttpResponse:
     filed = _report_or_404(request, report_number)
-    return _pdf_response(
+    return pdf_response(
         request, kind=documents.MARKED_FUEL_REPORT, pk=filed.pk, number=filed.confirmation_number
     )

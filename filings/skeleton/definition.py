@@ -21,6 +21,8 @@ from filings.skeleton.models import Filing
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from programs.models import ProgramAccount
+
 F = TypeVar("F", bound=Filing)
 
 # Where a confirmation number's month comes from: the period filed for (a return), or the day TRA received it
@@ -87,6 +89,48 @@ class FilingDefinition(Generic[F]):
     # How pages and e-mails name one filing when the noun is not enough ("fuel tax return for June 2021
     # (version 2)"); None: the noun.
     description: Callable[[F], str] | None = None
+
+    # The confirmation PDF's link on filings.models.ConfirmationDocument (its `LINKS`): "tax_return", "claim".
+    document_link: str = ""
+    # How the PDF lists the filing's lines: in the order they were entered, unless the program sorts them (a
+    # marked-fuel report by location and fuel, its location read with it).
+    line_order: tuple[str, ...] = ("id",)
+    line_related: tuple[str, ...] = ()
+    # Whether TRA assesses it (a notice of assessment for a return, a letter for a claim). False: the marked-fuel
+    # monthly report, which charges nothing (ADR 0021), so View Assessment Status shows no amount or notice.
+    assessed: bool = True
+    # How View Assessment Status names one version of a period's filing; None: "<Label>, <period>" for an
+    # original, "Amended return, <period>, version N" for an amendment.
+    status_description: Callable[[F], str] | None = None
+
+    # A return owed for every period (a due date): the periods an account owes by `today`, oldest first, when
+    # the account decides their kind (a Tourism Levy establishment files monthly or quarterly); None: `periods`
+    # from the account's effective date to its closure.
+    owed: Callable[[ProgramAccount, date], list[Period]] | None = None
+    # The period of an account's filing that contains a day, when the account decides its kind (None: `periods`).
+    period_of: Callable[[ProgramAccount, date], Period] | None = None
+    # A return's pages' URL names: `<url_prefix>_file`, `_nil`, `_period`, `_amend`, `_confirmation` (File a
+    # Return links them), and what File a Return says first of the program's returns.
+    url_prefix: str = ""
+    owed_intro_template: str = ""
+
+    def periods_owed(self, account: ProgramAccount, today: date) -> list[Period]:
+        """The periods `account` owes a return for by `today`, oldest first (none when nothing is due)."""
+        if self.owed is not None:
+            return self.owed(account, today)
+        if self.periods is None or self.due_date is None:
+            return []
+        return self.periods.owed(
+            effective_date=account.effective_date, closed_on=account.closed_on, today=today
+        )
+
+    def period_on(self, account: ProgramAccount, day: date) -> Period:
+        """The period of `account`'s filings that contains `day` (a return's period under way)."""
+        if self.period_of is not None:
+            return self.period_of(account, day)
+        if self.periods is None:
+            raise ValueError(f"a {self.code} is not filed for a period")
+        return self.periods.of(day)
 
     def described(self, filing: F) -> str:
         """How pages and e-mails name one filing: the definition's `description`, else its noun."""

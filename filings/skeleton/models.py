@@ -75,8 +75,9 @@ class VersionKind(models.TextChoices):
 
 
 class PeriodFiling(Filing):
-    """A filing for a calendar month, in versions: the original and its amendments, each a row of its own linked
-    to the original (a fuel tax return, a marked-fuel monthly report). The columns are the fuel tax return's, as
+    """A filing for a period (a calendar month unless the model says otherwise: a tourism levy return's may be a
+    quarter), in versions: the original and its amendments, each a row of its own linked to the original (a fuel
+    tax return, a marked-fuel monthly report, a tourism levy return). The columns are the fuel tax return's, as
     they were, so moving them here changed no table; `period_filing_constraints` gives each model the guards."""
 
     Kind = VersionKind

@@ -94,6 +94,22 @@ def filer(actor: Actor, *, definition: FilingDefinition[F]) -> User:
     return actor.user
 
 
+def filing_columns(
+    *, confirmation_number: str, filer: User, actor: Actor, certified_name: str, certified_capacity: str
+) -> dict[str, object]:
+    """The columns of filings.skeleton.models.Filing a new filing stores: received now, its number, who filed
+    it in what capacity, who certified it."""
+    return {
+        "received_at": timezone.now(),
+        "confirmation_number": confirmation_number,
+        "filed_by": filer,
+        "filed_by_email": filer.email,
+        "filed_in_capacity": actor.capacity,
+        "certified_name": certified_name.strip(),
+        "certified_capacity": certified_capacity.strip(),
+    }
+
+
 def confirmation_number_new(*, definition: FilingDefinition[F], dated: date) -> str:
     """`<prefix>-YYYYMM-XXXXXX`: the month `dated` (the period's start or the day of receipt, as the definition
     says: `confirmation_dated`), then six random characters that cannot be misread."""

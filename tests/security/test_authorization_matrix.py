@@ -156,6 +156,8 @@ def _kwargs(route: str, world) -> dict:
         kwargs["contact_id"] = ids["contact_id"]
     if "<period:period>" in route:  # a month the account owes a return for, not yet filed (filings)
         kwargs["period"] = "2024-01"
+    if "<tl_period:period>" in route:  # a tourism levy period (the fuel tax account is sent to File a Return)
+        kwargs["period"] = "2024-01"
     if "<str:confirmation_number>" in route:  # a return the account filed (filings)
         kwargs["confirmation_number"] = ids["confirmation_number"]
     if "<int:message_id>" in route:  # a message from TRA to the account (programs)

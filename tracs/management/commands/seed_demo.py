@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "filings.demo",
     "filings.sales.demo",
     "filings.sales.sftp.demo",  # the demo owner's SFTP key on Prairie Fuels' marked-fuel account
+    "filings.demo_tourism_levy",
     "assessments.demo",
     "assessments.demo_prop",
 ]
