@@ -28,7 +28,9 @@ def _amount(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.CharFiel
         required=False,
         max_length=40,
         help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "data-amount": ""}
+        ),
     )
 
 

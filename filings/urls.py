@@ -147,6 +147,11 @@ urlpatterns += [
         views_tourism_levy.tourism_levy_return_amend,
         name="tourism_levy_return_amend",
     ),
+    path(
+        _TL + "<tl_period:period>/compute/",
+        views_tourism_levy.tourism_levy_return_compute,
+        name="tourism_levy_return_compute",
+    ),
 ]
 
 # The marked-fuel seller's web pages and monthly report (filings/sales/urls_web.py), which use the converters above.

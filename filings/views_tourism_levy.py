@@ -16,10 +16,10 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
@@ -34,6 +34,7 @@ from filings.skeleton.errors import AlreadyFiled
 from filings.tourism_levy import LevyComputation, LevyInput
 from filings.views_claims import pdf_response
 from filings.views_steps import Certified, FilingSteps
+from programs import money
 
 DEFINITION = TOURISM_LEVY_RETURN
 
@@ -302,4 +303,35 @@ def tourism_levy_return_confirmation_pdf(request: AccountRequest, confirmation_n
     tax_return = _by_confirmation(request, confirmation_number)
     return pdf_response(
         request, kind=DEFINITION.document_kind, pk=tax_return.pk, number=tax_return.confirmation_number
+    )
+
+
+@account_view(Privilege.FILE_RETURNS, log_reads=False)
+@_tourism_levy
+@require_POST
+def tourism_levy_return_compute(request: AccountRequest, period: Period) -> JsonResponse:
+    """The figures of what is typed so far, computed by the service's preview (the same function as the filing),
+    and each box's refusal: the form's live figures (static/js/tourism-levy-form.js)."""
+    form = TourismLevyReturnForm(
+        request.POST, period=period, account_number=request.account.number, initial={}
+    )
+    form.is_valid()
+    try:
+        computation = services_tourism_levy.tourism_levy_preview(
+            account=request.account,
+            period=period,
+            levy_input=form.levy_input(),
+            establishment=form.establishment(),
+        )
+    except TourismLevyInvalid as error:
+        return JsonResponse({"figures": {}, "errors": error.errors_by_field})
+    except ValidationError as error:
+        return JsonResponse({"errors": {"__all__": error.messages[0]}}, status=400)
+    figures = {
+        "taxable": computation.taxable,
+        "levy": computation.levy,
+        "amount_payable": computation.amount_payable,
+    }
+    return JsonResponse(
+        {"figures": {name: money.format_money(value) for name, value in figures.items()}, "errors": {}}
     )

@@ -173,6 +173,10 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-06-001", "period": "2021-06"},
         "/accounts/123456789-06-001/tourism-levy/2021-06/amend/",
     ),
+    "tourism_levy_return_compute": (
+        {"number": "123456789-06-001", "period": "2021-06"},
+        "/accounts/123456789-06-001/tourism-levy/2021-06/compute/",
+    ),
     "tourism_levy_return_period": (
         {"number": "123456789-06-001", "period": "2021-06"},
         "/accounts/123456789-06-001/tourism-levy/2021-06/",

@@ -56,6 +56,10 @@ def test_an_operator_files_each_establishments_return_by_web_form(
     assert not TourismLevyReturn.objects.exists()
     page.get_by_label("Gross revenue from accommodation").fill("12,000")
     page.get_by_label("Levy collected").fill("400")
+    # The live figures, from the server: $10,000.00 taxable, $400.00 payable
+    expect(page.locator('[data-figure="taxable"]')).to_have_text("$10,000.00")
+    expect(page.locator('[data-figure="amount_payable"]')).to_have_text("$400.00")
+    axe_check(page)
     page.get_by_role("button", name="Review the return").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review the tourism levy return for June 2021")
     expect(page.get_by_role("row", name="Amount payable")).to_contain_text("$400.00")

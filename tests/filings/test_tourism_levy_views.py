@@ -292,3 +292,23 @@ def test_file_a_return_and_the_status_page_do_as_many_queries_for_4_returns_as_f
                     assert client.get(url(name, account)).status_code == 200
                 counts[filed].append(len(captured))
     assert counts[1] == counts[4]
+
+
+@time_machine.travel(edmonton(2021, 7, 5), tick=False)
+def test_the_live_figures_are_the_services(world):
+    """$12,000.00 less $2,000.00 = $10,000.00 taxable x 4% = $400.00; a refusal comes back by its box."""
+    inn, client = world["inn"], world["client"]
+    compute = url("tourism_levy_return_compute", inn, period="2021-06")
+    answer = client.post(
+        compute, {"establishment": inn.number, "gross_revenue": "12000", "exempt_long_stay": "2000"}
+    )
+    assert answer.json() == {
+        "figures": {"taxable": "$10,000.00", "levy": "$400.00", "amount_payable": "$400.00"},
+        "errors": {},
+    }
+    refused = client.post(compute, {"establishment": inn.number, "gross_revenue": "-1"}).json()
+    assert refused == {"figures": {}, "errors": {"gross_revenue": str(NEGATIVE)}}
+    not_owed = client.post(url("tourism_levy_return_compute", inn, period="2021-08"), {"gross_revenue": "1"})
+    assert not_owed.status_code == 400
+    assert client.get(compute).status_code == 405
+    assert not TourismLevyReturn.objects.exists()
