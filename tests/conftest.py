@@ -56,15 +56,31 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "dja
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """After every test that used the database: every notice it issued prints the account balance the ledger holds
-    as of the notice's date and time (issue 10 item 9). Run after the test body, inside its database, so a test
-    that wrote a history out of order fails on the notice it left, wherever that came from (a service, the demo,
-    a factory). One query when the test issued no notice of an assessment."""
+    as of the notice's date and time (issue 10 item 9), and every stored ledger month agrees with the ledger (issue
+    13; also after a history written out of order on purpose). Run after the test body, inside its database, so a
+    test that wrote a history out of order fails on the notice it left, wherever that came from (a service, the
+    demo, a factory). Two queries when the test issued no notice of an assessment."""
     result = yield
-    if item.get_closest_marker("ledger_out_of_order") is None and (
-        item.get_closest_marker("django_db") is not None or DATABASE_FIXTURES & set(item.fixturenames)
-    ):
-        _notices_agree_with_the_ledger()
+    if item.get_closest_marker("django_db") is not None or DATABASE_FIXTURES & set(item.fixturenames):
+        if item.get_closest_marker("ledger_out_of_order") is None:
+            _notices_agree_with_the_ledger()
+        _ledger_months_agree_with_the_ledger()
     return result
+
+
+def _ledger_months_agree_with_the_ledger():
+    """Every stored ledger month holds its transactions' sum and count (ADR 0017), after whatever the test posted,
+    by whichever path (assessments, payments, refunds, interest, penalties, waivers, reversals, claims, refund
+    cycles, a factory, a bulk insert): the month-end balances Account Information draws are the ledger's. One
+    query."""
+    from django.db import connection
+
+    from assessments.services.ledger import ledger_months_disagreeing
+
+    if connection.needs_rollback:
+        return
+    disagreeing = ledger_months_disagreeing()
+    assert not disagreeing, f"ledger months that are not their transactions' sum and count: {disagreeing}"
 
 
 def _notices_agree_with_the_ledger():

@@ -281,3 +281,32 @@ def ledger_check(*, account: ProgramAccount) -> LedgerCheck:
             if stored.get(month) != ledger.get(month)
         ),
     )
+
+
+def ledger_months_disagreeing() -> list[
+    tuple[int, date, Decimal | None, int | None, Decimal | None, int | None]
+]:
+    """Every (account, month) of every account whose stored LedgerMonth (net, transactions) differs from the
+    ledger's own sum and count of that month's transactions, or exists on one side only: (account id, month, stored
+    net, stored count, ledger net, ledger count). One query over both tables, without the accounts' locks (a
+    posting in flight elsewhere is not seen half-done: the months move in its own transaction). The test suite
+    runs it after every test that used the database (tests/conftest.py), so every path that posts, each refund
+    cycle included, is proven to keep the months; ledger_check proves one account under its lock."""
+    months, ledger = LedgerMonth._meta.db_table, LedgerTransaction._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COALESCE(stored.account_id, counted.account_id), COALESCE(stored.month, counted.month),
+                   stored.net, stored.transactions, counted.net, counted.transactions
+            FROM {months} AS stored
+            FULL OUTER JOIN (
+                SELECT account_id, date_trunc('month', processed_on)::date AS month, SUM(amount) AS net,
+                       COUNT(*) AS transactions
+                FROM {ledger} GROUP BY 1, 2
+            ) AS counted ON counted.account_id = stored.account_id AND counted.month = stored.month
+            WHERE stored.net IS DISTINCT FROM counted.net
+               OR stored.transactions IS DISTINCT FROM counted.transactions
+            ORDER BY 1, 2
+            """  # noqa: S608 (table names from the models, no value in the text)
+        )
+        return list(cursor.fetchall())
