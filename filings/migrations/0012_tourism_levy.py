@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("filings", "0010_marked_fuel_report"),
+        ("filings", "0011_movement_revisions"),
         ("programs", "0009_account_frequency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
