@@ -124,7 +124,32 @@ class SellerRecord(models.Model):
 
 
 class Sale(SellerRecord):
-    """A consumer sale of marked fuel, or an amendment or void of one (revision 1, 2, ... of the sale)."""
+    """A consumer sale of marked fuel, or an amendment or void of one (revision 1, 2, ... of the sale).
+
+    A million-row file stores a million sales: the account, ingestion and BFLO each sale names are checked by
+    the database once per statement, not once per row (three foreign keys cost more than the insert itself,
+    measured by bench/bench_sales.py). Migration 0013's triggers do what the foreign keys did: after an insert
+    or update, the parents the rows name are locked (FOR KEY SHARE) and must all exist; a parent that sales
+    name cannot be deleted or renumbered. The account's own index is its unique key's and (account, month)'s
+    first column; `corrects` is indexed where it is set (almost no sale corrects another)."""
+
+    account = models.ForeignKey(
+        ProgramAccount,
+        on_delete=models.PROTECT,
+        related_name="marked_fuel_sales",
+        db_constraint=False,
+        db_index=False,
+    )
+    ingestion = models.ForeignKey(
+        Ingestion, on_delete=models.PROTECT, related_name="sales", db_constraint=False
+    )
+    bflo = models.ForeignKey(
+        BulkFuelLocation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="BFLO",
+        db_constraint=False,
+    )
 
     class Kind(models.TextChoices):
         SALE = "sale", _("Sale")
@@ -134,7 +159,7 @@ class Sale(SellerRecord):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SALE)
     revision = models.PositiveSmallIntegerField(default=0)
     corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections", db_index=False
     )
     sale_date = models.DateField(_("sale date"))
     invoice_number = models.CharField(_("invoice number"), max_length=30)
@@ -146,7 +171,10 @@ class Sale(SellerRecord):
     class Meta:
         ordering = ["sale_date", "invoice_number", "line", "revision"]
         verbose_name = _("marked-fuel sale")
-        indexes = [models.Index(fields=["account", "month"]), models.Index(fields=["ingestion"])]
+        indexes = [
+            models.Index(fields=["account", "month"]),
+            models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="sale_corrects_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "invoice_number", "line", "revision"], name="sale_reported_once"
