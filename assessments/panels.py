@@ -17,6 +17,7 @@ from django.db.models import DateField, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
+from django.utils.html import format_html_join
 from django.utils.translation import ngettext
 
 from assessments import selectors
@@ -90,9 +91,18 @@ def monthly_balances(
     return balance, series
 
 
+def _number(value: float) -> str:
+    """An SVG coordinate as SVG reads it, whatever the page's language: the template engine would localize a float
+    ("96,5" in French, which SVG does not read), and localizing each of the chart's ~60 numbers was a good part of
+    the panel's rendering time (issue 13)."""
+    return f"{value:.1f}"
+
+
 def _chart(series: list[MonthBalance]) -> dict:
-    """Where each point of the balance line goes in the SVG, with the scale's labels. Geometry only: the
-    amounts shown are the Decimals' own text."""
+    """Where each point of the balance line goes in the SVG, with the scale's labels, every number as SVG's text
+    (`_number`); the 24 points' circles and the screen-reader table's rows are made here as markup, each amount and
+    label escaped (format_html), rather than by a loop in the template. Geometry only: the amounts shown are the
+    Decimals' own text."""
     values = [point.balance for point in series]
     high, low = max(max(values), ZERO), min(min(values), ZERO)
     high_label = credit_brackets(high) if high != low else ""
@@ -101,37 +111,37 @@ def _chart(series: list[MonthBalance]) -> dict:
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_width / max(len(series) - 1, 1)
 
-    def y_of(value: Decimal) -> float:
-        return round(TOP + float((high - value) / (high - low)) * plot_height, 1)
+    def y_of(value: Decimal) -> str:
+        return _number(TOP + float((high - value) / (high - low)) * plot_height)
 
-    points = [
-        {
-            "x": round(LEFT + index * step, 1),
-            "y": y_of(point.balance),
-            "label": point.label,
-            "shown": point.shown,
-        }
-        for index, point in enumerate(series)
-    ]
+    xs = [_number(LEFT + index * step) for index in range(len(series))]
+    ys = [y_of(point.balance) for point in series]
     last = len(series) - 1
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
-        "top": TOP,
-        "bottom": HEIGHT - BOTTOM,
-        "points": points,
-        "polyline": " ".join(f"{point['x']},{point['y']}" for point in points),
+        "width": str(WIDTH),
+        "height": str(HEIGHT),
+        "left": str(LEFT),
+        "right": str(WIDTH - RIGHT),
+        "top": str(TOP),
+        "bottom": str(HEIGHT - BOTTOM),
+        "polyline": " ".join(f"{x},{y}" for x, y in zip(xs, ys, strict=True)),
+        "circles": format_html_join(
+            "", '<circle class="balance-chart__point" cx="{}" cy="{}" r="3"/>', zip(xs, ys, strict=True)
+        ),
         "zero_y": y_of(ZERO),
         "high_label": high_label,
         "low_label": credit_brackets(low),
         "x_labels": [
-            {"x": points[index]["x"], "label": series[index].label, "anchor": anchor}
+            {"x": xs[index], "label": series[index].label, "anchor": anchor}
             for index, anchor in ((0, "start"), (last // 2, "middle"), (last, "end"))
         ],
-        "label_y": HEIGHT - 8,
-        "text_x": LEFT - 6,
+        "label_y": str(HEIGHT - 8),
+        "text_x": str(LEFT - 6),
+        "rows": format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td></tr>',
+            ((point.label, point.shown) for point in series),
+        ),
     }
 
 

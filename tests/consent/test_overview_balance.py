@@ -83,6 +83,22 @@ def test_a_posted_assessment_shows_the_balance_and_a_24_month_chart(account, own
     assert "Aug 2021 $13,800.00" in table
 
 
+def test_the_charts_coordinates_are_svgs_numbers_in_french_too(account, owner, assessed):
+    """The template engine would write a float as the page's language does ("96,5" in French), which SVG does not
+    read: every coordinate is SVG's own text, a point and one decimal."""
+    with time_machine.travel(edmonton(2021, 8, 15, 9), tick=False):
+        response = sign_in(Client(), owner).get(
+            reverse("account_detail", kwargs={"number": account.number}), HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    svg = balance_section(response)
+    svg = svg[svg.index("<svg") : svg.index("</svg>")]
+    pairs = re.search(r'points="([^"]+)"', svg).group(1).split()
+    assert len(pairs) == 24
+    assert all(re.fullmatch(r"\d+\.\d,\d+\.\d", pair) for pair in pairs), pairs
+    circles = re.findall(r'<circle class="balance-chart__point" cx="([^"]+)" cy="([^"]+)"', svg)
+    assert [f"{x},{y}" for x, y in circles] == pairs
+
+
 def test_credits_are_shown_in_brackets(account, owner, assessed):
     with time_machine.travel(edmonton(2021, 9, 2, 9), tick=False):
         ledger_post(
