@@ -201,6 +201,11 @@ ROLES: tuple[Role, ...] = (
             "assessments.approve_refund",
             "assessments.cancel_refund",
             "assessments.view_refundpaymentfile",
+            # The marked-fuel refund cycle: its runs and claims beside the sales behind them, and a rerun.
+            "filings.view_sale",
+            "assessments.view_cyclerun",
+            "assessments.view_cycleclaim",
+            "assessments.run_refund_cycle",
         ),
     ),
     Role(

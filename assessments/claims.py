@@ -195,7 +195,8 @@ class ClaimDefinition:
         jobs: list[Callable[[], object]] = []
         if _letter_due(assessment):
             jobs.append(partial(tasks.claim_letter_issue.delay, assessment.pk))
-        if assessment.change > 0:
+        # The automatic marked-fuel refund prepares its refund in the cycle's own transaction (assessments/cycles/).
+        if assessment.change > 0 and assessment.claim.kind != Claim.Kind.MARKED_FUEL_REFUND:
             jobs.append(partial(tasks.refund_prepare.delay, assessment.pk))
         return jobs
 

@@ -165,6 +165,9 @@ class Refund(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     first_approved_at = models.DateTimeField(null=True, blank=True)
+    # The automatic marked-fuel refund at or below the threshold is approved by TRACS itself, as its own actor
+    # (assessments/cycles/): no person, so no first approver; above it, the four eyes apply as to any refund.
+    approved_by_system = models.BooleanField(_("approved by TRACS (automatic refund)"), default=False)
     second_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -221,9 +224,18 @@ class Refund(models.Model):
                     issued_at__isnull=False,
                     payment_file__isnull=False,
                     ledger_transaction__isnull=False,
-                    first_approved_by__isnull=False,
-                ),
+                )
+                & (Q(first_approved_by__isnull=False) | Q(approved_by_system=True)),
                 name="refund_issued_once_in_a_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by_system=False)
+                | Q(
+                    needs_second_approval=False,
+                    first_approved_by__isnull=True,
+                    first_approved_at__isnull=False,
+                ),
+                name="refund_system_approval_only_below_threshold",
             ),
             models.CheckConstraint(
                 condition=~Q(status="issued")

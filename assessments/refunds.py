@@ -285,6 +285,43 @@ def refund_approve(*, refund: Refund, actor: Actor) -> Refund:
     return refund
 
 
+SYSTEM_APPROVAL_ABOVE = _(
+    "Refund %(id)s of %(amount)s is above %(threshold)s: TRACS does not approve it alone; two refund approvers do."
+)
+SYSTEM_APPROVAL_BY_PERSON = _("Only TRACS's own jobs approve a refund automatically, never a person.")
+
+
+@transaction.atomic
+def refund_approve_by_system(*, refund: Refund, actor: Actor) -> Refund:
+    """Approve a refund awaiting approval as TRACS itself (`actor`: a job, no person), for the automatic
+    marked-fuel refund (assessments/cycles/): only at or below the threshold, recorded as such
+    (`approved_by_system`, the access log's job). Refused: a person as the actor, a refund above the threshold (the
+    four eyes apply), one not awaiting approval."""
+    if actor.user is not None:
+        raise RefundRefused(SYSTEM_APPROVAL_BY_PERSON, code="system_approval_by_person")
+    refund = _locked(refund)
+    if refund.status != Status.PENDING:
+        raise RefundRefused(
+            NOT_PENDING % {"id": refund.pk, "status": refund.get_status_display()}, code="not_pending"
+        )
+    if refund.needs_second_approval:
+        raise RefundRefused(
+            SYSTEM_APPROVAL_ABOVE
+            % {
+                "id": refund.pk,
+                "amount": money.format_money(refund.amount),
+                "threshold": money.format_money(threshold()),
+            },
+            code="system_approval_above",
+        )
+    refund.approved_by_system, refund.first_approved_at = True, timezone.now()
+    refund.status = Status.APPROVED
+    refund.full_clean(validate_unique=False, validate_constraints=False)
+    refund.save()
+    _log(refund=refund, actor=actor, action="refund approved", detail="approved by TRACS (automatic refund)")
+    return refund
+
+
 @transaction.atomic
 def refund_cancel(*, refund: Refund, actor: Actor, reason: str) -> Refund:
     """Cancel a refund not yet issued (`actor`: a member of staff), with a reason (the credit stays on the

@@ -100,5 +100,7 @@ def refunds_issue() -> int:
     return len(run.issued)
 
 
+# The marked-fuel refund cycle's jobs (assessments/cycles/tasks.py), found by Celery through this module.
+from assessments.cycles.tasks import refund_cycle_due, refund_cycle_run  # noqa: E402, F401
 from assessments.tasks_decisions import decision_notice_issue  # noqa: E402, F401  (registered with the worker)
 from assessments.tasks_reminders import reminders_send  # noqa: E402, F401  (registered with the worker)

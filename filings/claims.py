@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
-from accounts.models import User
+from accounts.models import AccessLogEntry, User
+from accounts.services import access_log_record
 from filings import claim_rules
 from filings.claim_rules import InventoryDeclaration
 from filings.definitions import claim_definition
@@ -72,6 +73,7 @@ from filings.definitions.claim_lines import (
     tax_of,
 )
 from filings.definitions.claims import CERTIFIED_CAPACITY_REQUIRED, CERTIFIED_NAME_REQUIRED, CLAIMS
+from filings.definitions.marked_fuel_refund import MARKED_FUEL_REFUND
 from filings.models import Claim, ClaimLine
 from filings.periods import Period
 from filings.skeleton import submission
@@ -114,6 +116,8 @@ __all__ = [
     "REBRANDED",
     "REBRANDED_TO_REQUIRED",
     "REBRANDED_TO_SAME",
+    "SYSTEM_FILED",
+    "SYSTEM_KINDS",
     "ClaimAlreadySubmitted",
     "ClaimComputation",
     "ClaimLineInput",
@@ -122,6 +126,7 @@ __all__ = [
     "KindWindow",
     "claim_kind_check",
     "claim_kind_window",
+    "claim_file_by_system",
     "claim_kinds_for",
     "claim_period_errors",
     "claim_preview",
@@ -143,7 +148,13 @@ KINDS_BY_PROGRAM: dict[str, tuple[str, ...]] = {
     for program in dict.fromkeys(claim.program for claim in CLAIMS)
 }
 
+# The claims TRACS files itself (never a person: claim_submit refuses them), by kind: the program of its accounts.
+SYSTEM_KINDS: dict[str, str] = {MARKED_FUEL_REFUND.kind or "": MARKED_FUEL_REFUND.program}
+
+SYSTEM_FILER_EMAIL = "no-reply@tracs.example"  # who "filed" a claim TRACS files itself (never e-mailed)
+
 # Error messages (tests assert on these constants; those of the lines are claim_lines').
+SYSTEM_FILED = _("A %(kind)s is filed by TRACS itself, every 2 weeks: it cannot be filed in the portal.")
 NOT_FOR_THIS_ACCOUNT = _("Account %(number)s (%(program)s) does not file a %(kind)s.")
 NO_LINES = _("Enter at least one line to claim.")
 INVENTORY_ALREADY_FILED = _(
@@ -195,7 +206,9 @@ def claim_kinds_for(*, account: ProgramAccount) -> tuple[str, ...]:
 
 
 def claim_kind_check(*, account: ProgramAccount, kind: str) -> None:
-    if kind not in claim_kinds_for(account=account):
+    """Whether `account` files claims of `kind`: those a person files, or (recomputed when assessed) the claim
+    TRACS files itself for the account's program (the automatic marked-fuel refund)."""
+    if kind not in claim_kinds_for(account=account) and SYSTEM_KINDS.get(kind) != account.program.code:
         raise ValidationError(
             NOT_FOR_THIS_ACCOUNT
             % {
@@ -283,7 +296,7 @@ def _store(
     submission_token: uuid.UUID,
     certified_name: str,
     certified_capacity: str,
-    submitted_by: User,
+    submitted_by: User | None,
     capacity: str,
 ) -> Claim:
     claim = Claim(
@@ -298,13 +311,16 @@ def _store(
         refund_method=computation.refund_method,
         total_refund=computation.total,
         filed_by=submitted_by,
-        filed_by_email=submitted_by.email,
+        # Filed by TRACS itself (claim_file_by_system): TRA's own address, and no role on the account.
+        filed_by_email=submitted_by.email if submitted_by is not None else SYSTEM_FILER_EMAIL,
         filed_in_capacity=capacity,
         certified_name=certified_name.strip(),
         certified_capacity=certified_capacity.strip(),
     )
     claim.full_clean(
-        validate_unique=False, validate_constraints=False
+        validate_unique=False,
+        validate_constraints=False,
+        exclude=["filed_in_capacity"] if submitted_by is None else None,
     )  # the database checks those, race-free
     claim.save()
     ClaimLine.objects.bulk_create(
@@ -367,6 +383,10 @@ def claim_submit(
     """File a claim (a PROP claim: for `period`). Raises ValidationError (kind, window of the declaration,
     certification), ClaimLinesInvalid (period, lines) or ClaimAlreadySubmitted (this form, or this account's
     inventory declaration for the same rate change, was already received: it is attached, to show it)."""
+    if kind in SYSTEM_KINDS:
+        raise ValidationError(
+            SYSTEM_FILED % {"kind": str(Claim.Kind(kind).label).lower()}, code="system_filed"
+        )
     computation = claim_preview(account=account, kind=kind, lines=lines, period=period)
     definition = claim_definition(kind)
     submission.certification_check(
@@ -418,4 +438,67 @@ def claim_submit(
         assert existing is not None
         raise ClaimAlreadySubmitted(existing, str(message)) from error
     submission.filing_record(definition=definition, filing=claim, actor=actor)
+    return claim
+
+
+def system_submission_token(*, account: ProgramAccount, kind: str, period: Period) -> uuid.UUID:
+    """The submission token of the claim TRACS files itself for `account` and `period`: always the same, so the
+    database's one-claim-per-submission guard holds a second filing of it too."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"tracs:{kind}:{account.pk}:{period.key}")
+
+
+@transaction.atomic
+def claim_file_by_system(
+    *,
+    account: ProgramAccount,
+    kind: str,
+    lines: Iterable[ClaimLineInput],
+    period: Period,
+    actor: Actor,
+    certified_name: str,
+    certified_capacity: str,
+) -> Claim:
+    """File a claim TRACS files itself (SYSTEM_KINDS: the automatic marked-fuel refund), as `actor`, a job: its
+    lines computed and checked as any claim's (claim_preview), its confirmation number drawn and stored as any
+    filing's (filings.skeleton.submission), the access log written as the job. No e-mail (the refund's, once it
+    is issued, tells the account's people); its confirmation PDF is made when first asked for. Raises
+    ClaimAlreadySubmitted when the account's claim of this period is already filed (a job run twice)."""
+    if kind not in SYSTEM_KINDS or actor.user is not None:
+        raise ValueError(f"{kind!r} is not filed by TRACS itself, or the actor is a person")
+    definition = claim_definition(kind)
+    token = system_submission_token(account=account, kind=kind, period=period)
+    existing = Claim.objects.filter(account=account, submission_token=token).first()
+    if existing is not None:
+        raise ClaimAlreadySubmitted(
+            existing, str(ALREADY_SUBMITTED % {"confirmation": existing.confirmation_number})
+        )
+    received_at = timezone.now()
+    computation = claim_preview(
+        account=account, kind=kind, lines=lines, today=timezone.localdate(received_at), period=period
+    )
+    store = partial(
+        _store,
+        account=account,
+        computation=computation,
+        received_at=received_at,
+        submission_token=token,
+        certified_name=str(certified_name),
+        certified_capacity=str(certified_capacity),
+        submitted_by=None,
+        capacity="",
+    )
+    claim = submission.stored_with_fresh_confirmation(
+        store,
+        definition=definition,
+        dated=timezone.localdate(received_at),
+        constraint=definition.confirmation_constraint,
+    )
+    access_log_record(
+        actor=actor,
+        kind=AccessLogEntry.Kind.CHANGE,
+        action=definition.access_log_action(),
+        account_number=account.number,
+        on_behalf_of=account.on_behalf_of,
+        detail=definition.access_log_detail(claim),
+    )
     return claim

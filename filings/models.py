@@ -10,6 +10,7 @@ consistent with their kind, volumes and tax never negative, no tax on a tax-out 
 
 import functools
 import operator
+from datetime import timedelta
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
@@ -18,7 +19,7 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings.periods import Period
+from filings.periods import Period, PeriodKind
 from filings.sales.sftp.models import SftpKey  # noqa: F401 - Django finds the model here
 from filings.skeleton.models import Filing, PeriodFiling, period_filing_constraints
 from filings.tax import TAX, LineCategory
@@ -139,6 +140,11 @@ class Claim(Filing):
         )
         INVENTORY_DECLARATION = "inventory_declaration", _("Fuel tax inventory declaration")
         PROP = "prop", _("PROP rebate claim (Prescribed Rebate Off-road Percentages)")
+        # Filed by TRACS itself every 2 weeks for a marked-fuel seller's AFFB sales (assessments/cycles/).
+        MARKED_FUEL_REFUND = (
+            "marked_fuel_refund",
+            _("Marked-fuel carbon levy refund (automatic, every 2 weeks)"),
+        )
 
     class RefundMethod(models.TextChoices):
         DIRECT_DEPOSIT = "direct_deposit", _("Direct deposit")
@@ -189,9 +195,24 @@ class Claim(Filing):
                         period_end__gte=F("period_start"),
                         period_end__lte=TwelveMonthsAfter(F("period_start")),
                     )
-                    | (~Q(kind="prop") & Q(period_start__isnull=True, period_end__isnull=True))
+                    # The automatic marked-fuel refund: one 14-day claim period (assessments/cycles/).
+                    | Q(
+                        kind="marked_fuel_refund",
+                        period_start__isnull=False,
+                        period_end=F("period_start") + timedelta(days=13),
+                    )
+                    | (
+                        ~Q(kind__in=["prop", "marked_fuel_refund"])
+                        & Q(period_start__isnull=True, period_end__isnull=True)
+                    )
                 ),
                 name="claim_period_only_on_prop_and_at_most_12_months",
+            ),
+            # One automatic marked-fuel refund claim per seller and claim period: a cycle run twice files once.
+            models.UniqueConstraint(
+                fields=["account", "period_start"],
+                condition=Q(kind="marked_fuel_refund"),
+                name="claim_one_marked_fuel_refund_per_period",
             ),
             ExclusionConstraint(
                 name="claim_prop_periods_do_not_overlap",
@@ -212,7 +233,11 @@ class Claim(Filing):
 
     @property
     def is_carbon_levy(self) -> bool:
-        return self.kind in (self.Kind.CARBON_LEVY_VENDOR, self.Kind.CARBON_LEVY_INDIAN)
+        return self.kind in (
+            self.Kind.CARBON_LEVY_VENDOR,
+            self.Kind.CARBON_LEVY_INDIAN,
+            self.Kind.MARKED_FUEL_REFUND,
+        )
 
     @property
     def tax(self) -> str:
@@ -221,9 +246,11 @@ class Claim(Filing):
 
     @property
     def claim_period(self) -> Period | None:
-        """A PROP claim's period (a span), else None."""
+        """A PROP claim's period (a span), a marked-fuel refund's (14 days), else None."""
         if self.period_start is None or self.period_end is None:
             return None
+        if self.kind == self.Kind.MARKED_FUEL_REFUND:
+            return Period(self.period_start, PeriodKind.BIWEEKLY)
         return Period.span(self.period_start, self.period_end)
 
 

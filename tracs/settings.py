@@ -423,6 +423,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.refunds_issue",
         "schedule": crontab(hour=5, minute=30),
     },
+    # The marked-fuel refund cycle, daily: the day after a claim period ends it runs (once; a missed day is caught
+    # up the next), before the refund job issues what staff approved (assessments/cycles/services.py).
+    "assessments-refund-cycle-due": {
+        "task": "assessments.cycles.tasks.refund_cycle_due",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Jobs that cannot hang or hammer. Every task has a soft time limit (SoftTimeLimitExceeded is raised in it, so
@@ -445,6 +451,8 @@ CELERY_TASK_ANNOTATIONS = {
         "assessments.tasks.accrue_interest",
         "assessments.tasks.refunds_prepare_missing",
         "assessments.tasks.refunds_issue",
+        "assessments.cycles.tasks.refund_cycle_due",
+        "assessments.cycles.tasks.refund_cycle_run",
         "assessments.tasks_reminders.reminders_send",
         "programs.tasks.documents_incoming_sweep",
         "filings.sales.sftp.tasks.sftp_inbox_sweep",

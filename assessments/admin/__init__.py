@@ -8,8 +8,10 @@ this package registers them all:
 - `ledger`: the ledger, read-only (a correction is a new transaction, posted by the service that decides it);
 - `payments`: payments received, recorded one at a time or from a payment file;
 - `refunds`: refunds to approve (four eyes above the configured amount) or cancel, and their payment files;
+- `assessments/cycles/admin.py`: the marked-fuel refund cycle's runs and per-seller claims, and a rerun;
 - and the decisions on objections and waiver requests (assessments/admin_decisions.py, admin_waivers.py).
 """
 
 from assessments import admin_decisions, admin_waivers  # noqa: F401
 from assessments.admin import claims, ledger, notices, payments, records, refunds, returns  # noqa: F401
+from assessments.cycles import admin as cycles  # noqa: F401  (the refund cycle's runs and claims)

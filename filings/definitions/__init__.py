@@ -18,6 +18,7 @@ from filings.definitions.claims import (
 )
 from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.definitions.marked_fuel import MARKED_FUEL_REPORT
+from filings.definitions.marked_fuel_refund import MARKED_FUEL_REFUND
 from filings.definitions.tourism_levy import TOURISM_LEVY_RETURN
 from filings.models import Claim
 from filings.skeleton.definition import FilingDefinition
@@ -32,6 +33,7 @@ DEFINITIONS: tuple[FilingDefinition[Any], ...] = (
     PROP_CLAIM,
     MARKED_FUEL_REPORT,
     TOURISM_LEVY_RETURN,
+    MARKED_FUEL_REFUND,
 )
 
 
@@ -45,7 +47,7 @@ def definition_of(filing: Filing) -> FilingDefinition[Any]:
 
 def claim_definition(kind: str) -> FilingDefinition[Claim]:
     """The definition of a kind of claim (filings.models.Claim.Kind)."""
-    for definition in CLAIMS:
+    for definition in (*CLAIMS, MARKED_FUEL_REFUND):  # the last filed by TRACS itself
         if definition.kind == kind:
             return definition
     raise LookupError(f"not a kind of claim: {kind!r}")

@@ -146,7 +146,7 @@ class LineRefused(Exception):
 
 
 def tax_of(kind: str) -> str:
-    return CARBON_LEVY if kind in CARBON_LEVY_KINDS else FUEL_TAX
+    return CARBON_LEVY if kind in (*CARBON_LEVY_KINDS, Claim.Kind.MARKED_FUEL_REFUND) else FUEL_TAX
 
 
 def claimable_fuels(*, kind: str, today: date | None = None) -> list[tuple[str, str]]:
@@ -308,7 +308,11 @@ def _levy_span(fuel: str) -> tuple[date | None, date | None]:
     return first, repealed
 
 
-def _carbon_levy_line(line: ClaimLineInput, *, kind: str, today: date) -> ComputedClaimLine:
+def _carbon_levy_line(
+    line: ClaimLineInput, *, kind: str, today: date, window: bool = True
+) -> ComputedClaimLine:
+    """A carbon levy line. `window` False: the automatic marked-fuel refund, which TRA pays of its own motion for
+    the sales it processed (filings/definitions/marked_fuel_refund.py): its window is shown, not enforced."""
     fuels = dict(claimable_fuels(kind=kind))
     _fuel_check(line, fuels=fuels)
     litres = _parse_litres(line.litres)
@@ -331,9 +335,13 @@ def _carbon_levy_line(line: ClaimLineInput, *, kind: str, today: date) -> Comput
             }
         raise LineRefused("purchase_date", str(message))
     reason = claim_rules.carbon_levy_reason()
-    deadline = _window_check(
-        reason=reason, label=str(Claim.Kind(kind).label), purchase=purchase, event=None, today=today
-    )
+    in_force = reason.window_on(today)
+    if not window and in_force is not None:
+        deadline = in_force.deadline(purchase)
+    else:
+        deadline = _window_check(
+            reason=reason, label=str(Claim.Kind(kind).label), purchase=purchase, event=None, today=today
+        )
     return ComputedClaimLine(
         tax=CARBON_LEVY,
         reason="",
@@ -479,4 +487,6 @@ def computed_line(
         return _inventory_line(line, declaration=declaration)
     if kind in CARBON_LEVY_KINDS:
         return _carbon_levy_line(line, kind=kind, today=today)
+    if kind == Claim.Kind.MARKED_FUEL_REFUND:
+        return _carbon_levy_line(line, kind=kind, today=today, window=False)
     return _fuel_tax_refund_line(line, today=today)

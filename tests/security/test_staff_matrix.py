@@ -119,6 +119,8 @@ MODELS: dict[str, Model] = {
         f"filings.{name}": Model(view=frozenset({EXM, AUD}))
         for name in ("ingestion", "sale", "movement", "inventorycount", "rejectedrow")
     },
+    # ... and the sales by the refund approver too, beside the refund cycle's claims they were refunded by.
+    "filings.sale": Model(view=frozenset({REF, EXM, AUD})),
     # Assessments, payments and refunds
     "assessments.returntoassess": Model(view=frozenset({ASR, AUD})),
     "assessments.claimtoassess": Model(view=frozenset({ASR, AUD})),
@@ -129,6 +131,9 @@ MODELS: dict[str, Model] = {
     "assessments.payment": Model(view=frozenset({PAY, AUD}), add=frozenset({PAY})),  # never changed
     "assessments.refund": Model(view=frozenset({ASR, REF, PAY, AUD})),
     "assessments.refundpaymentfile": Model(view=frozenset({REF, PAY, AUD})),
+    # The marked-fuel refund cycle: its runs and per-seller claims, kept by the refund approver who reruns it.
+    "assessments.cyclerun": Model(view=frozenset({REF, AUD})),
+    "assessments.cycleclaim": Model(view=frozenset({REF, AUD})),
     "assessments.objection": Model(view=frozenset({OBJ, AUD})),
     "assessments.waiverrequest": Model(view=frozenset({OBJ, AUD})),
     # The technical sections
@@ -157,6 +162,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "assessments_payment_import": ("get", frozenset({PAY})),
     "programs_exemptioncertificate_import": ("get", frozenset({EXM})),
     "assessments_refundpaymentfile_download": ("get", frozenset({PAY})),  # whole bank account numbers
+    "assessments_cyclerun_run": ("get", frozenset({REF})),  # a rerun of a past claim period
     "assessments_objection_decide": ("post", frozenset({OBJ})),
     "assessments_objection_document": ("get", frozenset({OBJ, AUD})),
     "assessments_waiverrequest_decide": ("post", frozenset({OBJ})),
@@ -466,6 +472,7 @@ def _admin_world(world: dict) -> dict:
     # Exemption holders, certificates and the import that brought them: the shared world imports them, for the
     # marked-fuel seller's sales (tests/security/world.py).
     _marked_fuel_records()
+    _refund_cycle_run(job)
     app = SocialApp.objects.create(provider="openid_connect", name="Alberta.ca Account", client_id="tracs")
     social = SocialAccount.objects.create(user=owner, provider="openid_connect", uid="matrix-1")
     SocialToken.objects.create(app=app, account=social, token="opaque")  # noqa: S106 - a test token
@@ -493,6 +500,16 @@ def _marked_fuel_records() -> None:
             rows=[tefs.web_row(row) for row in rows],
             actor=actor_for(None),
         )
+
+
+def _refund_cycle_run(job) -> None:
+    """The last ended claim period's refund cycle, with a seller's sale of 2019 accepted in it: a run, its claim."""
+    from assessments.cycles import services
+    from tests.assessments.cycle_helpers import during, sale, tefs_seller
+
+    period = services.latest_ended_period(today=timezone.localdate())
+    sale(tefs_seller("Matrix Marked Fuels Ltd."), accepted=during(period, 2), sale_date=date(2019, 5, 1))
+    services.cycle_run(period=period, actor=job)
 
 
 def _objects(world: dict) -> dict[str, object]:
