@@ -410,7 +410,13 @@ def test_the_sftp_door_is_openssh_chrooted_per_account_asking_tracs_for_each_key
     assert config["ChrootDirectory"] == "/data/sftp/%u"
     assert config["ForceCommand"].startswith("internal-sftp")
     assert config["AuthorizedKeysFile"] == "none"
-    assert config["AuthorizedKeysCommand"] == "/app/docker/sftp/authorized-keys %u %f"
+    # sshd runs the command with an almost empty environment: the service's is handed to it in a file the
+    # entrypoint writes (tests/filings/sales/test_sftp_openssh.py runs this with the real sshd).
+    assert (
+        config["AuthorizedKeysCommand"]
+        == "/app/docker/sftp/authorized-keys /run/tracs-sftp/environment %u %f"
+    )
+    assert "export -p" in (BASE_DIR / "docker" / "sftp" / "entrypoint.sh").read_text()
     assert "manage.py sftp_authorized_keys" in (BASE_DIR / "docker" / "sftp" / "authorized-keys").read_text()
     for setting in ("PasswordAuthentication", "KbdInteractiveAuthentication", "PermitRootLogin", "AllowTcpForwarding",
                     "X11Forwarding", "PermitTTY"):  # fmt: skip

@@ -2,12 +2,15 @@
 say so, revoked by an owner or staff, and checked at every sign-in (a key dies with its person's access).
 
 Each change is an access-log row in its own transaction; every SFTP session, refused or not, is one too
-(`sftp_session_open`, `sftp_sign_in_refused`), and so is every file put or read (filings.sales.sftp.inbox).
+(`sftp_session_open`, `sftp_sign_in_refused`; behind OpenSSH's sshd, `sftp_sshd_sign_in`), and so is every file
+put or read (filings.sales.sftp.server; behind sshd, the file the sweep picks up: `sftp_file_attribution`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -285,17 +288,22 @@ def _sftp_actor(
     )
 
 
+def _key_actor(*, key: SftpKey, ip_address: str | None) -> Actor:
+    """Who acts through a key: its person, in the capacity their access to the account gives them now."""
+    grant = may_report_fuel(person=key.person, account=key.account)
+    return _sftp_actor(
+        person=key.person,
+        account_number=key.account.number,
+        ip_address=ip_address,
+        capacity=grant.role if grant else "",
+    ).acting_for(on_behalf_of=key.account.on_behalf_of)
+
+
 @transaction.atomic
 def sftp_session_open(*, account_number: str, fingerprint: str, ip_address: str | None) -> SftpSession:
     """A client proved it holds the key: check it once more, note its use and log the session."""
     key = sftp_key_check(account_number=account_number, fingerprint=fingerprint)
-    grant = may_report_fuel(person=key.person, account=key.account)
-    actor = _sftp_actor(
-        person=key.person,
-        account_number=account_number,
-        ip_address=ip_address,
-        capacity=grant.role if grant else "",
-    ).acting_for(on_behalf_of=key.account.on_behalf_of)
+    actor = _key_actor(key=key, ip_address=ip_address)
     SftpKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     access_log_record(
         actor=actor,
@@ -325,4 +333,111 @@ def sftp_session_log(*, session: SftpSession, kind: str, action: str, detail: st
     """One row of an SFTP session: closed, a file put, read, removed or renamed, or a refused request."""
     access_log_record(
         actor=session.actor, kind=kind, action=action, account_number=session.account_number, detail=detail
+    )
+
+
+# --- Behind OpenSSH's sshd (docker/sftp) ---------------------------------------------------------------------------
+# sshd asks TRACS about a key (AuthorizedKeysCommand: manage.py sftp_authorized_keys) each time a client offers it:
+# OpenSSH's client offers a key first without its signature, then with it, so a sign-in is two questions from the
+# same sshd connection process. The second is not logged again: one row per connection and key, as the asyncssh
+# server writes one per session. TRACS's answer is given before sshd checks the signature (sshd admits the client
+# only if it proves it holds the private key; its log says "Accepted publickey"), so "opened" here means: TRACS let
+# this key in for this connection.
+SSHD_REPEAT_WITHIN = timedelta(
+    minutes=2
+)  # LoginGraceTime is 60 s: a connection's sign-in is over well before
+FINGERPRINT = re.compile(r"\bSHA256:[A-Za-z0-9+/]+")
+
+
+def _sshd_log_once(*, actor: Actor, kind: str, action: str, account_number: str, detail: str) -> None:
+    repeated = AccessLogEntry.objects.filter(
+        account_number=account_number,
+        action=action,
+        detail=detail,
+        occurred_at__gte=timezone.now() - SSHD_REPEAT_WITHIN,
+    ).exists()
+    if not repeated:
+        access_log_record(actor=actor, kind=kind, action=action, account_number=account_number, detail=detail)
+
+
+@transaction.atomic
+def sftp_sshd_sign_in(*, account_number: str, fingerprint: str, connection: str) -> SftpKey | None:
+    """sshd asks whether the key of `fingerprint` may sign in to the account (`connection` names sshd's process for
+    the client's connection). The key if it works today (`sftp_key_check`), its use noted and the session logged;
+    None otherwise, the refusal logged on the account (once per connection and key either way)."""
+    try:
+        key = sftp_key_check(account_number=account_number, fingerprint=fingerprint)
+    except SignInRefused as refusal:
+        account = ProgramAccount.objects.filter(number=account_number).first()
+        _sshd_log_once(
+            actor=_sftp_actor(person=None, account_number=account_number, ip_address=None),
+            kind=AccessLogEntry.Kind.DENIED,
+            action="SFTP sign-in refused",
+            account_number=account.number if account else "",
+            detail=f"{refusal.reason} (key {fingerprint}, sshd {connection})",
+        )
+        return None
+    actor = _key_actor(key=key, ip_address=None)
+    SftpKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    _sshd_log_once(
+        actor=actor,
+        kind=AccessLogEntry.Kind.SECURITY,
+        action="SFTP session opened",
+        account_number=account_number,
+        detail=f"key {key.name} {key.fingerprint} (sshd {connection})",
+    )
+    return key
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Whose file the sweep found in an inbox, as far as TRACS can tell: the key of the account's last sign-in
+    before the file was last written."""
+
+    key: SftpKey
+    signed_in_at: datetime
+
+
+def sftp_file_attribution(*, account_number: str, written_at: datetime) -> Attribution | None:
+    """The key of the account's last SFTP sign-in (the access log's "SFTP session opened") at or before
+    `written_at`, or None when there is none. sshd writes every session's files as the account's one system user,
+    so the file itself does not say which key put it; this is the closest TRACS sees (sshd's own log, with
+    `internal-sftp -l INFO`, ties each file to its session and key). Two keys of one account in sessions at once
+    make it a guess, which is why the access log says "attributed". One indexed query, then the key."""
+    entry = (
+        AccessLogEntry.objects.filter(
+            account_number=account_number,
+            door=Door.SFTP,
+            action="SFTP session opened",
+            occurred_at__lte=written_at,
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("detail", "occurred_at")
+        .first()
+    )
+    # The fingerprint is the detail's last (a key's name, written before it, might look like one).
+    fingerprints = FINGERPRINT.findall(entry[0]) if entry else []
+    if not fingerprints:
+        return None
+    key = (
+        SftpKey.objects.filter(account__number=account_number, fingerprint=fingerprints[-1])
+        .select_related("account__taxpayer", "person")
+        .order_by("-registered_at")
+        .first()
+    )
+    return Attribution(key=key, signed_in_at=entry[1]) if key is not None and entry else None
+
+
+def sftp_attributed_session(*, attribution: Attribution) -> SftpSession:
+    """The session a file the sweep found is logged and ingested under: the attributed key's person, in the
+    capacity their access gives them today; raises SignInRefused when the key no longer works (revoked, access
+    ended), so a file put by a key revoked during an sshd session is refused, as the asyncssh server refuses it."""
+    key = sftp_key_check(
+        account_number=attribution.key.account.number, fingerprint=attribution.key.fingerprint
+    )
+    return SftpSession(
+        key_id=key.pk,
+        account_id=key.account_id,
+        account_number=key.account.number,
+        actor=_key_actor(key=key, ip_address=None),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,3 +27,12 @@ def key_pair(
         command += ["-b", str(bits)]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
     return KeyPair(private=path, public_text=path.with_suffix(".pub").read_text())
+
+
+def csv_text(rows: list[dict[str, str]]) -> str:
+    """A marked-fuel CSV file of `rows` (a header of the first row's columns)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -24,19 +24,11 @@ from filings.sales.sftp import directories, keys, pickup
 from tests.accounts.factories import UserFactory, actor_for
 from tests.consent.factories import owner_grant
 from tests.filings.sales.conftest import sftp
-from tests.filings.sales.sftp_helpers import key_pair
+from tests.filings.sales.sftp_helpers import csv_text, key_pair
 from tests.filings.sales_helpers import sale_row, seller
 from tests.programs.registry_helpers import registry
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def csv_text(rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 @pytest.fixture

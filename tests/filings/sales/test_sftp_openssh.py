@@ -1,0 +1,205 @@
+"""The production SFTP door for real: OpenSSH's sshd started as docker/sftp/ configures it (tests/sshd_server.py: the
+production sshd_config but for port, host key and paths; the image's AuthorizedKeysCommand script asking TRACS's
+`manage.py sftp_authorized_keys` against the test database; the accounts in libnss-extrausers from the entrypoint's
+`manage.py sftp_passwd`), and OpenSSH's own sftp client over loopback. A registered key signs in and puts a file
+the sweep ingests and answers in outbox/, attributed to the key's person; no way out of the account's folder, no
+shell, no terminal, no forwarding; A's key is refused on B's account, and a revoked delegate's key is refused; each
+sign-in decision and each file is in the account's access log. Skipped, with the reason, where sshd cannot run
+(not root, or sshd and libnss-extrausers not installed: scripts/ensure_services.sh installs them)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+from pathlib import Path
+
+import asyncssh
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import AccessLogEntry
+from consent.models import Grant
+from filings.sales.models import Ingestion
+from filings.sales.sftp import directories, keys, pickup
+from tests import sshd_server
+from tests.accounts.factories import UserFactory, actor_for
+from tests.consent.factories import delegate_grant, owner_grant
+from tests.filings.sales.conftest import SFTP
+from tests.filings.sales.sftp_helpers import csv_text, key_pair
+from tests.filings.sales_helpers import sale_row, seller
+from tests.programs.registry_helpers import registry
+
+UNAVAILABLE = sshd_server.unavailable()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(UNAVAILABLE is not None, reason=f"OpenSSH's sshd cannot run here: {UNAVAILABLE}"),
+]
+
+
+def register(account, person, folder: Path, name: str, *, by=None):
+    pair = key_pair(folder)
+    by = by or person
+    key = keys.sftp_key_register(
+        account=account, person=person, name=name, public_key=pair.public_text, by=by, actor=actor_for(by)
+    )
+    return key, pair.private
+
+
+@pytest.fixture
+def sshd(settings, tmp_path):
+    """sshd running as the image runs it, once the test's keys are registered (`start(accounts)`): the accounts'
+    system users written by `manage.py sftp_passwd --chown --gid 20000`, as the entrypoint does."""
+    with sshd_server.running_sshd(
+        settings_dict=connection.settings_dict, secret_key=settings.SECRET_KEY
+    ) as running:
+        settings.TRACS_SFTP_ROOT = str(running.sftp_root)
+        settings.TRACS_SFTP_SETTLE_SECONDS = 0
+        out = io.StringIO()
+        call_command("sftp_passwd", "--chown", "--gid", str(sshd_server.SFTP_GID), stdout=out)
+        passwd, group = sshd_server.command_user_lines()
+        with sshd_server.extrausers(passwd=passwd + out.getvalue().splitlines(), group=group):
+            yield running
+
+
+def sftp(running, *, user: str, key: Path, commands: str, cwd: Path) -> subprocess.CompletedProcess:
+    """OpenSSH's sftp client in batch mode (a command starting with "-" may fail; any other must succeed)."""
+    return subprocess.run(
+        [
+            SFTP, "-b", "-", "-F", "/dev/null", "-i", str(key), "-P", str(running.port),
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+            "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", f"{user}@127.0.0.1",
+        ],
+        input=commands, capture_output=True, text=True, timeout=60, cwd=cwd, check=False,
+    )  # fmt: skip
+
+
+def actions(account) -> list[str]:
+    return list(
+        AccessLogEntry.objects.filter(account_number=account.number, door="sftp")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    """Seller A (its owner's key) and seller B (its own owner's key, so B is a system user sshd knows)."""
+    registry()
+    a, b = seller(), seller()
+    owner_a, owner_b = UserFactory(), UserFactory()
+    owner_grant(account=a, user=owner_a)
+    owner_grant(account=b, user=owner_b)
+    key_a, private_a = register(a, owner_a, tmp_path / "a", "Server")
+    register(b, owner_b, tmp_path / "b", "B's server")
+    return {"a": a, "b": b, "owner_a": owner_a, "key_a": key_a, "private_a": private_a}
+
+
+def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed(accounts, sshd, tmp_path):
+    account, owner = accounts["a"], accounts["owner_a"]
+    local = tmp_path / "sales-2026-10.csv"
+    local.write_text(csv_text([sale_row(account), sale_row(account, line=2, exemption_number="F7654321")]))
+    result = sftp(
+        sshd, user=account.number, key=accounts["private_a"], cwd=tmp_path,
+        commands=(
+            "pwd\nls -a /\n-ls /..\n-cd /../..\n-get /etc/passwd escaped-passwd\n"
+            f"-ls ../{accounts['b'].number}\n-mkdir /outside\nmkdir /inbox/sub\n"
+            f"put {local.name} /inbox/sales-2026-10.csv\nls /inbox\n"
+        ),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr + sshd.log_text()
+    # The session starts in inbox/ (internal-sftp -d /inbox) of its own folder, which holds inbox/ and outbox/ only.
+    assert "Remote working directory: /inbox" in result.stdout
+    listing = result.stdout.split("ls -a /", 1)[1].split("sftp>", 1)[0].split()
+    assert sorted(listing) == ["/.", "/..", "/inbox", "/outbox"]
+    assert not (tmp_path / "escaped-passwd").exists()
+    assert 'File "/etc/passwd" not found' in result.stderr  # the chroot's / is the account's folder
+    assert f'"/../{accounts["b"].number}" not found' in result.stderr
+    assert 'remote mkdir "/outside": Permission denied' in result.stderr
+    inbox = directories.inbox(account_number=account.number)
+    assert sorted(path.name for path in inbox.iterdir()) == ["sales-2026-10.csv", "sub"]
+    assert (
+        inbox.joinpath("sales-2026-10.csv").stat().st_uid == 20000 + account.pk
+    )  # written as the account's user
+
+    # One sign-in, one row: sshd asked TRACS twice (the key offered, then signed).
+    assert actions(account) == ["SFTP session opened"]
+    opened = AccessLogEntry.objects.get(account_number=account.number, action="SFTP session opened")
+    assert (opened.actor, opened.kind) == (owner, "security")
+    assert f"key Server {accounts['key_a'].fingerprint} (sshd connection process " in opened.detail
+    assert sshd.log_text().count("Accepted publickey for " + account.number) == 1
+    # sshd's own log has the sign-in and the chroot; internal-sftp's per-file lines (-l INFO) go to syslog, which
+    # a chrooted session cannot reach without a /dev/log in its folder (docs/sftp.md): TRACS's log has the files.
+    assert f'Changed root directory to "{sshd.sftp_root}/{account.number}"' in sshd.log_text()
+
+    # The sweep (the beat job behind sshd) picks it up, attributed to the key that signed in, and answers it.
+    assert pickup.inbox_sweep() == 1
+    ingestion = Ingestion.objects.get(account=account)
+    assert (ingestion.door, ingestion.file_name, ingestion.submitted_by) == ("sftp", local.name, owner)
+    assert (ingestion.status, ingestion.rows_accepted, ingestion.rows_rejected) == ("done", 1, 1)
+    put = AccessLogEntry.objects.get(account_number=account.number, action="SFTP file put")
+    assert put.actor == owner
+    assert put.detail.startswith("inbox/sales-2026-10.csv, found by the sweep (last written ")
+    assert (
+        f"attributed to key Server {accounts['key_a'].fingerprint}: the account's last sign-in" in put.detail
+    )
+    # A folder (sshd lets the account make one) is refused and removed; the file is answered in outbox/.
+    assert list(inbox.iterdir()) == []
+    assert "is a folder" in (directories.outbox(account_number=account.number) / "sub.ack.csv").read_text()
+    answer = (directories.outbox(account_number=account.number) / "sales-2026-10.csv.ack.csv").read_text()
+    assert answer.startswith("file,status")
+    assert "F7654321" in answer
+
+    # No shell, no terminal, no forwarding: only SFTP, whatever the client asks (asyncssh's client, one connection).
+    async def try_everything() -> dict[str, str]:
+        async with asyncssh.connect(
+            "127.0.0.1", sshd.port, username=account.number, client_keys=[str(accounts["private_a"])],
+            known_hosts=None, agent_path=None,
+        ) as conn:  # fmt: skip
+            seen = {}
+            shell = await conn.run("id; cat /etc/passwd", input="", timeout=20)
+            seen["shell"] = f"{shell.stdout!s}{shell.stderr!s}"
+            for name, attempt in (
+                ("terminal", conn.create_session(asyncssh.SSHClientSession, "id", term_type="xterm")),
+                ("forward", conn.open_connection("127.0.0.1", sshd.port)),
+                ("remote forward", conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", sshd.port)),
+            ):
+                try:
+                    await attempt
+                    seen[name] = "allowed"
+                except (asyncssh.ChannelOpenError, asyncssh.ChannelListenError) as refusal:
+                    seen[name] = f"refused: {refusal}"
+            sftp_client = await conn.start_sftp_client()
+            seen["outbox"] = " ".join(sorted(await sftp_client.listdir("/outbox")))
+            return seen
+
+    seen = asyncio.run(try_everything())
+    assert "uid=" not in seen["shell"]
+    assert "root:" not in seen["shell"]
+    assert seen["terminal"].startswith("refused"), seen
+    assert seen["forward"].startswith("refused"), seen
+    assert seen["remote forward"].startswith("refused"), seen
+    assert "sales-2026-10.csv.ack.csv" in seen["outbox"]
+
+
+def test_sshd_refuses_a_key_on_another_account_and_a_revoked_delegates_key(accounts, sshd, tmp_path):
+    a, b = accounts["a"], accounts["b"]
+    result = sftp(sshd, user=b.number, key=accounts["private_a"], commands="ls\n", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Permission denied (publickey)" in result.stderr
+    refused = AccessLogEntry.objects.get(account_number=b.number, action="SFTP sign-in refused")
+    assert refused.detail.startswith(f"{keys.NO_SUCH_KEY} (key {accounts['key_a'].fingerprint}, sshd ")
+    assert "SFTP session opened" not in actions(b)
+
+    clerk = UserFactory()
+    delegate_grant(account=a, user=clerk, privileges=["report_fuel"])
+    key, private = register(a, clerk, tmp_path / "clerk", "Clerk", by=accounts["owner_a"])
+    Grant.objects.filter(account=a, user=clerk).update(status=Grant.Status.REVOKED, revoked_at=timezone.now())
+    result = sftp(sshd, user=a.number, key=private, commands="ls\n", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Permission denied (publickey)" in result.stderr
+    refused = AccessLogEntry.objects.get(account_number=a.number, action="SFTP sign-in refused")
+    assert refused.detail.startswith(f"{keys.ACCESS_ENDED} (key {key.fingerprint}, sshd ")
+    assert "SFTP session opened" not in actions(a)
