@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,22 +117,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def extrausers(*, passwd: list[str], group: list[str]) -> Iterator[None]:
-    """Add lines to libnss-extrausers' passwd and group for the time of the block (one test at a time on this
-    machine: a lock), then remove exactly them."""
+def exclusive() -> Iterator[None]:
+    """One sshd test at a time on this machine (libnss-extrausers' files are the machine's): a lock for the block."""
     LOCK.touch()
     with LOCK.open() as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        added = {EXTRAUSERS / "passwd": passwd, EXTRAUSERS / "group": group}
-        try:
-            for path, lines in added.items():
-                with path.open("a") as out:
-                    out.writelines(f"{line}\n" for line in lines)
-            yield
-        finally:
-            for path, lines in added.items():
-                kept = [line for line in path.read_text().splitlines() if line not in lines]
-                path.write_text("".join(f"{line}\n" for line in kept))
+        yield
+
+
+@contextmanager
+def extrausers(*, passwd: list[str], group: list[str]) -> Iterator[None]:
+    """Add lines to libnss-extrausers' passwd and group for the time of the block (inside `exclusive`), then
+    remove exactly them."""
+    added = {EXTRAUSERS / "passwd": passwd, EXTRAUSERS / "group": group}
+    try:
+        for path, lines in added.items():
+            with path.open("a") as out:
+                out.writelines(f"{line}\n" for line in lines)
+        yield
+    finally:
+        for path, lines in added.items():
+            kept = [line for line in path.read_text().splitlines() if line not in lines]
+            path.write_text("".join(f"{line}\n" for line in kept))
 
 
 def command_user_lines() -> tuple[list[str], list[str]]:
@@ -172,6 +178,7 @@ class RunningSshd:
     sftp_root: Path
     config: Path
     log: Path
+    sync: Callable[[], None] = lambda: None  # the test's: writes the accounts' system users
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")

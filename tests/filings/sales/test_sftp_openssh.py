@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 
 import asyncssh
@@ -35,6 +36,9 @@ from tests.programs.registry_helpers import registry
 UNAVAILABLE = sshd_server.unavailable()
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group(
+        "sshd"
+    ),  # one sshd test at a time on a machine (sshd_server.exclusive): one worker
     pytest.mark.skipif(UNAVAILABLE is not None, reason=f"OpenSSH's sshd cannot run here: {UNAVAILABLE}"),
 ]
 
@@ -49,19 +53,30 @@ def register(account, person, folder: Path, name: str, *, by=None):
 
 
 @pytest.fixture
-def sshd(settings, tmp_path):
-    """sshd running as the image runs it, once the test's keys are registered (`start(accounts)`): the accounts'
-    system users written by `manage.py sftp_passwd --chown --gid 20000`, as the entrypoint does."""
-    with sshd_server.running_sshd(
-        settings_dict=connection.settings_dict, secret_key=settings.SECRET_KEY
-    ) as running:
+def sshd(settings):
+    """sshd running as the image runs it, the test's SFTP folders in its root; `sync()` writes the system users of
+    the accounts with keys as the entrypoint does (`manage.py sftp_passwd --chown --gid 20000` into
+    libnss-extrausers), removed at the end."""
+    with (
+        sshd_server.exclusive(),
+        sshd_server.running_sshd(
+            settings_dict=connection.settings_dict, secret_key=settings.SECRET_KEY
+        ) as running,
+        ExitStack() as users,
+    ):
         settings.TRACS_SFTP_ROOT = str(running.sftp_root)
         settings.TRACS_SFTP_SETTLE_SECONDS = 0
-        out = io.StringIO()
-        call_command("sftp_passwd", "--chown", "--gid", str(sshd_server.SFTP_GID), stdout=out)
-        passwd, group = sshd_server.command_user_lines()
-        with sshd_server.extrausers(passwd=passwd + out.getvalue().splitlines(), group=group):
-            yield running
+
+        def sync() -> None:
+            out = io.StringIO()
+            call_command("sftp_passwd", "--chown", "--gid", str(sshd_server.SFTP_GID), stdout=out)
+            passwd, group = sshd_server.command_user_lines()
+            users.enter_context(
+                sshd_server.extrausers(passwd=passwd + out.getvalue().splitlines(), group=group)
+            )
+
+        running.sync = sync
+        yield running
 
 
 def sftp(running, *, user: str, key: Path, commands: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -85,7 +100,7 @@ def actions(account) -> list[str]:
 
 
 @pytest.fixture
-def accounts(tmp_path):
+def accounts(sshd, tmp_path):
     """Seller A (its owner's key) and seller B (its own owner's key, so B is a system user sshd knows)."""
     registry()
     a, b = seller(), seller()
@@ -94,6 +109,7 @@ def accounts(tmp_path):
     owner_grant(account=b, user=owner_b)
     key_a, private_a = register(a, owner_a, tmp_path / "a", "Server")
     register(b, owner_b, tmp_path / "b", "B's server")
+    sshd.sync()
     return {"a": a, "b": b, "owner_a": owner_a, "key_a": key_a, "private_a": private_a}
 
 
