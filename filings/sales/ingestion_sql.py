@@ -29,9 +29,28 @@ from filings.sales.formats import COLUMNS, MAX_TEXT
 from filings.sales.models import RecordType
 from programs.registries.selectors import eligibility_params, eligibility_sql
 
-_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-_LITRES = r"^-?\d{1,9}(\.\d{1,3})?$"
-_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Formats are checked by their shape, every digit read as 9 (translate is a few times cheaper than a regular
+# expression, which cost a second on 100,000 rows across the typed table): `^-?[0-9]{1,9}(\.[0-9]{1,3})?$` is one of
+# these 72 shapes, a date's `^[0-9]{4}-[0-9]{2}-[0-9]{2}$` is 9999-99-99, its month and day then read as numbers.
+_LITRES_SHAPES = tuple(
+    f"{sign}{'9' * whole}{'.' + '9' * places if places else ''}"
+    for sign in ("", "-")
+    for whole in range(1, 10)
+    for places in range(4)
+)
+_LINE_SHAPES = tuple("9" * digits for digits in range(1, 10))
+# ^(F|T|CL)[0-9]{7}$: the numbers as programs.registries stores them
+_NUMBER_SHAPES = ("F9999999", "T9999999", "CL9999999")
+
+
+def _shape(value: str) -> str:
+    return f"translate({value}, '012345678', '999999999')"
+
+
+def _one_of(shapes: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{shape}'" for shape in shapes) + ")"
+
+
 # Some rules skip a row whose value is empty (the "required" rule names it once).
 _TABLES = ("ingest_stage", "ingest_typed", "ingest_eligibility", "ingest_errors")
 
@@ -40,14 +59,15 @@ def _date(column: str) -> str:
     """A text column as a date, NULL unless it is YYYY-MM-DD and a real day (PostgreSQL 15 has no
     pg_input_is_valid: the day is compared with its month's last day, computed from a string already checked)."""
     value = f"btrim(s.{column})"
-    return f"""CASE WHEN {value} ~ '{_DATE}'
-                 AND substr({value}, 9, 2)::int <= extract(day from
+    return f"""CASE WHEN {_shape(value)} = '9999-99-99' AND substr({value}, 6, 2)::int BETWEEN 1 AND 12
+                 AND substr({value}, 9, 2)::int BETWEEN 1 AND extract(day from
                      (left({value}, 7) || '-01')::date + interval '1 month' - interval '1 day')
                 THEN {value}::date END"""
 
 
 def _litres(column: str = "litres") -> str:
-    return f"CASE WHEN btrim(s.{column}) ~ '{_LITRES}' THEN btrim(s.{column})::numeric END"
+    value = f"btrim(s.{column})"
+    return f"CASE WHEN {_shape(value)} IN {_one_of(_LITRES_SHAPES)} THEN {value}::numeric END"
 
 
 _BFLO_JOIN = """LEFT JOIN programs_bulkfuellocation b
@@ -131,9 +151,11 @@ SELECT s.row_number,
        lower(btrim(s.record)) IN ('sale', 'amendment') AS checks_date,
        {_date("sale_date")} AS sale_date,
        btrim(s.invoice_number) AS invoice_number,
-       CASE WHEN btrim(s.line) ~ '^[0-9]{{1,9}}$' AND btrim(s.line)::bigint BETWEEN 1 AND 2147483647
+       CASE WHEN {_shape("btrim(s.line)")} IN {_one_of(_LINE_SHAPES)}
+                 AND btrim(s.line)::bigint BETWEEN 1 AND 2147483647
             THEN btrim(s.line)::int END AS line,
        upper(translate(s.exemption_number, ' -', '')) AS exemption_number,
+       {_shape("upper(translate(s.exemption_number, ' -', ''))")} IN {_one_of(_NUMBER_SHAPES)} AS number_formed,
        {_FUEL} AS fuel,
        {_litres()} AS litres,
        b.id AS bflo_id
@@ -142,8 +164,7 @@ WHERE s.nfields = %(expected)s
 """
 _SALES_ELIGIBILITY = "CREATE TEMP TABLE ingest_eligibility AS " + eligibility_sql(
     asked="""(SELECT row_number AS key, exemption_number AS number, sale_date AS day FROM ingest_typed
-              WHERE checks_values AND sale_date IS NOT NULL
-                AND exemption_number ~ '^(F|T|CL)[0-9]{7}$')"""
+              WHERE checks_values AND sale_date IS NOT NULL AND number_formed)"""
 )
 _SALES_RULES = (
     *_common_rules(date_column="sale_date"),
@@ -155,7 +176,7 @@ _SALES_RULES = (
     *_text_rules(columns=("exemption_number",)),
     """SELECT s.row_number, 'exemption_number', 'number_format', s.exemption_number FROM ingest_stage s
        JOIN ingest_typed t USING (row_number)
-       WHERE t.checks_values AND t.exemption_number <> '' AND t.exemption_number !~ '^(F|T|CL)[0-9]{7}$'""",
+       WHERE t.checks_values AND t.exemption_number <> '' AND NOT t.number_formed""",
     # The registry on each sale date: one join for the whole file.
     """SELECT e.key, 'exemption_number', CASE WHEN e.outcome = 'valid' THEN 'not_for_marked_fuel' ELSE e.outcome END,
               t.exemption_number
