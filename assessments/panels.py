@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DateField, Sum, Value
+from django.db.models import DateField, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from assessments import selectors
 from assessments.models import LedgerMonth
+from consent.sql import SENTINEL_INT, CompiledQuery
 from programs.models import ProgramAccount
 from programs.templatetags.amounts import credit_brackets
 
@@ -57,6 +58,22 @@ class MonthBalance:
     shown: str  # credits in brackets
 
 
+def _month_totals(first: date, *, account_id: int) -> QuerySet[LedgerMonth, tuple[date, Decimal]]:
+    """Each month's net from `first` on, with every earlier month folded into `first` (the opening balance)."""
+    return (
+        LedgerMonth.objects.filter(account=account_id)
+        .annotate(bucket=Greatest("month", Value(first, output_field=DateField())))
+        .values("bucket")
+        .annotate(total=Sum("net"))
+        .order_by("bucket")
+        .values_list("bucket", "total")
+    )
+
+
+# Every Account Information request reads it: compiled once per window (its first month is the key).
+MONTH_TOTALS = CompiledQuery(_month_totals, account_id=SENTINEL_INT)
+
+
 def monthly_balances(
     *, account: ProgramAccount, today: date, months: int = MONTHS_SHOWN
 ) -> tuple[Decimal, list[MonthBalance]]:
@@ -69,15 +86,7 @@ def monthly_balances(
     after it (a processed date in the future) count in the balance now only. E.g. +1,000.00 in March and
     -250.00 in May: February 0.00, March and April 1,000.00, May 750.00."""
     starts = _month_starts(today=today, count=months)
-    rows = (
-        LedgerMonth.objects.filter(account=account)
-        .annotate(bucket=Greatest("month", Value(starts[0], output_field=DateField())))
-        .values("bucket")
-        .annotate(total=Sum("net"))
-        .order_by("bucket")
-        .values_list("bucket", "total")
-    )
-    by_month = dict(rows)
+    by_month = dict(MONTH_TOTALS.rows(starts[0], account_id=account.pk))
     running = ZERO
     series = []
     for start in starts:

@@ -23,6 +23,10 @@ def benchmark_modules():
     return sorted(modules, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.1f}" for value in averages)
+
+
 def main() -> int:
     started = time.monotonic()
     harness.django_setup()
@@ -38,6 +42,7 @@ def main() -> int:
     warmup = int(os.environ.get("BENCH_WARMUP", "40"))
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
     rows = []
+    load_before = os.getloadavg()
     with harness.gunicorn(workers=workers) as server:
         bench = harness.Bench(
             server=server, users=users, requests=requests, concurrency=concurrency, warmup=warmup
@@ -54,7 +59,8 @@ def main() -> int:
         notes=[
             "Ratio: figure / baseline; for load rows, the baseline's requests/s over the figure's "
             "(how many times the baseline's time per request the figure costs).",
-            f"Whole run: {time.monotonic() - started:.0f} s.",
+            f"Whole run: {time.monotonic() - started:.0f} s on {os.cpu_count()} cores; load average (1, 5, 15 min) "
+            f"{_load(load_before)} at the start, {_load(os.getloadavg())} at the end: compare ratios within a run.",
         ],
     )
     return 0

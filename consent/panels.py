@@ -32,6 +32,7 @@ from consent.context_processors import unread_message_counts
 from consent.models import Grant
 from consent.privileges import Privilege
 from consent.selectors import HomePriority
+from consent.sql import SENTINEL_STR, CompiledQuery, Path, columns_of, instances_of
 from filings import panels as filings_panels
 from programs import panels as programs_panels
 from programs.models import ProgramAccount
@@ -134,12 +135,21 @@ def home_banners(*, user, rows: list[dict]) -> list[dict]:
 RECENT_CHANGES = 10
 
 
+ENTRY_PATHS: tuple[Path, ...] = (("", AccessLogEntry),)
+# Every owner's Account Information request reads them: compiled once per process (consent.sql, ADR 0018).
+RECENT_CHANGE_ENTRIES = CompiledQuery(
+    lambda shown, number: selectors.access_log_for_account(
+        account=ProgramAccount(number=number),  # the selector reads the account's number alone
+        kind=AccessLogEntry.Kind.CHANGE,
+    ).values_list(*columns_of(ENTRY_PATHS))[:shown],
+    number=SENTINEL_STR,
+)
+
+
 def recent_activity_panel(account: ProgramAccount, user) -> dict:
     """The last ten changes made to the account (access log, kind CHANGE): one query."""
-    entries = list(
-        selectors.access_log_for_account(account=account, kind=AccessLogEntry.Kind.CHANGE)[:RECENT_CHANGES]
-    )
-    return {"entries": entries}
+    rows = RECENT_CHANGE_ENTRIES.rows(RECENT_CHANGES, number=account.number)
+    return {"entries": [instances_of(row, ENTRY_PATHS)[0] for row in rows]}
 
 
 def messages_panel(account: ProgramAccount, user) -> dict:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.db.models import Count, Window
 
-from consent.sql import SENTINEL_INT, SENTINEL_INT_2, CompiledQuery
+from consent.sql import SENTINEL_INT, SENTINEL_INT_2, CompiledQuery, Path, columns_of, count_of, instances_of
 from programs import selectors
-from programs.models import ProgramAccount
+from programs.models import Contact, ProgramAccount
 
 LATEST_MESSAGES = 3
 CONTACTS_SHOWN = 5
@@ -47,16 +48,36 @@ def messages_panel(account: ProgramAccount, user, *, unread: int) -> dict:
     return {"unread": unread, "latest": latest}
 
 
+# Counted on every Account Information request of a person who submits documents: compiled once per process.
+DOCUMENTS = CompiledQuery(
+    lambda _key, account_id: selectors.documents_for_account(account=account_id).values("pk"),
+    wrap=count_of,
+    account_id=SENTINEL_INT,
+)
+
+
 def documents_panel(account: ProgramAccount, user) -> dict:
     """How many documents the account has (submitted, and placed by TRA): one query."""
-    return {"count": selectors.documents_for_account(account=account).count()}
+    [(count,)] = DOCUMENTS.rows(None, account_id=account.pk)
+    return {"count": count}
+
+
+CONTACT_PATHS: tuple[Path, ...] = (("", Contact),)
+# Every Account Information request reads them: compiled once per process (the count is a window over every
+# contact, computed before the LIMIT).
+CONTACTS = CompiledQuery(
+    lambda shown, account_id: (
+        selectors.contacts_for_account(account=account_id)
+        .annotate(total=Window(Count("id")))
+        .values_list(*columns_of(CONTACT_PATHS), "total")[:shown]
+    ),
+    account_id=SENTINEL_INT,
+)
 
 
 def contacts_panel(account: ProgramAccount, user) -> dict:
-    """The first contact persons (primary first) and how many there are: one query (the count is a window over
-    every contact, computed before the LIMIT)."""
-    shown = list(
-        selectors.contacts_for_account(account=account).annotate(total=Window(Count("id")))[:CONTACTS_SHOWN]
-    )
-    count = shown[0].total if shown else 0
+    """The first contact persons (primary first) and how many there are: one query."""
+    rows = CONTACTS.rows(CONTACTS_SHOWN, account_id=account.pk)
+    shown = [cast(Contact, instances_of(row[:-1], CONTACT_PATHS)[0]) for row in rows]
+    count = rows[0][-1] if rows else 0
     return {"contacts": shown, "count": count, "more": count - len(shown)}

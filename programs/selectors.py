@@ -50,7 +50,7 @@ def contact_information(*, account: ProgramAccount) -> ContactInformation:
     )
 
 
-def contacts_for_account(*, account: ProgramAccount) -> QuerySet[Contact]:
+def contacts_for_account(*, account: ProgramAccount | int) -> QuerySet[Contact]:
     return Contact.objects.filter(account=account).order_by("-is_primary", "name", "id")
 
 
@@ -141,7 +141,7 @@ def unread_counts_by_account(*, user: User | int, account_ids: AccountIds) -> di
 # --- Documents ----------------------------------------------------------------------------------------------
 
 
-def documents_for_account(*, account: ProgramAccount) -> QuerySet[Document]:
+def documents_for_account(*, account: ProgramAccount | int) -> QuerySet[Document]:
     """The account's documents, newest first, with their files: two queries whatever their number."""
     return (
         Document.objects.filter(account=account)
