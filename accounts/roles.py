@@ -174,7 +174,10 @@ ROLES: tuple[Role, ...] = (
     Role(
         "assessor",
         "Assessor",
-        _("Works the queues of returns and claims: takes them into review, assesses and reassesses them."),
+        _(
+            "Works the queues of returns and claims: takes them into review, assesses and reassesses them; "
+            "processes marked-fuel monthly reports or returns them to the seller."
+        ),
         (
             *ACCOUNT_PAGE,
             *REFERENCE,
@@ -186,6 +189,9 @@ ROLES: tuple[Role, ...] = (
             "assessments.assess_return",
             "assessments.assess_claim",
             "assessments.view_refund",
+            "filings.view_markedfuelreport",
+            "filings.view_markedfuelreportline",
+            "filings.process_markedfuelreport",
         ),
     ),
     Role(

@@ -4,7 +4,8 @@ Returns and claims are read-only here: a filed return or claim is never edited, 
 filed by the taxpayer. Their status moves on with the queue's actions (received -> in review, and back),
 each through filings.status.filing_status_change, which logs the change and e-mails the filer and the
 account's VIEW_ASSESSMENTS holders; assessed and reassessed are set by the assessments app when it issues a
-notice. Opening a return or claim writes a staff READ row to the access log."""
+notice. Opening a return or claim writes a staff READ row to the access log. The marked-fuel monthly reports'
+queue (filings/sales/admin_report.py) is built on the same admin and actions."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -357,3 +358,8 @@ class ClaimAdmin(StatusActionsMixin, FilingAdmin):
             item=claim_rules.ITEM_CLAIM,
             received_on=timezone.localdate(obj.received_at),
         )
+
+
+# The marked-fuel monthly reports' queue shares this module's filing admin and status actions: imported once they
+# are defined.
+from filings.sales import admin_report  # noqa: E402, F401 - registers the marked-fuel reports' admin

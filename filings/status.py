@@ -6,13 +6,17 @@ the filer and everyone who may view the account's assessments (VIEW_ASSESSMENTS)
 e-mail may be read by anyone with the mailbox, the figures stay behind the sign-in.
 
 Moves allowed: received -> in review (and back, when it was opened by mistake), received or in review ->
-assessed, assessed or reassessed -> reassessed. Anything else is refused with STATUS_CHANGE_REFUSED.
+assessed, assessed or reassessed -> reassessed. A filing model with statuses of its own says its moves
+(`STATUS_TRANSITIONS`) and which statuses end its processing (`PROCESSED_STATUSES`): a marked-fuel monthly report
+is processed or returned to the seller, never assessed (filings.sales.report_processing). Anything else is refused
+with STATUS_CHANGE_REFUSED.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -45,6 +49,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 PROCESSED = frozenset({Status.ASSESSED, Status.REASSESSED})
 
 STATUS_CHANGE_REFUSED = _("%(item)s %(number)s is “%(current)s”: it cannot be moved to “%(new)s”.")
+
+
+def _transitions(filing: Filing) -> dict[str, frozenset[str]]:
+    return getattr(type(filing), "STATUS_TRANSITIONS", TRANSITIONS)
+
+
+def _processed(filing: Filing) -> frozenset[str]:
+    return getattr(type(filing), "PROCESSED_STATUSES", PROCESSED)
+
+
+def _status_label(filing: Filing, status: str) -> str:
+    """A status as the filing's own model names it (its field's choices), or the value itself if it has none."""
+    choices = dict(type(filing)._meta.get_field("status").choices or ())
+    return str(choices.get(status, status))
 
 
 def filing_label(filing: Filing) -> str:
@@ -97,10 +115,13 @@ def status_change_recipients(*, filing: Filing) -> list[str]:
 
 
 @transaction.atomic
-def filing_status_change(*, filing: F, status: str, actor: Actor) -> F:
+def filing_status_change(
+    *, filing: F, status: str, actor: Actor, fields: Mapping[str, Any] | None = None, note: str = ""
+) -> F:
     """Move `filing` to `status`, by `actor` (staff in admin, or the assessment that moved it); log it; e-mail the
     filer and the VIEW_ASSESSMENTS holders. Assessed and reassessed set the processed date; moving back to
-    received or in review clears it."""
+    received or in review clears it. `fields`: columns of the filing's own saved with the move (a returned
+    report's reason, which the database requires of a returned report); `note`: a sentence the e-mail adds."""
     locked = (
         type(filing)
         ._default_manager.select_for_update()
@@ -108,22 +129,24 @@ def filing_status_change(*, filing: F, status: str, actor: Actor) -> F:
         .get(pk=filing.pk)
     )
     current = locked.status
-    if status not in TRANSITIONS.get(current, frozenset()):
+    if status not in _transitions(locked).get(current, frozenset()):
         raise ValidationError(
             STATUS_CHANGE_REFUSED
             % {
                 "item": _sentence_case(filing_label(locked)),
                 "number": locked.confirmation_number,
-                "current": Status(current).label,
-                "new": Status(status).label if status in Status.values else status,
+                "current": _status_label(locked, current),
+                "new": _status_label(locked, status),
             },
             code="status_change_refused",
         )
     now = timezone.now()
     locked.status = status
     locked.status_changed_at = now
-    locked.processed_at = now if status in PROCESSED else None
-    locked.save(update_fields=["status", "status_changed_at", "processed_at"])
+    locked.processed_at = now if status in _processed(locked) else None
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", "status_changed_at", "processed_at", *(fields or {})])
     account = locked.account
     by = actor.user
     access_log_record(
@@ -133,17 +156,17 @@ def filing_status_change(*, filing: F, status: str, actor: Actor) -> F:
         account_number=account.number,
         on_behalf_of=account.on_behalf_of,
         capacity="staff" if by is not None and by.is_staff else "",
-        detail=f"{locked.confirmation_number}: {Status(current).label} -> {Status(status).label}",
+        detail=f"{locked.confirmation_number}: {_status_label(locked, current)} -> {_status_label(locked, status)}",
     )
-    _notify(filing=locked)
+    _notify(filing=locked, note=note)
     return locked
 
 
-def _notify(*, filing: Filing) -> None:
+def _notify(*, filing: Filing, note: str = "") -> None:
     account = filing.account
     label = filing_label(filing)
-    status = Status(filing.status).label
-    if filing.status in PROCESSED:
+    status = _status_label(filing, filing.status)
+    if filing.status in _processed(filing):
         when = f"Processed: {timezone.localtime(filing.processed_at):%Y-%m-%d}\n"
     else:
         expected = expected_processing_on(filing)
@@ -154,7 +177,8 @@ def _notify(*, filing: Filing) -> None:
         f"Reference number: {filing.confirmation_number}\n"
         f"Status: {status}\n"
         f"{when}\n"
-        "Sign in to TRACS and choose View Assessment Status to see it, and its notice once one is issued."
+        + (f"{note}\n\n" if note else "")
+        + "Sign in to TRACS and choose View Assessment Status to see it, and its notice once one is issued."
     )
     for address in status_change_recipients(filing=filing):
         email_queue(

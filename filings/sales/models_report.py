@@ -21,11 +21,40 @@ from programs.models import BulkFuelLocation, ProgramAccount
 MARKED_FUELS = Fuel.choices
 
 
+class ReportStatus(models.TextChoices):
+    """Where a report stands as TRA processes it. A report carries no tax, so it is never assessed: the assessor
+    takes it into review and processes it, or returns it to the seller with the reason (the seller corrects the
+    month and submits an amended report, a new version)."""
+
+    RECEIVED = "received", _("Received")
+    IN_REVIEW = "in_review", _("In review")
+    PROCESSED = "processed", _("Processed")
+    RETURNED = "returned", _("Returned to the seller")
+
+
 class MarkedFuelReport(PeriodFiling):
     """One version of a seller's monthly report of marked-fuel sales and movements: its period, version and due date
     are those of every filing for a period (filings.skeleton.models.PeriodFiling)."""
 
+    # The moves filings.status.filing_status_change allows for a report, and the statuses that end its processing
+    # (the date they were reached is its processed date).
+    STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+        ReportStatus.RECEIVED: frozenset({ReportStatus.IN_REVIEW}),
+        ReportStatus.IN_REVIEW: frozenset(
+            {ReportStatus.RECEIVED, ReportStatus.PROCESSED, ReportStatus.RETURNED}
+        ),
+    }
+    PROCESSED_STATUSES = frozenset({ReportStatus.PROCESSED, ReportStatus.RETURNED})
+
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="marked_fuel_reports")
+    status = models.CharField(
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.RECEIVED, db_index=True
+    )
+    return_reason = models.TextField(
+        _("reason returned"),
+        blank=True,
+        help_text=_("TRA's reason for returning the report, as the seller reads it"),
+    )
     sales_count = models.PositiveIntegerField(_("sales reported"))
     sales_litres = models.DecimalField(_("litres sold"), max_digits=16, decimal_places=3)
     rejected_open = models.PositiveIntegerField(
@@ -36,7 +65,15 @@ class MarkedFuelReport(PeriodFiling):
     class Meta:
         ordering = ["-period_start", "-version"]
         verbose_name = _("marked-fuel monthly report")
+        permissions = [
+            ("process_markedfuelreport", "Can process marked-fuel monthly reports (process or return them)")
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status="returned", return_reason__gt="")
+                | (~Q(status="returned") & Q(return_reason="")),
+                name="marked_fuel_report_returned_with_reason",
+            ),
             *period_filing_constraints("marked_fuel_report"),
             models.CheckConstraint(
                 condition=Q(sales_litres__gte=0), name="marked_fuel_report_litres_not_negative"

@@ -112,6 +112,8 @@ MODELS: dict[str, Model] = {
     # Returns and claims
     "filings.fueltaxreturn": Model(view=FILINGS),
     "filings.claim": Model(view=FILINGS),
+    # Marked-fuel monthly reports: processed (or returned to the seller) by the assessor.
+    "filings.markedfuelreport": Model(view=frozenset({ASR, AUD})),
     # SFTP keys of marked-fuel accounts: a way into an account, kept with access (consents, grants, PINs).
     "filings.sftpkey": Model(view=frozenset({CON, AUD})),
     # Marked-fuel sellers' records (filings/sales): read only, by the exemptions officer beside the registry.
@@ -194,6 +196,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "filings.fueltaxreturn.move_back_to_received": frozenset({ASR}),
     "filings.claim.move_to_in_review": frozenset({ASR}),
     "filings.claim.move_back_to_received": frozenset({ASR}),
+    "filings.markedfuelreport.move_to_in_review": frozenset({ASR}),
+    "filings.markedfuelreport.move_back_to_received": frozenset({ASR}),
+    "filings.markedfuelreport.process_reports": frozenset({ASR}),
+    "filings.markedfuelreport.return_reports": frozenset({ASR}),
     "filings.sftpkey.approve_keys": frozenset({CON}),
     "filings.sftpkey.revoke_keys": frozenset({CON}),
     "assessments.returntoassess.assess_selected": frozenset({ASR}),
