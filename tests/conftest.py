@@ -50,6 +50,20 @@ def _empty_tables_by_delete():
     DatabaseOperations.sql_flush = sql_flush
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request, django_db_blocker):
+    """Under xdist, the workers' test databases are copies of one built once per run (tests/template_db.py):
+    every migration runs once, not once per worker."""
+    workerinput = getattr(request.config, "workerinput", None)
+    if workerinput is None or request.config.getvalue("nomigrations"):
+        return
+    from tests.template_db import use_template
+
+    keepdb = request.config.getvalue("reuse_db") and not request.config.getvalue("create_db")
+    with django_db_blocker.unblock():
+        use_template(run_id=workerinput["testrunuid"], keepdb=keepdb)
+
+
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
