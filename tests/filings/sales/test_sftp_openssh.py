@@ -9,13 +9,12 @@ sign-in decision and each file is in the account's access log. Skipped, with the
 
 from __future__ import annotations
 
-import asyncio
 import io
 import subprocess
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import asyncssh
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -33,6 +32,7 @@ from tests.filings.sales.sftp_helpers import csv_text, key_pair
 from tests.filings.sales_helpers import sale_row, seller
 from tests.programs.registry_helpers import registry
 
+SSH = "/usr/bin/ssh"
 UNAVAILABLE = sshd_server.unavailable()
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -79,15 +79,36 @@ def sshd(settings):
         yield running
 
 
-def sftp(running, *, user: str, key: Path, commands: str, cwd: Path) -> subprocess.CompletedProcess:
+def client_options(running, key: Path, control: Path | None) -> list[str]:
+    """OpenSSH client options for the test's sshd; with `control`, the first connection stays open (ControlMaster)
+    and the next commands ride on it, without signing in again."""
+    options = [
+        "-F", "/dev/null", "-i", str(key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR",
+    ]  # fmt: skip
+    if control is not None:
+        options += ["-o", "ControlMaster=auto", "-o", f"ControlPath={control}", "-o", "ControlPersist=60"]
+    return options
+
+
+def sftp(
+    running, *, user: str, key: Path, commands: str, cwd: Path, control: Path | None = None
+) -> subprocess.CompletedProcess:
     """OpenSSH's sftp client in batch mode (a command starting with "-" may fail; any other must succeed)."""
     return subprocess.run(
-        [
-            SFTP, "-b", "-", "-F", "/dev/null", "-i", str(key), "-P", str(running.port),
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-            "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", f"{user}@127.0.0.1",
-        ],
+        [SFTP, "-b", "-", "-P", str(running.port), *client_options(running, key, control), f"{user}@127.0.0.1"],
         input=commands, capture_output=True, text=True, timeout=60, cwd=cwd, check=False,
+    )  # fmt: skip
+
+
+def ssh(
+    running, *, user: str, key: Path, control: Path, options: list[str], command: str | None = None
+) -> subprocess.CompletedProcess:
+    """OpenSSH's ssh client over the connection `control` holds open."""
+    return subprocess.run(
+        [SSH, "-p", str(running.port), *client_options(running, key, control), *options, f"{user}@127.0.0.1",
+         *([command] if command is not None else [])],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
 
 
@@ -117,8 +138,9 @@ def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed
     account, owner = accounts["a"], accounts["owner_a"]
     local = tmp_path / "sales-2026-10.csv"
     local.write_text(csv_text([sale_row(account), sale_row(account, line=2, exemption_number="F7654321")]))
+    control = Path(tempfile.mkdtemp(prefix="ssh-")) / "c"  # a socket's path is at most 108 bytes
     result = sftp(
-        sshd, user=account.number, key=accounts["private_a"], cwd=tmp_path,
+        sshd, user=account.number, key=accounts["private_a"], cwd=tmp_path, control=control,
         commands=(
             "pwd\nls -a /\n-ls /..\n-cd /../..\n-get /etc/passwd escaped-passwd\n"
             f"-ls ../{accounts['b'].number}\n-mkdir /outside\nmkdir /inbox/sub\n"
@@ -168,36 +190,40 @@ def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed
     assert answer.startswith("file,status")
     assert "F7654321" in answer
 
-    # No shell, no terminal, no forwarding: only SFTP, whatever the client asks (asyncssh's client, one connection).
-    async def try_everything() -> dict[str, str]:
-        async with asyncssh.connect(
-            "127.0.0.1", sshd.port, username=account.number, client_keys=[str(accounts["private_a"])],
-            known_hosts=None, agent_path=None,
-        ) as conn:  # fmt: skip
-            seen = {}
-            shell = await conn.run("id; cat /etc/passwd", input="", timeout=20)
-            seen["shell"] = f"{shell.stdout!s}{shell.stderr!s}"
-            for name, attempt in (
-                ("terminal", conn.create_session(asyncssh.SSHClientSession, "id", term_type="xterm")),
-                ("forward", conn.open_connection("127.0.0.1", sshd.port)),
-                ("remote forward", conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", sshd.port)),
-            ):
-                try:
-                    await attempt
-                    seen[name] = "allowed"
-                except (asyncssh.ChannelOpenError, asyncssh.ChannelListenError) as refusal:
-                    seen[name] = f"refused: {refusal}"
-            sftp_client = await conn.start_sftp_client()
-            seen["outbox"] = " ".join(sorted(await sftp_client.listdir("/outbox")))
-            return seen
+    # No shell, no terminal, no forwarding: only SFTP, whatever the client asks, on the connection still open; and
+    # the answer read back with the real client.
+    def over_it(*options: str, command: str | None = None) -> subprocess.CompletedProcess:
+        return ssh(
+            sshd, user=account.number, key=accounts["private_a"], control=control, options=list(options),
+            command=command,
+        )  # fmt: skip
 
-    seen = asyncio.run(try_everything())
-    assert "uid=" not in seen["shell"]
-    assert "root:" not in seen["shell"]
-    assert seen["terminal"].startswith("refused"), seen
-    assert seen["forward"].startswith("refused"), seen
-    assert seen["remote forward"].startswith("refused"), seen
-    assert "sales-2026-10.csv.ack.csv" in seen["outbox"]
+    shell = over_it("-T", command="id; cat /etc/passwd")
+    assert "uid=" not in shell.stdout
+    assert "root:" not in shell.stdout
+    terminal = over_it("-tt", command="id")
+    assert "PTY allocation request failed" in terminal.stderr
+    assert "uid=" not in terminal.stdout
+    forward = over_it("-W", f"127.0.0.1:{sshd.port}")
+    assert forward.returncode != 0
+    assert "Session open refused by peer" in forward.stderr, forward
+    assert (
+        f"refused local port forward: originator 127.0.0.1 port 65535, target 127.0.0.1 port {sshd.port}"
+        in (sshd.log_text())
+    )
+    remote = over_it("-O", "forward", "-R", f"0:127.0.0.1:{sshd.port}")
+    assert remote.returncode != 0
+    assert "forwarding failed" in remote.stderr, remote
+    got = sftp(
+        sshd, user=account.number, key=accounts["private_a"], cwd=tmp_path, control=control,
+        commands="get /outbox/sales-2026-10.csv.ack.csv\n",
+    )  # fmt: skip
+    assert got.returncode == 0, got.stderr
+    assert (tmp_path / "sales-2026-10.csv.ack.csv").read_text() == answer
+    over_it("-O", "exit")
+    assert (
+        AccessLogEntry.objects.filter(action="SFTP session opened").count() == 1
+    )  # one sign-in for all of it
 
 
 def test_sshd_refuses_a_key_on_another_account_and_a_revoked_delegates_key(accounts, sshd, tmp_path):
