@@ -10,6 +10,7 @@ sign-in decision and each file is in the account's access log. Skipped, with the
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import tempfile
 from contextlib import ExitStack
@@ -134,11 +135,24 @@ def accounts(sshd, tmp_path):
     return {"a": a, "b": b, "owner_a": owner_a, "key_a": key_a, "private_a": private_a}
 
 
-def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed(accounts, sshd, tmp_path):
+@pytest.fixture
+def control():
+    """Where OpenSSH's client keeps its open connection (a socket's path is at most 108 bytes: not under tmp_path);
+    the connection is ended and the folder removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="ssh-"))
+    yield folder / "c"
+    subprocess.run(
+        [SSH, "-o", f"ControlPath={folder / 'c'}", "-O", "exit", "x"], capture_output=True, check=False
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed(
+    accounts, sshd, control, tmp_path
+):
     account, owner = accounts["a"], accounts["owner_a"]
     local = tmp_path / "sales-2026-10.csv"
     local.write_text(csv_text([sale_row(account), sale_row(account, line=2, exemption_number="F7654321")]))
-    control = Path(tempfile.mkdtemp(prefix="ssh-")) / "c"  # a socket's path is at most 108 bytes
     result = sftp(
         sshd, user=account.number, key=accounts["private_a"], cwd=tmp_path, control=control,
         commands=(
@@ -220,7 +234,6 @@ def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed
     )  # fmt: skip
     assert got.returncode == 0, got.stderr
     assert (tmp_path / "sales-2026-10.csv.ack.csv").read_text() == answer
-    over_it("-O", "exit")
     assert (
         AccessLogEntry.objects.filter(action="SFTP session opened").count() == 1
     )  # one sign-in for all of it
