@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -75,9 +77,10 @@ def broker(queue_name):
         app.conf[key] = value
 
 
-@pytest.fixture
-def worker(transactional_db, broker, queue_name, tmp_path):
-    """`celery -A tracs worker` in its own process, on the test database; stopped at the end."""
+@contextmanager
+def worker_process(*, queue_name: str, log: Path, **extra_env: str) -> Iterator[subprocess.Popen]:
+    """`celery -A tracs worker` in its own process, on the test database, taking `queue_name`; stopped at the end.
+    `extra_env`: settings the worker must share with the test (the folders its jobs read and write)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tracs.settings",
@@ -88,8 +91,8 @@ def worker(transactional_db, broker, queue_name, tmp_path):
         "SECRET_KEY": settings.SECRET_KEY,  # the outbox key derives from it when OUTBOX_KEY is empty
         "OUTBOX_KEY": settings.OUTBOX_KEY,
         "LOG_LEVEL": "WARNING",
+        **extra_env,
     }
-    log = tmp_path / "worker.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(CELERY), "-A", "tracs", "worker", "--pool", "solo", "--queues", queue_name,
@@ -100,7 +103,7 @@ def worker(transactional_db, broker, queue_name, tmp_path):
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            yield process, log
+            yield process
         finally:
             process.terminate()
             try:
@@ -108,6 +111,14 @@ def worker(transactional_db, broker, queue_name, tmp_path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
+
+
+@pytest.fixture
+def worker(transactional_db, broker, queue_name, tmp_path):
+    """A worker (worker_process) for the length of the test: (the process, its log file)."""
+    log = tmp_path / "worker.log"
+    with worker_process(queue_name=queue_name, log=log) as process:
+        yield process, log
 
 
 def test_worker_sends_outbox_email_queued_in_a_committed_transaction(worker):
