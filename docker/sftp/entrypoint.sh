@@ -11,7 +11,7 @@ chgrp tracs /run/tracs-sftp/environment
 install -d -o tracs -g tracs -m 0700 /run/tracs-sftp/answers  # the command's answers within one sign-in
 test -f /etc/ssh/keys/ssh_host_ed25519_key || ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/keys/ssh_host_ed25519_key
 sync_accounts() {
-  python /app/manage.py sftp_passwd --chown --gid 20000 > /var/lib/extrausers/passwd.new \
+  python /app/manage.py sftp_passwd --chown --gid 20000 --outbox-uid "$(id -u tracs)" > /var/lib/extrausers/passwd.new \
     && mv /var/lib/extrausers/passwd.new /var/lib/extrausers/passwd
 }
 sync_accounts

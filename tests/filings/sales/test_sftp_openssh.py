@@ -10,6 +10,7 @@ sign-in decision and each file is in the account's access log. Skipped, with the
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -70,7 +71,11 @@ def sshd(settings):
 
         def sync() -> None:
             out = io.StringIO()
-            call_command("sftp_passwd", "--chown", "--gid", str(sshd_server.SFTP_GID), stdout=out)
+            # The workers' user, who write outbox/: here the test itself, which runs the sweep.
+            call_command(
+                "sftp_passwd", "--chown", "--gid", str(sshd_server.SFTP_GID), "--outbox-uid", str(os.getuid()),
+                stdout=out,
+            )  # fmt: skip
             passwd, group = sshd_server.command_user_lines()
             users.enter_context(
                 sshd_server.extrausers(passwd=passwd + out.getvalue().splitlines(), group=group)
@@ -157,7 +162,8 @@ def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed
         sshd, user=account.number, key=accounts["private_a"], cwd=tmp_path, control=control,
         commands=(
             "pwd\nls -a /\n-ls /..\n-cd /../..\n-get /etc/passwd escaped-passwd\n"
-            f"-ls ../{accounts['b'].number}\n-mkdir /outside\nmkdir /inbox/sub\n"
+            f"-ls ../{accounts['b'].number}\n-mkdir /outside\n-put {local.name} /outbox/fake.ack.csv\n"
+            "mkdir /inbox/sub\n"
             f"put {local.name} /inbox/sales-2026-10.csv\nls /inbox\n"
         ),
     )  # fmt: skip
@@ -170,6 +176,9 @@ def test_a_key_signs_in_to_sshd_and_its_file_is_ingested_answered_and_attributed
     assert 'File "/etc/passwd" not found' in result.stderr  # the chroot's / is the account's folder
     assert f'"/../{accounts["b"].number}" not found' in result.stderr
     assert 'remote mkdir "/outside": Permission denied' in result.stderr
+    assert (
+        'dest open "/outbox/fake.ack.csv": Permission denied' in result.stderr
+    )  # outbox/ is TRACS's to write
     inbox = directories.inbox(account_number=account.number)
     assert sorted(path.name for path in inbox.iterdir()) == ["sales-2026-10.csv", "sub"]
     assert (
