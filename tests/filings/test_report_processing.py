@@ -146,6 +146,14 @@ def test_a_report_returned_with_a_reason_the_seller_reads(account, filer, filed,
     assert f"Returned by TRA: {reason}" in completed
     with pytest.raises(ValidationError):  # returned is the end: the seller files an amended report
         report_processing.marked_fuel_report_process(report=returned, actor=status_actor(assessor))
+    client = sign_in(Client(), filer)
+    reports = client.get(reverse("marked_fuel_reports", kwargs={"number": account.number})).content.decode()
+    assert "Returned by TRA: submit an amended report" in reports
+    month = client.get(
+        reverse("marked_fuel_report_month", kwargs={"number": account.number, "period": "2024-01"})
+    ).content.decode()
+    assert reason in month
+    assert "Submit the amended report" in month
 
 
 def test_fuel_tax_returns_are_never_processed_or_returned_like_a_report(assessor):
