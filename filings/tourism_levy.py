@@ -45,6 +45,7 @@ RULES_FILE = Path(__file__).resolve().parent / "rules" / "tourism_levy.yaml"
 GROSS_REVENUE = "gross_revenue"
 LEVY_COLLECTED = "levy_collected"
 LEVY_KEPT = "levy_collected_abated"
+FEES = "fees"  # an upload's fees reported apart from the room charges (the web form's revenue includes them)
 EXEMPT_PREFIX = "exempt_"
 
 EXEMPT_MORE_THAN_REVENUE = _(
@@ -220,6 +221,9 @@ class LevyInput:
     exempt: Mapping[str, Decimal | str]
     levy_collected: Decimal | str = ""
     levy_collected_abated: Decimal | str = ""
+    # The fees the guests paid that `gross_revenue` leaves out (an XML file may report them apart): part of the
+    # purchase price (TL-2), so the gross revenue computed is the two together.
+    fees: Decimal | str = ""
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,7 @@ def _amounts(levy_input: LevyInput, period: Period) -> tuple[dict[str, Decimal],
         GROSS_REVENUE: levy_input.gross_revenue,
         LEVY_COLLECTED: levy_input.levy_collected,
         LEVY_KEPT: levy_input.levy_collected_abated,
+        FEES: levy_input.fees,
     }
     errors: dict[str, str] = {}
     for code, amount in levy_input.exempt.items():
@@ -314,7 +319,8 @@ def _amounts(levy_input: LevyInput, period: Period) -> tuple[dict[str, Decimal],
 def levy_compute(*, period: Period, levy_input: LevyInput) -> LevyComputation:
     """The return of `period` from its figures; LevyError with every refusal, by field.
 
-    $10,000.00 gross, nothing exempt -> taxable $10,000.00, levy 4% = $400.00, payable $400.00."""
+    $10,000.00 gross, nothing exempt -> taxable $10,000.00, levy 4% = $400.00, payable $400.00.
+    $12,000.00 of room charges and $450.00 of fees reported apart -> gross revenue $12,450.00."""
     amounts, errors = _amounts(levy_input, period)
     overlap = rules().abatement.overlap(period)
     if overlap is Overlap.NONE and amounts.get(LEVY_KEPT):
@@ -327,6 +333,8 @@ def levy_compute(*, period: Period, levy_input: LevyInput) -> LevyComputation:
     )
     exempt_total = sum((line.amount for line in exemptions), start=money.cents(Decimal(0)))
     gross = amounts.get(GROSS_REVENUE)
+    if gross is not None and FEES in amounts:
+        gross += amounts[FEES]
     if gross is not None and exempt_total > gross:
         errors[GROSS_REVENUE] = str(
             EXEMPT_MORE_THAN_REVENUE

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from filings import views, views_claims, views_tourism_levy, views_xml
+from filings import views, views_claims, views_tourism_levy, views_tourism_levy_xml, views_xml
 from filings.periods import Period
 from filings.sales import views_sftp, views_upload
 
@@ -151,6 +151,27 @@ urlpatterns += [
         _TL + "<tl_period:period>/compute/",
         views_tourism_levy.tourism_levy_return_compute,
         name="tourism_levy_return_compute",
+    ),
+    # Uploaded on the shared upload page (return_xml_upload, by the definition's format), reviewed here.
+    path(
+        _TL + "upload/review/",
+        views_tourism_levy_xml.tourism_levy_return_xml_review,
+        name="tourism_levy_return_xml_review",
+    ),
+    path(
+        "help/xml/tourism-levy-return/",
+        views_tourism_levy_xml.tourism_levy_xml_help,
+        name="tourism_levy_xml_help",
+    ),
+    path(
+        "help/xml/tourism-levy-return/tourism-levy-return-1.xsd",
+        views_tourism_levy_xml.tourism_levy_xml_schema_download,
+        name="tourism_levy_xml_schema_download",
+    ),
+    path(
+        "help/xml/tourism-levy-return/tourism-levy-return-1-sample.xml",
+        views_tourism_levy_xml.tourism_levy_xml_sample_download,
+        name="tourism_levy_xml_sample_download",
     ),
 ]
 

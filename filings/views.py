@@ -115,13 +115,14 @@ def returns_owed(request: AccountRequest) -> HttpResponse:
     today = timezone.localdate()
     obligations = selectors.obligations_for_account(account=request.account, today=today)
     outstanding = [obligation for obligation in obligations if not obligation.is_filed]
+    definition = selectors.return_definition(request.account)
     return render(
         request,
         "filings/returns_owed.html",
         {
-            "intro_template": getattr(
-                selectors.return_definition(request.account), "owed_intro_template", ""
-            ),
+            "intro_template": getattr(definition, "owed_intro_template", ""),
+            # The definition's upload format, if any: File a Return offers the upload page beside the web form.
+            "takes_uploads": bool(getattr(definition, "upload_format", "")),
             "obligations": obligations,
             "outstanding_count": len(outstanding),
             "overdue_count": sum(o.is_overdue for o in outstanding),

@@ -14,6 +14,7 @@ period already filed or no longer open.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,10 +36,18 @@ from filings.forms import CertificationForm
 from filings.models import FuelTaxReturn
 from filings.periods import Period
 from filings.tax import LineCategory, LineInput, categories_for, fuels
-from filings.views import ReturnSteps, _already_filed, _fuel_tax_returns, _original, _unavailable
+from filings.views import (
+    ReturnSteps,
+    _already_filed,
+    _fuel_tax_returns,
+    _no_returns,
+    _original,
+    _unavailable,
+)
 from filings.views_steps import Certified
 from filings.xml import parser as xml_parser
 from filings.xml import schema as xml_schema_files
+from filings.xml.formats import FUEL_TAX_RETURN_XML, UploadFormat, upload_format_of
 from filings.xml.forms import (
     FILE_TOO_LARGE,
     MODE_FIELD,
@@ -47,8 +56,6 @@ from filings.xml.forms import (
     XmlUploadForm,
     megabytes,
 )
-from filings.xml.sample import sample_name, sample_return_xml
-from filings.xml.validator import xml_return_check
 
 XML_UPLOAD_SESSION_KEY = "filings.xml_upload.%s"  # one pending upload per account in a session
 XML_UPLOAD_LIFETIME = timedelta(hours=1)
@@ -62,8 +69,28 @@ UPLOAD_REPLACED = _(
 )
 
 
-def _xml_upload_limit() -> int:
+def _xml_upload_limit(upload: UploadFormat | None = None) -> int:
+    if upload is not None and upload.max_bytes is not None:
+        return min(upload.max_bytes, settings.TRACS_XML_UPLOAD_MAX_BYTES)
     return settings.TRACS_XML_UPLOAD_MAX_BYTES
+
+
+def _takes_uploads(view):
+    """The upload pages of an account whose return's definition names an upload format (its `upload_format`),
+    given that format; an account whose returns are filed by web form only is sent to File a Return, one that
+    files no returns is told so. Below account_view, which puts request.account in place."""
+
+    @functools.wraps(view)
+    def wrapped(request: AccountRequest, *args, **kwargs) -> HttpResponse:
+        definition = selectors.return_definition(request.account)
+        upload = upload_format_of(definition)
+        if upload is None:
+            if definition is not None:
+                return redirect("returns_owed", number=request.account.number)
+            return _no_returns(request)
+        return view(request, upload, *args, **kwargs)
+
+    return wrapped
 
 
 def _xml_help_context() -> dict:
@@ -108,22 +135,24 @@ def xml_sample_download(request: HttpRequest) -> FileResponse:
 
 
 @account_view(Privilege.FILE_RETURNS)
+@_takes_uploads
 @require_GET
-def return_xml_sample(request: AccountRequest) -> HttpResponse:
-    """The published sample made out for this account and the next period it files: it uploads as it is."""
+def return_xml_sample(request: AccountRequest, upload: UploadFormat) -> HttpResponse:
+    """The format's published sample made out for this account and the next period it files: it uploads as
+    it is."""
     period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
     if period is None:
         return redirect("returns_owed", number=request.account.number)
-    content = sample_return_xml(account_number=request.account.number, period=period)
+    content = upload.sample(account_number=request.account.number, period=period)
     response = HttpResponse(content, content_type="application/xml")
-    name = sample_name(account_number=request.account.number, period=period)
+    name = upload.sample_name(account_number=request.account.number, period=period)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 def _render_xml_upload(
-    request: AccountRequest, form: XmlUploadForm, *, status: int = 200, **context
+    request: AccountRequest, form: XmlUploadForm, upload: UploadFormat, *, status: int = 200, **context
 ) -> HttpResponse:
     sample_period = selectors.period_to_file_next(account=request.account, today=timezone.localdate())
     return render(
@@ -131,7 +160,7 @@ def _render_xml_upload(
         "filings/xml_upload.html",
         {
             "form": form,
-            "help": _xml_help_context(),
+            "format": upload,
             "validate_only": VALIDATE_ONLY,
             "upload": UPLOAD_FOR_REVIEW,
             "sample_period": sample_period,
@@ -151,13 +180,14 @@ def _content_length(request: HttpRequest) -> int:
 
 
 @account_view(Privilege.FILE_RETURNS)
-@_fuel_tax_returns
+@_takes_uploads
 @csrf_exempt  # only so the size is checked before the body is read: _xml_upload_post checks the CSRF token
 @require_http_methods(["GET", "POST"])
-def return_xml_upload(request: AccountRequest) -> HttpResponse:
-    limit = _xml_upload_limit()
+def return_xml_upload(request: AccountRequest, upload: UploadFormat) -> HttpResponse:
+    """Upload a return in the format the account's return definition names (filings/xml/formats.py)."""
+    limit = _xml_upload_limit(upload)
     if request.method == "GET":
-        return _render_xml_upload(request, XmlUploadForm(limit=limit))
+        return _render_xml_upload(request, XmlUploadForm(limit=limit), upload)
     # CsrfViewMiddleware would read the whole body (and write a 1 GB file to disk) to find the token; a body
     # larger than the limit is refused from its Content-Length, unread.
     size = _content_length(request)
@@ -166,41 +196,42 @@ def return_xml_upload(request: AccountRequest) -> HttpResponse:
         form.errors["file"] = form.error_class(
             [str(FILE_TOO_LARGE % {"size": megabytes(size), "limit": megabytes(limit)})]
         )
-        return _render_xml_upload(request, form, status=413)
-    return _xml_upload_post(request, limit)
+        return _render_xml_upload(request, form, upload, status=413)
+    return _xml_upload_post(request, upload, limit)
 
 
 @csrf_protect
-def _xml_upload_post(request: AccountRequest, limit: int) -> HttpResponse:
+def _xml_upload_post(request: AccountRequest, upload: UploadFormat, limit: int) -> HttpResponse:
     form = XmlUploadForm(request.POST, request.FILES, limit=limit)
     mode = VALIDATE_ONLY if request.POST.get(MODE_FIELD) == VALIDATE_ONLY else UPLOAD_FOR_REVIEW
     if not form.is_valid():
         too_large = form.has_error("file", "too_large")
-        return _render_xml_upload(request, form, status=413 if too_large else 400, mode=mode)
-    upload = form.cleaned_data["file"]
-    check = xml_return_check(account=request.account, source=upload)
-    context = {"check": check, "mode": mode, "filename": upload.name, "size": megabytes(upload.size)}
+        return _render_xml_upload(request, form, upload, status=413 if too_large else 400, mode=mode)
+    file = form.cleaned_data["file"]
+    check = upload.check(account=request.account, source=file)
+    context = {"check": check, "mode": mode, "filename": file.name, "size": megabytes(file.size)}
     if not check.ok:
-        return _render_xml_upload(request, XmlUploadForm(limit=limit), status=400, **context)
+        return _render_xml_upload(request, XmlUploadForm(limit=limit), upload, status=400, **context)
     if mode == VALIDATE_ONLY:
-        return _render_xml_upload(request, XmlUploadForm(limit=limit), **context)
+        return _render_xml_upload(request, XmlUploadForm(limit=limit), upload, **context)
     request.session[XML_UPLOAD_SESSION_KEY % request.account.number] = {
+        "format": upload.code,
         "token": secrets.token_urlsafe(16),
         "period": check.period.key,
-        "lines": [[line.fuel, line.category, str(line.litres)] for line in check.lines],
-        "filename": upload.name,
-        "size": upload.size,
-        "transactions": check.transaction_count,
+        **upload.pending(check),
+        "filename": file.name,
+        "size": file.size,
         "uploaded_at": timezone.now().isoformat(),
     }
-    return redirect("return_xml_review", number=request.account.number)
+    return redirect(upload.review_url, number=request.account.number)
 
 
-def _pending_xml_upload(request: AccountRequest) -> dict | None:
-    """The upload waiting for review in this session, or None (with a message) when there is none."""
+def pending_xml_upload(request: AccountRequest, upload: UploadFormat) -> dict | None:
+    """The upload in `upload`'s format waiting for review in this session, or None (with a message) when there
+    is none."""
     key = XML_UPLOAD_SESSION_KEY % request.account.number
     pending = request.session.get(key)
-    if pending is None:
+    if pending is None or pending.get("format", upload.code) != upload.code:
         messages.info(request, NO_PENDING_UPLOAD)
         return None
     uploaded_at = datetime.fromisoformat(pending["uploaded_at"])
@@ -216,7 +247,7 @@ def _pending_xml_upload(request: AccountRequest) -> dict | None:
 @require_http_methods(["GET", "POST"])
 def return_xml_review(request: AccountRequest) -> HttpResponse:
     """What the uploaded file will file, computed by the service as for the web form; certify and submit."""
-    pending = _pending_xml_upload(request)
+    pending = pending_xml_upload(request, FUEL_TAX_RETURN_XML)
     if pending is None:
         return redirect("return_xml_upload", number=request.account.number)
     period = Period.from_key(pending["period"])
@@ -241,17 +272,36 @@ def return_xml_review(request: AccountRequest) -> HttpResponse:
     return steps.certify()
 
 
-class XmlReturnSteps(ReturnSteps):
-    """The last two steps of a return uploaded as XML: its lines are in the session (`pending`), not a form."""
+class UploadedSteps:
+    """The last two steps of any return uploaded as XML, whose figures are in the session (`pending`): refused
+    when another file was uploaded since the review was shown; once filed, a marker left in the session so the
+    page sent again lands on the filed return. Mixed into the program's own steps (ReturnSteps, ...)."""
 
+    request: AccountRequest
     pending: dict
-    lines: list[LineInput]
+    review_url: str
 
     def before_certify(self) -> HttpResponse | None:
         if self.request.POST.get("upload") != self.pending["token"]:
             messages.warning(self.request, UPLOAD_REPLACED)
-            return redirect("return_xml_review", number=self.request.account.number)
+            return redirect(self.review_url, number=self.request.account.number)
         return None
+
+    def mark_filed(self, confirmation_number: str) -> None:
+        self.request.session[XML_UPLOAD_SESSION_KEY % self.request.account.number] = {
+            "format": self.pending.get("format"),
+            "token": self.pending["token"],
+            "period": self.pending["period"],
+            "submitted": confirmation_number,
+            "uploaded_at": self.pending["uploaded_at"],
+        }
+
+
+class XmlReturnSteps(UploadedSteps, ReturnSteps):
+    """The last two steps of a return uploaded as XML: its lines are in the session (`pending`), not a form."""
+
+    lines: list[LineInput]
+    review_url = FUEL_TAX_RETURN_XML.review_url
 
     def submit(self, certified: Certified) -> FuelTaxReturn:
         return services.return_submit(
@@ -265,12 +315,7 @@ class XmlReturnSteps(ReturnSteps):
 
     def filed(self, filing: FuelTaxReturn) -> HttpResponse:
         # Kept as a marker, so this page sent again (double click, back button) lands on the filed return.
-        self.request.session[XML_UPLOAD_SESSION_KEY % self.request.account.number] = {
-            "token": self.pending["token"],
-            "period": self.pending["period"],
-            "submitted": filing.confirmation_number,
-            "uploaded_at": self.pending["uploaded_at"],
-        }
+        self.mark_filed(filing.confirmation_number)
         return super().filed(filing)
 
     def render_review(self, certification: CertificationForm, *, status: int = 200) -> HttpResponse:

@@ -144,6 +144,16 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "xml_help": ({}, "/help/xml/fuel-tax-return/"),
     "xml_schema_download": ({}, "/help/xml/fuel-tax-return/fuel-tax-return-1.xsd"),
     "xml_sample_download": ({}, "/help/xml/fuel-tax-return/fuel-tax-return-1-sample.xml"),
+    "tourism_levy_return_xml_review": (
+        {"number": "123456789-06-001"},
+        "/accounts/123456789-06-001/tourism-levy/upload/review/",
+    ),
+    "tourism_levy_xml_help": ({}, "/help/xml/tourism-levy-return/"),
+    "tourism_levy_xml_schema_download": ({}, "/help/xml/tourism-levy-return/tourism-levy-return-1.xsd"),
+    "tourism_levy_xml_sample_download": (
+        {},
+        "/help/xml/tourism-levy-return/tourism-levy-return-1-sample.xml",
+    ),
     "return_confirmation_pdf": (
         {"number": "123456789-01-001", "confirmation_number": "FT-2021-06-0001"},
         "/accounts/123456789-01-001/returns/confirmation/FT-2021-06-0001/pdf/",

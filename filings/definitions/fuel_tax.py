@@ -54,5 +54,6 @@ FUEL_TAX_RETURN: FilingDefinition[FuelTaxReturn] = FilingDefinition(
     description=return_description("fuel tax return"),
     document_link="tax_return",
     url_prefix="return",
+    upload_format="fuel-tax-return-1",
     owed_intro_template="filings/includes/returns_owed_intro_fuel_tax.html",
 )

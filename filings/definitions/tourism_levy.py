@@ -62,5 +62,6 @@ TOURISM_LEVY_RETURN: FilingDefinition[TourismLevyReturn] = FilingDefinition(
     owed=tourism_levy.periods_owed,
     period_of=tourism_levy.period_of,
     url_prefix="tourism_levy_return",
+    upload_format="tourism-levy-return-1",
     owed_intro_template="filings/tourism_levy/returns_owed_intro.html",
 )

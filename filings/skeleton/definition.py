@@ -113,6 +113,9 @@ class FilingDefinition(Generic[F]):
     # Return links them), and what File a Return says first of the program's returns.
     url_prefix: str = ""
     owed_intro_template: str = ""
+    # The file format its returns may also be uploaded in (filings/xml/formats.py FORMATS, by code): the upload
+    # page checks files in it and File a Return offers the upload; "": filed by web form only.
+    upload_format: str = ""
 
     def periods_owed(self, account: ProgramAccount, today: date) -> list[Period]:
         """The periods `account` owes a return for by `today`, oldest first (none when nothing is due)."""

@@ -1,4 +1,4 @@
-"""The upload form of a fuel tax return file. The certification on the review page is the web form's own
+"""The upload form of a return file (any upload format, filings/xml/formats.py). The certification on the review page is the web form's own
 (filings.forms.CertificationForm)."""
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ class XmlUploadForm(forms.Form):
     def __init__(self, *args, limit: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit = limit
-        self.fields["file"].help_text = _(
-            "A fuel tax return in the TRACS XML format (UTF-8), up to %(limit)s."
-        ) % {"limit": megabytes(limit)}
+        self.fields["file"].help_text = _("A return in the TRACS XML format (UTF-8), up to %(limit)s.") % {
+            "limit": megabytes(limit)
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

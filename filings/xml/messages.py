@@ -11,10 +11,15 @@ pointed to.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from filings.xml.schema import NAMESPACE
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The format of each simple type of the XSD, in a filer's words (the help page says the same).
 VALUE_FORMATS = {
@@ -132,14 +137,22 @@ def _names(expected: str) -> str:
     return str(OR).join(_local(name.strip()) for name in expected.split(","))
 
 
-def _contents(parent: str | None) -> str:
-    return f" ({CONTENTS[parent]})" if parent in CONTENTS else ""
+def _contents(parent: str | None, contents: Mapping[str, StrOrPromise]) -> str:
+    return f" ({contents[parent]})" if parent is not None and parent in contents else ""
 
 
-def schema_message(raw: str, *, parent: str | None = None) -> str:
+def schema_message(
+    raw: str,
+    *,
+    parent: str | None = None,
+    namespace: str = NAMESPACE,
+    formats: Mapping[str, StrOrPromise] = VALUE_FORMATS,
+    contents: Mapping[str, StrOrPromise] = CONTENTS,
+) -> str:
     """libxml2's message for one record -> a filer's sentence. `parent` is the element the one at fault sits
-    in, when known (it says what that element holds)."""
-    text = raw.replace("{" + NAMESPACE + "}", "").strip()
+    in, when known (it says what that element holds). Another format (the tourism levy's) gives its
+    namespace, the format of its values and what its elements hold."""
+    text = raw.replace("{" + namespace + "}", "").strip()
     for shape, pattern in _SHAPES:
         match = pattern.fullmatch(text)
         if match is None:
@@ -156,7 +169,7 @@ def schema_message(raw: str, *, parent: str | None = None) -> str:
             )
             return str(message % {"element": element, "value": value, "allowed": allowed})
         if shape in ("pattern", "type"):
-            value_format = VALUE_FORMATS.get(element, _("in the format the help page gives for it"))
+            value_format = formats.get(element, _("in the format the help page gives for it"))
             if found["value"] == "":
                 return str(EMPTY_VALUE % {"element": element, "format": value_format})
             return str(NOT_A_VALUE % {"element": element, "value": found["value"], "format": value_format})
@@ -164,7 +177,7 @@ def schema_message(raw: str, *, parent: str | None = None) -> str:
             return str(TOO_LONG % {"element": element, "length": found["length"], "limit": found["limit"]})
         if shape == "too_short":
             if found["length"] == "0":
-                value_format = VALUE_FORMATS.get(element, _("a value"))
+                value_format = formats.get(element, _("a value"))
                 return str(EMPTY_VALUE % {"element": element, "format": value_format})
             return str(TOO_SHORT % {"element": element, "length": found["length"], "limit": found["limit"]})
         if shape == "unexpected":
@@ -174,14 +187,20 @@ def schema_message(raw: str, *, parent: str | None = None) -> str:
                     % {
                         "element": element,
                         "expected": _names(found["expected"]),
-                        "contents": _contents(parent),
+                        "contents": _contents(parent, contents),
                     }
                 )
-            return str(UNEXPECTED_CHILD_ANYWHERE % {"element": element, "contents": _contents(parent)})
+            return str(
+                UNEXPECTED_CHILD_ANYWHERE % {"element": element, "contents": _contents(parent, contents)}
+            )
         if shape == "missing":
             return str(
                 MISSING_CHILD
-                % {"element": element, "expected": _names(found["expected"]), "contents": _contents(element)}
+                % {
+                    "element": element,
+                    "expected": _names(found["expected"]),
+                    "contents": _contents(element, contents),
+                }
             )
         if shape == "attribute":
             return str(UNEXPECTED_ATTRIBUTE % {"element": element, "name": found["attribute"]})

@@ -30,11 +30,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from filings.xml.messages import UNEXPECTED_ATTRIBUTE, schema_message
 from filings.xml.records import (
@@ -195,6 +199,89 @@ def _line_of(head: bytes, marker: bytes) -> int | None:
     return head.count(b"\n", 0, position) + 1 if position >= 0 else None
 
 
+@dataclass(frozen=True)
+class Document:
+    """What the first look at a file checks of its format: the root element, its namespace, and the words
+    of each refusal (each format names its own return)."""
+
+    root: str  # as lxml spells it: "{namespace}Local"
+    name: str  # the root's local name
+    namespace: str
+    not_xml: StrOrPromise
+    wrong_namespace: StrOrPromise
+    no_namespace: StrOrPromise
+    wrong_root: StrOrPromise
+
+
+FUEL_TAX_DOCUMENT = Document(
+    root=ROOT,
+    name="FuelTaxReturn",
+    namespace=NAMESPACE,
+    not_xml=NOT_XML,
+    wrong_namespace=WRONG_NAMESPACE,
+    no_namespace=NO_NAMESPACE,
+    wrong_root=WRONG_ROOT,
+)
+
+
+def syntax_error(
+    errors: ErrorList, error: etree.XMLSyntaxError, document: Document, *, before_root: bool = False
+) -> None:
+    """A file lxml could not read, in words: not XML at all, not UTF-8, or not well-formed at its line."""
+    detail = _syntax_detail(error)
+    if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
+        message = INVALID_UTF8 % {"detail": detail}
+    elif before_root and error.code in (
+        etree.ErrorTypes.ERR_DOCUMENT_EMPTY,
+        etree.ErrorTypes.ERR_DOCUMENT_START,
+    ):
+        message = document.not_xml % {"detail": detail}
+    else:
+        message = NOT_WELL_FORMED % {"detail": detail}
+    errors.add(error.lineno or None, "", message)
+
+
+def preflight(file: IO[bytes], errors: ErrorList, document: Document):
+    """The first look at a file, before its body is read: not empty, UTF-8, no DOCTYPE, the format's root
+    element in its namespace. The root element (its attributes read), or None with the refusal in `errors`."""
+    head = file.read(HEAD_BYTES)
+    if not head.strip():
+        errors.add(None, "", EMPTY_FILE)
+        return None
+    encoding = _encoding_problem(head)
+    if encoding is not None:
+        errors.add(1, "", NOT_UTF8 % {"encoding": encoding})
+        return None
+    file.seek(0)
+    try:
+        _event, root = next(
+            etree.iterparse(file, events=("start",), resolve_entities=False, no_network=True, load_dtd=False)
+        )
+    except StopIteration:  # pragma: no cover - libxml2 raises "no element found" instead
+        errors.add(None, "", EMPTY_FILE)
+        return None
+    except etree.XMLSyntaxError as error:
+        syntax_error(errors, error, document, before_root=True)
+        return None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        errors.add(_line_of(head, b"<!DOCTYPE"), "", DOCTYPE_REFUSED)
+        return None
+    if root.tag != document.root:
+        namespace, _brace, name = (
+            root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+        )
+        if name == document.name and not namespace:
+            message = document.no_namespace % {"expected": document.namespace}
+        elif name == document.name or (namespace and namespace != document.namespace):
+            message = document.wrong_namespace % {"found": namespace, "expected": document.namespace}
+        else:
+            message = document.wrong_root % {"found": name}
+        errors.add(root.sourceline, "/" + name, message)
+        return None
+    return root
+
+
 class ReturnReader:
     """One pass over one file. Iterate `records()` to get the records that passed the schema, in file order;
     errors go to `errors`. `fatal` is set when reading had to stop (not XML, refused, not well-formed):
@@ -220,44 +307,8 @@ class ReturnReader:
     # --- Before reading: encoding, DOCTYPE, root element ------------------------------------------------
 
     def _preflight(self, file: IO[bytes]) -> bool:
-        head = file.read(HEAD_BYTES)
-        if not head.strip():
-            self.errors.add(None, "", EMPTY_FILE)
-            return False
-        encoding = _encoding_problem(head)
-        if encoding is not None:
-            self.errors.add(1, "", NOT_UTF8 % {"encoding": encoding})
-            return False
-        file.seek(0)
-        try:
-            _event, root = next(
-                etree.iterparse(
-                    file, events=("start",), resolve_entities=False, no_network=True, load_dtd=False
-                )
-            )
-        except StopIteration:  # pragma: no cover - libxml2 raises "no element found" instead
-            self.errors.add(None, "", EMPTY_FILE)
-            return False
-        except etree.XMLSyntaxError as error:
-            self._syntax_error(error, before_root=True)
-            return False
-        docinfo = root.getroottree().docinfo
-        if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-            self.errors.add(_line_of(head, b"<!DOCTYPE"), "", DOCTYPE_REFUSED)
-            return False
-        if root.tag != ROOT:
-            namespace, _brace, name = (
-                root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
-            )
-            if name == "FuelTaxReturn" and not namespace:
-                message = NO_NAMESPACE % {"expected": NAMESPACE}
-            elif name == "FuelTaxReturn":
-                message = WRONG_NAMESPACE % {"found": namespace, "expected": NAMESPACE}
-            elif namespace and namespace != NAMESPACE:
-                message = WRONG_NAMESPACE % {"found": namespace, "expected": NAMESPACE}
-            else:
-                message = WRONG_ROOT % {"found": name}
-            self.errors.add(root.sourceline, "/" + name, message)
+        root = preflight(file, self.errors, FUEL_TAX_DOCUMENT)
+        if root is None:
             return False
         for attribute in root.attrib:
             if not attribute.startswith("{" + _XSI + "}"):  # xsi:schemaLocation is a hint some tools write
@@ -268,18 +319,8 @@ class ReturnReader:
                 )
         return True
 
-    def _syntax_error(self, error: etree.XMLSyntaxError, *, before_root: bool = False) -> None:
-        detail = _syntax_detail(error)
-        if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
-            message = INVALID_UTF8 % {"detail": detail}
-        elif before_root and error.code in (
-            etree.ErrorTypes.ERR_DOCUMENT_EMPTY,
-            etree.ErrorTypes.ERR_DOCUMENT_START,
-        ):
-            message = NOT_XML % {"detail": detail}
-        else:
-            message = NOT_WELL_FORMED % {"detail": detail}
-        self.errors.add(error.lineno or None, "", message)
+    def _syntax_error(self, error: etree.XMLSyntaxError) -> None:
+        syntax_error(self.errors, error, FUEL_TAX_DOCUMENT)
 
     # --- The records ------------------------------------------------------------------------------------
 

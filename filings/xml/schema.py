@@ -33,22 +33,33 @@ def _safe_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
 
 
-def xml_schema() -> etree.XMLSchema:
-    """The compiled XSD, one per thread: an XMLSchema object keeps the error log of its last validation, so
-    threads (the development server, the browser tests' live server) must not share one."""
-    schema = getattr(_local, "schema", None)
-    if schema is None:
-        schema = etree.XMLSchema(etree.parse(str(XSD_PATH), _safe_parser()))
-        _local.schema = schema
-    return schema
+def compiled_schema(path: Path) -> etree.XMLSchema:
+    """The compiled XSD at `path`, one per thread: an XMLSchema object keeps the error log of its last
+    validation, so threads (the development server, the browser tests' live server) must not share one."""
+    schemas = getattr(_local, "schemas", None)
+    if schemas is None:
+        schemas = _local.schemas = {}
+    if path not in schemas:
+        schemas[path] = etree.XMLSchema(etree.parse(str(path), _safe_parser()))
+    return schemas[path]
 
 
-def schema_enumeration(type_name: str) -> list[str]:
-    """The values the XSD enumerates for the simple type `type_name` (Fuel, Category), in order."""
-    document = etree.parse(str(XSD_PATH), _safe_parser())
+def xsd_enumeration(path: Path, type_name: str) -> list[str]:
+    """The values the XSD at `path` enumerates for the simple type `type_name`, in order."""
+    document = etree.parse(str(path), _safe_parser())
     xs = "http://www.w3.org/2001/XMLSchema"
     return document.xpath(
         "/xs:schema/xs:simpleType[@name=$name]/xs:restriction/xs:enumeration/@value",
         namespaces={"xs": xs},
         name=type_name,
     )
+
+
+def xml_schema() -> etree.XMLSchema:
+    """The fuel tax return's compiled XSD (one per thread)."""
+    return compiled_schema(XSD_PATH)
+
+
+def schema_enumeration(type_name: str) -> list[str]:
+    """The values the XSD enumerates for the simple type `type_name` (Fuel, Category), in order."""
+    return xsd_enumeration(XSD_PATH, type_name)

@@ -24,7 +24,9 @@ HEADING = re.compile(r"<h1[^>]*>\s*(.+?)\s*</h1>", re.S)
 MAIN = re.compile(r'<div class="account-layout__main">(.*)</main>', re.S)
 HREF = re.compile(r'<a href="([^"#?]+)[^"]*"')
 PERIOD = re.compile(r"/\d{4}-\d{2}/")
-FUEL_TAX_WORDS = ("fuel tax return", "Upload a return (XML)", "/returns/upload/", "Alberta fuel tax")
+# The upload page is every uploading program's (its definition names its format): its fuel tax words are its
+# help page's and the fuel tax format's.
+FUEL_TAX_WORDS = ("fuel tax return", "/help/xml/fuel-tax-return/", "Alberta fuel tax")
 
 
 def _programs():
