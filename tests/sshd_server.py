@@ -289,7 +289,13 @@ def command_environment(*, settings_dict: dict, secret_key: str, bin_dir: Path) 
     """What the entrypoint hands the command (its own environment, without the shell's names), for this test: the
     test database, TRACS where this checkout is, a Python the command's user can run."""
     left_out = {"HOME", "USER", "LOGNAME", "PWD", "OLDPWD", "SHLVL", "_", "PYTEST_CURRENT_TEST", "PATH"}
-    environment = {name: value for name, value in os.environ.items() if name not in left_out}
+    # Nor coverage's: a measured run (make test's --cov) would have the command save its data where its user
+    # cannot write, and a command that fails is a key refused.
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in left_out and not name.startswith(("COV_CORE_", "COVERAGE_"))
+    }
     environment.update(
         DATABASE_URL=database_url(settings_dict),
         SECRET_KEY=secret_key,
