@@ -1,5 +1,9 @@
-"""Fuel tax returns filed as XML files: the published schema, the safe streaming reader, and the check that
-turns a file into the lines the web form would have sent.
+"""Returns filed as XML files. The fuel tax return's format is this package's modules below; the tourism levy
+return's is `filings.xml.tourism_levy` (docs/xml-format-tourism-levy.md); `filings.xml.formats` lists the
+formats a definition may name (`upload_format`) for the one upload page.
+
+The fuel tax return: the published schema, the safe streaming reader, and the check that turns a file into the
+lines the web form would have sent.
 
 - `filings.xml.schema`: our XSD (namespace `urn:ab:tra:tracs:fueltax:return:1`) and sample file, both
   published on the help page /help/xml/fuel-tax-return/ (docs/xml-format.md).
