@@ -407,6 +407,7 @@ def drop() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(_TABLES)}")
         cursor.execute("RESET jit")
         cursor.execute("RESET work_mem")
+        cursor.execute("RESET default_statistics_target")
 
 
 def stage_create(*, record_type: str) -> None:
@@ -488,8 +489,11 @@ def validate(*, record_type: str, account: Any, month: str, ingestion_id: int) -
         cursor.execute(spec.typed, params)
         cursor.execute("CREATE UNIQUE INDEX ON ingest_typed (row_number)")
         # Statistics before the registry join: without them the planner guesses a few thousand rows and looks
-        # each sale's status period up by index (5 times slower on 100,000 rows than hashing them).
+        # each sale's status period up by index (5 times slower on 100,000 rows than hashing them). A sample of
+        # 3,000 rows (statistics target 10, not 100's 30,000) tells it the row count and the few values it needs.
+        cursor.execute("SET default_statistics_target = 10")
         cursor.execute("ANALYZE ingest_typed")
+        cursor.execute("RESET default_statistics_target")
         if spec.registry:
             cursor.execute(_SALES_ELIGIBILITY, params)
             cursor.execute("CREATE UNIQUE INDEX ON ingest_eligibility (key)")
