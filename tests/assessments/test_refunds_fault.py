@@ -69,7 +69,7 @@ print("DONE", len(run.issued), flush=True)
 """
 
 
-def _child_env(*, where: str, pause_after: int) -> dict:
+def _child_env(*, where: str, pause_after: int, **extra: str) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tracs.settings",
@@ -82,16 +82,19 @@ def _child_env(*, where: str, pause_after: int) -> dict:
         "LOG_LEVEL": "WARNING",
         "PAUSE_AT": where,
         "PAUSE_AFTER": str(pause_after),
+        **extra,
     }
 
 
-def run_job(*, where: str = "between", kill_after: int | None = None) -> list[str]:
-    """Run the job in a child process; SIGKILL it once it has reached `kill_after` refunds (None: let it finish).
-    Returns the lines it reported."""
+def run_job(
+    *, where: str = "between", kill_after: int | None = None, child: str = CHILD, **extra_env: str
+) -> list[str]:
+    """Run the job (`child`: another job's script, with `extra_env`) in a child process; SIGKILL it once it has
+    reached `kill_after` points (None: let it finish). Returns the lines it reported."""
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD],
+        [sys.executable, "-c", child],
         cwd=settings.BASE_DIR,
-        env=_child_env(where=where, pause_after=kill_after or 0),
+        env=_child_env(where=where, pause_after=kill_after or 0, **extra_env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -105,7 +108,7 @@ def run_job(*, where: str = "between", kill_after: int | None = None) -> list[st
             if kill_after is not None and sum(line.startswith("REACHED") for line in reported) >= kill_after:
                 os.kill(process.pid, signal.SIGKILL)
                 break
-            assert time.monotonic() < deadline, "the refund job took too long"
+            assert time.monotonic() < deadline, "the job took too long"
         process.wait(timeout=CHILD_TIMEOUT)
     finally:
         if process.poll() is None:
