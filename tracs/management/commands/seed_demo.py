@@ -16,6 +16,7 @@ DEMO_MODULES = [
     "filings.demo_tourism_levy",
     "assessments.demo",
     "assessments.demo_prop",
+    "assessments.cycles.demo",  # Prairie Fuels' refunds of 2018, and the recent cycles that paid nothing
 ]
 
 
