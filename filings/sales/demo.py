@@ -2,8 +2,10 @@
 123456789-02-001 sells marked fuel at two BFLOs; six months of consumer sales, acquisitions, an import, exports and
 dispositions, and a closing count each month, entered through the web door of the one ingestion service on the
 first day of the next month; in the fifth month one sale typed with a wrong AFFB number is kept as a rejected
-sale and corrected an hour later; the monthly reports of the first five months submitted three days before they
-were due, the sixth still to submit. Each thing happens at the moment it would have (accounts.demo.as_of), and the
+sale and corrected an hour later; in the second month an acquisition's supplier is corrected by an amendment; the
+monthly reports of the first five months submitted three days before they were due, the sixth still to submit; TRA
+(Sam Staff, the assessor) processed the first three a week after they were due, returned the fourth with a reason
+and has the fifth in review. Each thing happens at the moment it would have (accounts.demo.as_of), and the
 history ends where the demo is looked at, whatever the day it is loaded. Idempotent: nothing is added to an
 account that has marked-fuel records already."""
 
@@ -15,18 +17,26 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts.actors import Actor
+from accounts.actors import Actor, Door
 from accounts.demo import as_of
 from filings.periods import Period
 from filings.sales import report_rules
 from filings.sales.ingestion import ingestion_rows
 from filings.sales.models import Ingestion, RejectedRow
 from filings.sales.report import marked_fuel_report_submit
+from filings.sales.report_processing import marked_fuel_report_process, marked_fuel_report_return
+from filings.status import filing_status_change
 from programs.models import BulkFuelLocation, ProgramAccount
 
 EDMONTON = ZoneInfo("America/Edmonton")
 MONTHS = 6
 REPORTED = 5  # the monthly reports submitted; the last month's is left to submit
+PROCESSED = 3  # TRA processed the first three reports, returned the fourth and has the fifth in review
+AMENDED = 1  # the month whose first acquisition is amended (its supplier's name)
+RETURN_REASON = (
+    "The export EXP-{key} to Saskatchewan names the permit SK-445566, which is not on file: check the buyer's "
+    "Saskatchewan permit number, amend the export if it is wrong, then submit an amended report."
+)
 WRONG_NUMBER, RIGHT_NUMBER = "F1000011", "F1000001"  # the rejected sale's typo, and the farmer's number
 # Customers (the demo registry, programs.demo): a farmer's AFFB and a county's TEFU.
 CUSTOMERS = ("F1000001", "T2000001")
@@ -153,6 +163,28 @@ def _closing(
     ]
 
 
+def _process(report, *, index: int, staff, due) -> None:
+    """TRA's side of the report: into review on its due date, then processed a week later (the first three),
+    returned with a reason (the fourth) or left in review (the fifth)."""
+    staff_actor = Actor(user=staff, door=Door.ADMIN)
+
+    def at(day) -> datetime:
+        return min(
+            datetime.combine(day, time(14, 0), tzinfo=EDMONTON), timezone.now() - timedelta(minutes=30)
+        )
+
+    with as_of(at(due)):
+        report = filing_status_change(filing=report, status="in_review", actor=staff_actor)
+    if index >= PROCESSED + 1:
+        return
+    with as_of(at(due + timedelta(days=7))):
+        if index < PROCESSED:
+            marked_fuel_report_process(report=report, actor=staff_actor)
+        else:
+            reason = RETURN_REASON.format(key=f"{report.period_start:%Y%m}")
+            marked_fuel_report_return(report=report, reason=reason, actor=staff_actor)
+
+
 def seed(*, users) -> None:
     account = ProgramAccount.objects.filter(taxpayer__bin="123456789", program__code="tefs").first()
     if account is None or Ingestion.objects.filter(account=account).exists():
@@ -209,15 +241,21 @@ def seed(*, users) -> None:
                     "sales",
                     [{"record": "sale", **{k: v for k, v in corrected.items() if k != "record"}}],
                 )
+        if index == AMENDED:
+            with as_of(entered + timedelta(minutes=30)):
+                first = {**_movements(period, index, bflos)[0], "record": "amendment"}
+                put(period, "movements", [{**first, "counterparty_name": "Parkland Fuel Corporation"}])
         with as_of(entered + timedelta(hours=2)):
             put(period, "inventory", _closing(account, period, bflos))
         if index < REPORTED:
             due = report_rules.due_on(period)
             with as_of(datetime.combine(due - timedelta(days=3), time(10, 30), tzinfo=EDMONTON)):
-                marked_fuel_report_submit(
+                filed = marked_fuel_report_submit(
                     account=account,
                     period_end=period.end,
                     certified_name=owner.display_name,
                     certified_capacity="Owner",
                     actor=actor,
                 )
+            if users.get("staff") is not None:
+                _process(filed, index=index, staff=users["staff"], due=due)

@@ -1,6 +1,7 @@
 """The marked-fuel demo (issue 14, item 12; README, "Marked fuel"): Prairie Fuels' TEFS account at two BFLOs with
-six months of sales and movements and a closing count each month, one rejected sale corrected, five monthly reports
-submitted on time and the sixth to submit; the registry's active and cancelled holders are programs.demo's. Loading
+six months of sales and movements and a closing count each month, one rejected sale corrected, one acquisition
+amended, five monthly reports submitted on time (three processed by TRA, one returned, one in review) and the sixth
+to submit; the registry's active and cancelled holders are programs.demo's. Loading
 it again adds nothing."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from filings.sales import demo, report
 from filings.sales.models import Ingestion, InventoryCount, Movement, RejectedRow, Sale
 from filings.sales.models_report import MarkedFuelReport
 from programs import demo as programs_demo
-from programs.models import BulkFuelLocation, ExemptionCertificate, ProgramAccount
+from programs.models import BulkFuelLocation, ExemptionCertificate, Message, ProgramAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,12 @@ def test_the_demo_seller_has_six_months_a_corrected_sale_and_five_reports():
         "2026-10",
     ]
     assert all(r.late_days == 0 for r in reports)
+    assert [r.status for r in reports] == ["processed", "processed", "processed", "returned", "in_review"]
+    assert "EXP-202609" in reports[3].return_reason
+    assert Message.objects.filter(account=account, subject__contains=reports[3].confirmation_number).exists()
+    amended = Movement.objects.get(account=account, record="amendment")
+    assert (amended.month.isoformat(), amended.counterparty_name) == ("2026-07-01", "Parkland Fuel Corporation")
+    assert amended.litres == amended.corrects.litres  # the supplier's name corrected: the month's totals stand
     october = report.month_summary(account=account, period=Period.from_key("2026-10"))
     assert all(line.difference == -12 for line in october.lines)  # each count 12 L short of the computed
     assert InventoryCount.objects.filter(account=account, month="2026-05-01").count() == 4  # the count before
