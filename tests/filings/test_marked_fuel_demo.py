@@ -65,8 +65,13 @@ def test_the_demo_seller_has_six_months_a_corrected_sale_and_five_reports():
     assert "EXP-202609" in reports[3].return_reason
     assert Message.objects.filter(account=account, subject__contains=reports[3].confirmation_number).exists()
     amended = Movement.objects.get(account=account, record="amendment")
-    assert (amended.month.isoformat(), amended.counterparty_name) == ("2026-07-01", "Parkland Fuel Corporation")
-    assert amended.litres == amended.corrects.litres  # the supplier's name corrected: the month's totals stand
+    assert (amended.month.isoformat(), amended.counterparty_name) == (
+        "2026-07-01",
+        "Parkland Fuel Corporation",
+    )
+    assert (
+        amended.litres == amended.corrects.litres
+    )  # the supplier's name corrected: the month's totals stand
     october = report.month_summary(account=account, period=Period.from_key("2026-10"))
     assert all(line.difference == -12 for line in october.lines)  # each count 12 L short of the computed
     assert InventoryCount.objects.filter(account=account, month="2026-05-01").count() == 4  # the count before
