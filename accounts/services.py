@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -43,7 +43,7 @@ def access_log_record(
     capacity = capacity or actor.capacity
     on_behalf_of = on_behalf_of or actor.on_behalf_of
     real_actor = person if person is not None and person.is_authenticated else None
-    return AccessLogEntry.objects.create(
+    entry = AccessLogEntry(
         actor=real_actor,
         actor_email=real_actor.email if real_actor else "",
         kind=kind,
@@ -56,6 +56,18 @@ def access_log_record(
         path=actor.path,
         door=str(actor.door),
     )
+    if kind == AccessLogEntry.Kind.READ and not connection.in_atomic_block:
+        # A page read's row, in a transaction of its own (every account page writes one): committed without waiting
+        # for the WAL to reach the disk (ADR 0023), which cost each page 0.5-4.5 ms here; written and visible the
+        # same, lost only if PostgreSQL itself stops within a fraction of a second. SET LOCAL ends with this
+        # transaction: a change's row, or a read's inside a caller's transaction, waits for the flush as before.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            entry.save(force_insert=True)
+        return entry
+    entry.save(force_insert=True)
+    return entry
 
 
 def access_log_wait(*, account_number: str, action: str, limit: int, window: timedelta) -> timedelta | None:
