@@ -81,10 +81,22 @@ def _cell(db, world, settings):
     settings.MEDIA_ROOT = world["media_root"]
 
 
-def _account(route: str, world):
-    """The account a route is tried on: a marked-fuel seller's pages on the taxpayer's TEFS account (the fuel tax
-    account would only be told it sells no marked fuel), every other page on its fuel tax account."""
-    return world["tefs_account"] if "/marked-fuel/" in route else world["account"]
+def _accounts(route: str) -> list[str]:
+    """The accounts a route is tried on: a marked-fuel seller's pages on the taxpayer's TEFS account (the fuel tax
+    account would only be told it sells no marked fuel), a tourism levy establishment's on its establishment, the
+    upload pages (every uploading program's, by the definition's format) on both the fuel tax account and the
+    establishment, every other page on its fuel tax account."""
+    if "/marked-fuel/" in route:
+        return ["tefs_account"]
+    if "/tourism-levy/" in route:
+        return ["tourism_account"]
+    if "/returns/upload/" in route:
+        return ["account", "tourism_account"]
+    return ["account"]
+
+
+def _account(route: str, world, on: str | None = None):
+    return world[on or _accounts(route)[0]]
 
 
 def _person(role: str, privilege: str, world, account) -> object | None:
@@ -143,9 +155,9 @@ def expected(role: str, privilege: str) -> str:
     return "403" if privilege == Privilege.MANAGE_ACCESS else "allowed"
 
 
-def _kwargs(route: str, world) -> dict:
+def _kwargs(route: str, world, on: str | None = None) -> dict:
     ids = world["ids"]
-    kwargs = {"number": _account(route, world).number}
+    kwargs = {"number": _account(route, world, on).number}
     if "<int:grant_id>" in route:
         kwargs["grant_id"] = world["target"].pk
     if "<int:consent_id>" in route:
@@ -158,8 +170,13 @@ def _kwargs(route: str, world) -> dict:
         kwargs["period"] = "2024-01"
     if "<tl_period:period>" in route:  # a tourism levy period (the fuel tax account is sent to File a Return)
         kwargs["period"] = "2024-01"
-    if "<str:confirmation_number>" in route:  # a return the account filed (filings)
-        kwargs["confirmation_number"] = ids["confirmation_number"]
+    if (
+        "<str:confirmation_number>" in route
+    ):  # a return the account filed (filings): the establishment's its own
+        tourism = "/tourism-levy/" in route
+        kwargs["confirmation_number"] = ids[
+            "tourism_levy_confirmation_number" if tourism else "confirmation_number"
+        ]
     if "<int:message_id>" in route:  # a message from TRA to the account (programs)
         kwargs["message_id"] = ids["message_id"]
     if "<int:document_id>" in route:  # a document of the account, with one file (programs)
@@ -204,20 +221,24 @@ def _route_params(route: str) -> list[str]:
 
 
 CASES = [
-    (route, entry, role, method)
+    (route, entry, on, role, method)
     for (route, entry), role, method in itertools.product(PATTERNS, ROLES, ["get", "post"])
+    for on in _accounts(route)
 ]
 
 
 @pytest.mark.parametrize(
-    ("route", "entry", "role", "method"),
+    ("route", "entry", "on", "role", "method"),
     CASES,
-    ids=[f"{route}|{role}|{method}" for route, _, role, method in CASES],
+    ids=[
+        f"{route}|{on}|{role}|{method}" if on != "account" else f"{route}|{role}|{method}"
+        for route, _, on, role, method in CASES
+    ],
 )
-def test_matrix_cell(client, world, route, entry, role, method):
+def test_matrix_cell(client, world, route, entry, on, role, method):
     privilege = entry.callback.required_privilege
-    url = reverse(entry.name, kwargs=_kwargs(route, world))
-    account = _account(route, world)
+    url = reverse(entry.name, kwargs=_kwargs(route, world, on))
+    account = _account(route, world, on)
     person = _person(role, privilege, world, account)
     if person is not None:
         sign_in(client, person)
@@ -235,7 +256,7 @@ def test_matrix_cell(client, world, route, entry, role, method):
         assert world["taxpayer"].legal_name not in body
         assert account.number not in body
         made_up = getattr(client, method)(
-            reverse(entry.name, kwargs={**_kwargs(route, world), "number": "000000000-01-001"})
+            reverse(entry.name, kwargs={**_kwargs(route, world, on), "number": "000000000-01-001"})
         )
         assert made_up.status_code == 404
     elif outcome == "403":

@@ -94,9 +94,17 @@ def build_world() -> dict:
         effective_date=date(2024, 1, 1),
         actor=actor_for(None),
     )
+    # An establishment of the same taxpayer (tourism levy): its own pages, and the shared upload pages in its format
+    tourism_account = account_open(
+        taxpayer=taxpayer,
+        program=Program.objects.get(code="tourism_levy"),
+        effective_date=date(2024, 1, 1),
+        actor=actor_for(None),
+    )
     owner = UserFactory()
     make_grant(account, owner, Grant.Role.OWNER)
     make_grant(tefs_account, owner, Grant.Role.OWNER)
+    make_grant(tourism_account, owner, Grant.Role.OWNER)
     target = Grant.objects.create(
         account=account,
         role=Grant.Role.DELEGATE,
@@ -108,6 +116,7 @@ def build_world() -> dict:
     world = {
         "account": account,
         "tefs_account": tefs_account,
+        "tourism_account": tourism_account,
         "other_account": other_account,
         "owner": owner,
         "target": target,
@@ -129,9 +138,12 @@ def things_named_by_urls(world) -> dict:
     from assessments.services.ledger import ledger_post
     from assessments.services.returns import assessment_make, notice_render
     from filings.claims import ClaimLineInput, claim_submit, submission_token_new
+    from filings.periods import Period
     from filings.sales.models import Ingestion
     from filings.sales.sftp.models import SftpKey
     from filings.services import return_submit
+    from filings.services_tourism_levy import tourism_levy_return_submit
+    from filings.tourism_levy import LevyInput
     from programs.services.documents import document_issue
     from programs.services.messages import message_send
 
@@ -222,8 +234,16 @@ def things_named_by_urls(world) -> dict:
         fingerprint="SHA256:matrix",
         registered_by=owner,
     )
+    levy = tourism_levy_return_submit(  # a tourism levy return of the establishment (filings)
+        account=world["tourism_account"],
+        period=Period.from_key("2024-02"),
+        levy_input=LevyInput(gross_revenue="1000", exempt={}, levy_collected="40"),
+        actor=signed_by,
+        **signed,
+    )
     return {
         **marked_fuel_things(world["tefs_account"], signed_by),
+        "tourism_levy_confirmation_number": levy.confirmation_number,
         "consent_id": consent.pk,
         "contact_id": Contact.objects.create(account=account, name="Carla Contact", phone="780-427-3044").pk,
         "confirmation_number": filed.confirmation_number,
