@@ -223,3 +223,9 @@ def test_the_public_help_page_schema_and_sample():
     assert b"".join(schema.streaming_content) == XSD_PATH.read_bytes()
     sample = client.get(reverse("tourism_levy_xml_sample_download"))
     assert b"".join(sample.streaming_content) == SAMPLE_PATH.read_bytes()
+
+
+def test_the_programs_help_page_points_to_the_format():
+    page = Client().get(reverse("help_program", kwargs={"code": "tourism_levy"})).content.decode()
+    assert reverse("tourism_levy_xml_help") in page
+    assert "by uploading an XML file" in page

@@ -37,7 +37,7 @@ def test_every_program_has_a_help_page_linked_from_the_index(client):
         ("carbon_levy", ["May 30, 2019", "AT5135", "AT5133", "Manage Direct Deposit", "4 years"]),
         ("aite", ["Each Sunday", "cancelled cards, rejected sales and the variance report", "4 years"]),
         ("prop", ["status of submitted claims", "Manage access"]),
-        ("tourism_levy", ["monthly tourism levy return", "Tourism Levy Act"]),
+        ("tourism_levy", ["tourism levy return for every collection period", "Tourism Levy Act"]),
     ],
 )
 def test_each_program_page_says_what_that_program_offers(client, code, phrases):
