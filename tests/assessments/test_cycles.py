@@ -309,3 +309,17 @@ def test_the_claim_and_its_refund_show_under_view_assessment_status(sellers, cli
     assert claim.confirmation_number in text
     assert "Marked-fuel carbon levy refund" in text
     assert "$80.30" in text
+
+
+def test_the_beat_runs_the_period_that_ended_yesterday_once(sellers):
+    from assessments.cycles.tasks import refund_cycle_due
+
+    prairie, _ = sellers
+    sale(prairie, accepted=during(MARCH_2018, 1))
+    with time_machine.travel(after(MARCH_2018), tick=False):
+        first = refund_cycle_due()
+        assert refund_cycle_due() is None  # the next day's run, or a second beat: already done
+    assert CycleRun.objects.get(pk=first).period_start == MARCH_2018.start
+    with time_machine.travel(during(NEXT, 13, hour=23), tick=False):
+        assert refund_cycle_due() is None  # the next period has not ended: still March's, done
+    assert Claim.objects.filter(account=prairie).count() == 1
