@@ -13,8 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from programs import registration_rules, validators
 from programs.forms import NeverRenderedInput
-from programs.models import BIN_VALIDATOR, Program, Registration
+from programs.models import (
+    BIN_VALIDATOR,
+    AccountFrequency,
+    Program,
+    Registration,
+    RegistrationEstablishment,
+)
 from programs.services import registration as registration_services
+from programs.services import registration_establishments
 
 BANK_ACCOUNTS_DIFFER = _(
     "The two account numbers are not the same. Type the account number again in both boxes."
@@ -248,6 +255,99 @@ class LocationForm(RowForm):
         }
 
 
+class EstablishmentForm(RowForm):
+    """A Tourism Levy establishment (AT4827): in Alberta, so no province to choose; its postal code must be an
+    Alberta one."""
+
+    defaults = ("frequency",)
+
+    name = forms.CharField(
+        label=_("Establishment name"),
+        max_length=200,
+        help_text=_("The name guests know it by, for example Bow Valley Inn"),
+    )
+    kind = forms.ChoiceField(
+        label=_("Type of accommodation"),
+        choices=[("", _("Choose…")), *RegistrationEstablishment.Kind.choices],
+        error_messages={
+            "required": registration_establishments.ESTABLISHMENT_KIND_REQUIRED,
+            "invalid_choice": registration_establishments.ESTABLISHMENT_KIND_REQUIRED,
+        },
+    )
+    line1 = forms.CharField(label=_("Street address"), max_length=200)
+    city = forms.CharField(label=_("City or town"), max_length=100)
+    postal_code = _postal_code_field(help_text=_("An Alberta postal code, for example T1L 1B3"))
+    units = forms.IntegerField(
+        label=_("Rooms or units offered"),
+        min_value=1,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
+        error_messages={
+            "required": registration_establishments.UNITS_POSITIVE,
+            "invalid": registration_establishments.UNITS_POSITIVE,
+            "min_value": registration_establishments.UNITS_POSITIVE,
+        },
+    )
+    listed_online = forms.BooleanField(
+        label=_("Listed on an online marketplace (for example a booking or short-term rental website)"),
+        required=False,
+    )
+    opens_on = forms.DateField(
+        label=_("First day accommodation is (or was) offered"),
+        help_text=_("Its first collection period starts then. For example 2026-01-31"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": registration_establishments.OPENS_ON_REQUIRED,
+            "invalid": registration_establishments.OPENS_ON_REQUIRED,
+        },
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often this establishment files its return"),
+        choices=AccountFrequency.Frequency.choices,
+        initial=AccountFrequency.Frequency.MONTHLY,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Each return is due on the 28th day after the end of its month or calendar quarter, with or without sales."
+        ),
+        error_messages={
+            "required": registration_establishments.FREQUENCY_REQUIRED,
+            "invalid_choice": registration_establishments.FREQUENCY_REQUIRED,
+        },
+    )
+
+    def clean_postal_code(self):
+        return validators.postal_code_normalize(self.cleaned_data["postal_code"].strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["province"] = "AB"
+        if cleaned.get("postal_code"):
+            try:
+                validators.postal_code_in_province(postal_code=cleaned["postal_code"], province="AB")
+            except ValidationError:
+                self.add_error("postal_code", registration_establishments.ESTABLISHMENT_OUTSIDE_ALBERTA)
+        opens_on = cleaned.get("opens_on")
+        if opens_on is not None:
+            try:
+                registration_establishments.levy_in_force_on(opens_on)
+            except ValidationError as error:
+                self.add_error("opens_on", error)
+        return cleaned
+
+    @staticmethod
+    def initial_from(establishment) -> dict:
+        return {
+            "name": establishment.name,
+            "kind": establishment.kind,
+            "line1": establishment.line1,
+            "city": establishment.city,
+            "postal_code": establishment.postal_code,
+            "units": establishment.units,
+            "listed_online": establishment.listed_online,
+            "opens_on": establishment.opens_on,
+            "frequency": establishment.frequency,
+        }
+
+
 class ContactForm(RowForm):
     name = forms.CharField(label=_("Full name"), max_length=200)
     title = forms.CharField(
@@ -303,6 +403,13 @@ LocationFormSet = forms.formset_factory(
     extra=0,
     max_num=registration_rules.MAX_LOCATIONS,
     absolute_max=registration_rules.MAX_LOCATIONS,
+)
+EstablishmentFormSet = forms.formset_factory(
+    EstablishmentForm,
+    formset=RowFormSet,
+    extra=0,
+    max_num=registration_rules.MAX_ESTABLISHMENTS,
+    absolute_max=registration_rules.MAX_ESTABLISHMENTS,
 )
 ContactFormSet = forms.formset_factory(
     ContactForm,

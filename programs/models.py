@@ -199,6 +199,7 @@ from programs.models_messages import Message, MessageRead, MessageReply  # noqa:
 from programs.models_registration import (  # noqa: E402, F401
     Registration,
     RegistrationContact,
+    RegistrationEstablishment,
     RegistrationEvent,
     RegistrationLocation,
 )

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import BIN_VALIDATOR, BulkFuelLocation, Program, ProgramAccount, Taxpayer
+from programs.models_frequency import AccountFrequency
 
 REGISTRATION_REFERENCE_PATTERN = r"^REG-[0-9]{4}-[0-9]{6,9}$"
 
@@ -211,6 +212,67 @@ class RegistrationLocation(models.Model):
             ),
         ]
         verbose_name = _("bulk fuel location in a registration")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        return ", ".join(part for part in [self.line1, self.city, self.province, self.postal_code] if part)
+
+
+class RegistrationEstablishment(models.Model):
+    """An establishment named in a Tourism Levy registration (AT4827): each location providing temporary
+    accommodation is registered, and approval opens an account of its own for it (shared/DOMAIN.md "Tourism
+    Levy": "each establishment gets its own account number"), filing monthly or quarterly from its opening."""
+
+    class Kind(models.TextChoices):
+        HOTEL = "hotel", _("Hotel")
+        MOTEL = "motel", _("Motel")
+        INN = "inn", _("Inn or lodge")
+        BED_AND_BREAKFAST = "bed_and_breakfast", _("Bed and breakfast")
+        RESORT = "resort", _("Resort")
+        HOSTEL = "hostel", _("Hostel")
+        SHORT_TERM_RENTAL = "short_term_rental", _("Short-term rental (a home, suite or cabin)")
+        OTHER = "other", _("Other temporary accommodation")
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="establishments")
+    position = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(_("establishment name"), max_length=200)
+    kind = models.CharField(_("type of accommodation"), max_length=20, choices=Kind.choices)
+    line1 = models.CharField(_("street address"), max_length=200)
+    city = models.CharField(_("city or town"), max_length=100)
+    province = models.CharField(max_length=2, default="AB")
+    postal_code = models.CharField(max_length=7)
+    units = models.PositiveIntegerField(_("rooms or units offered"))
+    listed_online = models.BooleanField(_("listed on an online marketplace"), default=False)
+    opens_on = models.DateField(_("first day accommodation is offered"))
+    frequency = models.CharField(
+        _("filing frequency"), max_length=10, choices=AccountFrequency.Frequency.choices
+    )
+    account = models.OneToOneField(
+        ProgramAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration_establishment",
+    )
+
+    class Meta:
+        ordering = ["registration", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "position"], name="registration_establishment_position"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(units__gte=1), name="registration_establishment_units_positive"
+            ),
+            # The levy is on accommodation in Alberta (Tourism Levy Act).
+            models.CheckConstraint(
+                condition=models.Q(province="AB"), name="registration_establishment_in_alberta"
+            ),
+        ]
+        verbose_name = _("establishment in a registration")
 
     def __str__(self) -> str:
         return self.name

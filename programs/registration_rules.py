@@ -19,10 +19,12 @@ from programs.models import Registration
 
 # --- Which programs register online, and what the others do -------------------------------------------------
 
-# Seed 004: "Select 'Fuel Tax' from the Program Name menu". The other programs' seed pages send people to a
-# paper form; selling marked fuel (TEFS) is one of the Fuel Tax registration's reasons (seed 002, "How to
-# apply to sell marked fuel": the Fuel Tax Registration AT4905).
-ONLINE_PROGRAMS = ("fuel_tax",)
+# Seed 004: "Select 'Fuel Tax' from the Program Name menu". Selling marked fuel (TEFS) is one of the Fuel Tax
+# registration's reasons (seed 002, "How to apply to sell marked fuel": the Fuel Tax Registration AT4905). The
+# Tourism Levy registration (AT4827) registers each establishment (shared/DOMAIN.md "Tourism Levy"). The other
+# programs' seed pages send people to a paper form.
+TOURISM_LEVY = "tourism_levy"
+ONLINE_PROGRAMS = ("fuel_tax", TOURISM_LEVY)
 OFFLINE_HOW = {
     "tefs": _(
         "Part of the Fuel Tax registration: choose Fuel Tax, then the reason “Sell fuel exempt from tax, "
@@ -47,6 +49,7 @@ LOCATION_REASONS: set[str] = {Registration.Reason.SELL_MARKED, Registration.Reas
 
 MAX_LOCATIONS = 50
 MAX_CONTACTS = 10
+MAX_ESTABLISHMENTS = 50
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,37 @@ STEPS = [
     Step("business", _("Business identity")),
     Step("reasons", _("Registration reasons")),
     Step("locations", _("Bulk fuel locations")),
+    Step("establishments", _("Establishments")),
     Step("contacts", _("Contacts")),
     Step("banking", _("Banking")),
     Step("review", _("Review and send")),
 ]
-STEP_SLUGS = [step.slug for step in STEPS]
+# The parts each program's form has, in order: the fuel tax registration's reasons and bulk fuel locations
+# (seed 004), the tourism levy's establishments (AT4827).
+PROGRAM_STEPS: dict[str, tuple[str, ...]] = {
+    "fuel_tax": ("business", "reasons", "locations", "contacts", "banking", "review"),
+    TOURISM_LEVY: ("business", "establishments", "contacts", "banking", "review"),
+}
+
+
+def steps_for(registration: Registration) -> list[Step]:
+    slugs = PROGRAM_STEPS[registration.program.code]
+    return [step for step in STEPS if step.slug in slugs]
+
+
+def step_slugs_for(registration: Registration) -> list[str]:
+    return [step.slug for step in steps_for(registration)]
+
+
+def registers_establishments(registration: Registration) -> bool:
+    """Approval opens one account per establishment (the tourism levy), not one for the business."""
+    return registration.program.code == TOURISM_LEVY
 
 
 def programs_opened_by(registration: Registration) -> list[str]:
     """Codes of the programs whose accounts approval opens: the one registered for, and those its reasons
-    need (selling marked fuel: Tax Exempt Fuel Sales)."""
+    need (selling marked fuel: Tax Exempt Fuel Sales). A tourism levy registration opens one account of its
+    program for each establishment."""
     codes = [registration.program.code]
     for reason in registration.reasons:
         code = REASON_PROGRAMS.get(reason)
@@ -84,13 +108,16 @@ def needs_locations(registration: Registration) -> bool:
 def registration_missing_parts(registration: Registration) -> list[str]:
     """The parts (step slugs, in order) not complete enough to send the registration."""
     missing = []
+    slugs = step_slugs_for(registration)
     business = [registration.legal_name, registration.business_type, registration.line1, registration.city]
     if not all(business) or registration.start_date is None or not registration.postal_code:
         missing.append("business")
-    if not registration.reasons:
+    if "reasons" in slugs and not registration.reasons:
         missing.append("reasons")
     if needs_locations(registration) and not registration.locations.exists():
         missing.append("locations")
+    if "establishments" in slugs and not registration.establishments.exists():
+        missing.append("establishments")
     if not registration.contacts.exists():
         missing.append("contacts")
     if registration.wants_direct_deposit is None or (

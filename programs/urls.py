@@ -116,6 +116,11 @@ urlpatterns += [
         name="registration_locations",
     ),
     path(
+        "registration/<int:pk>/establishments/",
+        views_registration.registration_establishments,
+        name="registration_establishments",
+    ),
+    path(
         "registration/<int:pk>/contacts/",
         views_registration.registration_contacts,
         name="registration_contacts",

@@ -35,6 +35,8 @@ from programs.forms_registration import (
     BusinessForm,
     ContactForm,
     ContactFormSet,
+    EstablishmentForm,
+    EstablishmentFormSet,
     LocationForm,
     LocationFormSet,
     ProgramChoiceForm,
@@ -43,6 +45,7 @@ from programs.forms_registration import (
 )
 from programs.models import Registration
 from programs.services import registration as registration_services
+from programs.services.registration_establishments import registration_establishments_save
 from tracs.actors import actor_from_request
 from tracs.forms import errors_onto
 
@@ -83,6 +86,7 @@ def _step_links(registration: Registration, current: str) -> list[dict]:
     # Locations are optional unless a reason needs them: done once given, or once the reasons say none are needed.
     if not registration.reasons and not registration.locations.exists():
         missing.add("locations")
+    steps = registration_rules.steps_for(registration)
     return [
         {
             "slug": step.slug,
@@ -92,16 +96,17 @@ def _step_links(registration: Registration, current: str) -> list[dict]:
             "current": step.slug == current,
             "done": step.slug != "review" and step.slug not in missing,
         }
-        for index, step in enumerate(registration_rules.STEPS, start=1)
+        for index, step in enumerate(steps, start=1)
     ]
 
 
 def _render_step(request, registration, step: str, template: str, context: dict, *, invalid: bool):
+    slugs = registration_rules.step_slugs_for(registration)
     context = {
         "registration": registration,
         "steps": _step_links(registration, step),
-        "step_number": registration_rules.STEP_SLUGS.index(step) + 1,
-        "step_count": len(registration_rules.STEPS),
+        "step_number": slugs.index(step) + 1,
+        "step_count": len(slugs),
         "step_label": registration_rules.step_label(step),
         **context,
     }
@@ -112,16 +117,21 @@ def _after_save(request, registration, step: str):
     if "save_exit" in request.POST:
         messages.success(request, DRAFT_SAVED)
         return redirect("registration_detail", pk=registration.pk)
-    following = registration_rules.STEP_SLUGS[registration_rules.STEP_SLUGS.index(step) + 1]
+    slugs = registration_rules.step_slugs_for(registration)
+    following = slugs[slugs.index(step) + 1]
     return redirect(f"registration_{following}", pk=registration.pk)
 
 
 def editable_registration(view):
-    """The person's own registration, while they may change it; otherwise its status page."""
+    """The person's own registration, while they may change it; otherwise its status page. A part another
+    program's form has (a tourism levy registration's bulk fuel locations) is not found."""
+    step = view.__name__.removeprefix("registration_")
 
     @functools.wraps(view)
     def wrapper(request, pk: int, *args, **kwargs):
         registration = _own(request, pk)
+        if step not in registration_rules.step_slugs_for(registration):
+            raise Http404
         if not registration.is_editable:
             messages.info(request, str(registration_services.NOT_EDITABLE))
             return redirect("registration_detail", pk=registration.pk)
@@ -294,6 +304,24 @@ def registration_locations(request, registration):
 @registrant_view
 @require_http_methods(["GET", "POST"])
 @editable_registration
+def registration_establishments(request, registration):
+    return _rows_step(
+        request,
+        registration,
+        step="establishments",
+        formset_class=EstablishmentFormSet,
+        row_form=EstablishmentForm,
+        saved_rows=registration.establishments.all(),
+        save=lambda *, rows, **kwargs: registration_establishments_save(establishments=rows, **kwargs),
+        template="programs/registration_establishments.html",
+        prefix="establishments",
+        min_rows=1,
+    )
+
+
+@registrant_view
+@require_http_methods(["GET", "POST"])
+@editable_registration
 def registration_contacts(request, registration):
     return _rows_step(
         request,
@@ -389,6 +417,8 @@ def registration_review(request, registration):
         "missing": missing,
         "opens": registration_rules.programs_opened_by(registration),
         "reason_labels": [Registration.Reason(reason).label for reason in registration.reasons],
+        "establishments": list(registration.establishments.all()),
+        "parts": registration_rules.step_slugs_for(registration),
     }
     return _render_step(
         request,
@@ -419,6 +449,8 @@ def registration_detail(request, pk: int):
         "steps": _step_links(registration, "") if registration.is_editable else [],
         "accounts": accounts,
         "reason_labels": [Registration.Reason(reason).label for reason in registration.reasons],
+        "establishments": list(registration.establishments.select_related("account")),
+        "parts": registration_rules.step_slugs_for(registration),
         "missing": registration_rules.registration_missing_parts(registration)
         if registration.is_editable
         else [],

@@ -103,6 +103,7 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "registration_business": ({"pk": 17}, "/registration/17/business/"),
     "registration_reasons": ({"pk": 17}, "/registration/17/reasons/"),
     "registration_locations": ({"pk": 17}, "/registration/17/locations/"),
+    "registration_establishments": ({"pk": 17}, "/registration/17/establishments/"),
     "registration_contacts": ({"pk": 17}, "/registration/17/contacts/"),
     "registration_banking": ({"pk": 17}, "/registration/17/banking/"),
     "registration_review": ({"pk": 17}, "/registration/17/review/"),

@@ -24,6 +24,7 @@ from programs.models import (
     Program,
     Registration,
     RegistrationContact,
+    RegistrationEstablishment,
     RegistrationEvent,
     RegistrationLocation,
 )
@@ -44,6 +45,30 @@ class RegistrationLocationInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("bflo")
+
+
+class RegistrationEstablishmentInline(ReadOnlyInline):
+    model = RegistrationEstablishment
+    fields = [
+        "position",
+        "name",
+        "kind",
+        "address",
+        "units",
+        "listed_online",
+        "opens_on",
+        "frequency",
+        "account_number",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("establishments (a tourism levy account each on approval)")
+
+    @admin.display(description=_("account number"))
+    def account_number(self, obj) -> str:
+        return obj.account.number if obj.account_id else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account")
 
 
 class RegistrationContactInline(ReadOnlyInline):
@@ -106,6 +131,13 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
     list_select_related = ["program", "registrant"]
     ordering = ["submitted_at", "id"]
     inlines = [RegistrationLocationInline, RegistrationContactInline, RegistrationEventInline]
+
+    def get_inlines(self, request, obj):
+        # A tourism levy registration names establishments, a fuel tax one bulk fuel locations.
+        if obj is not None and registration_rules.registers_establishments(obj):
+            return [RegistrationEstablishmentInline, RegistrationContactInline, RegistrationEventInline]
+        return self.inlines
+
     fieldsets = [
         (
             _("Registration"),

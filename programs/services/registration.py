@@ -67,6 +67,10 @@ LOCATIONS_REQUIRED = _(
     "Selling marked fuel or marking fuel needs at least one bulk fuel location: TRA gives each one a "
     "Bulk Fuel Location (BFLO) number."
 )
+ESTABLISHMENTS_REQUIRED = _(
+    "Add at least one establishment: each location providing accommodation is registered and gets its own "
+    "tourism levy account."
+)
 TOO_MANY_LOCATIONS = _("A registration can list at most %(limit)s locations. Contact TRA for more.")
 CAPACITY_POSITIVE = _("Enter the storage capacity in whole litres, for example 50000.")
 NO_CONTACTS = _("Add at least one contact person.")
@@ -81,6 +85,7 @@ PART_MISSING = {
     "business": _("Enter the business's legal name, type, start date and mailing address."),
     "reasons": NO_REASONS,
     "locations": LOCATIONS_REQUIRED,
+    "establishments": ESTABLISHMENTS_REQUIRED,
     "contacts": NO_CONTACTS,
     "banking": BANKING_UNANSWERED,
 }

@@ -22,16 +22,19 @@ from accounts.models import User
 from accounts.services import email_queue
 from programs.models import (
     AccountChange,
+    AccountFrequency,
+    Address,
     BulkFuelLocation,
     Contact,
     DirectDeposit,
     Program,
     ProgramAccount,
     Registration,
+    RegistrationEstablishment,
     RegistrationEvent,
     Taxpayer,
 )
-from programs.registration_rules import programs_opened_by
+from programs.registration_rules import programs_opened_by, registers_establishments
 from programs.selectors import existing_taxpayer
 from programs.services.accounts import account_open, taxpayer_create
 from programs.services.registration import registration_event_add, registration_lock, registration_log
@@ -164,6 +167,40 @@ def _bflo_allocate() -> str:
     return f"B{value:07d}"
 
 
+def _openings(registration: Registration) -> list[tuple[Program, RegistrationEstablishment | None]]:
+    """Each account approval opens: one per program (`programs_opened_by`), or for the tourism levy one per
+    establishment (shared/DOMAIN.md "Tourism Levy": "each establishment gets its own account number")."""
+    if registers_establishments(registration):
+        return [(registration.program, item) for item in registration.establishments.order_by("position")]
+    return [(Program.objects.get(code=code), None) for code in programs_opened_by(registration)]
+
+
+def _establishment_open(*, establishment: RegistrationEstablishment, account: ProgramAccount) -> None:
+    """An establishment's account gets its location and its filing frequency from the quarter it opens in (a
+    frequency changes only at a calendar quarter's start: programs.models_frequency)."""
+    location = Address(
+        account=account,
+        kind=Address.Kind.LOCATION,
+        line1=establishment.line1,
+        city=establishment.city,
+        province=establishment.province,
+        postal_code=establishment.postal_code,
+    )
+    location.full_clean()
+    location.save()
+    opens = establishment.opens_on
+    frequency = AccountFrequency(
+        account=account,
+        frequency=establishment.frequency,
+        effective_from=date(opens.year, 3 * ((opens.month - 1) // 3) + 1, 1),
+        reason=str(_("Chosen in the registration")),
+    )
+    frequency.full_clean()
+    frequency.save()
+    establishment.account = account
+    establishment.save(update_fields=["account"])
+
+
 def registration_accounts_open(*, registration: Registration, by: User, actor: Actor) -> list[ProgramAccount]:
     """What approval opens in programs, for a pending registration the caller has locked, inside the
     caller's transaction (consent.services.registration_approve): the taxpayer (with a new BIN when the
@@ -185,17 +222,19 @@ def registration_accounts_open(*, registration: Registration, by: User, actor: A
             legal_name=registration.legal_name, bin=registration.bin or None, kind=kind, actor=actor
         )
     accounts = []
-    for code in programs_opened_by(registration):
+    for program, establishment in _openings(registration):
         account = account_open(
             taxpayer=taxpayer,
-            program=Program.objects.get(code=code),
+            program=program,
             # Sending checked it (registration_missing_parts): a pending registration has a start date.
-            effective_date=cast(date, registration.start_date),
+            effective_date=establishment.opens_on if establishment else cast(date, registration.start_date),
             by=by,
-            trade_name=registration.operating_name,
+            trade_name=establishment.name if establishment else registration.operating_name,
             mailing_address=registration.mailing_address,
             actor=actor,
         )
+        if establishment is not None:
+            _establishment_open(establishment=establishment, account=account)
         for contact in registration.contacts.order_by("position"):
             row = Contact(
                 account=account,
@@ -275,6 +314,9 @@ def registration_letter_html(*, registration: Registration) -> str:
             "taxpayer": registration.taxpayer,
             "accounts": list(registration.accounts.select_related("program").order_by("number")),
             "locations": list(registration.locations.select_related("bflo").order_by("position")),
+            "establishments": list(
+                registration.establishments.select_related("account").order_by("position")
+            ),
             "today": timezone.localdate(),
         },
     )

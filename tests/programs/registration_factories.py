@@ -121,3 +121,77 @@ def registration_pending(*, registrant, **kwargs) -> Registration:
         certified_name=registrant.display_name,
         actor=actor_for(registrant),
     )
+
+
+OPERATOR = {
+    **BUSINESS,
+    "legal_name": "Kananaskis Lodging Ltd.",
+    "operating_name": "",
+    "line1": "101 Bow Valley Trail",
+    "city": "Canmore",
+    "postal_code": "T1W 1N8",
+}
+ESTABLISHMENTS = [
+    {
+        "name": "Bow Valley Inn",
+        "kind": "inn",
+        "line1": "101 Bow Valley Trail",
+        "city": "Canmore",
+        "province": "AB",
+        "postal_code": "T1W 1N8",
+        "units": 24,
+        "listed_online": True,
+        "opens_on": date(2026, 2, 15),
+        "frequency": "monthly",
+    },
+    {
+        "name": "Spray Lakes Cabins",
+        "kind": "short_term_rental",
+        "line1": "12 Spray Lakes Road",
+        "city": "Canmore",
+        "province": "AB",
+        "postal_code": "T1W 2V3",
+        "units": 6,
+        "listed_online": False,
+        "opens_on": date(2026, 5, 1),
+        "frequency": "quarterly",
+    },
+]
+
+
+def tourism_levy_registration_draft(
+    *, registrant, establishments=ESTABLISHMENTS, contacts=CONTACTS, direct_deposit: bool | None = False
+) -> Registration:
+    """A tourism levy registration (AT4827) with every part filled in (a part given as None is left out)."""
+    from programs.services.registration_establishments import registration_establishments_save
+
+    registration = registration_services.registration_start(
+        registrant=registrant, program=Program.objects.get(code="tourism_levy"), actor=actor_for(registrant)
+    )
+    registration_services.registration_business_save(
+        registration=registration, by=registrant, **OPERATOR, actor=actor_for(registrant)
+    )
+    if establishments is not None:
+        registration_establishments_save(
+            registration=registration,
+            by=registrant,
+            establishments=[dict(row) for row in establishments],
+            actor=actor_for(registrant),
+        )
+    if contacts:
+        registration_services.registration_contacts_save(
+            registration=registration,
+            by=registrant,
+            contacts=[dict(row) for row in contacts],
+            actor=actor_for(registrant),
+        )
+    if direct_deposit is not None:
+        registration_services.registration_banking_save(
+            registration=registration,
+            by=registrant,
+            wants_direct_deposit=direct_deposit,
+            **(BANK if direct_deposit else {}),
+            actor=actor_for(registrant),
+        )
+    registration.refresh_from_db()
+    return registration

@@ -55,10 +55,10 @@ def _sent(registration, django_capture_on_commit_callbacks, **kwargs):
 # --- Programs ---
 
 
-def test_fuel_tax_registers_online_and_the_menu_says_how_the_others_register(db):
+def test_fuel_tax_and_the_tourism_levy_register_online_and_the_menu_says_how_the_others_register(db):
     choices = selectors.registration_programs()
 
-    assert [c.program.code for c in choices if c.online] == ["fuel_tax"]
+    assert [c.program.code for c in choices if c.online] == ["fuel_tax", "tourism_levy"]
     offline = {c.program.code: c.how for c in choices if not c.online}
     assert "AT5135" in offline["carbon_levy"]
     assert "AT4804" in offline["aite"]

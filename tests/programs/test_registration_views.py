@@ -152,13 +152,14 @@ def test_the_list_shows_only_the_person_s_registrations(browser, registrant):
     assert "Pending review by TRA" in page.text
 
 
-def test_the_program_menu_offers_fuel_tax_and_says_how_the_others_register(browser):
+def test_the_program_menu_offers_fuel_tax_and_the_tourism_levy_and_says_how_the_others_register(browser):
     page = browser.get(_url("registration_start"))
 
     assert page.status_code == 200
     assert re.search(r'<input type="radio" name="program" value="\d+"[^>]*id="id_program_0"', page.text)
     assert "Fuel Tax" in page.text
-    assert page.text.count('type="radio" name="program"') == 1
+    assert "Tourism Levy" in page.text
+    assert page.text.count('type="radio" name="program"') == 2
     assert "AT4804" in page.text
     assert "AT5135" in page.text
 
