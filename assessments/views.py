@@ -27,7 +27,7 @@ from assessments.models import LedgerTransaction
 from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
 from filings import selectors as filing_selectors
-from programs.spreadsheet import cell_text
+from programs.spreadsheet import cell_text, write_only_cell
 
 PAGE_SIZE = 50
 STATUS_PAGE_SIZE = 25
@@ -163,7 +163,6 @@ def transactions_csv(request: AccountRequest) -> HttpResponse:
 @require_GET
 def transactions_xlsx(request: AccountRequest) -> HttpResponse:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     filtered = _Filtered(request)
@@ -182,15 +181,7 @@ def transactions_xlsx(request: AccountRequest) -> HttpResponse:
     bold = Font(bold=True)
 
     def cell(value, number_format=None, font=None):
-        item = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            # Typed text whatever it starts with: openpyxl writes a string starting with "=" as a formula.
-            item.value, item.data_type = cell_text(value), "s"
-        if number_format:
-            item.number_format = number_format
-        if font:
-            item.font = font
-        return item
+        return write_only_cell(sheet, value, number_format, font)
 
     sheet.append(
         [cell(f"Account {request.account.number}: {request.account.taxpayer.legal_name}", font=bold)]

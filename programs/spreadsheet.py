@@ -20,3 +20,19 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 def cell_text(value: str) -> str:
     """The text as a spreadsheet cell shows it and never runs it."""
     return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def write_only_cell(sheet, value, number_format: str | None = None, font=None):
+    """A cell of an openpyxl write-only sheet: text guarded (`cell_text`) and typed as text whatever it starts
+    with (openpyxl would otherwise write a string starting with "=" as a formula); numbers and dates as they are,
+    in `number_format` if given."""
+    from openpyxl.cell import WriteOnlyCell  # openpyxl is loaded by the exports only, as in assessments.views
+
+    item = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        item.value, item.data_type = cell_text(value), "s"
+    if number_format:
+        item.number_format = number_format
+    if font:
+        item.font = font
+    return item

@@ -321,6 +321,10 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/sales/rejected/",
     ),
+    "marked_fuel_rejected_xlsx": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/sales/rejected/export.xlsx",
+    ),
     "marked_fuel_rejected_correct": (
         {"number": "123456789-02-001", "rejected_id": 14},
         "/accounts/123456789-02-001/marked-fuel/sales/rejected/14/correct/",

@@ -1,8 +1,8 @@
 """Reads of a seller's rejected sales and accepted records for the web pages that correct them: a rejected sale of
-the account (to correct it by sending the corrected row), the corrections made (each linked to what it corrects),
-and one accepted sale or fuel movement as it stands (to amend or void it). The rows are the ingestion's
-(filings/sales/models.py); its own selectors (filings.sales.selectors) list the rejected sales and the month's
-sales and movements."""
+the account (to correct it by sending the corrected row) and one accepted sale or fuel movement as it stands (to
+amend or void it). The rows are the ingestion's (filings/sales/models.py); Rejected Sales lists them
+(filings.sales.rejected_report), the ingestion's selectors (filings.sales.selectors) the month's sales and
+movements."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from django.db.models import QuerySet
 
 from filings.sales.models import Movement, RecordType, RejectedRow, Sale
 from programs.models import ProgramAccount
-
-CORRECTIONS_SHOWN = 20
 
 
 def _stored_sales_rows(account: ProgramAccount) -> QuerySet[RejectedRow]:
@@ -25,16 +23,6 @@ def rejected_sale_for_account(*, account: ProgramAccount, rejected_id: int) -> R
     id is another account's, a validate-only answer's or not a sale's."""
     return (
         _stored_sales_rows(account).select_related("ingestion", "corrected_by").filter(pk=rejected_id).first()
-    )
-
-
-def corrections_for_account(*, account: ProgramAccount) -> list[RejectedRow]:
-    """The latest rejected sales that were corrected, each with the sale that corrected it."""
-    return list(
-        _stored_sales_rows(account)
-        .filter(corrected_by__isnull=False)
-        .select_related("ingestion", "corrected_by__bflo")
-        .order_by("-corrected_by__created_at", "-pk")[:CORRECTIONS_SHOWN]
     )
 
 

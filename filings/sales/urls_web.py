@@ -1,17 +1,22 @@
-"""The marked-fuel seller's web pages (filings.sales.views_entry, views_changes, views_report), under
-/accounts/<number>/marked-fuel/ beside Check AFFB/TEFU Eligibility (programs.urls). `period` is filings.urls'
+"""The marked-fuel seller's web pages (filings.sales.views_entry, views_changes, views_rejected, views_report),
+under /accounts/<number>/marked-fuel/ beside Check AFFB/TEFU Eligibility (programs.urls). `period` is filings.urls'
 month converter."""
 
 from django.urls import path
 
-from filings.sales import views_changes, views_entry, views_report
+from filings.sales import views_changes, views_entry, views_rejected, views_report
 
 urlpatterns = [
     path("accounts/<str:number>/marked-fuel/sales/", views_entry.marked_fuel_sales, name="marked_fuel_sales"),
     path(
         "accounts/<str:number>/marked-fuel/sales/rejected/",
-        views_entry.marked_fuel_rejected,
+        views_rejected.marked_fuel_rejected,
         name="marked_fuel_rejected",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/sales/rejected/export.xlsx",
+        views_rejected.marked_fuel_rejected_xlsx,
+        name="marked_fuel_rejected_xlsx",
     ),
     path(
         "accounts/<str:number>/marked-fuel/sales/rejected/<int:rejected_id>/correct/",

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from consent.access import AccountRequest, account_view
 from consent.privileges import Privilege
@@ -248,26 +247,7 @@ def marked_fuel_dispositions(request: AccountRequest) -> HttpResponse:
     return DISPOSITIONS_PAGE.respond(request)
 
 
-# --- Rejected sales and their correction ---------------------------------------------------------------------
-
-
-@account_view(Privilege.REPORT_FUEL)
-@sellers_only
-@require_GET
-def marked_fuel_rejected(request: AccountRequest) -> HttpResponse:
-    rejected = (
-        selectors.rejected_sales(account=request.account)
-        .select_related("ingestion")
-        .order_by("-ingestion__received_at", "row_number")
-    )
-    return render(
-        request,
-        "filings/marked_fuel/rejected_list.html",
-        {
-            "page_obj": Paginator(rejected, PAGE_SIZE).get_page(request.GET.get("page")),
-            "corrections": corrections.corrections_for_account(account=request.account),
-        },
-    )
+# --- Correcting a rejected sale (Rejected Sales itself is filings.sales.views_rejected) ---------------------
 
 
 def _one_row(request: AccountRequest, form_class, *, data: QueryDict | None, initial=None):
