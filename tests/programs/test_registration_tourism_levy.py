@@ -90,7 +90,9 @@ def test_a_tourism_levy_registration_has_its_own_parts(browser, registrant):
     page = browser.get(reverse("registration_establishments", kwargs={"pk": registration.pk}))
 
     assert page.status_code == 200
-    steps = re.findall(r'<li>(?:<strong aria-current="step">|<a href="/registration/[^"]*">)([^<]+)<', page.text)
+    steps = re.findall(
+        r'<li>(?:<strong aria-current="step">|<a href="/registration/[^"]*">)([^<]+)<', page.text
+    )
     assert steps[-5:] == ["Business identity", "Establishments", "Contacts", "Banking", "Review and send"]
     assert "Registration reasons" not in steps
     assert "Part 2 of 5" in unescape(page.text)
