@@ -70,6 +70,13 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
     MenuItem(
         117, _("Rejected Sales"), "marked_fuel_rejected", Privilege.REPORT_FUEL, applies=sells_marked_fuel
     ),
+    MenuItem(
+        118,
+        _("Inventory Summary"),
+        "marked_fuel_inventory_summary",
+        Privilege.REPORT_FUEL,
+        applies=sells_marked_fuel,
+    ),
     # Among the reports of a marked-fuel seller (seed 002: "check AFFB/TEFU eligibility").
     MenuItem(
         120,

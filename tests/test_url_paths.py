@@ -321,6 +321,14 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/sales/rejected/",
     ),
+    "marked_fuel_inventory_summary": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/inventory/summary/",
+    ),
+    "marked_fuel_inventory_summary_xlsx": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/inventory/summary/export.xlsx",
+    ),
     "marked_fuel_rejected_xlsx": (
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/sales/rejected/export.xlsx",

@@ -4,7 +4,7 @@ month converter."""
 
 from django.urls import path
 
-from filings.sales import views_changes, views_entry, views_rejected, views_report
+from filings.sales import views_changes, views_entry, views_inventory, views_rejected, views_report
 
 urlpatterns = [
     path("accounts/<str:number>/marked-fuel/sales/", views_entry.marked_fuel_sales, name="marked_fuel_sales"),
@@ -57,6 +57,16 @@ urlpatterns = [
         "accounts/<str:number>/marked-fuel/inventory/",
         views_entry.marked_fuel_inventory,
         name="marked_fuel_inventory",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/inventory/summary/",
+        views_inventory.marked_fuel_inventory_summary,
+        name="marked_fuel_inventory_summary",
+    ),
+    path(
+        "accounts/<str:number>/marked-fuel/inventory/summary/export.xlsx",
+        views_inventory.marked_fuel_inventory_summary_xlsx,
+        name="marked_fuel_inventory_summary_xlsx",
     ),
     path(
         "accounts/<str:number>/marked-fuel/reports/",
