@@ -185,6 +185,7 @@ ROLES: tuple[Role, ...] = (
             *FILINGS,
             *ASSESSED,
             "assessments.view_returntoassess",
+            "assessments.view_tourismlevyreturntoassess",
             "assessments.view_claimtoassess",
             "assessments.assess_return",
             "assessments.assess_claim",

@@ -72,13 +72,9 @@ class LineResult:
 
 
 @dataclass(frozen=True)
-class Recomputation(Comparison):
-    """A return recomputed: the tax reported (`filed`) against the tax recomputed from its lines, with the
-    tolerance of its period end (assessments.skeleton.Comparison decides which stands)."""
-
-    period: Period
-    lines: tuple[LineResult, ...]
-    adjusted: bool
+class ReturnComparison(Comparison):
+    """A return's names for the comparison's figures (every program's return: a fuel tax return, a tourism levy
+    return, assessments/tourism_levy.py)."""
 
     @property
     def reported_tax(self) -> Decimal:
@@ -91,6 +87,16 @@ class Recomputation(Comparison):
     @property
     def assessed_tax(self) -> Decimal:
         return self.assessed
+
+
+@dataclass(frozen=True)
+class Recomputation(ReturnComparison):
+    """A return recomputed: the tax reported (`filed`) against the tax recomputed from its lines, with the
+    tolerance of its period end (assessments.skeleton.Comparison decides which stands)."""
+
+    period: Period
+    lines: tuple[LineResult, ...]
+    adjusted: bool
 
     @property
     def is_clean(self) -> bool:

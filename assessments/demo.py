@@ -24,7 +24,7 @@ from assessments.objection_filing import Representative
 from assessments.objections import waiver_submit
 from assessments.services import returns
 from filings.demo import EDMONTON, Story, story
-from filings.models import Claim, FuelTaxReturn
+from filings.models import Claim, FuelTaxReturn, TourismLevyReturn
 from filings.periods import Period
 from programs.models import Message, ProgramAccount
 from programs.services.messages import message_mark_read, message_send
@@ -48,7 +48,7 @@ def seed(*, users) -> None:
         # The late one is left owing: tax, penalty and, from the worker's daily job, interest.
         if tax_return.period != dates.late:
             paid = datetime.combine(tax_return.due_on, time(15, 0), tzinfo=EDMONTON)
-            events.append((paid, partial(_pay, tax_return=tax_return, by=by)))
+            events.append((paid, partial(pay_on_due_date, tax_return=tax_return, by=by)))
     claim_assessed = dates.claim_filed + CLAIM_ASSESSED_AFTER
     events.append((claim_assessed, partial(_assess_claims, account=account, by=by)))
     late, late_received = dates.late, dates.received_at(dates.late).date()
@@ -75,7 +75,8 @@ def seed(*, users) -> None:
             event()
 
 
-def _pay(*, tax_return: FuelTaxReturn, by: Actor) -> None:
+def pay_on_due_date(*, tax_return: FuelTaxReturn | TourismLevyReturn, by: Actor) -> None:
+    """The tax assessed, paid online on the return's due date (also the tourism levy demo's)."""
     from assessments.payments import payment_record
 
     payment_record(

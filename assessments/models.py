@@ -17,8 +17,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from filings.models import FuelTaxReturn
-from filings.periods import Period
+from filings.models import FuelTaxReturn, TourismLevyReturn
+from filings.periods import Period, PeriodKind
 from filings.tax import LineCategory
 from programs import money
 from programs.models import ProgramAccount
@@ -39,7 +39,15 @@ class Assessment(models.Model):
         REASSESSMENT = "reassessment", _("Reassessment")
 
     account = models.ForeignKey(ProgramAccount, on_delete=models.PROTECT, related_name="assessments")
-    tax_return = models.ForeignKey(FuelTaxReturn, on_delete=models.PROTECT, related_name="assessments")
+    # The version of the period's return it was made from: a fuel tax return or a tourism levy return (exactly
+    # one: `assessment_of_one_return`). Their figures are a return's alike (tax reported, recomputed, assessed),
+    # so they share this table, its notices, ledger postings, objections and waivers.
+    tax_return = models.ForeignKey(
+        FuelTaxReturn, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    tourism_levy_return = models.ForeignKey(
+        TourismLevyReturn, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     sequence = models.PositiveSmallIntegerField(_("sequence in the period"))
@@ -105,6 +113,11 @@ class Assessment(models.Model):
                 condition=Q(reported_tax__gte=0, recomputed_tax__gte=0, tolerance__gte=0),
                 name="assessment_amounts_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(tax_return__isnull=False, tourism_levy_return__isnull=True)
+                | Q(tax_return__isnull=True, tourism_levy_return__isnull=False),
+                name="assessment_of_one_return",
+            ),
         ]
         indexes = [models.Index(fields=["account", "-assessed_at"])]
 
@@ -113,7 +126,16 @@ class Assessment(models.Model):
 
     @property
     def period(self) -> Period:
-        return Period(self.period_start)
+        """Its period: a month, or a calendar quarter (a quarterly tourism levy establishment's)."""
+        month = Period(self.period_start)
+        return month if self.period_end == month.end else Period(self.period_start, PeriodKind.QUARTERLY)
+
+    @property
+    def filing(self) -> FuelTaxReturn | TourismLevyReturn:
+        """The return it was made from, whichever program's."""
+        if self.tax_return_id is not None:
+            return self.tax_return  # type: ignore[return-value]
+        return self.tourism_levy_return  # type: ignore[return-value]  # one is set: assessment_of_one_return
 
     @property
     def is_reassessment(self) -> bool:
@@ -390,6 +412,15 @@ class ReturnToAssess(FuelTaxReturn):
         permissions = [
             ("assess_return", "Can assess or reassess a return, and move returns in and out of review")
         ]
+
+
+class TourismLevyReturnToAssess(TourismLevyReturn):
+    """The staff queue of tourism levy returns to assess (a proxy, like ReturnToAssess; the same permission)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("tourism levy return to assess")
+        verbose_name_plural = _("tourism levy returns to assess (assessment queue)")
 
 
 # Claim assessments (assessments/models_claims.py), payments received and refunds (assessments/models_payments.py),

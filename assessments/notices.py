@@ -129,9 +129,10 @@ def notices_disagreeing_with_the_ledger(*, notices: Iterable[Notice]) -> list[No
     return found
 
 
-def notice_html(*, assessment: Assessment) -> str:
-    """The notice as HTML, exactly what WeasyPrint prints."""
-    return render_to_string(TEMPLATE, {"notice": notice_content(assessment=assessment)})
+def notice_html(*, assessment: Assessment, template: str = TEMPLATE) -> str:
+    """The notice as HTML, exactly what WeasyPrint prints (`template`: its program's, a fuel tax return's by
+    default)."""
+    return render_to_string(template, {"notice": notice_content(assessment=assessment)})
 
 
 def pdf_from_html(html: str) -> bytes:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -25,7 +26,7 @@ from assessments.models import (
     Refund,
     ReturnToAssess,
 )
-from filings.models import Claim, FuelTaxReturn
+from filings.models import Claim, FuelTaxReturn, TourismLevyReturn
 from programs import money
 from programs.models import ProgramAccount
 
@@ -262,21 +263,30 @@ def assessments_for_period(*, account: ProgramAccount, period_start: date) -> li
     """Every assessment of a period, latest first, with lines, return and notice (the history in admin)."""
     return list(
         Assessment.objects.filter(account=account, period_start=period_start)
-        .select_related("tax_return", "assessed_by", "notice")
+        .select_related("tax_return", "tourism_levy_return", "assessed_by", "notice")
         .prefetch_related("lines")
         .order_by("-sequence")
     )
 
 
-def assessments_by_return(*, returns: Iterable[FuelTaxReturn]) -> dict[int, list[Assessment]]:
+def assessments_by_return(
+    *, returns: Iterable[FuelTaxReturn | TourismLevyReturn]
+) -> dict[int, list[Assessment]]:
     """The assessments of each of `returns` (by return id, latest first), with their notices, in one query."""
-    # A fuel tax return's (View Assessment Status lists every program's returns: another table's ids are not these)
-    ids = [tax_return.pk for tax_return in returns if isinstance(tax_return, FuelTaxReturn)]
+    # By each return's table (View Assessment Status lists every program's returns: another table's ids are not
+    # these); an account files one program's returns, so this is one query.
+    ids: dict[str, list[int]] = {}
+    for tax_return in returns:
+        link = "tax_return" if isinstance(tax_return, FuelTaxReturn) else "tourism_levy_return"
+        ids.setdefault(link, []).append(tax_return.pk)
     result: dict[int, list[Assessment]] = {}
-    for assessment in (
-        Assessment.objects.filter(tax_return_id__in=ids).select_related("notice").order_by("-sequence")
-    ):
-        result.setdefault(assessment.tax_return_id, []).append(assessment)
+    for link, pks in ids.items():
+        for assessment in (
+            Assessment.objects.filter(**{f"{link}_id__in": pks})
+            .select_related("notice")
+            .order_by("-sequence")
+        ):
+            result.setdefault(getattr(assessment, f"{link}_id"), []).append(assessment)
     return result
 
 
@@ -339,7 +349,7 @@ def notice_for_account(*, account: ProgramAccount, notice_id: int) -> Notice | N
 def assessment_for_notice(*, assessment_id: int) -> Assessment:
     return (
         Assessment.objects.select_related(
-            "account__taxpayer", "account__program", "tax_return", "assessed_by"
+            "account__taxpayer", "account__program", "tax_return", "tourism_levy_return", "assessed_by"
         )
         .prefetch_related("lines")
         .get(pk=assessment_id)
@@ -350,20 +360,23 @@ def assessment_for_notice(*, assessment_id: int) -> Assessment:
 
 
 def returns_to_assess(
-    *, statuses: Iterable[str] = (FuelTaxReturn.Status.RECEIVED, FuelTaxReturn.Status.IN_REVIEW)
-) -> QuerySet[ReturnToAssess]:
+    *,
+    statuses: Iterable[str] = (FuelTaxReturn.Status.RECEIVED, FuelTaxReturn.Status.IN_REVIEW),
+    queue: type[Any] = ReturnToAssess,
+) -> QuerySet[Any]:
     """The latest version of each period's return whose status is one of `statuses`, oldest received first,
     with its lines and account (the staff queue and the automatic job). Read through assessments' proxy of
-    filings' returns: the queue is assessments' own view of them."""
-    later = FuelTaxReturn.objects.filter(
+    filings' returns (`queue`: ReturnToAssess, TourismLevyReturnToAssess): the queue is assessments' own view."""
+    later = queue._meta.concrete_model.objects.filter(
         account_id=OuterRef("account_id"),
         period_start=OuterRef("period_start"),
         version__gt=OuterRef("version"),
     )
-    return (
-        ReturnToAssess.objects.filter(status__in=list(statuses))
+    waiting: QuerySet[Any] = (
+        queue.objects.filter(status__in=list(statuses))
         .filter(~Exists(later))
         .select_related("account__taxpayer", "account__program")
         .prefetch_related("lines")
         .order_by("received_at", "id")
     )
+    return waiting

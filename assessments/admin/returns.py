@@ -21,10 +21,9 @@ from accounts.admin import (
 )
 from assessments import computation, selectors
 from assessments.admin.queues import FilingToAssessAdmin
-from assessments.models import Assessment, ReturnToAssess
+from assessments.models import Assessment, ReturnToAssess, TourismLevyReturnToAssess
 from assessments.services import returns
 from assessments.skeleton import ASSESSABLE, REASSESSABLE, AssessmentPreview
-from filings import selectors as filing_selectors
 from filings.models import FuelTaxReturn
 from programs import money
 from tracs.actors import actor_from_request
@@ -75,12 +74,20 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
     bulk_done = _("Assessed (notices being issued): %(numbers)s.")
     method_label = _("Notice")
 
+    # The program's returns this queue assesses (assessments/services/returns.py), and how its page shows one.
+    definition = returns.RETURNS
+    return_panel_template = "admin/assessments/returntoassess/return_panel.html"
+    recomputation_panel_template = "admin/assessments/returntoassess/recomputation_panel.html"
+
     def queue(self):
-        return selectors.returns_to_assess(statuses=Status.values)
+        return selectors.returns_to_assess(statuses=Status.values, queue=self.model)
+
+    def _recompute(self, obj):
+        return self.definition.recompute(obj, adjustments=None, reason="")
 
     def recompute(self, obj) -> computation.Recomputation | None:
         try:
-            return computation.recompute(tax_return=obj)
+            return self._recompute(obj)
         except ValidationError:
             return None
 
@@ -133,12 +140,12 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
             path(
                 "<path:object_id>/assess/",
                 self.admin_site.admin_view(require_POST(self.assess_view)),
-                name="assessments_returntoassess_assess",
+                name=f"assessments_{self.model._meta.model_name}_assess",
             ),
             path(
                 "<path:object_id>/reassess/",
                 self.admin_site.admin_view(require_POST(self.reassess_view)),
-                name="assessments_returntoassess_reassess",
+                name=f"assessments_{self.model._meta.model_name}_reassess",
             ),
             *super().get_urls(),
         ]
@@ -227,7 +234,7 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
         if obj is not None:
             recomputation_error = ""
             try:
-                recomputation = computation.recompute(tax_return=obj)
+                recomputation = self._recompute(obj)
             except ValidationError as error:
                 recomputation, recomputation_error = None, error_text(error)
             may_assess = self.has_assess_permission(request)
@@ -236,7 +243,13 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
                     "tax_return": obj,
                     "recomputation": recomputation,
                     "recomputation_error": recomputation_error,
-                    "versions": filing_selectors.returns_for_period(account=obj.account, period=obj.period),
+                    "versions": obj._meta.concrete_model.objects.filter(
+                        account=obj.account, period_start=obj.period_start
+                    ).order_by("version"),
+                    "return_panel_template": self.return_panel_template,
+                    "recomputation_panel_template": self.recomputation_panel_template,
+                    "assess_url": f"admin:assessments_{self.model._meta.model_name}_assess",
+                    "reassess_url": f"admin:assessments_{self.model._meta.model_name}_reassess",
                     "history": selectors.assessments_for_period(
                         account=obj.account, period_start=obj.period_start
                     ),
@@ -246,3 +259,13 @@ class ReturnToAssessAdmin(FilingToAssessAdmin):
                 }
             )
         return super().change_view(request, object_id, form_url, extra)
+
+
+@admin.register(TourismLevyReturnToAssess)
+class TourismLevyReturnToAssessAdmin(ReturnToAssessAdmin):
+    """The tourism levy returns' queue: the fuel tax returns' pages and actions, its definition and panels."""
+
+    definition = returns.TOURISM_LEVY_RETURNS
+    return_panel_template = "admin/assessments/returntoassess/tourism_levy_return_panel.html"
+    recomputation_panel_template = "admin/assessments/returntoassess/tourism_levy_recomputation_panel.html"
+    bulk_title = _("Assess tourism levy returns")

@@ -29,7 +29,6 @@ from assessments.decisions.common import (
 from assessments.models import Assessment, ClaimAssessment, LedgerTransaction, Notice
 from assessments.models_objections import Objection
 from assessments.services import ledger, returns
-from filings import selectors as filing_selectors
 from programs import money
 
 Kind = LedgerTransaction.Kind
@@ -224,9 +223,7 @@ def objection_decision_preview(
             )
         assessment = _objected_assessment(objection)
         if outcome == Outcome.VARIED:
-            latest_return = filing_selectors.latest_version(
-                account=objection.account, period=assessment.period
-            )
+            latest_return = returns.latest_version_of(assessment)
             return_preview = returns.assessment_preview(
                 tax_return=latest_return,
                 reassess=True,
@@ -286,7 +283,7 @@ def objection_decide(
         )
     elif outcome == Outcome.VARIED:
         assessment = _objected_assessment(objection)
-        latest_return = filing_selectors.latest_version(account=objection.account, period=assessment.period)
+        latest_return = returns.latest_version_of(assessment)
         reassessment = returns.reassessment_make(
             tax_return=latest_return,
             actor=actor,

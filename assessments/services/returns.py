@@ -21,9 +21,11 @@ assessed. What only a return has:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -31,12 +33,19 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actors import Actor
 from assessments import notices, penalties, selectors, skeleton
 from assessments.computation import Recomputation, recompute
-from assessments.models import Assessment, AssessmentLine, LedgerTransaction, Notice
+from assessments.models import (
+    Assessment,
+    AssessmentLine,
+    LedgerTransaction,
+    Notice,
+    ReturnToAssess,
+    TourismLevyReturnToAssess,
+)
 from assessments.skeleton import REASON_REQUIRED as REASON_REQUIRED  # the refusals callers catch, as
 from assessments.skeleton import AssessmentRefused as AssessmentRefused  # the skeleton names them
 from assessments.skeleton import Before, Determination, NoticeDraft, Posting
-from filings import selectors as filing_selectors
-from filings.models import FuelTaxReturn
+from assessments.tourism_levy import recompute as levy_recompute
+from filings.models import FuelTaxReturn, TourismLevyReturn
 from programs import money
 from programs.models import ProgramAccount
 
@@ -70,24 +79,95 @@ def _standing_tax(*, account: ProgramAccount, period_end: date) -> Decimal:
     return money.cents(entries.aggregate(total=Sum("amount"))["total"] or Decimal(0))
 
 
-class ReturnDefinition:
-    """The fuel tax return's definition for assessments/skeleton.py (see the module docstring)."""
+@dataclass(frozen=True)
+class ReturnProgram:
+    """What one program's returns (a PeriodFiling with a `total_tax`) give the return's assessment: the
+    fuel tax return's (FUEL_TAX) and the tourism levy return's (TOURISM_LEVY) are data, not flow."""
 
-    noun = "return"
+    noun: str  # how the ledger and the log name it: "return", "tourism levy return"
+    link: str  # Assessment's foreign key to it
+    queue: type[Any]  # assessments' proxy of its table (the staff queue, the automatic job)
+    recompute: Callable[..., Any]  # (filing, adjustments) -> a Comparison with its lines
+    penalty: Callable[..., Any]  # (tax_return=, account=) -> its late-filing penalty or None
+    interest_from: Callable[[Any], date]  # the day its assessed tax bears interest after
+    notice_template: str
+    store_lines: Callable[[Assessment, Any], None] = lambda assessment, recomputation: None
+
+
+def _fuel_tax_lines(assessment: Assessment, recomputation: Recomputation) -> None:
+    AssessmentLine.objects.bulk_create(
+        AssessmentLine(
+            assessment=assessment,
+            fuel=line.fuel,
+            category=line.category,
+            litres_reported=line.litres_reported,
+            litres_assessed=line.litres_assessed,
+            rate_value=line.rate.value,
+            rate_effective_from=line.rate.effective_from,
+            rate_source=line.rate.source[:500],
+            tax_reported=line.tax_reported,
+            tax_assessed=line.tax_assessed,
+            difference=line.difference,
+            reason=line.reason[:500],
+        )
+        for line in recomputation.lines
+    )
+
+
+FUEL_TAX = ReturnProgram(
+    noun="return",
+    link="tax_return",
+    queue=ReturnToAssess,
+    recompute=lambda filing, adjustments: recompute(tax_return=filing, adjustments=adjustments),
+    penalty=penalties.penalty_for_return,
+    interest_from=lambda filing: filing.due_on,
+    notice_template=notices.TEMPLATE,
+    store_lines=_fuel_tax_lines,
+)
+# The tourism levy: its figures recomputed by the levy's computation, no lines by fuel, its own penalty, its
+# assessed levy bearing interest after the day it was payable by (its due date, or 2020-08-31 under the deferral).
+TOURISM_LEVY = ReturnProgram(
+    noun="tourism levy return",
+    link="tourism_levy_return",
+    queue=TourismLevyReturnToAssess,
+    recompute=lambda filing, adjustments: levy_recompute(tax_return=filing, adjustments=adjustments),
+    penalty=penalties.penalty_for_tourism_levy_return,
+    interest_from=lambda filing: filing.payable_by,
+    notice_template="assessments/notice_tourism_levy.html",
+)
+
+
+class ReturnDefinition:
+    """A period's return's definition for assessments/skeleton.py (see the module docstring), for one program's
+    returns (`program`)."""
+
     refused = AssessmentRefused
     not_received = NOT_RECEIVED
     not_assessed = NOT_ASSESSED
 
-    def filing_now(self, filing: FuelTaxReturn, *, account: ProgramAccount) -> FuelTaxReturn:
-        current = filing_selectors.return_by_confirmation(
-            account=account, confirmation_number=filing.confirmation_number
+    def __init__(self, program: ReturnProgram):
+        self.program = program
+        self.noun = program.noun
+
+    def filing_now(self, filing: Any, *, account: ProgramAccount) -> Any:
+        model = self.program.queue._meta.concrete_model
+        current = (
+            model.objects.filter(account=account, confirmation_number=filing.confirmation_number)
+            .select_related("account__taxpayer", "account__program", "amends", "filed_by")
+            .prefetch_related("lines")
+            .first()
         )
         if current is None:  # the caller holds this return, and a filed return is never deleted
-            raise FuelTaxReturn.DoesNotExist(filing.confirmation_number)
+            raise model.DoesNotExist(filing.confirmation_number)
         return current
 
-    def refusal(self, filing: FuelTaxReturn, *, account: ProgramAccount) -> AssessmentRefused | None:
-        latest = filing_selectors.latest_version(account=account, period=filing.period)
+    def refusal(self, filing: Any, *, account: ProgramAccount) -> AssessmentRefused | None:
+        model = self.program.queue._meta.concrete_model
+        latest = (
+            model.objects.filter(account=account, period_start=filing.period_start)
+            .order_by("-version")
+            .first()
+        )
         if latest is None or filing.version == latest.version:
             return None
         return AssessmentRefused(
@@ -101,12 +181,10 @@ class ReturnDefinition:
             code="later_version",
         )
 
-    def recompute(
-        self, filing: FuelTaxReturn, *, adjustments: Adjustments | None, reason: str
-    ) -> Recomputation:
-        return recompute(tax_return=filing, adjustments=adjustments)
+    def recompute(self, filing: Any, *, adjustments: Any, reason: str) -> Any:
+        return self.program.recompute(filing, adjustments)
 
-    def before(self, filing: FuelTaxReturn) -> Before:
+    def before(self, filing: Any) -> Before:
         latest = (
             Assessment.objects.filter(account_id=filing.account_id, period_start=filing.period_start)
             .order_by("-sequence")
@@ -121,11 +199,11 @@ class ReturnDefinition:
             sequence=latest, standing=_standing_tax(account=filing.account, period_end=filing.period_end)
         )
 
-    def store(self, filing: FuelTaxReturn, determination: Determination[Recomputation]) -> Assessment:
+    def store(self, filing: Any, determination: Determination[Any]) -> Assessment:
         recomputation = determination.recomputation
         assessment = Assessment(
             account=filing.account,
-            tax_return=filing,
+            **{self.program.link: filing},
             period_start=filing.period_start,
             period_end=filing.period_end,
             sequence=determination.sequence,
@@ -141,47 +219,31 @@ class ReturnDefinition:
             assessed_tax=recomputation.assessed_tax,
             previously_assessed_tax=determination.standing,
             change=determination.change,
-            payment_due_on=max(filing.due_on, determination.assessed_on),
+            payment_due_on=max(self.program.interest_from(filing), determination.assessed_on),
             objection_deadline=determination.objection_deadline,
         )
         assessment.full_clean(validate_unique=False, validate_constraints=False)
         assessment.save()  # the unique (account, period, sequence) constraint is the last guard against a twin
-        AssessmentLine.objects.bulk_create(
-            AssessmentLine(
-                assessment=assessment,
-                fuel=line.fuel,
-                category=line.category,
-                litres_reported=line.litres_reported,
-                litres_assessed=line.litres_assessed,
-                rate_value=line.rate.value,
-                rate_effective_from=line.rate.effective_from,
-                rate_source=line.rate.source[:500],
-                tax_reported=line.tax_reported,
-                tax_assessed=line.tax_assessed,
-                difference=line.difference,
-                reason=line.reason[:500],
-            )
-            for line in recomputation.lines
-        )
+        self.program.store_lines(assessment, recomputation)
         return assessment
 
-    def change_posting(self, assessment: Assessment, filing: FuelTaxReturn) -> Posting:
+    def change_posting(self, assessment: Assessment, filing: Any) -> Posting:
         what = "Reassessment" if assessment.is_reassessment else "Assessment"
         return Posting(
             period_end=filing.period_end,
             kind=Kind.ASSESSED_TAX,
             amount=assessment.change,
-            description=f"{what} of the return for {filing.period.label}",
-            effective_on=filing.due_on,
+            description=f"{what} of the {self.noun} for {filing.period.label}",
+            effective_on=self.program.interest_from(filing),
             source_reference=selectors.assessment_source(assessment),
         )
 
-    def rule_postings(self, assessment: Assessment, filing: FuelTaxReturn) -> list[Posting]:
+    def rule_postings(self, assessment: Assessment, filing: Any) -> list[Posting]:
         """The late-filing penalty of a return received after its due date, on the period's first assessment
         only; it bears interest from the day after the date of the assessment."""
         if assessment.sequence != 1:
             return []
-        penalty = penalties.penalty_for_return(tax_return=filing, account=assessment.account)
+        penalty = self.program.penalty(tax_return=filing, account=assessment.account)
         if penalty is None or penalty.amount <= 0:
             return []
         return [
@@ -195,14 +257,14 @@ class ReturnDefinition:
             )
         ]
 
-    def rule_postings_preview(self, filing: FuelTaxReturn, *, first: bool) -> Decimal:
+    def rule_postings_preview(self, filing: Any, *, first: bool) -> Decimal:
         zero = money.cents(Decimal(0))
         if not first:
             return zero
-        found = penalties.penalty_for_return(tax_return=filing, account=filing.account)
+        found = self.program.penalty(tax_return=filing, account=filing.account)
         return found.amount if found is not None and found.amount > 0 else zero
 
-    def log_detail(self, assessment: Assessment, filing: FuelTaxReturn) -> str:
+    def log_detail(self, assessment: Assessment, filing: Any) -> str:
         return (
             f"{filing.confirmation_number} period {filing.period.key} sequence {assessment.sequence}: reported "
             f"{money.format_money(assessment.reported_tax)}, recomputed {money.format_money(assessment.recomputed_tax)}, "
@@ -215,8 +277,10 @@ class ReturnDefinition:
 
         return [partial(notice_job.delay, assessment.pk)]
 
-    def waiting(self, *, limit: int) -> Iterable[FuelTaxReturn]:
-        return selectors.returns_to_assess(statuses=(FuelTaxReturn.Status.RECEIVED,))[:limit]
+    def waiting(self, *, limit: int) -> Iterable[Any]:
+        return selectors.returns_to_assess(
+            statuses=(FuelTaxReturn.Status.RECEIVED,), queue=self.program.queue
+        )[:limit]
 
     # The notice of assessment or reassessment.
 
@@ -234,23 +298,49 @@ class ReturnDefinition:
             issued_on=assessment.assessed_on,
             amount=assessment.assessed_tax,
             objection_deadline=assessment.objection_deadline,
-            html=partial(notices.notice_html, assessment=assessment),
+            html=partial(notices.notice_html, assessment=assessment, template=self.program.notice_template),
             assessment=assessment,
         )
 
 
-RETURNS = ReturnDefinition()
+RETURNS = ReturnDefinition(FUEL_TAX)
+TOURISM_LEVY_RETURNS = ReturnDefinition(TOURISM_LEVY)
+DEFINITIONS = (RETURNS, TOURISM_LEVY_RETURNS)
+
+
+def definition_for(tax_return: Any) -> ReturnDefinition:
+    """The definition of a return's program, by its table (a proxy of the queue counts as its table)."""
+    for definition in DEFINITIONS:
+        if isinstance(tax_return, definition.program.queue._meta.concrete_model):
+            return definition
+    raise LookupError(f"no assessment definition for {type(tax_return).__name__}")
+
+
+def latest_version_of(assessment: Assessment) -> Any:
+    """The latest version of the return of the assessment's period, whichever program's (an objection's
+    reassessment is of it)."""
+    model = type(assessment.filing)
+    return (
+        model.objects.filter(account=assessment.account_id, period_start=assessment.period_start)
+        .order_by("-version")
+        .first()
+    )
+
+
+def _definition_of_assessment(assessment_id: int) -> ReturnDefinition:
+    levy = Assessment.objects.filter(pk=assessment_id, tourism_levy_return__isnull=False).exists()
+    return TOURISM_LEVY_RETURNS if levy else RETURNS
 
 
 def assessment_make(
-    *, tax_return: FuelTaxReturn, actor: Actor, reason: str = "", adjustments: Adjustments | None = None
+    *, tax_return: FuelTaxReturn | TourismLevyReturn, actor: Actor, reason: str = "", adjustments: Any = None
 ) -> Assessment:
     """Assess a received return (or one in review): the first assessment of its period, or a reassessment of
     the period when an earlier version was assessed before (an amended return). `actor` a job: the automatic
     assessment of a clean return. Refused (AssessmentRefused, nothing written): a return not received or in
     review (already assessed: reassess it instead), or one superseded by a later version."""
     return skeleton.assess(
-        definition=RETURNS,
+        definition=definition_for(tax_return),
         filing=tax_return,
         reassess=False,
         actor=actor,
@@ -260,12 +350,12 @@ def assessment_make(
 
 
 def reassessment_make(
-    *, tax_return: FuelTaxReturn, actor: Actor, reason: str, adjustments: Adjustments | None = None
+    *, tax_return: FuelTaxReturn | TourismLevyReturn, actor: Actor, reason: str, adjustments: Any = None
 ) -> Assessment:
     """Reassess an assessed return: a new assessment of its period (the earlier ones kept), posting the change
     in tax. A reason is required. Refused: a return not yet assessed, or superseded by a later version."""
     return skeleton.assess(
-        definition=RETURNS,
+        definition=definition_for(tax_return),
         filing=tax_return,
         reassess=True,
         actor=actor,
@@ -276,26 +366,36 @@ def reassessment_make(
 
 def assessment_preview(
     *,
-    tax_return: FuelTaxReturn,
+    tax_return: FuelTaxReturn | TourismLevyReturn,
     reassess: bool = False,
     reason: str = "",
-    adjustments: Adjustments | None = None,
+    adjustments: Any = None,
 ) -> skeleton.AssessmentPreview:
     """What assessment_make (or, with `reassess`, reassessment_make) would do to `tax_return` as things stand:
     the kind, the tax assessed, the change posted to the ledger and a late-filing penalty (a first assessment
     only, `rule_postings`), or the refusal. Reads only."""
     return skeleton.assessment_preview(
-        definition=RETURNS, filing=tax_return, reassess=reassess, reason=reason, adjustments=adjustments
+        definition=definition_for(tax_return),
+        filing=tax_return,
+        reassess=reassess,
+        reason=reason,
+        adjustments=adjustments,
     )
 
 
 def clean_returns_assess(*, actor: Actor, limit: int = 500) -> list[int]:
     """Assess every clean return waiting in the queue (the latest version of its period, received, every line
     recomputing to what was reported): the automatic assessment (skeleton.clean_filings_assess)."""
-    return skeleton.clean_filings_assess(definition=RETURNS, actor=actor, limit=limit)
+    return [
+        assessed
+        for definition in DEFINITIONS
+        for assessed in skeleton.clean_filings_assess(definition=definition, actor=actor, limit=limit)
+    ]
 
 
 def notice_render(*, assessment_id: int, actor: Actor) -> Notice:
     """Issue the notice of one assessment: render, store, record, announce. Returns the notice already issued
     when there is one (the job ran twice)."""
-    return skeleton.notice_issue_once(definition=RETURNS, assessment_id=assessment_id, actor=actor)
+    return skeleton.notice_issue_once(
+        definition=_definition_of_assessment(assessment_id), assessment_id=assessment_id, actor=actor
+    )

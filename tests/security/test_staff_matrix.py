@@ -125,6 +125,7 @@ MODELS: dict[str, Model] = {
     "filings.sale": Model(view=frozenset({REF, EXM, AUD})),
     # Assessments, payments and refunds
     "assessments.returntoassess": Model(view=frozenset({ASR, AUD})),
+    "assessments.tourismlevyreturntoassess": Model(view=frozenset({ASR, AUD})),
     "assessments.claimtoassess": Model(view=frozenset({ASR, AUD})),
     "assessments.assessment": Model(view=ASSESSED),
     "assessments.claimassessment": Model(view=ASSESSED),
@@ -159,6 +160,8 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "programs_document_file": ("get", DOCUMENTS),
     "assessments_returntoassess_assess": ("post", frozenset({ASR})),
     "assessments_returntoassess_reassess": ("post", frozenset({ASR})),
+    "assessments_tourismlevyreturntoassess_assess": ("post", frozenset({ASR})),
+    "assessments_tourismlevyreturntoassess_reassess": ("post", frozenset({ASR})),
     "assessments_claimtoassess_assess": ("post", frozenset({ASR})),
     "assessments_notice_pdf": ("get", ASSESSED),
     "assessments_payment_import": ("get", frozenset({PAY})),
@@ -203,6 +206,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "filings.sftpkey.approve_keys": frozenset({CON}),
     "filings.sftpkey.revoke_keys": frozenset({CON}),
     "assessments.returntoassess.assess_selected": frozenset({ASR}),
+    "assessments.tourismlevyreturntoassess.assess_selected": frozenset({ASR}),
     "assessments.claimtoassess.assess_selected": frozenset({ASR}),
     "assessments.refund.approve_selected": frozenset({REF}),
     "assessments.refund.cancel_selected": frozenset({REF}),
@@ -424,6 +428,12 @@ def _admin_world(world: dict) -> dict:
     refund = refunds.refund_prepare(
         claim_assessment=claims.claim_assessment_make(claim=big, actor=job), actor=job
     )
+    # A tourism levy return in its assessment queue.
+    from tests.filings.tourism_levy_factories import establishment, file_levy_return
+
+    file_levy_return(
+        account=establishment(taxpayer=account.taxpayer), period="2024-01", user=owner, gross="0"
+    )
     while refund.status == refund.Status.PENDING:  # once, or twice above the four-eyes amount
         refund = refunds.refund_approve(
             refund=refund, actor=acting(UserFactory(is_staff=True, is_superuser=True))
@@ -530,6 +540,9 @@ def _objects(world: dict) -> dict[str, object]:
         "consent.consent": lambda rows: rows.filter(status=Consent.Status.RECEIVED),
         "accounts.user": lambda rows: rows.filter(pk=world["owner"].pk),
         "assessments.returntoassess": lambda rows: rows.filter(status=FuelTaxReturn.Status.RECEIVED),
+        "assessments.tourismlevyreturntoassess": lambda rows: rows.filter(
+            status=FuelTaxReturn.Status.RECEIVED
+        ),
         "assessments.claimtoassess": lambda rows: rows.filter(status=FuelTaxReturn.Status.RECEIVED),
         "assessments.refundpaymentfile": lambda rows: rows.filter(closed_at__isnull=False),
         "otp_totp.totpdevice": lambda rows: rows.filter(user=world["owner"]),

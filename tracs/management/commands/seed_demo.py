@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "filings.sales.sftp.demo",  # the demo owner's SFTP key on Prairie Fuels' marked-fuel account
     "filings.demo_tourism_levy",
     "assessments.demo",
+    "assessments.demo_tourism_levy",
     "assessments.demo_prop",
     "assessments.cycles.demo",  # Prairie Fuels' refunds of 2018, and the recent cycles that paid nothing
 ]
