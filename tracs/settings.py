@@ -535,6 +535,8 @@ TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(
 )
 # Largest fuel tax return file accepted by the XML upload (filings.xml); a bigger one is refused before it is read.
 TRACS_XML_UPLOAD_MAX_BYTES = env.int("TRACS_XML_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
+# Rows of a marked-fuel file COPY'd into staging between two commits of its progress (filings/sales/ingestion.py).
+TRACS_INGESTION_CHUNK_ROWS = env.int("TRACS_INGESTION_CHUNK_ROWS", default=50_000)
 
 # --- The SFTP door of marked-fuel files (filings/sales/sftp, docs/sftp.md). Each TEFS account's directory
 # (inbox/, outbox/) is under TRACS_SFTP_ROOT, which the SFTP server (manage.py sftp_server for make run; OpenSSH's

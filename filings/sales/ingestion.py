@@ -41,7 +41,6 @@ from programs.models import ProgramAccount
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 50_000  # rows per COPY between progress commits
 HEAD_CHARS = 64 * 1024  # enough for the header and the first record
 INGESTION_DIR = "ingestion"
 _EXTENSIONS = {".csv": Ingestion.Format.CSV, ".xml": Ingestion.Format.XML}
@@ -347,13 +346,19 @@ def _line_pieces(*, path: Path, records: int) -> Iterator[tuple[list[bytes], int
         yield pieces, lines + (1 if run else 0)
 
 
+def _chunk_rows() -> int:
+    """Rows per COPY between progress commits (TRACS_INGESTION_CHUNK_ROWS): fewer commits on a big file, or a
+    progress page that moves on a small one (the browser journey's worker)."""
+    return max(1, int(settings.TRACS_INGESTION_CHUNK_ROWS))
+
+
 def _stage_csv_plain(*, ingestion: Ingestion, path: Path, record_type: str) -> int | None:
-    """Stage a plain CSV file with COPY of its bytes, CHUNK_ROWS records at a time (progress after each):
+    """Stage a plain CSV file with COPY of its bytes, _chunk_rows() records at a time (progress after each):
     the records staged, or None (staging emptied) if it must be read by the csv reader."""
     read = 0
     header = True
     try:
-        for pieces, lines in _line_pieces(path=path, records=CHUNK_ROWS):
+        for pieces, lines in _line_pieces(path=path, records=_chunk_rows()):
             expected = lines - (1 if header else 0)
             if read + expected > formats.MAX_ROWS:
                 raise FileRefused(str(formats.FILE_TOO_MANY_ROWS % {"max": f"{formats.MAX_ROWS:,}"}))
@@ -400,7 +405,7 @@ def ingestion_run(*, ingestion_id: int) -> Ingestion:
         elif (plain := _stage_csv_plain(ingestion=ingestion, path=path, record_type=record_type)) is None:
             rows = _csv_rows(path=path, record_type=record_type)
         read = plain or 0
-        for batch in _batched(rows, CHUNK_ROWS):
+        for batch in _batched(rows, _chunk_rows()):
             read += len(batch)
             if read > formats.MAX_ROWS:
                 raise FileRefused(str(formats.FILE_TOO_MANY_ROWS % {"max": f"{formats.MAX_ROWS:,}"}))

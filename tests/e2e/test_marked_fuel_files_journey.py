@@ -2,7 +2,8 @@
 SFTP keys, puts a file with OpenSSH's sftp client into the account's inbox, reads the acknowledgement in outbox/ and
 under Marked fuel files; then uploads a file in the browser and reads its acknowledgement, every rejected row with
 its row number, field and reason. Jobs run inline in the tests, so the file's page is seen once the job is done (the
-progress while it runs is tested in tests/filings/sales/test_upload_views.py)."""
+progress while it runs is tested in tests/filings/sales/test_upload_views.py, and watched in a browser while a real
+worker runs the job in test_marked_fuel_upload_progress_journey.py)."""
 
 from __future__ import annotations
 

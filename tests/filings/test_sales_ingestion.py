@@ -378,7 +378,7 @@ def test_movements_and_inventory_counts(account):
     ]
 
 
-def test_progress_and_acknowledgement(account, monkeypatch):
+def test_progress_and_acknowledgement(account, monkeypatch, settings):
     rows = [sale_row(account, "A", n) for n in range(1, 6)] + [sale_row(account, "B", 1, litres="0")]
     received = receive(account, csv_bytes("sales", rows), name="oct.csv")
     seen = []
@@ -388,7 +388,7 @@ def test_progress_and_acknowledgement(account, monkeypatch):
         original(ingestion, **counters)
         seen.append(selectors.ingestion_progress(ingestion=ingestion))
 
-    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    settings.TRACS_INGESTION_CHUNK_ROWS = 2
     monkeypatch.setattr(service, "_progress", spy)
     assert selectors.ingestion_progress(ingestion=received)["percent"] == 0
     done = service.ingestion_run(ingestion_id=received.pk)
@@ -459,10 +459,10 @@ def test_a_file_past_its_first_screenful_blank_lines_and_a_race(account, monkeyp
     assert Ingestion.objects.filter(sha256=done.sha256, status="done").count() == 1
 
 
-def test_the_row_limit_holds_when_the_file_is_read(account, monkeypatch):
+def test_the_row_limit_holds_when_the_file_is_read(account, monkeypatch, settings):
     received = receive(account, csv_bytes("sales", [sale_row(account, "A", n) for n in range(1, 5)]))
     monkeypatch.setattr(formats, "MAX_ROWS", 3)
-    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    settings.TRACS_INGESTION_CHUNK_ROWS = 2
     done = service.ingestion_run(ingestion_id=received.pk)
     assert (done.status, done.refusal) == (
         "refused",

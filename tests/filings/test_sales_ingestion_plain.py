@@ -58,7 +58,7 @@ def _rows(account):
     ]
 
 
-def test_a_plain_file_is_copied_as_it_is(account, monkeypatch):
+def test_a_plain_file_is_copied_as_it_is(account, monkeypatch, settings):
     copied = []
     original = service.sql.stage_copy_csv
 
@@ -67,7 +67,7 @@ def test_a_plain_file_is_copied_as_it_is(account, monkeypatch):
         return copied[-1]
 
     monkeypatch.setattr(service.sql, "stage_copy_csv", spy)
-    monkeypatch.setattr(service, "CHUNK_ROWS", 3)
+    settings.TRACS_INGESTION_CHUNK_ROWS = 3
     done = run(account, csv_bytes("sales", _rows(account)))
     assert copied == [3, 1]  # two COPYs of three records and one
     assert answer(done) == (
@@ -99,9 +99,9 @@ def _after_line(data: bytes, number: int, inserted: bytes) -> bytes:
         pytest.param(lambda data: data.rstrip(b"\r\n"), id="no line break at the end"),
     ],
 )
-def test_a_file_copy_would_read_otherwise_gives_the_csv_reader_answer(account, monkeypatch, change):
+def test_a_file_copy_would_read_otherwise_gives_the_csv_reader_answer(account, monkeypatch, change, settings):
     data = change(csv_bytes("sales", _rows(account)))
-    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    settings.TRACS_INGESTION_CHUNK_ROWS = 2
     done = run(account, data, validate_only=True)
     monkeypatch.setattr(service, "_stage_csv_plain", lambda **kwargs: None)
     assert answer(done) == answer(run(account, data, validate_only=True))
