@@ -36,12 +36,15 @@ from assessments.models import Notice, NoticeRead
 from consent.access import in_force_grants
 from consent.models import Grant
 from consent.privileges import Privilege
-from filings.models import FuelTaxReturn
+from filings.definitions.fuel_tax import FUEL_TAX_RETURN
+from filings.definitions.tourism_levy import TOURISM_LEVY_RETURN
 from filings.periods import Period
-from filings.selectors import FUEL_TAX
+from filings.skeleton.definition import FilingDefinition
 from programs.models import ProgramAccount
 
 RETURN_PURPOSE = "return-reminder"
+# The returns owed for every period whether or not anything was sold (their reminders): each program's definition.
+RETURN_DEFINITIONS: tuple[FilingDefinition, ...] = (FUEL_TAX_RETURN, TOURISM_LEVY_RETURN)
 NOTICE_PURPOSE = "notice-reminder"
 
 
@@ -89,52 +92,69 @@ def _url(name: str, **kwargs) -> str:
 # --- Returns about to fall due ----------------------------------------------------------------------------
 
 
-def periods_due_within(*, today: date, days: int) -> list[Period]:
-    """The ended periods whose return is due from `today` to `days` days later (due dates only grow with the
-    period, so walk back from the last ended month until a due date is already past)."""
-    last_day = today + timedelta(days=days)
-    periods = []
-    period = Period.of(today).previous()
-    while period.due_on >= today:
-        if period.due_on <= last_day:
-            periods.append(period)
-        period = period.previous()
-    return periods
-
-
 def return_reminder_key(*, account_id: int, period: Period, user_id: int) -> str:
     return f"{RETURN_PURPOSE}:{account_id}:{period.key}:{user_id}"
 
 
+def _periods_due_for(
+    definition: FilingDefinition, account: ProgramAccount, *, today: date, last_day: date
+) -> list[Period]:
+    """The ended periods of `account` whose return is due from `today` to `last_day`: walk back from the period
+    before today's, each period the one the account files for on the day before the next one starts (its own
+    kind: a tourism levy establishment's month or quarter), until a due date is already past."""
+    periods = []
+    period = definition.period_on(account, definition.period_on(account, today).start - timedelta(days=1))
+    while (due_on := definition.due_on(period)) >= today and period.end >= account.effective_date:
+        if due_on <= last_day:
+            periods.append(period)
+        period = definition.period_on(account, period.start - timedelta(days=1))
+    return periods
+
+
 def return_reminders_send(*, today: date, days: int) -> int:
-    """Remind every holder of FILE_RETURNS of each active fuel tax account of each return due within `days`
-    days and not filed. Returns how many e-mails were queued."""
-    periods = periods_due_within(today=today, days=days)
-    if not periods:
-        return 0
+    """Remind every holder of FILE_RETURNS of each active account of a program that owes a return every period
+    (fuel tax, the tourism levy: each one's definition) of each return due within `days` days and not filed.
+    Returns how many e-mails were queued."""
+    last_day = today + timedelta(days=days)
+    queued = 0
+    for definition in RETURN_DEFINITIONS:
+        queued += _return_reminders_of(definition, today=today, last_day=last_day)
+    return queued
+
+
+def _return_reminders_of(definition: FilingDefinition, *, today: date, last_day: date) -> int:
     accounts = {
         account.pk: account
         for account in ProgramAccount.objects.filter(
-            program__code=FUEL_TAX,
+            program__code=definition.program,
             status=ProgramAccount.Status.ACTIVE,
-            effective_date__lte=max(p.end for p in periods),
-        ).select_related("taxpayer")
+            effective_date__lte=today,
+        )
+        .select_related("taxpayer")
+        .prefetch_related("frequencies")
     }
     if not accounts:
         return 0
+    due = {
+        account_id: periods
+        for account_id, account in accounts.items()
+        if (periods := _periods_due_for(definition, account, today=today, last_day=last_day))
+    }
+    if not due:
+        return 0
     filed = set(
-        FuelTaxReturn.objects.filter(
-            account_id__in=list(accounts),
-            period_start__in=[p.start for p in periods],
-            kind=FuelTaxReturn.Kind.ORIGINAL,
+        definition.model.objects.filter(
+            account_id__in=list(due),
+            period_start__in={p.start for periods in due.values() for p in periods},
+            kind="original",
         ).values_list("account_id", "period_start")
     )
-    recipients = _recipients(account_ids=accounts, privilege=Privilege.FILE_RETURNS, today=today)
+    recipients = _recipients(account_ids=list(due), privilege=Privilege.FILE_RETURNS, today=today)
     todo = []
     for account_id, people in recipients.items():
         account = accounts[account_id]
-        for period in periods:
-            if account.effective_date > period.end or (account_id, period.start) in filed:
+        for period in due[account_id]:
+            if (account_id, period.start) in filed:
                 continue
             for user_id, email in people:
                 todo.append(
@@ -147,16 +167,18 @@ def return_reminders_send(*, today: date, days: int) -> int:
                 )
     done = _already_queued([key for key, *_ in todo])
     queued = 0
+    label = str(definition.label)
     for key, account, period, email in todo:
         if key in done:
             continue
-        url = _url("return_file", number=account.number, period=period.key)
+        due_on = definition.due_on(period)
+        url = _url(f"{definition.url_prefix}_file", number=account.number, period=period)
         email_queue(
             to=[email],
-            subject=f"TRACS: fuel tax return for {period.label} due {period.due_on:%Y-%m-%d}, account {account.number}",
+            subject=f"TRACS: {label} for {period.label} due {due_on:%Y-%m-%d}, account {account.number}",
             body=(
-                f"The fuel tax return of account {account.number} ({account.display_name}) for {period.label} "
-                f"has not been filed yet. It must be received by TRA on or before {period.due_on:%B %-d, %Y}.\n\n"
+                f"The {label} of account {account.number} ({account.display_name}) for {period.label} "
+                f"has not been filed yet. It must be received by TRA on or before {due_on:%B %-d, %Y}.\n\n"
                 f"Sign in to TRACS to file it: {url}\n\n"
                 "You receive this reminder because your access to the account includes filing returns. "
                 "If the return has been filed since this e-mail was sent, there is nothing more to do."

@@ -295,3 +295,50 @@ def test_notice_reminders_take_a_flat_number_of_queries(
     many = queries_of_a_second_run()
     assert few == many
     assert OutboxEmail.objects.filter(purpose=reminders.NOTICE_PURPOSE).count() == 12
+
+
+# --- The tourism levy: each establishment's own periods ---
+
+
+def test_each_establishment_is_reminded_of_its_own_period(db, django_capture_on_commit_callbacks):
+    """Q1 2026 ends Tuesday 2026-03-31; 28 days later is Tuesday 2026-04-28, the due date of the quarterly
+    chalets' Q1 return and of the monthly inn's March return alike. On 2026-04-21 (7 days before) each is
+    reminded of its own period, linked to its own page; the inn's February return (due 2026-03-28, moved to
+    Monday 2026-03-30) is already past and not reminded; a return filed is not reminded."""
+    from tests.filings.tourism_levy_factories import establishment, file_levy_return, period_of
+
+    inn = establishment(name="Lakeview Inn", opened=date(2025, 1, 1))
+    chalets = establishment(
+        taxpayer=inn.taxpayer,
+        name="Lakeview Chalets",
+        opened=date(2025, 1, 1),
+        quarterly_from=date(2025, 1, 1),
+    )
+    cabins = establishment(
+        taxpayer=inn.taxpayer,
+        name="Lakeview Cabins",
+        opened=date(2025, 1, 1),
+        quarterly_from=date(2025, 1, 1),
+    )
+    host = UserFactory(full_name="Hana Hotelier", email="hana@example.ca")
+    for account in (inn, chalets, cabins):
+        owner_grant(account=account, user=host)
+    file_levy_return(account=cabins, period="2026-Q1", user=host, gross="0.00", collected="0.00")
+    OutboxEmail.objects.all().delete()
+
+    sent = run_on(date(2026, 4, 21), django_capture_on_commit_callbacks)
+
+    emails = outbox(reminders.RETURN_PURPOSE)
+    assert sent.returns == 2
+    subjects = {decrypt(email.subject_encrypted): decrypt(email.body_encrypted) for email in emails}
+    assert sorted(subjects) == sorted(
+        [
+            f"TRACS: tourism levy return for {period_of('2026-Q1').label} due 2026-04-28, account {chalets.number}",
+            f"TRACS: tourism levy return for March 2026 due 2026-04-28, account {inn.number}",
+        ]
+    )
+    bodies = {subject.rsplit(" ", 1)[1]: body for subject, body in subjects.items()}
+    assert f"/accounts/{chalets.number}/" in bodies[chalets.number]
+    assert "/2026-Q1/file/" in bodies[chalets.number]
+    assert "/2026-03/file/" in bodies[inn.number]
+    assert "on or before April 28, 2026" in bodies[inn.number]
