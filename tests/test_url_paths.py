@@ -280,6 +280,14 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"object_id": "23"},
         "/admin/assessments/returntoassess/23/assess/",
     ),
+    "admin:assessments_tourismlevyreturntoassess_assess": (
+        {"object_id": "23"},
+        "/admin/assessments/tourismlevyreturntoassess/23/assess/",
+    ),
+    "admin:assessments_tourismlevyreturntoassess_reassess": (
+        {"object_id": "23"},
+        "/admin/assessments/tourismlevyreturntoassess/23/reassess/",
+    ),
     "admin:assessments_returntoassess_reassess": (
         {"object_id": "23"},
         "/admin/assessments/returntoassess/23/reassess/",
@@ -385,6 +393,7 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"object_id": "24"},
         "/admin/assessments/claimtoassess/24/assess/",
     ),
+    "admin:assessments_cyclerun_run": ({}, "/admin/assessments/cyclerun/run/"),
     "admin:assessments_refundpaymentfile_download": (
         {"file_id": 25},
         "/admin/assessments/refundpaymentfile/25/download/",

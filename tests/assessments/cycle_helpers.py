@@ -47,6 +47,8 @@ def sale(
     kind: str = "sale",
 ) -> Sale:
     """One sale (or, naming `corrects`, its amendment or void) accepted by ingestion at `accepted`."""
+    bflo = account.bulk_fuel_locations.first()
+    assert bflo is not None, "a seller's account has a bulk fuel location (seller() makes one)"
     ingestion = Ingestion.objects.create(
         account=account, door="web", format="web", record_type="sales", status="done", received_at=accepted
     )
@@ -59,7 +61,7 @@ def sale(
         ingestion=ingestion,
         row_number=1,
         month=day.replace(day=1),
-        bflo=account.bulk_fuel_locations.first(),
+        bflo=bflo,
         fuel=fuel,
         litres=Decimal(litres),
         kind=kind,
