@@ -5,11 +5,8 @@ state only: run forwards and backwards over a database, their tables keep their 
 The database is one of this test's own, migrated from nothing to just before the move, with the content types and
 permissions post_migrate made then: going back over the move from the test database (at the latest migration)
 would first undo every later migration of filings and assessments and do them again, a cost that grew with each
-migration added to either (docs/testing.md "Cost"); from nothing to the move is a fixed path. Undoing the later
-migrations is what tests/assessments/test_migrations_objection_relations.py does."""
-
-from collections.abc import Iterator
-from contextlib import contextmanager
+migration added to either (docs/testing.md "Cost"); from nothing to the move is a fixed path
+(tests/migration_database.py, which tests/assessments/test_migrations_objection_relations.py uses too)."""
 
 import pytest
 from django.apps import apps as global_apps
@@ -19,6 +16,8 @@ from django.contrib.contenttypes.management import create_contenttypes
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_database import own_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,31 +42,8 @@ def _labels() -> dict[str, tuple[int, str]]:
     return {model: (pk, label) for model, pk, label in rows}
 
 
-@contextmanager
-def _own_database() -> Iterator[None]:
-    """The default connection on a new, empty database for the length of the block, dropped after; the test
-    database is untouched (the migrations' own queries, as the content types' move, go through the default
-    connection, so it is that connection that moves)."""
-    settings_dict = connection.settings_dict
-    name = settings_dict["NAME"]
-    own = connection.ops.quote_name(f"{name}_objections")
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {own}")
-        cursor.execute(f"CREATE DATABASE {own}")
-    connection.close()
-    settings_dict["NAME"] = f"{name}_objections"
-    try:
-        yield
-    finally:
-        connection.close()
-        settings_dict["NAME"] = name
-        ContentType.objects.clear_cache()
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {own}")
-
-
 def test_the_move_keeps_the_tables_and_takes_the_permissions_along():
-    with _own_database():
+    with own_database("objections"):
         before = _migrate(BEFORE)
         # What post_migrate made on a database at that point: filings' content types and their permissions.
         filings = global_apps.get_app_config("filings")
