@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +94,8 @@ class MarkedFuelReportAdmin(StatusActionsMixin, FilingAdmin):
         ("filed_by", "filed_by_email", "filed_in_capacity"),
         ("certified_name", "certified_capacity"),
         ("sales_count", "sales_litres", "rejected_open"),
+        "differences_with_counterparties",
+        "explanation",
         ("status_changed_at", "processed_at"),
     ]
     readonly_fields = [
@@ -115,9 +118,46 @@ class MarkedFuelReportAdmin(StatusActionsMixin, FilingAdmin):
         "sales_count",
         "sales_litres",
         "rejected_open",
+        "differences_with_counterparties",
+        "explanation",
         "status_changed_at",
         "processed_at",
     ]
+
+    @admin.display(description=_("Differences with counterparties when filed"))
+    def differences_with_counterparties(self, report: MarkedFuelReport) -> str:
+        """The copy the report keeps (filings.sales.reconciliation.Difference.as_json), as a table."""
+        if not report.reconciliation:
+            return gettext("None")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row["direction"],
+                    row["counterparty_name"],
+                    row["counterparty_number"],
+                    row["fuel"],
+                    row["reported"],
+                    row["counterparty_reported"]
+                    if row["counterparty_is_seller"]
+                    else gettext("not a TRACS seller"),
+                    row["difference"] if row["counterparty_is_seller"] else "",
+                )
+                for row in report.reconciliation
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            gettext("Seller's movement"),
+            gettext("Counterparty"),
+            gettext("Fuel"),
+            gettext("Seller reported"),
+            gettext("Counterparty reported"),
+            gettext("Difference"),
+            rows,
+        )
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj):

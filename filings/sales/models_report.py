@@ -61,6 +61,20 @@ class MarkedFuelReport(PeriodFiling):
         _("rejected sales not corrected"),
         help_text=_("Rejected sales of the month not yet corrected when filed"),
     )
+    # The month's movements that disagreed with what the counterparties reported when it was filed
+    # (filings.sales.reconciliation.Difference.as_json), and the seller's explanation of them: a copy, so the
+    # report never changes when a counterparty corrects their own month later.
+    reconciliation = models.JSONField(
+        _("differences with counterparties"),
+        default=list,
+        blank=True,
+        help_text=_("Acquisitions and dispositions that disagreed with the counterparty's report when filed"),
+    )
+    explanation = models.TextField(
+        _("seller's explanation of the differences"),
+        blank=True,
+        max_length=2000,
+    )
 
     class Meta:
         ordering = ["-period_start", "-version"]

@@ -31,7 +31,7 @@ from accounts.actors import Actor
 from accounts.models import User
 from filings.definitions.marked_fuel import MARKED_FUEL_REPORT, TEFS
 from filings.periods import Period
-from filings.sales import report_rules
+from filings.sales import reconciliation, report_rules
 from filings.sales import selectors as sales_selectors
 from filings.sales.models import InventoryCount
 from filings.sales.models_report import MARKED_FUELS, MarkedFuelReport, MarkedFuelReportLine
@@ -53,6 +53,10 @@ MONTH_REFUSALS = submission.PeriodRefusals(
 ALREADY_FILED = _(
     "The report for %(period)s was already submitted (confirmation number %(confirmation)s). "
     "If the month changed since, submit an amended report from the month's page."
+)
+EXPLANATION_REQUIRED = _(
+    "Your acquisitions or dispositions differ from what the other sellers reported for this month (listed above). "
+    "Explain the differences to submit the report anyway."
 )
 FILED_MEANWHILE = _(
     "The report for %(period)s was submitted again after you opened this page (perhaps this form was sent twice). "
@@ -282,6 +286,8 @@ def _store(
     certified_capacity: str,
     submitted_by: User,
     capacity: str,
+    differences: list[reconciliation.Difference],
+    explanation: str,
 ) -> MarkedFuelReport:
     period = summary.period
     report = MarkedFuelReport(
@@ -302,6 +308,8 @@ def _store(
         sales_count=summary.sales_count,
         sales_litres=summary.sales_litres,
         rejected_open=summary.rejected_open,
+        reconciliation=[difference.as_json() for difference in differences],
+        explanation=explanation,
     )
     report.full_clean(validate_unique=False, validate_constraints=False)  # the database checks those
     report.save()
@@ -333,12 +341,15 @@ def marked_fuel_report_submit(
     certified_capacity: str,
     actor: Actor,
     replaces_version: int = 0,
+    explanation: str = "",
 ) -> MarkedFuelReport:
     """Submit the report of the month ending `period_end`: the month's summary as it stands now, certified by
     `actor`. `replaces_version` is the latest version the filer saw (0: none): a first report is the original,
     a later one an amended report (the next version, linked to the original). A form sent twice, or a report
     submitted by someone else meanwhile, stores nothing: ReportAlreadyFiled (the filer knew of no report) or
-    ValidationError FILED_MEANWHILE (they were amending an older version)."""
+    ValidationError FILED_MEANWHILE (they were amending an older version). When the month's movements disagree
+    with what other TRACS sellers reported (filings.sales.reconciliation), `explanation` is required
+    (EXPLANATION_REQUIRED, on the field) and stored with the differences on the version."""
     period = Period.of(period_end)
     if period.end != period_end:
         raise ValidationError(_("A report covers a calendar month."), code="not_period_end")
@@ -353,6 +364,12 @@ def marked_fuel_report_submit(
             raise ReportAlreadyFiled(latest)
         raise ValidationError(FILED_MEANWHILE % {"period": period.label}, code="filed_meanwhile")
     summary = month_summary(account=account, period=period)
+    differences = reconciliation.counterparty_differences(account=account, month=period.start)
+    explanation = explanation.strip()
+    if not reconciliation.needs_explanation(differences):
+        explanation = ""  # nothing to explain: an explanation sent with a matched month is not kept
+    elif not explanation:
+        raise ValidationError({"explanation": EXPLANATION_REQUIRED})
     store = partial(
         _store,
         account=account,
@@ -363,6 +380,8 @@ def marked_fuel_report_submit(
         certified_capacity=certified_capacity,
         submitted_by=submission.filer(actor, definition=MARKED_FUEL_REPORT),
         capacity=actor.capacity,
+        differences=differences,
+        explanation=explanation,
     )
     try:
         report = submission.stored_with_fresh_confirmation(

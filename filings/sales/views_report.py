@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent.access import AccountRequest, account_view
@@ -24,7 +25,7 @@ from filings import documents
 from filings.definitions.marked_fuel import MARKED_FUEL_REPORT
 from filings.forms import CertificationForm
 from filings.periods import Period
-from filings.sales import report
+from filings.sales import reconciliation, report
 from filings.sales.models_report import MarkedFuelReport
 from filings.sales.views_sellers import sellers_only
 from filings.views_claims import pdf_response
@@ -39,6 +40,15 @@ REPORT_DECLARATION = (
 
 
 class ReportCertificationForm(CertificationForm):
+    # Required by the submit service only when the month's movements differ from the counterparties' (its
+    # EXPLANATION_REQUIRED lands beside this field); the page shows it only then.
+    explanation = forms.CharField(
+        label=_("Explain the differences with the other sellers' reports"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["declaration"].label = REPORT_DECLARATION
@@ -54,6 +64,9 @@ class ReportSteps(FilingSteps[forms.Form, report.MonthSummary, MarkedFuelReport]
         self.period = period
         self.versions = report.reports_for_period(account=request.account, period=period)
         self.computation = report.month_summary(account=request.account, period=period)
+        self.differences = reconciliation.counterparty_differences(
+            account=request.account, month=period.start
+        )
 
     def lines_form(self, data: QueryDict | None) -> forms.Form:  # pragma: no cover - no lines are typed
         return forms.Form(data)
@@ -75,6 +88,8 @@ class ReportSteps(FilingSteps[forms.Form, report.MonthSummary, MarkedFuelReport]
             certified_capacity=certified.capacity,
             actor=self.request.actor,
             replaces_version=self.replaces_version(),
+            # The certification form checked its length; whether one is required is the service's to say.
+            explanation=self.request.POST.get("explanation", ""),
         )
 
     def refused(self, error: ValidationError) -> HttpResponse | None:
@@ -118,6 +133,8 @@ class ReportSteps(FilingSteps[forms.Form, report.MonthSummary, MarkedFuelReport]
             {
                 "period": self.period,
                 "summary": self.computation,
+                "differences": self.differences,
+                "needs_explanation": reconciliation.needs_explanation(self.differences),
                 "versions": self.versions,
                 "latest": self.versions[-1] if self.versions else None,
                 "form": certification,
