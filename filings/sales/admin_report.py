@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import action_with_form, error_text
 from filings.admin import FilingAdmin, LateFilter, OverdueForProcessingFilter, StatusActionsMixin
 from filings.sales import report_processing
+from filings.sales.models import Fuel, Movement
 from filings.sales.models_report import MarkedFuelReport, MarkedFuelReportLine
 from tracs.actors import actor_from_request
 from tracs.admin import ReadOnlyInline, requires
@@ -134,10 +135,10 @@ class MarkedFuelReportAdmin(StatusActionsMixin, FilingAdmin):
             "<tr><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    row["direction"],
+                    Movement.Kind(row["direction"]).label,
                     row["counterparty_name"],
                     row["counterparty_number"],
-                    row["fuel"],
+                    Fuel(row["fuel"]).label,
                     row["reported"],
                     row["counterparty_reported"]
                     if row["counterparty_is_seller"]

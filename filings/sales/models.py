@@ -253,7 +253,13 @@ class Movement(SellerRecord):
     class Meta:
         ordering = ["movement_date", "document_number", "revision"]
         verbose_name = _("fuel movement")
-        indexes = [models.Index(fields=["account", "month"])]
+        indexes = [
+            models.Index(fields=["account", "month"]),
+            # The pre-submission reconciliation reads the month's movements other sellers report naming a
+            # seller's BIN (filings/sales/reconciliation.py): without this, every seller's month page would
+            # read the whole table.
+            models.Index(fields=["counterparty_number", "month"], name="movement_counterparty_month"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "kind", "document_number", "bflo", "fuel", "revision"],

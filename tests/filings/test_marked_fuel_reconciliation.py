@@ -263,5 +263,7 @@ def test_staff_see_the_differences_and_the_explanation_in_admin(buyer, supplier,
     assert "1,000 L still in transit." in page
     assert "Differences with counterparties when filed" in page
     assert supplier.taxpayer.bin in page
+    assert "<td>Acquisition</td>" in page
+    assert "<td>Marked diesel</td>" in page
     assert "29000" in page
     assert "1000" in page
