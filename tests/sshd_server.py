@@ -17,6 +17,7 @@ import shlex
 import shutil
 import site
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,17 @@ def unavailable() -> str | None:
             return f"libnss-extrausers is not on the {database} line of {NSSWITCH}: run scripts/ensure_services.sh"
     if not EXTRAUSERS.is_dir():
         return f"{EXTRAUSERS} is missing: scripts/ensure_services.sh installs libnss-extrausers"
+    # The AuthorizedKeysCommand runs as the unprivileged `tracs` user, from this checkout, on the test database.
+    if not os.environ.get("DATABASE_URL"):
+        return (
+            "the test database is the embedded PostgreSQL on a Unix socket inside this checkout, which the command's "
+            "user (tracs) cannot reach: set DATABASE_URL to a server over TCP"
+        )
+    for folder in (BASE_DIR, *BASE_DIR.parents):
+        if not folder.stat().st_mode & stat.S_IXOTH:
+            return (
+                f"{folder} is closed to other users, so the command's user (tracs) cannot run this checkout"
+            )
     return None
 
 

@@ -42,6 +42,19 @@ def database_url(settings_dict) -> str:
     return f"postgres://{credentials}{host}{f':{port}' if port else ''}/{quote(name, safe='')}"
 
 
+def connect_kwargs(settings_dict) -> dict[str, str]:
+    """psycopg.connect's keywords for the test process's own database: a second session of the same database (a
+    HOST starting with "/" is the embedded server's socket directory, which a URL cannot carry for psycopg)."""
+    values = {
+        "dbname": settings_dict["NAME"],
+        "host": settings_dict["HOST"],
+        "port": str(settings_dict["PORT"] or ""),
+        "user": settings_dict["USER"],
+        "password": settings_dict["PASSWORD"],
+    }
+    return {key: value for key, value in values.items() if value}
+
+
 def _reset_producer_pools() -> None:
     """Forget broker connections made with the previous broker URL (the app configures itself lazily)."""
     if app._pool is not None:

@@ -25,7 +25,7 @@ from filings.periods import Period
 from programs.models import DirectDeposit
 from tests.accounts.factories import UserFactory
 from tests.assessments.cycle_helpers import JUNE_2019, MARCH_2018, NEXT, after, during, sale, tefs_seller
-from tests.test_celery_worker import database_url
+from tests.test_celery_worker import connect_kwargs
 
 Kind = LedgerTransaction.Kind
 JOB = Actor.job("refund_cycle_due")
@@ -262,7 +262,7 @@ def test_two_runs_at_once_one_runs_the_other_says_so(sellers):
     CycleRun.objects.create(
         period_start=MARCH_2018.start, period_end=MARCH_2018.end, started_at=after(MARCH_2018)
     )
-    with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as other:
+    with psycopg.connect(**connect_kwargs(connection.settings_dict), autocommit=True) as other:
         other.execute(
             "SELECT pg_advisory_lock(%s, %s)", [services.LOCK_NAMESPACE, MARCH_2018.start.toordinal()]
         )

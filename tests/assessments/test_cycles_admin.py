@@ -18,7 +18,7 @@ from filings.models import Claim
 from tests.accounts.factories import staff_member
 from tests.assessments.cycle_helpers import MARCH_2018, after, during, sale, tefs_seller
 from tests.conftest import sign_in
-from tests.test_celery_worker import database_url
+from tests.test_celery_worker import connect_kwargs
 
 RUN_URL = "admin:assessments_cyclerun_run"
 
@@ -77,7 +77,7 @@ def test_a_rerun_while_one_runs_says_so(approver, paid):
     import psycopg
     from django.db import connection
 
-    with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as other:
+    with psycopg.connect(**connect_kwargs(connection.settings_dict), autocommit=True) as other:
         other.execute(
             "SELECT pg_advisory_lock(%s, %s)", [services.LOCK_NAMESPACE, MARCH_2018.start.toordinal()]
         )

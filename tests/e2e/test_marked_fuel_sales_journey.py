@@ -77,7 +77,7 @@ def test_a_seller_enters_sales_one_rejected_then_corrected(page, live_server, ax
     page.locator("#id_rows-0-exemption_number").fill("F1000001")
     page.get_by_role("button", name="Send the corrected sale").click()
     expect(page.get_by_text("No rejected sales are waiting to be corrected.")).to_be_visible()
-    expect(page.get_by_test_id("corrected-sales")).to_contain_text("Invoice INV-101 line 1, F1000001")
+    expect(page.get_by_test_id("rejected-sales")).to_contain_text("Invoice INV-101 line 1, F1000001")
     axe_check(page)
     corrected = RejectedRow.objects.get(ingestion__validate_only=False)
     assert corrected.corrected_by == Sale.objects.get(invoice_number="INV-101")

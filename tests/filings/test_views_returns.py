@@ -88,14 +88,15 @@ OTHER_PROGRAMS = ["carbon_levy", "tefs", "aite", "prop"]  # the tourism levy fil
 
 
 def test_the_fuel_tax_return_pages_send_a_tourism_levy_account_to_its_file_a_return(db):
-    """A tourism levy account files its own returns: the fuel tax pages send it to File a Return, which lists
-    them (tests/filings/test_tourism_levy_views.py)."""
+    """A tourism levy account files its own returns: the fuel tax return's page sends it to File a Return, which
+    lists them (tests/filings/test_tourism_levy_views.py); the upload page is shared and takes its own format
+    (tests/filings/test_tourism_levy_xml_views.py)."""
     account = ProgramAccountFactory(program="tourism_levy", effective_date=date(2024, 1, 1))
     client = sign_in(Client(), owner_grant(account=account).user)
-    for address in (url("return_file", account, period="2024-06"), url("return_xml_upload", account)):
-        response = client.get(address)
-        assert response.status_code == 302, address
-        assert response["Location"] == url("returns_owed", account)
+    response = client.get(url("return_file", account, period="2024-06"))
+    assert response.status_code == 302
+    assert response["Location"] == url("returns_owed", account)
+    assert client.get(url("return_xml_upload", account)).status_code == 200
 
 
 @pytest.mark.parametrize("program", OTHER_PROGRAMS)
