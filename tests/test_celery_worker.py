@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from kombu import pools as kombu_pools
 
 from accounts.models import OutboxEmail
 from accounts.services import email_queue
@@ -61,6 +62,9 @@ def _reset_producer_pools() -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools in a registry of its own, keyed by the broker's URL: once the URL is back to
+    # what it was, it would hand out the pool just closed ("Acquire on closed pool") to every later test.
+    kombu_pools.reset()
 
 
 @pytest.fixture
