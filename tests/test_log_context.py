@@ -169,6 +169,17 @@ def test_a_pin_formatted_into_a_message_is_scrubbed_wherever_it_stands():
         assert issued[:6] not in scrub_text(message).upper(), message
 
 
+@pytest.mark.parametrize("part", ["KNAFMR", "7Q4K99", "XZWV"])
+def test_part_of_a_pin_after_the_word_is_scrubbed_even_without_a_digit(part):
+    """A PIN's first six characters hold no digit one time in six ((23/31)^6): scrubbed all the same."""
+    assert scrub_text(f"PIN: {part}") == "PIN: [scrubbed]"
+
+
+@pytest.mark.parametrize("message", ["PIN letter mailed", "PIN issued", "the PIN was typed"])
+def test_words_after_pin_are_kept(message):
+    assert scrub_text(message) == message
+
+
 @pytest.mark.parametrize(
     ("message", "expected"),
     [

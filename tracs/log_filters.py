@@ -65,8 +65,15 @@ AMOUNT_KEYWORD_VALUE = re.compile(
 )
 
 
+# A PIN, or a part of one, after the word PIN may hold no digit at all ("PIN: KNAFMR": letters are 23 of the PIN
+# alphabet's 31): upper case letters of that alphabet after the word are scrubbed too ("PIN letter" stays).
+PIN_LETTERS = re.compile(rf"{_PIN}{{4,}}")
+
+
 def _keyword_value(match: re.Match[str]) -> str:
     value = match["value"]
+    if match["key"].lower() == "pin" and PIN_LETTERS.fullmatch(value):
+        return f"{match['key']}{match['sep']}{SCRUBBED}"
     if not any(ch.isdigit() for ch in value) or PROGRAM_ACCOUNT_NUMBER.fullmatch(value):
         return match[0]
     return f"{match['key']}{match['sep']}{SCRUBBED}"
