@@ -135,7 +135,7 @@ def registration_lock(registration: Registration) -> Registration:
     )
 
 
-def _lock_editable(*, registration: Registration, by: User) -> Registration:
+def lock_editable(*, registration: Registration, by: User) -> Registration:
     """The registrant's own registration, locked, while they may still change it."""
     locked = registration_lock(registration)
     if locked.registrant_id != by.pk:
@@ -145,13 +145,13 @@ def _lock_editable(*, registration: Registration, by: User) -> Registration:
     return locked
 
 
-def _required(values: Mapping[str, Any], names: Iterable[str], errors: Errors) -> None:
+def fields_required(values: Mapping[str, Any], names: Iterable[str], errors: Errors) -> None:
     for name in names:
         if not values[name]:
             errors.setdefault(name, []).append(ValidationError(REQUIRED, code="required"))
 
 
-def _address_errors(values: dict[str, Any], errors: Errors, *, postal_code_required: bool = True) -> None:
+def address_errors(values: dict[str, Any], errors: Errors, *, postal_code_required: bool = True) -> None:
     """Normalize province and postal code in `values`, adding errors per field."""
     try:
         values["province"] = validators.province_normalize(values["province"])
@@ -173,7 +173,7 @@ def _address_errors(values: dict[str, Any], errors: Errors, *, postal_code_requi
                 errors.setdefault("postal_code", []).extend(error.error_list)
 
 
-def _draft_saved(*, registration: Registration, by: User, step: str, actor: Actor) -> None:
+def draft_saved(*, registration: Registration, by: User, step: str, actor: Actor) -> None:
     registration.save()
     registration_log(
         registration=registration,
@@ -236,7 +236,7 @@ def registration_business_save(
         "postal_code": postal_code,
     }
     errors: Errors = {}
-    _required(values, ("legal_name", "line1", "city"), errors)
+    fields_required(values, ("legal_name", "line1", "city"), errors)
     if business_type not in Registration.BusinessType.values:
         errors["business_type"] = [ValidationError(BUSINESS_TYPE_REQUIRED, code="required")]
     if start_date is None:
@@ -246,14 +246,14 @@ def registration_business_save(
             BIN_VALIDATOR(values["bin"])
         except ValidationError as error:
             errors["bin"] = error.error_list
-    _address_errors(values, errors)
+    address_errors(values, errors)
     if errors:
         raise ValidationError(errors)
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     for name, value in values.items():
         setattr(registration, name, value)
     registration.start_date = start_date
-    _draft_saved(registration=registration, by=by, step="business", actor=actor)
+    draft_saved(registration=registration, by=by, step="business", actor=actor)
     return registration
 
 
@@ -266,9 +266,9 @@ def registration_reasons_save(
         raise ValidationError({"reasons": [ValidationError(NO_REASONS, code="required")]})
     if set(reasons) - set(Registration.Reason.values):
         raise ValidationError({"reasons": [ValidationError(REASON_UNKNOWN, code="invalid")]})
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     registration.reasons = [reason for reason in Registration.Reason.values if reason in reasons]
-    _draft_saved(registration=registration, by=by, step="reasons", actor=actor)
+    draft_saved(registration=registration, by=by, step="reasons", actor=actor)
     return registration
 
 
@@ -282,8 +282,8 @@ def _location_values(item: Mapping[str, Any]) -> dict[str, Any]:
         "capacity_litres": item.get("capacity_litres"),
     }
     errors: Errors = {}
-    _required(values, ("name", "line1", "city"), errors)
-    _address_errors(values, errors, postal_code_required=False)
+    fields_required(values, ("name", "line1", "city"), errors)
+    address_errors(values, errors, postal_code_required=False)
     try:
         capacity = Decimal(str(values["capacity_litres"]).replace(",", "").strip())
     except (InvalidOperation, ValueError):
@@ -321,7 +321,7 @@ def registration_locations_save(
                 _("Location %(position)s: %(problems)s")
                 % {"position": position, "problems": " ".join(error.messages)}
             ) from error
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     if not rows and needs_locations(registration):
         raise ValidationError(LOCATIONS_REQUIRED)
     registration.locations.all().delete()
@@ -329,7 +329,7 @@ def registration_locations_save(
         location = RegistrationLocation(registration=registration, position=position, **values)
         location.full_clean()
         location.save()
-    _draft_saved(registration=registration, by=by, step="locations", actor=actor)
+    draft_saved(registration=registration, by=by, step="locations", actor=actor)
     return registration
 
 
@@ -342,7 +342,7 @@ def _contact_values(item: Mapping[str, Any]) -> dict[str, Any]:
         "email": (item.get("email") or "").strip().lower(),
     }
     errors: Errors = {}
-    _required(values, ("name",), errors)
+    fields_required(values, ("name",), errors)
     phone = (item.get("phone") or "").strip()
     if phone:
         try:
@@ -383,13 +383,13 @@ def registration_contacts_save(
                 _("Contact %(position)s: %(problems)s")
                 % {"position": position, "problems": " ".join(error.messages)}
             ) from error
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     registration.contacts.all().delete()
     for position, values in enumerate(rows, start=1):
         contact = RegistrationContact(registration=registration, position=position, **values)
         contact.full_clean()
         contact.save()
-    _draft_saved(registration=registration, by=by, step="contacts", actor=actor)
+    draft_saved(registration=registration, by=by, step="contacts", actor=actor)
     return registration
 
 
@@ -414,7 +414,7 @@ def registration_banking_save(
         raise ValidationError(
             {"wants_direct_deposit": [ValidationError(BANKING_UNANSWERED, code="required")]}
         )
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     if not wants_direct_deposit:
         registration.wants_direct_deposit = False
         registration.deposit_institution_number = registration.deposit_transit_number = ""
@@ -444,7 +444,7 @@ def registration_banking_save(
         registration.deposit_account_number_encrypted = encrypt(values["account_number"])
         registration.deposit_account_number_last4 = values["account_number"][-4:]
         registration.deposit_holder_name = values["holder_name"]
-    _draft_saved(registration=registration, by=by, step="banking", actor=actor)
+    draft_saved(registration=registration, by=by, step="banking", actor=actor)
     return registration
 
 
@@ -464,7 +464,7 @@ def registration_submit(
         errors["certified"] = [ValidationError(CERTIFICATION_REQUIRED, code="required")]
     if not certified_name.strip():
         errors["certified_name"] = [ValidationError(CERTIFIED_NAME_REQUIRED, code="required")]
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     missing = registration_missing_parts(registration)
     if missing:
         parts = ", ".join(step_label(slug) for slug in missing)

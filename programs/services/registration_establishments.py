@@ -21,10 +21,10 @@ from programs.registration_rules import MAX_ESTABLISHMENTS
 from programs.services.registration import (
     ESTABLISHMENTS_REQUIRED,
     Errors,
-    _address_errors,
-    _draft_saved,
-    _lock_editable,
-    _required,
+    address_errors,
+    draft_saved,
+    fields_required,
+    lock_editable,
 )
 
 TOO_MANY_ESTABLISHMENTS = _("A registration can list at most %(limit)s establishments. Contact TRA for more.")
@@ -73,10 +73,10 @@ def _establishment_values(item: Mapping[str, Any]) -> dict[str, Any]:
         "frequency": item.get("frequency") or "",
     }
     errors: Errors = {}
-    _required(values, ("name", "line1", "city"), errors)
+    fields_required(values, ("name", "line1", "city"), errors)
     if values["kind"] not in RegistrationEstablishment.Kind.values:
         errors["kind"] = [ValidationError(ESTABLISHMENT_KIND_REQUIRED, code="required")]
-    _address_errors(values, errors)
+    address_errors(values, errors)
     if values["province"] and values["province"] != "AB":
         errors.setdefault("province", []).append(
             ValidationError(ESTABLISHMENT_OUTSIDE_ALBERTA, code="province")
@@ -128,11 +128,11 @@ def registration_establishments_save(
         rows.append(values)
     if not rows:
         raise ValidationError(ESTABLISHMENTS_REQUIRED)
-    registration = _lock_editable(registration=registration, by=by)
+    registration = lock_editable(registration=registration, by=by)
     registration.establishments.all().delete()
     for position, values in enumerate(rows, start=1):
         establishment = RegistrationEstablishment(registration=registration, position=position, **values)
         establishment.full_clean()
         establishment.save()
-    _draft_saved(registration=registration, by=by, step="establishments", actor=actor)
+    draft_saved(registration=registration, by=by, step="establishments", actor=actor)
     return registration
