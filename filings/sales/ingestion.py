@@ -442,7 +442,9 @@ def ingestion_run(*, ingestion_id: int) -> Ingestion:
     return ingestion
 
 
-def _store_and_finish(*, ingestion: Ingestion, month: str, actor: Actor) -> None:
+def _store_and_finish(
+    *, ingestion: Ingestion, month: str, actor: Actor, only_if_all_accepted: bool = False
+) -> None:
     accepted, rejected = sql.store(
         record_type=ingestion.record_type,
         account=ingestion.account,
@@ -450,9 +452,12 @@ def _store_and_finish(*, ingestion: Ingestion, month: str, actor: Actor) -> None
         ingestion_id=ingestion.pk,
         messages=formats.row_messages(record_type=ingestion.record_type),
         accept=not ingestion.validate_only,
+        only_if_all_accepted=only_if_all_accepted,
     )
     _progress(
         ingestion,
+        # Nothing was stored: the submission stands as a check, so its rejected rows are no one's to correct.
+        validate_only=ingestion.validate_only or bool(only_if_all_accepted and rejected),
         status=Ingestion.Status.DONE,
         rows_read=accepted + rejected,
         rows_accepted=accepted,
@@ -475,10 +480,13 @@ def ingestion_rows(
     rows: list[dict[str, Any]],
     actor: Actor,
     validate_only: bool = False,
+    only_if_all_accepted: bool = False,
 ) -> Ingestion:
     """Validate and store rows typed in the portal's forms, through the same rules and store as a file, in one
     transaction. Row numbers are positions in `rows` from 1. A row with `corrects_rejected` (a RejectedRow id of
-    this account) that is accepted is linked to the rejected row it corrects."""
+    this account) that is accepted is linked to the rejected row it corrects. With `only_if_all_accepted`, one
+    rejected row stores none (the form shows the errors beside their rows): the ingestion is then a check
+    (`validate_only`), so a submission is one ingestion whichever way it goes."""
     if record_type not in formats.COLUMNS:
         raise ValueError(f"unknown record type {record_type!r}")
     if not rows or len(rows) > formats.MAX_WEB_ROWS:
@@ -514,10 +522,15 @@ def ingestion_rows(
             month=_month_text(month_start),
             ingestion_id=ingestion.pk,
         )
-        _store_and_finish(ingestion=ingestion, month=_month_text(month_start), actor=actor)
+        _store_and_finish(
+            ingestion=ingestion,
+            month=_month_text(month_start),
+            actor=actor,
+            only_if_all_accepted=only_if_all_accepted,
+        )
     finally:
         sql.drop()
-    if record_type == RecordType.SALES and not validate_only:
+    if record_type == RecordType.SALES and not ingestion.validate_only:
         _link_corrections(ingestion=ingestion, rows=rows)
     return ingestion
 

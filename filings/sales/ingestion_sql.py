@@ -510,11 +510,18 @@ def _counts(cursor: Any) -> tuple[int, int]:
 
 
 def store(
-    *, record_type: str, account: Any, month: str, ingestion_id: int, messages: dict[str, str], accept: bool
+    *,
+    record_type: str,
+    account: Any,
+    month: str,
+    ingestion_id: int,
+    messages: dict[str, str],
+    accept: bool,
+    only_if_all_accepted: bool = False,
 ) -> tuple[int, int]:
     """In the caller's transaction, after the account's lock: the rules that depend on what is stored run again,
-    then the accepted rows are stored (unless `accept` is false: validate-only) and every rejected row recorded.
-    Returns (rows accepted, rows rejected)."""
+    then the accepted rows are stored (unless `accept` is false: validate-only; or `only_if_all_accepted` and a
+    row was rejected) and every rejected row recorded. Returns (rows accepted, rows rejected)."""
     spec = SPECS[record_type]
     params = _params(record_type=record_type, account=account, month=month, ingestion_id=ingestion_id)
     with connection.cursor() as cursor:
@@ -523,7 +530,7 @@ def store(
             cursor.execute(f"INSERT INTO ingest_errors (row_number, field, code, value) {rule}", params)
         cursor.execute("CREATE INDEX ON ingest_errors (row_number)")
         staged, rejected = _counts(cursor)
-        if accept:
+        if accept and not (only_if_all_accepted and rejected):
             for statement in spec.store:
                 cursor.execute(statement, params)
         cursor.execute(

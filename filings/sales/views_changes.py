@@ -121,15 +121,16 @@ class ChangePage:
             if not formset.is_valid() or not formset.rows():
                 return render(request, self.template, context, status=400)
             rows = [{"record": "amendment", **self.names(record), **formset.rows()[0]}]
-        checked = _ingest(request, record_type=self.record_type, period=period, rows=rows, validate_only=True)
-        problems = _rejected(checked)
-        if problems:
+        checked = _ingest(
+            request, record_type=self.record_type, period=period, rows=rows, keep_rejected=False
+        )
+        if checked.validate_only:
+            problems = _rejected(checked)
             if step == VOID:
                 context["problems"] = [row.reason for row in problems]
             else:
                 formset.add_row_errors(problems)
             return render(request, self.template, context, status=400)
-        _ingest(request, record_type=self.record_type, period=period, rows=rows, validate_only=False)
         messages.success(request, self.stored(record, step == VOID))
         return redirect(self.month_url_name, number=request.account.number, period=period)
 

@@ -67,15 +67,17 @@ COUNTS_STORED = _("%(count)d inventory count(s) stored for %(period)s.")
 
 
 def _ingest(
-    request: AccountRequest, *, record_type: str, period: Period, rows, validate_only: bool
+    request: AccountRequest, *, record_type: str, period: Period, rows, keep_rejected: bool
 ) -> Ingestion:
+    """One ingestion per submission: all rows stored, or (unless the seller chose to keep the rejected ones) none,
+    the ingestion then a check whose rejected rows the form shows beside their lines."""
     return ingestion.ingestion_rows(
         account=request.account,
         record_type=record_type,
         month=period.start,
         rows=rows,
         actor=request.actor,
-        validate_only=validate_only,
+        only_if_all_accepted=not keep_rejected,
     )
 
 
@@ -134,17 +136,11 @@ class RowsPage:
         rows = self.service_rows(formset)
         if not rows:
             return self.render(request, month_form, formset, problems=[str(NO_ROWS)], status=400)
-        if step == KEEP and self.keeps_rejected:
-            stored = _ingest(
-                request, record_type=self.record_type, period=period, rows=rows, validate_only=False
-            )
-            return self.stored(request, stored, period)
-        checked = _ingest(request, record_type=self.record_type, period=period, rows=rows, validate_only=True)
-        rejected = _rejected(checked)
-        if rejected:
-            formset.add_row_errors(rejected)
+        keep = step == KEEP and self.keeps_rejected
+        stored = _ingest(request, record_type=self.record_type, period=period, rows=rows, keep_rejected=keep)
+        if stored.validate_only:
+            formset.add_row_errors(_rejected(stored))
             return self.render(request, month_form, formset, status=400, may_keep=self.keeps_rejected)
-        stored = _ingest(request, record_type=self.record_type, period=period, rows=rows, validate_only=False)
         return self.stored(request, stored, period)
 
     def stored(self, request: AccountRequest, stored: Ingestion, period: Period) -> HttpResponse:
@@ -302,12 +298,10 @@ def marked_fuel_rejected_correct(request: AccountRequest, rejected_id: int) -> H
         return render(request, "filings/marked_fuel/rejected_correct.html", context, status=400)
     rows = [{"record": "sale", **formset.rows()[0], "corrects_rejected": str(rejected.pk)}]
     period = month_form.period
-    checked = _ingest(request, record_type=RecordType.SALES, period=period, rows=rows, validate_only=True)
-    problems = _rejected(checked)
-    if problems:
-        formset.add_row_errors(problems)
+    checked = _ingest(request, record_type=RecordType.SALES, period=period, rows=rows, keep_rejected=False)
+    if checked.validate_only:
+        formset.add_row_errors(_rejected(checked))
         return render(request, "filings/marked_fuel/rejected_correct.html", context, status=400)
-    _ingest(request, record_type=RecordType.SALES, period=period, rows=rows, validate_only=False)
     received = timezone.localtime(rejected.ingestion.received_at)
     messages.success(
         request, str(CORRECTED % {"row": rejected.row_number, "received": f"{received:%Y-%m-%d %H:%M}"})
@@ -372,12 +366,10 @@ def marked_fuel_inventory(request: AccountRequest) -> HttpResponse:
     if not rows:
         context["problems"] = [str(NO_ROWS)]
         return render(request, "filings/marked_fuel/inventory.html", context, status=400)
-    checked = _ingest(request, record_type=RecordType.INVENTORY, period=period, rows=rows, validate_only=True)
-    problems = _rejected(checked)
-    if problems:
-        form.add_row_errors(problems, rows)
+    stored = _ingest(request, record_type=RecordType.INVENTORY, period=period, rows=rows, keep_rejected=False)
+    if stored.validate_only:
+        form.add_row_errors(_rejected(stored), rows)
         return render(request, "filings/marked_fuel/inventory.html", context, status=400)
-    stored = _ingest(request, record_type=RecordType.INVENTORY, period=period, rows=rows, validate_only=False)
     messages.success(request, str(COUNTS_STORED % {"count": stored.rows_accepted, "period": period.label}))
     url = reverse("marked_fuel_inventory", kwargs={"number": request.account.number})
     return redirect(f"{url}?month={period.key}")

@@ -104,6 +104,8 @@ def test_good_sales_are_stored_together(clerk, account):
     ]
     page = clerk.get(response["Location"])
     assert "2 row(s) stored for October 2026." in page.content.decode()
+    # One submission, one ingestion: the rows are checked and stored in one pass, not checked first and sent again.
+    assert list(Ingestion.objects.values_list("validate_only", "rows_accepted")) == [(False, 2)]
 
 
 def test_each_rows_problem_is_shown_beside_its_box_and_nothing_is_stored(clerk, account):
@@ -123,6 +125,8 @@ def test_each_rows_problem_is_shown_beside_its_box_and_nothing_is_stored(clerk, 
     assert not Sale.objects.exists()
     assert not RejectedRow.objects.filter(ingestion__validate_only=False).exists()
     assert "Submit, keeping the rejected sales" in body
+    # The one ingestion stands as a check: its rejected rows are not in the Rejected Sales list to correct.
+    assert list(Ingestion.objects.values_list("validate_only", "rows_rejected")) == [(True, 2)]
 
 
 def test_rejected_sales_are_kept_listed_and_corrected_one_by_one(clerk, account):
