@@ -88,9 +88,11 @@ class CeleryWorker(HealthCheck):
     def run(self) -> None:
         from tracs.celery import app
 
+        # Half the check's time for the replies: the rest is for connecting to the broker, so a busy machine says
+        # "no worker answered" rather than the health framework's bare "Timed out" (a worker answers in ms).
         try:
             with app.connection_for_write(self.url) as connection:
-                replies = app.control.ping(timeout=self.timeout.total_seconds(), connection=connection)
+                replies = app.control.ping(timeout=self.timeout.total_seconds() / 2, connection=connection)
         except Exception as error:
             raise ServiceUnavailable(f"the workers could not be asked: {type(error).__name__}") from error
         if not replies:
