@@ -426,7 +426,7 @@ class TourismLevyReturnToAssess(TourismLevyReturn):
 # Claim assessments (assessments/models_claims.py), payments received and refunds (assessments/models_payments.py),
 # and Notices of Objection and waiver requests (assessments/models_objections.py): their own modules, registered
 # with the app by these imports.
-from assessments.cycles.models import CycleClaim, CycleRun  # noqa: E402, F401
+from assessments.cycles.models import CycleClaim, CycleRun, SalesSummaryExport  # noqa: E402, F401
 from assessments.models_claims import ClaimAssessment, ClaimAssessmentLine, ClaimToAssess  # noqa: E402, F401
 from assessments.models_objections import (  # noqa: E402, F401
     Objection,

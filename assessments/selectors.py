@@ -317,6 +317,7 @@ def refunds_for_account(*, account: ProgramAccount, count: int = REFUNDS_SHOWN) 
     return list(
         Refund.objects.filter(account=account)
         .exclude(status=Refund.Status.CANCELLED)
+        .select_related("claim_assessment__claim")  # each names the claim it refunds
         .order_by("-created_at", "-id")[:count]
     )
 

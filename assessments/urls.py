@@ -84,3 +84,8 @@ urlpatterns += [
     path("accounts/<str:number>/waivers/new/review/", waiver_views.waiver_review, name="waiver_review"),
     path("accounts/<str:number>/waivers/new/cancel/", waiver_views.waiver_cancel, name="waiver_cancel"),
 ]
+
+# The marked-fuel seller's Sales Summary and its Excel (assessments/cycles/).
+from assessments.cycles.urls import urlpatterns as cycle_urlpatterns  # noqa: E402
+
+urlpatterns += cycle_urlpatterns

@@ -77,6 +77,14 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
         Privilege.REPORT_FUEL,
         applies=sells_marked_fuel,
     ),
+    # The claim periods' carbon levy refunds (seed 002: "Sales Summary", by "Claim Amount: Period End").
+    MenuItem(
+        119,
+        _("Sales Summary"),
+        "marked_fuel_sales_summary",
+        Privilege.REPORT_FUEL,
+        applies=sells_marked_fuel,
+    ),
     # Among the reports of a marked-fuel seller (seed 002: "check AFFB/TEFU eligibility").
     MenuItem(
         120,

@@ -15,6 +15,7 @@ stays a number a spreadsheet can add.
 from __future__ import annotations
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_ROWS = 1_048_576  # Excel's rows per sheet: an export's rows past them go on to a new sheet
 
 
 def cell_text(value: str) -> str:

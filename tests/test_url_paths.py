@@ -337,6 +337,22 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/inventory/summary/export.xlsx",
     ),
+    "marked_fuel_sales_summary": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/sales-summary/",
+    ),
+    "marked_fuel_sales_summary_excel": (
+        {"number": "123456789-02-001"},
+        "/accounts/123456789-02-001/marked-fuel/sales-summary/excel/",
+    ),
+    "marked_fuel_sales_summary_excel_status": (
+        {"number": "123456789-02-001", "export_id": 7},
+        "/accounts/123456789-02-001/marked-fuel/sales-summary/excel/7/",
+    ),
+    "marked_fuel_sales_summary_excel_download": (
+        {"number": "123456789-02-001", "export_id": 7},
+        "/accounts/123456789-02-001/marked-fuel/sales-summary/excel/7/download/",
+    ),
     "marked_fuel_rejected_xlsx": (
         {"number": "123456789-02-001"},
         "/accounts/123456789-02-001/marked-fuel/sales/rejected/export.xlsx",

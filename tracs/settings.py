@@ -429,6 +429,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.cycles.tasks.refund_cycle_due",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The Sales Summary's Excel workbooks, deleted once TRACS_SALES_SUMMARY_EXPORT_DAYS old (assessments/cycles/
+    # exports.py): daily, safe twice.
+    "assessments-sales-summary-exports-expire": {
+        "task": "assessments.cycles.tasks.sales_summary_exports_expire",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Jobs that cannot hang or hammer. Every task has a soft time limit (SoftTimeLimitExceeded is raised in it, so
@@ -453,6 +459,8 @@ CELERY_TASK_ANNOTATIONS = {
         "assessments.tasks.refunds_issue",
         "assessments.cycles.tasks.refund_cycle_due",
         "assessments.cycles.tasks.refund_cycle_run",
+        "assessments.cycles.tasks.sales_summary_export_build",
+        "assessments.cycles.tasks.sales_summary_exports_expire",
         "assessments.tasks_reminders.reminders_send",
         "programs.tasks.documents_incoming_sweep",
         "filings.sales.sftp.tasks.sftp_inbox_sweep",
@@ -529,6 +537,9 @@ TRACS_SITE_URL = env.str("TRACS_SITE_URL", default="http://127.0.0.1:8000")
 # due date, from which holders of the privilege are reminded (once each).
 TRACS_RETURN_REMINDER_DAYS = env.int("TRACS_RETURN_REMINDER_DAYS", default=7)
 TRACS_NOTICE_REMINDER_DAYS = env.int("TRACS_NOTICE_REMINDER_DAYS", default=7)
+# A Sales Summary's Excel workbook is kept this many days after it was asked for, then deleted by the daily sweep
+# (assessments/cycles/exports.py): it can be asked for again at any time.
+TRACS_SALES_SUMMARY_EXPORT_DAYS = env.int("TRACS_SALES_SUMMARY_EXPORT_DAYS", default=7)
 # Refunds above this amount (dollars) need a second approval by another refund approver (assessments/refunds.py).
 TRACS_REFUND_SECOND_APPROVAL_ABOVE = Decimal(
     env.str("TRACS_REFUND_SECOND_APPROVAL_ABOVE", default="10000.00")

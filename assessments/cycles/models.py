@@ -126,3 +126,59 @@ class CycleClaim(models.Model):
         return (
             f"{self.account.number} {self.period_start}..{self.period_end}: {money.format_money(self.levy)}"
         )
+
+
+class SalesSummaryExport(models.Model):
+    """One "Generate Excel" of a seller's Sales Summary for one claim period (assessments.cycles.exports): asked
+    for on the page, built by a Celery job, offered for download once ready, deleted with its file after
+    TRACS_SALES_SUMMARY_EXPORT_DAYS by the daily sweep. At most one being built per account and period (the
+    database's guard), so asking twice while one is built starts no second job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    BUILDING = (Status.QUEUED, Status.RUNNING)
+
+    account = models.ForeignKey(
+        ProgramAccount, on_delete=models.PROTECT, related_name="sales_summary_exports"
+    )
+    period_start = models.DateField(_("claim period from"))
+    period_end = models.DateField(_("claim period end"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked for"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    file = models.FileField(_("workbook"), max_length=300, blank=True)
+    size = models.BigIntegerField(_("bytes"), default=0)
+    rows = models.PositiveIntegerField(_("sales written"), default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("sales summary export")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start"],
+                condition=Q(status__in=["queued", "running"]),
+                name="sales_summary_export_one_building",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(file=""), name="sales_summary_export_ready_has_file"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "period_start", "-requested_at"], name="sales_summary_export")
+        ]
+
+    def __str__(self) -> str:
+        return f"Sales summary {self.period_start}..{self.period_end} of {self.account_id} ({self.status})"
+
+    @property
+    def is_building(self) -> bool:
+        return self.status in self.BUILDING

@@ -32,25 +32,59 @@ _RATES = """
     FROM programs_taxrate WHERE tax = 'carbon_levy'
 """
 
-# The rows of the period: +1 those counted (standing at the end), -1 those an accepted correction replaced.
-_ROWS = """
-    SELECT s.account_id, s.fuel, s.sale_date, s.litres, true AS counted
+
+# The rows of the period: +1 those counted (standing at the end), -1 those an accepted correction replaced. The
+# one rule of which sales a claim period counts: the cycle's step reads it for every seller; the Sales Summary
+# (assessments.cycles.selectors) reads it for one (`one_seller`, with `%(account_id)s`), with the sale's own
+# columns (`columns`) for its Excel.
+def period_rows(*, one_seller: bool = False, columns: tuple[str, ...] = ()) -> str:
+    seller = " AND {alias}.account_id = %(account_id)s" if one_seller else ""
+    counted = "".join(f", s.{column}" for column in columns)
+    taken_back = "".join(f", p.{column}" for column in columns)
+    return f"""
+    SELECT s.account_id, s.fuel, s.sale_date, s.litres, true AS counted{counted}
     FROM filings_sale s
-    WHERE s.created_at >= %(starts)s AND s.created_at < %(ends)s
+    WHERE s.created_at >= %(starts)s AND s.created_at < %(ends)s{seller.format(alias="s")}
       AND s.exemption_kind = 'affb' AND s.kind <> 'void'
       AND NOT EXISTS (
           SELECT 1 FROM filings_sale c
           WHERE c.corrects_id IS NOT NULL AND c.corrects_id = coalesce(s.corrects_id, s.id)
             AND c.revision > s.revision AND c.created_at < %(ends)s)
     UNION ALL
-    SELECT p.account_id, p.fuel, p.sale_date, p.litres, false
+    SELECT p.account_id, p.fuel, p.sale_date, p.litres, false{taken_back}
     FROM filings_sale c
     JOIN filings_sale p
       ON (c.revision = 1 AND p.id = c.corrects_id)
       OR (c.revision > 1 AND p.corrects_id = c.corrects_id AND p.revision = c.revision - 1)
     WHERE c.corrects_id IS NOT NULL AND c.created_at >= %(starts)s AND c.created_at < %(ends)s
+      {seller.format(alias="c")}
       AND p.created_at < %(starts)s AND p.exemption_kind = 'affb' AND p.kind <> 'void'
 """
+
+
+# Each row's carbon levy rate: the one in force for its fuel on its sale date (none before 2017: no rate row
+# value; repealed from 2019-05-30: a row whose value is null).
+RATE_ON_SALE_DATE = f"""
+    LEFT JOIN ({_RATES}) r
+      ON r.fuel = x.fuel AND x.sale_date >= r.effective_from AND (r.until IS NULL OR x.sale_date < r.until)
+"""
+
+
+# The period's levy by seller, fuel and rate: rounded once per seller, fuel and rate (the claim's lines).
+def by_fuel_and_rate(*, one_seller: bool = False) -> str:
+    return f"""
+    SELECT x.account_id, x.fuel, r.effective_from AS rate_from, r.value AS rate,
+           count(*) FILTER (WHERE x.counted) AS sales,
+           sum(x.litres) FILTER (WHERE x.counted) AS litres,
+           min(x.sale_date) FILTER (WHERE x.counted) AS first_sale,
+           round(sum(x.litres) FILTER (WHERE x.counted) * r.value, 2) AS levy,
+           round(sum(x.litres) FILTER (WHERE NOT x.counted) * r.value, 2) AS taken_back,
+           count(*) FILTER (WHERE NOT x.counted) AS corrections
+    FROM ({period_rows(one_seller=one_seller)}) x
+    {RATE_ON_SALE_DATE}
+    GROUP BY x.account_id, x.fuel, r.effective_from, r.value
+"""
+
 
 COMPUTE = f"""
 INSERT INTO assessments_cycleclaim
@@ -63,21 +97,29 @@ SELECT %(run_id)s, g.account_id, %(period_start)s, %(period_end)s,
            'fuel', g.fuel, 'rate_from', g.rate_from, 'rate', g.rate, 'litres', g.litres, 'refund', g.levy,
            'first_sale', g.first_sale) ORDER BY g.fuel, g.rate_from) FILTER (WHERE g.levy > 0), '[]'::jsonb),
        'computed', now()
-FROM (
-    SELECT x.account_id, x.fuel, r.effective_from AS rate_from, r.value AS rate,
-           count(*) FILTER (WHERE x.counted) AS sales,
-           sum(x.litres) FILTER (WHERE x.counted) AS litres,
-           min(x.sale_date) FILTER (WHERE x.counted) AS first_sale,
-           round(sum(x.litres) FILTER (WHERE x.counted) * r.value, 2) AS levy,
-           round(sum(x.litres) FILTER (WHERE NOT x.counted) * r.value, 2) AS taken_back,
-           count(*) FILTER (WHERE NOT x.counted) AS corrections
-    FROM ({_ROWS}) x
-    LEFT JOIN ({_RATES}) r
-      ON r.fuel = x.fuel AND x.sale_date >= r.effective_from AND (r.until IS NULL OR x.sale_date < r.until)
-    GROUP BY x.account_id, x.fuel, r.effective_from, r.value
-) g
+FROM ({by_fuel_and_rate()}) g
 GROUP BY g.account_id
 ON CONFLICT (account_id, period_start) DO NOTHING
+"""
+
+# The Sales Summary of one seller's claim period (assessments.cycles.selectors): its figures by fuel and rate, one
+# grouped statement whatever the number of sales.
+SUMMARY = f"""
+SELECT g.fuel, g.rate_from, g.rate, coalesce(g.sales, 0), coalesce(g.litres, 0), coalesce(g.levy, 0),
+       g.corrections, coalesce(g.taken_back, 0)
+FROM ({by_fuel_and_rate(one_seller=True)}) g
+ORDER BY g.fuel, g.rate_from NULLS FIRST
+"""
+
+# The same seller's sales one by one, for its Excel (assessments.cycles.exports): each with its rate and the levy at
+# that rate (rounded per sale; the claim rounds per fuel and rate, so the summary sheet gives the claim's figures).
+SALE_COLUMNS = ("invoice_number", "line", "exemption_number")
+SALES = f"""
+SELECT x.sale_date, x.invoice_number, x.line, x.exemption_number, x.fuel, x.litres, x.counted, r.effective_from,
+       r.value, round(x.litres * r.value, 2)
+FROM ({period_rows(one_seller=True, columns=SALE_COLUMNS)}) x
+{RATE_ON_SALE_DATE}
+ORDER BY x.sale_date, x.invoice_number, x.line, x.counted
 """
 
 # The baseline the benchmark holds the step against (bench/bench_cycle.py): one bare grouped statement over the

@@ -41,3 +41,19 @@ def refund_cycle_run(period_start: str, user_id: int) -> int | None:
     except services.CycleRefused as error:
         logger.info("refund cycle %s not run: %s", period_start, " ".join(error.messages))
         return None
+
+
+@shared_task(acks_late=True)
+def sales_summary_export_build(export_id: int) -> str:
+    """The Sales Summary's "Generate Excel" (assessments/cycles/exports.py): safe to run twice."""
+    from assessments.cycles import exports
+
+    return exports.sales_summary_export_build(export_id=export_id)
+
+
+@shared_task(acks_late=True)
+def sales_summary_exports_expire() -> int:
+    """Beat job, daily: the Sales Summary's workbooks past TRACS_SALES_SUMMARY_EXPORT_DAYS deleted."""
+    from assessments.cycles import exports
+
+    return exports.sales_summary_exports_expire()

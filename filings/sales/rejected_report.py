@@ -24,7 +24,7 @@ from filings.periods import Period
 from filings.sales.formats import COLUMNS, COMMON
 from filings.sales.models import RecordType, RejectedRow
 from programs.models import ProgramAccount
-from programs.spreadsheet import write_only_cell
+from programs.spreadsheet import EXCEL_ROWS, write_only_cell
 
 # Short names of the row problems a sale can be rejected for (filings.sales.formats.ROW_MESSAGES holds the full
 # message each row shows); a code not named here is shown as the code itself.
@@ -63,17 +63,13 @@ BAD_MONTH = _("Choose a month from the list: no rejected sale of this account wa
 BAD_REASON = _("Choose a reason from the list: no rejected sale of this account has that reason.")
 BAD_STATUS = _("Choose all, to correct or corrected.")
 
-EXCEL_ROWS = 1_048_576  # Excel's rows per sheet: past them the rows go on to a new sheet
+# A sale's columns as every sales export heads them (this report's, the Sales Summary's: assessments.cycles.exports).
+SALE_HEADER = (_("Sale date"), _("Invoice"), _("Line"), _("AFFB or TEFU number"), _("Fuel"), _("Litres"))
 EXCEL_HEADER = (
     _("Month reported"),
     _("Received"),
     _("Row"),
-    _("Sale date"),
-    _("Invoice"),
-    _("Line"),
-    _("AFFB or TEFU number"),
-    _("Fuel"),
-    _("Litres"),
+    *SALE_HEADER,
     _("BFLO"),
     _("Reason"),
     _("Why it was rejected"),

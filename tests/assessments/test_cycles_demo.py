@@ -41,6 +41,19 @@ def test_prairie_fuels_was_refunded_in_2018_and_its_recent_cycles_paid_nothing(d
         reverse("assessment_status", kwargs={"number": account.number})
     )
     assert claims.first().confirmation_number in page.content.decode()
+    # The Sales Summary tells both stories: a 2018 period's refund paid, a recent one's sales earning nothing.
+    summary = reverse("marked_fuel_sales_summary", kwargs={"number": account.number})
+    owner = sign_in(Client(), users["owner"])
+    spring = owner.get(f"{summary}?period={cycles_demo.PAID_PERIODS[0].isoformat()}")
+    first = paid.first()
+    assert spring.context["summary"].refund == first.levy > 0
+    assert first.claim.confirmation_number in spring.content.decode()
+    assert "issued on" in spring.content.decode()
+    latest = recent.order_by("-period_start").first()
+    lately = owner.get(f"{summary}?period={latest.period_start.isoformat()}")
+    assert lately.context["summary"].sales == latest.sales > 0
+    assert lately.context["summary"].refund == 0
+    assert "nil (carbon levy repealed from 2019-05-30)" in lately.content.decode()
 
     cycles_demo.seed(users=users)  # again: nothing added
     assert Claim.objects.filter(account=account, kind=Claim.Kind.MARKED_FUEL_REFUND).count() == 3

@@ -205,6 +205,8 @@ def _kwargs(route: str, world, on: str | None = None) -> dict:
         kwargs["waiver_id"] = ids["waiver_id"]
         if "<int:document_id>" in route:
             kwargs["document_id"] = ids["waiver_document_id"]
+    if "<int:export_id>" in route:  # a Sales Summary Excel of the TEFS account (assessments.cycles)
+        kwargs["export_id"] = ids["export_id"]
     if "<int:ingestion_id>" in route:  # a marked-fuel file of the account (filings.sales)
         kwargs["ingestion_id"] = ids["ingestion_id"]
     if "<int:key_id>" in route:  # an SFTP key of the account (filings.sales.sftp)

@@ -257,10 +257,31 @@ def things_named_by_urls(world) -> dict:
         "objection_document_id": supporting["objection"],
         "waiver_document_id": supporting["waiver"],
         "sftp_key_id": sftp_key.pk,
+        "export_id": _sales_summary_export(world["tefs_account"], owner),
         "ingestion_id": Ingestion.objects.create(  # a marked-fuel file, processed (filings.sales)
             account=world["tefs_account"], door="upload", format="csv", file_name="matrix.csv", status="done"
         ).pk,
     }
+
+
+def _sales_summary_export(account, owner) -> int:
+    """A Sales Summary Excel of the seller's TEFS account, ready, with its file (assessments.cycles)."""
+    from django.core.files.base import ContentFile
+
+    from assessments.cycles.models import SalesSummaryExport
+
+    export = SalesSummaryExport(
+        account=account,
+        period_start=date(2024, 2, 19),
+        period_end=date(2024, 3, 3),
+        requested_by=owner,
+        requested_at=timezone.now(),
+        status=SalesSummaryExport.Status.READY,
+        finished_at=timezone.now(),
+    )
+    export.file.save("matrix-sales-summary.xlsx", ContentFile(b"PK"), save=False)
+    export.save()
+    return export.pk
 
 
 def marked_fuel_things(account, signed_by) -> dict:
