@@ -18,9 +18,7 @@ Target: median time within 2.0x the baseline's. The files are written to var/ben
 from __future__ import annotations
 
 import json
-import os
 import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -28,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from bench.harness import BASE_DIR, LOG_DIR, Bench, Row, Timings
+from bench.harness import LOG_DIR, Bench, Row, Timings, run_child
 
 ORDER = 30
 SIZES = [("5 MB", 5 * 1024 * 1024, 5), ("50 MB", 50 * 1024 * 1024, 3)]  # (label, bytes, timed runs)
@@ -149,15 +147,7 @@ def peak_rss_mb(path: Path, what: str) -> float:
     Linux hands a child the parent's peak RSS at fork time as the start of its own `ru_maxrss` (kept across
     exec), so these processes are started before this one has read any big file (run() measures first), and
     the child also reports VmHWM (the peak of its own address space only); the larger of the two is used."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bench_xml", what, str(path)],
-        cwd=BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "LOG_LEVEL": "WARNING"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_child("bench.bench_xml", what, str(path))
     return max(result["peak_rss_kb"], result["vm_hwm_kb"]) / 1024
 
 

@@ -42,6 +42,22 @@ def django_setup() -> None:
 # --- Measurements -----------------------------------------------------------------------------------
 
 
+def run_child(module: str, *args: str) -> dict:
+    """`python -m <module> <args>` in a fresh process on the bench settings (a memory figure starts from nothing):
+    the JSON object its last line of output holds."""
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE, "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     if not sorted_values:
