@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.actors import Actor, Door
@@ -23,7 +22,6 @@ from filings.definitions.marked_fuel_refund import claim_period_of
 from filings.periods import Period
 from filings.sales.demo import EDMONTON
 from filings.sales.ingestion import ingestion_rows
-from filings.sales.models import Ingestion, Sale
 from programs.models import BulkFuelLocation, ProgramAccount
 from programs.registries import services as registry_services
 from programs.registries.models import ExemptionCertificate
@@ -80,14 +78,6 @@ def _sales(period: Period, bflos: list[str]) -> list[dict[str, str]]:
     ]
 
 
-def _accepted_when_entered(account: ProgramAccount) -> None:
-    """Each of the account's sales accepted at the moment its ingestion received it: the store stamps sales with
-    the database's clock, which as_of (time-machine) does not move, so the demo's history would otherwise have
-    every sale accepted on the day the demo was loaded, in a claim period not yet ended."""
-    received = Ingestion.objects.filter(pk=OuterRef("ingestion_id")).values("received_at")[:1]
-    Sale.objects.filter(account=account).update(created_at=Subquery(received))
-
-
 def _run(period: Period) -> None:
     with as_of(_at(period.next().start, 2, 30)):
         services.cycle_run(period=period, actor=Actor.job("refund_cycle_due"))
@@ -114,9 +104,7 @@ def seed(*, users) -> None:
                 rows=_sales(period, bflos),
                 actor=actor,
             )
-        _accepted_when_entered(account)
         _run(period)
-    _accepted_when_entered(account)
     last = services.latest_ended_period(today=timezone.localdate())
     recent = [last]
     while len(recent) < RECENT_PERIODS:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from filings.sales.formats import COLUMNS, MAX_TEXT
 from filings.sales.models import RecordType
@@ -212,7 +213,7 @@ _SALES_STORE = (
            bflo_id, created_at)
        SELECT %(account_id)s, %(ingestion_id)s, t.row_number, 'sale', 0, NULL, t.sale_date, %(month_start)s,
               t.invoice_number, t.line, t.exemption_number, e.kind, e.carbon_levy_exempt, t.fuel, t.litres,
-              t.bflo_id, now()
+              t.bflo_id, %(now)s
        FROM ingest_typed t JOIN ingest_eligibility e ON e.key = t.row_number
        WHERE t.record = 'sale' AND {_ACCEPTED}""",
     f"""INSERT INTO filings_sale (account_id, ingestion_id, row_number, kind, revision, corrects_id, sale_date,
@@ -230,7 +231,7 @@ _SALES_STORE = (
               CASE WHEN t.record = 'void' THEN latest.fuel ELSE t.fuel END,
               CASE WHEN t.record = 'void' THEN latest.litres ELSE t.litres END,
               CASE WHEN t.record = 'void' THEN latest.bflo_id ELSE t.bflo_id END,
-              now()
+              %(now)s
        FROM ingest_typed t
        JOIN filings_sale o ON o.account_id = %(account_id)s AND o.invoice_number = t.invoice_number
                           AND o.line = t.line AND o.revision = 0
@@ -311,7 +312,7 @@ _MOVEMENTS_STORE = (
            document_number, created_at)
        SELECT %(account_id)s, %(ingestion_id)s, t.row_number, t.movement, 'movement', 0, NULL, t.movement_date,
               %(month_start)s, t.bflo_id, t.fuel, t.litres, btrim(s.counterparty_name),
-              btrim(s.counterparty_number), t.jurisdiction, t.document_number, now()
+              btrim(s.counterparty_number), t.jurisdiction, t.document_number, %(now)s
        FROM ingest_typed t JOIN ingest_stage s USING (row_number) WHERE t.record = 'movement' AND {_ACCEPTED}""",
     f"""INSERT INTO filings_movement (account_id, ingestion_id, row_number, kind, record, revision, corrects_id,
            movement_date, month, bflo_id, fuel, litres, counterparty_name, counterparty_number, jurisdiction,
@@ -326,7 +327,7 @@ _MOVEMENTS_STORE = (
               CASE WHEN t.record = 'void' THEN latest.counterparty_name ELSE btrim(s.counterparty_name) END,
               CASE WHEN t.record = 'void' THEN latest.counterparty_number ELSE btrim(s.counterparty_number) END,
               CASE WHEN t.record = 'void' THEN latest.jurisdiction ELSE t.jurisdiction END,
-              o.document_number, now()
+              o.document_number, %(now)s
        FROM ingest_typed t JOIN ingest_stage s USING (row_number)
        JOIN filings_movement o ON o.account_id = %(account_id)s AND o.kind = t.movement
                               AND o.document_number = t.document_number AND o.bflo_id = t.bflo_id
@@ -375,7 +376,7 @@ _INVENTORY_STORE = (
               coalesce((SELECT max(c.revision) + 1 FROM filings_inventorycount c
                         WHERE c.account_id = %(account_id)s AND c.bflo_id = t.bflo_id AND c.fuel = t.fuel
                           AND c.month = %(month_start)s AND c.kind = t.count), 0),
-              t.litres, now()
+              t.litres, %(now)s
        FROM ingest_typed t WHERE {_ACCEPTED}""",
 )
 
@@ -390,7 +391,7 @@ SPECS: dict[str, Spec] = {
 _REJECT = """
 INSERT INTO filings_rejectedrow (ingestion_id, row_number, field, reason, errors, "values", created_at)
 SELECT %(ingestion_id)s, p.row_number, p.problems -> 0 ->> 'field', p.problems -> 0 ->> 'reason', p.problems,
-       to_jsonb(s) - 'row_number' - 'nfields', now()
+       to_jsonb(s) - 'row_number' - 'nfields', %(now)s
 FROM (
     SELECT row_number, jsonb_agg(jsonb_build_object(
                'field', field, 'code', code,
@@ -478,6 +479,9 @@ def _params(*, record_type: str, account: Any, month: str, ingestion_id: int) ->
         "month_start": f"{month}-01",
         "ingestion_id": ingestion_id,
         "expected": len(COLUMNS[record_type]),
+        # The application's clock, not the database's: a sale's acceptance decides its claim period, and the
+        # demo's history and the tests (time-machine) move only the application's.
+        "now": timezone.now(),
     }
 
 

@@ -1,7 +1,10 @@
 """The web forms' door of the one ingestion service: the same rules and store, synchronous, rows numbered from 1,
-validate-only first, and a corrected rejected sale linked to the rejection it corrects."""
+validate-only or all-or-nothing, accepted at the application's time, and a corrected rejected sale linked to the rejection it corrects."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -98,3 +101,23 @@ def test_web_movements_and_counts(account):
 def test_web_rows_refuse_what_no_form_sends(account, record_type, rows):
     with pytest.raises(ValueError, match="record type|rows"):
         submit(account, rows, record_type=record_type)
+
+
+def test_only_if_all_accepted_stores_nothing_when_one_row_is_rejected(account):
+    good, bad = sale_row(account, "A", 1), sale_row(account, "A", 2, exemption_number="F1000002")
+    refused = submit(account, [good, bad], only_if_all_accepted=True)
+    assert (refused.validate_only, refused.rows_accepted, refused.rows_rejected) == (True, 1, 1)
+    assert not Sale.objects.exists()
+    stored = submit(account, [good], only_if_all_accepted=True)
+    assert (stored.validate_only, stored.rows_accepted) == (False, 1)
+    assert Sale.objects.count() == 1
+
+
+def test_a_sale_is_accepted_at_the_applications_time(account, time_machine):
+    """The acceptance time places a sale in its claim period: it is the application's clock (which time-machine
+    moves, as the demo's history does), not the database's."""
+    moment = datetime(2026, 11, 3, 16, 0, tzinfo=ZoneInfo("America/Edmonton"))
+    time_machine.move_to(moment, tick=False)
+    submit(account, [sale_row(account, "T", 1), sale_row(account, "T", 2, exemption_number="F1000002")])
+    assert list(Sale.objects.values_list("created_at", flat=True)) == [moment]
+    assert list(RejectedRow.objects.values_list("created_at", flat=True)) == [moment]
