@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from tests.accounts.factories import PASSWORD
-from tests.test_deploy_check import manage
+from tests.test_deploy_check import manage, with_the_settings
 
 DEV_MAIL_BACKEND = "tracs.dev_mail.EmailBackend"
 
@@ -101,7 +101,7 @@ def test_production_refuses_the_mail_catcher():
 @pytest.mark.django_db
 def test_production_keeps_the_mail_catcher_off_by_default():
     code = "from django.conf import settings; print(settings.TRACS_DEV_MAIL, settings.EMAIL_BACKEND)"
-    result = manage("shell", "--no-imports", "-c", code, **PRODUCTION_MAIL)
+    result = with_the_settings(code, **PRODUCTION_MAIL)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["False", "django.core.mail.backends.smtp.EmailBackend"]
 
@@ -116,8 +116,6 @@ def test_production_keeps_the_mail_catcher_off_by_default():
 )
 def test_the_mail_catcher_is_on_by_default_only_where_e_mail_has_nowhere_to_go(email_url, expected):
     code = "from django.conf import settings; print(settings.TRACS_DEV_MAIL, settings.EMAIL_BACKEND)"
-    result = manage(
-        "shell", "--no-imports", "-c", code, TRACS_PRODUCTION=None, EMAIL_URL=email_url, TRACS_DEV_MAIL=None
-    )
+    result = with_the_settings(code, TRACS_PRODUCTION=None, EMAIL_URL=email_url, TRACS_DEV_MAIL=None)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == expected

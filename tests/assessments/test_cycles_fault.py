@@ -6,71 +6,63 @@ closed payment file, and each account's ledger equals its balances (assessments.
 
 As tests/assessments/test_refunds_fault.py does for the refund job, the child is the real service
 (assessments.cycles.services.cycle_run) with one wrapper that reports each seller it reaches and pauses there, so
-the kill lands at a known point.
+the kill lands at a known point; the child is forked from the test process, as there.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
+import time_machine
 
+from accounts.actors import Actor
+from assessments import refunds
+from assessments.cycles import services
 from assessments.cycles.models import CycleClaim, CycleRun
 from assessments.models import ClaimAssessment, LedgerTransaction, Refund, RefundPaymentFile
 from assessments.services import ledger
 from filings.models import Claim
 from tests.assessments.cycle_helpers import MARCH_2018, after, during, sale, tefs_seller
-from tests.assessments.test_refunds_fault import file_rows, run_job
+from tests.assessments.test_refunds_fault import Job, file_rows, run_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SELLERS = 5
 KILL_AT = 2  # the seller whose settling the kill lands on
 
-CHILD = """
-import os, time
-import django
-django.setup()
-import time_machine
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-from accounts.actors import Actor
-from assessments import refunds
-from assessments.cycles import services
-from filings.periods import Period
-where, after = os.environ["PAUSE_AT"], int(os.environ["PAUSE_AFTER"])
-real_settle, real_issue = services.cycle_claim_settle, refunds.refund_issue
-reached = []
-def reach(what):
-    reached.append(what)
-    print("REACHED", len(reached), what, flush=True)
-    if len(reached) == after:
-        time.sleep(60)
-def settle(*, cycle_claim_id, actor, tally=None):
-    status = real_settle(cycle_claim_id=cycle_claim_id, actor=actor, tally=tally)
-    if where == "between":
-        reach(f"{cycle_claim_id} {status}")
-    return status
-def issue(*, refund_id, actor):
-    outcome = real_issue(refund_id=refund_id, actor=actor)
-    if where == "inside":
-        reach(f"refund {refund_id} {outcome} uncommitted")
-    return outcome
-services.cycle_claim_settle, refunds.refund_issue = settle, issue
-with time_machine.travel(datetime.fromisoformat(os.environ["RUN_AT"]), tick=True):
-    run = services.cycle_run(period=Period.from_key(os.environ["PERIOD"], "biweekly"), actor=Actor.job("refund_cycle_due"))
-print("DONE", run.claims, run.refunds, flush=True)
-"""
+
+def cycle_job(*, where: str = "between") -> Job:
+    """The cycle of March 2018's claim period, run the day after it, reaching each seller either "between" (after
+    that seller's transaction committed) or "inside" (in its transaction, once its refund was issued). Patched
+    in the child only."""
+
+    def job(reach: Callable[[str], None]) -> str:
+        real_settle, real_issue = services.cycle_claim_settle, refunds.refund_issue
+
+        def settle(*, cycle_claim_id: int, actor: Actor, tally: services.Tally | None = None) -> str:
+            status = real_settle(cycle_claim_id=cycle_claim_id, actor=actor, tally=tally)
+            if where == "between":
+                reach(f"{cycle_claim_id} {status}")
+            return status
+
+        def issue(*, refund_id: int, actor: Actor) -> str:
+            outcome = real_issue(refund_id=refund_id, actor=actor)
+            if where == "inside":
+                reach(f"refund {refund_id} {outcome} uncommitted")
+            return outcome
+
+        services.cycle_claim_settle, refunds.refund_issue = settle, issue
+        with time_machine.travel(after(MARCH_2018), tick=True):
+            run = services.cycle_run(period=MARCH_2018, actor=Actor.job("refund_cycle_due"))
+        return f"{run.claims} {run.refunds}"
+
+    return job
 
 
 def run_cycle(*, where: str = "between", kill_after: int | None = None) -> list[str]:
-    return run_job(
-        where=where,
-        kill_after=kill_after,
-        child=CHILD,
-        RUN_AT=after(MARCH_2018).isoformat(),
-        PERIOD=MARCH_2018.key,
-    )
+    return run_job(cycle_job(where=where), kill_after=kill_after)
 
 
 @pytest.fixture
