@@ -2,7 +2,7 @@
 "N return(s) outstanding" and home's "overdue first" order. consent/panels.py lists them on its pages.
 
 Obligations are computed, not stored (filings/selectors.py): the panel reads the period starts of the account's
-filed returns once (`open_obligations`, the months owed worked out in Python); the banner and the home list's "overdue
+filed returns once (`open_obligations_summary`: the months owed counted, the few it lists worked out in Python); the banner and the home list's "overdue
 first" order ask the database for the same count (`overdue_returns_expression`), one query for any number of
 accounts."""
 
@@ -32,7 +32,7 @@ from consent.privileges import Privilege
 from filings.definitions.tourism_levy import TOURISM_LEVY_RETURN
 from filings.models import FuelTaxReturn
 from filings.periods import Period, PeriodKind
-from filings.selectors import FUEL_TAX, ORIGINAL, Obligation, open_obligations, return_definition
+from filings.selectors import FUEL_TAX, ORIGINAL, open_obligations_summary, return_definition
 from filings.skeleton.definition import FilingDefinition
 from programs.models import AccountFrequency, ProgramAccount
 
@@ -42,22 +42,21 @@ OBLIGATIONS_PRIVILEGES = (Privilege.FILE_RETURNS, Privilege.VIEW_ACCOUNT)
 
 def obligations_panel(account: ProgramAccount, user, *, today: date | None = None) -> dict:
     """The returns owed and not filed: overdue (with days late) and due, oldest first, and the next due date
-    (of a return due now, else of the month running now). One query (the periods the account filed)."""
+    (of a return due now, else of the month running now). One query (the periods the account filed); only the
+    periods listed and the newest still due are worked out (filings.selectors.open_obligations_summary)."""
     today = today or timezone.localdate()
-    open_ = open_obligations(account=account, today=today)  # oldest first
-    overdue = sum(1 for obligation in open_ if obligation.is_overdue)
-    upcoming = [obligation.due_on for obligation in open_ if obligation.status == Obligation.Status.DUE]
-    next_due = min(upcoming) if upcoming else None
+    summary = open_obligations_summary(account=account, today=today, shown=OPEN_SHOWN)
+    next_due = summary.next_due
     definition = return_definition(account)
     if next_due is None and definition is not None and account.closed_on is None:
         next_due = definition.due_on(definition.period_on(account, today))
     return {
         "applies": definition is not None,
-        "open": open_[:OPEN_SHOWN],
-        "more": max(0, len(open_) - OPEN_SHOWN),
-        "open_count": len(open_),
-        "overdue_count": overdue,
-        "due_count": len(open_) - overdue,
+        "open": summary.oldest,
+        "more": max(0, summary.count - OPEN_SHOWN),
+        "open_count": summary.count,
+        "overdue_count": summary.overdue,
+        "due_count": summary.due,
         "next_due": next_due,
     }
 

@@ -295,6 +295,18 @@ class PeriodRule:
             anchor=self.anchor,
         )
 
+    def owed_span(
+        self, *, effective_date: date, closed_on: date | None, today: date
+    ) -> tuple[Period, Period] | None:
+        """The first and the last period `owed` lists, without listing those between (None: none owed)."""
+        return owed_span(
+            effective_date=effective_date,
+            closed_on=closed_on,
+            today=today,
+            kind=self.kind,
+            anchor=self.anchor,
+        )
+
 
 MONTHLY_PERIODS = PeriodRule()
 
@@ -371,13 +383,56 @@ def periods_owed(
     """Every period a return is owed for, oldest first: from the period of the effective date to the last one
     that has ended by `today`, and no later than the period in which the account closed. A span is the
     claimant's to choose, so none is ever owed (ValueError)."""
-    first = Period.of(effective_date, kind, anchor=anchor)
-    last = Period.of(today, kind, anchor=anchor).previous()
-    if closed_on is not None:
-        last = min(last, Period.of(closed_on, kind, anchor=anchor))
+    span = owed_span(
+        effective_date=effective_date, closed_on=closed_on, today=today, kind=kind, anchor=anchor
+    )
+    if span is None:
+        return []
+    first, last = span
     periods = []
     current = first
     while current <= last:
         periods.append(current)
         current = current.next()
     return periods
+
+
+def owed_span(
+    *,
+    effective_date: date,
+    closed_on: date | None,
+    today: date,
+    kind: PeriodKind = MONTHLY,
+    anchor: date | None = None,
+) -> tuple[Period, Period] | None:
+    """The first and the last of `periods_owed` (None when it is empty), worked out without the periods between."""
+    first = Period.of(effective_date, kind, anchor=anchor)
+    last = Period.of(today, kind, anchor=anchor).previous()
+    if closed_on is not None:
+        last = min(last, Period.of(closed_on, kind, anchor=anchor))
+    return (first, last) if first <= last else None
+
+
+def periods_apart(first: Period, later: Period) -> int:
+    """How many periods of `first`'s kind `later` starts after `first` (0: the same period; negative: before it),
+    by arithmetic, not by stepping: June 2021 to January 2022 is 7 months; 2021-06-07 to 2021-07-05 is 4 weeks.
+    Both must be periods of one regular sequence (a span has none: ValueError)."""
+    match first.kind:
+        case PeriodKind.MONTHLY | PeriodKind.QUARTERLY:
+            months = (later.start.year - first.start.year) * 12 + later.start.month - first.start.month
+            return months // (3 if first.kind is PeriodKind.QUARTERLY else 1)
+        case PeriodKind.WEEKLY | PeriodKind.BIWEEKLY:
+            return (later.start - first.start).days // first.days
+    raise ValueError("spans are chosen one by one: they make no sequence")
+
+
+def period_after(first: Period, count: int) -> Period:
+    """The period `count` periods after `first` (of its kind; negative goes back): `periods_apart`'s inverse."""
+    match first.kind:
+        case PeriodKind.MONTHLY:
+            return Period(_month_after(first.start, count))
+        case PeriodKind.QUARTERLY:
+            return Period(_month_after(first.start, 3 * count), first.kind)
+        case PeriodKind.WEEKLY | PeriodKind.BIWEEKLY:
+            return Period(first.start + timedelta(days=first.days * count), first.kind)
+    raise ValueError("spans are chosen one by one: they make no sequence")

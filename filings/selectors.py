@@ -11,6 +11,7 @@ joined to programs_holiday; that belongs with that report.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +19,11 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from consent.sql import SENTINEL_INT, CompiledQuery
 from filings import claim_rules
 from filings.definitions import definition_of, definitions_for, return_definition_for
 from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
-from filings.periods import Period, days_late
+from filings.periods import Period, days_late, period_after, periods_apart
 from filings.skeleton import models as skeleton
 from filings.skeleton.definition import FilingDefinition
 from filings.skeleton.models import Filing
@@ -152,9 +154,108 @@ def open_obligations(*, account: ProgramAccount, today: date) -> list[Obligation
     return [_not_filed(definition, period, today=today) for period in periods if period.start not in filed]
 
 
+@dataclass(frozen=True)
+class OpenObligations:
+    """The returns owed and not filed, summarised as Account Information shows them: the oldest few (oldest
+    first), how many in all, how many of those are overdue, and the earliest due date of those still due."""
+
+    oldest: list[Obligation]
+    count: int
+    overdue: int
+    next_due: date | None  # of the returns owed and not yet overdue; None: there are none
+
+    @property
+    def due(self) -> int:
+        return self.count - self.overdue
+
+
+NOTHING_OPEN = OpenObligations(oldest=[], count=0, overdue=0, next_due=None)
+
+# The period starts of the account's originals, on every Account Information request: compiled once per process and
+# definition (consent.sql, ADR 0018), the ORM's building of it costing more than PostgreSQL's running it.
+ORIGINAL_STARTS = CompiledQuery(
+    lambda definition, account_id: (
+        definition.model.objects.filter(account=account_id, kind=ORIGINAL)
+        .order_by()
+        .values_list("period_start")
+    ),
+    account_id=SENTINEL_INT,
+)
+
+
+def open_obligations_summary(*, account: ProgramAccount, today: date, shown: int) -> OpenObligations:
+    """`open_obligations` summarised, with the `shown` oldest, without working out every period owed: Account
+    Information asks on every visit, and an account of ten years owes about 130 months (issue 13).
+
+    When every account of the program owes one sequence of periods (fuel tax: each month from the effective date;
+    `FilingDefinition.owed_rule`), the periods are counted by arithmetic between the first and the last owed, less
+    the originals filed among them (one query of their period starts, as `open_obligations` reads), and only the
+    `shown` oldest open periods and the newest ones still due are worked out. Due dates never go back as periods
+    go forward (the same rule on a later period end, moved forward to a business day), so the returns still due
+    are the newest open ones, and every older one is overdue. Otherwise (a tourism levy establishment: its
+    frequency decides its periods) the summary is of `open_obligations` itself."""
+    definition = return_definition(account)
+    if definition is None:
+        return NOTHING_OPEN
+    rule = definition.owed_rule
+    if rule is None:
+        return _summary(open_obligations(account=account, today=today), shown=shown)
+    span = rule.owed_span(effective_date=account.effective_date, closed_on=account.closed_on, today=today)
+    if span is None:
+        return NOTHING_OPEN
+    first, last = span
+    total = periods_apart(first, last) + 1
+    filed: set[int] = set()  # the positions in the sequence (first = 0) of the periods with an original filed
+    for (start,) in ORIGINAL_STARTS.rows(definition, account_id=account.pk):
+        period = rule.of(start)
+        # Of the sequence's periods only (a start outside it, or not beginning one of its periods, is none).
+        if first.start <= start <= last.start and period.start == start:
+            filed.add(periods_apart(first, period))
+    oldest = [
+        _not_filed(definition, period_after(first, position), today=today)
+        for position in _unfiled(filed, total, shown)
+    ]
+    still_due = []  # newest first, until the first one overdue
+    for position in _unfiled(filed, total, total, newest_first=True):
+        due_on = definition.due_on(period_after(first, position))
+        if today > due_on:
+            break
+        still_due.append(due_on)
+    count = total - len(filed)
+    return OpenObligations(
+        oldest=oldest,
+        count=count,
+        overdue=count - len(still_due),
+        next_due=min(still_due) if still_due else None,
+    )
+
+
+def _unfiled(filed: set[int], total: int, wanted: int, *, newest_first: bool = False) -> Iterator[int]:
+    """Up to `wanted` positions of 0..total-1 not in `filed`, oldest (or newest) first: each step past a filed
+    one, so the cost is the filed periods skipped, not the periods owed."""
+    positions = range(total - 1, -1, -1) if newest_first else range(total)
+    found = 0
+    for position in positions:
+        if found == wanted:
+            return
+        if position not in filed:
+            found += 1
+            yield position
+
+
+def _summary(open_: list[Obligation], *, shown: int) -> OpenObligations:
+    due = [obligation.due_on for obligation in open_ if obligation.status == Obligation.Status.DUE]
+    return OpenObligations(
+        oldest=open_[:shown],
+        count=len(open_),
+        overdue=len(open_) - len(due),
+        next_due=min(due) if due else None,
+    )
+
+
 def outstanding_count(*, account: ProgramAccount, today: date) -> int:
     """How many returns are owed and not filed (the "N return(s) outstanding" banner)."""
-    return len(open_obligations(account=account, today=today))
+    return open_obligations_summary(account=account, today=today, shown=0).count
 
 
 def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | None:
@@ -163,7 +264,7 @@ def period_to_file_next(*, account: ProgramAccount, today: date) -> Period | Non
     definition = return_definition(account)
     if definition is None:
         return None
-    unfiled = open_obligations(account=account, today=today)
+    unfiled = open_obligations_summary(account=account, today=today, shown=1).oldest
     if unfiled:
         return unfiled[0].period
     under_way = definition.period_on(account, today)

@@ -127,6 +127,15 @@ class FilingDefinition(Generic[F]):
             effective_date=account.effective_date, closed_on=account.closed_on, today=today
         )
 
+    @property
+    def owed_rule(self) -> PeriodRule | None:
+        """The rule whose one sequence of periods every account owes, from its effective date to its closure
+        (`periods_owed` without an `owed` of its own); None when the account decides its periods, or nothing is
+        due."""
+        if self.owed is not None or self.due_date is None:
+            return None
+        return self.periods
+
     def period_on(self, account: ProgramAccount, day: date) -> Period:
         """The period of `account`'s filings that contains `day` (a return's period under way)."""
         if self.period_of is not None:
