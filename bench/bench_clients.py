@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import secrets
 
-from bench.harness import Bench, LoadStats, Row, Timings, time_calls
+from bench.harness import Bench, Form, LoadStats, Row, Timings, time_calls
 
 ORDER = 10
 ROUNDS = 5
@@ -168,34 +168,39 @@ def in_process_client(session_key: str | None = None):
     return client
 
 
-def in_process_get(client, path: str, text: bytes | None = None) -> None:
-    response = client.get(path)
+def in_process_get(client, path: str, text: bytes | None = None, form: Form | None = None) -> None:
+    """GET `path` (or POST `form`'s fields to it: the test client skips the CSRF check) and check the answer."""
+    response = client.get(path) if form is None else client.post(path, form.fields)
     if response.status_code != 200 or (text is not None and text not in response.content):
-        raise RuntimeError(f"GET {path} in process: status {response.status_code}")
+        raise RuntimeError(
+            f"{response.request['REQUEST_METHOD']} {path} in process: status {response.status_code}"
+        )
 
 
-def query_count(session_key: str, path: str) -> int:
+def query_count(session_key: str, path: str, form: Form | None = None) -> int:
     """Queries of one request of `path`, counted in this process."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client = in_process_client(session_key)
-    in_process_get(client, path)  # warm up: the first request of a process fills caches
+    in_process_get(client, path, form=form)  # warm up: the first request of a process fills caches
     with CaptureQueriesContext(connection) as queries:
-        in_process_get(client, path)
+        in_process_get(client, path, form=form)
     return len(queries)
 
 
-def in_process_timings(session_key: str | None, path: str, text: bytes | None = None) -> Timings:
+def in_process_timings(
+    session_key: str | None, path: str, text: bytes | None = None, form: Form | None = None
+) -> Timings:
     client = in_process_client(session_key)
-    return time_calls(lambda: in_process_get(client, path, text), repeat=IN_PROCESS_REPEAT, warmup=10)
+    return time_calls(lambda: in_process_get(client, path, text, form), repeat=IN_PROCESS_REPEAT, warmup=10)
 
 
-def in_process_split(session_key: str | None, path: str):
+def in_process_split(session_key: str | None, path: str, form: Form | None = None):
     """Where the time of one request of `path` goes, in this process (bench.split)."""
     from bench import split
 
-    return split.measure(in_process_client(session_key), path, repeat=IN_PROCESS_REPEAT // 2)
+    return split.measure(in_process_client(session_key), path, repeat=IN_PROCESS_REPEAT // 2, form=form)
 
 
 def _median_row(figure: str, stats: LoadStats, baseline: str, base: LoadStats) -> Row:

@@ -1,5 +1,5 @@
 """Account Information and View Financial Transaction Details (issues 6 and 13) on an account with 50,000 ledger
-transactions, 500 messages and 500 documents, against the floor: the bare one-query view requested by a signed-in
+transactions, 24 months of returns, 500 messages and 500 documents, against the floor: the bare one-query view requested by a signed-in
 person (same middleware), under the same gunicorn in the same run.
 
 Target (issue 13): each page's median within 4x of the floor, its p99 under gunicorn within 3x its own median,
@@ -13,8 +13,9 @@ write, templates, the view's Python) under the row, and the floor's.
 
 The data: one taxpayer with a BIN in a reserved range (800001000; TRACS allocates new BINs from 700000001), two
 fuel tax accounts and their owner; 50,000 ledger transactions over 10 years of periods on one (COPY through
-Django's connection; the ledger months follow by their trigger, ADR 0017) with its messages and documents (bulk
-inserts), 25 transactions on the other. All removed at the end (and before the start, in case an earlier run was
+Django's connection; the ledger months follow by their trigger, ADR 0017) with its returns of the last 24 months
+(two lines each), messages and documents (bulk inserts), 25 transactions on the other. The months before those 24
+are left unfiled: the returns panel's worst case, about ten years of months owed to count. All removed at the end (and before the start, in case an earlier run was
 interrupted). The ledger refuses DELETE (a trigger, migration assessments 0002): the removal disables the trigger
 for its own transaction, as the table's owner, and enables it again before committing.
 """
@@ -32,11 +33,13 @@ from bench.bench_clients import (
     in_process_timings,
     query_count,
 )
+from bench.bench_pages import bulk_returns
 from bench.harness import Bench, Row, signed_in_session
 
 ORDER = 30
 TRANSACTIONS = 50_000
 MESSAGES = DOCUMENTS = 500  # on the big account, as issue 13 sizes Account Information
+RETURNS = 24  # the big account's returns: the 24 months up to the last one ended
 SMALL = 25  # the same page on an account with one page of transactions
 BIN = "800001000"
 OWNER_EMAIL = "bench-ledger-owner@bench.tracs.invalid"
@@ -76,6 +79,7 @@ def remove() -> None:
     from accounts.models import AccessLogEntry, User
     from assessments.models import LedgerMonth, LedgerTransaction
     from consent.models import Grant
+    from filings.models import FuelTaxReturn, ReturnLine
     from programs.models import Document, Message, ProgramAccount, Taxpayer
 
     def raw_delete(queryset) -> None:
@@ -94,6 +98,8 @@ def remove() -> None:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {_tables()}_append_only")
         raw_delete(LedgerMonth.objects.filter(account__in=accounts))  # the delete trigger left none: in case
         raw_delete(AccessLogEntry.objects.filter(account_number__in=numbers))
+        raw_delete(ReturnLine.objects.filter(tax_return__account__in=accounts))
+        raw_delete(FuelTaxReturn.objects.filter(account__in=accounts))
         raw_delete(Message.objects.filter(account__in=accounts))
         raw_delete(Document.objects.filter(account__in=accounts))
         raw_delete(Grant.objects.filter(account__in=accounts))
@@ -155,14 +161,15 @@ def _messages_and_documents(account) -> None:
 
 
 def create():
-    """The owner of two accounts: one with 50,000 transactions (COPY), 500 messages and 500 documents, one with 25
-    transactions (one transaction)."""
+    """The owner of two accounts: one with 50,000 transactions (COPY), 24 months of returns, 500 messages and 500
+    documents, one with 25 transactions (one transaction)."""
     from django.db import connection, transaction
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import User
     from consent.models import Grant
+    from filings.periods import Period
     from programs.models import Program, ProgramAccount, Taxpayer
 
     program = Program.objects.get(code="fuel_tax")
@@ -197,10 +204,18 @@ def create():
             _copy(account, count=count, periods=periods)
             accounts.append(account)
         _messages_and_documents(accounts[0])
+        last = Period.of(timezone.localdate()).previous()
+        months = [last]
+        while len(months) < RETURNS:
+            months.insert(0, months[0].previous())
+        bulk_returns(accounts[0], owner, months, prefix="L")
     with connection.cursor() as cursor:
         # Visibility map and planner statistics, as autovacuum would leave them after such an insert.
         cursor.execute(f"VACUUM (ANALYZE) {_tables()}")
-        cursor.execute("ANALYZE programs_message, programs_document, assessments_ledgermonth")
+        cursor.execute(
+            "ANALYZE programs_message, programs_document, assessments_ledgermonth, filings_fueltaxreturn, "
+            "filings_returnline"
+        )
     return owner, accounts[0], accounts[1]
 
 
@@ -210,7 +225,7 @@ def run(bench: Bench) -> list[Row]:
     base = f"/accounts/{account.number}/transactions/"
     period = _period_end(PERIODS // 2).isoformat()
     text = b"Bench transaction"
-    big = f"{TRANSACTIONS:,} transactions, {MESSAGES} messages, {DOCUMENTS} documents"
+    big = f"{TRANSACTIONS:,} transactions, {RETURNS} months of returns, {MESSAGES} messages, {DOCUMENTS} documents"
     # (figure, path, text the answer must contain)
     pages = [
         (f"Account Information, {big}", f"/accounts/{account.number}/", b"Account Information"),

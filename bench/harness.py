@@ -12,12 +12,14 @@ import dataclasses
 import http.client
 import itertools
 import os
+import secrets
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +30,10 @@ HOST = "127.0.0.1"
 SETTINGS_MODULE = "bench.settings"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 LOG_DIR = BASE_DIR / "var" / "bench"
+# Two workers importing Django on a machine others load (load average 12-19 on 2 cores) took over 30 s to answer.
+START_TIMEOUT = 120
+P99_TARGET = 3.0  # issue 13: a page's p99 under gunicorn at most 3x its own median
+OVER_P99_TARGET = f", OVER {P99_TARGET:.0f}x"
 
 
 def django_setup() -> None:
@@ -87,11 +93,16 @@ class LoadStats:
     def p99(self) -> float:
         return percentile(self.latencies_ms, 0.99)
 
+    @property
+    def p99_over_median(self) -> float:
+        return self.p99 / self.p50
+
     def describe(self) -> str:
-        # The p99 as a multiple of the median: issue 13's target is at most 3x under gunicorn.
+        # The p99 as a multiple of the median: issue 13's target is at most 3x under gunicorn, flagged past it.
+        over = self.p99_over_median > P99_TARGET
         return (
             f"{self.rps:,.0f} req/s, p50 {self.p50:.1f} ms, p99 {self.p99:.1f} ms "
-            f"({self.p99 / self.p50:.1f}x p50)"
+            f"({self.p99_over_median:.1f}x p50{OVER_P99_TARGET if over else ''})"
         )
 
 
@@ -195,14 +206,34 @@ class Server:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def get(self, path: str, *, cookie: str | None = None) -> tuple[int, bytes]:
+    def get(self, path: str, *, cookie: str | None = None, form: Form | None = None) -> tuple[int, bytes]:
+        """GET `path`, or POST `form` to it (a Form: its CSRF token rides in the cookie and the body)."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
-            connection.request("GET", path, headers=_headers(cookie))
+            connection.request(*_request(path, cookie, form))
             response = connection.getresponse()
             return response.status, response.read()
         finally:
             connection.close()
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form POSTed as a browser would after GETting its page: the fields, and a CSRF secret sent both as the
+    csrftoken cookie and as the form's csrfmiddlewaretoken (Django accepts the unmasked secret; over plain HTTP
+    with no Origin header it checks no Referer). The test client in this process skips the CSRF check."""
+
+    fields: dict[str, str]
+    csrf: str = field(default_factory=lambda: secrets.token_hex(16))  # 32 characters, as Django's secret
+
+    def body(self) -> bytes:
+        return urllib.parse.urlencode({**self.fields, "csrfmiddlewaretoken": self.csrf}).encode()
+
+    def cookie(self, cookie: str | None) -> str:
+        from django.conf import settings
+
+        own = f"{settings.CSRF_COOKIE_NAME}={self.csrf}"
+        return f"{cookie}; {own}" if cookie else own
 
 
 def _free_port() -> int:
@@ -216,6 +247,16 @@ def _headers(cookie: str | None) -> dict[str, str]:
     if cookie:
         headers["Cookie"] = cookie
     return headers
+
+
+def _request(
+    path: str, cookie: str | None, form: Form | None
+) -> tuple[str, str, bytes | None, dict[str, str]]:
+    """http.client's request(method, path, body, headers): a GET, or the POST of `form`."""
+    if form is None:
+        return "GET", path, None, _headers(cookie)
+    headers = {**_headers(form.cookie(cookie)), "Content-Type": "application/x-www-form-urlencoded"}
+    return "POST", path, form.body(), headers
 
 
 @contextmanager
@@ -243,7 +284,7 @@ def gunicorn(
     process = subprocess.Popen(command, cwd=BASE_DIR, env=process_env)
     server = Server(HOST, port, workers, process, log)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn stopped at start-up; see {log}")
@@ -253,7 +294,9 @@ def gunicorn(
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer {ready_path} within 30 s; see {log}")
+                raise RuntimeError(
+                    f"gunicorn did not answer {ready_path} within {START_TIMEOUT} s; see {log}"
+                )
             time.sleep(0.1)
         yield server
     finally:
@@ -275,8 +318,10 @@ def load(
     warmup: int = 0,
     expect_status: int = 200,
     expect_text: bytes | None = None,
+    form: Form | None = None,
 ) -> LoadStats:
-    """Send `requests` GETs of `path` from `concurrency` threads (client thread i uses cookies[i % n]).
+    """Send `requests` GETs of `path` (POSTs of `form`, if given) from `concurrency` threads (client thread i
+    uses cookies[i % n]).
     Every answer must have `expect_status` (and contain `expect_text`), or the benchmark fails: a fast
     redirect to the sign-in page must never pass for a fast home page."""
     cookie_for = (lambda i: cookies[i % len(cookies)]) if cookies else (lambda i: None)
@@ -284,10 +329,11 @@ def load(
 
     def check(status: int, body: bytes) -> None:
         if status != expect_status or (expect_text is not None and expect_text not in body):
-            failures.append(f"GET {path}: status {status}, body starts {body[:200]!r}")
+            failures.append(f"{method} {path}: status {status}, body starts {body[:200]!r}")
 
+    method = "GET" if form is None else "POST"
     for i in range(warmup):
-        check(*server.get(path, cookie=cookie_for(i)))
+        check(*server.get(path, cookie=cookie_for(i), form=form))
     if failures:
         raise RuntimeError(failures[0])
 
@@ -296,19 +342,19 @@ def load(
     lock = threading.Lock()
 
     def client(index: int) -> None:
-        headers = _headers(cookie_for(index))
+        request = _request(path, cookie_for(index), form)
         connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
         mine: list[float] = []
         try:
             while next(tickets) < requests and not failures:
                 start = time.perf_counter()
-                connection.request("GET", path, headers=headers)
+                connection.request(*request)
                 response = connection.getresponse()
                 body = response.read()
                 mine.append((time.perf_counter() - start) * 1000)
                 check(response.status, body)
         except Exception as error:  # a dropped connection is a failed benchmark, reported below
-            failures.append(f"GET {path}: {type(error).__name__}: {error}")
+            failures.append(f"{method} {path}: {type(error).__name__}: {error}")
         finally:
             connection.close()
             with lock:

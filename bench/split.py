@@ -119,21 +119,28 @@ def _hooks(current: list[_Request]):
         yield
 
 
-def measure(client, path: str, *, repeat: int = 100, warmup: int = 5) -> Split:
-    """The split of GET `path` with `client` (a django.test.Client, signed in or not), medians over `repeat`."""
+def measure(client, path: str, *, repeat: int = 100, warmup: int = 5, form=None) -> Split:
+    """The split of GET `path` (or the POST of `form`, a bench.harness.Form) with `client` (a django.test.Client,
+    signed in or not), medians over `repeat`."""
+
+    def send():
+        return client.get(path) if form is None else client.post(path, form.fields)
+
     for _ in range(warmup):
-        client.get(path)
+        send()
     current = [_Request()]
     requests: list[_Request] = []
     with _hooks(current):
         for _ in range(repeat):
             current[0] = request = _Request()
             start, cpu = time.perf_counter(), time.process_time()
-            response = client.get(path)
+            response = send()
             request.total = time.perf_counter() - start
             request.cpu = time.process_time() - cpu
             if response.status_code != 200:
-                raise RuntimeError(f"GET {path}: status {response.status_code}")
+                raise RuntimeError(
+                    f"{'GET' if form is None else 'POST'} {path}: status {response.status_code}"
+                )
             requests.append(request)
 
     def median_ms(values) -> float:

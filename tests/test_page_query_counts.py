@@ -1,11 +1,15 @@
 """Issue 13: each page a person opens often does the same number of queries whatever its account holds, so its
 time does not grow with the data (the speed itself is measured by `make bench`, never here). Each page is read
 for an account with 2 of everything and one with 200, 100 times as much (ledger rows over two years of months,
-returns filed, messages, documents, contacts); the counts must be equal. Cheap: small data, bulk inserts. Home's count for 3 and 60
-accounts is tested in tests/consent/test_overview_balance.py, and bench_clients names it at 25 and 1,000."""
+returns, claims, notices, messages, documents, contacts, access-log rows); the counts must be equal. The pages are
+every page of issue 13's benchmark (Build 1): Account Information, transactions (latest, a period, a year), View
+Assessment Status, notices, messages, the access log, the return form and its review, and home for a
+representative of 30 accounts and of 3,000 (page 1, the last page, a search). Cheap: small data, bulk inserts."""
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 import pytest
 import time_machine
@@ -14,8 +18,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assessments.models import LedgerTransaction
-from programs.models import Contact, Document, Message
+from accounts.models import AccessLogEntry, User
+from assessments.models import LedgerTransaction, Notice
+from consent.models import Consent, Grant
+from consent.privileges import Privilege
+from filings.models import Claim, FuelTaxReturn, ReturnLine
+from filings.periods import Period
+from filings.tax import LineInput, return_compute
+from programs.models import Contact, Document, Message, Program, ProgramAccount, Taxpayer
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, owner_grant
@@ -25,22 +35,69 @@ pytestmark = pytest.mark.django_db
 
 TODAY = (2024, 6, 10)
 FEW, MANY = 2, 200
+EFFECTIVE = date(2007, 1, 1)  # room for 200 monthly returns before the ones filed through the service
+# Returns filed through the service (the slow part), from June 2023; the rest are bulk-inserted from January 2007.
 RETURNS_FILED = 6
+FIRST_FILED = (2023, 6)
+OWED = "2024-05"  # the last month ended on TODAY, filed by neither account
+REVIEW = {"clear_gasoline__taxable": "1000", "clear_diesel__taxable": "2000", "step": "review"}
+# (path, the form POSTed or None for a GET)
 PAGES = [
-    "/accounts/{number}/",
-    "/accounts/{number}/transactions/",
-    "/accounts/{number}/transactions/?show=period&period_end=2022-01-31",
-    "/accounts/{number}/transactions/?show=range&processed_from=2022-01-01&processed_to=2022-12-31",
-    "/accounts/{number}/messages/",
-    "/accounts/{number}/notices/",
-    "/accounts/{number}/assessments/",
-    "/accounts/{number}/balances/",
+    ("/accounts/{number}/", None),
+    ("/accounts/{number}/transactions/", None),
+    ("/accounts/{number}/transactions/?show=period&period_end=2022-01-31", None),
+    ("/accounts/{number}/transactions/?show=range&processed_from=2022-01-01&processed_to=2022-12-31", None),
+    ("/accounts/{number}/messages/", None),
+    ("/accounts/{number}/notices/", None),
+    ("/accounts/{number}/assessments/", None),
+    ("/accounts/{number}/balances/", None),
+    ("/accounts/{number}/access-log/", None),
+    (f"/accounts/{{number}}/returns/{OWED}/file/", None),
+    (f"/accounts/{{number}}/returns/{OWED}/file/", REVIEW),  # the review step
 ]
 
 
+def _bulk_returns(account, user, count: int) -> None:
+    """`count` original returns of two lines each for the months from January 2007 (bulk inserts)."""
+    periods = [Period(date(EFFECTIVE.year + n // 12, n % 12 + 1, 1)) for n in range(count)]
+    lines = [LineInput("clear_gasoline", "taxable", "1000"), LineInput("clear_diesel", "taxable", "500")]
+    computed = [return_compute(period_start=period.start, lines=lines) for period in periods]
+    returns = FuelTaxReturn.objects.bulk_create(
+        FuelTaxReturn(
+            account=account,
+            period_start=period.start,
+            period_end=period.end,
+            due_on=period.due_on,
+            total_tax=computation.total,
+            received_at=timezone.now(),
+            confirmation_number=f"Q{account.pk:06d}{n:04d}",
+            filed_by=user,
+            filed_by_email=user.email,
+            filed_in_capacity=Grant.Role.OWNER,
+            certified_name="Olivia Owner",
+            certified_capacity="President",
+        )
+        for n, (period, computation) in enumerate(zip(periods, computed, strict=True))
+    )
+    ReturnLine.objects.bulk_create(
+        ReturnLine(
+            tax_return=tax_return,
+            fuel=line.fuel,
+            category=line.category,
+            litres=line.litres,
+            rate_value=line.rate_value,
+            rate_effective_from=line.rate_effective_from,
+            tax=line.tax,
+        )
+        for tax_return, computation in zip(returns, computed, strict=True)
+        for line in computation.lines
+    )
+
+
 def _fill(account, user, count: int) -> None:
-    """`count` ledger rows over two years of processed dates, `count` messages, documents and contacts, and a return filed for
-    each of the account's first months (up to RETURNS_FILED: filing goes through the service, the slow part)."""
+    """`count` ledger rows over two years of processed dates; `count` messages, documents, contacts, claims,
+    letters of assessment and access-log rows; and `count` returns: one filed through the service for each month
+    from June 2023 (up to RETURNS_FILED), the rest bulk-inserted for the months from January 2007."""
     now = timezone.now()
     first = date(2022, 1, 31)
     LedgerTransaction.objects.bulk_create(
@@ -73,13 +130,63 @@ def _fill(account, user, count: int) -> None:
         Contact(account=account, name=f"Contact {n}", phone="780-555-0100", email=f"c{n}@example.com")
         for n in range(count)
     )
-    for n in range(min(count, RETURNS_FILED)):
+    Claim.objects.bulk_create(
+        Claim(
+            account=account,
+            kind=Claim.Kind.FUEL_TAX_REFUND,
+            submission_token=uuid.uuid4(),
+            refund_method=Claim.RefundMethod.CHEQUE,
+            total_refund=Decimal("25.00"),
+            received_at=now,
+            confirmation_number=f"QC{account.pk:06d}{n:04d}",
+            filed_by=user,
+            filed_by_email=user.email,
+            filed_in_capacity=Grant.Role.OWNER,
+            certified_name="Olivia Owner",
+            certified_capacity="President",
+        )
+        for n in range(count)
+    )
+    Notice.objects.bulk_create(
+        Notice(
+            account=account,
+            period_start=date(2022, 1, 1),
+            period_end=date(2022, 1, 31),
+            kind=Notice.Kind.LETTER_OF_ASSESSMENT,
+            reference=f"N-{account.pk:06d}-{n:04d}",
+            source_reference=f"test:{account.pk}:{n}",
+            issued_on=now.date(),
+            amount=Decimal("25.00"),
+            pdf=f"notices/{account.number}/{n}.pdf",
+            sha256="0" * 64,
+            size=1,
+            rendered_at=now,
+        )
+        for n in range(count)
+    )
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(
+            actor=user,
+            actor_email=user.email,
+            capacity="owner",
+            account_number=account.number,
+            kind=AccessLogEntry.Kind.CHANGE if n % 2 else AccessLogEntry.Kind.READ,
+            action="account detail",
+            path=f"/accounts/{account.number}/",
+            door="web",
+        )
+        for n in range(count)
+    )
+    filed = min(count, RETURNS_FILED)
+    for n in range(filed):
+        month = FIRST_FILED[1] - 1 + n
         file_return(
             account=account,
-            period=f"{2022 + n // 12}-{n % 12 + 1:02d}",
+            period=f"{FIRST_FILED[0] + month // 12}-{month % 12 + 1:02d}",
             user=user,
             clear_gasoline__taxable="1000",
         )
+    _bulk_returns(account, user, count - filed)
 
 
 @pytest.fixture
@@ -88,27 +195,121 @@ def owner_of_two():
     accounts = {}
     with time_machine.travel(edmonton(*TODAY, 9), tick=False):
         for count in (FEW, MANY):
-            account = ProgramAccountFactory(effective_date=date(2022, 1, 1))
+            account = ProgramAccountFactory(effective_date=EFFECTIVE)
             owner_grant(account=account, user=user)
             _fill(account, user, count)
             accounts[count] = account
     return user, accounts
 
 
-def _queries(client, path: str) -> int:
-    client.get(path)  # a first request fills what a process keeps (compiled queries, templates)
+def _queries(client, path: str, form: dict | None = None) -> int:
+    def request():
+        return client.get(path) if form is None else client.post(path, form)
+
+    request()  # a first request fills what a process keeps (compiled queries, templates)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
+        response = request()
     assert response.status_code == 200, path
     assert len(captured) > 4, path  # the middleware's three and the access check: the capture saw the page
     return len(captured)
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_the_page_does_as_many_queries_for_100_times_the_data(owner_of_two, page):
+@pytest.mark.parametrize(("page", "form"), PAGES)
+def test_the_page_does_as_many_queries_for_100_times_the_data(owner_of_two, page, form):
     user, accounts = owner_of_two
     with time_machine.travel(edmonton(*TODAY, 9), tick=False):
         client = sign_in(Client(), user)
-        few = _queries(client, page.format(number=accounts[FEW].number))
-        many = _queries(client, page.format(number=accounts[MANY].number))
+        few = _queries(client, page.format(number=accounts[FEW].number), form)
+        many = _queries(client, page.format(number=accounts[MANY].number), form)
     assert few == many
+
+
+def test_the_fill_is_what_the_pages_show(owner_of_two):
+    """The counts above compare pages that do show 2 and 200 of each thing."""
+    user, accounts = owner_of_two
+    with time_machine.travel(edmonton(*TODAY, 9), tick=False):
+        client = sign_in(Client(), user)
+        status = client.get(f"/accounts/{accounts[MANY].number}/assessments/").text
+        review = client.post(f"/accounts/{accounts[MANY].number}/returns/{OWED}/file/", REVIEW).text
+    assert FuelTaxReturn.objects.filter(account=accounts[MANY]).count() == MANY
+    assert "Fuel tax return, January 2007" in status
+    assert "Fuel tax refund claim" in status
+    assert "Review the return for May 2024" in review
+
+
+# --- Home: a representative of 30 accounts, and of 3,000 ---------------------------------------------------
+
+HOME_FEW, HOME_MANY = 30, 3000
+HOME_PAGES = [
+    ("/", "page 1"),
+    ("/?page={last}", "the last page"),
+    ("/?q=Client+0", "a search by name"),
+]
+
+
+def _representative_of(count: int, tag: str):
+    """A representative holding an all-accounts consent (AT4931) and its grant for each of `count` taxpayers'
+    fuel tax accounts, as bench/bench_clients.py sets up its 1,000 (bulk inserts)."""
+    user = cast(User, UserFactory())
+    program = Program.objects.get(code="fuel_tax")
+    now = timezone.now()
+    privileges = [Privilege.VIEW_ACCOUNT, Privilege.VIEW_ASSESSMENTS, Privilege.FILE_RETURNS]
+    taxpayers = Taxpayer.objects.bulk_create(
+        Taxpayer(legal_name=f"Client {n:04d} {tag} Ltd.", bin=f"{tag}{n:05d}") for n in range(count)
+    )
+    accounts = ProgramAccount.objects.bulk_create(
+        ProgramAccount(
+            taxpayer=taxpayer,
+            program=program,
+            sequence=1,
+            number=ProgramAccount.compose_number(bin=taxpayer.bin, program_number=program.number, sequence=1),
+            effective_date=date(2024, 1, 1),
+        )
+        for taxpayer in taxpayers
+    )
+    consents = Consent.objects.bulk_create(
+        Consent(
+            taxpayer=taxpayer,
+            representative_name=user.full_name,
+            representative_email=user.email,
+            signer_name="Pat Director",
+            signer_capacity=Consent.SignerCapacity.DIRECTOR,
+            signed_on=now.date(),
+            privileges=privileges,
+            all_accounts=True,
+            status=Consent.Status.ACTIVE,
+            reviewed_at=now,
+            representative=user,
+            activated_at=now,
+        )
+        for taxpayer in taxpayers
+    )
+    Grant.objects.bulk_create(
+        Grant(
+            account=account,
+            user=user,
+            role=Grant.Role.REPRESENTATIVE,
+            privileges=privileges,
+            status=Grant.Status.ACTIVE,
+            name=user.full_name,
+            email=user.email,
+            consent=consent,
+            activated_at=now,
+        )
+        for account, consent in zip(accounts, consents, strict=True)
+    )
+    return user
+
+
+@pytest.mark.parametrize(("page", "name"), HOME_PAGES, ids=[name for _, name in HOME_PAGES])
+def test_home_does_as_many_queries_for_100_times_the_accounts(page, name):
+    with time_machine.travel(edmonton(*TODAY, 9), tick=False):
+        few = sign_in(Client(), _representative_of(HOME_FEW, "8100"))
+        many = sign_in(Client(), _representative_of(HOME_MANY, "8200"))
+        few_page = page.format(last=-(-HOME_FEW // 25))
+        many_page = page.format(last=-(-HOME_MANY // 25))
+        counts = (_queries(few, few_page), _queries(many, many_page))
+        last = many.get(many_page).text
+    assert counts[0] == counts[1], name
+    if "page" in page:
+        assert "Client 2999 8200 Ltd." in last  # the last page shows the last accounts
