@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from assessments import selectors
 from assessments.models import LedgerMonth
-from consent.sql import SENTINEL_INT, CompiledQuery
+from consent.sql import SENTINEL_INT, CompiledQuery, Pending
 from programs.models import ProgramAccount
 from programs.templatetags.amounts import credit_brackets
 
@@ -86,7 +86,7 @@ def monthly_balances(
     after it (a processed date in the future) count in the balance now only. E.g. +1,000.00 in March and
     -250.00 in May: February 0.00, March and April 1,000.00, May 750.00."""
     starts = _month_starts(today=today, count=months)
-    by_month = dict(MONTH_TOTALS.rows(starts[0], account_id=account.pk))
+    by_month = dict(MONTH_TOTALS.rows(starts[0], account_id=account.pk))  # as balance_queries declares it
     running = ZERO
     series = []
     for start in starts:
@@ -152,6 +152,12 @@ def _chart(series: list[MonthBalance]) -> dict:
             ((point.label, point.shown) for point in series),
         ),
     }
+
+
+def balance_queries(account: ProgramAccount, user) -> list[Pending]:
+    """What balance_panel asks, for the page to send with the other panels' (consent.sql.prefetched)."""
+    first = _month_starts(today=timezone.localdate(), count=MONTHS_SHOWN)[0]
+    return [MONTH_TOTALS.pending(first, account_id=account.pk)]
 
 
 def balance_panel(account: ProgramAccount, user, *, today: date | None = None) -> dict:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from consent.selectors import message_account_ids
-from consent.sql import SENTINEL_INT, SENTINEL_INT_2, CompiledQuery
+from consent.sql import SENTINEL_INT, SENTINEL_INT_2, CompiledQuery, Pending
 from programs.selectors import unread_messages
 
 # No account has this id: the header's count on a page outside any account counts nothing "here".
@@ -34,6 +34,11 @@ def unread_message_counts(*, user_id: int, account_id: int = NO_ACCOUNT) -> tupl
     and of those, the threads of `account_id` (Account Information's messages panel): one query for both."""
     everywhere, here = UNREAD_MESSAGES.rows(timezone.localdate(), user_id=user_id, account_id=account_id)[0]
     return everywhere, here
+
+
+def unread_message_counts_queries(*, user_id: int, account_id: int) -> list[Pending]:
+    """What unread_message_counts asks, for a page to send with other queries (consent.sql.prefetched)."""
+    return [UNREAD_MESSAGES.pending(timezone.localdate(), user_id=user_id, account_id=account_id)]
 
 
 def unread_message_count(*, user_id: int) -> int:

@@ -28,16 +28,17 @@ from accounts.models import AccessLogEntry
 from assessments import panels as assessments_panels
 from consent import selectors
 from consent.access import Access, privileges_of
-from consent.context_processors import unread_message_counts
+from consent.context_processors import unread_message_counts, unread_message_counts_queries
 from consent.models import Grant
 from consent.privileges import Privilege
 from consent.selectors import HomePriority
-from consent.sql import SENTINEL_STR, CompiledQuery, Path, columns_of, instances_of
+from consent.sql import SENTINEL_STR, CompiledQuery, Path, Pending, columns_of, instances_of
 from filings import panels as filings_panels
 from programs import panels as programs_panels
 from programs.models import ProgramAccount
 
 PanelContext = Callable[[ProgramAccount, Any], dict]
+PanelQueries = Callable[[ProgramAccount, Any], list[Pending]]
 BannerSource = Callable[[Any, list[dict]], list[dict]]
 
 
@@ -47,12 +48,15 @@ BannerSource = Callable[[Any, list[dict]], list[dict]]
 @dataclass(frozen=True)
 class AccountPanel:
     """One panel: shown, in `order`, to people holding **any** of `privilege` (a privilege or a tuple of
-    them). `template` is included with the dict returned by `context(account, user)` as `panel`."""
+    them). `template` is included with the dict returned by `context(account, user)` as `panel`. `queries(account,
+    user)` names the compiled queries `context` will ask, so the page sends every panel's in one round trip
+    (consent.sql.prefetched, ADR 0025); a query it does not name is run when asked, as before."""
 
     order: int
     privilege: str | tuple[str, ...]
     template: str
     context: PanelContext
+    queries: PanelQueries | None = None
 
     @property
     def privileges(self) -> tuple[str, ...]:
@@ -72,12 +76,29 @@ class RenderedPanel:
 PAGE_CONTEXT = "page_context"
 
 
+def _shown(access: Access) -> list[AccountPanel]:
+    return [
+        panel
+        for panel in sorted(ACCOUNT_PANELS, key=lambda panel: panel.order)
+        if any(access.has(privilege) for privilege in panel.privileges)
+    ]
+
+
+def account_panel_queries(*, access: Access, user) -> list[Pending]:
+    """The compiled queries of the panels this person may see on this account (their `queries`), for the page to
+    send together before it asks `account_panels`."""
+    return [
+        pending
+        for panel in _shown(access)
+        if panel.queries
+        for pending in panel.queries(access.account, user)
+    ]
+
+
 def account_panels(*, access: Access, user) -> list[RenderedPanel]:
     """The panels this person may see on this account, each with its context, in order."""
     panels = []
-    for panel in sorted(ACCOUNT_PANELS, key=lambda panel: panel.order):
-        if not any(access.has(privilege) for privilege in panel.privileges):
-            continue
+    for panel in _shown(access):
         context = panel.context(access.account, user)
         page_context = context.pop(PAGE_CONTEXT, {})
         panels.append(RenderedPanel(template=panel.template, context=context, page_context=page_context))
@@ -146,10 +167,21 @@ RECENT_CHANGE_ENTRIES = CompiledQuery(
 )
 
 
+def recent_activity_queries(account: ProgramAccount, user) -> list[Pending]:
+    return [RECENT_CHANGE_ENTRIES.pending(RECENT_CHANGES, number=account.number)]
+
+
 def recent_activity_panel(account: ProgramAccount, user) -> dict:
     """The last ten changes made to the account (access log, kind CHANGE): one query."""
     rows = RECENT_CHANGE_ENTRIES.rows(RECENT_CHANGES, number=account.number)
     return {"entries": [instances_of(row, ENTRY_PATHS)[0] for row in rows]}
+
+
+def messages_queries(account: ProgramAccount, user) -> list[Pending]:
+    return [
+        *unread_message_counts_queries(user_id=user.pk, account_id=account.pk),
+        *programs_panels.messages_queries(account, user),
+    ]
 
 
 def messages_panel(account: ProgramAccount, user) -> dict:
@@ -173,24 +205,39 @@ ACCOUNT_PANELS: tuple[AccountPanel, ...] = (
         filings_panels.OBLIGATIONS_PRIVILEGES,
         "filings/includes/panel_obligations.html",
         filings_panels.obligations_panel,
+        filings_panels.obligations_queries,
     ),
     AccountPanel(
         20,
         Privilege.VIEW_ACCOUNT,
         "assessments/includes/panel_balance.html",
         assessments_panels.balance_panel,
+        assessments_panels.balance_queries,
     ),
-    AccountPanel(40, Privilege.MESSAGES, "programs/includes/panel_messages.html", messages_panel),
+    AccountPanel(
+        40, Privilege.MESSAGES, "programs/includes/panel_messages.html", messages_panel, messages_queries
+    ),
     AccountPanel(
         50,
         Privilege.SUBMIT_DOCUMENTS,
         "programs/includes/panel_documents.html",
         programs_panels.documents_panel,
+        programs_panels.documents_queries,
     ),
     AccountPanel(
-        60, Privilege.VIEW_ACCOUNT, "programs/includes/panel_contacts.html", programs_panels.contacts_panel
+        60,
+        Privilege.VIEW_ACCOUNT,
+        "programs/includes/panel_contacts.html",
+        programs_panels.contacts_panel,
+        programs_panels.contacts_queries,
     ),
-    AccountPanel(90, Privilege.MANAGE_ACCESS, "consent/includes/panel_activity.html", recent_activity_panel),
+    AccountPanel(
+        90,
+        Privilege.MANAGE_ACCESS,
+        "consent/includes/panel_activity.html",
+        recent_activity_panel,
+        recent_activity_queries,
+    ),
 )
 
 # Home: "N return(s) outstanding" (filings), then "N period(s) with an outstanding balance" (assessments).

@@ -22,7 +22,7 @@ from accounts.models import AccessLogEntry, User
 from consent.access import Access, in_force_grants, privileges_of
 from consent.models import Consent, Grant
 from consent.privileges import GRANTABLE, Privilege
-from consent.sql import SENTINEL_INT, CompiledQuery, page_of
+from consent.sql import SENTINEL_INT, CompiledQuery, Pending, page_of
 from programs.models import Address, BulkFuelLocation, Program, ProgramAccount
 
 # --- Home: the accounts a person reaches ------------------------------------------------------------------
@@ -273,6 +273,11 @@ def _from_json(value: Any) -> dict[str, Any]:
     # The postgres backend hands jsonb over as text (JSONField parses it itself): parse what is still a string.
     parsed: dict[str, Any] = json.loads(value) if isinstance(value, str) else value
     return parsed
+
+
+def account_information_queries(*, account: ProgramAccount) -> list[Pending]:
+    """What account_information asks, for the page to send with its panels' (consent.sql.prefetched)."""
+    return [ADDRESS_AND_BFLOS.pending(None, account_id=account.pk)]
 
 
 def account_information(*, account: ProgramAccount) -> ProgramAccount:

@@ -16,9 +16,13 @@ The queryset's shape must not depend on the sentinel arguments' values (a value 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, cast
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model, QuerySet
 
@@ -76,16 +80,89 @@ class CompiledQuery:
             compiled = self._compiled[key] = (self._wrap(sql) if self._wrap else sql, params, positions)
         return compiled
 
-    def rows(self, key: Hashable, *, tail: Sequence[Any] = (), **arguments: Any) -> list[tuple]:
+    def bound(self, key: Hashable, *, tail: Sequence[Any] = (), **arguments: Any) -> tuple[str, list[Any]]:
+        """The SQL and its parameters with `arguments` in their places."""
         sql, params, positions = self._compile(key)
         bound = list(params)
         for name, value in arguments.items():
             for index in positions[name]:
                 bound[index] = value
         bound.extend(tail)
+        return sql, bound
+
+    def rows(self, key: Hashable, *, tail: Sequence[Any] = (), **arguments: Any) -> list[tuple]:
+        store = _PREFETCHED.get()
+        if store is not None:
+            found = store.pop(self.pending(key, tail=tail, **arguments), None)
+            if found is not None:
+                return found
+        sql, bound = self.bound(key, tail=tail, **arguments)
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.fetchall()
+
+    def pending(self, key: Hashable, *, tail: Sequence[Any] = (), **arguments: Any) -> Pending:
+        """This query with these arguments, named before it is asked, for `prefetched` to send with others."""
+        return Pending(self, key, tuple(sorted(arguments.items())), tuple(tail))
+
+
+# --- Several compiled queries in one round trip -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A compiled query and the arguments it will be asked with (CompiledQuery.pending)."""
+
+    query: CompiledQuery
+    key: Hashable
+    arguments: tuple[tuple[str, Any], ...]
+    tail: tuple[Any, ...]
+
+    def bound(self) -> tuple[str, list[Any]]:
+        return self.query.bound(self.key, tail=self.tail, **dict(self.arguments))
+
+
+# The rows `prefetched` fetched and nobody has asked for yet, by query and arguments; None outside its block.
+_PREFETCHED: ContextVar[dict[Pending, list[tuple]] | None] = ContextVar("prefetched", default=None)
+
+
+@contextmanager
+def prefetched(pending: Sequence[Pending]) -> Iterator[None]:
+    """Send every query of `pending` to PostgreSQL at once and wait once (psycopg's pipeline mode: one round trip,
+    not one each), then, inside the block, answer `CompiledQuery.rows` for each of them with its rows (once: a second
+    call asks the database again). A query asked that was not declared, or with other arguments, is simply run then;
+    rows declared and never asked are dropped with the block. ADR 0025: on this shared machine each round trip
+    waits for PostgreSQL's process to be scheduled, so Account Information's eight read one after the other cost
+    several times one batch.
+
+    The queries go through Django's cursors (so the query log, CaptureQueriesContext and execute wrappers see each
+    one), each with a cursor of its own, in whatever transaction is open; their wait is at the end of the pipeline,
+    not in any one execute."""
+    token = _PREFETCHED.set(_rows_together(pending))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def _rows_together(pending: Sequence[Pending]) -> dict[Pending, list[tuple]]:
+    if not pending:
+        return {}
+    connection.ensure_connection()
+    raw = connection.connection
+    if not isinstance(raw, psycopg.Connection) or not psycopg.Pipeline.is_supported():
+        return {}  # each query is then run when asked, as without the block
+    cursors = []
+    with raw.pipeline():
+        for item in pending:
+            cursor = connection.cursor()
+            cursor.execute(*item.bound())
+            cursors.append(cursor)
+    rows = {}
+    for item, cursor in zip(pending, cursors, strict=True):
+        with cursor:
+            rows[item] = cursor.fetchall()
+    return rows
 
 
 def count_of(sql: str) -> str:

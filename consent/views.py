@@ -33,6 +33,7 @@ from consent.forms import (
 )
 from consent.models import Grant
 from consent.privileges import Privilege
+from consent.sql import prefetched
 from tracs import log_context
 from tracs.actors import actor_from_request
 from tracs.forms import errors_onto
@@ -155,8 +156,14 @@ def _after_enrolment(request, grants: list[Grant]):
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_http_methods(["GET", "HEAD"])
 def account_detail(request):
-    account = selectors.account_information(account=request.account)
-    shown = panels.account_panels(access=request.access, user=request.user)
+    # The account's details and every panel's compiled queries in one round trip (ADR 0025).
+    pending = [
+        *selectors.account_information_queries(account=request.account),
+        *panels.account_panel_queries(access=request.access, user=request.user),
+    ]
+    with prefetched(pending):
+        account = selectors.account_information(account=request.account)
+        shown = panels.account_panels(access=request.access, user=request.user)
     context = {
         "account": account,
         "mailing_address": account.mailing_addresses[0] if account.mailing_addresses else None,

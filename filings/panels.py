@@ -29,15 +29,27 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from consent.privileges import Privilege
+from consent.sql import Pending
 from filings.definitions.tourism_levy import TOURISM_LEVY_RETURN
 from filings.models import FuelTaxReturn
 from filings.periods import Period, PeriodKind
-from filings.selectors import FUEL_TAX, ORIGINAL, open_obligations_summary, return_definition
+from filings.selectors import (
+    FUEL_TAX,
+    ORIGINAL,
+    open_obligations_queries,
+    open_obligations_summary,
+    return_definition,
+)
 from filings.skeleton.definition import FilingDefinition
 from programs.models import AccountFrequency, ProgramAccount
 
 OPEN_SHOWN = 6  # the oldest open obligations listed; the rest are counted and are on File a Return
 OBLIGATIONS_PRIVILEGES = (Privilege.FILE_RETURNS, Privilege.VIEW_ACCOUNT)
+
+
+def obligations_queries(account: ProgramAccount, user) -> list[Pending]:
+    """What obligations_panel asks, for the page to send with the other panels' (consent.sql.prefetched)."""
+    return open_obligations_queries(account=account, today=timezone.localdate())
 
 
 def obligations_panel(account: ProgramAccount, user, *, today: date | None = None) -> dict:

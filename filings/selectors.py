@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from consent.sql import SENTINEL_INT, CompiledQuery
+from consent.sql import SENTINEL_INT, CompiledQuery, Pending
 from filings import claim_rules
 from filings.definitions import definition_of, definitions_for, return_definition_for
 from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
@@ -206,7 +206,9 @@ def open_obligations_summary(*, account: ProgramAccount, today: date, shown: int
     first, last = span
     total = periods_apart(first, last) + 1
     filed: set[int] = set()  # the positions in the sequence (first = 0) of the periods with an original filed
-    for (start,) in ORIGINAL_STARTS.rows(definition, account_id=account.pk):
+    for (start,) in ORIGINAL_STARTS.rows(
+        definition, account_id=account.pk
+    ):  # open_obligations_queries' query
         period = rule.of(start)
         # Of the sequence's periods only (a start outside it, or not beginning one of its periods, is none).
         if first.start <= start <= last.start and period.start == start:
@@ -228,6 +230,14 @@ def open_obligations_summary(*, account: ProgramAccount, today: date, shown: int
         overdue=count - len(still_due),
         next_due=min(still_due) if still_due else None,
     )
+
+
+def open_obligations_queries(*, account: ProgramAccount, today: date) -> list[Pending]:
+    """The compiled query open_obligations_summary asks (when it asks one), for a page to send with others'."""
+    definition = return_definition(account)
+    if definition is None or definition.owed_rule is None:
+        return []
+    return [ORIGINAL_STARTS.pending(definition, account_id=account.pk)]
 
 
 def _unfiled(filed: set[int], total: int, wanted: int, *, newest_first: bool = False) -> Iterator[int]:

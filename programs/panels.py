@@ -12,7 +12,16 @@ from typing import cast
 
 from django.db.models import Count, Window
 
-from consent.sql import SENTINEL_INT, SENTINEL_INT_2, CompiledQuery, Path, columns_of, count_of, instances_of
+from consent.sql import (
+    SENTINEL_INT,
+    SENTINEL_INT_2,
+    CompiledQuery,
+    Path,
+    Pending,
+    columns_of,
+    count_of,
+    instances_of,
+)
 from programs import selectors
 from programs.models import Contact, ProgramAccount
 
@@ -39,6 +48,12 @@ LATEST = CompiledQuery(
 )
 
 
+def messages_queries(account: ProgramAccount, user) -> list[Pending]:
+    """What messages_panel asks (the unread count is consent's, with the header's), for the page to send with the
+    other panels' (consent.sql.prefetched); so for each panel below."""
+    return [LATEST.pending(LATEST_MESSAGES, account_id=account.pk, user_id=user.pk)]
+
+
 def messages_panel(account: ProgramAccount, user, *, unread: int) -> dict:
     """The person's unread threads of the account (`unread`: counted by consent with the header's own count, one
     query for both, consent/panels.py) and the latest three subjects: one query."""
@@ -54,6 +69,10 @@ DOCUMENTS = CompiledQuery(
     wrap=count_of,
     account_id=SENTINEL_INT,
 )
+
+
+def documents_queries(account: ProgramAccount, user) -> list[Pending]:
+    return [DOCUMENTS.pending(None, account_id=account.pk)]
 
 
 def documents_panel(account: ProgramAccount, user) -> dict:
@@ -73,6 +92,10 @@ CONTACTS = CompiledQuery(
     ),
     account_id=SENTINEL_INT,
 )
+
+
+def contacts_queries(account: ProgramAccount, user) -> list[Pending]:
+    return [CONTACTS.pending(CONTACTS_SHOWN, account_id=account.pk)]
 
 
 def contacts_panel(account: ProgramAccount, user) -> dict:

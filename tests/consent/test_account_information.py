@@ -107,3 +107,28 @@ def test_an_owner_reads_account_information_in_thirteen_queries():
         _detail(client, account)
 
     assert len(queries) == OWNER_QUERIES, [query["sql"][:80] for query in queries]
+
+
+def test_an_owners_details_and_panels_are_read_in_one_round_trip():
+    """ADR 0025: the address and BFLOs and every panel's compiled query are sent together (psycopg's pipeline
+    mode); the session, user, device, access check and the read's log row before them are not."""
+    from psycopg import pq
+
+    account = ProgramAccountFactory()
+    owner = UserFactory()
+    owner_grant(account=account, user=owner)
+    _unread(account, 4)
+    client = sign_in(Client(), owner)
+    _detail(client, account)
+    ran = []
+
+    def wrapper(execute, sql, params, many, context):
+        ran.append(connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        _detail(client, account)
+
+    # Address and BFLOs, returns, balance, unread counts, latest messages, documents, contacts, recent changes.
+    assert ran.count(True) == 8
+    assert ran[-8:] == [True] * 8

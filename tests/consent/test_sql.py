@@ -110,3 +110,55 @@ def test_two_int_arguments_each_land_in_their_own_place():
         high=SENTINEL_INT_2,
     )
     assert query.rows(None, low=people[1].pk, high=people[2].pk) == [(people[1].pk,), (people[2].pk,)]
+
+
+# --- Several compiled queries in one round trip (consent.sql.prefetched, ADR 0025) --------------------------
+
+
+def _in_pipeline():
+    """A list of each query run inside the wrapper returned with it, and whether psycopg sent it in pipeline mode."""
+    from django.db import connection
+    from psycopg import pq
+
+    ran: list[tuple[str, bool]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        ran.append((sql, connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF))
+        return execute(sql, params, many, context)
+
+    return ran, connection.execute_wrapper(wrapper)
+
+
+def test_prefetched_queries_are_sent_together_and_answered_from_what_came_back():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.sql import prefetched
+
+    people = [UserFactory() for _ in range(3)]
+    query = CompiledQuery(_joined_since, user_id=SENTINEL_INT)
+    day = date(2000, 1, 1)
+    expected = {person.pk: list(_joined_since(day, person.pk)) for person in people}
+    ran, wrapper = _in_pipeline()
+    with wrapper, CaptureQueriesContext(connection) as captured:
+        with prefetched([query.pending(day, user_id=person.pk) for person in people]):
+            sent = len(captured)
+            answers = {person.pk: query.rows(day, user_id=person.pk) for person in people}
+            assert len(captured) == sent  # answered from the pipeline's rows: no query more
+            again = query.rows(day, user_id=people[0].pk)  # asked twice: the second time, the database
+    assert answers == expected
+    assert again == expected[people[0].pk]
+    assert [in_pipeline for _, in_pipeline in ran] == [True, True, True, False]
+
+
+def test_a_query_not_declared_is_run_when_asked_and_rows_never_asked_are_dropped():
+    from consent.sql import _PREFETCHED, prefetched
+
+    person = UserFactory()
+    query = CompiledQuery(_joined_since, user_id=SENTINEL_INT)
+    day = date(2000, 1, 1)
+    with prefetched([query.pending(day, user_id=person.pk)]):
+        assert query.rows(date(1999, 1, 1), user_id=person.pk) == list(_joined_since(day, person.pk))
+    assert _PREFETCHED.get() is None
+    with prefetched([]):
+        assert query.rows(day, user_id=person.pk) == list(_joined_since(day, person.pk))
