@@ -84,69 +84,85 @@ def _representative(email: str, name: str):
     return user
 
 
-def create() -> tuple:
-    """1,000 clients for one representative, 2 for another (bulk inserts, one transaction)."""
-    from django.db import connection, transaction
+def client_accounts(clients: list[tuple[str, str]], *, effective_date):
+    """A taxpayer (legal name, BIN) and its fuel tax account for each of `clients` (bulk inserts)."""
+    from programs.models import Program, ProgramAccount, Taxpayer
+
+    program = Program.objects.get(code="fuel_tax")
+    taxpayers = Taxpayer.objects.bulk_create(Taxpayer(legal_name=name, bin=bin_) for name, bin_ in clients)
+    return ProgramAccount.objects.bulk_create(
+        ProgramAccount(
+            taxpayer=taxpayer,
+            program=program,
+            sequence=1,
+            number=ProgramAccount.compose_number(bin=taxpayer.bin, program_number=program.number, sequence=1),
+            effective_date=effective_date,
+        )
+        for taxpayer in taxpayers
+    )
+
+
+def represent(holders: list[tuple]) -> None:
+    """For each (representative, account) of `holders`: an active all-accounts consent (AT4931) of the account's
+    taxpayer naming the representative, and the representative's in-force grant under it (bulk inserts)."""
     from django.utils import timezone
 
     from consent.models import Consent, Grant
     from consent.privileges import Privilege
-    from programs.models import Program, ProgramAccount, Taxpayer
 
     privileges = [Privilege.VIEW_ACCOUNT, Privilege.VIEW_ASSESSMENTS, Privilege.FILE_RETURNS]
     now = timezone.now()
-    program = Program.objects.get(code="fuel_tax")
+    consents = Consent.objects.bulk_create(
+        Consent(
+            taxpayer=account.taxpayer,
+            representative_name=user.full_name,
+            representative_email=user.email,
+            signer_name="Bench Signer",
+            signer_capacity=Consent.SignerCapacity.OWNER,
+            signed_on=now.date(),
+            privileges=privileges,
+            all_accounts=True,
+            status=Consent.Status.ACTIVE,
+            reviewed_at=now,
+            representative=user,
+            activated_at=now,
+        )
+        for user, account in holders
+    )
+    Grant.objects.bulk_create(
+        Grant(
+            account=account,
+            user=user,
+            role=Grant.Role.REPRESENTATIVE,
+            privileges=privileges,
+            status=Grant.Status.ACTIVE,
+            name=user.full_name,
+            email=user.email,
+            consent=consent,
+            activated_at=now,
+        )
+        for (user, account), consent in zip(holders, consents, strict=True)
+    )
+
+
+def create() -> tuple:
+    """1,000 clients for one representative, 25 of them for another (bulk inserts, one transaction)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from consent.models import Consent, Grant
+    from programs.models import ProgramAccount, Taxpayer
+
     with transaction.atomic():
         big = _representative(REPRESENTATIVE_EMAIL, "Bench Representative")
         small = _representative(SMALL_REPRESENTATIVE_EMAIL, "Bench Representative Small")
-        taxpayers = Taxpayer.objects.bulk_create(
-            Taxpayer(legal_name=NAME.format(i), bin=bin_) for i, bin_ in enumerate(_bench_bins())
+        accounts = client_accounts(
+            [(NAME.format(i), bin_) for i, bin_ in enumerate(_bench_bins())],
+            effective_date=timezone.now().date().replace(month=1, day=1),
         )
-        accounts = ProgramAccount.objects.bulk_create(
-            ProgramAccount(
-                taxpayer=taxpayer,
-                program=program,
-                sequence=1,
-                number=ProgramAccount.compose_number(
-                    bin=taxpayer.bin, program_number=program.number, sequence=1
-                ),
-                effective_date=now.date().replace(month=1, day=1),
-            )
-            for taxpayer in taxpayers
-        )
-        holders = [(big, account) for account in accounts] + [
-            (small, account) for account in accounts[:SMALL_CLIENTS]
-        ]
-        consents = Consent.objects.bulk_create(
-            Consent(
-                taxpayer=account.taxpayer,
-                representative_name=user.full_name,
-                representative_email=user.email,
-                signer_name="Bench Signer",
-                signer_capacity=Consent.SignerCapacity.OWNER,
-                signed_on=now.date(),
-                privileges=privileges,
-                all_accounts=True,
-                status=Consent.Status.ACTIVE,
-                reviewed_at=now,
-                representative=user,
-                activated_at=now,
-            )
-            for user, account in holders
-        )
-        Grant.objects.bulk_create(
-            Grant(
-                account=account,
-                user=user,
-                role=Grant.Role.REPRESENTATIVE,
-                privileges=privileges,
-                status=Grant.Status.ACTIVE,
-                name=user.full_name,
-                email=user.email,
-                consent=consent,
-                activated_at=now,
-            )
-            for (user, account), consent in zip(holders, consents, strict=True)
+        represent(
+            [(big, account) for account in accounts]
+            + [(small, account) for account in accounts[:SMALL_CLIENTS]]
         )
     # Planner statistics, as autovacuum would gather them on a live database after such an insert (without
     # them PostgreSQL plans for 3 rows, not 1,000).

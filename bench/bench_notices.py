@@ -137,16 +137,7 @@ def create() -> list[int]:
                 total_tax=computation.total,
             )
             ReturnLine.objects.bulk_create(
-                ReturnLine(
-                    tax_return=tax_return,
-                    fuel=line.fuel,
-                    category=line.category,
-                    litres=line.litres,
-                    rate_value=line.rate_value,
-                    rate_effective_from=line.rate_effective_from,
-                    tax=line.tax,
-                )
-                for line in computation.lines
+                ReturnLine.computed(tax_return, line) for line in computation.lines
             )
             returns.append(tax_return)
     # The notice job is left out here (no broker message, no notice): the loop below issues each notice.

@@ -84,17 +84,36 @@ def bulk_returns(account, owner, periods, *, prefix: str) -> None:
         for n, (period, computation) in enumerate(zip(periods, computed, strict=True))
     )
     ReturnLine.objects.bulk_create(
-        ReturnLine(
-            tax_return=tax_return,
-            fuel=line.fuel,
-            category=line.category,
-            litres=line.litres,
-            rate_value=line.rate_value,
-            rate_effective_from=line.rate_effective_from,
-            tax=line.tax,
-        )
+        ReturnLine.computed(tax_return, line)
         for tax_return, computation in zip(returns, computed, strict=True)
         for line in computation.lines
+    )
+
+
+def bulk_notices(account, periods, *, prefix: str) -> None:
+    """A letter of assessment for each of `periods` (one a fortnight back from today, newest first), its PDF
+    named but not stored: the notices page lists them, nothing here opens one (bulk inserts)."""
+    from django.utils import timezone
+
+    from assessments.models import Notice
+
+    now = timezone.now()
+    Notice.objects.bulk_create(
+        Notice(
+            account=account,
+            period_start=period.start,
+            period_end=period.end,
+            kind=Notice.Kind.LETTER_OF_ASSESSMENT,
+            reference=f"{prefix}-{n:04d}",
+            source_reference=f"bench:{prefix}:{n}",
+            issued_on=(now - timedelta(days=15 * n)).date(),
+            amount=Decimal("500.00"),
+            pdf=f"notices/{account.number}/{prefix}-{n:04d}.pdf",
+            sha256="0" * 64,
+            size=1,
+            rendered_at=now,
+        )
+        for n, period in enumerate(periods)
     )
 
 
@@ -182,7 +201,6 @@ def create():
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import User
-    from assessments.models import Notice
     from consent.models import Grant
     from filings.models import Claim
     from filings.periods import Period
@@ -233,23 +251,7 @@ def create():
             )
             for n in range(CLAIMS)
         )
-        Notice.objects.bulk_create(
-            Notice(
-                account=account,
-                period_start=periods[n % RETURNS].start,
-                period_end=periods[n % RETURNS].end,
-                kind=Notice.Kind.LETTER_OF_ASSESSMENT,
-                reference=f"BENCH-{BIN}-{n:04d}",
-                source_reference=f"bench:{BIN}:{n}",
-                issued_on=(now - timedelta(days=15 * n)).date(),
-                amount=Decimal("500.00"),
-                pdf=f"notices/{account.number}/bench-{n:04d}.pdf",
-                sha256="0" * 64,
-                size=1,
-                rendered_at=now,
-            )
-            for n in range(NOTICES)
-        )
+        bulk_notices(account, [periods[n % RETURNS] for n in range(NOTICES)], prefix=f"BENCH-{BIN}")
         Message.objects.bulk_create(
             Message(
                 account=account,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from filings.periods import Period, PeriodKind
 from filings.sales.sftp.models import SftpKey  # noqa: F401 - Django finds the model here
 from filings.skeleton.models import Filing, PeriodFiling, period_filing_constraints
-from filings.tax import TAX, LineCategory
+from filings.tax import TAX, ComputedLine, LineCategory
 from programs import money
 from programs.models import ProgramAccount
 from programs.rates import fuel_labels
@@ -89,6 +89,19 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fuel_label}, {self.get_category_display()}: {money.format_litres(self.litres)} L"
+
+    @classmethod
+    def computed(cls, tax_return: FuelTaxReturn, line: ComputedLine) -> "ReturnLine":
+        """The stored line of `tax_return` for a line filings.tax computed, the rate it applied copied in."""
+        return cls(
+            tax_return=tax_return,
+            fuel=line.fuel,
+            category=line.category,
+            litres=line.litres,
+            rate_value=line.rate_value,
+            rate_effective_from=line.rate_effective_from,
+            tax=line.tax,
+        )
 
     @property
     def fuel_label(self) -> str:

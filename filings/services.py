@@ -143,18 +143,7 @@ def _store(
         validate_unique=False, validate_constraints=False
     )  # the database checks those, race-free
     tax_return.save()
-    ReturnLine.objects.bulk_create(
-        ReturnLine(
-            tax_return=tax_return,
-            fuel=line.fuel,
-            category=line.category,
-            litres=line.litres,
-            rate_value=line.rate_value,
-            rate_effective_from=line.rate_effective_from,
-            tax=line.tax,
-        )
-        for line in computation.lines
-    )
+    ReturnLine.objects.bulk_create(ReturnLine.computed(tax_return, line) for line in computation.lines)
     return tax_return
 
 

@@ -4,12 +4,12 @@ for an account with 2 of everything and one with 200, 100 times as much (ledger 
 returns, claims, notices, messages, documents, contacts, access-log rows); the counts must be equal. The pages are
 every page of issue 13's benchmark (Build 1): Account Information, transactions (latest, a period, a year), View
 Assessment Status, notices, messages, the access log, the return form and its review, and home for a
-representative of 30 accounts and of 3,000 (page 1, the last page, a search). Cheap: small data, bulk inserts."""
+representative of 30 accounts and of 3,000 (page 1, the last page, a search). Cheap: small data, bulk inserts (the benchmark's own helpers, bench/, for
+the returns, notices and clients, so both fill pages alike)."""
 
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import cast
 
 import pytest
 import time_machine
@@ -18,14 +18,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import AccessLogEntry, User
-from assessments.models import LedgerTransaction, Notice
-from consent.models import Consent, Grant
-from consent.privileges import Privilege
-from filings.models import Claim, FuelTaxReturn, ReturnLine
+from accounts.models import AccessLogEntry
+from assessments.models import LedgerTransaction
+from bench.bench_clients import client_accounts, represent
+from bench.bench_pages import bulk_notices, bulk_returns
+from consent.models import Grant
+from filings.models import Claim, FuelTaxReturn
 from filings.periods import Period
-from filings.tax import LineInput, return_compute
-from programs.models import Contact, Document, Message, Program, ProgramAccount, Taxpayer
+from programs.models import Contact, Document, Message
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
 from tests.consent.factories import ProgramAccountFactory, owner_grant
@@ -58,40 +58,10 @@ PAGES = [
 
 
 def _bulk_returns(account, user, count: int) -> None:
-    """`count` original returns of two lines each for the months from January 2007 (bulk inserts)."""
+    """`count` original returns of two lines each for the months from January 2007 (bulk inserts, as the
+    benchmark fills its accounts)."""
     periods = [Period(date(EFFECTIVE.year + n // 12, n % 12 + 1, 1)) for n in range(count)]
-    lines = [LineInput("clear_gasoline", "taxable", "1000"), LineInput("clear_diesel", "taxable", "500")]
-    computed = [return_compute(period_start=period.start, lines=lines) for period in periods]
-    returns = FuelTaxReturn.objects.bulk_create(
-        FuelTaxReturn(
-            account=account,
-            period_start=period.start,
-            period_end=period.end,
-            due_on=period.due_on,
-            total_tax=computation.total,
-            received_at=timezone.now(),
-            confirmation_number=f"Q{account.pk:06d}{n:04d}",
-            filed_by=user,
-            filed_by_email=user.email,
-            filed_in_capacity=Grant.Role.OWNER,
-            certified_name="Olivia Owner",
-            certified_capacity="President",
-        )
-        for n, (period, computation) in enumerate(zip(periods, computed, strict=True))
-    )
-    ReturnLine.objects.bulk_create(
-        ReturnLine(
-            tax_return=tax_return,
-            fuel=line.fuel,
-            category=line.category,
-            litres=line.litres,
-            rate_value=line.rate_value,
-            rate_effective_from=line.rate_effective_from,
-            tax=line.tax,
-        )
-        for tax_return, computation in zip(returns, computed, strict=True)
-        for line in computation.lines
-    )
+    bulk_returns(account, user, periods, prefix=f"Q{account.pk:06d}")
 
 
 def _fill(account, user, count: int) -> None:
@@ -147,23 +117,7 @@ def _fill(account, user, count: int) -> None:
         )
         for n in range(count)
     )
-    Notice.objects.bulk_create(
-        Notice(
-            account=account,
-            period_start=date(2022, 1, 1),
-            period_end=date(2022, 1, 31),
-            kind=Notice.Kind.LETTER_OF_ASSESSMENT,
-            reference=f"N-{account.pk:06d}-{n:04d}",
-            source_reference=f"test:{account.pk}:{n}",
-            issued_on=now.date(),
-            amount=Decimal("25.00"),
-            pdf=f"notices/{account.number}/{n}.pdf",
-            sha256="0" * 64,
-            size=1,
-            rendered_at=now,
-        )
-        for n in range(count)
-    )
+    bulk_notices(account, [Period(date(2022, 1, 1))] * count, prefix=f"N-{account.pk:06d}")
     AccessLogEntry.objects.bulk_create(
         AccessLogEntry(
             actor=user,
@@ -250,54 +204,9 @@ HOME_PAGES = [
 def _representative_of(count: int, tag: str):
     """A representative holding an all-accounts consent (AT4931) and its grant for each of `count` taxpayers'
     fuel tax accounts, as bench/bench_clients.py sets up its 1,000 (bulk inserts)."""
-    user = cast(User, UserFactory())
-    program = Program.objects.get(code="fuel_tax")
-    now = timezone.now()
-    privileges = [Privilege.VIEW_ACCOUNT, Privilege.VIEW_ASSESSMENTS, Privilege.FILE_RETURNS]
-    taxpayers = Taxpayer.objects.bulk_create(
-        Taxpayer(legal_name=f"Client {n:04d} {tag} Ltd.", bin=f"{tag}{n:05d}") for n in range(count)
-    )
-    accounts = ProgramAccount.objects.bulk_create(
-        ProgramAccount(
-            taxpayer=taxpayer,
-            program=program,
-            sequence=1,
-            number=ProgramAccount.compose_number(bin=taxpayer.bin, program_number=program.number, sequence=1),
-            effective_date=date(2024, 1, 1),
-        )
-        for taxpayer in taxpayers
-    )
-    consents = Consent.objects.bulk_create(
-        Consent(
-            taxpayer=taxpayer,
-            representative_name=user.full_name,
-            representative_email=user.email,
-            signer_name="Pat Director",
-            signer_capacity=Consent.SignerCapacity.DIRECTOR,
-            signed_on=now.date(),
-            privileges=privileges,
-            all_accounts=True,
-            status=Consent.Status.ACTIVE,
-            reviewed_at=now,
-            representative=user,
-            activated_at=now,
-        )
-        for taxpayer in taxpayers
-    )
-    Grant.objects.bulk_create(
-        Grant(
-            account=account,
-            user=user,
-            role=Grant.Role.REPRESENTATIVE,
-            privileges=privileges,
-            status=Grant.Status.ACTIVE,
-            name=user.full_name,
-            email=user.email,
-            consent=consent,
-            activated_at=now,
-        )
-        for account, consent in zip(accounts, consents, strict=True)
-    )
+    user = UserFactory()
+    clients = [(f"Client {n:04d} {tag} Ltd.", f"{tag}{n:05d}") for n in range(count)]
+    represent([(user, account) for account in client_accounts(clients, effective_date=date(2024, 1, 1))])
     return user
 
 
