@@ -143,6 +143,11 @@ ROLES: tuple[Role, ...] = (
             "programs.view_registrationcontact",
             "programs.view_registrationevent",
             "programs.review_registration",
+            # Dye sites: approved from a registration's dye-site part or entered from a paper application.
+            "programs.view_registrationdyesite",
+            "programs.view_dyesite",
+            "programs.add_dyesite",
+            "programs.change_dyesite",
         ),
     ),
     Role(
@@ -193,6 +198,13 @@ ROLES: tuple[Role, ...] = (
             "filings.view_markedfuelreport",
             "filings.view_markedfuelreportline",
             "filings.process_markedfuelreport",
+            # Dye sites' monthly reports (AT4984, AT366), processed like the marked-fuel reports.
+            "programs.view_dyesite",
+            "filings.view_dyestockreport",
+            "filings.view_dyestockadjustment",
+            "filings.view_litresdyedreport",
+            "filings.view_litresdyedline",
+            "filings.process_dyesitereport",
         ),
     ),
     Role(

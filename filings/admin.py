@@ -362,4 +362,5 @@ class ClaimAdmin(StatusActionsMixin, FilingAdmin):
 
 # The marked-fuel monthly reports' queue shares this module's filing admin and status actions: imported once they
 # are defined.
+from filings import admin_dye_sites  # noqa: E402, F401 - registers the dye sites' reports' admin
 from filings.sales import admin_report  # noqa: E402, F401 - registers the marked-fuel reports' admin

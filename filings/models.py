@@ -336,7 +336,14 @@ class ClaimLine(models.Model):
         return category_label(self)
 
 
-CONFIRMATION_DOCUMENT_LINKS = ("tax_return", "claim", "marked_fuel_report", "tourism_levy_return")
+CONFIRMATION_DOCUMENT_LINKS = (
+    "tax_return",
+    "claim",
+    "marked_fuel_report",
+    "tourism_levy_return",
+    "dye_stock_report",
+    "litres_dyed_report",
+)
 
 
 class ConfirmationDocument(models.Model):
@@ -358,6 +365,20 @@ class ConfirmationDocument(models.Model):
     )
     tourism_levy_return = models.OneToOneField(
         "filings.TourismLevyReturn",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="confirmation_document",
+    )
+    dye_stock_report = models.OneToOneField(
+        "filings.DyeStockReport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="confirmation_document",
+    )
+    litres_dyed_report = models.OneToOneField(
+        "filings.LitresDyedReport",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -390,6 +411,12 @@ class ConfirmationDocument(models.Model):
 
 # Their own modules, registered with the app by these imports: tourism levy returns; marked-fuel sales,
 # movements and their ingestion.
+from filings.models_dye_sites import (  # noqa: E402, F401
+    DyeStockAdjustment,
+    DyeStockReport,
+    LitresDyedLine,
+    LitresDyedReport,
+)
 from filings.models_tourism_levy import TourismLevyExemption, TourismLevyReturn  # noqa: E402, F401
 from filings.sales.models import (  # noqa: E402, F401
     Ingestion,

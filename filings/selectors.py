@@ -474,7 +474,9 @@ def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
                 for filing in filings.order_by("received_at", "id")
             )
             continue
-        by_period: dict[date, list[StatusRow]] = {}
+        # A period's versions under their original: by the original, not the period, since a dye site's reports
+        # are filed per site (an account files several originals of a month).
+        by_original: dict[int, list[StatusRow]] = {}
         for tax_return in filings.order_by("period_start", "version"):
             amended = tax_return.kind != ORIGINAL
             if definition.status_description is not None:
@@ -483,7 +485,7 @@ def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
                 description = f"Amended return, {tax_return.period.label}, version {tax_return.version}"
             else:
                 description = f"{str(definition.label).capitalize()}, {tax_return.period.label}"
-            by_period.setdefault(tax_return.period_start, []).append(
+            by_original.setdefault(tax_return.amends_id or tax_return.pk, []).append(
                 _status_row(
                     tax_return,
                     program=program,
@@ -493,7 +495,7 @@ def filing_status_for_account(*, account: ProgramAccount) -> FilingStatus:
                     is_report=not definition.assessed,
                 )
             )
-        groups.extend(StatusGroup(rows=tuple(rows)) for rows in by_period.values())
+        groups.extend(StatusGroup(rows=tuple(rows)) for rows in by_original.values())
     groups.sort(key=lambda group: group.latest_received_at, reverse=True)
     return FilingStatus(
         in_process=[group for group in groups if group.in_process],

@@ -1,6 +1,13 @@
 from django.urls import path, register_converter
 
-from filings import views, views_claims, views_tourism_levy, views_tourism_levy_xml, views_xml
+from filings import (
+    views,
+    views_claims,
+    views_dye_sites,
+    views_tourism_levy,
+    views_tourism_levy_xml,
+    views_xml,
+)
 from filings.periods import Period
 from filings.sales import views_sftp, views_upload
 
@@ -20,6 +27,7 @@ class PeriodConverter:
 register_converter(PeriodConverter, "period")
 register_converter(views_tourism_levy.TourismLevyPeriodConverter, "tl_period")
 register_converter(views_claims.ClaimKindConverter, "claim_kind")
+register_converter(views_dye_sites.DyeReportConverter, "dye_report")
 
 # Every account-scoped path carries the account number as `number` (consent.access.account_view).
 urlpatterns = [
@@ -172,6 +180,43 @@ urlpatterns += [
         "help/xml/tourism-levy-return/tourism-levy-return-1-sample.xml",
         views_tourism_levy_xml.tourism_levy_xml_sample_download,
         name="tourism_levy_xml_sample_download",
+    ),
+]
+
+# A dye site's monthly reports (filings.views_dye_sites): the Dye Stock Report (AT4984, `stock`) and Litres Dyed
+# during the Month (AT366, `litres-dyed`) of each of the account's dye sites and months.
+_DYE = "accounts/<str:number>/dye-sites/"
+urlpatterns += [
+    path(_DYE, views_dye_sites.dye_sites_list, name="dye_sites"),
+    path(
+        _DYE + "<int:site_id>/<period:period>/",
+        views_dye_sites.dye_site_reports_period,
+        name="dye_site_reports_period",
+    ),
+    path(
+        _DYE + "<int:site_id>/<period:period>/<dye_report:report>/file/",
+        views_dye_sites.dye_site_report_file,
+        name="dye_site_report_file",
+    ),
+    path(
+        _DYE + "<int:site_id>/<period:period>/<dye_report:report>/nil/",
+        views_dye_sites.dye_site_report_nil,
+        name="dye_site_report_nil",
+    ),
+    path(
+        _DYE + "<int:site_id>/<period:period>/<dye_report:report>/amend/",
+        views_dye_sites.dye_site_report_amend,
+        name="dye_site_report_amend",
+    ),
+    path(
+        _DYE + "confirmation/<str:confirmation_number>/",
+        views_dye_sites.dye_site_report_confirmation,
+        name="dye_site_report_confirmation",
+    ),
+    path(
+        _DYE + "confirmation/<str:confirmation_number>/pdf/",
+        views_dye_sites.dye_site_report_confirmation_pdf,
+        name="dye_site_report_confirmation_pdf",
     ),
 ]
 

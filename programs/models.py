@@ -194,6 +194,7 @@ class ProgramAccountEvent(models.Model):
 from programs.models_addresses import AccountChange, Address, Contact  # noqa: E402, F401
 from programs.models_banking import DirectDeposit  # noqa: E402, F401
 from programs.models_documents import Document, DocumentFile  # noqa: E402, F401
+from programs.models_dye_sites import DyeSite, RegistrationDyeSite  # noqa: E402, F401
 from programs.models_frequency import AccountFrequency  # noqa: E402, F401
 from programs.models_messages import Message, MessageRead, MessageReply  # noqa: E402, F401
 from programs.models_registration import (  # noqa: E402, F401

@@ -108,6 +108,13 @@ class Registration(models.Model):
     deposit_account_number_last4 = models.CharField(_("account number ends in"), max_length=4, blank=True)
     deposit_holder_name = models.CharField(_("account holder's name"), max_length=200, blank=True)
 
+    # The dye-site part (reason "Mark (dye) fuel", seed 002 "Eligibility to dye fuel"): the business's attestation
+    # of full compliance with all its tax filings, and its agreement to the monthly reports of each site.
+    dye_full_compliance = models.BooleanField(_("in full compliance with all tax filings"), default=False)
+    dye_monthly_reporting = models.BooleanField(
+        _("agrees to the dye sites' monthly reporting"), default=False
+    )
+
     certified_name = models.CharField(_("certified by"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

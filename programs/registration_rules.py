@@ -42,7 +42,12 @@ OFFLINE_DEFAULT = _("On paper: contact TRA for the registration form of this pro
 
 # A reason that needs another program account besides the one registered for (seed 002: sellers of marked
 # fuel report their sales and movements in Tax Exempt Fuel Sales).
-REASON_PROGRAMS: dict[str, str] = {Registration.Reason.SELL_MARKED: "tefs"}
+REASON_PROGRAMS: dict[str, str] = {
+    Registration.Reason.SELL_MARKED: "tefs",
+    # Dyed fuel is marked fuel (seed 002): a dye site's monthly reports (AT4984, AT366) are filed from the Tax
+    # Exempt Fuel Sales account, which holds its BFLO (docs/adr/0025-dye-site-reports.md).
+    Registration.Reason.MARK_FUEL: "tefs",
+}
 # Reasons whose approval letter gives Bulk Fuel Location (BFLO) numbers (seed 002, "How to apply to sell
 # marked fuel" and "How to apply to dye fuel", step 3): at least one bulk location is needed.
 LOCATION_REASONS: set[str] = {Registration.Reason.SELL_MARKED, Registration.Reason.MARK_FUEL}
@@ -62,6 +67,7 @@ STEPS = [
     Step("business", _("Business identity")),
     Step("reasons", _("Registration reasons")),
     Step("locations", _("Bulk fuel locations")),
+    Step("dye_sites", _("Dye sites")),
     Step("establishments", _("Establishments")),
     Step("contacts", _("Contacts")),
     Step("banking", _("Banking")),
@@ -70,14 +76,24 @@ STEPS = [
 # The parts each program's form has, in order: the fuel tax registration's reasons and bulk fuel locations
 # (seed 004), the tourism levy's establishments (AT4827).
 PROGRAM_STEPS: dict[str, tuple[str, ...]] = {
-    "fuel_tax": ("business", "reasons", "locations", "contacts", "banking", "review"),
+    "fuel_tax": ("business", "reasons", "locations", "dye_sites", "contacts", "banking", "review"),
     TOURISM_LEVY: ("business", "establishments", "contacts", "banking", "review"),
 }
 
 
 def steps_for(registration: Registration) -> list[Step]:
-    slugs = PROGRAM_STEPS[registration.program.code]
+    """The parts of the registration's form; the dye sites only once "Mark (dye) fuel" is a reason."""
+    slugs = [
+        slug
+        for slug in PROGRAM_STEPS[registration.program.code]
+        if slug != "dye_sites" or dyes_fuel(registration)
+    ]
     return [step for step in STEPS if step.slug in slugs]
+
+
+def dyes_fuel(registration: Registration) -> bool:
+    """The business applies to dye fuel (seed 002, "Eligibility to dye fuel"): its dye sites are a part."""
+    return Registration.Reason.MARK_FUEL in registration.reasons
 
 
 def step_slugs_for(registration: Registration) -> list[str]:
@@ -118,6 +134,12 @@ def registration_missing_parts(registration: Registration) -> list[str]:
         missing.append("locations")
     if "establishments" in slugs and not registration.establishments.exists():
         missing.append("establishments")
+    if "dye_sites" in slugs and not (
+        registration.dye_sites.exists()
+        and registration.dye_full_compliance
+        and registration.dye_monthly_reporting
+    ):
+        missing.append("dye_sites")
     if not registration.contacts.exists():
         missing.append("contacts")
     if registration.wants_direct_deposit is None or (

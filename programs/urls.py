@@ -116,6 +116,11 @@ urlpatterns += [
         name="registration_locations",
     ),
     path(
+        "registration/<int:pk>/dye-sites/",
+        views_registration.registration_dye_sites,
+        name="registration_dye_sites",
+    ),
+    path(
         "registration/<int:pk>/establishments/",
         views_registration.registration_establishments,
         name="registration_establishments",

@@ -43,8 +43,10 @@ from programs.forms_registration import (
     ReasonsForm,
     SubmitForm,
 )
+from programs.forms_registration_dye_sites import DyeSiteForm, DyeSiteFormSet
 from programs.models import Registration
 from programs.services import registration as registration_services
+from programs.services.registration_dye_sites import registration_dye_sites_save
 from programs.services.registration_establishments import registration_establishments_save
 from tracs.actors import actor_from_request
 from tracs.forms import errors_onto
@@ -235,7 +237,18 @@ def registration_reasons(request, registration):
 
 
 def _rows_step(
-    request, registration, *, step, formset_class, row_form, saved_rows, save, template, prefix, min_rows
+    request,
+    registration,
+    *,
+    step,
+    formset_class,
+    row_form,
+    saved_rows,
+    save,
+    template,
+    prefix,
+    min_rows,
+    extra_context=None,
 ):
     """A part made of repeatable rows (locations, contacts). "Add another" and "Remove" (submit buttons, no
     JavaScript needed) show the page again with what was typed, one row more or less, saving nothing."""
@@ -255,7 +268,12 @@ def _rows_step(
                 rows.append({})
             formset = formset_class(initial=rows or [{}], prefix=prefix)
             return _render_step(
-                request, registration, step, template, {"formset": formset, "errors": []}, invalid=False
+                request,
+                registration,
+                step,
+                template,
+                {"formset": formset, "errors": [], **(extra_context or {})},
+                invalid=False,
             )
         if bound.is_valid():
             try:
@@ -277,7 +295,12 @@ def _rows_step(
         formset = formset_class(initial=initial, prefix=prefix)
     invalid = bool(errors) or (formset.is_bound and not formset.is_valid())
     return _render_step(
-        request, registration, step, template, {"formset": formset, "errors": errors}, invalid=invalid
+        request,
+        registration,
+        step,
+        template,
+        {"formset": formset, "errors": errors, **(extra_context or {})},
+        invalid=invalid,
     )
 
 
@@ -316,6 +339,40 @@ def registration_establishments(request, registration):
         template="programs/registration_establishments.html",
         prefix="establishments",
         min_rows=1,
+    )
+
+
+@registrant_view
+@require_http_methods(["GET", "POST"])
+@editable_registration
+def registration_dye_sites(request, registration):
+    """The dye-site part (reason "Mark (dye) fuel"): the sites' rows, and the business's attestation (two boxes
+    beside the rows, saved with them)."""
+    attested = {
+        "full_compliance": "full_compliance" in request.POST
+        if request.method == "POST"
+        else registration.dye_full_compliance,
+        "monthly_reporting": "monthly_reporting" in request.POST
+        if request.method == "POST"
+        else registration.dye_monthly_reporting,
+    }
+    return _rows_step(
+        request,
+        registration,
+        step="dye_sites",
+        formset_class=DyeSiteFormSet,
+        row_form=DyeSiteForm,
+        saved_rows=registration.dye_sites.all(),
+        save=lambda *, rows, **kwargs: registration_dye_sites_save(
+            dye_sites=rows,
+            full_compliance=attested["full_compliance"],
+            monthly_reporting=attested["monthly_reporting"],
+            **kwargs,
+        ),
+        template="programs/registration_dye_sites.html",
+        prefix="dye_sites",
+        min_rows=1,
+        extra_context={"attested": attested},
     )
 
 

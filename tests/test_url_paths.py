@@ -104,6 +104,7 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "registration_reasons": ({"pk": 17}, "/registration/17/reasons/"),
     "registration_locations": ({"pk": 17}, "/registration/17/locations/"),
     "registration_establishments": ({"pk": 17}, "/registration/17/establishments/"),
+    "registration_dye_sites": ({"pk": 17}, "/registration/17/dye-sites/"),
     "registration_contacts": ({"pk": 17}, "/registration/17/contacts/"),
     "registration_banking": ({"pk": 17}, "/registration/17/banking/"),
     "registration_review": ({"pk": 17}, "/registration/17/review/"),
@@ -171,6 +172,31 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
     "claim_confirmation_pdf": (
         {"number": "123456789-01-001", "claim_number": "CL-2021-0001"},
         "/accounts/123456789-01-001/claims/confirmation/CL-2021-0001/pdf/",
+    ),
+    "dye_sites": ({"number": "123456789-02-001"}, "/accounts/123456789-02-001/dye-sites/"),
+    "dye_site_reports_period": (
+        {"number": "123456789-02-001", "site_id": 21, "period": "2026-06"},
+        "/accounts/123456789-02-001/dye-sites/21/2026-06/",
+    ),
+    "dye_site_report_file": (
+        {"number": "123456789-02-001", "site_id": 21, "period": "2026-06", "report": "stock"},
+        "/accounts/123456789-02-001/dye-sites/21/2026-06/stock/file/",
+    ),
+    "dye_site_report_nil": (
+        {"number": "123456789-02-001", "site_id": 21, "period": "2026-06", "report": "litres-dyed"},
+        "/accounts/123456789-02-001/dye-sites/21/2026-06/litres-dyed/nil/",
+    ),
+    "dye_site_report_amend": (
+        {"number": "123456789-02-001", "site_id": 21, "period": "2026-06", "report": "stock"},
+        "/accounts/123456789-02-001/dye-sites/21/2026-06/stock/amend/",
+    ),
+    "dye_site_report_confirmation": (
+        {"number": "123456789-02-001", "confirmation_number": "DS-202606-ABCDEF"},
+        "/accounts/123456789-02-001/dye-sites/confirmation/DS-202606-ABCDEF/",
+    ),
+    "dye_site_report_confirmation_pdf": (
+        {"number": "123456789-02-001", "confirmation_number": "LD-202606-ABCDEF"},
+        "/accounts/123456789-02-001/dye-sites/confirmation/LD-202606-ABCDEF/pdf/",
     ),
     "tourism_levy_return_file": (
         {"number": "123456789-06-001", "period": "2021-Q2"},

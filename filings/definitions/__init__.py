@@ -16,6 +16,7 @@ from filings.definitions.claims import (
     INVENTORY_DECLARATION,
     PROP_CLAIM,
 )
+from filings.definitions.dye_sites import DYE_STOCK_REPORT, LITRES_DYED_REPORT
 from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.definitions.marked_fuel import MARKED_FUEL_REPORT
 from filings.definitions.marked_fuel_refund import MARKED_FUEL_REFUND
@@ -34,6 +35,8 @@ DEFINITIONS: tuple[FilingDefinition[Any], ...] = (
     MARKED_FUEL_REPORT,
     TOURISM_LEVY_RETURN,
     MARKED_FUEL_REFUND,
+    DYE_STOCK_REPORT,
+    LITRES_DYED_REPORT,
 )
 
 

@@ -111,18 +111,23 @@ class PeriodFiling(Filing):
         return days_late(due_on=self.due_on, on=timezone.localtime(self.received_at).date())
 
 
-def period_filing_constraints(prefix: str) -> list[models.BaseConstraint]:
+def period_filing_constraints(
+    prefix: str, *, filed_for: tuple[str, ...] = ("account",)
+) -> list[models.BaseConstraint]:
     """The database's guards of a PeriodFiling, named `<prefix>_...`: one original per account and period (a double
     click or two people filing at once cannot make two), one row per version, unique confirmation numbers, versions
-    consistent with their kind, a period starting on the first of a month."""
+    consistent with their kind, a period starting on the first of a month.
+
+    `filed_for`: what files one original a period, when it is not the account: a dye site's reports are filed
+    per site (("site",)), an account having several."""
     return [
         models.UniqueConstraint(
-            fields=["account", "period_start"],
+            fields=[*filed_for, "period_start"],
             condition=Q(kind="original"),
             name=f"{prefix}_one_original_per_period",
         ),
         models.UniqueConstraint(
-            fields=["account", "period_start", "version"], name=f"{prefix}_unique_version"
+            fields=[*filed_for, "period_start", "version"], name=f"{prefix}_unique_version"
         ),
         models.UniqueConstraint(fields=["confirmation_number"], name=f"{prefix}_unique_confirmation_number"),
         models.CheckConstraint(

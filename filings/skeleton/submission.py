@@ -69,20 +69,33 @@ def period_open_check(
     """Raise ValidationError unless a filing is owed for `period` and may be filed `today`: the period has ended,
     and lies between the account's effective date and its closure (codes period_not_ended, before_account,
     after_closure)."""
+    span_open_check(
+        effective_date=account.effective_date,
+        closed_on=account.closed_on,
+        period=period,
+        today=today,
+        refusals=refusals,
+    )
+
+
+def span_open_check(
+    *, effective_date: date, closed_on: date | None, period: Period, today: date, refusals: PeriodRefusals
+) -> None:
+    """`period_open_check` for whatever files from `effective_date` to `closed_on` (an account; a dye site, which
+    files per site)."""
     if not period.has_ended(today=today):
         raise ValidationError(
             refusals.not_ended % {"period": period.label, "first_day": period.next().start.isoformat()},
             code="period_not_ended",
         )
-    if period.end < account.effective_date:
+    if period.end < effective_date:
         raise ValidationError(
-            refusals.before_account
-            % {"period": period.label, "effective": account.effective_date.isoformat()},
+            refusals.before_account % {"period": period.label, "effective": effective_date.isoformat()},
             code="before_account",
         )
-    if account.closed_on is not None and period.start > account.closed_on:
+    if closed_on is not None and period.start > closed_on:
         raise ValidationError(
-            refusals.after_closure % {"period": period.label, "closed": account.closed_on.isoformat()},
+            refusals.after_closure % {"period": period.label, "closed": closed_on.isoformat()},
             code="after_closure",
         )
 

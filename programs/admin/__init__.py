@@ -13,6 +13,7 @@ from programs.admin import (  # noqa: F401
     addresses,
     banking,
     documents,
+    dye_sites,
     messages,
     reference,
     registration,

@@ -24,6 +24,7 @@ from programs.models import (
     Program,
     Registration,
     RegistrationContact,
+    RegistrationDyeSite,
     RegistrationEstablishment,
     RegistrationEvent,
     RegistrationLocation,
@@ -69,6 +70,25 @@ class RegistrationEstablishmentInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account")
+
+
+class RegistrationDyeSiteInline(ReadOnlyInline):
+    """The dye-site part (reason "Mark (dye) fuel"): seed 002's criteria of each site, a dye site each on
+    approval."""
+
+    model = RegistrationDyeSite
+    fields = [
+        "position",
+        "name",
+        "address",
+        "storage_litres",
+        "security_features",
+        "supplied_by_labels",
+        "outlet_labels",
+        "injector_security",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("dye sites (a dye site of the account each on approval)")
 
 
 class RegistrationContactInline(ReadOnlyInline):
@@ -136,6 +156,8 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
         # A tourism levy registration names establishments, a fuel tax one bulk fuel locations.
         if obj is not None and registration_rules.registers_establishments(obj):
             return [RegistrationEstablishmentInline, RegistrationContactInline, RegistrationEventInline]
+        if obj is not None and registration_rules.dyes_fuel(obj):
+            return [RegistrationLocationInline, RegistrationDyeSiteInline, *self.inlines[1:]]
         return self.inlines
 
     fieldsets = [
@@ -166,7 +188,17 @@ class RegistrationAdmin(ReadOnlyAdmin, StaffReadLoggedAdmin):
                 ]
             },
         ),
-        (_("Registration reasons"), {"fields": ["reasons_display", "accounts_to_open"]}),
+        (
+            _("Registration reasons"),
+            {
+                "fields": [
+                    "reasons_display",
+                    "accounts_to_open",
+                    "dye_full_compliance",
+                    "dye_monthly_reporting",
+                ]
+            },
+        ),
         (_("Banking"), {"fields": ["banking_display"]}),
         (
             _("Review"),

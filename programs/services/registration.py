@@ -86,6 +86,10 @@ PART_MISSING = {
     "reasons": NO_REASONS,
     "locations": LOCATIONS_REQUIRED,
     "establishments": ESTABLISHMENTS_REQUIRED,
+    "dye_sites": _(
+        "List each site where fuel will be dyed with seed 002's criteria, and give the business's attestation of "
+        "full compliance and agreement to the monthly reports."
+    ),
     "contacts": NO_CONTACTS,
     "banking": BANKING_UNANSWERED,
 }

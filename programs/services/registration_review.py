@@ -37,6 +37,7 @@ from programs.models import (
 from programs.registration_rules import programs_opened_by, registers_establishments
 from programs.selectors import existing_taxpayer
 from programs.services.accounts import account_open, taxpayer_create
+from programs.services.dye_sites import dye_sites_open
 from programs.services.registration import registration_event_add, registration_lock, registration_log
 from tracs.pdf import pdf_from_html
 
@@ -284,6 +285,7 @@ def registration_accounts_open(*, registration: Registration, by: User, actor: A
         bflo.save()
         location.bflo = bflo
         location.save(update_fields=["bflo"])
+    dye_sites_open(registration=registration, account=bflo_account, bflo_number=_bflo_allocate, actor=actor)
     _decided(registration=registration, by=by, status=Registration.Status.APPROVED)
     registration.taxpayer = taxpayer
     registration.save(update_fields=["status", "reviewed_by", "reviewed_at", "taxpayer", "updated_at"])

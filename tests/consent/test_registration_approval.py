@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.crypto import decrypt
 from accounts.models import AccessLogEntry
@@ -21,6 +22,7 @@ from programs.models import (
     Contact,
     DirectDeposit,
     Document,
+    DyeSite,
     ProgramAccount,
     Registration,
     Taxpayer,
@@ -33,6 +35,7 @@ from tests.programs.registration_factories import (
     BANK,
     BUSINESS,
     CONTACTS,
+    DYE_SITES,
     LOCATIONS,
     registration_draft,
     registration_pending,
@@ -219,15 +222,28 @@ def test_fuel_tax_only_without_marked_fuel_or_direct_deposit(
     assert Document.objects.filter(account=account).count() == 1
 
 
-def test_bulk_locations_without_tefs_get_their_bflo_on_the_fuel_tax_account(
+def test_a_registration_to_dye_fuel_opens_tefs_with_the_bflos_and_the_dye_sites(
     registrant, staff, django_capture_on_commit_callbacks
 ):
-    registration = registration_pending(registrant=registrant, reasons=["mark_fuel"], locations=LOCATIONS[:1])
+    """Dyed fuel is marked fuel: "Mark (dye) fuel" opens the Tax Exempt Fuel Sales account, which holds the BFLOs
+    and the dye sites (docs/adr/0025-dye-site-reports.md); a dye site named as a location gets that BFLO."""
+    registration = registration_pending(
+        registrant=registrant, reasons=["mark_fuel"], locations=LOCATIONS[:1], dye_sites=DYE_SITES
+    )
 
     registration = _approve(registration, staff, django_capture_on_commit_callbacks)
 
-    (account,) = registration.accounts.all()
-    assert BulkFuelLocation.objects.get(account=account).name == LOCATIONS[0]["name"]
+    tefs = registration.accounts.get(program__code="tefs")
+    assert sorted(registration.accounts.values_list("program__code", flat=True)) == ["fuel_tax", "tefs"]
+    bflo = BulkFuelLocation.objects.get(account=tefs)
+    assert bflo.name == LOCATIONS[0]["name"]
+    site = DyeSite.objects.get(account=tefs)
+    assert site.location == bflo
+    assert site.registration == registration
+    assert site.storage_litres == DYE_SITES[0]["storage_litres"]
+    assert site.supplied_by == ["rail", "truck"]
+    assert site.effective_date == max(timezone.localdate(), registration.start_date)
+    assert AccessLogEntry.objects.filter(action="dye site approved", account_number=tefs.number).exists()
 
 
 def test_a_known_bin_opens_the_accounts_for_that_taxpayer(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from programs.models import Program, Registration
 from programs.services import registration as registration_services
+from programs.services.registration_dye_sites import registration_dye_sites_save
 from tests.accounts.factories import actor_for
 
 BUSINESS = {
@@ -55,6 +56,19 @@ BANK = {
     "holder_name": "Chinook Bulk Fuels Ltd.",
 }
 REASONS = [Registration.Reason.IMPORT_FOR_RESALE, Registration.Reason.SELL_MARKED]
+# A site where fuel will be dyed (reason "Mark (dye) fuel"), at the first location: seed 002's criteria met.
+DYE_SITES = [
+    {
+        "name": "Red Deer bulk plant",
+        "line1": "7710 Edgar Industrial Drive",
+        "city": "Red Deer",
+        "storage_litres": Decimal("650000"),
+        "security_features": "Fenced yard, locked gate, cameras",
+        "supplied_by": ["rail", "truck"],
+        "outlets": ["bulk_consumers"],
+        "injector_security": "Injector in a locked cabinet, sealed",
+    }
+]
 
 
 def registration_draft(
@@ -65,6 +79,7 @@ def registration_draft(
     locations=LOCATIONS,
     contacts=CONTACTS,
     direct_deposit: bool | None = True,
+    dye_sites: list[dict] | None = None,
 ) -> Registration:
     """A draft with every part filled in (a part given as None is left out)."""
     registration = registration_services.registration_start(
@@ -91,6 +106,15 @@ def registration_draft(
             registration=registration,
             by=registrant,
             locations=[dict(row) for row in locations],
+            actor=actor_for(registrant),
+        )
+    if dye_sites is not None:
+        registration_dye_sites_save(
+            registration=registration,
+            by=registrant,
+            dye_sites=[dict(row) for row in dye_sites],
+            full_compliance=True,
+            monthly_reporting=True,
             actor=actor_for(registrant),
         )
     if contacts:

@@ -86,7 +86,7 @@ def _accounts(route: str) -> list[str]:
     account would only be told it sells no marked fuel), a tourism levy establishment's on its establishment, the
     upload pages (every uploading program's, by the definition's format) on both the fuel tax account and the
     establishment, every other page on its fuel tax account."""
-    if "/marked-fuel/" in route:
+    if "/marked-fuel/" in route or "/dye-sites/" in route:
         return ["tefs_account"]
     if "/tourism-levy/" in route:
         return ["tourism_account"]
@@ -177,6 +177,14 @@ def _kwargs(route: str, world, on: str | None = None) -> dict:
         kwargs["confirmation_number"] = ids[
             "tourism_levy_confirmation_number" if tourism else "confirmation_number"
         ]
+        if "/dye-sites/" in route:  # a dye site report the TEFS account filed
+            kwargs["confirmation_number"] = ids["dye_confirmation_number"]
+    if (
+        "<int:site_id>" in route
+    ):  # a dye site of the TEFS account, from January 2024 (filings.views_dye_sites)
+        kwargs["site_id"] = ids["dye_site_id"]
+    if "<dye_report:report>" in route:  # one of its two monthly reports
+        kwargs["report"] = "stock"
     if "<int:message_id>" in route:  # a message from TRA to the account (programs)
         kwargs["message_id"] = ids["message_id"]
     if "<int:document_id>" in route:  # a document of the account, with one file (programs)

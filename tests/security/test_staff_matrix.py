@@ -96,6 +96,8 @@ MODELS: dict[str, Model] = {
     "programs.programaccount": Model(view=READERS, add=frozenset({REG}), change=frozenset({REG})),
     "programs.accountchange": Model(view=READERS),
     "programs.registration": Model(view=frozenset({REG, AUD})),
+    # Dye sites: entered (a paper application) and kept by the registration officer, read by the assessor.
+    "programs.dyesite": Model(view=frozenset({REG, ASR, AUD}), add=frozenset({REG}), change=frozenset({REG})),
     "programs.document": Model(view=DOCUMENTS),
     "programs.message": Model(view=frozenset({MSG, AUD}), add=frozenset({MSG}), change=frozenset({MSG})),
     # The exemption registry (AFFB, TEFU, carbon levy exemption certificates)
@@ -114,6 +116,9 @@ MODELS: dict[str, Model] = {
     "filings.claim": Model(view=FILINGS),
     # Marked-fuel monthly reports: processed (or returned to the seller) by the assessor.
     "filings.markedfuelreport": Model(view=frozenset({ASR, AUD})),
+    # Dye sites' monthly reports (AT4984, AT366): processed by the assessor.
+    "filings.dyestockreport": Model(view=frozenset({ASR, AUD})),
+    "filings.litresdyedreport": Model(view=frozenset({ASR, AUD})),
     # SFTP keys of marked-fuel accounts: a way into an account, kept with access (consents, grants, PINs).
     "filings.sftpkey": Model(view=frozenset({CON, AUD})),
     # Marked-fuel sellers' records (filings/sales): read only, by the exemptions officer beside the registry.
@@ -203,6 +208,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "filings.markedfuelreport.move_back_to_received": frozenset({ASR}),
     "filings.markedfuelreport.process_reports": frozenset({ASR}),
     "filings.markedfuelreport.return_reports": frozenset({ASR}),
+    **{
+        f"filings.{model}.{action}": frozenset({ASR})
+        for model in ("dyestockreport", "litresdyedreport")
+        for action in ("move_to_in_review", "move_back_to_received", "process_reports")
+    },
     "filings.sftpkey.approve_keys": frozenset({CON}),
     "filings.sftpkey.revoke_keys": frozenset({CON}),
     "assessments.returntoassess.assess_selected": frozenset({ASR}),

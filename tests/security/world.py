@@ -241,8 +241,10 @@ def things_named_by_urls(world) -> dict:
         actor=signed_by,
         **signed,
     )
+    dye = dye_site_things(world["tefs_account"], signed_by)
     return {
         **marked_fuel_things(world["tefs_account"], signed_by),
+        **dye,
         "tourism_levy_confirmation_number": levy.confirmation_number,
         "consent_id": consent.pk,
         "contact_id": Contact.objects.create(account=account, name="Carla Contact", phone="780-427-3044").pk,
@@ -342,3 +344,51 @@ def marked_fuel_things(account, signed_by) -> dict:
         "movement_id": Movement.objects.get(ingestion=moved).pk,
         "report_number": filed.confirmation_number,
     }
+
+
+def dye_site_things(account, signed_by) -> dict:
+    """A dye site of the TEFS account (filings.views_dye_sites) from January 2024, with its Dye Stock Report of
+    February 2024 filed (January's still to file)."""
+    from decimal import Decimal
+
+    from filings.definitions.dye_sites import DYE_STOCK_REPORT, LITRES_DYED_REPORT
+    from filings.dye_sites import DyedInput, StockInput
+    from filings.periods import Period
+    from filings.services_dye_sites import dye_report_submit
+    from programs.models import BulkFuelLocation, DyeSite
+
+    location = BulkFuelLocation.objects.create(
+        account=account, number="B7777002", name="Matrix dye site", address="Nisku AB"
+    )
+    site = DyeSite.objects.create(
+        account=account,
+        location=location,
+        name="Matrix dye site",
+        line1="NW-1-50-25-W4",
+        city="Leduc County",
+        storage_litres=Decimal(600_000),
+        security_features="Fenced",
+        supplied_by=["truck"],
+        outlets=["bulk_consumers"],
+        injector_security="Locked",
+        effective_date=date(2024, 1, 1),
+    )
+    report = dye_report_submit(
+        definition=DYE_STOCK_REPORT,
+        site=site,
+        period=Period.from_key("2024-02"),
+        figures=StockInput(opening="10", received="0", used="4", closing="6"),
+        certified_name="Matrix Owner",
+        certified_capacity="Owner",
+        actor=signed_by,
+    )
+    dye_report_submit(
+        definition=LITRES_DYED_REPORT,
+        site=site,
+        period=Period.from_key("2024-02"),
+        figures=DyedInput(litres={"diesel": "1000"}, concentrate_used="4"),
+        certified_name="Matrix Owner",
+        certified_capacity="Owner",
+        actor=signed_by,
+    )
+    return {"dye_site_id": site.pk, "dye_confirmation_number": report.confirmation_number}

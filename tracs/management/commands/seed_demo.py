@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "filings.demo",
     "filings.sales.demo",
     "filings.sales.sftp.demo",  # the demo owner's SFTP key on Prairie Fuels' marked-fuel account
+    "filings.demo_dye_sites",  # Prairie Fuels' dye site and its monthly reports (AT4984, AT366)
     "filings.demo_tourism_levy",
     "assessments.demo",
     "assessments.demo_tourism_levy",
