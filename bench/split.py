@@ -8,7 +8,7 @@ times stretch with the load and this much less).
 Measured with hooks that cost little (a query wrapper on the connection, a timer around Django's template render
 and around the handler's view call), over `repeat` requests one after the other with Django's test client; each
 part is the median of its own per-request figures, so the parts need not add up to the median total exactly. Queries
-sent together (consent.sql.prefetched, ADR 0025) are counted one by one, but their one wait for the results comes at
+sent together (consent.sql.prefetched, ADR 0027) are counted one by one, but their one wait for the results comes at
 the pipeline's end, in no query's execute: it shows as the view's Python."""
 
 from __future__ import annotations

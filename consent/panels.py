@@ -50,7 +50,7 @@ class AccountPanel:
     """One panel: shown, in `order`, to people holding **any** of `privilege` (a privilege or a tuple of
     them). `template` is included with the dict returned by `context(account, user)` as `panel`. `queries(account,
     user)` names the compiled queries `context` will ask, so the page sends every panel's in one round trip
-    (consent.sql.prefetched, ADR 0025); a query it does not name is run when asked, as before."""
+    (consent.sql.prefetched, ADR 0027); a query it does not name is run when asked, as before."""
 
     order: int
     privilege: str | tuple[str, ...]

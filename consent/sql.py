@@ -131,7 +131,7 @@ def prefetched(pending: Sequence[Pending]) -> Iterator[None]:
     """Send every query of `pending` to PostgreSQL at once and wait once (psycopg's pipeline mode: one round trip,
     not one each), then, inside the block, answer `CompiledQuery.rows` for each of them with its rows (once: a second
     call asks the database again). A query asked that was not declared, or with other arguments, is simply run then;
-    rows declared and never asked are dropped with the block. ADR 0025: on this shared machine each round trip
+    rows declared and never asked are dropped with the block. ADR 0027: on this shared machine each round trip
     waits for PostgreSQL's process to be scheduled, so Account Information's eight read one after the other cost
     several times one batch.
 

@@ -156,7 +156,7 @@ def _after_enrolment(request, grants: list[Grant]):
 @account_view(Privilege.VIEW_ACCOUNT)
 @require_http_methods(["GET", "HEAD"])
 def account_detail(request):
-    # The account's details and every panel's compiled queries in one round trip (ADR 0025).
+    # The account's details and every panel's compiled queries in one round trip (ADR 0027).
     pending = [
         *selectors.account_information_queries(account=request.account),
         *panels.account_panel_queries(access=request.access, user=request.user),

@@ -110,7 +110,7 @@ def test_an_owner_reads_account_information_in_thirteen_queries():
 
 
 def test_an_owners_details_and_panels_are_read_in_one_round_trip():
-    """ADR 0025: the address and BFLOs and every panel's compiled query are sent together (psycopg's pipeline
+    """ADR 0027: the address and BFLOs and every panel's compiled query are sent together (psycopg's pipeline
     mode); the session, user, device, access check and the read's log row before them are not."""
     from psycopg import pq
 

@@ -112,7 +112,7 @@ def test_two_int_arguments_each_land_in_their_own_place():
     assert query.rows(None, low=people[1].pk, high=people[2].pk) == [(people[1].pk,), (people[2].pk,)]
 
 
-# --- Several compiled queries in one round trip (consent.sql.prefetched, ADR 0025) --------------------------
+# --- Several compiled queries in one round trip (consent.sql.prefetched, ADR 0027) --------------------------
 
 
 def _in_pipeline():
