@@ -131,7 +131,7 @@ def _input_of(line: ClaimLine, litres: Decimal) -> filing_claims.ClaimLineInput:
 def _rule_of(*, claim: Claim, line: ClaimLine, litres: Decimal):
     """(the line as filings computes it as of the day of receipt, or None; the message of the rule it fails)."""
     try:
-        computed = filing_claims.claim_preview(
+        computed = filing_claims.claim_lines_preview(
             account=claim.account,
             kind=claim.kind,
             lines=[_input_of(line, litres)],
@@ -143,7 +143,7 @@ def _rule_of(*, claim: Claim, line: ClaimLine, litres: Decimal):
         return None, " ".join(error.errors_by_line.get(0, {}).values())
     except ValidationError as error:  # the whole claim: e.g. no inventory declaration open that day
         return None, " ".join(error.messages)
-    return computed.lines[0], ""
+    return computed[0], ""
 
 
 def _line_result(*, claim: Claim, line: ClaimLine, adjustment: LineAdjustment | None) -> LineResult:

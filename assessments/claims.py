@@ -30,6 +30,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from assessments import rules, skeleton
 from assessments.claim_computation import (
@@ -127,7 +128,9 @@ class ClaimDefinition:
             change=determination.change,
             objection_deadline=determination.objection_deadline,
         )
-        assessment.full_clean(validate_unique=False, validate_constraints=False)
+        assessment.full_clean(  # the database checks those, and the keys held
+            validate_unique=False, validate_constraints=False, exclude=units.held_relations(assessment)
+        )
         assessment.save()  # the unique (claim, sequence) constraint is the last guard against a twin
         ClaimAssessmentLine.objects.bulk_create(
             ClaimAssessmentLine(

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record, email_queue
@@ -102,6 +103,17 @@ def _log(*, refund: Refund, actor: Actor, action: str, detail: str) -> None:
         on_behalf_of=refund.account.on_behalf_of,
         capacity=ledger.staff_capacity(actor),
         detail=f"refund {refund.pk} {money.format_money(refund.amount)} {refund.get_method_display()}: {detail}",
+    )
+
+
+def _clean(refund: Refund, *, prepared: bool = False) -> None:
+    """full_clean of a refund before it is saved. The database checks the constraints and the foreign keys, so the
+    keys held are not queried again (accounts.units.held_relations), nor, once `prepared`, the claim assessment it
+    was prepared from (never changed after)."""
+    refund.full_clean(
+        validate_unique=False,
+        validate_constraints=False,
+        exclude=units.held_relations(refund, also=["claim_assessment"] if prepared else ()),
     )
 
 
@@ -193,7 +205,7 @@ def refund_prepare(*, claim_assessment: ClaimAssessment, actor: Actor) -> Refund
         created_at=timezone.now(),
     )
     _payee(refund=refund, account=account, claim=assessment.claim)
-    refund.full_clean(validate_unique=False, validate_constraints=False)
+    _clean(refund)
     try:
         with transaction.atomic():
             refund.save()
@@ -279,7 +291,7 @@ def refund_approve(*, refund: Refund, actor: Actor) -> Refund:
         step = "second approval"
     if not refund.needs_second_approval or refund.second_approved_by_id is not None:
         refund.status = Status.APPROVED
-    refund.full_clean(validate_unique=False, validate_constraints=False)
+    _clean(refund, prepared=True)
     refund.save()
     _log(refund=refund, actor=actor, action="refund approved", detail=step)
     return refund
@@ -291,7 +303,7 @@ SYSTEM_APPROVAL_ABOVE = _(
 SYSTEM_APPROVAL_BY_PERSON = _("Only TRACS's own jobs approve a refund automatically, never a person.")
 
 
-@transaction.atomic
+@units.service_transaction
 def refund_approve_by_system(*, refund: Refund, actor: Actor) -> Refund:
     """Approve a refund awaiting approval as TRACS itself (`actor`: a job, no person), for the automatic
     marked-fuel refund (assessments/cycles/): only at or below the threshold, recorded as such
@@ -316,7 +328,7 @@ def refund_approve_by_system(*, refund: Refund, actor: Actor) -> Refund:
         )
     refund.approved_by_system, refund.first_approved_at = True, timezone.now()
     refund.status = Status.APPROVED
-    refund.full_clean(validate_unique=False, validate_constraints=False)
+    _clean(refund, prepared=True)
     refund.save()
     _log(refund=refund, actor=actor, action="refund approved", detail="approved by TRACS (automatic refund)")
     return refund
@@ -336,7 +348,7 @@ def refund_cancel(*, refund: Refund, actor: Actor, reason: str) -> Refund:
         raise refusal
     refund.status = Status.CANCELLED
     refund.cancelled_at, refund.cancelled_by, refund.cancel_reason = timezone.now(), by, reason.strip()
-    refund.full_clean(validate_unique=False, validate_constraints=False)
+    _clean(refund, prepared=True)
     refund.save()
     _log(refund=refund, actor=actor, action="refund cancelled", detail=refund.cancel_reason)
     return refund
@@ -385,7 +397,7 @@ def _open_file(kind: str) -> RefundPaymentFile:
         return RefundPaymentFile.objects.select_for_update().get(kind=kind, closed_at__isnull=True)
 
 
-@transaction.atomic
+@units.service_transaction
 def refund_issue(*, refund_id: int, actor: Actor) -> str:
     """Issue one approved refund (in one transaction: posting, status, payment file). Returns "issued", "held"
     (its credit is no longer on the account) or "skipped" (not approved: issued or cancelled meanwhile)."""

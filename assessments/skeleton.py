@@ -39,6 +39,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record
@@ -321,7 +322,7 @@ def _post(*, account: ProgramAccount, posting: Posting, processed_on: date, acto
     )
 
 
-@transaction.atomic
+@units.service_transaction
 def assess(
     *,
     definition: AssessmentDefinition[F, A, R, AdjT],

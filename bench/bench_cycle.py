@@ -186,9 +186,18 @@ def run(bench) -> list[Row]:
         if os.environ.get("BENCH_CYCLE_WHOLE", "1") == "0":  # the step alone (10,000,000 sales: data first)
             transaction.set_rollback(True)
             return result
+        statements = [0]
+
+        def counted(execute, sql, params, many, context):
+            statements[0] += 1
+            return execute(sql, params, many, context)
+
+        before = os.getloadavg()
         started = time.perf_counter()
-        cycle = services.cycle_run(period=period, actor=Actor.job("bench"))
+        with connection.execute_wrapper(counted):
+            cycle = services.cycle_run(period=period, actor=Actor.job("bench"))
         whole = time.perf_counter() - started
+        load = tuple(max(a, b) for a, b in zip(before, os.getloadavg(), strict=True))
         paid = CycleClaim.objects.filter(run=cycle, status=CycleClaim.Status.PAID).count()
         assert cycle.status == "done", cycle.error
         assert paid >= seller_count, list(
@@ -203,7 +212,10 @@ def run(bench) -> list[Row]:
                 Timings((TARGET_SECONDS,)),
             ).with_details(
                 f"{cycle.claims:,} claims, {cycle.refunds:,} refunds, ${cycle.total_refunded:,} refunded; "
-                f"{whole / max(cycle.claims, 1) * 1000:.0f} ms per seller"
+                f"{whole / max(cycle.claims, 1) * 1000:.0f} ms per seller; "
+                f"{statements[0] / max(cycle.sellers, 1):.1f} SQL statements per seller (the whole run's "
+                f"{statements[0]:,}); load average {load[0]:.1f} (1 min), {load[1]:.1f} (5 min), at most, "
+                "before and after"
             )
         )
         transaction.set_rollback(True)

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry, User
 from accounts.services import access_log_record
@@ -128,6 +129,7 @@ __all__ = [
     "claim_kind_window",
     "claim_file_by_system",
     "claim_kinds_for",
+    "claim_lines_preview",
     "claim_period_errors",
     "claim_preview",
     "claim_rules",
@@ -230,20 +232,16 @@ def refund_method_for(*, account: ProgramAccount, declaration: InventoryDeclarat
     return Claim.RefundMethod.CHEQUE
 
 
-def claim_preview(
+def _lines_computed(
     *,
     account: ProgramAccount,
     kind: str,
     lines: Iterable[ClaimLineInput],
-    today: date | None = None,
-    period: Period | None = None,
-    excluding: int | None = None,
-) -> ClaimComputation:
-    """Check and compute without storing: what the review page shows. Raises ValidationError (this account
-    does not file this kind of claim; the inventory declaration is not open) or ClaimLinesInvalid (the
-    period's problem, or every line's at once, each next to its field). `period`: a PROP claim's (other kinds
-    have none); `excluding`: the claim being assessed again, whose period overlaps itself."""
-    today = today or timezone.localdate()
+    today: date,
+    period: Period | None,
+    excluding: int | None,
+) -> tuple[tuple[ComputedClaimLine, ...], InventoryDeclaration | None, Period | None]:
+    """claim_preview's checks and lines: (the lines computed, the inventory declaration, the period kept)."""
     claim_kind_check(account=account, kind=kind)
     declaration = (
         inventory_declaration_check(today=today) if kind == Claim.Kind.INVENTORY_DECLARATION else None
@@ -268,16 +266,56 @@ def claim_preview(
             errors[index] = {error.field_name: error.message}
     if errors:
         raise ClaimLinesInvalid(errors)
+    return tuple(computed), declaration, period
+
+
+def claim_preview(
+    *,
+    account: ProgramAccount,
+    kind: str,
+    lines: Iterable[ClaimLineInput],
+    today: date | None = None,
+    period: Period | None = None,
+    excluding: int | None = None,
+) -> ClaimComputation:
+    """Check and compute without storing: what the review page shows. Raises ValidationError (this account
+    does not file this kind of claim; the inventory declaration is not open) or ClaimLinesInvalid (the
+    period's problem, or every line's at once, each next to its field). `period`: a PROP claim's (other kinds
+    have none); `excluding`: the claim being assessed again, whose period overlaps itself."""
+    computed, declaration, period = _lines_computed(
+        account=account,
+        kind=kind,
+        lines=lines,
+        today=today or timezone.localdate(),
+        period=period,
+        excluding=excluding,
+    )
     total = sum((line.refund for line in computed), start=money.cents(Decimal(0)))
     return ClaimComputation(
         kind=kind,
-        lines=tuple(computed),
+        lines=computed,
         total=total,
         refund_method=refund_method_for(account=account, declaration=declaration),
         inventory_date=declaration.inventory_date if declaration is not None else None,
         declaration=declaration,
         period=period,
     )
+
+
+def claim_lines_preview(
+    *,
+    account: ProgramAccount,
+    kind: str,
+    lines: Iterable[ClaimLineInput],
+    today: date,
+    period: Period | None = None,
+    excluding: int | None = None,
+) -> tuple[ComputedClaimLine, ...]:
+    """claim_preview's lines alone, with the same checks and refusals, without the refund method (a query of the
+    account's banking): what recomputing a claim reads, one line at a time (assessments/claim_computation.py)."""
+    return _lines_computed(
+        account=account, kind=kind, lines=lines, today=today, period=period, excluding=excluding
+    )[0]
 
 
 # --- Submitting a claim ----------------------------------------------------------------------------------
@@ -320,7 +358,7 @@ def _store(
     claim.full_clean(
         validate_unique=False,
         validate_constraints=False,
-        exclude=["filed_in_capacity"] if submitted_by is None else None,
+        exclude=units.held_relations(claim, also=["filed_in_capacity"] if submitted_by is None else ()),
     )  # the database checks those, race-free
     claim.save()
     ClaimLine.objects.bulk_create(
@@ -447,7 +485,6 @@ def system_submission_token(*, account: ProgramAccount, kind: str, period: Perio
     return uuid.uuid5(uuid.NAMESPACE_URL, f"tracs:{kind}:{account.pk}:{period.key}")
 
 
-@transaction.atomic
 def claim_file_by_system(
     *,
     account: ProgramAccount,
@@ -462,16 +499,41 @@ def claim_file_by_system(
     lines computed and checked as any claim's (claim_preview), its confirmation number drawn and stored as any
     filing's (filings.skeleton.submission), the access log written as the job. No e-mail (the refund's, once it
     is issued, tells the account's people); its confirmation PDF is made when first asked for. Raises
-    ClaimAlreadySubmitted when the account's claim of this period is already filed (a job run twice)."""
+    ClaimAlreadySubmitted when the account's claim of this period is already filed (a job run twice): before its
+    transaction begins, so a caller inside a unit (accounts/units.py) may carry on with the claim filed."""
     if kind not in SYSTEM_KINDS or actor.user is not None:
         raise ValueError(f"{kind!r} is not filed by TRACS itself, or the actor is a person")
-    definition = claim_definition(kind)
     token = system_submission_token(account=account, kind=kind, period=period)
     existing = Claim.objects.filter(account=account, submission_token=token).first()
     if existing is not None:
         raise ClaimAlreadySubmitted(
             existing, str(ALREADY_SUBMITTED % {"confirmation": existing.confirmation_number})
         )
+    return _system_claim_store(
+        account=account,
+        kind=kind,
+        lines=lines,
+        period=period,
+        actor=actor,
+        token=token,
+        certified_name=certified_name,
+        certified_capacity=certified_capacity,
+    )
+
+
+@units.service_transaction
+def _system_claim_store(
+    *,
+    account: ProgramAccount,
+    kind: str,
+    lines: Iterable[ClaimLineInput],
+    period: Period,
+    actor: Actor,
+    token: uuid.UUID,
+    certified_name: str,
+    certified_capacity: str,
+) -> Claim:
+    definition = claim_definition(kind)
     received_at = timezone.now()
     computation = claim_preview(
         account=account, kind=kind, lines=lines, today=timezone.localdate(received_at), period=period

@@ -19,11 +19,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record, email_queue
@@ -114,7 +114,7 @@ def status_change_recipients(*, filing: Filing) -> list[str]:
     return sorted(recipients)
 
 
-@transaction.atomic
+@units.service_transaction
 def filing_status_change(
     *, filing: F, status: str, actor: Actor, fields: Mapping[str, Any] | None = None, note: str = ""
 ) -> F:

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
@@ -147,11 +148,20 @@ def _claim_file(cycle_claim: CycleClaim, period: Period, actor: Actor) -> Claim:
         return error.existing  # only if a CycleClaim was lost while its claim stayed: never filed twice
 
 
-@transaction.atomic
 def cycle_claim_settle(*, cycle_claim_id: int, actor: Actor, tally: Tally | None = None) -> str:
     """Settle one seller's CycleClaim in one transaction (see the module docstring, step 2). Returns its status;
-    one already settled is left as it is (a rerun)."""
-    tally = tally if tally is not None else Tally()
+    one already settled is left as it is (a rerun).
+
+    The transaction is a unit (accounts/units.py): any error in it rolls back the whole seller, which the next
+    run settles again, so the services it calls write no savepoints of their own (but refund_prepare's, whose
+    refusal it carries on from) and its access-log rows go in one statement."""
+    with units.unit():
+        return _settle(
+            cycle_claim_id=cycle_claim_id, actor=actor, tally=tally if tally is not None else Tally()
+        )
+
+
+def _settle(*, cycle_claim_id: int, actor: Actor, tally: Tally) -> str:
     cycle_claim = (
         CycleClaim.objects.select_for_update(of=("self",))
         .select_related("account__taxpayer", "account__program")

@@ -22,6 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import units
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry
 from accounts.services import access_log_record
@@ -84,9 +85,14 @@ def staff_capacity(actor: Actor) -> str:
 
 
 def ledger_lock(*, account: ProgramAccount) -> None:
-    """Serialize ledger work on one account until the current transaction ends."""
+    """Serialize ledger work on one account until the current transaction ends (taken once in a unit of
+    accounts/units.py: the refund cycle's seller took it first)."""
+    key = (LEDGER_LOCK_NAMESPACE, account.pk)
+    if units.lock_held(key):
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LEDGER_LOCK_NAMESPACE, account.pk])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(key))
+    units.lock_taken(key)
 
 
 def _violated_constraint(error: IntegrityError) -> str:
@@ -134,7 +140,7 @@ def _check_reversal(
         raise LedgerPostingRefused(ALREADY_REVERSED % {"id": reverses.pk}, code="already_reversed")
 
 
-@transaction.atomic
+@units.service_transaction
 def ledger_post(
     *,
     account: ProgramAccount,
@@ -181,9 +187,12 @@ def ledger_post(
         posted_at=timezone.now(),
         posted_by=actor.user,
     )
-    entry.full_clean(validate_unique=False, validate_constraints=False)  # the database checks those
+    entry.full_clean(  # the database checks those, and the keys held
+        validate_unique=False, validate_constraints=False, exclude=units.held_relations(entry)
+    )
     try:
-        with transaction.atomic():
+        # In a unit an error ends the unit, so the savepoint that lets a race be told apart is left out there.
+        with transaction.atomic(savepoint=units.savepoint_needed()):
             entry.save()
     except IntegrityError as error:
         if _violated_constraint(error) == "ledger_one_posting_per_source":  # raced past the check above
