@@ -9,12 +9,18 @@ from consent.privileges import Privilege
 from consent.selectors import MenuItem
 from filings.claims import claim_kinds_for
 from filings.selectors import files_returns_in_tracs
+from filings.selectors_dye_sites import has_dye_site
 from programs.models import ProgramAccount
 from programs.registries.selectors import sells_marked_fuel
 
 
 def _files_claims(account: ProgramAccount) -> bool:
     return bool(claim_kinds_for(account=account))
+
+
+def _dyes_fuel(account: ProgramAccount) -> bool:
+    """A marked-fuel account with a dye site TRA approved (its reports' pages refuse any other)."""
+    return sells_marked_fuel(account) and has_dye_site(account=account)
 
 
 ACCOUNT_MENU: tuple[MenuItem, ...] = (
@@ -43,6 +49,8 @@ ACCOUNT_MENU: tuple[MenuItem, ...] = (
     MenuItem(
         112, _("File a Return"), "marked_fuel_reports", Privilege.FILE_RETURNS, applies=sells_marked_fuel
     ),
+    # A dye site's two monthly reports (seed 002: AT4984 and AT366, each site), beside the monthly report.
+    MenuItem(112, _("Dye Site Reports"), "dye_sites", Privilege.FILE_RETURNS, applies=_dyes_fuel),
     MenuItem(
         113,
         _("Create AFFB/TEFU Sales"),

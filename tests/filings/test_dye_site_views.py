@@ -72,6 +72,7 @@ def test_the_sites_page_lists_each_month_owed_with_its_due_date_and_overdue(worl
     )  # June: its Litres Dyed report is not filed
     assert site_url("dye_site_report_file", world, period="2026-07", report="litres-dyed") in body
     assert "7 months with a report outstanding" in body
+    assert 'aria-current="page">Dye Site Reports<' in body  # the account menu's own item
 
 
 @time_machine.travel(edmonton(2026, 7, 10), tick=False)
@@ -233,6 +234,8 @@ def test_a_second_original_through_the_service_is_refused_with_the_first(world):
 def test_an_account_without_a_dye_site_is_refused_403_with_the_reason(world):
     seller = ProgramAccountFactory(program="tefs", taxpayer=world["account"].taxpayer)
     owner_grant(account=seller, user=world["owner"])
+    menu = world["client"].get(url("account_detail", seller)).content.decode()
+    assert "Dye Site Reports" not in menu  # not offered
     response = world["client"].get(url("dye_sites", seller))
     assert response.status_code == 403
     assert "has no dye site approved by TRA" in html.unescape(response.content.decode())
