@@ -16,8 +16,7 @@ less computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -31,17 +30,14 @@ from accounts.actors import Actor
 from accounts.models import User
 from filings.definitions.marked_fuel import MARKED_FUEL_REPORT, TEFS
 from filings.periods import Period
-from filings.sales import reconciliation, report_rules
+from filings.sales import inventory_sql, reconciliation, report_rules
 from filings.sales import selectors as sales_selectors
-from filings.sales.models import InventoryCount
-from filings.sales.models_report import MARKED_FUELS, MarkedFuelReport, MarkedFuelReportLine
+from filings.sales.models_report import MarkedFuelReport, MarkedFuelReportLine
 from filings.skeleton import submission
 from filings.skeleton.errors import AlreadyFiled
 from programs.models import BulkFuelLocation, ProgramAccount
 
 ZERO = Decimal("0.000")
-MOVEMENT_KINDS = ("acquisition", "import", "disposition", "export")
-FUEL_LABELS = dict(MARKED_FUELS)
 
 NOT_A_SELLER = _("Account %(number)s does not report marked-fuel sales.")
 MONTH_NOT_ENDED = _("%(period)s has not ended yet. You can submit its report from %(first_day)s.")
@@ -75,36 +71,8 @@ class ReportAlreadyFiled(AlreadyFiled[MarkedFuelReport]):
         super().__init__(existing, str(message))
 
 
-@dataclass(frozen=True)
-class SummaryLine:
-    """One location and fuel of the month."""
-
-    location: BulkFuelLocation
-    fuel: str
-    opening: (
-        Decimal | None
-    )  # None: no opening inventory reported (neither this month's nor last month's count)
-    acquired: Decimal
-    imported: Decimal
-    sold: Decimal
-    disposed: Decimal
-    exported: Decimal
-    closing_counted: Decimal | None
-
-    @property
-    def fuel_label(self) -> str:
-        return str(FUEL_LABELS.get(self.fuel, self.fuel))
-
-    @property
-    def closing_computed(self) -> Decimal:
-        return (
-            (self.opening or ZERO) + self.acquired + self.imported - self.sold - self.disposed - self.exported
-        )
-
-    @property
-    def difference(self) -> Decimal | None:
-        """Counted less computed closing inventory; None when no count was reported."""
-        return None if self.closing_counted is None else self.closing_counted - self.closing_computed
+# One location and fuel of the month: its figures as filings.sales.inventory_sql computed them, with the location.
+SummaryLine = inventory_sql.InventoryLine
 
 
 @dataclass(frozen=True)
@@ -133,66 +101,23 @@ REJECTED_OPEN = _(
 )
 
 
-def _counts(*, account: ProgramAccount, months: Iterable[date]) -> dict[tuple[date, str, int, str], Decimal]:
-    """(month, kind, bflo id, fuel) -> litres of the account's inventory counts of `months`, the latest recount of
-    each (one query)."""
-    rows = (
-        InventoryCount.objects.filter(account=account, month__in=list(months))
-        .order_by("revision")
-        .values_list("month", "kind", "bflo_id", "fuel", "litres")
-    )
-    return {(month, kind, bflo, fuel): litres for month, kind, bflo, fuel, litres in rows}
-
-
 def month_summary(*, account: ProgramAccount, period: Period) -> MonthSummary:
     """The month's totals by location and fuel and its inventory summary, from the rows as they stand (a few
-    queries whatever the number of rows: the totals are grouped by the database)."""
+    queries whatever the number of rows: the lines are one statement, filings.sales.inventory_sql)."""
     month = period.start
-    previous = period.previous().start
     locations = {location.pk: location for location in BulkFuelLocation.objects.filter(account=account)}
-    by_number = {location.number: location for location in locations.values()}
-    totals: dict[tuple[int, str], dict[str, Decimal]] = {}
-    for row in sales_selectors.month_totals(account=account, month=month):
-        location = by_number[row["bflo_number"]]
-        totals[(location.pk, row["fuel"])] = {
-            kind: Decimal(row.get(kind) or 0) for kind in ("sales", *MOVEMENT_KINDS)
-        }
-    counts = _counts(account=account, months=(month, previous))
-    is_first_month = Period.of(account.effective_date).start == month
-    keys = set(totals) | {(bflo, fuel) for (m, _kind, bflo, fuel) in counts if m == month}
-    keys |= {
-        (bflo, fuel)
-        for (m, kind, bflo, fuel) in counts
-        if m == previous and kind == InventoryCount.Kind.CLOSING and locations[bflo].active
-    }
-    if is_first_month:  # a first month asks for every active location's opening count
-        keys |= {
-            (pk, fuel) for pk, location in locations.items() if location.active for fuel, _l in MARKED_FUELS
-        }
-    lines = []
+    selection = inventory_sql.Selection(period=period, account_id=account.pk)
+    lines = [
+        replace(line, location=locations[line.bflo_id])
+        for line in inventory_sql.inventory_lines(selection).lines
+    ]
     warnings: list[str] = []
-    for bflo, fuel in sorted(keys, key=lambda key: (locations[key[0]].number, key[1])):
-        figures = totals.get((bflo, fuel), {})
-        opening = counts.get((month, InventoryCount.Kind.OPENING, bflo, fuel))
-        if opening is None:
-            opening = counts.get((previous, InventoryCount.Kind.CLOSING, bflo, fuel))
-        line = SummaryLine(
-            location=locations[bflo],
-            fuel=fuel,
-            opening=opening,
-            acquired=figures.get("acquisition", ZERO),
-            imported=figures.get("import", ZERO),
-            sold=figures.get("sales", ZERO),
-            disposed=figures.get("disposition", ZERO),
-            exported=figures.get("export", ZERO),
-            closing_counted=counts.get((month, InventoryCount.Kind.CLOSING, bflo, fuel)),
-        )
-        names = {"location": f"BFLO {line.location.number}", "fuel": line.fuel_label.lower()}
+    for line in lines:
+        names = {"location": f"BFLO {line.bflo_number}", "fuel": line.fuel_label.lower()}
         if line.opening is None:
             warnings.append(str(MISSING_OPENING % names))
         if line.closing_counted is None:
             warnings.append(str(MISSING_CLOSING % names))
-        lines.append(line)
     sales = sales_selectors.sales_for_month(account=account, month=month)
     sales_count = sales.count()
     sales_litres = sum((line.sold for line in lines), ZERO)
@@ -206,7 +131,7 @@ def month_summary(*, account: ProgramAccount, period: Period) -> MonthSummary:
         sales_count=sales_count,
         sales_litres=sales_litres,
         rejected_open=rejected_open,
-        is_first_month=is_first_month,
+        is_first_month=Period.of(account.effective_date).start == month,
         due_on=report_rules.due_on(period),
         warnings=warnings,
     )

@@ -1,5 +1,5 @@
 """Reads of the marked-fuel records: an ingestion's progress and acknowledgement, the rejected sales, a month's
-sales as they stand and its totals by location and fuel."""
+sales and movements as they stand (their totals by location and fuel are filings.sales.inventory_sql's)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from filings.sales.formats import COLUMNS
 from filings.sales.models import Ingestion, Movement, RecordType, RejectedRow, Sale
@@ -130,36 +129,3 @@ def movements_for_month(*, account: ProgramAccount, month: date) -> QuerySet[Mov
         key=("kind", "document_number", "bflo", "fuel"),
         void=Q(record=Movement.Record.VOID),
     )
-
-
-def month_totals(*, account: ProgramAccount, month: date) -> list[dict[str, Any]]:
-    """Litres by BFLO and fuel for the month: sales and each kind of movement as they stand (the latest revision,
-    voids left out)."""
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def slot(bflo: str, fuel: str) -> dict[str, Any]:
-        return totals.setdefault(
-            (bflo, fuel),
-            {
-                "bflo_number": bflo,
-                "fuel": fuel,
-                "sales": Decimal(0),
-                **{kind: Decimal(0) for kind in Movement.Kind.values},
-            },
-        )
-
-    sales = (
-        sales_for_month(account=account, month=month)
-        .values("bflo__number", "fuel")
-        .annotate(litres=Sum("litres"))
-    )
-    for item in sales:
-        slot(item["bflo__number"], item["fuel"])["sales"] += item["litres"]
-    movements = (
-        movements_for_month(account=account, month=month)
-        .values("bflo__number", "fuel", "kind")
-        .annotate(litres=Sum("litres"))
-    )
-    for item in movements:
-        slot(item["bflo__number"], item["fuel"])[item["kind"]] += item["litres"]
-    return [totals[key] for key in sorted(totals)]

@@ -61,7 +61,7 @@ def marked_fuel_inventory_summary_xlsx(request: AccountRequest) -> HttpResponse 
     inventory = inventory_summary.inventory_summary(account=account, period=period)
     title = f"Inventory summary of account {account.number} ({account.taxpayer.legal_name}), {period.label}"
     return FileResponse(
-        inventory_summary.excel(inventory=inventory, title=title),
+        inventory_summary.excel(lines=inventory.lines, tolerance=inventory.tolerance, title=title),
         as_attachment=True,
         filename=f"inventory-summary-{account.number}-{period.key}.xlsx",
         content_type=XLSX,

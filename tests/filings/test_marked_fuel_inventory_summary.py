@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from consent.privileges import Privilege
 from filings.claim_rules import RuleDataError
 from filings.periods import Period
-from filings.sales import inventory_summary
+from filings.sales import inventory_rules, inventory_summary
 from filings.sales.models import InventoryCount
 from tests.accounts.factories import UserFactory
 from tests.conftest import sign_in
@@ -59,7 +59,7 @@ def test_the_variance_in_litres_and_percent_is_flagged_past_the_tolerance(accoun
     within = inventory_summary.inventory_summary(account=account, period=OCTOBER)
     diesel = within.lines[0]
     # 11,099.5 computed, 11,100 counted: 0.5 litres, 0.00 percent, within 0.5 percent.
-    assert (diesel.line.closing_computed, diesel.line.difference) == (Decimal("11099.5"), Decimal("0.5"))
+    assert (diesel.closing_computed, diesel.difference) == (Decimal("11099.5"), Decimal("0.5"))
     assert (diesel.percent, diesel.flagged) == (Decimal("0.00"), False)
     assert within.lines[1].percent is None
     assert not within.lines[1].flagged
@@ -67,7 +67,8 @@ def test_the_variance_in_litres_and_percent_is_flagged_past_the_tolerance(accoun
     assert within.tolerance.verified is False
     recount(account, "11000")
     past = inventory_summary.inventory_summary(account=account, period=OCTOBER).lines[0]
-    assert (past.line.difference, past.percent, past.flagged) == (Decimal("-99.5"), Decimal("-0.90"), True)
+    # -99.5 / 11,099.5 = -0.8964...%: -0.90, past 0.5 percent.
+    assert (past.difference, past.percent, past.flagged) == (Decimal("-99.5"), Decimal("-0.90"), True)
 
 
 def test_the_page_shows_the_month_asked_for(clerk, account):
@@ -152,10 +153,10 @@ tolerance:
 def test_the_tolerance_in_force_is_chosen_by_date(tmp_path, monkeypatch):
     path = tmp_path / "rules.yaml"
     path.write_text(RULES)
-    monkeypatch.setattr(inventory_summary, "tolerances", lambda: inventory_summary.parse(path))
-    assert inventory_summary.tolerance_for(Period.from_key("2026-12")).percent == Decimal("0.5")
-    assert inventory_summary.tolerance_for(Period.from_key("2027-01")).percent == Decimal("1")
-    assert inventory_summary.tolerance_for(Period.of(date(2001, 5, 1))).percent == Decimal("0.5")
+    monkeypatch.setattr(inventory_rules, "tolerances", lambda: inventory_rules.parse(path))
+    assert inventory_rules.tolerance_for(Period.from_key("2026-12")).percent == Decimal("0.5")
+    assert inventory_rules.tolerance_for(Period.from_key("2027-01")).percent == Decimal("1")
+    assert inventory_rules.tolerance_for(Period.of(date(2001, 5, 1))).percent == Decimal("0.5")
 
 
 @pytest.mark.parametrize(
@@ -172,4 +173,19 @@ def test_a_malformed_tolerance_file_stops_the_process(tmp_path, text, message):
     path = tmp_path / "rules.yaml"
     path.write_text(text)
     with pytest.raises(RuleDataError, match=message):
-        inventory_summary.parse(path)
+        inventory_rules.parse(path)
+
+
+def test_the_percent_is_rounded_half_up(account):
+    """2,000 L counted at the end of September, nothing moved, 2,000.1 counted at the end of October: 0.1 L is
+    0.005 percent of the 2,000 computed, 0.01 rounded half up (as programs/money.py rounds), within tolerance."""
+    september = Period.from_key("2026-09")
+    put(account, "inventory", [{**inventory_row(account), "month": "2026-09", "litres": "2000"}], september)
+    put(account, "inventory", [inventory_row(account, litres="2000.1")])
+    line = inventory_summary.inventory_summary(account=account, period=OCTOBER).lines[0]
+    assert (line.opening, line.closing_computed, line.difference) == (
+        Decimal(2000),
+        Decimal(2000),
+        Decimal("0.1"),
+    )
+    assert (line.percent, line.flagged) == (Decimal("0.01"), False)

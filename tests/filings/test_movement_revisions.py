@@ -93,8 +93,8 @@ def reported(account) -> Ingestion:
 
 
 def totals(account) -> dict[str, Decimal]:
-    line = selectors.month_totals(account=account, month=OCTOBER)[0]
-    return {kind: line[kind] for kind in ("acquisition", "export")}
+    line = report.month_summary(account=account, period=Period(OCTOBER)).lines[0]
+    return {"acquisition": line.acquired, "export": line.exported}
 
 
 def test_a_csv_amendment_and_void_are_revisions_and_the_totals_count_the_movement_as_it_stands(account):

@@ -14,7 +14,8 @@ from django.db import connection
 
 from accounts.actors import Door
 from accounts.models import AccessLogEntry
-from filings.sales import formats, selectors
+from filings.periods import Period
+from filings.sales import formats, report, selectors
 from filings.sales import ingestion as service
 from filings.sales.models import Ingestion, InventoryCount, Movement, RejectedRow, Sale
 from tests.accounts.factories import UserFactory, actor_for
@@ -268,8 +269,8 @@ def test_amendments_and_voids_name_the_sale_they_change(account):
     )
     assert problems(later) == {3: [("invoice_number", "sale_voided")]}
     assert Sale.objects.get(invoice_number="A", line=1, revision=2).corrects.revision == 0
-    totals = selectors.month_totals(account=account, month=date(2026, 10, 1))
-    assert totals[0]["sales"] == Decimal("1800.5")  # 800 (line 1 as amended) + 1000.5 (line 3)
+    summary = report.month_summary(account=account, period=Period(date(2026, 10, 1)))
+    assert summary.sales_litres == Decimal("1800.5")  # 800 (line 1 as amended) + 1000.5 (line 3)
 
 
 @pytest.mark.parametrize(
@@ -364,18 +365,16 @@ def test_movements_and_inventory_counts(account):
         (0, Decimal("12000")),
         (1, Decimal("11900")),
     ]
-    totals = selectors.month_totals(account=account, month=date(2026, 10, 1))
-    assert totals == [
-        {
-            "bflo_number": bflo(account),
-            "fuel": "marked_diesel",
-            "sales": 0,
-            "acquisition": Decimal("30000"),
-            "import": Decimal("30000"),
-            "disposition": 0,
-            "export": 0,
-        }
-    ]
+    lines = report.month_summary(account=account, period=Period(date(2026, 10, 1))).lines
+    diesel = next(line for line in lines if (line.bflo_number, line.fuel) == (bflo(account), "marked_diesel"))
+    assert (diesel.sold, diesel.acquired, diesel.imported, diesel.disposed, diesel.exported) == (
+        0,
+        Decimal("30000"),
+        Decimal("30000"),
+        0,
+        0,
+    )
+    assert diesel.closing_counted == Decimal("11900")  # the recount stands
 
 
 def test_progress_and_acknowledgement(account, monkeypatch, settings):
