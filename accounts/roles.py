@@ -93,6 +93,8 @@ MARKED_FUEL = (
     "filings.view_movement",
     "filings.view_inventorycount",
     "filings.view_rejectedrow",
+    # Every seller's inventory variances by month (filings/sales/admin_inventory.py), beside the counts.
+    "filings.view_inventoryvariance",
 )
 BUSINESS_APPS = ("accounts", "programs", "consent", "filings", "assessments")
 # The libraries' system tables (tracs.admin.SYSTEM_APPS), as the administrator keeps them: read, and only what
@@ -205,6 +207,8 @@ ROLES: tuple[Role, ...] = (
             "filings.view_litresdyedreport",
             "filings.view_litresdyedline",
             "filings.process_dyesitereport",
+            # Every seller's inventory variances, linked to the reports they process.
+            "filings.view_inventoryvariance",
         ),
     ),
     Role(

@@ -22,7 +22,10 @@ from filings import claim_rules
 from filings.models import Claim, ClaimLine, FuelTaxReturn, ReturnLine
 from filings.periods import Period
 from filings.sales import admin as sales_admin  # noqa: F401 - registers the marked-fuel records' admin
-from filings.sales import admin_sftp  # noqa: F401 - registers the SFTP keys admin
+from filings.sales import (
+    admin_inventory,  # noqa: F401 - registers every seller's inventory variances
+    admin_sftp,  # noqa: F401 - registers the SFTP keys admin
+)
 from filings.status import filing_status_change, overdue_for_processing
 from programs.models import Program
 from tracs.actors import actor_from_request

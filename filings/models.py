@@ -421,6 +421,7 @@ from filings.models_tourism_levy import TourismLevyExemption, TourismLevyReturn 
 from filings.sales.models import (  # noqa: E402, F401
     Ingestion,
     InventoryCount,
+    InventoryVariance,
     Movement,
     RejectedRow,
     Sale,

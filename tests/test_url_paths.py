@@ -436,6 +436,7 @@ PATHS: dict[str, tuple[dict[str, object], str]] = {
         "/admin/assessments/claimtoassess/24/assess/",
     ),
     "admin:assessments_cyclerun_run": ({}, "/admin/assessments/cyclerun/run/"),
+    "admin:filings_inventoryvariance_excel": ({}, "/admin/filings/inventoryvariance/excel/"),
     "admin:assessments_refundpaymentfile_download": (
         {"file_id": 25},
         "/admin/assessments/refundpaymentfile/25/download/",

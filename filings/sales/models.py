@@ -309,3 +309,15 @@ class InventoryCount(SellerRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.month:%Y-%m} {self.fuel}"
+
+
+class InventoryVariance(InventoryCount):
+    """Staff's inventory variances of every seller (issue 15, item 4; filings/sales/admin_inventory.py), a page of
+    its own in staff administration: a proxy only so that the page has its place in the index and its own view
+    permission (docs/staff-roles.md). Its lines are computed, not stored (filings.sales.inventory_sql)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ("view",)  # read only: nothing here is added, changed or deleted
+        verbose_name = _("inventory variance")
+        verbose_name_plural = _("inventory variances (every seller's month)")

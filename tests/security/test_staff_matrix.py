@@ -128,6 +128,8 @@ MODELS: dict[str, Model] = {
     },
     # ... and the sales by the refund approver too, beside the refund cycle's claims they were refunded by.
     "filings.sale": Model(view=frozenset({REF, EXM, AUD})),
+    # Every seller's inventory variances (a page of computed lines): beside the counts, and the reports processed.
+    "filings.inventoryvariance": Model(view=frozenset({ASR, EXM, AUD})),
     # Assessments, payments and refunds
     "assessments.returntoassess": Model(view=frozenset({ASR, AUD})),
     "assessments.tourismlevyreturntoassess": Model(view=frozenset({ASR, AUD})),
@@ -173,6 +175,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "programs_exemptioncertificate_import": ("get", frozenset({EXM})),
     "assessments_refundpaymentfile_download": ("get", frozenset({PAY})),  # whole bank account numbers
     "assessments_cyclerun_run": ("get", frozenset({REF})),  # a rerun of a past claim period
+    "filings_inventoryvariance_excel": ("get", frozenset({ASR, EXM, AUD})),  # the variances page's selection
     "assessments_objection_decide": ("post", frozenset({OBJ})),
     "assessments_objection_document": ("get", frozenset({OBJ, AUD})),
     "assessments_waiverrequest_decide": ("post", frozenset({OBJ})),
