@@ -1,6 +1,7 @@
 """Demo marked-fuel data for `make run` (issue 14, item 12; README, "Marked fuel"): Prairie Fuels' TEFS account
 123456789-02-001 sells marked fuel at two BFLOs; six months of consumer sales, acquisitions, an import, exports and
-dispositions, and a closing count each month, entered through the web door of the one ingestion service on the
+dispositions, and a closing count each month (a few litres short; the last month's diesel at the first BFLO past
+the variance tolerance), entered through the web door of the one ingestion service on the
 first day of the next month; in the fifth month one sale typed with a wrong AFFB number is kept as a rejected
 sale and corrected an hour later; in the second month an acquisition's supplier is corrected by an amendment; the
 monthly reports of the first five months submitted three days before they were due, the sixth still to submit; TRA
@@ -41,6 +42,10 @@ WRONG_NUMBER, RIGHT_NUMBER = "F1000011", "F1000001"  # the rejected sale's typo,
 # Customers (the demo registry, programs.demo): a farmer's AFFB and a county's TEFU.
 CUSTOMERS = ("F1000001", "T2000001")
 SECOND_BFLO = ("B456790", "Prairie Fuels Ponoka cardlock", "4410 50 Street, Ponoka AB")
+# Each count is a few litres short of the computed inventory (evaporation), within the variance tolerance
+# (filings/rules/marked_fuel_inventory.yaml, 0.5 percent); the last month's diesel at the first BFLO is counted
+# far shorter (a leak), past it: the one variance the Inventory Summary, and staff's variances, flag.
+SHORT, LEAK = Decimal(12), Decimal(180)
 
 
 def _actor(owner) -> Actor:
@@ -139,10 +144,10 @@ def _movements(period: Period, index: int, bflos: list[str]) -> list[dict[str, s
 
 
 def _closing(
-    account: ProgramAccount, period: Period, bflos: list[str], *, before: bool = False
+    account: ProgramAccount, period: Period, bflos: list[str], *, before: bool = False, leak: bool = False
 ) -> list[dict]:
     """Each location and fuel's count: the computed closing inventory, a few litres short (evaporation), or the
-    count before the six months began."""
+    count before the six months began; with `leak`, the first BFLO's diesel far short (past tolerance)."""
     from filings.sales.report import month_summary
 
     if before:
@@ -152,12 +157,17 @@ def _closing(
             for fuel, litres in (("marked_diesel", "8000"), ("marked_gasoline", "2500"))
         ]
     summary = month_summary(account=account, period=period)
+
+    def short(line) -> Decimal:
+        leaked = leak and (line.bflo_number, line.fuel) == (bflos[0], "marked_diesel")
+        return LEAK if leaked else SHORT
+
     return [
         {
             "count": "closing",
-            "bflo_number": line.location.number,
+            "bflo_number": line.bflo_number,
             "fuel": line.fuel,
-            "litres": str(max(Decimal(0), line.closing_computed - Decimal(12))),
+            "litres": str(max(Decimal(0), line.closing_computed - short(line))),
         }
         for line in summary.lines
     ]
@@ -246,7 +256,7 @@ def seed(*, users) -> None:
                 first = {**_movements(period, index, bflos)[0], "record": "amendment"}
                 put(period, "movements", [{**first, "counterparty_name": "Parkland Fuel Corporation"}])
         with as_of(entered + timedelta(hours=2)):
-            put(period, "inventory", _closing(account, period, bflos))
+            put(period, "inventory", _closing(account, period, bflos, leak=index == len(months) - 1))
         if index < REPORTED:
             due = report_rules.due_on(period)
             with as_of(datetime.combine(due - timedelta(days=3), time(10, 30), tzinfo=EDMONTON)):

@@ -1,8 +1,8 @@
 """The marked-fuel demo (issue 14, item 12; README, "Marked fuel"): Prairie Fuels' TEFS account at two BFLOs with
 six months of sales and movements and a closing count each month, one rejected sale corrected, one acquisition
-amended, five monthly reports submitted on time (three processed by TRA, one returned, one in review) and the sixth
-to submit; the registry's active and cancelled holders are programs.demo's. Loading
-it again adds nothing."""
+amended, exactly one inventory variance past tolerance (the last month's diesel at the first BFLO), five monthly
+reports submitted on time (three processed by TRA, one returned, one in review) and the sixth to submit; the
+registry's active and cancelled holders are programs.demo's. Loading it again adds nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time_machine
 
 from accounts import demo as people
 from filings.periods import Period
-from filings.sales import demo, report
+from filings.sales import demo, inventory_sql, inventory_summary, report
 from filings.sales.models import Ingestion, InventoryCount, Movement, RejectedRow, Sale
 from filings.sales.models_report import MarkedFuelReport
 from programs import demo as programs_demo
@@ -74,6 +74,16 @@ def test_the_demo_seller_has_six_months_a_corrected_sale_and_five_reports():
     )  # the supplier's name corrected: the month's totals stand
     october = report.month_summary(account=account, period=Period.from_key("2026-10"))
     assert all(line.difference == -12 for line in october.lines)  # each count 12 L short of the computed
+    # The Inventory Summary flags exactly one variance in the six months: November's diesel at Leduc, 180 L short.
+    flagged = [
+        (period.key, line.location.number, line.fuel, line.difference)
+        for period in map(Period, months)
+        for line in inventory_summary.inventory_summary(account=account, period=period).lines
+        if line.flagged
+    ]
+    assert flagged == [("2026-11", "B456789", "marked_diesel", -demo.LEAK)]
+    november = inventory_sql.Selection(period=Period.from_key("2026-11"), flagged_only=True)
+    assert [line.account_number for line in inventory_sql.inventory_lines(november).lines] == [account.number]
     assert InventoryCount.objects.filter(account=account, month="2026-05-01").count() == 4  # the count before
     latest = report.months_for_account(account=account, today=TODAY.date())[0]
     assert (latest.period.key, latest.is_reported, latest.is_overdue) == ("2026-11", False, False)
