@@ -27,6 +27,7 @@ from programs.models import (
     BulkFuelLocation,
     Contact,
     DirectDeposit,
+    DyeSite,
     Program,
     ProgramAccount,
     Registration,
@@ -318,6 +319,9 @@ def registration_letter_html(*, registration: Registration) -> str:
             "locations": list(registration.locations.select_related("bflo").order_by("position")),
             "establishments": list(
                 registration.establishments.select_related("account").order_by("position")
+            ),
+            "dye_sites": list(
+                DyeSite.objects.filter(registration=registration).select_related("location").order_by("pk")
             ),
             "today": timezone.localdate(),
         },

@@ -244,6 +244,9 @@ def test_a_registration_to_dye_fuel_opens_tefs_with_the_bflos_and_the_dye_sites(
     assert site.supplied_by == ["rail", "truck"]
     assert site.effective_date == max(timezone.localdate(), registration.start_date)
     assert AccessLogEntry.objects.filter(action="dye site approved", account_number=tefs.number).exists()
+    letter = registration_review.registration_letter_html(registration=registration)
+    assert 'data-letter="dye-sites"' in letter
+    assert bflo.number in letter
 
 
 def test_a_known_bin_opens_the_accounts_for_that_taxpayer(

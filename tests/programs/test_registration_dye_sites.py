@@ -113,6 +113,13 @@ def test_sites_typed_in_the_form_are_saved_with_the_attestation_and_the_next_par
     assert registration.dye_full_compliance
     assert registration.dye_monthly_reporting
     assert "dye_sites" not in registration_rules.registration_missing_parts(registration)
+    review = html.unescape(
+        browser.get(reverse("registration_review", kwargs={"pk": registration.pk})).content.decode()
+    )
+    assert "Dye sites and their criteria" in review
+    assert "Rail" in review
+    assert "Rebranded for further distribution" in review
+    assert "The business attests it is in full compliance with all its tax filings" in review
 
 
 @pytest.mark.parametrize(
