@@ -102,15 +102,18 @@ def _table(model: type[models.Model]) -> str:
 
 
 # `sellers`: the TEFS accounts read (one, or all). `sold`, `moved`: the month's sales and movements as they stand,
-# summed by seller, BFLO and fuel. `counted`: the latest recount of each count of the month and the month before.
-# `keys`: the locations and fuels the month has (the module's docstring). `figures` and `computed`: the line's
-# figures and its computed closing; `variances`: the difference, its percent and flag (the tolerance in percent).
+# summed by seller, BFLO and fuel (and kind). `counted`: the latest recount of each count of the month and the
+# month before. `facts`: all of them, and a seller's first month's locations, as rows of one shape, so that
+# `figures` makes every line in one grouped pass (joining the CTEs instead made PostgreSQL, which cannot estimate
+# them, loop over one for each row of another: 2 s for 200 sellers); a line is there when one of its facts opens
+# it (the module's docstring). `computed`: its computed closing; `variances`: the difference, its percent and flag
+# (the tolerance in percent). `page`: the selection in order, cut to the page, with the names, its position and the
+# number of lines matched; the latest report version of the month is looked up for the page's lines only.
 _SQL = f"""
 WITH sellers AS (
-    SELECT a.id, a.number, a.effective_date, t.legal_name
+    SELECT a.id, a.effective_date
     FROM {_table(ProgramAccount)} a
     JOIN {_table(Program)} p ON p.id = a.program_id AND p.code = %(tefs)s
-    JOIN {_table(Taxpayer)} t ON t.id = a.taxpayer_id
     {{one_seller}}
 ),
 sold AS (
@@ -125,11 +128,7 @@ sold AS (
     GROUP BY 1, 2, 3
 ),
 moved AS (
-    SELECT x.account_id, x.bflo_id, x.fuel,
-           COALESCE(SUM(x.litres) FILTER (WHERE x.kind = %(acquisition)s), 0.000) AS acquired,
-           COALESCE(SUM(x.litres) FILTER (WHERE x.kind = %(import)s), 0.000) AS imported,
-           COALESCE(SUM(x.litres) FILTER (WHERE x.kind = %(disposition)s), 0.000) AS disposed,
-           COALESCE(SUM(x.litres) FILTER (WHERE x.kind = %(export)s), 0.000) AS exported
+    SELECT x.account_id, x.bflo_id, x.fuel, x.kind, SUM(x.litres) AS litres
     FROM sellers JOIN {_table(Movement)} x ON x.account_id = sellers.id AND x.month = %(month)s
     WHERE x.record <> %(void_movement)s
       AND NOT EXISTS (
@@ -138,7 +137,7 @@ moved AS (
             AND later.document_number = x.document_number AND later.bflo_id = x.bflo_id
             AND later.fuel = x.fuel AND later.revision > x.revision
       )
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4
 ),
 counted AS (
     SELECT DISTINCT ON (x.account_id, x.month, x.kind, x.bflo_id, x.fuel)
@@ -147,34 +146,31 @@ counted AS (
       ON x.account_id = sellers.id AND x.month IN (%(month)s, %(previous)s)
     ORDER BY x.account_id, x.month, x.kind, x.bflo_id, x.fuel, x.revision DESC
 ),
-keys AS (
-    SELECT account_id, bflo_id, fuel FROM sold
-    UNION SELECT account_id, bflo_id, fuel FROM moved
-    UNION SELECT account_id, bflo_id, fuel FROM counted WHERE month = %(month)s
-    UNION SELECT c.account_id, c.bflo_id, c.fuel
-          FROM counted c JOIN {_table(BulkFuelLocation)} l ON l.id = c.bflo_id AND l.active
+facts AS (
+    SELECT account_id, bflo_id, fuel, 'sold' AS what, litres, TRUE AS keyed FROM sold
+    UNION ALL SELECT account_id, bflo_id, fuel, kind, litres, TRUE FROM moved
+    UNION ALL SELECT account_id, bflo_id, fuel, kind, litres, TRUE FROM counted WHERE month = %(month)s
+    UNION ALL SELECT c.account_id, c.bflo_id, c.fuel, 'before', c.litres, l.active
+          FROM counted c JOIN {_table(BulkFuelLocation)} l ON l.id = c.bflo_id
           WHERE c.month = %(previous)s AND c.kind = %(closing)s
-    UNION SELECT sellers.id, l.id, fuels.fuel
+    UNION ALL SELECT sellers.id, l.id, fuels.fuel, 'first month', NULL, TRUE
           FROM sellers JOIN {_table(BulkFuelLocation)} l ON l.account_id = sellers.id AND l.active
           CROSS JOIN unnest(%(fuels)s::text[]) AS fuels(fuel)
           WHERE date_trunc('month', sellers.effective_date::timestamp)::date = %(month)s
 ),
 figures AS (
-    SELECT k.account_id, k.bflo_id, k.fuel,
-           COALESCE(opening.litres, prior.litres) AS opening,
-           COALESCE(moved.acquired, 0.000) AS acquired, COALESCE(moved.imported, 0.000) AS imported,
-           COALESCE(sold.litres, 0.000) AS sold,
-           COALESCE(moved.disposed, 0.000) AS disposed, COALESCE(moved.exported, 0.000) AS exported,
-           closing.litres AS closing_counted
-    FROM keys k
-    LEFT JOIN sold ON sold.account_id = k.account_id AND sold.bflo_id = k.bflo_id AND sold.fuel = k.fuel
-    LEFT JOIN moved ON moved.account_id = k.account_id AND moved.bflo_id = k.bflo_id AND moved.fuel = k.fuel
-    LEFT JOIN counted opening ON opening.account_id = k.account_id AND opening.bflo_id = k.bflo_id
-         AND opening.fuel = k.fuel AND opening.month = %(month)s AND opening.kind = %(opening)s
-    LEFT JOIN counted prior ON prior.account_id = k.account_id AND prior.bflo_id = k.bflo_id
-         AND prior.fuel = k.fuel AND prior.month = %(previous)s AND prior.kind = %(closing)s
-    LEFT JOIN counted closing ON closing.account_id = k.account_id AND closing.bflo_id = k.bflo_id
-         AND closing.fuel = k.fuel AND closing.month = %(month)s AND closing.kind = %(closing)s
+    SELECT account_id, bflo_id, fuel,
+           COALESCE(MAX(litres) FILTER (WHERE what = %(opening)s), MAX(litres) FILTER (WHERE what = 'before'))
+               AS opening,
+           COALESCE(SUM(litres) FILTER (WHERE what = %(acquisition)s), 0.000) AS acquired,
+           COALESCE(SUM(litres) FILTER (WHERE what = %(import)s), 0.000) AS imported,
+           COALESCE(SUM(litres) FILTER (WHERE what = 'sold'), 0.000) AS sold,
+           COALESCE(SUM(litres) FILTER (WHERE what = %(disposition)s), 0.000) AS disposed,
+           COALESCE(SUM(litres) FILTER (WHERE what = %(export)s), 0.000) AS exported,
+           MAX(litres) FILTER (WHERE what = %(closing)s) AS closing_counted
+    FROM facts
+    GROUP BY 1, 2, 3
+    HAVING bool_or(keyed)  -- an inactive location's closing count last month opens a line only with another fact
 ),
 computed AS (
     SELECT f.*,
@@ -192,21 +188,27 @@ variances AS (
                      > %(tolerance)s::numeric * ABS(c.closing_computed) END AS flagged
     FROM computed c
 ),
-reports AS (
-    SELECT DISTINCT ON (r.account_id) r.account_id, r.id, r.confirmation_number
-    FROM sellers JOIN {_table(MarkedFuelReport)} r ON r.account_id = sellers.id AND r.period_start = %(month)s
-    ORDER BY r.account_id, r.version DESC
+page AS (
+    SELECT v.*, s.number AS account_number, t.legal_name, l.number AS bflo_number,
+           ROW_NUMBER() OVER (ORDER BY {{order}}) AS position, COUNT(*) OVER () AS total
+    FROM variances v
+    JOIN {_table(ProgramAccount)} s ON s.id = v.account_id
+    JOIN {_table(Taxpayer)} t ON t.id = s.taxpayer_id
+    JOIN {_table(BulkFuelLocation)} l ON l.id = v.bflo_id
+    WHERE (%(fuel)s = '' OR v.fuel = %(fuel)s) AND (NOT %(flagged_only)s OR v.flagged)
+    ORDER BY position
+    LIMIT %(limit)s OFFSET %(offset)s
 )
-SELECT v.account_id, s.number, s.legal_name, v.bflo_id, l.number, v.fuel, v.opening, v.acquired, v.imported,
-       v.sold, v.disposed, v.exported, v.closing_computed, v.closing_counted, v.difference, v.percent, v.flagged,
-       reports.id, COALESCE(reports.confirmation_number, ''), COUNT(*) OVER ()
-FROM variances v
-JOIN sellers s ON s.id = v.account_id
-JOIN {_table(BulkFuelLocation)} l ON l.id = v.bflo_id
-LEFT JOIN reports ON reports.account_id = v.account_id
-WHERE (%(fuel)s = '' OR v.fuel = %(fuel)s) AND (NOT %(flagged_only)s OR v.flagged)
-ORDER BY {{order}}
-LIMIT %(limit)s OFFSET %(offset)s
+SELECT p.account_id, p.account_number, p.legal_name, p.bflo_id, p.bflo_number, p.fuel, p.opening, p.acquired,
+       p.imported, p.sold, p.disposed, p.exported, p.closing_computed, p.closing_counted, p.difference, p.percent,
+       p.flagged, report.id, COALESCE(report.confirmation_number, ''), p.total
+FROM page p
+LEFT JOIN LATERAL (
+    SELECT r.id, r.confirmation_number FROM {_table(MarkedFuelReport)} r
+    WHERE r.account_id = p.account_id AND r.period_start = %(month)s
+    ORDER BY r.version DESC LIMIT 1
+) report ON TRUE
+ORDER BY p.position
 """
 
 
