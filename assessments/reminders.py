@@ -36,11 +36,13 @@ from assessments.models import Notice, NoticeRead
 from consent.access import in_force_grants
 from consent.models import Grant
 from consent.privileges import Privilege
+from filings import dye_sites
+from filings.definitions.dye_sites import DYE_SITE_REPORTS
 from filings.definitions.fuel_tax import FUEL_TAX_RETURN
 from filings.definitions.tourism_levy import TOURISM_LEVY_RETURN
 from filings.periods import Period
 from filings.skeleton.definition import FilingDefinition
-from programs.models import ProgramAccount
+from programs.models import DyeSite, ProgramAccount
 
 RETURN_PURPOSE = "return-reminder"
 # The returns owed for every period whether or not anything was sold (their reminders): each program's definition.
@@ -113,12 +115,93 @@ def _periods_due_for(
 
 def return_reminders_send(*, today: date, days: int) -> int:
     """Remind every holder of FILE_RETURNS of each active account of a program that owes a return every period
-    (fuel tax, the tourism levy: each one's definition) of each return due within `days` days and not filed.
-    Returns how many e-mails were queued."""
+    (fuel tax, the tourism levy: each one's definition) of each return due within `days` days and not filed, and
+    of each dye site's monthly reports (`dye_site_reminders_send`). Returns how many e-mails were queued."""
     last_day = today + timedelta(days=days)
     queued = 0
     for definition in RETURN_DEFINITIONS:
         queued += _return_reminders_of(definition, today=today, last_day=last_day)
+    return queued + dye_site_reminders_send(today=today, last_day=last_day)
+
+
+def dye_site_reminder_key(*, code: str, site_id: int, period: Period, user_id: int) -> str:
+    return f"{RETURN_PURPOSE}:{code}:site-{site_id}:{period.key}:{user_id}"
+
+
+def _dye_months_due(site: DyeSite, *, today: date, last_day: date) -> list[Period]:
+    """The ended months of `site` whose reports are due from `today` to `last_day` (filings.dye_sites.due_on)."""
+    months = []
+    period = Period.of(today).previous()
+    while (due_on := dye_sites.due_on(period)) >= today and period.end >= site.effective_date:
+        if due_on <= last_day and (site.closed_on is None or period.start <= site.closed_on):
+            months.append(period)
+        period = period.previous()
+    return months
+
+
+def dye_site_reminders_send(*, today: date, last_day: date) -> int:
+    """Remind every holder of FILE_RETURNS of each dye site's account of each of the site's two monthly reports
+    (Dye Stock Report AT4984, Litres Dyed during the Month AT366) due by `last_day` and not filed: filed per site,
+    so walked by site, not by account (filings/definitions/dye_sites.py). Returns how many e-mails were queued."""
+    sites = list(
+        DyeSite.objects.filter(
+            account__status=ProgramAccount.Status.ACTIVE, effective_date__lte=today
+        ).select_related("account__taxpayer", "location")
+    )
+    due = {
+        site.pk: months for site in sites if (months := _dye_months_due(site, today=today, last_day=last_day))
+    }
+    if not due:
+        return 0
+    by_pk = {site.pk: site for site in sites}
+    starts = {month.start for months in due.values() for month in months}
+    filed = {
+        (definition.code, site_id, start)
+        for definition in DYE_SITE_REPORTS
+        for site_id, start in definition.model.objects.filter(
+            site_id__in=list(due), period_start__in=starts, kind="original"
+        ).values_list("site_id", "period_start")
+    }
+    recipients = _recipients(
+        account_ids={by_pk[pk].account_id for pk in due}, privilege=Privilege.FILE_RETURNS, today=today
+    )
+    todo = [
+        (
+            dye_site_reminder_key(code=definition.code, site_id=pk, period=month, user_id=user_id),
+            definition,
+            pk,
+            month,
+            email,
+        )
+        for pk, months in due.items()
+        for month in months
+        for definition in DYE_SITE_REPORTS
+        if (definition.code, pk, month.start) not in filed
+        for user_id, email in recipients.get(by_pk[pk].account_id, [])
+    ]
+    done = _already_queued([key for key, *_ in todo])
+    queued = 0
+    for key, definition, pk, month, email in todo:
+        if key in done:
+            continue
+        site, due_on = by_pk[pk], dye_sites.due_on(month)
+        account = site.account
+        url = _url("dye_site_report_file", number=account.number, site_id=pk, period=month, report=definition)
+        email_queue(
+            to=[email],
+            subject=f"TRACS: {definition.label} for {month.label} due {due_on:%Y-%m-%d}, dye site {site}",
+            body=(
+                f"The {definition.label} of dye site {site} (account {account.number}, {account.display_name}) "
+                f"for {month.label} has not been filed yet. It must be received by TRA on or before "
+                f"{due_on:%B %-d, %Y}.\n\n"
+                f"Sign in to TRACS to file it: {url}\n\n"
+                "You receive this reminder because your access to the account includes filing returns. "
+                "If the report has been filed since this e-mail was sent, there is nothing more to do."
+            ),
+            purpose=RETURN_PURPOSE,
+            dedupe_key=key,
+        )
+        queued += 1
     return queued
 
 

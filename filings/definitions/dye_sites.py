@@ -5,9 +5,9 @@ marked-fuel sales (Tax Exempt Fuel Sales: its BFLOs are the sites), due by filin
 their confirmation numbers dated by their month, their confirmation PDFs made when filed. Neither carries tax:
 View Assessment Status shows them as reports, processed by TRA, never assessed.
 
-Both are filed per site, so they have no `url_prefix` (File a Return lists the account's returns by period) and
-no reminders of their own yet (assessments/reminders.py walks accounts, not sites): the site's page lists the
-months owed (filings/views_dye_sites.py)."""
+Both are filed per site, so they have no `url_prefix` (File a Return lists the account's returns by period): the
+sites' page lists the months owed (filings/views_dye_sites.py), and their reminders walk sites
+(assessments/reminders.py `dye_site_reminders_send`)."""
 
 from __future__ import annotations
 
