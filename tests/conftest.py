@@ -112,9 +112,13 @@ def _notices_agree_with_the_ledger():
 
 @pytest.fixture(scope="session", autouse=True)
 def _placeholder_pdfs_outside_tests():
-    """The placeholder also for what runs before a test's own fixtures: a module's world (the authorization
-    matrix) is built in the first test's setup, before _test_settings, and would render its notices for real."""
-    with override_settings(TRACS_RENDER_PDFS=False):
+    """The placeholder and the cheap password hasher also for what runs before a test's own fixtures: a module's
+    world (the authorization matrices) is built in the first test's setup, before _test_settings, and would
+    render its notices for real and hash each person's password with PBKDF2 (a million rounds, about 0.2 s of
+    CPU each: the staff matrix's world makes 19 people)."""
+    with override_settings(
+        TRACS_RENDER_PDFS=False, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
         yield
 
 
