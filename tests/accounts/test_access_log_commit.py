@@ -14,6 +14,16 @@ pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a web req
 WITHOUT_FLUSH = "SET LOCAL synchronous_commit TO OFF"
 
 
+@pytest.fixture(autouse=True)
+def _sessions_wait_for_the_flush(transactional_db):
+    """The tests' sessions commit without waiting (tests/conftest.py): here the session waits, as production's do."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit")
+
+
 def _synchronous_commit() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
