@@ -425,3 +425,47 @@ class Bench:
         options.setdefault("concurrency", self.concurrency)
         options.setdefault("warmup", self.warmup)
         return load(self.server, path, **options)
+
+
+def person(email: str, name: str, **fields):
+    """A person who signs in with an authenticator (no password: the benchmarks hand them a session)."""
+    import secrets
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    user = User.objects.create(email=email, full_name=name, is_active=True, **fields)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    TOTPDevice.objects.create(user=user, name="Authenticator app", key=secrets.token_hex(20), confirmed=True)
+    return user
+
+
+def owned_account(*, email: str, name: str, legal_name: str, bin: str, program: str, effective_date):
+    """A taxpayer's program account (sequence 1) and its owner, signed in by a benchmark: (owner, account)."""
+    from django.utils import timezone
+
+    from consent.models import Grant
+    from programs.models import Program, ProgramAccount, Taxpayer
+
+    owner = person(email, name)
+    found = Program.objects.get(code=program)
+    taxpayer = Taxpayer.objects.create(legal_name=legal_name, bin=bin)
+    account = ProgramAccount.objects.create(
+        taxpayer=taxpayer,
+        program=found,
+        sequence=1,
+        number=ProgramAccount.compose_number(bin=bin, program_number=found.number, sequence=1),
+        effective_date=effective_date,
+    )
+    Grant.objects.create(
+        account=account,
+        user=owner,
+        role=Grant.Role.OWNER,
+        status=Grant.Status.ACTIVE,
+        name=owner.full_name,
+        email=owner.email,
+        activated_at=timezone.now(),
+    )
+    return owner, account
