@@ -263,6 +263,10 @@ def run(bench: Bench) -> list[Row]:
         for _, path, text in PAGES:
             figures[path] = (path, {"cookies": big_cookies, "expect_text": text})
         stats = _interleaved(bench, figures)
+        # Fresh sessions for the in-process part: on a loaded machine the load above outlasts the 15 minutes a
+        # session may sit idle (tracs.settings), and the first ones would now be sent to the sign-in page.
+        big_session, small_session = signed_in_session(big), signed_in_session(small)
+        bench.session_keys.extend([big_session, small_session])
         timings = {
             "bare": in_process_timings(None, "/bench/bare/"),
             "bare_signed_in": in_process_timings(big_session, "/bench/bare/"),

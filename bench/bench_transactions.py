@@ -255,6 +255,8 @@ def run(bench: Bench) -> list[Row]:
         for _, path, expected in pages:
             figures[path] = (path, {"cookies": cookies, "expect_text": expected})
         stats = _interleaved(bench, figures)
+        session = signed_in_session(owner)  # fresh: the load above may outlast a session's 15 idle minutes
+        bench.session_keys.append(session)
         timings = {"bare_signed_in": in_process_timings(session, "/bench/bare/")}
         splits = {"bare_signed_in": in_process_split(session, "/bench/bare/")}
         for _, path, expected in pages:
