@@ -44,6 +44,13 @@ def test_a_units_rows_go_in_one_statement_as_it_ends_in_the_order_recorded():
     assert all(row.occurred_at is not None and row.path == "test" for row in rows)
 
 
+def test_a_unit_without_rows_inserts_none():
+    with CaptureQueriesContext(connection) as queries, units.unit():
+        pass
+
+    assert "INSERT" not in _statements(queries)
+
+
 def _failing_seller() -> None:
     with units.unit():
         _service("lost")
