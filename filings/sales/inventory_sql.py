@@ -69,6 +69,7 @@ class InventoryLine:
     acquired: Decimal
     imported: Decimal
     sold: Decimal
+    sales_count: int  # the consumer sales summed in `sold` (the month's report counts them)
     disposed: Decimal
     exported: Decimal
     closing_computed: Decimal
@@ -107,8 +108,12 @@ def _table(model: type[models.Model]) -> str:
 # `figures` makes every line in one grouped pass (joining the CTEs instead made PostgreSQL, which cannot estimate
 # them, loop over one for each row of another: 2 s for 200 sellers); a line is there when one of its facts opens
 # it (the module's docstring). `computed`: its computed closing; `variances`: the difference, its percent and flag
-# (the tolerance in percent). `page`: the selection in order, cut to the page, with the names, its position and the
-# number of lines matched; the latest report version of the month is looked up for the page's lines only.
+# (the tolerance in percent). `page`: the selection in order, cut to the page, with its position and the number of
+# lines matched; the sellers' names and the latest report version of the month are looked up for the page's lines
+# only. A movement stands when its revision is the MAX of its key's: PostgreSQL then reads the unique index
+# backwards, one probe per movement, where for NOT EXISTS it chose the BFLO's index and filtered every movement of
+# the location (31 ms of the 46 of a seller's 20 BFLOs, 440 movements; ADR 0028). `sold` counts the sales it sums,
+# so the month's report needs no second pass to count them.
 _SQL = f"""
 WITH sellers AS (
     SELECT a.id, a.effective_date
@@ -117,7 +122,7 @@ WITH sellers AS (
     {{one_seller}}
 ),
 sold AS (
-    SELECT x.account_id, x.bflo_id, x.fuel, SUM(x.litres) AS litres
+    SELECT x.account_id, x.bflo_id, x.fuel, SUM(x.litres) AS litres, COUNT(*) AS sales
     FROM sellers JOIN {_table(Sale)} x ON x.account_id = sellers.id AND x.month = %(month)s
     WHERE x.kind <> %(void_sale)s
       AND NOT EXISTS (
@@ -131,11 +136,11 @@ moved AS (
     SELECT x.account_id, x.bflo_id, x.fuel, x.kind, SUM(x.litres) AS litres
     FROM sellers JOIN {_table(Movement)} x ON x.account_id = sellers.id AND x.month = %(month)s
     WHERE x.record <> %(void_movement)s
-      AND NOT EXISTS (
-          SELECT 1 FROM {_table(Movement)} later
+      AND x.revision = (
+          SELECT MAX(later.revision) FROM {_table(Movement)} later
           WHERE later.account_id = x.account_id AND later.kind = x.kind
             AND later.document_number = x.document_number AND later.bflo_id = x.bflo_id
-            AND later.fuel = x.fuel AND later.revision > x.revision
+            AND later.fuel = x.fuel
       )
     GROUP BY 1, 2, 3, 4
 ),
@@ -147,13 +152,13 @@ counted AS (
     ORDER BY x.account_id, x.month, x.kind, x.bflo_id, x.fuel, x.revision DESC
 ),
 facts AS (
-    SELECT account_id, bflo_id, fuel, 'sold' AS what, litres, TRUE AS keyed FROM sold
-    UNION ALL SELECT account_id, bflo_id, fuel, kind, litres, TRUE FROM moved
-    UNION ALL SELECT account_id, bflo_id, fuel, kind, litres, TRUE FROM counted WHERE month = %(month)s
-    UNION ALL SELECT c.account_id, c.bflo_id, c.fuel, 'before', c.litres, l.active
+    SELECT account_id, bflo_id, fuel, 'sold' AS what, litres, sales, TRUE AS keyed FROM sold
+    UNION ALL SELECT account_id, bflo_id, fuel, kind, litres, 0, TRUE FROM moved
+    UNION ALL SELECT account_id, bflo_id, fuel, kind, litres, 0, TRUE FROM counted WHERE month = %(month)s
+    UNION ALL SELECT c.account_id, c.bflo_id, c.fuel, 'before', c.litres, 0, l.active
           FROM counted c JOIN {_table(BulkFuelLocation)} l ON l.id = c.bflo_id
           WHERE c.month = %(previous)s AND c.kind = %(closing)s
-    UNION ALL SELECT sellers.id, l.id, fuels.fuel, 'first month', NULL, TRUE
+    UNION ALL SELECT sellers.id, l.id, fuels.fuel, 'first month', NULL, 0, TRUE
           FROM sellers JOIN {_table(BulkFuelLocation)} l ON l.account_id = sellers.id AND l.active
           CROSS JOIN unnest(%(fuels)s::text[]) AS fuels(fuel)
           WHERE date_trunc('month', sellers.effective_date::timestamp)::date = %(month)s
@@ -165,6 +170,7 @@ figures AS (
            COALESCE(SUM(litres) FILTER (WHERE what = %(acquisition)s), 0.000) AS acquired,
            COALESCE(SUM(litres) FILTER (WHERE what = %(import)s), 0.000) AS imported,
            COALESCE(SUM(litres) FILTER (WHERE what = 'sold'), 0.000) AS sold,
+           COALESCE(SUM(sales) FILTER (WHERE what = 'sold'), 0)::integer AS sales_count,
            COALESCE(SUM(litres) FILTER (WHERE what = %(disposition)s), 0.000) AS disposed,
            COALESCE(SUM(litres) FILTER (WHERE what = %(export)s), 0.000) AS exported,
            MAX(litres) FILTER (WHERE what = %(closing)s) AS closing_counted
@@ -189,20 +195,20 @@ variances AS (
     FROM computed c
 ),
 page AS (
-    SELECT v.*, s.number AS account_number, t.legal_name, l.number AS bflo_number,
+    SELECT v.*, s.number AS account_number, s.taxpayer_id, l.number AS bflo_number,
            ROW_NUMBER() OVER (ORDER BY {{order}}) AS position, COUNT(*) OVER () AS total
     FROM variances v
     JOIN {_table(ProgramAccount)} s ON s.id = v.account_id
-    JOIN {_table(Taxpayer)} t ON t.id = s.taxpayer_id
     JOIN {_table(BulkFuelLocation)} l ON l.id = v.bflo_id
     WHERE (%(fuel)s = '' OR v.fuel = %(fuel)s) AND (NOT %(flagged_only)s OR v.flagged)
     ORDER BY position
     LIMIT %(limit)s OFFSET %(offset)s
 )
-SELECT p.account_id, p.account_number, p.legal_name, p.bflo_id, p.bflo_number, p.fuel, p.opening, p.acquired,
-       p.imported, p.sold, p.disposed, p.exported, p.closing_computed, p.closing_counted, p.difference, p.percent,
+SELECT p.account_id, p.account_number, t.legal_name, p.bflo_id, p.bflo_number, p.fuel, p.opening, p.acquired,
+       p.imported, p.sold, p.sales_count, p.disposed, p.exported, p.closing_computed, p.closing_counted, p.difference, p.percent,
        p.flagged, report.id, COALESCE(report.confirmation_number, ''), p.total
 FROM page p
+JOIN {_table(Taxpayer)} t ON t.id = p.taxpayer_id
 LEFT JOIN LATERAL (
     SELECT r.id, r.confirmation_number FROM {_table(MarkedFuelReport)} r
     WHERE r.account_id = p.account_id AND r.period_start = %(month)s

@@ -118,8 +118,8 @@ def month_summary(*, account: ProgramAccount, period: Period) -> MonthSummary:
             warnings.append(str(MISSING_OPENING % names))
         if line.closing_counted is None:
             warnings.append(str(MISSING_CLOSING % names))
-    sales = sales_selectors.sales_for_month(account=account, month=month)
-    sales_count = sales.count()
+    # The statement counted the standing sales it summed: no second pass over the month's sales to count them.
+    sales_count = sum(line.sales_count for line in lines)
     sales_litres = sum((line.sold for line in lines), ZERO)
     rejected_open = sales_selectors.rejected_sales(account=account).filter(ingestion__month=month).count()
     if rejected_open:
