@@ -246,6 +246,16 @@ def payment_options(request: AccountRequest) -> HttpResponse:
 # --- Assessment status and notices ------------------------------------------------------------------------
 
 
+def _page_holding(groups: list[filing_selectors.StatusGroup], reference: str) -> int:
+    """The page of completed filings holding the filing `reference` names (`?filing=<confirmation number>`, how
+    the Sales Summary links to its claim): page 1 when none does, or when it is still in process (listed above
+    the pages)."""
+    for index, group in enumerate(groups):
+        if any(row.reference == reference for row in group.rows):
+            return index // STATUS_PAGE_SIZE + 1
+    return 1
+
+
 @account_view(Privilege.VIEW_ASSESSMENTS)
 @require_GET
 def assessment_status(request: AccountRequest) -> HttpResponse:
@@ -260,7 +270,10 @@ def assessment_status(request: AccountRequest) -> HttpResponse:
         for row in group.rows
         if not row.is_return and not row.is_report
     ]
-    completed = Paginator(status.completed, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_number: str | int | None = request.GET.get("page")
+    if page_number is None and "filing" in request.GET:
+        page_number = _page_holding(status.completed, request.GET["filing"])
+    completed = Paginator(status.completed, STATUS_PAGE_SIZE).get_page(page_number)
     context = {
         "in_process": status.in_process,
         "page": completed,

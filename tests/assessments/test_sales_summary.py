@@ -5,11 +5,14 @@ own rule), the claim, assessment and refund or the estimate so far, and "Generat
 from __future__ import annotations
 
 import io
+import re
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django import forms
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,9 +23,10 @@ from openpyxl import load_workbook
 from accounts.actors import Actor
 from accounts.models import AccessLogEntry
 from assessments.cycles import exports, selectors, services
-from assessments.cycles.forms import BAD_PERIOD
+from assessments.cycles.forms import BAD_PERIOD, PeriodEndSelect
 from assessments.cycles.models import SalesSummaryExport
 from consent.privileges import Privilege
+from filings.models import Claim
 from filings.periods import Period, PeriodKind
 from tests.accounts.factories import UserFactory
 from tests.assessments.cycle_helpers import JUNE_2019, MARCH_2018, NEXT, after, during, sale, tefs_seller
@@ -96,6 +100,53 @@ def test_a_paid_period_shows_its_sales_by_fuel_and_rate_and_the_claim_assessment
     status = owner_client.get(reverse("assessment_status", kwargs={"number": seller.number})).content.decode()
     assert f'id="filing-{claim.confirmation_number}"' in status
     assert status.count(claim.confirmation_number) == 3  # the row's anchor and reference, and its refund's
+
+
+def test_the_claim_link_lands_on_the_status_page_that_holds_the_claim(seller, owner_client):
+    """View Assessment Status shows 25 groups a page, newest first: a claim with 25 filings completed after it is on
+    page 2, and the link says which claim (?filing=), so the status page opens at its page."""
+    sale(seller, accepted=during(MARCH_2018, 1))
+    run(MARCH_2018)
+    claim = Claim.objects.get(account=seller)
+    for number in range(1, 26):  # later claims, completed: copies of it, each of its own period
+        later = Claim.objects.get(pk=claim.pk)
+        later.pk = later.id = None
+        later.confirmation_number = f"LATER{number:04d}"
+        later.submission_token = uuid.uuid4()
+        later.period_start = claim.period_start + timedelta(days=14 * number)
+        later.period_end = claim.period_end + timedelta(days=14 * number)
+        later.received_at = claim.received_at + timedelta(days=14 * number)
+        later.save()
+
+    page = owner_client.get(page_url(seller, MARCH_2018))
+    href = re.search(r'<a href="([^"]+)" data-testid="claim-link">', page.content.decode())[1]
+    status = owner_client.get(href.split("#")[0])
+
+    assert href.endswith(f"?filing={claim.confirmation_number}#filing-{claim.confirmation_number}")
+    assert status.context["page"].number == 2
+    assert f'id="filing-{claim.confirmation_number}"' in status.content.decode()
+    status_url = reverse("assessment_status", kwargs={"number": seller.number})
+    plain = owner_client.get(status_url)
+    assert plain.context["page"].number == 1
+    assert f'id="filing-{claim.confirmation_number}"' not in plain.content.decode()
+    assert owner_client.get(f"{status_url}?filing=NOPE").context["page"].number == 1
+
+
+def test_the_period_end_list_is_djangos_select_with_the_chosen_period_selected():
+    """The cached options render as Django's own Select does: the same options, the chosen one selected, labels
+    escaped, the field's attributes (its id, aria-invalid on an error) kept."""
+    choices = [("2018-03-12", "2018-03-25 (current period, not ended)"), ("2018-02-26", "2018-03-11 <&>")]
+    attrs = {"id": "id_period", "aria-invalid": "true"}
+    ours = PeriodEndSelect(choices=choices).render("period", "2018-02-26", attrs)
+    django = forms.Select(choices=choices).render("period", "2018-02-26", attrs)
+
+    def options(html: str) -> list[str]:
+        return re.findall(r"<option[^>]*>[^<]*</option>", html)
+
+    assert options(ours) == options(django)
+    assert '<option value="2018-02-26" selected>2018-03-11 &lt;&amp;&gt;</option>' in ours
+    assert re.match(r'<select name="period" id="id_period" aria-invalid="true">', ours)
+    assert "selected" not in PeriodEndSelect(choices=choices).render("period", "2018-01-01", attrs)
 
 
 def test_the_summary_equals_what_the_cycle_computed_with_a_correction_taken_back(seller, owner_client):
